@@ -1,0 +1,292 @@
+/**
+ * The store: everything the server keeps. Two adapters implement it (Redis through
+ * ioredis, SQLite through better-sqlite3) and pass one contract suite
+ * (`store-contract.ts`). Money is always integer micro-USD (`number`, safe up to
+ * 2^53, i.e. ~9 billion USD per value).
+ *
+ * Every operation that changes more than one record is atomic: a Lua script on
+ * Redis (all keys of one account under the hash tag `{<accountId>}`), a
+ * transaction on SQLite.
+ */
+
+export type AccountStatus = 'active' | 'suspended';
+
+export interface TelegramUser {
+  id: number;
+  username?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  language_code?: string | null;
+}
+
+export interface Account {
+  id: string; // acc_…
+  telegram_id: number;
+  username: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  language_code: string | null;
+  status: AccountStatus;
+  suspended_reason: string | null;
+  balance_micros: number;
+  /** Below this balance the user is told once (with hysteresis); null: no warning. */
+  low_balance_threshold_micros: number | null;
+  /** True while the balance sits below the threshold and the user was told. */
+  low_balance_notified: boolean;
+  created_at: string; // ISO 8601
+}
+
+export type SpendLimitPeriod = 'daily' | 'weekly' | 'monthly';
+
+export interface ApiKeyRecord {
+  id: string; // key_…
+  account_id: string;
+  name: string;
+  /** Display prefix, e.g. `kik_AbCd`. */
+  prefix: string;
+  last_four: string;
+  /** SHA-256 (hex) of the current secret. */
+  hash: string;
+  /** SHA-256 of the secret before the last rotation, valid until `previous_hash_expires_at`. */
+  previous_hash: string | null;
+  previous_hash_expires_at: string | null;
+  enabled: boolean;
+  revoked_at: string | null;
+  expires_at: string | null;
+  /** null: every product. */
+  allowed_products: string[] | null;
+  spend_limit_micros: number | null;
+  spend_limit_period: SpendLimitPeriod | null;
+  /** Spent within the current period (the period is derived from `spend_period_start`). */
+  spent_micros: number;
+  spend_period_start: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export type LedgerKind = 'credit' | 'debit' | 'refund' | 'adjustment';
+
+export interface LedgerEntry {
+  id: string; // led_… ; ids sort by time (ULID-like), newest last
+  account_id: string;
+  kind: LedgerKind;
+  /** Signed: positive adds to the balance, negative takes from it. */
+  amount_micros: number;
+  balance_after_micros: number;
+  reason: string;
+  /** Provider or caller reference (Paddle txn id, Telegram charge id, call id…); unique per account when set. */
+  external_ref: string | null;
+  created_at: string;
+}
+
+export interface LedgerChange {
+  account_id: string;
+  kind: LedgerKind;
+  amount_micros: number; // signed, never 0
+  reason: string;
+  external_ref?: string | null;
+  /**
+   * What to do when a negative change exceeds the balance:
+   * - 'reject' (default): nothing is written, result `insufficient_funds`;
+   * - 'clamp_and_suspend': take what there is, suspend the account, record the shortfall.
+   */
+  on_insufficient?: 'reject' | 'clamp_and_suspend';
+}
+
+export type LedgerResult =
+  | { ok: true; applied: true; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null }
+  /** The external reference was applied before: nothing changed; the first entry is returned. */
+  | { ok: true; applied: false; entry: LedgerEntry; balance_micros: number; crossed: null }
+  | { ok: false; reason: 'insufficient_funds'; balance_micros: number }
+  | { ok: false; reason: 'account_not_found' };
+
+/** A balance crossing that the notifications of the payments issue act on, once per crossing. */
+export type BalanceCrossing = 'low' | 'exhausted' | 'recovered';
+
+export interface UsageEvent {
+  account_id: string;
+  key_id: string;
+  product_id: string;
+  endpoint: string;
+  cost_micros: number;
+  upstream_status: number | null;
+  latency_ms: number;
+  at: string; // ISO 8601
+}
+
+export interface UsageRow {
+  day: string; // YYYY-MM-DD (UTC)
+  product_id: string;
+  key_id: string;
+  requests: number;
+  errors: number;
+  cost_micros: number;
+  latency_ms_total: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface RateLimitRule {
+  /** A name unique within the account, e.g. `key:<keyId>` or `account`. */
+  bucket: string;
+  limit: number;
+  window_ms: number;
+}
+
+export interface RateLimitState {
+  bucket: string;
+  limit: number;
+  remaining: number;
+  reset_ms: number; // ms until the window resets
+}
+
+export type AuthFailure =
+  | 'key_not_found'
+  | 'key_revoked'
+  | 'key_disabled'
+  | 'key_expired'
+  | 'account_suspended'
+  | 'account_not_found';
+
+/** One round trip: authenticate a key, count it against the rate limits, return what the handler needs. */
+export interface AuthorizeRequest {
+  account_id: string;
+  key_id: string;
+  hash: string;
+  now_ms: number;
+  rate_limits: RateLimitRule[];
+}
+
+export type AuthorizeResult =
+  | { ok: true; account: Account; key: ApiKeyRecord; rate_limits: RateLimitState[] }
+  | { ok: false; reason: AuthFailure }
+  | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] };
+
+/** The proxy's one round trip: everything of AuthorizeRequest plus the reservation of the price. */
+export interface ReserveRequest extends AuthorizeRequest {
+  product_id: string;
+  price_micros: number;
+  /** Reference of this call, e.g. `call:<requestId>`; the refund uses `refund:<requestId>`. */
+  external_ref: string;
+  reason: string;
+}
+
+export type ReserveResult =
+  | { ok: true; account: Account; key: ApiKeyRecord; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null; rate_limits: RateLimitState[] }
+  | { ok: false; reason: AuthFailure }
+  | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] }
+  | { ok: false; reason: 'product_not_allowed' }
+  | { ok: false; reason: 'spend_limit_reached'; limit_micros: number; spent_micros: number; period: SpendLimitPeriod }
+  | { ok: false; reason: 'insufficient_funds'; balance_micros: number; price_micros: number };
+
+export interface RegisterResult {
+  account: Account;
+  created: boolean;
+  /** The first key: present only when `created` (its secret is the caller's to show, once). */
+  first_key: ApiKeyRecord | null;
+}
+
+export interface NewKey {
+  id: string;
+  name: string;
+  prefix: string;
+  last_four: string;
+  hash: string;
+  expires_at?: string | null;
+  allowed_products?: string[] | null;
+  spend_limit_micros?: number | null;
+  spend_limit_period?: SpendLimitPeriod | null;
+}
+
+export interface KeyPatch {
+  name?: string;
+  enabled?: boolean;
+  expires_at?: string | null;
+  allowed_products?: string[] | null;
+  spend_limit_micros?: number | null;
+  spend_limit_period?: SpendLimitPeriod | null;
+}
+
+export type TopupMethod = 'paddle' | 'stars';
+export type TopupStatus = 'pending' | 'completed' | 'failed' | 'expired';
+
+export interface Topup {
+  id: string; // top_…
+  account_id: string;
+  method: TopupMethod;
+  amount_micros: number;
+  /** Stars: the number of Stars of the invoice. */
+  stars: number | null;
+  status: TopupStatus;
+  checkout_url: string | null;
+  invoice_link: string | null;
+  /** Paddle transaction id, once known. */
+  provider_ref: string | null;
+  ledger_entry_id: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'sqlite';
+
+  // Accounts -------------------------------------------------------------------------
+  /** Creates the account of a Telegram user with its first key, or returns the existing one unchanged. Safe under races. */
+  register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult>;
+  getAccount(accountId: string): Promise<Account | null>;
+  getAccountByTelegramId(telegramId: number): Promise<Account | null>;
+  setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null>;
+  setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null>;
+
+  // Keys -----------------------------------------------------------------------------
+  /** Finds which key a secret hash belongs to (current or previous hash). Cacheable forever: the mapping never changes. */
+  findKeyByHash(hash: string): Promise<{ account_id: string; key_id: string } | null>;
+  createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }>;
+  listKeys(accountId: string): Promise<ApiKeyRecord[]>; // revoked keys excluded, oldest first
+  getKey(accountId: string, keyId: string): Promise<ApiKeyRecord | null>; // null for revoked or foreign keys
+  updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null>;
+  revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null>;
+  /** New secret under the same id; the old hash stays valid until `previousExpiresAt` (null: at once). */
+  rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null>;
+  /** Off the hot path: batched by the caller. */
+  touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void>;
+  authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
+
+  // Ledger ---------------------------------------------------------------------------
+  applyLedger(change: LedgerChange, now: string): Promise<LedgerResult>;
+  /** Newest first. The cursor is opaque. */
+  listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>>;
+  /** Test and audit helper: the sum of every entry of the account. */
+  sumLedger(accountId: string): Promise<number>;
+
+  // Proxy ----------------------------------------------------------------------------
+  reserve(request: ReserveRequest, now: string): Promise<ReserveResult>;
+
+  // Usage ----------------------------------------------------------------------------
+  recordUsage(events: UsageEvent[]): Promise<void>;
+  /** Days inclusive, YYYY-MM-DD (UTC). */
+  getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]>;
+
+  // Top-ups --------------------------------------------------------------------------
+  createTopup(topup: Topup): Promise<Topup>;
+  getTopup(topupId: string): Promise<Topup | null>;
+  updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null>;
+
+  // Idempotency and de-duplication -----------------------------------------------------
+  /**
+   * Claims `scope/key` for a first caller. Returns null when this call claimed it (go ahead,
+   * then `saveIdempotent`), or the stored response of the first caller ('pending' while it runs).
+   */
+  claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }>;
+  saveIdempotent(scope: string, key: string, fingerprint: string, status: number, body: string, ttlSeconds: number): Promise<void>;
+  releaseIdempotent(scope: string, key: string): Promise<void>;
+  /** True the first time `namespace/id` is seen within `ttlSeconds`. */
+  markSeen(namespace: string, id: string, ttlSeconds: number): Promise<boolean>;
+
+  // Operations -----------------------------------------------------------------------
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
