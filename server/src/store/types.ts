@@ -94,7 +94,8 @@ export interface LedgerChange {
 }
 
 export type LedgerResult =
-  | { ok: true; applied: true; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null }
+  /** `shortfall_micros`: present (and > 0) only when 'clamp_and_suspend' took less than asked. */
+  | { ok: true; applied: true; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null; shortfall_micros?: number }
   /** The external reference was applied before: nothing changed; the first entry is returned. */
   | { ok: true; applied: false; entry: LedgerEntry; balance_micros: number; crossed: null }
   | { ok: false; reason: 'insufficient_funds'; balance_micros: number }
@@ -179,7 +180,8 @@ export type ReserveResult =
   | { ok: false; reason: AuthFailure }
   | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] }
   | { ok: false; reason: 'product_not_allowed' }
-  | { ok: false; reason: 'spend_limit_reached'; limit_micros: number; spent_micros: number; period: SpendLimitPeriod }
+  /** `period` null: a spend limit without a period is a lifetime limit. */
+  | { ok: false; reason: 'spend_limit_reached'; limit_micros: number; spent_micros: number; period: SpendLimitPeriod | null }
   | { ok: false; reason: 'insufficient_funds'; balance_micros: number; price_micros: number };
 
 export interface RegisterResult {
@@ -240,6 +242,8 @@ export interface Store {
   getAccountByTelegramId(telegramId: number): Promise<Account | null>;
   setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null>;
   setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null>;
+  /** The language of notifications (added by the lead; adapters implement it). */
+  setLanguage?(accountId: string, languageCode: string | null): Promise<Account | null>;
 
   // Keys -----------------------------------------------------------------------------
   /** Finds which key a secret hash belongs to (current or previous hash). Cacheable forever: the mapping never changes. */
@@ -269,6 +273,8 @@ export interface Store {
   recordUsage(events: UsageEvent[]): Promise<void>;
   /** Days inclusive, YYYY-MM-DD (UTC). */
   getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]>;
+  /** The latest raw events, newest first (the last 1,000 per account are kept). */
+  listUsageEvents(accountId: string, limit: number): Promise<UsageEvent[]>;
 
   // Top-ups --------------------------------------------------------------------------
   createTopup(topup: Topup): Promise<Topup>;

@@ -1,0 +1,28 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RedisStore } from './redis-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { Store } from './types.js';
+
+export * from './types.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+export { SqliteStore } from './sqlite-store.js';
+export { InvalidCursorError } from './logic.js';
+export { newAccountId, newKeyId, newLedgerId, newTopupId, ulid } from './ids.js';
+
+export interface CreateStoreOptions {
+  /** Set: the Redis store (production, scale-out). Unset: the embedded SQLite store. */
+  redisUrl?: string | undefined;
+  /** Where the SQLite store keeps `kikuai.db`; created if missing. Default `./data`. */
+  dataDir?: string | undefined;
+  /** Redis key prefix, default `kikuai:`. */
+  keyPrefix?: string | undefined;
+}
+
+/** Redis when a URL is given, else SQLite at `<dataDir>/kikuai.db`. */
+export function createStore(options: CreateStoreOptions = {}): Store {
+  if (options.redisUrl) return new RedisStore(options.redisUrl, options.keyPrefix ? { keyPrefix: options.keyPrefix } : {});
+  const dataDir = options.dataDir ?? 'data';
+  mkdirSync(dataDir, { recursive: true });
+  return new SqliteStore(join(dataDir, 'kikuai.db'));
+}

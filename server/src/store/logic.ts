@@ -1,0 +1,110 @@
+/**
+ * Rules shared by both adapters. The SQLite adapter calls these functions; the Redis
+ * adapter's Lua scripts (`redis-scripts.ts`) implement the same rules line for line.
+ * Change one, change the other: the contract suite runs both.
+ */
+import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, SpendLimitPeriod, UsageRow } from './types.js';
+
+/** Start (ms) of the UTC day, week (Monday) and month that contain `nowMs`. */
+export function periodStarts(nowMs: number): Record<SpendLimitPeriod, number> {
+  const date = new Date(nowMs);
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth();
+  const day = date.getUTCDate();
+  const daysSinceMonday = (date.getUTCDay() + 6) % 7;
+  return {
+    daily: Date.UTC(year, month, day),
+    weekly: Date.UTC(year, month, day - daysSinceMonday),
+    monthly: Date.UTC(year, month, 1),
+  };
+}
+
+/** The balance must reach this level (threshold + 10%, rounded up) before 'recovered' fires. */
+export function recoveryLevel(thresholdMicros: number | null): number {
+  if (thresholdMicros === null) return 0;
+  return thresholdMicros + Math.ceil(thresholdMicros / 10);
+}
+
+/**
+ * The low-balance state machine (`low_balance_notified` is the flag):
+ * - a decrease to exactly 0 from above 0: 'exhausted' (flag set);
+ * - a decrease to below the threshold while the flag is clear: 'low' (flag set);
+ * - an increase to above 0 and at least `recoveryLevel` while the flag is set: 'recovered' (flag cleared).
+ */
+export function balanceCrossing(
+  oldBalance: number,
+  newBalance: number,
+  thresholdMicros: number | null,
+  notified: boolean,
+): { crossed: BalanceCrossing | null; notified: boolean } {
+  if (newBalance < oldBalance) {
+    if (newBalance === 0 && oldBalance > 0) return { crossed: 'exhausted', notified: true };
+    if (thresholdMicros !== null && newBalance < thresholdMicros && !notified) return { crossed: 'low', notified: true };
+  } else if (newBalance > oldBalance && notified) {
+    if (newBalance > 0 && newBalance >= recoveryLevel(thresholdMicros)) return { crossed: 'recovered', notified: false };
+  }
+  return { crossed: null, notified };
+}
+
+/**
+ * Why a key may not be used now, or null. A hash that is neither the current one nor the
+ * previous one within its grace period is `key_not_found`: the secret is not a key any more.
+ */
+export function keyRefusal(key: ApiKeyRecord | null, account: Account | null, hash: string, nowMs: number): AuthFailure | null {
+  if (!key) return 'key_not_found';
+  if (key.hash !== hash) {
+    const graceEnds = key.previous_hash_expires_at === null ? null : Date.parse(key.previous_hash_expires_at);
+    if (key.previous_hash !== hash || graceEnds === null || nowMs >= graceEnds) return 'key_not_found';
+  }
+  if (key.revoked_at !== null) return 'key_revoked';
+  if (!key.enabled) return 'key_disabled';
+  if (key.expires_at !== null && nowMs >= Date.parse(key.expires_at)) return 'key_expired';
+  if (!account) return 'account_not_found';
+  if (account.status !== 'active') return 'account_suspended';
+  return null;
+}
+
+/** Fixed windows aligned to multiples of `window_ms` since the epoch. */
+export function windowStart(nowMs: number, windowMs: number): number {
+  return nowMs - (nowMs % windowMs);
+}
+
+/** A usage call counts as an error when it never got an upstream answer or got a 4xx/5xx. */
+export function isErrorStatus(status: number | null): boolean {
+  return status === null || status >= 400;
+}
+
+export const USAGE_RETENTION_DAYS = 400;
+export const USAGE_EVENTS_KEPT = 1000;
+
+export function compareUsageRows(a: UsageRow, b: UsageRow): number {
+  return a.day.localeCompare(b.day) || a.product_id.localeCompare(b.product_id) || a.key_id.localeCompare(b.key_id);
+}
+
+/** Every day from `fromDay` to `toDay` inclusive (YYYY-MM-DD, UTC). At most 800 days. */
+export function daysBetween(fromDay: string, toDay: string): string[] {
+  const days: string[] = [];
+  const end = Date.parse(`${toDay}T00:00:00Z`);
+  for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= end && days.length < 800; t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor';
+  constructor() {
+    super('The pagination cursor is not valid.');
+  }
+}
+
+/** Ledger cursors wrap the per-account sequence number of the last entry returned. */
+export function encodeLedgerCursor(sequence: number): string {
+  return Buffer.from(`l1:${sequence}`).toString('base64url');
+}
+
+export function decodeLedgerCursor(cursor: string): number {
+  const match = /^l1:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError();
+  return Number(match[1]);
+}

@@ -1,0 +1,132 @@
+/**
+ * One place that turns stored rows into the interface's objects, field by field in the
+ * interface's order, so both adapters return identical values (and identical JSON).
+ */
+import type { Account, AccountStatus, ApiKeyRecord, LedgerEntry, LedgerKind, NewKey, SpendLimitPeriod, TelegramUser, Topup, TopupMethod, TopupStatus } from './types.js';
+
+type Row = Record<string, string | number | null | undefined>;
+
+const text = (value: string | number | null | undefined): string | null =>
+  value === undefined || value === null || value === '' ? null : String(value);
+const integer = (value: string | number | null | undefined): number | null =>
+  value === undefined || value === null || value === '' ? null : Number(value);
+
+export function toAccount(row: Row): Account {
+  return {
+    id: String(row.id),
+    telegram_id: Number(row.telegram_id),
+    username: text(row.username),
+    first_name: text(row.first_name),
+    last_name: text(row.last_name),
+    language_code: text(row.language_code),
+    status: String(row.status) as AccountStatus,
+    suspended_reason: text(row.suspended_reason),
+    balance_micros: Number(row.balance_micros),
+    low_balance_threshold_micros: integer(row.low_balance_threshold_micros),
+    low_balance_notified: String(row.low_balance_notified) === '1',
+    created_at: String(row.created_at),
+  };
+}
+
+export function toKey(row: Row): ApiKeyRecord {
+  const allowed = text(row.allowed_products);
+  return {
+    id: String(row.id),
+    account_id: String(row.account_id),
+    name: String(row.name ?? ''),
+    prefix: String(row.prefix),
+    last_four: String(row.last_four),
+    hash: String(row.hash),
+    previous_hash: text(row.previous_hash),
+    previous_hash_expires_at: text(row.previous_hash_expires_at),
+    enabled: String(row.enabled) === '1',
+    revoked_at: text(row.revoked_at),
+    expires_at: text(row.expires_at),
+    allowed_products: allowed === null ? null : (JSON.parse(allowed) as string[]),
+    spend_limit_micros: integer(row.spend_limit_micros),
+    spend_limit_period: text(row.spend_limit_period) as SpendLimitPeriod | null,
+    spent_micros: Number(row.spent_micros ?? 0),
+    spend_period_start: text(row.spend_period_start),
+    created_at: String(row.created_at),
+    last_used_at: text(row.last_used_at),
+  };
+}
+
+export function toEntry(accountId: string, row: Row): LedgerEntry {
+  return {
+    id: String(row.id),
+    account_id: accountId,
+    kind: String(row.kind) as LedgerKind,
+    amount_micros: Number(row.amount_micros),
+    balance_after_micros: Number(row.balance_after_micros),
+    reason: String(row.reason),
+    external_ref: text(row.external_ref),
+    created_at: String(row.created_at),
+  };
+}
+
+export function toTopup(row: Row): Topup {
+  return {
+    id: String(row.id),
+    account_id: String(row.account_id),
+    method: String(row.method) as TopupMethod,
+    amount_micros: Number(row.amount_micros),
+    stars: integer(row.stars),
+    status: String(row.status) as TopupStatus,
+    checkout_url: text(row.checkout_url),
+    invoice_link: text(row.invoice_link),
+    provider_ref: text(row.provider_ref),
+    ledger_entry_id: text(row.ledger_entry_id),
+    created_at: String(row.created_at),
+    completed_at: text(row.completed_at),
+  };
+}
+
+/** A new account's stored fields (null as null: each adapter decides how to store it). */
+export function newAccountFields(id: string, user: TelegramUser, now: string): Record<string, string | number | null> {
+  return {
+    id,
+    telegram_id: user.id,
+    username: user.username ?? null,
+    first_name: user.first_name ?? null,
+    last_name: user.last_name ?? null,
+    language_code: user.language_code ?? null,
+    status: 'active',
+    suspended_reason: null,
+    balance_micros: 0,
+    low_balance_threshold_micros: null,
+    low_balance_notified: '0',
+    created_at: now,
+  };
+}
+
+/** A new key's stored fields; `*_ms` fields are the instants as epoch ms, for the scripts. */
+export function newKeyFields(accountId: string, key: NewKey, now: string): Record<string, string | number | null> {
+  return {
+    id: key.id,
+    account_id: accountId,
+    name: key.name,
+    prefix: key.prefix,
+    last_four: key.last_four,
+    hash: key.hash,
+    previous_hash: null,
+    previous_hash_expires_at: null,
+    enabled: '1',
+    revoked_at: null,
+    expires_at: key.expires_at ?? null,
+    allowed_products: key.allowed_products ? JSON.stringify(key.allowed_products) : null,
+    spend_limit_micros: key.spend_limit_micros ?? null,
+    spend_limit_period: key.spend_limit_period ?? null,
+    spent_micros: 0,
+    spend_period_start: null,
+    created_at: now,
+    last_used_at: null,
+  };
+}
+
+export function isoToMs(iso: string | null): number | null {
+  if (iso === null) return null;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new TypeError(`Not an ISO 8601 instant: ${iso}`);
+  return ms;
+}

@@ -1,0 +1,307 @@
+/**
+ * Lua scripts of the Redis adapter. Each one touches only keys passed in KEYS, all under
+ * one account's hash tag, so they run unchanged on Redis Cluster. Each one decides
+ * everything before its first write: Redis does not roll a failed script back.
+ *
+ * Numbers cross the Lua boundary as decimal strings (`fmt`): Lua's tostring() would print
+ * large integers in exponent form. The rules mirror `logic.ts`.
+ */
+
+const LIB = String.raw`
+local function fmt(n) return string.format('%d', n) end
+local function num(v) if v == nil or v == false then return nil end return tonumber(v) end
+local function hgetall(key)
+  local flat = redis.call('HGETALL', key)
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t, flat
+end
+
+-- logic.ts keyRefusal
+local function key_refusal(key, account, hash, now_ms)
+  if key.id == nil then return 'key_not_found' end
+  if key.hash ~= hash then
+    local grace_ends = num(key.previous_hash_expires_ms)
+    if key.previous_hash ~= hash or grace_ends == nil or now_ms >= grace_ends then return 'key_not_found' end
+  end
+  if key.revoked_at ~= nil then return 'key_revoked' end
+  if key.enabled ~= '1' then return 'key_disabled' end
+  local expires = num(key.expires_ms)
+  if expires ~= nil and now_ms >= expires then return 'key_expired' end
+  if account.id == nil then return 'account_not_found' end
+  if account.status ~= 'active' then return 'account_suspended' end
+  return nil
+end
+
+-- logic.ts balanceCrossing; returns crossed ('' for none) and the new flag ('1'/'0')
+local function crossing(account, old, new)
+  local threshold = num(account.low_balance_threshold_micros)
+  local notified = account.low_balance_notified == '1'
+  if new < old then
+    if new == 0 and old > 0 then return 'exhausted', '1' end
+    if threshold ~= nil and new < threshold and not notified then return 'low', '1' end
+  elseif new > old and notified then
+    local level = 0
+    if threshold ~= nil then level = threshold + math.ceil(threshold / 10) end
+    if new > 0 and new >= level then return 'recovered', '0' end
+  end
+  if notified then return '', '1' end
+  return '', '0'
+end
+
+-- Fixed-window rate limits. Rules are ARGV triples from index 'at': limit, window_ms;
+-- their keys are KEYS from index 'first'. Returns the states and the first rule over its limit.
+local function rate_check(first, at, count, now_ms)
+  local states = {}
+  local limited = nil
+  for i = 1, count do
+    local limit = tonumber(ARGV[at + (i - 1) * 2])
+    local window = tonumber(ARGV[at + (i - 1) * 2 + 1])
+    local start = now_ms - (now_ms % window)
+    local stored = redis.call('HMGET', KEYS[first + i - 1], 's', 'c')
+    local used = 0
+    if tonumber(stored[1]) == start then used = tonumber(stored[2]) or 0 end
+    states[i] = { used, start, window, start + window - now_ms }
+    if limited == nil and used + 1 > limit then limited = i end
+  end
+  return states, limited
+end
+
+-- Counter and expiry in one atomic step: no counter ever lives without a TTL.
+local function rate_commit(first, states)
+  for i, s in ipairs(states) do
+    s[1] = s[1] + 1
+    redis.call('HSET', KEYS[first + i - 1], 's', fmt(s[2]), 'c', fmt(s[1]))
+    redis.call('PEXPIRE', KEYS[first + i - 1], s[3])
+  end
+end
+
+local function rate_reply(states)
+  local out = {}
+  for i, s in ipairs(states) do out[i] = { fmt(s[1]), fmt(s[4]) } end
+  return out
+end
+
+-- Appends a ledger entry; the sorted set's score is the account's ledger sequence.
+local function append_entry(account_key, ledger_key, refs_key, id, kind, amount, balance_after, reason, ref, created_at)
+  local seq = redis.call('HINCRBY', account_key, 'ledger_seq', 1)
+  local entry = cjson.encode({ id = id, kind = kind, amount_micros = fmt(amount), balance_after_micros = fmt(balance_after),
+    reason = reason, external_ref = ref, created_at = created_at })
+  redis.call('ZADD', ledger_key, seq, entry)
+  if ref ~= '' then redis.call('HSET', refs_key, ref, seq) end
+  return entry
+end
+
+local function entry_by_ref(ledger_key, refs_key, ref)
+  if ref == '' then return nil end
+  local seq = redis.call('HGET', refs_key, ref)
+  if not seq then return nil end
+  return redis.call('ZRANGEBYSCORE', ledger_key, seq, seq)[1]
+end
+`;
+
+/**
+ * KEYS: account, ledger, ledger refs.
+ * ARGV: kind, amount, reason, external_ref ('' for none), entry id, created_at, on_insufficient.
+ * Reply: {'not_found'} | {'duplicate', entry, balance} | {'insufficient', balance}
+ *      | {'applied', entry, balance, crossed, shortfall}
+ */
+export const APPLY_LEDGER = LIB + String.raw`
+local account = hgetall(KEYS[1])
+if account.id == nil then return { 'not_found' } end
+local previous = entry_by_ref(KEYS[2], KEYS[3], ARGV[4])
+if previous then return { 'duplicate', previous, account.balance_micros } end
+local amount = tonumber(ARGV[2])
+local old = tonumber(account.balance_micros)
+local shortfall = 0
+if old + amount < 0 then
+  if ARGV[7] ~= 'clamp_and_suspend' then return { 'insufficient', account.balance_micros } end
+  shortfall = -(old + amount)
+  amount = -old
+end
+local new = old + amount
+local crossed, notified = crossing(account, old, new)
+redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
+if shortfall > 0 then
+  redis.call('HSET', KEYS[1], 'status', 'suspended', 'suspended_reason', 'insufficient_funds: shortfall of ' .. fmt(shortfall) .. ' micro-USD')
+end
+local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[5], ARGV[1], amount, new, ARGV[3], ARGV[4], ARGV[6])
+return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
+`;
+
+/**
+ * KEYS: account, key, then one key per rate-limit rule.
+ * ARGV: hash, now_ms, rule count, then limit and window_ms per rule.
+ * Reply: {'refused', reason} | {'rate_limited', index, states} | {'ok', account, key, states}
+ */
+export const AUTHORIZE = LIB + String.raw`
+local account, account_flat = hgetall(KEYS[1])
+local key, key_flat = hgetall(KEYS[2])
+local now_ms = tonumber(ARGV[2])
+local refusal = key_refusal(key, account, ARGV[1], now_ms)
+if refusal then return { 'refused', refusal } end
+local states, limited = rate_check(3, 4, tonumber(ARGV[3]), now_ms)
+if limited then return { 'rate_limited', limited, rate_reply(states) } end
+rate_commit(3, states)
+return { 'ok', account_flat, key_flat, rate_reply(states) }
+`;
+
+/**
+ * KEYS: account, key, ledger, ledger refs, then one key per rate-limit rule.
+ * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
+ *       9..14 daily/weekly/monthly period start (ms, ISO), 15 rule count, then limit and window per rule.
+ * Reply: {'refused', reason} | {'rate_limited', index, states} | {'product_not_allowed'}
+ *      | {'spend_limit', limit, spent, period} | {'insufficient', balance}
+ *      | {'ok', entry, account, key, crossed, states} (crossed '' for none; on a repeated
+ *        external_ref the first entry is returned and nothing is written or counted)
+ */
+export const RESERVE = LIB + String.raw`
+local account, account_flat = hgetall(KEYS[1])
+local key, key_flat = hgetall(KEYS[2])
+local now_ms = tonumber(ARGV[2])
+local refusal = key_refusal(key, account, ARGV[1], now_ms)
+if refusal then return { 'refused', refusal } end
+local states, limited = rate_check(5, 16, tonumber(ARGV[15]), now_ms)
+local previous = entry_by_ref(KEYS[3], KEYS[4], ARGV[5])
+if previous then return { 'ok', previous, account_flat, key_flat, '', rate_reply(states) } end
+if limited then return { 'rate_limited', limited, rate_reply(states) } end
+
+local refused = nil
+if key.allowed_products ~= nil then
+  local allowed = false
+  for _, product in ipairs(cjson.decode(key.allowed_products)) do
+    if product == ARGV[3] then allowed = true end
+  end
+  if not allowed then refused = { 'product_not_allowed' } end
+end
+local price = tonumber(ARGV[4])
+local period = key.spend_limit_period
+local period_start_ms, period_start_iso = nil, nil
+if period == 'daily' then period_start_ms, period_start_iso = ARGV[9], ARGV[10]
+elseif period == 'weekly' then period_start_ms, period_start_iso = ARGV[11], ARGV[12]
+elseif period == 'monthly' then period_start_ms, period_start_iso = ARGV[13], ARGV[14] end
+local spent = tonumber(key.spent_micros)
+if period_start_ms ~= nil and key.spend_period_start_ms ~= period_start_ms then spent = 0 end
+local spend_limit = num(key.spend_limit_micros)
+if refused == nil and spend_limit ~= nil and spent + price > spend_limit then
+  refused = { 'spend_limit', fmt(spend_limit), fmt(spent), period or '' }
+end
+local old = tonumber(account.balance_micros)
+if refused == nil and old < price then refused = { 'insufficient', account.balance_micros } end
+
+-- Decided: from here on only writes. Refused requests still count against the rate limits.
+rate_commit(5, states)
+if refused then return refused end
+local new = old - price
+local crossed, notified = crossing(account, old, new)
+redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
+local entry = append_entry(KEYS[1], KEYS[3], KEYS[4], ARGV[7], 'debit', -price, new, ARGV[6], ARGV[5], ARGV[8])
+redis.call('HSET', KEYS[2], 'spent_micros', fmt(spent + price))
+if period_start_ms ~= nil then
+  redis.call('HSET', KEYS[2], 'spend_period_start_ms', period_start_ms, 'spend_period_start', period_start_iso)
+end
+local _, account_after = hgetall(KEYS[1])
+local _, key_after = hgetall(KEYS[2])
+return { 'ok', entry, account_after, key_after, crossed, rate_reply(states) }
+`;
+
+/**
+ * KEYS: account, key list, first key. ARGV: account field/value pairs count, pairs..., key pairs...
+ * Reply: 1 created, 0 the account exists.
+ */
+export const CREATE_ACCOUNT = String.raw`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local n = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + n))
+redis.call('HSET', KEYS[3], unpack(ARGV, 2 + n, #ARGV))
+local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
+redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
+return 1
+`;
+
+/** KEYS: account, key list, new key. ARGV: max keys, key field/value pairs. Reply: 'ok' | 'account_not_found' | 'too_many_keys'. */
+export const CREATE_KEY = String.raw`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'account_not_found' end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then return 'too_many_keys' end
+redis.call('HSET', KEYS[3], unpack(ARGV, 2, #ARGV))
+local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
+redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
+return 'ok'
+`;
+
+/**
+ * Updates a hash that exists and (when ARGV[1] is not '') lacks the field ARGV[1] (e.g. a
+ * key that is not revoked). KEYS: the hash, then optional extra hashes that must exist.
+ * ARGV: guard field, number of field/value pairs to set, pairs..., fields to delete...
+ * Reply: the hash after the change, or false.
+ */
+export const PATCH_HASH = String.raw`
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 0 then return false end
+end
+if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return false end
+local pairs_count = tonumber(ARGV[2])
+if pairs_count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + pairs_count * 2)) end
+if #ARGV > 2 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 3 + pairs_count * 2, #ARGV)) end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/** KEYS: key, key list. ARGV: revoked_at. Reply: the key after revocation, or false. */
+export const REVOKE_KEY = String.raw`
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
+redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
+redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/** KEYS: key. ARGV: new hash, prefix, last four, previous expiry ISO ('' none), its ms. */
+export const ROTATE_KEY = String.raw`
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
+local old_hash = redis.call('HGET', KEYS[1], 'hash')
+redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'prefix', ARGV[2], 'last_four', ARGV[3])
+if ARGV[4] == '' then
+  redis.call('HDEL', KEYS[1], 'previous_hash', 'previous_hash_expires_at', 'previous_hash_expires_ms')
+else
+  redis.call('HSET', KEYS[1], 'previous_hash', old_hash, 'previous_hash_expires_at', ARGV[4], 'previous_hash_expires_ms', ARGV[5])
+end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/** KEYS: key. ARGV: at (ISO). Only moves last_used_at forward, never creates the key. */
+export const TOUCH_KEY = String.raw`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local current = redis.call('HGET', KEYS[1], 'last_used_at')
+if current and current >= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'last_used_at', ARGV[1])
+return 1
+`;
+
+/**
+ * KEYS: day aggregate hash, raw event list. ARGV: field prefix ('<product>|<key>|'), cost,
+ * latency, is error ('1'/'0'), event JSON, retention seconds, events kept.
+ */
+export const RECORD_USAGE = String.raw`
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'requests', 1)
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'errors', tonumber(ARGV[4]))
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'cost_micros', tonumber(ARGV[2]))
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'latency_ms_total', tonumber(ARGV[3]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+redis.call('LPUSH', KEYS[2], ARGV[5])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[7]) - 1)
+return 1
+`;
+
+/** KEYS: idempotency key. ARGV: claim JSON, ttl seconds. Reply: false when claimed, else the stored JSON. */
+export const CLAIM_IDEMPOTENT = String.raw`
+local stored = redis.call('GET', KEYS[1])
+if stored then return stored end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+return false
+`;
+
+/** KEYS: telegram index. ARGV: expected claim, final value. Replaces a claim by its owner only. */
+export const COMPARE_AND_SET = String.raw`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;

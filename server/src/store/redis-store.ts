@@ -1,0 +1,542 @@
+import { Redis, type Cluster } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newAccountId, newLedgerId } from './ids.js';
+import {
+  USAGE_EVENTS_KEPT,
+  USAGE_RETENTION_DAYS,
+  compareUsageRows,
+  daysBetween,
+  decodeLedgerCursor,
+  encodeLedgerCursor,
+  isErrorStatus,
+  periodStarts,
+} from './logic.js';
+import { isoToMs, newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
+import * as scripts from './redis-scripts.js';
+import type {
+  Account,
+  AccountStatus,
+  ApiKeyRecord,
+  AuthorizeRequest,
+  AuthorizeResult,
+  BalanceCrossing,
+  KeyPatch,
+  LedgerChange,
+  LedgerEntry,
+  LedgerResult,
+  NewKey,
+  Page,
+  RateLimitRule,
+  RateLimitState,
+  RegisterResult,
+  ReserveRequest,
+  ReserveResult,
+  SpendLimitPeriod,
+  Store,
+  TelegramUser,
+  Topup,
+  UsageEvent,
+  UsageRow,
+} from './types.js';
+
+type Client = Redis | Cluster;
+type Reply = string | number | null | Reply[];
+
+/** How long a register claim on a Telegram id lives before another caller may take it over. */
+const REGISTER_CLAIM_MS = 10_000;
+const PENDING = 'pending:';
+
+const COMMANDS = {
+  kikuaiApplyLedger: scripts.APPLY_LEDGER,
+  kikuaiAuthorize: scripts.AUTHORIZE,
+  kikuaiReserve: scripts.RESERVE,
+  kikuaiCreateAccount: scripts.CREATE_ACCOUNT,
+  kikuaiCreateKey: scripts.CREATE_KEY,
+  kikuaiPatchHash: scripts.PATCH_HASH,
+  kikuaiRevokeKey: scripts.REVOKE_KEY,
+  kikuaiRotateKey: scripts.ROTATE_KEY,
+  kikuaiTouchKey: scripts.TOUCH_KEY,
+  kikuaiRecordUsage: scripts.RECORD_USAGE,
+  kikuaiClaimIdempotent: scripts.CLAIM_IDEMPOTENT,
+  kikuaiCompareAndSet: scripts.COMPARE_AND_SET,
+} as const;
+type CommandName = keyof typeof COMMANDS;
+
+export interface RedisStoreOptions {
+  /** Prepended to every key; tests use a random one. Default `kikuai:`. */
+  keyPrefix?: string;
+}
+
+const flatToObject = (flat: Reply): Record<string, string> => {
+  const object: Record<string, string> = {};
+  const list = flat as string[];
+  for (let i = 0; i < list.length; i += 2) object[list[i]!] = list[i + 1]!;
+  return object;
+};
+
+/** Field/value pairs for HSET, leaving nulls out (an absent field is null). */
+const toPairs = (fields: Record<string, string | number | null>): string[] =>
+  Object.entries(fields).flatMap(([name, value]) => (value === null ? [] : [name, String(value)]));
+
+/**
+ * The Redis adapter. Key layout, scripts and retention: see README.md next to this file.
+ * Scripts are registered with `defineCommand`, so ioredis sends EVALSHA and loads a script
+ * only when Redis does not know it yet.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly prefix: string;
+  private readonly client: Client;
+  private readonly ownsClient: boolean;
+
+  constructor(client: Client | string, options: RedisStoreOptions = {}) {
+    this.ownsClient = typeof client === 'string';
+    this.client = typeof client === 'string' ? new Redis(client, { maxRetriesPerRequest: 3 }) : client;
+    this.prefix = options.keyPrefix ?? 'kikuai:';
+    for (const [name, lua] of Object.entries(COMMANDS)) {
+      if (!(name in this.client)) this.client.defineCommand(name, { lua });
+    }
+  }
+
+  private run(name: CommandName, keys: string[], args: Array<string | number>): Promise<Reply> {
+    const command = (this.client as unknown as Record<CommandName, (...parameters: Array<string | number>) => Promise<Reply>>)[name];
+    return command.call(this.client, keys.length, ...keys, ...args);
+  }
+
+  // Key names ------------------------------------------------------------------------
+  private accountKey(accountId: string, part: string): string {
+    return `${this.prefix}{${accountId}}:${part}`;
+  }
+  private global(part: string): string {
+    return `${this.prefix}${part}`;
+  }
+
+  // Accounts -------------------------------------------------------------------------
+  async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+    const indexKey = this.global(`tg:${user.id}`);
+    const deadline = Date.now() + REGISTER_CLAIM_MS * 2;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const indexed = await this.client.get(indexKey);
+      if (indexed !== null && !indexed.startsWith(PENDING)) {
+        const account = await this.getAccount(indexed);
+        if (account) return { account, created: false, first_key: null };
+        throw new Error(`Telegram user ${user.id} is indexed to a missing account ${indexed}`);
+      }
+      if (indexed === null) {
+        const created = await this.tryCreate(indexKey, user, firstKey, now);
+        if (created) return created;
+      }
+      // Someone else holds the claim and is writing the account: wait for it.
+      await sleep(Math.min(5 * 2 ** attempt, 100));
+    }
+    throw new Error(`Timed out registering Telegram user ${user.id}`);
+  }
+
+  /** Claims the Telegram id (SET NX, with a TTL so a crashed claimer does not lock it forever), then writes the account. */
+  private async tryCreate(indexKey: string, user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult | null> {
+    const accountId = newAccountId();
+    const claim = `${PENDING}${accountId}`;
+    if ((await this.client.set(indexKey, claim, 'PX', REGISTER_CLAIM_MS, 'NX')) !== 'OK') return null;
+    await this.client.set(this.global(`keyhash:${firstKey.hash}`), `${accountId}|${firstKey.id}`);
+    const accountFields = toPairs(newAccountFields(accountId, user, now));
+    const keyFields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, firstKey, now)));
+    await this.run(
+      'kikuaiCreateAccount',
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)],
+      [accountFields.length, ...accountFields, ...keyFields],
+    );
+    // The claim becomes permanent only if it is still ours (it may have expired while we wrote).
+    if ((await this.run('kikuaiCompareAndSet', [indexKey], [claim, accountId])) !== 1) {
+      await this.client.del(
+        this.accountKey(accountId, 'account'),
+        this.accountKey(accountId, 'keys'),
+        this.accountKey(accountId, `key:${firstKey.id}`),
+      );
+      return null;
+    }
+    const account = await this.getAccount(accountId);
+    const key = await this.getKey(accountId, firstKey.id);
+    return { account: account!, created: true, first_key: key };
+  }
+
+  async getAccount(accountId: string): Promise<Account | null> {
+    const hash = await this.client.hgetall(this.accountKey(accountId, 'account'));
+    return hash.id ? toAccount(hash) : null;
+  }
+
+  async getAccountByTelegramId(telegramId: number): Promise<Account | null> {
+    const indexed = await this.client.get(this.global(`tg:${telegramId}`));
+    if (indexed === null || indexed.startsWith(PENDING)) return null;
+    return this.getAccount(indexed);
+  }
+
+  async setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null> {
+    const set: Record<string, string | null> = { status, suspended_reason: reason };
+    return this.patchAccount(accountId, set);
+  }
+
+  async setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null> {
+    // A new threshold starts a fresh notification cycle.
+    return this.patchAccount(accountId, { low_balance_threshold_micros: thresholdMicros, low_balance_notified: '0' });
+  }
+
+  private async patchAccount(accountId: string, fields: Record<string, string | number | null>): Promise<Account | null> {
+    const flat = await this.patch(this.accountKey(accountId, 'account'), '', fields);
+    return flat ? toAccount(flat) : null;
+  }
+
+  private async patch(key: string, guardField: string, fields: Record<string, string | number | null>): Promise<Record<string, string> | null> {
+    const set = toPairs(fields);
+    const unset = Object.entries(fields).filter(([, value]) => value === null).map(([name]) => name);
+    const reply = await this.run('kikuaiPatchHash', [key], [guardField, set.length / 2, ...set, ...unset]);
+    return reply ? flatToObject(reply) : null;
+  }
+
+  // Keys -----------------------------------------------------------------------------
+  async findKeyByHash(hash: string): Promise<{ account_id: string; key_id: string } | null> {
+    const value = await this.client.get(this.global(`keyhash:${hash}`));
+    if (value === null) return null;
+    const [account_id, key_id] = value.split('|') as [string, string];
+    return { account_id, key_id };
+  }
+
+  async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+    // The index goes first: it lives in another slot, and an index to a key that was
+    // never written is harmless (authorize finds no key), while the reverse would not be.
+    const indexKey = this.global(`keyhash:${key.hash}`);
+    await this.client.set(indexKey, `${accountId}|${key.id}`);
+    const fields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, key, now)));
+    const result = (await this.run(
+      'kikuaiCreateKey',
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${key.id}`)],
+      [maxKeys, ...fields],
+    )) as string;
+    if (result !== 'ok') {
+      await this.client.del(indexKey);
+      return { ok: false, reason: result as 'too_many_keys' | 'account_not_found' };
+    }
+    return { ok: true, key: (await this.getKey(accountId, key.id))! };
+  }
+
+  /** Adds the epoch-ms twins of instants that the scripts compare against `now_ms`. */
+  private keyFieldsWithInstants(fields: Record<string, string | number | null>): Record<string, string | number | null> {
+    const withInstants = { ...fields };
+    if ('expires_at' in fields) withInstants.expires_ms = isoToMs(fields.expires_at as string | null);
+    return withInstants;
+  }
+
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    const ids = await this.client.zrange(this.accountKey(accountId, 'keys'), 0, -1);
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hgetall(this.accountKey(accountId, `key:${id}`));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies
+      .map(([error, hash]) => {
+        if (error) throw error;
+        return hash as Record<string, string>;
+      })
+      .filter((hash) => hash.id && !hash.revoked_at)
+      .map(toKey);
+  }
+
+  async getKey(accountId: string, keyId: string): Promise<ApiKeyRecord | null> {
+    const hash = await this.client.hgetall(this.accountKey(accountId, `key:${keyId}`));
+    return hash.id && !hash.revoked_at ? toKey(hash) : null;
+  }
+
+  async updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null> {
+    const fields: Record<string, string | number | null> = {};
+    if (patch.name !== undefined) fields.name = patch.name;
+    if (patch.enabled !== undefined) fields.enabled = patch.enabled ? '1' : '0';
+    if (patch.expires_at !== undefined) fields.expires_at = patch.expires_at;
+    if (patch.allowed_products !== undefined) fields.allowed_products = patch.allowed_products ? JSON.stringify(patch.allowed_products) : null;
+    if (patch.spend_limit_micros !== undefined) fields.spend_limit_micros = patch.spend_limit_micros;
+    if (patch.spend_limit_period !== undefined) fields.spend_limit_period = patch.spend_limit_period;
+    const flat = await this.patch(this.accountKey(accountId, `key:${keyId}`), 'revoked_at', this.keyFieldsWithInstants(fields));
+    return flat ? toKey(flat) : null;
+  }
+
+  async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
+    const reply = await this.run('kikuaiRevokeKey', [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys')], [now]);
+    return reply ? toKey(flatToObject(reply)) : null;
+  }
+
+  async rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
+    const keyName = this.accountKey(accountId, `key:${keyId}`);
+    if (!(await this.getKey(accountId, keyId))) return null;
+    await this.client.set(this.global(`keyhash:${newKey.hash}`), `${accountId}|${keyId}`);
+    const reply = await this.run('kikuaiRotateKey', [keyName], [
+      newKey.hash,
+      newKey.prefix,
+      newKey.last_four,
+      previousExpiresAt ?? '',
+      previousExpiresAt === null ? '' : String(isoToMs(previousExpiresAt)),
+    ]);
+    return reply ? toKey(flatToObject(reply)) : null;
+  }
+
+  async touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void> {
+    if (uses.length === 0) return;
+    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<unknown> };
+    for (const use of uses) pipeline.kikuaiTouchKey(1, this.accountKey(use.account_id, `key:${use.key_id}`), use.at);
+    await pipeline.exec();
+  }
+
+  private rateLimitKeys(accountId: string, rules: RateLimitRule[]): { keys: string[]; args: Array<string | number> } {
+    return {
+      keys: rules.map((rule) => this.accountKey(accountId, `rl:${rule.bucket}`)),
+      args: [rules.length, ...rules.flatMap((rule) => [rule.limit, rule.window_ms])],
+    };
+  }
+
+  async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    const { account_id: accountId } = request;
+    const limits = this.rateLimitKeys(accountId, request.rate_limits);
+    const reply = (await this.run(
+      'kikuaiAuthorize',
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, `key:${request.key_id}`), ...limits.keys],
+      [request.hash, request.now_ms, ...limits.args],
+    )) as Reply[];
+    const refused = this.authRefusal(reply, request.rate_limits);
+    if (refused) return refused;
+    return {
+      ok: true,
+      account: toAccount(flatToObject(reply[1]!)),
+      key: toKey(flatToObject(reply[2]!)),
+      rate_limits: rateStates(request.rate_limits, reply[3]!),
+    };
+  }
+
+  private authRefusal(reply: Reply[], rules: RateLimitRule[]): Extract<AuthorizeResult, { ok: false }> | null {
+    if (reply[0] === 'refused') return { ok: false, reason: reply[1] as Extract<AuthorizeResult, { ok: false; reason: string }>['reason'] as never };
+    if (reply[0] === 'rate_limited') {
+      const states = rateStates(rules, reply[2]!);
+      return { ok: false, reason: 'rate_limited', rate_limit: states[Number(reply[1]) - 1]!, rate_limits: states };
+    }
+    return null;
+  }
+
+  // Ledger ---------------------------------------------------------------------------
+  async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
+    const accountId = change.account_id;
+    const reply = (await this.run(
+      'kikuaiApplyLedger',
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')],
+      [change.kind, change.amount_micros, change.reason, change.external_ref ?? '', newLedgerId(), now, change.on_insufficient ?? 'reject'],
+    )) as string[];
+    switch (reply[0]) {
+      case 'not_found':
+        return { ok: false, reason: 'account_not_found' };
+      case 'insufficient':
+        return { ok: false, reason: 'insufficient_funds', balance_micros: Number(reply[1]) };
+      case 'duplicate':
+        return { ok: true, applied: false, entry: parseEntry(accountId, reply[1]!), balance_micros: Number(reply[2]), crossed: null };
+      default: {
+        const shortfall = Number(reply[4]);
+        return {
+          ok: true,
+          applied: true,
+          entry: parseEntry(accountId, reply[1]!),
+          balance_micros: Number(reply[2]),
+          crossed: (reply[3] || null) as BalanceCrossing | null,
+          ...(shortfall > 0 ? { shortfall_micros: shortfall } : {}),
+        };
+      }
+    }
+  }
+
+  async listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>> {
+    const max = options.cursor ? `(${decodeLedgerCursor(options.cursor)}` : '+inf';
+    const flat = await this.client.zrevrangebyscore(this.accountKey(accountId, 'ledger'), max, '-inf', 'WITHSCORES', 'LIMIT', 0, options.limit + 1);
+    const items: LedgerEntry[] = [];
+    let lastSequence = 0;
+    for (let i = 0; i < flat.length && items.length < options.limit; i += 2) {
+      items.push(parseEntry(accountId, flat[i]!));
+      lastSequence = Number(flat[i + 1]);
+    }
+    const more = flat.length / 2 > options.limit;
+    return { items, next_cursor: more ? encodeLedgerCursor(lastSequence) : null };
+  }
+
+  async sumLedger(accountId: string): Promise<number> {
+    const entries = await this.client.zrange(this.accountKey(accountId, 'ledger'), 0, -1);
+    return entries.reduce((sum, raw) => sum + parseEntry(accountId, raw).amount_micros, 0);
+  }
+
+  // Proxy ----------------------------------------------------------------------------
+  async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
+    const { account_id: accountId } = request;
+    const limits = this.rateLimitKeys(accountId, request.rate_limits);
+    const starts = periodStarts(request.now_ms);
+    const periodArgs = (['daily', 'weekly', 'monthly'] as const).flatMap((period) => [starts[period], new Date(starts[period]).toISOString()]);
+    const reply = (await this.run(
+      'kikuaiReserve',
+      [
+        this.accountKey(accountId, 'account'),
+        this.accountKey(accountId, `key:${request.key_id}`),
+        this.accountKey(accountId, 'ledger'),
+        this.accountKey(accountId, 'ledger_refs'),
+        ...limits.keys,
+      ],
+      [request.hash, request.now_ms, request.product_id, request.price_micros, request.external_ref, request.reason, newLedgerId(), now, ...periodArgs, ...limits.args],
+    )) as Reply[];
+    const refused = this.authRefusal(reply, request.rate_limits);
+    if (refused) return refused;
+    switch (reply[0]) {
+      case 'product_not_allowed':
+        return { ok: false, reason: 'product_not_allowed' };
+      case 'spend_limit':
+        return {
+          ok: false,
+          reason: 'spend_limit_reached',
+          limit_micros: Number(reply[1]),
+          spent_micros: Number(reply[2]),
+          period: (reply[3] || null) as SpendLimitPeriod | null,
+        };
+      case 'insufficient':
+        return { ok: false, reason: 'insufficient_funds', balance_micros: Number(reply[1]), price_micros: request.price_micros };
+      default: {
+        const account = toAccount(flatToObject(reply[2]!));
+        return {
+          ok: true,
+          account,
+          key: toKey(flatToObject(reply[3]!)),
+          entry: parseEntry(accountId, reply[1] as string),
+          balance_micros: account.balance_micros,
+          crossed: (reply[4] || null) as BalanceCrossing | null,
+          rate_limits: rateStates(request.rate_limits, reply[5]!),
+        };
+      }
+    }
+  }
+
+  // Usage ----------------------------------------------------------------------------
+  async recordUsage(events: UsageEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    for (const event of events) {
+      pipeline.kikuaiRecordUsage(
+        2,
+        this.accountKey(event.account_id, `usage:${event.at.slice(0, 10)}`),
+        this.accountKey(event.account_id, 'events'),
+        `${event.product_id}|${event.key_id}|`,
+        event.cost_micros,
+        event.latency_ms,
+        isErrorStatus(event.upstream_status) ? 1 : 0,
+        JSON.stringify(event),
+        USAGE_RETENTION_DAYS * 86_400,
+        USAGE_EVENTS_KEPT,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  async getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]> {
+    const days = daysBetween(fromDay, toDay);
+    if (days.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const day of days) pipeline.hgetall(this.accountKey(accountId, `usage:${day}`));
+    const replies = (await pipeline.exec()) ?? [];
+    const rows = new Map<string, UsageRow>();
+    replies.forEach(([error, hash], index) => {
+      if (error) throw error;
+      const day = days[index]!;
+      for (const [field, value] of Object.entries(hash as Record<string, string>)) {
+        const counterAt = field.lastIndexOf('|');
+        const keyAt = field.lastIndexOf('|', counterAt - 1);
+        const productId = field.slice(0, keyAt);
+        const keyId = field.slice(keyAt + 1, counterAt);
+        const id = `${day}|${field.slice(0, counterAt)}`;
+        let row = rows.get(id);
+        if (!row) {
+          row = { day, product_id: productId, key_id: keyId, requests: 0, errors: 0, cost_micros: 0, latency_ms_total: 0 };
+          rows.set(id, row);
+        }
+        row[field.slice(counterAt + 1) as 'requests' | 'errors' | 'cost_micros' | 'latency_ms_total'] = Number(value);
+      }
+    });
+    return [...rows.values()].sort(compareUsageRows);
+  }
+
+  async listUsageEvents(accountId: string, limit: number): Promise<UsageEvent[]> {
+    const raw = await this.client.lrange(this.accountKey(accountId, 'events'), 0, limit - 1);
+    return raw.map((json) => JSON.parse(json) as UsageEvent);
+  }
+
+  // Top-ups --------------------------------------------------------------------------
+  async createTopup(topup: Topup): Promise<Topup> {
+    const indexKey = this.global(`topup:${topup.id}`);
+    if ((await this.client.set(indexKey, topup.account_id, 'NX')) !== 'OK') throw new Error(`Top-up ${topup.id} exists`);
+    await this.client.hset(this.accountKey(topup.account_id, `topup:${topup.id}`), Object.fromEntries(chunk(toPairs(topupFields(topup)))));
+    return toTopup(topupFields(topup));
+  }
+
+  async getTopup(topupId: string): Promise<Topup | null> {
+    const accountId = await this.client.get(this.global(`topup:${topupId}`));
+    if (accountId === null) return null;
+    const hash = await this.client.hgetall(this.accountKey(accountId, `topup:${topupId}`));
+    return hash.id ? toTopup(hash) : null;
+  }
+
+  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+    const accountId = await this.client.get(this.global(`topup:${topupId}`));
+    if (accountId === null) return null;
+    const fields = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Record<string, string | number | null>;
+    const flat = await this.patch(this.accountKey(accountId, `topup:${topupId}`), '', fields);
+    return flat ? toTopup(flat) : null;
+  }
+
+  // Idempotency and de-duplication -----------------------------------------------------
+  async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
+    const claim = JSON.stringify({ state: 'pending', fingerprint });
+    const stored = (await this.run('kikuaiClaimIdempotent', [this.global(`idem:${scope}:${key}`)], [claim, ttlSeconds])) as string | null;
+    if (stored === null) return null;
+    const parsed = JSON.parse(stored) as { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string };
+    return parsed.state === 'pending' ? { state: 'pending' } : { state: 'done', fingerprint: parsed.fingerprint, status: parsed.status, body: parsed.body };
+  }
+
+  async saveIdempotent(scope: string, key: string, fingerprint: string, status: number, body: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(this.global(`idem:${scope}:${key}`), JSON.stringify({ state: 'done', fingerprint, status, body }), 'EX', ttlSeconds);
+  }
+
+  async releaseIdempotent(scope: string, key: string): Promise<void> {
+    await this.client.del(this.global(`idem:${scope}:${key}`));
+  }
+
+  async markSeen(namespace: string, id: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.client.set(this.global(`seen:${namespace}:${id}`), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  // Operations -----------------------------------------------------------------------
+  async ping(): Promise<void> {
+    await (this.client as Redis).ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.quit();
+  }
+}
+
+function parseEntry(accountId: string, raw: string): LedgerEntry {
+  return toEntry(accountId, JSON.parse(raw) as Record<string, string>);
+}
+
+function rateStates(rules: RateLimitRule[], reply: Reply): RateLimitState[] {
+  return (reply as string[][]).map(([used, resetMs], index) => {
+    const rule = rules[index]!;
+    return { bucket: rule.bucket, limit: rule.limit, remaining: Math.max(0, rule.limit - Number(used)), reset_ms: Number(resetMs) };
+  });
+}
+
+function topupFields(topup: Topup): Record<string, string | number | null> {
+  return { ...topup };
+}
+
+function chunk(pairs: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < pairs.length; i += 2) out.push([pairs[i]!, pairs[i + 1]!]);
+  return out;
+}

@@ -1,0 +1,521 @@
+import Database from 'better-sqlite3';
+import { newAccountId, newLedgerId } from './ids.js';
+import {
+  USAGE_EVENTS_KEPT,
+  USAGE_RETENTION_DAYS,
+  balanceCrossing,
+  compareUsageRows,
+  decodeLedgerCursor,
+  encodeLedgerCursor,
+  isErrorStatus,
+  keyRefusal,
+  periodStarts,
+  windowStart,
+} from './logic.js';
+import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
+import { MIGRATIONS } from './sqlite-schema.js';
+import type {
+  Account,
+  AccountStatus,
+  ApiKeyRecord,
+  AuthorizeRequest,
+  AuthorizeResult,
+  BalanceCrossing,
+  KeyPatch,
+  LedgerChange,
+  LedgerEntry,
+  LedgerKind,
+  LedgerResult,
+  NewKey,
+  Page,
+  RateLimitRule,
+  RateLimitState,
+  RegisterResult,
+  ReserveRequest,
+  ReserveResult,
+  Store,
+  TelegramUser,
+  Topup,
+  UsageEvent,
+  UsageRow,
+} from './types.js';
+
+type Row = Record<string, string | number | null>;
+type IdempotentValue = { state: 'pending'; fingerprint: string } | { state: 'done'; fingerprint: string; status: number; body: string };
+
+const KEY_PATCH_COLUMNS = ['name', 'enabled', 'expires_at', 'allowed_products', 'spend_limit_micros', 'spend_limit_period'] as const;
+const TOPUP_PATCH_COLUMNS = ['method', 'amount_micros', 'stars', 'status', 'checkout_url', 'invoice_link', 'provider_ref', 'ledger_entry_id', 'created_at', 'completed_at'] as const;
+
+/**
+ * The embedded adapter. better-sqlite3 is synchronous: every method runs to completion
+ * before another starts in this process, and each change is one `BEGIN IMMEDIATE`
+ * transaction, so other processes on the same file wait (busy_timeout) instead of failing.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<typeof prepare>;
+
+  constructor(filename: string) {
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.statements = prepare(this.db);
+  }
+
+  // Accounts -------------------------------------------------------------------------
+  private readonly registerTransaction = (user: TelegramUser, firstKey: NewKey, now: string, accountId: string): RegisterResult => {
+    const s = this.statements;
+    const existing = s.accountByTelegramId.get(user.id) as Row | undefined;
+    if (existing) return { account: toAccount(existing), created: false, first_key: null };
+    s.insertAccount.run(newAccountFields(accountId, user, now));
+    this.insertKey(accountId, firstKey, now);
+    return { account: this.requireAccount(accountId), created: true, first_key: toKey(s.key.get(firstKey.id) as Row) };
+  };
+
+  async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+    return this.db.transaction(this.registerTransaction).immediate(user, firstKey, now, newAccountId());
+  }
+
+  private insertKey(accountId: string, key: NewKey, now: string): void {
+    this.statements.insertKey.run(newKeyFields(accountId, key, now));
+    this.statements.insertKeyHash.run(key.hash, accountId, key.id);
+  }
+
+  private requireAccount(accountId: string): Account {
+    return toAccount(this.statements.account.get(accountId) as Row);
+  }
+
+  async getAccount(accountId: string): Promise<Account | null> {
+    const row = this.statements.account.get(accountId) as Row | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  async getAccountByTelegramId(telegramId: number): Promise<Account | null> {
+    const row = this.statements.accountByTelegramId.get(telegramId) as Row | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  async setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null> {
+    this.statements.setStatus.run(status, reason, accountId);
+    return this.getAccount(accountId);
+  }
+
+  async setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null> {
+    // A new threshold starts a fresh notification cycle.
+    this.statements.setThreshold.run(thresholdMicros, accountId);
+    return this.getAccount(accountId);
+  }
+
+  // Keys -----------------------------------------------------------------------------
+  async findKeyByHash(hash: string): Promise<{ account_id: string; key_id: string } | null> {
+    const row = this.statements.keyHash.get(hash) as { account_id: string; key_id: string } | undefined;
+    return row ? { account_id: row.account_id, key_id: row.key_id } : null;
+  }
+
+  private readonly createKeyTransaction = (accountId: string, key: NewKey, maxKeys: number, now: string): { ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' } => {
+    if (!this.statements.account.get(accountId)) return { ok: false, reason: 'account_not_found' };
+    const { count } = this.statements.countKeys.get(accountId) as { count: number };
+    if (count >= maxKeys) return { ok: false, reason: 'too_many_keys' };
+    this.insertKey(accountId, key, now);
+    return { ok: true, key: toKey(this.statements.key.get(key.id) as Row) };
+  };
+
+  async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+    return this.db.transaction(this.createKeyTransaction).immediate(accountId, key, maxKeys, now);
+  }
+
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    return (this.statements.keysOfAccount.all(accountId) as Row[]).map(toKey);
+  }
+
+  private liveKey(accountId: string, keyId: string): Row | null {
+    const row = this.statements.key.get(keyId) as Row | undefined;
+    return row && row.account_id === accountId && row.revoked_at === null ? row : null;
+  }
+
+  async getKey(accountId: string, keyId: string): Promise<ApiKeyRecord | null> {
+    const row = this.liveKey(accountId, keyId);
+    return row ? toKey(row) : null;
+  }
+
+  async updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null> {
+    const values: Record<string, string | number | null> = {};
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+    if (patch.expires_at !== undefined) values.expires_at = patch.expires_at;
+    if (patch.allowed_products !== undefined) values.allowed_products = patch.allowed_products ? JSON.stringify(patch.allowed_products) : null;
+    if (patch.spend_limit_micros !== undefined) values.spend_limit_micros = patch.spend_limit_micros;
+    if (patch.spend_limit_period !== undefined) values.spend_limit_period = patch.spend_limit_period;
+    const columns = KEY_PATCH_COLUMNS.filter((column) => column in values);
+    if (columns.length > 0) {
+      const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
+      this.cached(`UPDATE api_keys SET ${assignments} WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL`).run({ ...values, id: keyId, account_id: accountId });
+    }
+    return this.getKey(accountId, keyId);
+  }
+
+  private readonly dynamicStatements = new Map<string, Database.Statement>();
+  private cached(sql: string): Database.Statement {
+    let statement = this.dynamicStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.dynamicStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
+    if (!this.liveKey(accountId, keyId)) return null;
+    this.statements.revokeKey.run(now, keyId);
+    return toKey(this.statements.key.get(keyId) as Row);
+  }
+
+  private readonly rotateTransaction = (accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): ApiKeyRecord | null => {
+    const row = this.liveKey(accountId, keyId);
+    if (!row) return null;
+    this.statements.insertKeyHash.run(newKey.hash, accountId, keyId);
+    this.statements.rotateKey.run({
+      id: keyId,
+      hash: newKey.hash,
+      prefix: newKey.prefix,
+      last_four: newKey.last_four,
+      previous_hash: previousExpiresAt === null ? null : row.hash,
+      previous_hash_expires_at: previousExpiresAt,
+    });
+    return toKey(this.statements.key.get(keyId) as Row);
+  };
+
+  async rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
+    return this.db.transaction(this.rotateTransaction).immediate(accountId, keyId, newKey, previousExpiresAt);
+  }
+
+  private readonly touchTransaction = (uses: Array<{ account_id: string; key_id: string; at: string }>): void => {
+    for (const use of uses) this.statements.touchKey.run(use.at, use.key_id, use.account_id);
+  };
+
+  async touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void> {
+    if (uses.length > 0) this.db.transaction(this.touchTransaction).immediate(uses);
+  }
+
+  /** Authentication and rate limits: the part of authorize and reserve that is the same. */
+  private authenticate(request: AuthorizeRequest):
+    | { refused: Extract<AuthorizeResult, { ok: false }> }
+    | { refused: null; account: Account; key: ApiKeyRecord; commit: () => RateLimitState[]; states: RateLimitState[]; limited: RateLimitState | null } {
+    const s = this.statements;
+    const keyRow = s.key.get(request.key_id) as Row | undefined;
+    const key = keyRow && keyRow.account_id === request.account_id ? toKey(keyRow) : null;
+    const accountRow = s.account.get(request.account_id) as Row | undefined;
+    const account = accountRow ? toAccount(accountRow) : null;
+    const refusal = keyRefusal(key, account, request.hash, request.now_ms);
+    if (refusal) return { refused: { ok: false, reason: refusal } };
+    const realNow = Date.now();
+    const windows = request.rate_limits.map((rule) => {
+      const start = windowStart(request.now_ms, rule.window_ms);
+      const stored = s.rateLimit.get(request.account_id, rule.bucket) as { window_start: number; used: number; expires_at_ms: number } | undefined;
+      const used = stored && stored.expires_at_ms > realNow && stored.window_start === start ? stored.used : 0;
+      return { rule, start, used };
+    });
+    const state = (rule: RateLimitRule, start: number, used: number): RateLimitState => ({
+      bucket: rule.bucket,
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - used),
+      reset_ms: start + rule.window_ms - request.now_ms,
+    });
+    const states = windows.map((w) => state(w.rule, w.start, w.used));
+    const limitedIndex = windows.findIndex((w) => w.used + 1 > w.rule.limit);
+    const commit = (): RateLimitState[] =>
+      windows.map((w) => {
+        s.saveRateLimit.run(request.account_id, w.rule.bucket, w.start, w.used + 1, realNow + w.rule.window_ms);
+        return state(w.rule, w.start, w.used + 1);
+      });
+    return { refused: null, account: account!, key: key!, commit, states, limited: limitedIndex === -1 ? null : states[limitedIndex]! };
+  }
+
+  private readonly authorizeTransaction = (request: AuthorizeRequest): AuthorizeResult => {
+    const auth = this.authenticate(request);
+    if (auth.refused) return auth.refused;
+    if (auth.limited) return { ok: false, reason: 'rate_limited', rate_limit: auth.limited, rate_limits: auth.states };
+    return { ok: true, account: auth.account, key: auth.key, rate_limits: auth.commit() };
+  };
+
+  async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    return this.db.transaction(this.authorizeTransaction).immediate(request);
+  }
+
+  // Ledger ---------------------------------------------------------------------------
+  /** Writes an entry and the new balance; the caller has checked everything. */
+  private appendEntry(account: Account, kind: LedgerKind, amount: number, reason: string, externalRef: string | null, now: string, extra: { status?: AccountStatus; suspended_reason?: string } = {}): { entry: LedgerEntry; crossed: BalanceCrossing | null } {
+    const s = this.statements;
+    const newBalance = account.balance_micros + amount;
+    const { crossed, notified } = balanceCrossing(account.balance_micros, newBalance, account.low_balance_threshold_micros, account.low_balance_notified);
+    const { ledger_seq: sequence } = s.advanceAccount.get({
+      id: account.id,
+      balance_micros: newBalance,
+      low_balance_notified: notified ? 1 : 0,
+      status: extra.status ?? account.status,
+      suspended_reason: extra.status ? (extra.suspended_reason ?? null) : account.suspended_reason,
+    }) as { ledger_seq: number };
+    const row = {
+      account_id: account.id,
+      seq: sequence,
+      id: newLedgerId(),
+      kind,
+      amount_micros: amount,
+      balance_after_micros: newBalance,
+      reason,
+      external_ref: externalRef || null,
+      created_at: now,
+    };
+    s.insertEntry.run(row);
+    return { entry: toEntry(account.id, row), crossed };
+  }
+
+  private entryByRef(accountId: string, externalRef: string | null | undefined): LedgerEntry | null {
+    if (!externalRef) return null;
+    const row = this.statements.entryByRef.get(accountId, externalRef) as Row | undefined;
+    return row ? toEntry(accountId, row) : null;
+  }
+
+  private readonly applyTransaction = (change: LedgerChange, now: string): LedgerResult => {
+    const accountRow = this.statements.account.get(change.account_id) as Row | undefined;
+    if (!accountRow) return { ok: false, reason: 'account_not_found' };
+    const account = toAccount(accountRow);
+    const previous = this.entryByRef(account.id, change.external_ref);
+    if (previous) return { ok: true, applied: false, entry: previous, balance_micros: account.balance_micros, crossed: null };
+    let amount = change.amount_micros;
+    let shortfall = 0;
+    if (account.balance_micros + amount < 0) {
+      if (change.on_insufficient !== 'clamp_and_suspend') return { ok: false, reason: 'insufficient_funds', balance_micros: account.balance_micros };
+      shortfall = -(account.balance_micros + amount);
+      amount = -account.balance_micros;
+    }
+    const suspension = shortfall > 0 ? { status: 'suspended' as const, suspended_reason: `insufficient_funds: shortfall of ${shortfall} micro-USD` } : {};
+    const { entry, crossed } = this.appendEntry(account, change.kind, amount, change.reason, change.external_ref ?? null, now, suspension);
+    return {
+      ok: true,
+      applied: true,
+      entry,
+      balance_micros: entry.balance_after_micros,
+      crossed,
+      ...(shortfall > 0 ? { shortfall_micros: shortfall } : {}),
+    };
+  };
+
+  async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
+    return this.db.transaction(this.applyTransaction).immediate(change, now);
+  }
+
+  async listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>> {
+    const before = options.cursor ? decodeLedgerCursor(options.cursor) : Number.MAX_SAFE_INTEGER;
+    const rows = this.statements.ledgerPage.all(accountId, before, options.limit + 1) as Row[];
+    const page = rows.slice(0, options.limit);
+    const more = rows.length > options.limit;
+    return { items: page.map((row) => toEntry(accountId, row)), next_cursor: more ? encodeLedgerCursor(Number(page[page.length - 1]!.seq)) : null };
+  }
+
+  async sumLedger(accountId: string): Promise<number> {
+    return (this.statements.sumLedger.get(accountId) as { total: number }).total;
+  }
+
+  // Proxy ----------------------------------------------------------------------------
+  private readonly reserveTransaction = (request: ReserveRequest, now: string): ReserveResult => {
+    const auth = this.authenticate(request);
+    if (auth.refused) return auth.refused;
+    const { account, key } = auth;
+    const previous = this.entryByRef(account.id, request.external_ref);
+    if (previous) return { ok: true, account, key, entry: previous, balance_micros: account.balance_micros, crossed: null, rate_limits: auth.states };
+    if (auth.limited) return { ok: false, reason: 'rate_limited', rate_limit: auth.limited, rate_limits: auth.states };
+
+    const price = request.price_micros;
+    const period = key.spend_limit_period;
+    const periodStart = period ? new Date(periodStarts(request.now_ms)[period]).toISOString() : null;
+    const spent = periodStart !== null && key.spend_period_start !== periodStart ? 0 : key.spent_micros;
+    let refused: ReserveResult | null = null;
+    if (key.allowed_products !== null && !key.allowed_products.includes(request.product_id)) {
+      refused = { ok: false, reason: 'product_not_allowed' };
+    } else if (key.spend_limit_micros !== null && spent + price > key.spend_limit_micros) {
+      refused = { ok: false, reason: 'spend_limit_reached', limit_micros: key.spend_limit_micros, spent_micros: spent, period };
+    } else if (account.balance_micros < price) {
+      refused = { ok: false, reason: 'insufficient_funds', balance_micros: account.balance_micros, price_micros: price };
+    }
+    // Refused requests still count against the rate limits, as on Redis.
+    const rateLimits = auth.commit();
+    if (refused) return refused;
+    const { entry, crossed } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now);
+    this.statements.addSpend.run(spent + price, periodStart ?? key.spend_period_start, key.id);
+    return {
+      ok: true,
+      account: this.requireAccount(account.id),
+      key: toKey(this.statements.key.get(key.id) as Row),
+      entry,
+      balance_micros: entry.balance_after_micros,
+      crossed,
+      rate_limits: rateLimits,
+    };
+  };
+
+  async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
+    return this.db.transaction(this.reserveTransaction).immediate(request, now);
+  }
+
+  // Usage ----------------------------------------------------------------------------
+  private readonly usageTransaction = (events: UsageEvent[]): void => {
+    const s = this.statements;
+    const realNow = Date.now();
+    const expiresAt = realNow + USAGE_RETENTION_DAYS * 86_400_000;
+    const accounts = new Set<string>();
+    for (const event of events) {
+      s.addUsage.run({
+        account_id: event.account_id,
+        day: event.at.slice(0, 10),
+        product_id: event.product_id,
+        key_id: event.key_id,
+        errors: isErrorStatus(event.upstream_status) ? 1 : 0,
+        cost_micros: event.cost_micros,
+        latency_ms: event.latency_ms,
+        expires_at_ms: expiresAt,
+      });
+      s.insertEvent.run(event.account_id, JSON.stringify(event));
+      accounts.add(event.account_id);
+    }
+    for (const accountId of accounts) s.trimEvents.run(accountId, accountId, USAGE_EVENTS_KEPT);
+    s.pruneUsage.run(realNow);
+  };
+
+  async recordUsage(events: UsageEvent[]): Promise<void> {
+    if (events.length > 0) this.db.transaction(this.usageTransaction).immediate(events);
+  }
+
+  async getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]> {
+    const rows = this.statements.usage.all(accountId, fromDay, toDay, Date.now()) as UsageRow[];
+    return rows.map((row) => ({ ...row })).sort(compareUsageRows);
+  }
+
+  async listUsageEvents(accountId: string, limit: number): Promise<UsageEvent[]> {
+    return (this.statements.events.all(accountId, limit) as Array<{ event: string }>).map((row) => JSON.parse(row.event) as UsageEvent);
+  }
+
+  // Top-ups --------------------------------------------------------------------------
+  async createTopup(topup: Topup): Promise<Topup> {
+    this.statements.insertTopup.run(topup);
+    return (await this.getTopup(topup.id))!;
+  }
+
+  async getTopup(topupId: string): Promise<Topup | null> {
+    const row = this.statements.topup.get(topupId) as Row | undefined;
+    return row ? toTopup(row) : null;
+  }
+
+  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+    const columns = TOPUP_PATCH_COLUMNS.filter((column) => patch[column] !== undefined);
+    if (columns.length > 0) {
+      const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
+      this.cached(`UPDATE topups SET ${assignments} WHERE id = @id`).run({ ...Object.fromEntries(columns.map((column) => [column, patch[column]])), id: topupId });
+    }
+    return this.getTopup(topupId);
+  }
+
+  // Idempotency and de-duplication -----------------------------------------------------
+  private readonly claimTransaction = (scope: string, key: string, fingerprint: string, ttlSeconds: number): IdempotentValue | null => {
+    const now = Date.now();
+    const row = this.statements.idempotent.get(scope, key, now) as { value: string } | undefined;
+    if (row) return JSON.parse(row.value) as IdempotentValue;
+    this.statements.saveIdempotent.run(scope, key, JSON.stringify({ state: 'pending', fingerprint }), now + ttlSeconds * 1000);
+    return null;
+  };
+
+  async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
+    const stored = this.db.transaction(this.claimTransaction).immediate(scope, key, fingerprint, ttlSeconds);
+    if (stored === null) return null;
+    return stored.state === 'pending' ? { state: 'pending' } : { state: 'done', fingerprint: stored.fingerprint, status: stored.status, body: stored.body };
+  }
+
+  async saveIdempotent(scope: string, key: string, fingerprint: string, status: number, body: string, ttlSeconds: number): Promise<void> {
+    this.statements.saveIdempotent.run(scope, key, JSON.stringify({ state: 'done', fingerprint, status, body }), Date.now() + ttlSeconds * 1000);
+  }
+
+  async releaseIdempotent(scope: string, key: string): Promise<void> {
+    this.statements.deleteIdempotent.run(scope, key);
+  }
+
+  async markSeen(namespace: string, id: string, ttlSeconds: number): Promise<boolean> {
+    const now = Date.now();
+    return this.statements.markSeen.run(namespace, id, now + ttlSeconds * 1000, now).changes > 0;
+  }
+
+  // Operations -----------------------------------------------------------------------
+  async ping(): Promise<void> {
+    this.statements.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  db.transaction(() => {
+    const { version } = db.prepare('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations').get() as { version: number };
+    MIGRATIONS.slice(version).forEach((sql, index) => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version + index + 1, new Date().toISOString());
+    });
+  }).immediate();
+}
+
+/** Every fixed statement, prepared once per connection. */
+function prepare(db: Database.Database) {
+  return {
+    ping: db.prepare('SELECT 1'),
+    account: db.prepare('SELECT * FROM accounts WHERE id = ?'),
+    accountByTelegramId: db.prepare('SELECT * FROM accounts WHERE telegram_id = ?'),
+    insertAccount: db.prepare(`INSERT INTO accounts (id, telegram_id, username, first_name, last_name, language_code, status, suspended_reason, balance_micros, low_balance_threshold_micros, low_balance_notified, created_at)
+      VALUES (@id, @telegram_id, @username, @first_name, @last_name, @language_code, @status, @suspended_reason, @balance_micros, @low_balance_threshold_micros, @low_balance_notified, @created_at)`),
+    setStatus: db.prepare('UPDATE accounts SET status = ?, suspended_reason = ? WHERE id = ?'),
+    setThreshold: db.prepare('UPDATE accounts SET low_balance_threshold_micros = ?, low_balance_notified = 0 WHERE id = ?'),
+    advanceAccount: db.prepare(`UPDATE accounts SET balance_micros = @balance_micros, low_balance_notified = @low_balance_notified, status = @status,
+      suspended_reason = @suspended_reason, ledger_seq = ledger_seq + 1 WHERE id = @id RETURNING ledger_seq`),
+    key: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
+    keysOfAccount: db.prepare('SELECT * FROM api_keys WHERE account_id = ? AND revoked_at IS NULL ORDER BY rowid'),
+    countKeys: db.prepare('SELECT COUNT(*) AS count FROM api_keys WHERE account_id = ? AND revoked_at IS NULL'),
+    insertKey: db.prepare(`INSERT INTO api_keys (id, account_id, name, prefix, last_four, hash, previous_hash, previous_hash_expires_at, enabled, revoked_at, expires_at, allowed_products, spend_limit_micros, spend_limit_period, spent_micros, spend_period_start, created_at, last_used_at)
+      VALUES (@id, @account_id, @name, @prefix, @last_four, @hash, @previous_hash, @previous_hash_expires_at, @enabled, @revoked_at, @expires_at, @allowed_products, @spend_limit_micros, @spend_limit_period, @spent_micros, @spend_period_start, @created_at, @last_used_at)`),
+    insertKeyHash: db.prepare('INSERT INTO key_hashes (hash, account_id, key_id) VALUES (?, ?, ?)'),
+    keyHash: db.prepare('SELECT account_id, key_id FROM key_hashes WHERE hash = ?'),
+    revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?'),
+    rotateKey: db.prepare(`UPDATE api_keys SET hash = @hash, prefix = @prefix, last_four = @last_four, previous_hash = @previous_hash,
+      previous_hash_expires_at = @previous_hash_expires_at WHERE id = @id`),
+    touchKey: db.prepare('UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2 AND account_id = ?3 AND (last_used_at IS NULL OR last_used_at < ?1)'),
+    addSpend: db.prepare('UPDATE api_keys SET spent_micros = ?, spend_period_start = ? WHERE id = ?'),
+    rateLimit: db.prepare('SELECT window_start, used, expires_at_ms FROM rate_limits WHERE account_id = ? AND bucket = ?'),
+    saveRateLimit: db.prepare('INSERT OR REPLACE INTO rate_limits (account_id, bucket, window_start, used, expires_at_ms) VALUES (?, ?, ?, ?, ?)'),
+    insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at)
+      VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at)`),
+    entryByRef: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND external_ref = ?'),
+    ledgerPage: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+    sumLedger: db.prepare('SELECT COALESCE(SUM(amount_micros), 0) AS total FROM ledger WHERE account_id = ?'),
+    addUsage: db.prepare(`INSERT INTO usage_daily (account_id, day, product_id, key_id, requests, errors, cost_micros, latency_ms_total, expires_at_ms)
+      VALUES (@account_id, @day, @product_id, @key_id, 1, @errors, @cost_micros, @latency_ms, @expires_at_ms)
+      ON CONFLICT (account_id, day, product_id, key_id) DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+        cost_micros = cost_micros + excluded.cost_micros, latency_ms_total = latency_ms_total + excluded.latency_ms_total, expires_at_ms = excluded.expires_at_ms`),
+    pruneUsage: db.prepare('DELETE FROM usage_daily WHERE expires_at_ms < ?'),
+    usage: db.prepare(`SELECT day, product_id, key_id, requests, errors, cost_micros, latency_ms_total FROM usage_daily
+      WHERE account_id = ? AND day BETWEEN ? AND ? AND expires_at_ms >= ?`),
+    insertEvent: db.prepare('INSERT INTO usage_events (account_id, event) VALUES (?, ?)'),
+    trimEvents: db.prepare('DELETE FROM usage_events WHERE account_id = ? AND id <= (SELECT id FROM usage_events WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+    events: db.prepare('SELECT event FROM usage_events WHERE account_id = ? ORDER BY id DESC LIMIT ?'),
+    insertTopup: db.prepare(`INSERT INTO topups (id, account_id, method, amount_micros, stars, status, checkout_url, invoice_link, provider_ref, ledger_entry_id, created_at, completed_at)
+      VALUES (@id, @account_id, @method, @amount_micros, @stars, @status, @checkout_url, @invoice_link, @provider_ref, @ledger_entry_id, @created_at, @completed_at)`),
+    topup: db.prepare('SELECT * FROM topups WHERE id = ?'),
+    idempotent: db.prepare('SELECT value FROM idempotency WHERE scope = ? AND key = ? AND expires_at_ms > ?'),
+    saveIdempotent: db.prepare('INSERT OR REPLACE INTO idempotency (scope, key, value, expires_at_ms) VALUES (?, ?, ?, ?)'),
+    deleteIdempotent: db.prepare('DELETE FROM idempotency WHERE scope = ? AND key = ?'),
+    markSeen: db.prepare(`INSERT INTO seen (namespace, id, expires_at_ms) VALUES (?1, ?2, ?3)
+      ON CONFLICT (namespace, id) DO UPDATE SET expires_at_ms = excluded.expires_at_ms WHERE seen.expires_at_ms <= ?4`),
+  };
+}
