@@ -194,7 +194,7 @@ export class SqliteStore implements Store {
   }
 
   private readonly touchTransaction = (uses: Array<{ account_id: string; key_id: string; at: string }>): void => {
-    for (const use of uses) this.statements.touchKey.run(use.at, use.key_id, use.account_id);
+    for (const use of uses) this.statements.touchKey.run({ at: use.at, key_id: use.key_id, account_id: use.account_id });
   };
 
   async touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void> {
@@ -444,7 +444,7 @@ export class SqliteStore implements Store {
 
   async markSeen(namespace: string, id: string, ttlSeconds: number): Promise<boolean> {
     const now = Date.now();
-    return this.statements.markSeen.run(namespace, id, now + ttlSeconds * 1000, now).changes > 0;
+    return this.statements.markSeen.run({ namespace, id, expires_at_ms: now + ttlSeconds * 1000, now }).changes > 0;
   }
 
   // Operations -----------------------------------------------------------------------
@@ -490,7 +490,7 @@ function prepare(db: Database.Database) {
     revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?'),
     rotateKey: db.prepare(`UPDATE api_keys SET hash = @hash, prefix = @prefix, last_four = @last_four, previous_hash = @previous_hash,
       previous_hash_expires_at = @previous_hash_expires_at WHERE id = @id`),
-    touchKey: db.prepare('UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2 AND account_id = ?3 AND (last_used_at IS NULL OR last_used_at < ?1)'),
+    touchKey: db.prepare('UPDATE api_keys SET last_used_at = @at WHERE id = @key_id AND account_id = @account_id AND (last_used_at IS NULL OR last_used_at < @at)'),
     addSpend: db.prepare('UPDATE api_keys SET spent_micros = ?, spend_period_start = ? WHERE id = ?'),
     rateLimit: db.prepare('SELECT window_start, used, expires_at_ms FROM rate_limits WHERE account_id = ? AND bucket = ?'),
     saveRateLimit: db.prepare('INSERT OR REPLACE INTO rate_limits (account_id, bucket, window_start, used, expires_at_ms) VALUES (?, ?, ?, ?, ?)'),
@@ -515,7 +515,7 @@ function prepare(db: Database.Database) {
     idempotent: db.prepare('SELECT value FROM idempotency WHERE scope = ? AND key = ? AND expires_at_ms > ?'),
     saveIdempotent: db.prepare('INSERT OR REPLACE INTO idempotency (scope, key, value, expires_at_ms) VALUES (?, ?, ?, ?)'),
     deleteIdempotent: db.prepare('DELETE FROM idempotency WHERE scope = ? AND key = ?'),
-    markSeen: db.prepare(`INSERT INTO seen (namespace, id, expires_at_ms) VALUES (?1, ?2, ?3)
-      ON CONFLICT (namespace, id) DO UPDATE SET expires_at_ms = excluded.expires_at_ms WHERE seen.expires_at_ms <= ?4`),
+    markSeen: db.prepare(`INSERT INTO seen (namespace, id, expires_at_ms) VALUES (@namespace, @id, @expires_at_ms)
+      ON CONFLICT (namespace, id) DO UPDATE SET expires_at_ms = excluded.expires_at_ms WHERE seen.expires_at_ms <= @now`),
   };
 }

@@ -1,0 +1,486 @@
+/**
+ * The store contract: one body, run against both adapters. Each adapter gets its own
+ * data (a random Redis key prefix, deleted afterwards; a SQLite file in a temp dir).
+ * Redis comes from REDIS_URL (default 127.0.0.1:6379). When it is unreachable the Redis
+ * suite fails if CI is set, and is skipped with a message otherwise.
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newKeyId, newTopupId } from '../../src/store/ids.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { NewKey, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisIsReachable(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+const redisReachable = await redisIsReachable();
+if (!redisReachable && !process.env.CI) {
+  console.warn(`[store-contract] Redis is unreachable at ${REDIS_URL}: the Redis suite is SKIPPED (set CI to make this a failure).`);
+}
+
+interface Backend {
+  /** A new store instance (a new connection) on the same data. */
+  open(): Store;
+  cleanup(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  const directory = mkdtempSync(join(tmpdir(), 'kikuai-store-'));
+  const stores: Store[] = [];
+  return {
+    open() {
+      const store = new SqliteStore(join(directory, 'kikuai.db'));
+      stores.push(store);
+      return store;
+    },
+    async cleanup() {
+      for (const store of stores) await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function redisBackend(): Backend {
+  if (!redisReachable) throw new Error(`Redis is unreachable at ${REDIS_URL} and CI is set: the Redis store suite cannot run.`);
+  const keyPrefix = `kikuai-test-${randomBytes(6).toString('hex')}:`;
+  const clients: Redis[] = [];
+  return {
+    open() {
+      const client = new Redis(REDIS_URL);
+      clients.push(client);
+      return new RedisStore(client, { keyPrefix });
+    },
+    async cleanup() {
+      const client = clients[0] ?? new Redis(REDIS_URL);
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await client.del(...keys);
+      } while (cursor !== '0');
+      for (const c of clients) await c.quit();
+    },
+  };
+}
+
+const adapters = [
+  { name: 'sqlite', make: sqliteBackend, skip: false },
+  { name: 'redis', make: redisBackend, skip: !redisReachable && !process.env.CI },
+];
+
+const T0 = Date.parse('2026-03-04T10:00:00.000Z'); // a Wednesday
+const iso = (ms: number): string => new Date(ms).toISOString();
+const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+const DAY = 86_400_000;
+
+function newKey(overrides: Partial<NewKey> = {}): NewKey & { secret: string } {
+  const secret = `kik_${randomBytes(24).toString('base64url')}`;
+  return { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: sha256(secret), secret, ...overrides };
+}
+
+describe.each(adapters)('store contract: $name', ({ make, skip }) => {
+  let backend: Backend;
+  let store: Store;
+
+  beforeAll(() => {
+    if (skip) return;
+    backend = make();
+    store = backend.open();
+  });
+  afterAll(async () => {
+    if (!skip) await backend?.cleanup();
+  });
+
+  /** A fresh account with its first key and (optionally) a starting balance. */
+  async function account(balance = 0, keyOverrides: Partial<NewKey> = {}) {
+    const key = newKey(keyOverrides);
+    const registered = await store.register({ id: randomInt(1, 2 ** 47), username: 'ada', first_name: 'Ada' }, key, iso(T0));
+    if (balance > 0) {
+      await store.applyLedger({ account_id: registered.account.id, kind: 'credit', amount_micros: balance, reason: 'seed', external_ref: `seed:${randomBytes(4).toString('hex')}` }, iso(T0));
+    }
+    return { accountId: registered.account.id, key, registered };
+  }
+
+  function reserveRequest(accountId: string, key: { id: string; hash: string }, overrides: Partial<ReserveRequest> = {}): ReserveRequest {
+    return {
+      account_id: accountId,
+      key_id: key.id,
+      hash: key.hash,
+      now_ms: T0,
+      rate_limits: [],
+      product_id: 'reliapi',
+      price_micros: 1000,
+      external_ref: `call:${randomBytes(8).toString('hex')}`,
+      reason: 'reliapi call',
+      ...overrides,
+    };
+  }
+
+  it.skipIf(skip)('registers a Telegram user once, with a first key', async () => {
+    const key = newKey();
+    const user = { id: randomInt(1, 2 ** 47), username: 'grace', first_name: 'Grace', last_name: null, language_code: 'en' };
+    const first = await store.register(user, key, iso(T0));
+    expect(first.created).toBe(true);
+    expect(first.account).toMatchObject({ telegram_id: user.id, username: 'grace', last_name: null, language_code: 'en', status: 'active', balance_micros: 0, low_balance_notified: false });
+    expect(first.account.id).toMatch(/^acc_[0-9A-Z]{26}$/);
+    expect(first.first_key).toMatchObject({ id: key.id, hash: key.hash, enabled: true, revoked_at: null, spent_micros: 0 });
+
+    const again = await store.register(user, newKey(), iso(T0 + 1000));
+    expect(again).toEqual({ account: first.account, created: false, first_key: null });
+    expect(await store.getAccountByTelegramId(user.id)).toEqual(first.account);
+    expect(await store.findKeyByHash(key.hash)).toEqual({ account_id: first.account.id, key_id: key.id });
+  });
+
+  it.skipIf(skip)('20 concurrent registers of one Telegram user make one account and one key', async () => {
+    const user = { id: randomInt(1, 2 ** 47), username: 'race' };
+    const instances = [store, backend.open(), backend.open()];
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => instances[i % 3]!.register(user, newKey(), iso(T0))));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.account.id)).size).toBe(1);
+    const keys = await store.listKeys(results[0]!.account.id);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.id).toBe(results.find((r) => r.created)!.first_key!.id);
+  });
+
+  it.skipIf(skip)('1,000 concurrent debits against a balance covering 500: exactly 500 succeed', async () => {
+    const { accountId } = await account(500_000);
+    const instances = [store, backend.open(), backend.open(), backend.open()];
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => instances[i % 4]!.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -1000, reason: 'call', external_ref: `d:${i}` }, iso(T0))),
+    );
+    expect(results.filter((r) => r.ok && r.applied)).toHaveLength(500);
+    expect(results.filter((r) => !r.ok && r.reason === 'insufficient_funds')).toHaveLength(500);
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(0);
+    expect(await store.sumLedger(accountId)).toBe(0);
+    const balances = results.flatMap((r) => (r.ok ? [r.entry.balance_after_micros] : [])).sort((a, b) => a - b);
+    expect(balances[0]).toBe(0);
+    expect(new Set(balances).size).toBe(500);
+  });
+
+  it.skipIf(skip)('1,000 concurrent reserves against a balance covering 500: exactly 500 succeed', async () => {
+    const { accountId, key } = await account(500_000);
+    const instances = [store, backend.open(), backend.open(), backend.open()];
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => instances[i % 4]!.reserve(reserveRequest(accountId, key), iso(T0))));
+    expect(results.filter((r) => r.ok)).toHaveLength(500);
+    expect(results.filter((r) => !r.ok && r.reason === 'insufficient_funds')).toHaveLength(500);
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(0);
+    expect(await store.sumLedger(accountId)).toBe(0);
+    expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(500_000);
+  });
+
+  it.skipIf(skip)('the same external_ref credited 20 times concurrently credits once', async () => {
+    const { accountId } = await account();
+    const instances = [store, backend.open()];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => instances[i % 2]!.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 5_000_000, reason: 'paddle', external_ref: 'txn_01' }, iso(T0))),
+    );
+    const applied = results.filter((r) => r.ok && r.applied);
+    expect(applied).toHaveLength(1);
+    const firstId = applied[0]!.ok && applied[0]!.entry.id;
+    for (const r of results) expect(r.ok && r.entry.id).toBe(firstId);
+    expect(results.filter((r) => r.ok && !r.applied).every((r) => r.ok && r.balance_micros === 5_000_000 && r.crossed === null)).toBe(true);
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(5_000_000);
+    expect(await store.sumLedger(accountId)).toBe(5_000_000);
+  });
+
+  it.skipIf(skip)('refuses a debit beyond the balance and never goes below zero', async () => {
+    const { accountId } = await account(1000);
+    expect(await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -1001, reason: 'x' }, iso(T0))).toEqual({ ok: false, reason: 'insufficient_funds', balance_micros: 1000 });
+    expect(await store.applyLedger({ account_id: 'acc_missing', kind: 'credit', amount_micros: 1, reason: 'x' }, iso(T0))).toEqual({ ok: false, reason: 'account_not_found' });
+  });
+
+  it.skipIf(skip)('clamp_and_suspend takes what there is, suspends and reports the shortfall', async () => {
+    const { accountId } = await account(3000);
+    const result = await store.applyLedger({ account_id: accountId, kind: 'adjustment', amount_micros: -5000, reason: 'chargeback', external_ref: 'cb_1', on_insufficient: 'clamp_and_suspend' }, iso(T0));
+    expect(result).toMatchObject({ ok: true, applied: true, balance_micros: 0, crossed: 'exhausted', shortfall_micros: 2000 });
+    expect(result.ok && result.entry).toMatchObject({ amount_micros: -3000, balance_after_micros: 0, kind: 'adjustment', external_ref: 'cb_1' });
+    const after = await store.getAccount(accountId);
+    expect(after).toMatchObject({ status: 'suspended', suspended_reason: 'insufficient_funds: shortfall of 2000 micro-USD', balance_micros: 0 });
+    expect(await store.sumLedger(accountId)).toBe(0);
+  });
+
+  it.skipIf(skip)('low balance: low once, exhausted at zero, recovered above threshold + 10%', async () => {
+    const { accountId } = await account(10_000);
+    await store.setLowBalanceThreshold(accountId, 5000);
+    const debit = (amount: number, ref: string) => store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -amount, reason: 'call', external_ref: ref }, iso(T0));
+    const credit = (amount: number, ref: string) => store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: amount, reason: 'topup', external_ref: ref }, iso(T0));
+    expect((await debit(5000, 'a')).ok && 'crossed').toBe('crossed');
+    expect(await debit(5000, 'a2')).toMatchObject({ balance_micros: 0, crossed: 'exhausted' });
+    // from 5,000 (>= threshold) to 0 is 'exhausted'; now the other path:
+    expect(await credit(5400, 'b')).toMatchObject({ balance_micros: 5400, crossed: null }); // below 5,500
+    expect(await credit(100, 'c')).toMatchObject({ balance_micros: 5500, crossed: 'recovered' });
+    expect((await store.getAccount(accountId))!.low_balance_notified).toBe(false);
+    expect(await debit(400, 'd')).toMatchObject({ balance_micros: 5100, crossed: null });
+    expect(await debit(200, 'e')).toMatchObject({ balance_micros: 4900, crossed: 'low' });
+    expect((await store.getAccount(accountId))!.low_balance_notified).toBe(true);
+    expect(await debit(100, 'f')).toMatchObject({ balance_micros: 4800, crossed: null });
+    expect(await credit(300, 'g')).toMatchObject({ balance_micros: 5100, crossed: null });
+  });
+
+  it.skipIf(skip)('a key revoked through one client is refused through another at once', async () => {
+    const { accountId, key } = await account();
+    const other = backend.open();
+    const request = { account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [] };
+    expect((await other.authorize(request)).ok).toBe(true);
+    expect(await store.revokeKey(accountId, key.id, iso(T0))).toMatchObject({ id: key.id, revoked_at: iso(T0) });
+    expect(await other.authorize(request)).toEqual({ ok: false, reason: 'key_revoked' });
+    expect(await other.getKey(accountId, key.id)).toBeNull();
+    expect(await other.listKeys(accountId)).toEqual([]);
+    expect(await store.revokeKey(accountId, key.id, iso(T0))).toBeNull();
+  });
+
+  it.skipIf(skip)('rotation: the old hash works until its grace expiry, the new one at once', async () => {
+    const { accountId, key } = await account();
+    const next = newKey();
+    const graceEnds = T0 + 60_000;
+    const rotated = await store.rotateKey(accountId, key.id, next, iso(graceEnds));
+    expect(rotated).toMatchObject({ id: key.id, hash: next.hash, previous_hash: key.hash, previous_hash_expires_at: iso(graceEnds), last_four: next.last_four });
+    expect(await store.findKeyByHash(next.hash)).toEqual({ account_id: accountId, key_id: key.id });
+    expect(await store.findKeyByHash(key.hash)).toEqual({ account_id: accountId, key_id: key.id });
+    const auth = (hash: string, now_ms: number) => store.authorize({ account_id: accountId, key_id: key.id, hash, now_ms, rate_limits: [] });
+    expect((await auth(key.hash, graceEnds - 1)).ok).toBe(true);
+    expect(await auth(key.hash, graceEnds)).toEqual({ ok: false, reason: 'key_not_found' });
+    expect((await auth(next.hash, graceEnds + DAY)).ok).toBe(true);
+    expect(await auth(sha256('wrong'), T0)).toEqual({ ok: false, reason: 'key_not_found' });
+
+    const third = newKey();
+    await store.rotateKey(accountId, key.id, third, null);
+    expect(await auth(next.hash, T0)).toEqual({ ok: false, reason: 'key_not_found' });
+    expect((await auth(third.hash, T0)).ok).toBe(true);
+  });
+
+  it.skipIf(skip)('expired and disabled keys, suspended and missing accounts are refused', async () => {
+    const { accountId, key } = await account(10_000, { expires_at: iso(T0 + 1000) });
+    const request = reserveRequest(accountId, key);
+    expect((await store.authorize({ ...request, now_ms: T0 + 999 })).ok).toBe(true);
+    expect(await store.authorize({ ...request, now_ms: T0 + 1000 })).toEqual({ ok: false, reason: 'key_expired' });
+    expect(await store.reserve({ ...request, now_ms: T0 + 1000 }, iso(T0))).toEqual({ ok: false, reason: 'key_expired' });
+
+    await store.updateKey(accountId, key.id, { expires_at: null, enabled: false });
+    expect(await store.authorize(request)).toEqual({ ok: false, reason: 'key_disabled' });
+    expect(await store.reserve(request, iso(T0))).toEqual({ ok: false, reason: 'key_disabled' });
+    await store.updateKey(accountId, key.id, { enabled: true });
+
+    expect(await store.setAccountStatus(accountId, 'suspended', 'abuse')).toMatchObject({ status: 'suspended', suspended_reason: 'abuse' });
+    expect(await store.authorize(request)).toEqual({ ok: false, reason: 'account_suspended' });
+    expect(await store.reserve(request, iso(T0))).toEqual({ ok: false, reason: 'account_suspended' });
+    await store.setAccountStatus(accountId, 'active', null);
+    expect((await store.reserve(request, iso(T0))).ok).toBe(true);
+    expect(await store.authorize({ ...request, key_id: 'key_missing' })).toEqual({ ok: false, reason: 'key_not_found' });
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(9000);
+  });
+
+  it.skipIf(skip)('spend limit: refused with the reason, reset on the next period (daily, weekly from Monday)', async () => {
+    const { accountId, key } = await account(100_000, { spend_limit_micros: 3000, spend_limit_period: 'daily' });
+    const at = (now_ms: number) => store.reserve(reserveRequest(accountId, key, { now_ms }), iso(now_ms));
+    for (let i = 0; i < 3; i++) expect((await at(T0)).ok).toBe(true);
+    expect(await at(T0)).toEqual({ ok: false, reason: 'spend_limit_reached', limit_micros: 3000, spent_micros: 3000, period: 'daily' });
+    const nextDay = Date.parse('2026-03-05T00:00:00.000Z');
+    const reset = await at(nextDay);
+    expect(reset.ok && reset.key).toMatchObject({ spent_micros: 1000, spend_period_start: '2026-03-05T00:00:00.000Z' });
+
+    await store.updateKey(accountId, key.id, { spend_limit_period: 'weekly', spend_limit_micros: 2000 });
+    const sunday = Date.parse('2026-03-08T23:59:59.000Z');
+    expect((await at(sunday)).ok).toBe(true); // new week period (Mon 2 March): counter restarts
+    expect((await at(sunday)).ok).toBe(true);
+    expect(await at(sunday)).toEqual({ ok: false, reason: 'spend_limit_reached', limit_micros: 2000, spent_micros: 2000, period: 'weekly' });
+    const monday = await at(Date.parse('2026-03-09T00:00:00.000Z'));
+    expect(monday.ok && monday.key).toMatchObject({ spent_micros: 1000, spend_period_start: '2026-03-09T00:00:00.000Z' });
+
+    await store.updateKey(accountId, key.id, { spend_limit_period: 'monthly', spend_limit_micros: 1000 });
+    const march = Date.parse('2026-03-31T12:00:00.000Z');
+    expect((await at(march)).ok).toBe(true);
+    expect(await at(march)).toMatchObject({ ok: false, reason: 'spend_limit_reached', period: 'monthly' });
+    expect((await at(Date.parse('2026-04-01T00:00:00.000Z'))).ok).toBe(true);
+  });
+
+  it.skipIf(skip)('allowed_products is enforced', async () => {
+    const { accountId, key } = await account(100_000, { allowed_products: ['reliapi'] });
+    expect((await store.reserve(reserveRequest(accountId, key, { product_id: 'reliapi' }), iso(T0))).ok).toBe(true);
+    expect(await store.reserve(reserveRequest(accountId, key, { product_id: 'routellm' }), iso(T0))).toEqual({ ok: false, reason: 'product_not_allowed' });
+    await store.updateKey(accountId, key.id, { allowed_products: null });
+    expect((await store.reserve(reserveRequest(accountId, key, { product_id: 'routellm' }), iso(T0))).ok).toBe(true);
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(98_000);
+  });
+
+  it.skipIf(skip)('rate limits count per fixed window and reset in the next one', async () => {
+    const { accountId, key } = await account(100_000);
+    const rules: RateLimitRule[] = [
+      { bucket: `key:${key.id}`, limit: 3, window_ms: 60_000 },
+      { bucket: 'account', limit: 10, window_ms: 60_000 },
+    ];
+    const windowStart = T0 - (T0 % 60_000); // T0 is on a minute: the window starts at T0
+    const auth = (now_ms: number) => store.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms, rate_limits: rules });
+    const first = await auth(T0 + 1000);
+    expect(first.ok && first.rate_limits).toEqual([
+      { bucket: `key:${key.id}`, limit: 3, remaining: 2, reset_ms: windowStart + 60_000 - (T0 + 1000) },
+      { bucket: 'account', limit: 10, remaining: 9, reset_ms: 59_000 },
+    ]);
+    expect((await auth(T0 + 2000)).ok).toBe(true);
+    const third = await store.reserve(reserveRequest(accountId, key, { now_ms: T0 + 3000, rate_limits: rules }), iso(T0));
+    expect(third.ok && third.rate_limits.map((s) => s.remaining)).toEqual([0, 7]);
+    const limited = await auth(T0 + 4000);
+    expect(limited).toEqual({
+      ok: false,
+      reason: 'rate_limited',
+      rate_limit: { bucket: `key:${key.id}`, limit: 3, remaining: 0, reset_ms: 56_000 },
+      rate_limits: [
+        { bucket: `key:${key.id}`, limit: 3, remaining: 0, reset_ms: 56_000 },
+        { bucket: 'account', limit: 10, remaining: 7, reset_ms: 56_000 },
+      ],
+    });
+    const nextWindow = await auth(T0 + 60_000);
+    expect(nextWindow.ok && nextWindow.rate_limits.map((s) => s.remaining)).toEqual([2, 9]);
+  });
+
+  it.skipIf(skip)('createKey enforces the maximum of live keys', async () => {
+    const { accountId } = await account();
+    const second = await store.createKey(accountId, newKey({ name: 'ci', allowed_products: ['reliapi'] }), 2, iso(T0 + 1));
+    expect(second).toMatchObject({ ok: true, key: { name: 'ci', allowed_products: ['reliapi'], account_id: accountId } });
+    const extra = newKey();
+    expect(await store.createKey(accountId, extra, 2, iso(T0))).toEqual({ ok: false, reason: 'too_many_keys' });
+    expect(await store.findKeyByHash(extra.hash)).toBeNull();
+    expect(await store.createKey('acc_missing', newKey(), 2, iso(T0))).toEqual({ ok: false, reason: 'account_not_found' });
+    const keys = await store.listKeys(accountId);
+    expect(keys.map((k) => k.name)).toEqual(['default', 'ci']);
+    await store.revokeKey(accountId, keys[0]!.id, iso(T0));
+    expect((await store.createKey(accountId, newKey({ name: 'third' }), 2, iso(T0))).ok).toBe(true);
+    expect((await store.listKeys(accountId)).map((k) => k.name)).toEqual(['ci', 'third']);
+    expect(await store.updateKey(accountId, keys[0]!.id, { name: 'zombie' })).toBeNull();
+    expect(await store.getKey('acc_other', keys[1]!.id)).toBeNull();
+  });
+
+  it.skipIf(skip)('touchKeys moves last_used_at forward only', async () => {
+    const { accountId, key } = await account();
+    await store.touchKeys([
+      { account_id: accountId, key_id: key.id, at: iso(T0 + 2000) },
+      { account_id: accountId, key_id: key.id, at: iso(T0 + 1000) },
+      { account_id: accountId, key_id: 'key_missing', at: iso(T0) },
+    ]);
+    expect((await store.getKey(accountId, key.id))!.last_used_at).toBe(iso(T0 + 2000));
+    expect(await store.getKey(accountId, 'key_missing')).toBeNull();
+  });
+
+  it.skipIf(skip)('pages through 120 entries, 50 at a time, newest first, no gaps or duplicates', async () => {
+    const { accountId } = await account();
+    for (let i = 1; i <= 120; i++) {
+      await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: i, reason: `n${i}`, external_ref: `p:${i}` }, iso(T0 + i));
+    }
+    const pages = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.listLedger(accountId, { limit: 50, cursor });
+      pages.push(page.items);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(pages.map((p) => p.length)).toEqual([50, 50, 20]);
+    const amounts = pages.flat().map((e) => e.amount_micros);
+    expect(amounts).toEqual(Array.from({ length: 120 }, (_, i) => 120 - i));
+    expect(pages[0]![0]).toMatchObject({ reason: 'n120', balance_after_micros: 7260, external_ref: 'p:120', created_at: iso(T0 + 120), account_id: accountId });
+    expect(pages[0]![0]!.id).toMatch(/^led_[0-9A-Z]{26}$/);
+    expect(await store.sumLedger(accountId)).toBe(7260);
+    await expect(store.listLedger(accountId, { limit: 50, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
+  });
+
+  it.skipIf(skip)('aggregates usage per day, product and key; keeps the last 1,000 raw events', async () => {
+    const { accountId, key } = await account();
+    const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
+      account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: '/v1/x', cost_micros: 1000, upstream_status: 200, latency_ms: 10, at: '2026-03-04T10:00:00.000Z', ...overrides,
+    });
+    await store.recordUsage([
+      event({}),
+      event({ upstream_status: 502, latency_ms: 30 }),
+      event({ upstream_status: null, cost_micros: 0 }),
+      event({ product_id: 'routellm', cost_micros: 2500 }),
+      event({ key_id: 'key_b' }),
+      event({ at: '2026-03-05T00:00:01.000Z' }),
+      event({ at: '2026-03-07T00:00:01.000Z' }),
+    ]);
+    expect(await store.getUsage(accountId, '2026-03-04', '2026-03-05')).toEqual([
+      { day: '2026-03-04', product_id: 'reliapi', key_id: key.id, requests: 3, errors: 2, cost_micros: 2000, latency_ms_total: 50 },
+      { day: '2026-03-04', product_id: 'reliapi', key_id: 'key_b', requests: 1, errors: 0, cost_micros: 1000, latency_ms_total: 10 },
+      { day: '2026-03-04', product_id: 'routellm', key_id: key.id, requests: 1, errors: 0, cost_micros: 2500, latency_ms_total: 10 },
+      { day: '2026-03-05', product_id: 'reliapi', key_id: key.id, requests: 1, errors: 0, cost_micros: 1000, latency_ms_total: 10 },
+    ]);
+    expect(await store.getUsage(accountId, '2026-03-06', '2026-03-06')).toEqual([]);
+
+    await store.recordUsage(Array.from({ length: 1005 }, (_, i) => event({ endpoint: `/e/${i}` })));
+    const events = await store.listUsageEvents(accountId, 2000);
+    expect(events).toHaveLength(1000);
+    expect(events[0]!.endpoint).toBe('/e/1004');
+    expect(events[999]!.endpoint).toBe('/e/5');
+  });
+
+  it.skipIf(skip)('creates, reads and updates top-ups', async () => {
+    const { accountId } = await account();
+    const topup: Topup = {
+      id: newTopupId(), account_id: accountId, method: 'stars', amount_micros: 5_000_000, stars: 250, status: 'pending',
+      checkout_url: null, invoice_link: 'https://t.me/$abc', provider_ref: null, ledger_entry_id: null, created_at: iso(T0), completed_at: null,
+    };
+    expect(await store.createTopup(topup)).toEqual(topup);
+    expect(await store.getTopup(topup.id)).toEqual(topup);
+    const updated = await store.updateTopup(topup.id, { status: 'completed', provider_ref: 'charge_1', ledger_entry_id: 'led_1', completed_at: iso(T0 + 1), invoice_link: null });
+    expect(updated).toEqual({ ...topup, status: 'completed', provider_ref: 'charge_1', ledger_entry_id: 'led_1', completed_at: iso(T0 + 1), invoice_link: null });
+    expect(await store.getTopup(topup.id)).toEqual(updated);
+    expect(await store.getTopup('top_missing')).toBeNull();
+    expect(await store.updateTopup('top_missing', { status: 'failed' })).toBeNull();
+  });
+
+  it.skipIf(skip)('claims, saves and releases idempotency keys', async () => {
+    const scope = `acc_${randomBytes(4).toString('hex')}`;
+    expect(await store.claimIdempotent(scope, 'k1', 'fp', 60)).toBeNull();
+    expect(await store.claimIdempotent(scope, 'k1', 'fp', 60)).toEqual({ state: 'pending' });
+    await store.saveIdempotent(scope, 'k1', 'fp', 201, '{"id":1}', 60);
+    expect(await store.claimIdempotent(scope, 'k1', 'other', 60)).toEqual({ state: 'done', fingerprint: 'fp', status: 201, body: '{"id":1}' });
+    expect(await store.claimIdempotent(scope, 'k2', 'fp', 60)).toBeNull();
+    await store.releaseIdempotent(scope, 'k2');
+    expect(await store.claimIdempotent(scope, 'k2', 'fp', 60)).toBeNull();
+    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimIdempotent(scope, 'k3', 'fp', 60)));
+    expect(claims.filter((c) => c === null)).toHaveLength(1);
+  });
+
+  it.skipIf(skip)('markSeen is true once per id within its TTL', async () => {
+    const id = randomBytes(4).toString('hex');
+    expect(await store.markSeen('paddle', id, 60)).toBe(true);
+    expect(await store.markSeen('paddle', id, 60)).toBe(false);
+    expect(await store.markSeen('telegram', id, 60)).toBe(true);
+    expect(await store.markSeen('ttl', id, 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await store.markSeen('ttl', id, 1)).toBe(true);
+  });
+
+  it.skipIf(skip)('a repeated reserve external_ref returns the first entry without a second debit', async () => {
+    const { accountId, key } = await account(10_000);
+    const request = reserveRequest(accountId, key, { external_ref: 'call:req_1' });
+    const first = await store.reserve(request, iso(T0));
+    const second = await store.reserve(request, iso(T0));
+    expect(first.ok && second.ok && second.entry.id === first.entry.id).toBe(true);
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(9000);
+    const refund = await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'upstream 502', external_ref: 'refund:req_1' }, iso(T0));
+    expect(refund).toMatchObject({ ok: true, applied: true, balance_micros: 10_000 });
+    expect((await store.listLedger(accountId, { limit: 2 })).items.map((e) => [e.kind, e.amount_micros, e.external_ref])).toEqual([
+      ['refund', 1000, 'refund:req_1'],
+      ['debit', -1000, 'call:req_1'],
+    ]);
+  });
+
+  it.skipIf(skip)('ping answers', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
