@@ -1,0 +1,202 @@
+/**
+ * The app factory: builds the Fastify app from openapi.yaml without listening (Fastify's
+ * testing guide). Routes come from the spec through fastify-openapi-glue: each
+ * operationId is served by the handler of the same name from a route module, with the
+ * spec's request schemas as validation and its response schemas for serialization.
+ * Authentication is a preHandler built from the operation's `security`.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
+import openapiGlue from 'fastify-openapi-glue';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import responseValidation from '@fastify/response-validation';
+import { parse as parseYaml } from 'yaml';
+import addFormatsModule from 'ajv-formats';
+import type { Config } from './config.js';
+import { createContext, type ServerContext } from './context.js';
+import type { Store } from './store/types.js';
+import { callerKindsOf, createAuthenticator } from './auth/authenticate.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { ApiProblem } from './http/problem.js';
+import { validatorCompiler } from './http/validation.js';
+import { Metrics } from './metrics.js';
+import { routeModules } from './routes/index.js';
+import { operationRoutes, readPackageVersion } from './routes/operations.js';
+import type { Handlers } from './routes/types.js';
+
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SPEC_PATH = path.resolve(here, '../../openapi.yaml');
+
+interface Operation {
+  operationId: string;
+  security?: Array<Record<string, unknown>>;
+  'x-fastify-config'?: Record<string, unknown>;
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation | unknown>>;
+  [key: string]: unknown;
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+export function listOperations(spec: OpenApiDocument): Array<{ method: string; path: string; operation: Operation }> {
+  const operations = [];
+  for (const [specPath, item] of Object.entries(spec.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method] as Operation | undefined;
+      if (operation) operations.push({ method: method.toUpperCase(), path: specPath, operation });
+    }
+  }
+  return operations;
+}
+
+export function loadSpec(specPath = SPEC_PATH): { text: string; document: OpenApiDocument } {
+  const text = readFileSync(specPath, 'utf8');
+  return { text, document: parseYaml(text) as OpenApiDocument };
+}
+
+export interface BuildAppOptions {
+  config: Config;
+  store: Store;
+  /** Pino options or a logger; default: JSON logs at `config.logLevel` with secrets redacted. */
+  logger?: FastifyServerOptions['logger'] | false;
+  /** Pin the clock (tests). */
+  now?: () => Date;
+}
+
+export interface KikuaiApp extends FastifyInstance {
+  kikuai: ServerContext;
+  /** Answer readiness probes with 503 from now on (graceful shutdown). */
+  beginShutdown(): void;
+}
+
+/** Headers and fields that must never reach a log line. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-kikuai-service-token"]',
+  'req.headers["x-kikuai-admin-token"]',
+  'req.headers["paddle-signature"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.secret',
+  '*.api_key',
+  '*.token',
+];
+
+export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
+  const { config } = options;
+  const metrics = new Metrics();
+  const store = metrics.instrument(options.store);
+
+  const app = Fastify({
+    logger: options.logger === undefined ? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } : options.logger,
+    bodyLimit: config.bodyLimitBytes,
+    // Accept a caller's request id when it is short and plain; otherwise make one.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }) as unknown as KikuaiApp;
+
+  const context = createContext(config, store, app.log, options.now);
+  app.decorate('kikuai', context);
+  let shuttingDown = false;
+  app.decorate('beginShutdown', () => {
+    shuttingDown = true;
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandling(app);
+
+  // JSON bodies are parsed here once; routes that verify signatures (Paddle's webhook)
+  // also get the exact bytes as `request.rawBody`.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const buffer = body as Buffer;
+    if ((request.routeOptions.config as { rawBody?: boolean } | undefined)?.rawBody) {
+      (request as unknown as { rawBody: Buffer }).rawBody = buffer;
+    }
+    if (buffer.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(buffer.toString('utf8')));
+    } catch {
+      done(new ApiProblem(400, 'malformed_json', 'The body is not valid JSON.'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(String(request.id))) request.id = `req_${randomBytes(12).toString('base64url')}`;
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.requestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(helmet, {
+    // The API answers JSON; /docs and the Mini App set their own policies. Telegram
+    // shows the Mini App in a frame, so frames are not refused here.
+    contentSecurityPolicy: false,
+    crossOriginEmbedderPolicy: false,
+    frameguard: false,
+  });
+  await app.register(cors, {
+    origin: config.webappUrl ? new URL(config.webappUrl).origin : false,
+    exposedHeaders: ['X-Request-Id', 'X-Kikuai-Cost-Micros', 'X-Kikuai-Balance-Micros', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+  });
+  if (config.validateResponses) {
+    await app.register(responseValidation, { responseStatusCodeValidation: true, ajv: { coerceTypes: false, strict: false, plugins: [addFormats] } as never });
+  }
+
+  const spec = loadSpec();
+  const version = readPackageVersion(new URL('../package.json', import.meta.url));
+  const handlers: Handlers = {
+    ...operationRoutes(context, { specText: spec.text, metrics, version, isShuttingDown: () => shuttingDown }),
+  };
+  for (const routeModule of routeModules) Object.assign(handlers, routeModule(context));
+
+  const operationsById = new Map(listOperations(spec.document).map((entry) => [entry.operation.operationId, entry.operation]));
+  await app.register(openapiGlue, {
+    specification: structuredClone(spec.document),
+    operationResolver: (operationId: string) => {
+      const operation = operationsById.get(operationId)!;
+      const handler: RouteHandlerMethod =
+        handlers[operationId] ??
+        (async () => {
+          throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
+        });
+      const kinds = callerKindsOf(operation.security);
+      if (kinds.size === 0) return { handler };
+      return {
+        handler,
+        preHandler: createAuthenticator(context, kinds, { autoRegister: operationId !== 'registerAccount' }),
+      };
+    },
+  } as never);
+
+  // Readable documentation of the same spec.
+  await app.register(swagger, { mode: 'static', specification: { document: structuredClone(spec.document) as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  if (existsSync(path.join(config.webappDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', decorateReply: false, index: ['index.html'] });
+    app.get('/webapp', (_request, reply) => reply.redirect('/webapp/'));
+  }
+
+  app.addHook('onClose', async () => {
+    for (const close of context.closers) await close();
+    await options.store.close();
+  });
+
+  return app;
+}

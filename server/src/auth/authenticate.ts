@@ -1,0 +1,219 @@
+/**
+ * Who is calling. Each operation's `security` in openapi.yaml names the caller kinds it
+ * accepts; the preHandler built here reads the credential the request presents, checks
+ * it, and leaves `request.caller` for the handler.
+ *
+ * An API key costs one store round trip (the hash → key id mapping is cached in
+ * process, and `store.authorize` checks the key, the account and the rate limits
+ * together).
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { ApiProblem } from '../http/problem.js';
+import type { Account, ApiKeyRecord, AuthFailure, RateLimitRule, RateLimitState, TelegramUser } from '../store/types.js';
+import { hashApiKey, isWellFormedApiKey } from './api-key.js';
+import { secretKeyFor, validateInitData } from './init-data.js';
+import { generateApiKey } from './api-key.js';
+import { newKeyId } from '../store/ids.js';
+
+export type CallerKind = 'api_key' | 'bot_service' | 'telegram_init_data' | 'admin';
+
+export type Caller =
+  | { kind: 'api_key'; account: Account; key: ApiKeyRecord; telegramUser: null }
+  | { kind: 'bot_service'; account: Account | null; key: null; telegramUser: TelegramUser }
+  | { kind: 'telegram_init_data'; account: Account | null; key: null; telegramUser: TelegramUser }
+  | { kind: 'admin'; account: null; key: null; telegramUser: null };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/** Scheme names of openapi.yaml → caller kinds. `botUser` always pairs with `botService`. */
+const KIND_OF_SCHEME: Record<string, CallerKind> = {
+  apiKey: 'api_key',
+  botService: 'bot_service',
+  telegramInitData: 'telegram_init_data',
+  adminToken: 'admin',
+};
+
+export function callerKindsOf(security: Array<Record<string, unknown>> | undefined): Set<CallerKind> {
+  const kinds = new Set<CallerKind>();
+  for (const requirement of security ?? []) {
+    for (const scheme of Object.keys(requirement)) {
+      const kind = KIND_OF_SCHEME[scheme];
+      if (kind) kinds.add(kind);
+    }
+  }
+  return kinds;
+}
+
+function sameSecret(given: string, expected: string | undefined): boolean {
+  if (!expected) return false;
+  // Hash first so that the comparison is constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+const AUTH_FAILURES: Record<AuthFailure, [number, string, string]> = {
+  key_not_found: [401, 'key_not_found', 'This API key is not known. Check that it was copied whole, or create a new one.'],
+  key_revoked: [401, 'key_revoked', 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.'],
+  key_disabled: [401, 'key_disabled', 'This API key is disabled. Enable it again with `kikuai keys update --enable` or use another key.'],
+  key_expired: [401, 'key_expired', 'This API key has expired. Create a new key or extend its expiry.'],
+  account_suspended: [403, 'account_suspended', 'This account is suspended. Contact support (/support in the bot).'],
+  account_not_found: [401, 'account_not_found', 'The account of this key no longer exists.'],
+};
+
+export function authFailure(reason: AuthFailure): ApiProblem {
+  const [status, code, detail] = AUTH_FAILURES[reason];
+  return new ApiProblem(status, code, detail);
+}
+
+export function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {
+  if (states.length === 0) return {};
+  // The tightest bucket is the one the caller will meet first.
+  const tightest = states.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+  return {
+    'RateLimit-Limit': String(tightest.limit),
+    'RateLimit-Remaining': String(Math.max(0, tightest.remaining)),
+    'RateLimit-Reset': String(Math.ceil(tightest.reset_ms / 1000)),
+  };
+}
+
+export function rateLimitedProblem(state: RateLimitState, states: RateLimitState[]): ApiProblem {
+  const retryAfter = Math.max(1, Math.ceil(state.reset_ms / 1000));
+  return new ApiProblem(
+    429,
+    'rate_limited',
+    `Rate limit of ${state.limit} requests reached (${state.bucket.startsWith('key:') ? 'this key' : 'this account'}). Retry after ${retryAfter} s.`,
+    { retry_after_seconds: retryAfter },
+    { ...rateLimitHeaders(states), 'Retry-After': String(retryAfter) },
+  );
+}
+
+export function rateLimitRules(context: ServerContext, keyId: string): RateLimitRule[] {
+  const windowMs = context.config.rateLimit.windowSeconds * 1000;
+  return [
+    { bucket: `key:${keyId}`, limit: context.config.rateLimit.perKey, window_ms: windowMs },
+    { bucket: 'account', limit: context.config.rateLimit.perAccount, window_ms: windowMs },
+  ];
+}
+
+/** Reads a bearer API key; throws 401 for a malformed one without touching the store. */
+export function bearerKeyHash(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header || !/^bearer /i.test(header)) return null;
+  const secret = header.slice(7).trim();
+  if (!isWellFormedApiKey(secret)) {
+    throw new ApiProblem(401, 'invalid_api_key', 'The API key is malformed (a kikuai key looks like `kik_` followed by 49 letters and digits). Check that it was copied whole.');
+  }
+  return hashApiKey(secret);
+}
+
+/**
+ * Registers a Telegram user met for the first time through the Mini App: their
+ * account and first key are created (the key's secret is not shown; they can rotate
+ * it or create another from the Keys screen).
+ */
+async function ensureAccount(context: ServerContext, user: TelegramUser): Promise<Account> {
+  const existing = await context.store.getAccountByTelegramId(user.id);
+  if (existing) return existing;
+  const key = generateApiKey();
+  const result = await context.store.register(
+    user,
+    { id: newKeyId(), name: 'default', prefix: key.prefix, last_four: key.last_four, hash: key.hash },
+    context.now().toISOString(),
+  );
+  return result.account;
+}
+
+export interface AuthenticateOptions {
+  /** The Mini App's first request registers an unknown Telegram user (off for `registerAccount`, which does it itself). */
+  autoRegister: boolean;
+}
+
+export function createAuthenticator(context: ServerContext, kinds: Set<CallerKind>, options: AuthenticateOptions): preHandlerAsyncHookHandler {
+  const { config, store } = context;
+  const initDataSecret = config.telegram.botToken ? secretKeyFor(config.telegram.botToken) : null;
+  const accepted = [...kinds].join(', ');
+
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    const authorization = request.headers.authorization;
+
+    if (kinds.has('admin') && request.headers['x-kikuai-admin-token'] !== undefined) {
+      if (!sameSecret(String(request.headers['x-kikuai-admin-token']), config.adminToken)) {
+        throw new ApiProblem(401, 'invalid_admin_token', 'The admin token is wrong, or no admin token is configured (KIKUAI_ADMIN_TOKEN).');
+      }
+      request.caller = { kind: 'admin', account: null, key: null, telegramUser: null };
+      return;
+    }
+
+    if (kinds.has('api_key') && authorization && /^bearer /i.test(authorization)) {
+      const hash = bearerKeyHash(request)!;
+      const found = await context.keyIndex.find(hash);
+      if (!found) throw authFailure('key_not_found');
+      const now = context.now();
+      const result = await store.authorize({
+        account_id: found.account_id,
+        key_id: found.key_id,
+        hash,
+        now_ms: now.getTime(),
+        rate_limits: rateLimitRules(context, found.key_id),
+      });
+      if (!result.ok) {
+        if (result.reason === 'rate_limited') throw rateLimitedProblem(result.rate_limit, result.rate_limits);
+        throw authFailure(result.reason);
+      }
+      for (const [name, value] of Object.entries(rateLimitHeaders(result.rate_limits))) reply.header(name, value);
+      context.keyUsage.record(result.account.id, result.key.id, now);
+      request.caller = { kind: 'api_key', account: result.account, key: result.key, telegramUser: null };
+      return;
+    }
+
+    if (kinds.has('telegram_init_data') && authorization && /^tma /i.test(authorization)) {
+      if (!config.telegram.botToken || !initDataSecret) {
+        throw new ApiProblem(401, 'invalid_init_data', 'Mini App sign-in is not configured on this server (TELEGRAM_BOT_TOKEN).');
+      }
+      const validation = validateInitData(authorization.slice(4).trim(), config.telegram.botToken, {
+        maxAgeSeconds: config.initDataMaxAgeSeconds,
+        nowSeconds: Math.floor(context.now().getTime() / 1000),
+        secretKey: initDataSecret,
+      });
+      if (!validation.ok) {
+        if (validation.reason === 'expired') throw new ApiProblem(401, 'init_data_expired', 'The Telegram sign-in has expired. Close the Mini App and open it again.');
+        throw new ApiProblem(401, 'invalid_init_data', 'The Telegram sign-in data is invalid. Open the Mini App from the bot again.');
+      }
+      const account = options.autoRegister
+        ? await ensureAccount(context, validation.user)
+        : await store.getAccountByTelegramId(validation.user.id);
+      request.caller = { kind: 'telegram_init_data', account, key: null, telegramUser: validation.user };
+      return;
+    }
+
+    if (kinds.has('bot_service') && request.headers['x-kikuai-service-token'] !== undefined) {
+      if (!sameSecret(String(request.headers['x-kikuai-service-token']), config.botServiceToken)) {
+        throw new ApiProblem(401, 'invalid_service_token', 'The bot service token is wrong, or none is configured (KIKUAI_BOT_SERVICE_TOKEN).');
+      }
+      const userHeader = String(request.headers['x-kikuai-telegram-user-id'] ?? '');
+      if (!/^[1-9]\d{0,15}$/.test(userHeader) || !Number.isSafeInteger(Number(userHeader))) {
+        throw new ApiProblem(401, 'unauthenticated', 'X-Kikuai-Telegram-User-Id must name the Telegram user the bot acts for.');
+      }
+      const telegramId = Number(userHeader);
+      const account = await store.getAccountByTelegramId(telegramId);
+      request.caller = { kind: 'bot_service', account, key: null, telegramUser: { id: telegramId } };
+      return;
+    }
+
+    throw new ApiProblem(401, 'unauthenticated', `Authentication required (accepted here: ${accepted}). Send your API key as \`Authorization: Bearer kik_…\`.`);
+  };
+}
+
+/** The caller's account, or a 404 telling a bot user to /start first. */
+export function requireAccount(request: FastifyRequest): Account {
+  const caller = request.caller;
+  if (caller?.account) return caller.account;
+  throw new ApiProblem(404, 'account_not_found', 'No account yet for this Telegram user. Send /start to the bot to create one.');
+}

@@ -1,0 +1,38 @@
+/**
+ * What every route module gets: configuration, the store and the in-process helpers
+ * that keep the hot path at one store round trip. Built once by `buildApp`.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Store } from './store/types.js';
+import { KeyIndex, KeyUsageRecorder } from './auth/key-index.js';
+import { ServerEventBus } from './events.js';
+
+export interface ServerContext {
+  config: Config;
+  store: Store;
+  logger: FastifyBaseLogger;
+  keyIndex: KeyIndex;
+  keyUsage: KeyUsageRecorder;
+  /** The clock; tests may pin it. */
+  now(): Date;
+  events: ServerEventBus;
+  /** The ids of the configured products (set by the products module), to validate key scopes. */
+  productIds?: () => string[];
+  /** Things to close on shutdown, in order. */
+  closers: Array<() => Promise<void>>;
+}
+
+export function createContext(config: Config, store: Store, logger: FastifyBaseLogger, now: () => Date = () => new Date()): ServerContext {
+  const keyUsage = new KeyUsageRecorder(store, logger);
+  return {
+    config,
+    store,
+    logger,
+    keyIndex: new KeyIndex(store),
+    keyUsage,
+    now,
+    events: new ServerEventBus(),
+    closers: [() => keyUsage.close()],
+  };
+}

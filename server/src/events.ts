@@ -1,0 +1,16 @@
+/**
+ * In-process events that other modules act on (the notifier of the payments issue
+ * sends Telegram messages for them). Emitting never waits and never fails the caller.
+ */
+import { EventEmitter } from 'node:events';
+import type { Account, ApiKeyRecord, BalanceCrossing } from './store/types.js';
+
+export interface ServerEvents {
+  key_created: [{ account: Account; key: ApiKeyRecord }];
+  key_rotated: [{ account: Account; key: ApiKeyRecord }];
+  key_revoked: [{ account: Account; key: ApiKeyRecord }];
+  balance_crossed: [{ accountId: string; crossing: BalanceCrossing; balanceMicros: number }];
+  payment_credited: [{ accountId: string; amountMicros: number; balanceMicros: number; method: 'paddle' | 'stars' | 'admin' }];
+}
+
+export class ServerEventBus extends EventEmitter<ServerEvents> {}

@@ -1,0 +1,70 @@
+/** Every error leaves as problem+json with a stable code and the request id; never a stack trace. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function describeValidation(error: FastifyError): { detail: string; errors: Array<{ path: string; message: string }> } {
+  const context = (error as FastifyError & { validationContext?: string }).validationContext ?? 'body';
+  const issues = (error.validation ?? []) as ValidationIssue[];
+  const errors = issues.map((issue) => {
+    let path = `${context}${issue.instancePath ?? ''}`;
+    let message = issue.message ?? 'is invalid';
+    const extra = issue.params?.additionalProperty;
+    if (typeof extra === 'string') {
+      path = `${path}/${extra}`;
+      message = 'is not a known field';
+    }
+    return { path, message };
+  });
+  const first = errors[0];
+  return { detail: first ? `${first.path} ${first.message}.` : 'The request is invalid.', errors };
+}
+
+export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyReply {
+  for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.body(String(reply.request.id)));
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof ApiProblem) return sendProblem(reply, error);
+    if (error.validation) {
+      const { detail, errors } = describeValidation(error);
+      return sendProblem(reply, new ApiProblem(400, 'validation_failed', detail, { errors }));
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendProblem(reply, new ApiProblem(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.'));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendProblem(reply, new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'));
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return sendProblem(reply, new ApiProblem(400, 'malformed_json', 'The body is not valid JSON.'));
+      default:
+        break;
+    }
+    if (error instanceof SyntaxError || error.statusCode === 400) {
+      return sendProblem(reply, new ApiProblem(400, 'malformed_json', 'The body is not valid JSON.'));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      const code = error.statusCode === 404 ? 'not_found' : error.statusCode === 413 ? 'payload_too_large' : error.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed';
+      return sendProblem(reply, new ApiProblem(error.statusCode, code, 'The request could not be accepted.'));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, new ApiProblem(500, 'internal_error', `Something went wrong on our side. Quote request id ${request.id} to support.`));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(problemBody(404, 'route_not_found', `There is no ${request.method} ${request.url.split('?')[0]}. See /docs for the API.`, String(request.id))),
+  );
+}
+
+export { problemBody };

@@ -1,0 +1,6 @@
+export { buildApp, loadSpec, listOperations, SPEC_PATH, type BuildAppOptions, type KikuaiApp } from './app.js';
+export { loadConfig, ConfigError, type Config } from './config.js';
+export { createStore } from './store/index.js';
+export type * from './store/types.js';
+export { generateApiKey, hashApiKey, isWellFormedApiKey } from './auth/api-key.js';
+export { signInitData, validateInitData } from './auth/init-data.js';

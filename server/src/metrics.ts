@@ -1,0 +1,60 @@
+/**
+ * Prometheus metrics (`/metrics`): requests and latency by route and status, store
+ * latency by operation, and money moved through the ledger.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LedgerResult, ReserveResult, Store } from './store/types.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'kikuai_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'] as const, registers: [this.registry] });
+  readonly requestDuration = new Histogram({
+    name: 'kikuai_http_request_duration_seconds',
+    help: 'HTTP request latency by route.',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+  readonly storeDuration = new Histogram({
+    name: 'kikuai_store_operation_duration_seconds',
+    help: 'Store latency by operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1],
+    registers: [this.registry],
+  });
+  readonly credited = new Counter({ name: 'kikuai_money_credited_micros_total', help: 'Micro-USD added to balances, by ledger kind.', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly debited = new Counter({ name: 'kikuai_money_debited_micros_total', help: 'Micro-USD taken from balances, by ledger kind.', labelNames: ['kind'] as const, registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'kikuai_' });
+  }
+
+  countLedger(result: LedgerResult | ReserveResult): void {
+    if (!result.ok || !('entry' in result) || ('applied' in result && !result.applied)) return;
+    const { amount_micros: amount, kind } = result.entry;
+    if (amount > 0) this.credited.inc({ kind }, amount);
+    else this.debited.inc({ kind }, -amount);
+  }
+
+  /** The store with every call timed, and ledger changes counted. */
+  instrument(store: Store): Store {
+    const metrics = this;
+    return new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function' || property === 'close') return value;
+        const operation = String(property);
+        return async (...args: unknown[]) => {
+          const stop = metrics.storeDuration.startTimer({ operation });
+          try {
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (operation === 'applyLedger' || operation === 'reserve') metrics.countLedger(result as LedgerResult);
+            return result;
+          } finally {
+            stop();
+          }
+        };
+      },
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { generateApiKey } from '../auth/api-key.js';
+import { requireAccount } from '../auth/authenticate.js';
+import { ApiProblem } from '../http/problem.js';
+import { withIdempotency } from '../http/idempotency.js';
+import { presentAccount, presentKeyWithSecret } from '../services/presenters.js';
+import { newKeyId } from '../store/ids.js';
+import type { TelegramUser } from '../store/types.js';
+import type { Handlers } from './types.js';
+
+interface RegisterBody {
+  telegram_user?: TelegramUser;
+}
+
+function userToRegister(request: FastifyRequest): TelegramUser {
+  const caller = request.caller!;
+  if (caller.kind === 'telegram_init_data') return caller.telegramUser;
+  const given = (request.body as RegisterBody | undefined)?.telegram_user;
+  if (!given) throw new ApiProblem(400, 'validation_failed', 'body/telegram_user is required when the bot registers a user.');
+  if (given.id !== caller.telegramUser?.id) {
+    throw new ApiProblem(400, 'validation_failed', 'body/telegram_user/id must be the user named in X-Kikuai-Telegram-User-Id.');
+  }
+  return given;
+}
+
+export function accountRoutes(context: ServerContext): Handlers {
+  const { store } = context;
+  return {
+    async registerAccount(request, reply) {
+      const user = userToRegister(request);
+      return withIdempotency(store, request, reply, `register:${user.id}`, async () => {
+        const existing = await store.getAccountByTelegramId(user.id);
+        if (existing) return { status: 200, body: { created: false, account: presentAccount(existing), api_key: null } };
+        const key = generateApiKey();
+        const now = context.now();
+        const result = await store.register(
+          user,
+          { id: newKeyId(), name: 'default', prefix: key.prefix, last_four: key.last_four, hash: key.hash },
+          now.toISOString(),
+        );
+        if (!result.created || !result.first_key) {
+          return { status: 200, body: { created: false, account: presentAccount(result.account), api_key: null } };
+        }
+        const account = (await store.setLowBalanceThreshold(result.account.id, context.config.defaultLowBalanceMicros)) ?? result.account;
+        context.events.emit('key_created', { account, key: result.first_key });
+        return {
+          status: 201,
+          body: { created: true, account: presentAccount(account), api_key: presentKeyWithSecret(result.first_key, key.secret, now) },
+        };
+      });
+    },
+
+    async getMe(request) {
+      const account = requireAccount(request);
+      const caller = request.caller!;
+      return {
+        account: presentAccount(account),
+        auth: { method: caller.kind, key_id: caller.key?.id ?? null },
+      };
+    },
+
+    async updateMe(request) {
+      let account = requireAccount(request);
+      const body = request.body as { low_balance_threshold_micros?: number | null; language_code?: string | null };
+      if (body.low_balance_threshold_micros !== undefined) {
+        account = (await store.setLowBalanceThreshold(account.id, body.low_balance_threshold_micros)) ?? account;
+      }
+      if (body.language_code !== undefined && store.setLanguage) {
+        account = (await store.setLanguage(account.id, body.language_code)) ?? account;
+      }
+      const caller = request.caller!;
+      return { account: presentAccount(account), auth: { method: caller.kind, key_id: caller.key?.id ?? null } };
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { ServerContext } from '../context.js';
+import { requireAccount } from '../auth/authenticate.js';
+import { ApiProblem } from '../http/problem.js';
+import { microsToUsd } from '../services/money.js';
+import { presentLedgerEntry, presentUsageRow } from '../services/presenters.js';
+import type { Handlers } from './types.js';
+
+const DAY_MS = 86_400_000;
+const MAX_USAGE_DAYS = 400;
+
+const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function billingRoutes(context: ServerContext): Handlers {
+  const { store } = context;
+  return {
+    async getBalance(request) {
+      const account = requireAccount(request);
+      const threshold = account.low_balance_threshold_micros;
+      return {
+        balance_micros: account.balance_micros,
+        balance_usd: microsToUsd(account.balance_micros),
+        currency: 'USD',
+        low_balance_threshold_micros: threshold,
+        low_balance: threshold !== null && account.balance_micros < threshold,
+        account_status: account.status,
+      };
+    },
+
+    async listHistory(request) {
+      const account = requireAccount(request);
+      const query = request.query as { limit?: number; cursor?: string };
+      let page;
+      try {
+        page = await store.listLedger(account.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
+      } catch (error) {
+        if (error instanceof RangeError || (error as Error).name === 'InvalidCursorError') {
+          throw new ApiProblem(400, 'validation_failed', 'query/cursor is not a cursor this API gave. Start again without it.');
+        }
+        throw error;
+      }
+      return { data: page.items.map(presentLedgerEntry), next_cursor: page.next_cursor };
+    },
+
+    async getUsage(request, reply) {
+      const account = requireAccount(request);
+      const query = request.query as { from?: string; to?: string; product_id?: string; key_id?: string; format?: 'json' | 'csv' };
+      const to = query.to ?? isoDay(context.now());
+      const from = query.from ?? isoDay(new Date(Date.parse(to) - 29 * DAY_MS));
+      const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
+      if (days < 1) throw new ApiProblem(400, 'validation_failed', 'query/from must not be after query/to.');
+      if (days > MAX_USAGE_DAYS) throw new ApiProblem(400, 'validation_failed', `A usage range holds at most ${MAX_USAGE_DAYS} days.`);
+      const rows = (await store.getUsage(account.id, from, to))
+        .filter((row) => (!query.product_id || row.product_id === query.product_id) && (!query.key_id || row.key_id === query.key_id))
+        .sort((a, b) => a.day.localeCompare(b.day) || a.product_id.localeCompare(b.product_id) || a.key_id.localeCompare(b.key_id))
+        .map(presentUsageRow);
+      if (query.format === 'csv') {
+        const header = 'day,product_id,key_id,requests,errors,cost_micros,cost_usd,avg_latency_ms';
+        const lines = rows.map((row) =>
+          [row.day, row.product_id, row.key_id, row.requests, row.errors, row.cost_micros, row.cost_usd, row.avg_latency_ms].map(csvField).join(','),
+        );
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="kikuai-usage-${from}-${to}.csv"`)
+          .send([header, ...lines].join('\n') + '\n');
+      }
+      const totals = rows.reduce(
+        (sum, row) => ({ requests: sum.requests + row.requests, errors: sum.errors + row.errors, cost_micros: sum.cost_micros + row.cost_micros }),
+        { requests: 0, errors: 0, cost_micros: 0 },
+      );
+      return { from, to, rows, totals: { ...totals, cost_usd: microsToUsd(totals.cost_micros) } };
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * The route modules, each serving some of openapi.yaml's operations by operationId.
+ * A module per area; add yours here.
+ */
+import { accountRoutes } from './accounts.js';
+import { adminRoutes } from './admin.js';
+import { billingRoutes } from './billing.js';
+import { keyRoutes } from './keys.js';
+import type { RouteModule } from './types.js';
+
+export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes];

@@ -1,0 +1,143 @@
+import type { FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { generateApiKey } from '../auth/api-key.js';
+import { requireAccount } from '../auth/authenticate.js';
+import { ApiProblem, notFound } from '../http/problem.js';
+import { withIdempotency } from '../http/idempotency.js';
+import { presentKey, presentKeyWithSecret } from '../services/presenters.js';
+import { newKeyId } from '../store/ids.js';
+import type { KeyPatch, SpendLimitPeriod } from '../store/types.js';
+import type { Handlers } from './types.js';
+
+interface KeyBody {
+  name?: string;
+  enabled?: boolean;
+  expires_at?: string | null;
+  allowed_products?: string[] | null;
+  spend_limit_micros?: number | null;
+  spend_limit_period?: SpendLimitPeriod;
+}
+
+function keyIdOf(request: FastifyRequest): string {
+  return (request.params as { key_id: string }).key_id;
+}
+
+function checkExpiry(expiresAt: string | null | undefined, now: Date): void {
+  if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {
+    throw new ApiProblem(400, 'validation_failed', 'body/expires_at must be in the future.');
+  }
+}
+
+export function keyRoutes(context: ServerContext): Handlers {
+  const { store, config } = context;
+
+  const checkProducts = (products: string[] | null | undefined) => {
+    const known = context.productIds?.();
+    if (!products || !known) return;
+    const unknown = products.find((product) => !known.includes(product));
+    if (unknown) throw new ApiProblem(400, 'validation_failed', `body/allowed_products names an unknown product "${unknown}". See GET /api/v1/products.`);
+  };
+
+  return {
+    async listApiKeys(request) {
+      const account = requireAccount(request);
+      const now = context.now();
+      return { data: (await store.listKeys(account.id)).map((key) => presentKey(key, now)) };
+    },
+
+    async createApiKey(request, reply) {
+      const account = requireAccount(request);
+      const body = (request.body ?? {}) as KeyBody;
+      const now = context.now();
+      checkExpiry(body.expires_at, now);
+      checkProducts(body.allowed_products);
+      if ((body.spend_limit_micros == null) !== (body.spend_limit_period == null)) {
+        throw new ApiProblem(400, 'validation_failed', 'Give spend_limit_micros and spend_limit_period together.');
+      }
+      return withIdempotency(store, request, reply, `${account.id}:createApiKey`, async () => {
+        const key = generateApiKey();
+        const result = await store.createKey(
+          account.id,
+          {
+            id: newKeyId(),
+            name: body.name ?? 'default',
+            prefix: key.prefix,
+            last_four: key.last_four,
+            hash: key.hash,
+            expires_at: body.expires_at ?? null,
+            allowed_products: body.allowed_products ?? null,
+            spend_limit_micros: body.spend_limit_micros ?? null,
+            spend_limit_period: body.spend_limit_period ?? null,
+          },
+          config.maxKeysPerAccount,
+          now.toISOString(),
+        );
+        if (!result.ok) {
+          if (result.reason === 'too_many_keys') {
+            throw new ApiProblem(409, 'too_many_keys', `An account can hold ${config.maxKeysPerAccount} keys. Revoke one you no longer use first.`);
+          }
+          throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
+        }
+        context.events?.emit('key_created', { account, key: result.key });
+        return { status: 201, body: presentKeyWithSecret(result.key, key.secret, now) };
+      });
+    },
+
+    async getApiKey(request) {
+      const account = requireAccount(request);
+      const key = await store.getKey(account.id, keyIdOf(request));
+      if (!key) throw notFound('This API key');
+      return presentKey(key, context.now());
+    },
+
+    async updateApiKey(request) {
+      const account = requireAccount(request);
+      const body = request.body as KeyBody;
+      const now = context.now();
+      checkExpiry(body.expires_at, now);
+      checkProducts(body.allowed_products);
+      const current = await store.getKey(account.id, keyIdOf(request));
+      if (!current) throw notFound('This API key');
+      const limit = body.spend_limit_micros === undefined ? current.spend_limit_micros : body.spend_limit_micros;
+      const period = body.spend_limit_period ?? (body.spend_limit_micros === null ? null : current.spend_limit_period);
+      if (limit !== null && !period) {
+        throw new ApiProblem(400, 'validation_failed', 'body/spend_limit_period is required with a spend limit (daily, weekly or monthly).');
+      }
+      const patch: KeyPatch = {};
+      if (body.name !== undefined) patch.name = body.name;
+      if (body.enabled !== undefined) patch.enabled = body.enabled;
+      if (body.expires_at !== undefined) patch.expires_at = body.expires_at;
+      if (body.allowed_products !== undefined) patch.allowed_products = body.allowed_products;
+      if (body.spend_limit_micros !== undefined || body.spend_limit_period !== undefined) {
+        patch.spend_limit_micros = limit;
+        patch.spend_limit_period = limit === null ? null : period;
+      }
+      const updated = await store.updateKey(account.id, current.id, patch);
+      if (!updated) throw notFound('This API key');
+      return presentKey(updated, now);
+    },
+
+    async revokeApiKey(request) {
+      const account = requireAccount(request);
+      const revoked = await store.revokeKey(account.id, keyIdOf(request), context.now().toISOString());
+      if (!revoked) throw notFound('This API key');
+      context.events?.emit('key_revoked', { account, key: revoked });
+      return presentKey(revoked, context.now());
+    },
+
+    async rotateApiKey(request, reply) {
+      const account = requireAccount(request);
+      const keyId = keyIdOf(request);
+      const grace = (request.body as { grace_period_seconds?: number } | undefined)?.grace_period_seconds ?? 0;
+      return withIdempotency(store, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
+        const now = context.now();
+        const key = generateApiKey();
+        const previousExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000).toISOString() : null;
+        const rotated = await store.rotateKey(account.id, keyId, { hash: key.hash, prefix: key.prefix, last_four: key.last_four }, previousExpiresAt);
+        if (!rotated) throw notFound('This API key');
+        context.events?.emit('key_rotated', { account, key: rotated });
+        return { status: 200, body: presentKeyWithSecret(rotated, key.secret, now) };
+      });
+    },
+  };
+}
