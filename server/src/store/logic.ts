@@ -64,6 +64,18 @@ export function keyRefusal(key: ApiKeyRecord | null, account: Account | null, ha
   return null;
 }
 
+/**
+ * The key's `spent_micros` after a refund of `amount`, or null to leave it: only while the
+ * key's spend period is still the one current at `nowMs` (a key without a period always).
+ */
+export function releasedSpend(key: ApiKeyRecord, amount: number, nowMs: number): number | null {
+  if (key.spend_limit_period !== null) {
+    const current = new Date(periodStarts(nowMs)[key.spend_limit_period]).toISOString();
+    if (key.spend_period_start !== current) return null;
+  }
+  return Math.max(0, key.spent_micros - amount);
+}
+
 /** Fixed windows aligned to multiples of `window_ms` since the epoch. */
 export function windowStart(nowMs: number, windowMs: number): number {
   return nowMs - (nowMs % windowMs);

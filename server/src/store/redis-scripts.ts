@@ -101,8 +101,9 @@ end
 `;
 
 /**
- * KEYS: account, ledger, ledger refs.
- * ARGV: kind, amount, reason, external_ref ('' for none), entry id, created_at, on_insufficient.
+ * KEYS: account, ledger, ledger refs, and for a refund that releases spend: the key.
+ * ARGV: kind, amount, reason, external_ref ('' for none), entry id, created_at, on_insufficient,
+ *       then daily/weekly/monthly period start ms at created_at.
  * Reply: {'not_found'} | {'duplicate', entry, balance} | {'insufficient', balance}
  *      | {'applied', entry, balance, crossed, shortfall}
  */
@@ -121,6 +122,20 @@ if old + amount < 0 then
 end
 local new = old + amount
 local crossed, notified = crossing(account, old, new)
+-- logic.ts releasedSpend
+local released_spent = nil
+if KEYS[4] and ARGV[1] == 'refund' and amount > 0 then
+  local key = hgetall(KEYS[4])
+  if key.id ~= nil then
+    local period = key.spend_limit_period
+    local current = true
+    if period == 'daily' then current = key.spend_period_start_ms == ARGV[8]
+    elseif period == 'weekly' then current = key.spend_period_start_ms == ARGV[9]
+    elseif period == 'monthly' then current = key.spend_period_start_ms == ARGV[10] end
+    if current then released_spent = math.max(0, tonumber(key.spent_micros) - amount) end
+  end
+end
+if released_spent ~= nil then redis.call('HSET', KEYS[4], 'spent_micros', fmt(released_spent)) end
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 if shortfall > 0 then
   redis.call('HSET', KEYS[1], 'status', 'suspended', 'suspended_reason', 'insufficient_funds: shortfall of ' .. fmt(shortfall) .. ' micro-USD')

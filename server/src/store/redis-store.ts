@@ -320,11 +320,14 @@ export class RedisStore implements Store {
   // Ledger ---------------------------------------------------------------------------
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
     const accountId = change.account_id;
-    const reply = (await this.run(
-      'kikuaiApplyLedger',
-      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')],
-      [change.kind, change.amount_micros, change.reason, change.external_ref ?? '', newLedgerId(), now, change.on_insufficient ?? 'reject'],
-    )) as string[];
+    const keys = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')];
+    const args: Array<string | number> = [change.kind, change.amount_micros, change.reason, change.external_ref ?? '', newLedgerId(), now, change.on_insufficient ?? 'reject'];
+    if (change.key_id && change.kind === 'refund') {
+      const starts = periodStarts(Date.parse(now));
+      keys.push(this.accountKey(accountId, `key:${change.key_id}`));
+      args.push(starts.daily, starts.weekly, starts.monthly);
+    }
+    const reply = (await this.run('kikuaiApplyLedger', keys, args)) as string[];
     switch (reply[0]) {
       case 'not_found':
         return { ok: false, reason: 'account_not_found' };

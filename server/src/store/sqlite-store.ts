@@ -10,6 +10,7 @@ import {
   isErrorStatus,
   keyRefusal,
   periodStarts,
+  releasedSpend,
   windowStart,
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
@@ -66,6 +67,21 @@ export class SqliteStore implements Store {
     this.statements = prepare(this.db);
   }
 
+  /** Transaction wrappers are built once per function, like the statements. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly transactions = new Map<unknown, Database.Transaction<(...args: any[]) => unknown>>();
+  private transaction<A extends unknown[], R>(body: (...args: A) => R): Database.Transaction<(...args: A) => R> {
+    let wrapped = this.transactions.get(body);
+    if (!wrapped) {
+      wrapped = this.db.transaction(body);
+      this.transactions.set(body, wrapped);
+    }
+    return wrapped as unknown as Database.Transaction<(...args: A) => R>;
+  }
+  private immediate<A extends unknown[], R>(body: (...args: A) => R, ...args: A): R {
+    return this.transaction(body).immediate(...args);
+  }
+
   // Accounts -------------------------------------------------------------------------
   private readonly registerTransaction = (user: TelegramUser, firstKey: NewKey, now: string, accountId: string): RegisterResult => {
     const s = this.statements;
@@ -77,7 +93,7 @@ export class SqliteStore implements Store {
   };
 
   async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
-    return this.db.transaction(this.registerTransaction).immediate(user, firstKey, now, newAccountId());
+    return this.immediate(this.registerTransaction, user, firstKey, now, newAccountId());
   }
 
   private insertKey(accountId: string, key: NewKey, now: string): void {
@@ -125,7 +141,7 @@ export class SqliteStore implements Store {
   };
 
   async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
-    return this.db.transaction(this.createKeyTransaction).immediate(accountId, key, maxKeys, now);
+    return this.immediate(this.createKeyTransaction, accountId, key, maxKeys, now);
   }
 
   async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
@@ -190,7 +206,7 @@ export class SqliteStore implements Store {
   };
 
   async rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
-    return this.db.transaction(this.rotateTransaction).immediate(accountId, keyId, newKey, previousExpiresAt);
+    return this.immediate(this.rotateTransaction, accountId, keyId, newKey, previousExpiresAt);
   }
 
   private readonly touchTransaction = (uses: Array<{ account_id: string; key_id: string; at: string }>): void => {
@@ -198,7 +214,7 @@ export class SqliteStore implements Store {
   };
 
   async touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void> {
-    if (uses.length > 0) this.db.transaction(this.touchTransaction).immediate(uses);
+    if (uses.length > 0) this.immediate(this.touchTransaction, uses);
   }
 
   /** Authentication and rate limits: the part of authorize and reserve that is the same. */
@@ -243,7 +259,9 @@ export class SqliteStore implements Store {
   };
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
-    return this.db.transaction(this.authorizeTransaction).immediate(request);
+    // Without rate limits authorize only reads: a deferred transaction takes no write lock.
+    if (request.rate_limits.length === 0) return this.transaction(this.authorizeTransaction).deferred(request);
+    return this.immediate(this.authorizeTransaction, request);
   }
 
   // Ledger ---------------------------------------------------------------------------
@@ -293,6 +311,12 @@ export class SqliteStore implements Store {
       shortfall = -(account.balance_micros + amount);
       amount = -account.balance_micros;
     }
+    if (change.key_id && change.kind === 'refund' && amount > 0) {
+      const keyRow = this.statements.key.get(change.key_id) as Row | undefined;
+      const key = keyRow && keyRow.account_id === account.id ? toKey(keyRow) : null;
+      const spent = key ? releasedSpend(key, amount, Date.parse(now)) : null;
+      if (key && spent !== null) this.statements.addSpend.run(spent, key.spend_period_start, key.id);
+    }
     const suspension = shortfall > 0 ? { status: 'suspended' as const, suspended_reason: `insufficient_funds: shortfall of ${shortfall} micro-USD` } : {};
     const { entry, crossed } = this.appendEntry(account, change.kind, amount, change.reason, change.external_ref ?? null, now, suspension);
     return {
@@ -306,7 +330,7 @@ export class SqliteStore implements Store {
   };
 
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
-    return this.db.transaction(this.applyTransaction).immediate(change, now);
+    return this.immediate(this.applyTransaction, change, now);
   }
 
   async listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>> {
@@ -359,7 +383,7 @@ export class SqliteStore implements Store {
   };
 
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
-    return this.db.transaction(this.reserveTransaction).immediate(request, now);
+    return this.immediate(this.reserveTransaction, request, now);
   }
 
   // Usage ----------------------------------------------------------------------------
@@ -387,7 +411,7 @@ export class SqliteStore implements Store {
   };
 
   async recordUsage(events: UsageEvent[]): Promise<void> {
-    if (events.length > 0) this.db.transaction(this.usageTransaction).immediate(events);
+    if (events.length > 0) this.immediate(this.usageTransaction, events);
   }
 
   async getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]> {
@@ -429,7 +453,7 @@ export class SqliteStore implements Store {
   };
 
   async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
-    const stored = this.db.transaction(this.claimTransaction).immediate(scope, key, fingerprint, ttlSeconds);
+    const stored = this.immediate(this.claimTransaction, scope, key, fingerprint, ttlSeconds);
     if (stored === null) return null;
     return stored.state === 'pending' ? { state: 'pending' } : { state: 'done', fingerprint: stored.fingerprint, status: stored.status, body: stored.body };
   }

@@ -91,6 +91,12 @@ export interface LedgerChange {
    * - 'clamp_and_suspend': take what there is, suspend the account, record the shortfall.
    */
   on_insufficient?: 'reject' | 'clamp_and_suspend';
+  /**
+   * The key a `refund` gives back to: its `spent_micros` drops by the amount (not below 0)
+   * when the key's spend period is still the current one at `now`, so a failed call does not
+   * count against the key's spend limit. Ignored for other kinds.
+   */
+  key_id?: string | null;
 }
 
 export type LedgerResult =

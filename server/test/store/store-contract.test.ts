@@ -19,6 +19,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function redisIsReachable(): Promise<boolean> {
   const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {}); // the failed connect() below reports it
   try {
     await probe.connect();
     await probe.ping();
@@ -220,9 +221,9 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     await store.setLowBalanceThreshold(accountId, 5000);
     const debit = (amount: number, ref: string) => store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -amount, reason: 'call', external_ref: ref }, iso(T0));
     const credit = (amount: number, ref: string) => store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: amount, reason: 'topup', external_ref: ref }, iso(T0));
-    expect((await debit(5000, 'a')).ok && 'crossed').toBe('crossed');
+    expect(await debit(5000, 'a')).toMatchObject({ balance_micros: 5000, crossed: null }); // 5,000 is not below 5,000
     expect(await debit(5000, 'a2')).toMatchObject({ balance_micros: 0, crossed: 'exhausted' });
-    // from 5,000 (>= threshold) to 0 is 'exhausted'; now the other path:
+    expect((await store.getAccount(accountId))!.low_balance_notified).toBe(true);
     expect(await credit(5400, 'b')).toMatchObject({ balance_micros: 5400, crossed: null }); // below 5,500
     expect(await credit(100, 'c')).toMatchObject({ balance_micros: 5500, crossed: 'recovered' });
     expect((await store.getAccount(accountId))!.low_balance_notified).toBe(false);
@@ -480,7 +481,144 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     ]);
   });
 
+  it.skipIf(skip)('a refund with key_id gives the spend back to the key within its period', async () => {
+    const { accountId, key } = await account(10_000, { spend_limit_micros: 2000, spend_limit_period: 'daily' });
+    const reserve = (ref: string, now_ms = T0) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms }), iso(now_ms));
+    expect((await reserve('a')).ok).toBe(true);
+    expect((await reserve('b')).ok).toBe(true);
+    expect(await reserve('c')).toMatchObject({ ok: false, reason: 'spend_limit_reached', spent_micros: 2000 });
+    const refund = () => store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'upstream 502', external_ref: 'refund:b', key_id: key.id }, iso(T0 + 1));
+    expect(await refund()).toMatchObject({ ok: true, applied: true, balance_micros: 9000 });
+    expect(await refund()).toMatchObject({ ok: true, applied: false, balance_micros: 9000 });
+    expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(1000);
+    expect((await reserve('d')).ok).toBe(true);
+    // A refund after the period ended leaves the new period's spend alone.
+    const tomorrow = T0 + DAY;
+    expect((await reserve('e', tomorrow)).ok).toBe(true);
+    await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'late', external_ref: 'refund:x', key_id: key.id }, iso(T0 + 2 * DAY));
+    expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(1000);
+  });
+
   it.skipIf(skip)('ping answers', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () => {
+  it('register waits out a claim whose owner never wrote the account, then takes over', async () => {
+    const backend = redisBackend();
+    try {
+      const store = backend.open() as RedisStore;
+      const raw = new Redis(REDIS_URL);
+      const telegramId = randomInt(1, 2 ** 47);
+      await raw.set(`${store.prefix}tg:${telegramId}`, 'pending:acc_GHOST', 'PX', 300);
+      const started = Date.now();
+      const [a, b] = await Promise.all([store.register({ id: telegramId }, newKey(), iso(T0)), store.register({ id: telegramId }, newKey(), iso(T0))]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect([a.created, b.created].sort()).toEqual([false, true]);
+      expect(a.account.id).toBe(b.account.id);
+      expect(await raw.get(`${store.prefix}tg:${telegramId}`)).toBe(a.account.id);
+      await raw.quit();
+    } finally {
+      await backend.cleanup();
+    }
+  });
+
+  it('keeps every key of an account under its hash tag, with a TTL on rate-limit counters and usage days', async () => {
+    const backend = redisBackend();
+    try {
+      const store = backend.open() as RedisStore;
+      const raw = new Redis(REDIS_URL);
+      const key = newKey();
+      const { account } = await store.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
+      await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 5000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+      await store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [{ bucket: 'account', limit: 5, window_ms: 60_000 }], product_id: 'p', price_micros: 10, external_ref: 'call:1', reason: 'r' }, iso(T0));
+      await store.recordUsage([{ account_id: account.id, key_id: key.id, product_id: 'p', endpoint: '/', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) }]);
+      const keys = (await raw.keys(`${store.prefix}{${account.id}}:*`)).map((k) => k.slice(store.prefix.length + account.id.length + 3)).sort();
+      expect(keys).toEqual(['account', 'events', `key:${key.id}`, 'keys', 'ledger', 'ledger_refs', 'rl:account', 'usage:2026-03-04']);
+      const slots = new Set(await Promise.all(keys.map((k) => raw.call('CLUSTER', 'KEYSLOT', `${store.prefix}{${account.id}}:${k}`).catch(() => 'no-cluster'))));
+      expect(slots.size).toBe(1);
+      const rateTtl = await raw.pttl(`${store.prefix}{${account.id}}:rl:account`);
+      expect(rateTtl).toBeGreaterThan(0);
+      expect(rateTtl).toBeLessThanOrEqual(60_000);
+      const usageTtl = await raw.ttl(`${store.prefix}{${account.id}}:usage:2026-03-04`);
+      expect(usageTtl).toBeGreaterThan(399 * 86_400);
+      await raw.quit();
+    } finally {
+      await backend.cleanup();
+    }
+  });
+});
+
+describe.skipIf(!redisReachable && !process.env.CI)('both adapters return the same bytes', () => {
+  /** Runs one fixed scenario and returns every result as JSON, generated ids replaced in order of appearance. */
+  async function scenario(store: Store): Promise<string> {
+    const results: unknown[] = [];
+    const record = <T>(value: T): T => {
+      results.push(value);
+      return value;
+    };
+    const key: NewKey = { id: 'key_FIXED', name: 'main ☕', prefix: 'kik_abcd', last_four: 'wxyz', hash: sha256('fixed-secret'), spend_limit_micros: 5000, spend_limit_period: 'weekly', allowed_products: ['reliapi'] };
+    const registered = record(await store.register({ id: 424242, username: 'zoë', first_name: null, language_code: 'de' }, key, iso(T0)));
+    const accountId = registered.account.id;
+    record(await store.setLowBalanceThreshold(accountId, 2500));
+    record(await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 4000, reason: 'Stars top-up «50»', external_ref: 'charge_1' }, iso(T0)));
+    record(await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 4000, reason: 'again', external_ref: 'charge_1' }, iso(T0)));
+    const rules = [{ bucket: 'key:key_FIXED', limit: 6, window_ms: 10_000 }];
+    const reserve = (overrides: Partial<ReserveRequest>) => store.reserve({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0 + 1, rate_limits: rules, product_id: 'reliapi', price_micros: 1000, external_ref: `call:${results.length}`, reason: 'reliapi call', ...overrides }, iso(T0 + 1));
+    record(await reserve({}));
+    record(await reserve({ product_id: 'routellm' }));
+    record(await reserve({ price_micros: 2000 }));
+    record(await reserve({ price_micros: 1000 }));
+    record(await reserve({ price_micros: 2000 })); // spend limit: 4,000 + 2,000 > 5,000
+    record(await reserve({})); // within the spend limit, but the balance is 0
+    record(await reserve({})); // the 7th request of the window
+    record(await store.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0 + 2, rate_limits: rules }));
+    record(await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 2000, reason: 'upstream 503', external_ref: 'refund:x', key_id: key.id }, iso(T0 + 3)));
+    record(await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -9000, reason: 'chargeback', external_ref: 'cb', on_insufficient: 'clamp_and_suspend' }, iso(T0 + 4)));
+    record(await store.getAccount(accountId));
+    record(await store.createKey(accountId, { id: 'key_SECOND', name: 'two', prefix: 'kik_2', last_four: '2222', hash: sha256('second'), expires_at: iso(T0 + DAY) }, 5, iso(T0 + 5)));
+    record(await store.updateKey(accountId, 'key_SECOND', { enabled: false, allowed_products: ['a', 'b'] }));
+    record(await store.rotateKey(accountId, key.id, { hash: sha256('third'), prefix: 'kik_3', last_four: '3333' }, iso(T0 + 60_000)));
+    await store.touchKeys([{ account_id: accountId, key_id: key.id, at: iso(T0 + 6) }]);
+    record(await store.listKeys(accountId));
+    record(await store.revokeKey(accountId, 'key_SECOND', iso(T0 + 7)));
+    record(await store.listLedger(accountId, { limit: 2 }));
+    const first = await store.listLedger(accountId, { limit: 3 });
+    record(await store.listLedger(accountId, { limit: 3, cursor: first.next_cursor }));
+    await store.recordUsage([
+      { account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: '/v1/a', cost_micros: 1000, upstream_status: 200, latency_ms: 12, at: iso(T0) },
+      { account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: '/v1/a', cost_micros: 0, upstream_status: 503, latency_ms: 40, at: iso(T0) },
+    ]);
+    record(await store.getUsage(accountId, '2026-03-01', '2026-03-31'));
+    record(await store.listUsageEvents(accountId, 10));
+    const topup: Topup = { id: 'top_FIXED', account_id: accountId, method: 'paddle', amount_micros: 10_000_000, stars: null, status: 'pending', checkout_url: 'https://pay/x', invoice_link: null, provider_ref: null, ledger_entry_id: null, created_at: iso(T0), completed_at: null };
+    record(await store.createTopup(topup));
+    record(await store.updateTopup('top_FIXED', { status: 'completed', provider_ref: 'txn_1' }));
+    record(await store.claimIdempotent('s', 'k', 'f', 60));
+    record(await store.claimIdempotent('s', 'k', 'f', 60));
+    record(await store.markSeen('n', 'i', 60));
+    const ids = new Map<string, string>();
+    return JSON.stringify(results).replace(/(acc|led)_[0-9A-Z]{26}/g, (id) => {
+      if (!ids.has(id)) ids.set(id, `<id${ids.size}>`);
+      return ids.get(id)!;
+    });
+  }
+
+  it('runs one scenario on SQLite and Redis with identical JSON results', async () => {
+    const sqlite = sqliteBackend();
+    const redis = redisBackend();
+    try {
+      const fromSqlite = await scenario(sqlite.open());
+      const fromRedis = await scenario(redis.open());
+      expect(fromRedis).toBe(fromSqlite);
+      expect(fromSqlite).toContain('"reason":"spend_limit_reached","limit_micros":5000,"spent_micros":4000,"period":"weekly"');
+      expect(fromSqlite).toContain('"reason":"product_not_allowed"');
+      expect(fromSqlite).toContain('{"ok":false,"reason":"insufficient_funds","balance_micros":0,"price_micros":1000}');
+      expect(fromSqlite).toContain('"reason":"rate_limited"');
+    } finally {
+      await sqlite.cleanup();
+      await redis.cleanup();
+    }
   });
 });
