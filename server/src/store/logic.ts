@@ -89,6 +89,15 @@ export function isErrorStatus(status: number | null): boolean {
 export const USAGE_RETENTION_DAYS = 400;
 export const USAGE_EVENTS_KEPT = 1000;
 
+/** The UTC day (YYYY-MM-DD) of an ISO 8601 instant, whatever its offset. */
+export function usageDay(at: string): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+export function assertPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RangeError(`A page limit is an integer from 1 to 1000, not ${limit}`);
+}
+
 export function compareUsageRows(a: UsageRow, b: UsageRow): number {
   return a.day.localeCompare(b.day) || a.product_id.localeCompare(b.product_id) || a.key_id.localeCompare(b.key_id);
 }

@@ -10,6 +10,8 @@ import {
   encodeLedgerCursor,
   isErrorStatus,
   periodStarts,
+  usageDay,
+  assertPageLimit,
 } from './logic.js';
 import { isoToMs, newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
@@ -280,7 +282,9 @@ export class RedisStore implements Store {
     if (uses.length === 0) return;
     const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<unknown> };
     for (const use of uses) pipeline.kikuaiTouchKey(1, this.accountKey(use.account_id, `key:${use.key_id}`), use.at);
-    await pipeline.exec();
+    const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+    const failed = replies.find(([error]) => error);
+    if (failed) throw failed[0];
   }
 
   private rateLimitKeys(accountId: string, rules: RateLimitRule[]): { keys: string[]; args: Array<string | number> } {
@@ -350,6 +354,7 @@ export class RedisStore implements Store {
   }
 
   async listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>> {
+    assertPageLimit(options.limit);
     const max = options.cursor ? `(${decodeLedgerCursor(options.cursor)}` : '+inf';
     const flat = await this.client.zrevrangebyscore(this.accountKey(accountId, 'ledger'), max, '-inf', 'WITHSCORES', 'LIMIT', 0, options.limit + 1);
     const items: LedgerEntry[] = [];
@@ -421,7 +426,7 @@ export class RedisStore implements Store {
     for (const event of events) {
       pipeline.kikuaiRecordUsage(
         2,
-        this.accountKey(event.account_id, `usage:${event.at.slice(0, 10)}`),
+        this.accountKey(event.account_id, `usage:${usageDay(event.at)}`),
         this.accountKey(event.account_id, 'events'),
         `${event.product_id}|${event.key_id}|`,
         event.cost_micros,

@@ -11,6 +11,8 @@ import {
   keyRefusal,
   periodStarts,
   releasedSpend,
+  usageDay,
+  assertPageLimit,
   windowStart,
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
@@ -334,6 +336,7 @@ export class SqliteStore implements Store {
   }
 
   async listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>> {
+    assertPageLimit(options.limit);
     const before = options.cursor ? decodeLedgerCursor(options.cursor) : Number.MAX_SAFE_INTEGER;
     const rows = this.statements.ledgerPage.all(accountId, before, options.limit + 1) as Row[];
     const page = rows.slice(0, options.limit);
@@ -395,7 +398,7 @@ export class SqliteStore implements Store {
     for (const event of events) {
       s.addUsage.run({
         account_id: event.account_id,
-        day: event.at.slice(0, 10),
+        day: usageDay(event.at),
         product_id: event.product_id,
         key_id: event.key_id,
         errors: isErrorStatus(event.upstream_status) ? 1 : 0,
