@@ -1,7 +1,7 @@
 /**
  * The store: everything the server keeps. Two adapters implement it (Redis through
  * ioredis, SQLite through better-sqlite3) and pass one contract suite
- * (`store-contract.ts`). Money is always integer micro-USD (`number`, safe up to
+ * (`server/test/store/store-contract.test.ts`). Money is always integer micro-USD (`number`, safe up to
  * 2^53, i.e. ~9 billion USD per value).
  *
  * Every operation that changes more than one record is atomic: a Lua script on
