@@ -186,10 +186,14 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
+  private readonly revokeTransaction = (accountId: string, keyId: string, now: string): ApiKeyRecord | null => {
     if (!this.liveKey(accountId, keyId)) return null;
     this.statements.revokeKey.run(now, keyId);
     return toKey(this.statements.key.get(keyId) as Row);
+  };
+
+  async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
+    return this.immediate(this.revokeTransaction, accountId, keyId, now);
   }
 
   private readonly rotateTransaction = (accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): ApiKeyRecord | null => {
