@@ -119,7 +119,8 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   // JSON bodies are parsed here once; routes that verify signatures (Paddle's webhook)
   // also get the exact bytes as `request.rawBody`.
-  app.removeContentTypeParser('application/json');
+  // JSON only: any other body type is a 415 (Fastify would otherwise accept text/plain unvalidated).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const buffer = body as Buffer;
     if ((request.routeOptions.config as { rawBody?: boolean } | undefined)?.rawBody) {

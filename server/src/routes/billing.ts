@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import { requireAccount } from '../auth/authenticate.js';
+import { InvalidCursorError } from '../store/logic.js';
 import { ApiProblem } from '../http/problem.js';
 import { microsToUsd } from '../services/money.js';
 import { presentLedgerEntry, presentUsageRow } from '../services/presenters.js';
@@ -38,7 +39,7 @@ export function billingRoutes(context: ServerContext): Handlers {
       try {
         page = await store.listLedger(account.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
       } catch (error) {
-        if (error instanceof RangeError || (error as Error).name === 'InvalidCursorError') {
+        if (error instanceof InvalidCursorError) {
           throw new ApiProblem(400, 'validation_failed', 'query/cursor is not a cursor this API gave. Start again without it.');
         }
         throw error;
