@@ -75,6 +75,10 @@ export interface BuildAppOptions {
 
 export interface KikuaiApp extends FastifyInstance {
   kikuai: ServerContext;
+  /** Every operationId of the spec, and those a route module serves (the contract test compares them). */
+  operations: { all: string[]; implemented: string[] };
+  /** Every route registered, as `METHOD url` (the contract test checks each is in the spec or a known page). */
+  servedRoutes: string[];
   /** Answer readiness probes with 503 from now on (graceful shutdown). */
   beginShutdown(): void;
 }
@@ -112,6 +116,12 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   let shuttingDown = false;
   app.decorate('beginShutdown', () => {
     shuttingDown = true;
+  });
+
+  const servedRoutes: string[] = [];
+  app.decorate('servedRoutes', servedRoutes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) servedRoutes.push(`${method} ${route.url}`);
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -167,6 +177,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   for (const routeModule of routeModules) Object.assign(handlers, routeModule(context));
 
   const operationsById = new Map(listOperations(spec.document).map((entry) => [entry.operation.operationId, entry.operation]));
+  app.decorate('operations', { all: [...operationsById.keys()], implemented: [...operationsById.keys()].filter((id) => id in handlers) });
   await app.register(openapiGlue, {
     specification: structuredClone(spec.document),
     operationResolver: (operationId: string) => {
