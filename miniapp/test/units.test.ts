@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { readLaunchParams } from '../src/lib/telegram/launch-params.js';
+import { invoiceSlug } from '../src/lib/telegram/bridge.js';
+import { colorSchemeOf } from '../src/lib/telegram/theme.js';
+import { darkTheme, lightTheme } from '../src/lib/telegram/themes.js';
+import { formatUsd, parseUsd, starsFor } from '../src/lib/money.js';
+import { usageSeries } from '../src/lib/usage-chart.js';
+
+class MemoryStorage implements Storage {
+  #items = new Map<string, string>();
+  get length() {
+    return this.#items.size;
+  }
+  clear() {
+    this.#items.clear();
+  }
+  getItem(key: string) {
+    return this.#items.get(key) ?? null;
+  }
+  key(index: number) {
+    return [...this.#items.keys()][index] ?? null;
+  }
+  removeItem(key: string) {
+    this.#items.delete(key);
+  }
+  setItem(key: string, value: string) {
+    this.#items.set(key, value);
+  }
+}
+
+describe('launch parameters', () => {
+  const initData = 'query_id=AA&user=%7B%22id%22%3A1%7D&auth_date=1700000000&hash=ab';
+  const hash = `#${new URLSearchParams({
+    tgWebAppData: initData,
+    tgWebAppVersion: '8.0',
+    tgWebAppPlatform: 'tdesktop',
+    tgWebAppThemeParams: JSON.stringify({ bg_color: '#212121', text_color: '#ffffff', bogus: 'url(x)' }),
+  })}`;
+
+  it('reads the raw initData, version, platform and theme from the hash', () => {
+    const params = readLaunchParams({ hash }, new MemoryStorage());
+    expect(params).toEqual({
+      initData,
+      version: '8.0',
+      platform: 'tdesktop',
+      themeParams: { bg_color: '#212121', text_color: '#ffffff' },
+    });
+  });
+
+  it('finds them again after a reload whose hash is gone', () => {
+    const storage = new MemoryStorage();
+    readLaunchParams({ hash }, storage);
+    expect(readLaunchParams({ hash: '' }, storage)?.initData).toBe(initData);
+  });
+
+  it('is null outside Telegram', () => {
+    expect(readLaunchParams({ hash: '' }, new MemoryStorage())).toBeNull();
+    expect(readLaunchParams({ hash: '#/some/route' }, new MemoryStorage())).toBeNull();
+  });
+});
+
+describe('invoice links', () => {
+  it('takes the slug from the links Telegram issues', () => {
+    expect(invoiceSlug('https://t.me/$AbC-12_x')).toBe('AbC-12_x');
+    expect(invoiceSlug('https://t.me/invoice/AbC')).toBe('AbC');
+    expect(invoiceSlug('https://example.com/$AbC')).toBeNull();
+    expect(invoiceSlug('not a link')).toBeNull();
+  });
+});
+
+describe('theme', () => {
+  it('tells dark from light by the background as Telegram does', () => {
+    expect(colorSchemeOf(lightTheme)).toBe('light');
+    expect(colorSchemeOf(darkTheme)).toBe('dark');
+    expect(colorSchemeOf({})).toBe('light');
+  });
+});
+
+describe('money', () => {
+  it('formats micro-USD for people', () => {
+    expect(formatUsd(12_500_000)).toBe('$12.50');
+    expect(formatUsd(1_000)).toBe('$0.001');
+    expect(formatUsd(1_234_567_890)).toBe('$1,234.56789');
+    expect(formatUsd(-250_000)).toBe('−$0.25');
+    expect(formatUsd(250_000, { signed: true })).toBe('+$0.25');
+  });
+
+  it('parses typed amounts without floating point', () => {
+    expect(parseUsd('5')).toBe(5_000_000);
+    expect(parseUsd('$12.34')).toBe(12_340_000);
+    expect(parseUsd('0,1')).toBe(100_000);
+    expect(parseUsd('1.0000001')).toBeNull();
+    expect(parseUsd('five')).toBeNull();
+  });
+
+  it('rounds Stars up', () => {
+    expect(starsFor(5_000_000, 13_000)).toBe(385);
+  });
+});
+
+describe('usage chart', () => {
+  it('sums rows per day and product over every day of the range', () => {
+    const row = (day: string, product_id: string, cost_micros: number, requests: number) => ({
+      day,
+      product_id,
+      key_id: 'key_a',
+      requests,
+      errors: 0,
+      cost_micros,
+      cost_usd: '0',
+      avg_latency_ms: 10,
+    });
+    const series = usageSeries(
+      [row('2026-11-26', 'reliapi', 3_000, 3), row('2026-11-26', 'reliapi', 1_000, 1), row('2026-11-27', 'search', 500, 1)],
+      3,
+      new Date('2026-11-27T12:00:00Z'),
+    );
+    expect(series.products).toEqual(['reliapi', 'search']);
+    expect(series.days.map((day) => [day.day, day.totalMicros, day.requests])).toEqual([
+      ['2026-11-25', 0, 0],
+      ['2026-11-26', 4_000, 4],
+      ['2026-11-27', 500, 1],
+    ]);
+    expect(series.maxMicros).toBe(4_000);
+    expect(series.totalRequests).toBe(5);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// The server serves `dist/` at /webapp and the API on the same origin.
+// `npm run dev` proxies /api to KIKUAI_API_URL (default http://localhost:8000).
+export default defineConfig({
+  base: '/webapp/',
+  plugins: [svelte()],
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', reportCompressedSize: true },
+  server: {
+    proxy: { '/api': { target: process.env.KIKUAI_API_URL ?? 'http://localhost:8000', changeOrigin: true } },
+  },
+});
