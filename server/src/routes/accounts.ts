@@ -66,7 +66,7 @@ export function accountRoutes(context: ServerContext): Handlers {
       if (body.low_balance_threshold_micros !== undefined) {
         account = (await store.setLowBalanceThreshold(account.id, body.low_balance_threshold_micros)) ?? account;
       }
-      if (body.language_code !== undefined && store.setLanguage) {
+      if (body.language_code !== undefined) {
         account = (await store.setLanguage(account.id, body.language_code)) ?? account;
       }
       const caller = request.caller!;

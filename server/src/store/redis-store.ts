@@ -182,6 +182,10 @@ export class RedisStore implements Store {
     return this.patchAccount(accountId, { low_balance_threshold_micros: thresholdMicros, low_balance_notified: '0' });
   }
 
+  async setLanguage(accountId: string, languageCode: string | null): Promise<Account | null> {
+    return this.patchAccount(accountId, { language_code: languageCode });
+  }
+
   private async patchAccount(accountId: string, fields: Record<string, string | number | null>): Promise<Account | null> {
     const flat = await this.patch(this.accountKey(accountId, 'account'), '', fields);
     return flat ? toAccount(flat) : null;

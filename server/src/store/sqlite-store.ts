@@ -128,6 +128,11 @@ export class SqliteStore implements Store {
     return this.getAccount(accountId);
   }
 
+  async setLanguage(accountId: string, languageCode: string | null): Promise<Account | null> {
+    this.statements.setLanguage.run(languageCode, accountId);
+    return this.getAccount(accountId);
+  }
+
   // Keys -----------------------------------------------------------------------------
   async findKeyByHash(hash: string): Promise<{ account_id: string; key_id: string } | null> {
     const row = this.statements.keyHash.get(hash) as { account_id: string; key_id: string } | undefined;
@@ -509,6 +514,7 @@ function prepare(db: Database.Database) {
       VALUES (@id, @telegram_id, @username, @first_name, @last_name, @language_code, @status, @suspended_reason, @balance_micros, @low_balance_threshold_micros, @low_balance_notified, @created_at)`),
     setStatus: db.prepare('UPDATE accounts SET status = ?, suspended_reason = ? WHERE id = ?'),
     setThreshold: db.prepare('UPDATE accounts SET low_balance_threshold_micros = ?, low_balance_notified = 0 WHERE id = ?'),
+    setLanguage: db.prepare('UPDATE accounts SET language_code = ? WHERE id = ?'),
     advanceAccount: db.prepare(`UPDATE accounts SET balance_micros = @balance_micros, low_balance_notified = @low_balance_notified, status = @status,
       suspended_reason = @suspended_reason, ledger_seq = ledger_seq + 1 WHERE id = @id RETURNING ledger_seq`),
     key: db.prepare('SELECT * FROM api_keys WHERE id = ?'),

@@ -248,8 +248,8 @@ export interface Store {
   getAccountByTelegramId(telegramId: number): Promise<Account | null>;
   setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null>;
   setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null>;
-  /** The language of notifications (added by the lead; adapters implement it). */
-  setLanguage?(accountId: string, languageCode: string | null): Promise<Account | null>;
+  /** The language of the account's notifications. */
+  setLanguage(accountId: string, languageCode: string | null): Promise<Account | null>;
 
   // Keys -----------------------------------------------------------------------------
   /** Finds which key a secret hash belongs to (current or previous hash). Cacheable forever: the mapping never changes. */

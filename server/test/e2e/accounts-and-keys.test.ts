@@ -100,6 +100,18 @@ describe.each(STORE_KINDS)('accounts and keys over HTTP (%s store)', (storeKind)
     expect(me.body.auth).toEqual({ method: 'api_key', key_id: result.body.api_key.id });
   });
 
+  it('updates the account settings: the low-balance threshold and the language', async () => {
+    const { result } = await registerThroughBot();
+    const auth = { apiKey: result.body.api_key.secret };
+    expect(result.body.account.low_balance_threshold_micros).toBe(1_000_000);
+    const updated = await call('PATCH', '/api/v1/auth/me', { auth, body: { low_balance_threshold_micros: 250_000, language_code: 'ru' } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.account).toMatchObject({ low_balance_threshold_micros: 250_000, language_code: 'ru' });
+    const cleared = await call('PATCH', '/api/v1/auth/me', { auth, body: { language_code: null } });
+    expect(cleared.body.account).toMatchObject({ low_balance_threshold_micros: 250_000, language_code: null });
+    expectProblem(await call('PATCH', '/api/v1/auth/me', { auth, body: {} }), 400, 'validation_failed');
+  });
+
   it('creates, lists, shows, updates, disables and revokes keys, with the secret shown once', async () => {
     const { result } = await registerThroughBot();
     const auth = { apiKey: result.body.api_key.secret };
