@@ -1,0 +1,22 @@
+# One image for the API and the bot (they share the workspace); docker-compose.yml picks
+# the command. Node 20 LTS; better-sqlite3 builds from source in the build stage.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+COPY sdk/package.json sdk/
+COPY server/package.json server/
+COPY bot/package.json bot/
+COPY miniapp/package.json miniapp/
+COPY cli/package.json cli/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app /app
+USER node
+EXPOSE 8000
+CMD ["node", "server/dist/main.js"]
