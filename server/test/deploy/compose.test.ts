@@ -1,0 +1,152 @@
+/**
+ * docker-compose.yml is for deployment; no Docker engine runs here. So this test runs
+ * each service's command natively, with the service's environment pointed at local
+ * stand-ins: the API's command on the Redis the tests use, and nginx with
+ * deploy/nginx.conf in front of it. Needs the build (`npm test` builds first) and nginx
+ * (`.ci/run` installs it; without it, and without CI set, that part is skipped).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REDIS_URL } from '../support/stores.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, { command: string[]; environment?: Record<string, string> }>;
+};
+const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((candidate) => existsSync(candidate));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 20_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return response;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`${url} did not answer in time: ${String(lastError)}`);
+}
+
+/** The compose environment with `${VAR:-default}` resolved from `values` or the default. */
+function resolveEnvironment(environment: Record<string, string>, values: Record<string, string>): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(environment)) {
+    resolved[name] = String(raw).replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_match, variable: string, fallback?: string) => values[variable] ?? fallback ?? '');
+  }
+  return resolved;
+}
+
+describe('docker-compose.yml services, run natively', () => {
+  const secrets = {
+    KIKUAI_BOT_SERVICE_TOKEN: `svc_${randomBytes(12).toString('hex')}`,
+    KIKUAI_ADMIN_TOKEN: `adm_${randomBytes(12).toString('hex')}`,
+    TELEGRAM_BOT_TOKEN: '7000000001:AAdeploy-test-token-not-real-xx',
+  };
+  const prefix = `kikuai-deploy-test:${randomBytes(4).toString('hex')}:`;
+  let api: ChildProcess | undefined;
+  let apiPort = 0;
+  let apiOutput = '';
+
+  beforeAll(async () => {
+    const entry = path.join(root, compose.services.api!.command[1]!);
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
+    apiPort = await freePort();
+    const environment = resolveEnvironment(compose.services.api!.environment ?? {}, secrets);
+    api = spawn(compose.services.api!.command[0]!, compose.services.api!.command.slice(1), {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...environment,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        REDIS_URL: REDIS_URL,
+        KIKUAI_REDIS_PREFIX: prefix,
+        KIKUAI_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    api.stdout!.on('data', (chunk) => (apiOutput += String(chunk)));
+    api.stderr!.on('data', (chunk) => (apiOutput += String(chunk)));
+    await waitFor(`http://127.0.0.1:${apiPort}/readyz`);
+  });
+
+  afterAll(async () => {
+    if (api && api.exitCode === null) api.kill('SIGKILL');
+    const { Redis } = await import('ioredis');
+    const client = new Redis(REDIS_URL);
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length) await client.del(...keys);
+    client.disconnect();
+  });
+
+  it('the API service starts on Redis, is ready, and says where it listens without leaking secrets', async () => {
+    const ready = await (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).json();
+    expect(ready).toMatchObject({ status: 'ready', store: { kind: 'redis', ok: true } });
+    expect(apiOutput).toContain(`kikuai API listening on http://127.0.0.1:${apiPort}`);
+    for (const secret of Object.values(secrets)) expect(apiOutput).not.toContain(secret);
+  });
+
+  it.skipIf(!nginxBinary && !process.env.CI)('nginx with deploy/nginx.conf serves the API (and the Mini App) in front of it', async () => {
+    if (!nginxBinary) throw new Error('nginx is not installed (CI installs it in .ci/run)');
+    const work = mkdtempSync(path.join(tmpdir(), 'kikuai-nginx-'));
+    mkdirSync(path.join(work, 'logs'));
+    const nginxPort = await freePort();
+    const webappDir = path.join(root, 'miniapp/dist');
+    const config = readFileSync(path.join(root, 'deploy/nginx.conf'), 'utf8')
+      .replace('server api:8000', `server 127.0.0.1:${apiPort}`)
+      .replace('listen 80;', `listen 127.0.0.1:${nginxPort};`)
+      .replace('alias /var/www/webapp/;', `alias ${webappDir}/;`)
+      .replace('pid /tmp/kikuai-nginx.pid;', `pid ${work}/nginx.pid;`)
+      .replace('access_log /dev/stdout;', `access_log ${work}/logs/access.log;`)
+      .replace('error_log /dev/stderr warn;', `error_log ${work}/logs/error.log warn;`);
+    writeFileSync(path.join(work, 'nginx.conf'), config);
+    const check = spawnSync(nginxBinary, ['-t', '-p', work, '-c', path.join(work, 'nginx.conf'), '-e', `${work}/logs/error.log`], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    const nginx = spawn(nginxBinary, ['-p', work, '-c', path.join(work, 'nginx.conf'), '-e', `${work}/logs/error.log`, '-g', 'daemon off;'], { stdio: 'ignore' });
+    try {
+      const health = await waitFor(`http://127.0.0.1:${nginxPort}/healthz`);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const products = await fetch(`http://127.0.0.1:${nginxPort}/api/v1/products`);
+      expect(products.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/); // nginx's $request_id, carried through
+      if (existsSync(path.join(webappDir, 'index.html'))) {
+        const page = await fetch(`http://127.0.0.1:${nginxPort}/webapp/`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toMatch(/<html/i);
+      }
+    } finally {
+      nginx.kill('SIGTERM');
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('the API shuts down gracefully on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => api!.once('exit', (code) => resolve(code)));
+    api!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(apiOutput).toContain('shutting down');
+  });
+
+  it('the bot service has a built entry point', () => {
+    expect(existsSync(path.join(root, compose.services.bot!.command[1]!))).toBe(true);
+  });
+});
