@@ -1,4 +1,4 @@
-export { buildApp, loadSpec, listOperations, SPEC_PATH, type BuildAppOptions, type KikuaiApp } from './app.js';
+export { buildApp, loadSpec, listOperations, SPEC_PATH, REDACTED_PATHS, type BuildAppOptions, type KikuaiApp } from './app.js';
 export { loadConfig, ConfigError, type Config } from './config.js';
 export { createStore } from './store/index.js';
 export type * from './store/types.js';
