@@ -29,6 +29,7 @@ import { validatorCompiler } from './http/validation.js';
 import { Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
 import { operationRoutes, readPackageVersion } from './routes/operations.js';
+import { METERED_PROXY_OPERATIONS, meteredProxyRouteOptions } from './routes/proxy.js';
 import type { Handlers } from './routes/types.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -162,7 +163,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     frameguard: false,
   });
   await app.register(cors, {
-    origin: config.webappUrl ? new URL(config.webappUrl).origin : false,
+    origin: config.webappUrl ? [new URL(config.webappUrl).origin] : false,
     exposedHeaders: ['X-Request-Id', 'X-Kikuai-Cost-Micros', 'X-Kikuai-Balance-Micros', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
   });
   if (config.validateResponses) {
@@ -187,6 +188,8 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
         (async () => {
           throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
         });
+      // The metered proxy authenticates in its handler: key, limits and price in one store round trip.
+      if (METERED_PROXY_OPERATIONS.has(operationId)) return { handler, ...meteredProxyRouteOptions(context) };
       const kinds = callerKindsOf(operation.security);
       if (kinds.size === 0) return { handler };
       return {

@@ -160,6 +160,8 @@ export interface Config {
   };
   /** Tests only: check every response against the spec. */
   validateResponses: boolean;
+  /** The variables this configuration was read from: the products file names its upstream URLs and credentials by variable. */
+  environment: Environment;
 }
 
 export function loadConfig(environment: Environment = process.env): Config {
@@ -223,5 +225,6 @@ export function loadConfig(environment: Environment = process.env): Config {
       paddleInTelegram: env.KIKUAI_PADDLE_IN_TELEGRAM,
     },
     validateResponses: false,
+    environment,
   };
 }

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Store } from './store/types.js';
 import { KeyIndex, KeyUsageRecorder } from './auth/key-index.js';
 import { ServerEventBus } from './events.js';
+import { loadProductCatalog, type ProductCatalog } from './products/catalog.js';
 
 export interface ServerContext {
   config: Config;
@@ -17,7 +18,9 @@ export interface ServerContext {
   /** The clock; tests may pin it. */
   now(): Date;
   events: ServerEventBus;
-  /** The ids of the configured products (set by the products module), to validate key scopes. */
+  /** The products of `config.productsFile`, read and validated at start-up. */
+  products: ProductCatalog;
+  /** The ids of the configured products, to validate key scopes. */
   productIds?: () => string[];
   /** Things to close on shutdown, in order. */
   closers: Array<() => Promise<void>>;
@@ -25,6 +28,8 @@ export interface ServerContext {
 
 export function createContext(config: Config, store: Store, logger: FastifyBaseLogger, now: () => Date = () => new Date()): ServerContext {
   const keyUsage = new KeyUsageRecorder(store, logger);
+  const products = loadProductCatalog(config.productsFile, config.environment);
+  for (const warning of products.warnings) logger.warn(warning);
   return {
     config,
     store,
@@ -33,6 +38,8 @@ export function createContext(config: Config, store: Store, logger: FastifyBaseL
     keyUsage,
     now,
     events: new ServerEventBus(),
+    products,
+    productIds: products.ids,
     closers: [() => keyUsage.close()],
   };
 }

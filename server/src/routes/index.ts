@@ -6,6 +6,8 @@ import { accountRoutes } from './accounts.js';
 import { adminRoutes } from './admin.js';
 import { billingRoutes } from './billing.js';
 import { keyRoutes } from './keys.js';
+import { productRoutes } from './products.js';
+import { proxyRoutes } from './proxy.js';
 import type { RouteModule } from './types.js';
 
-export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes];
+export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes, productRoutes, proxyRoutes];
