@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -19,8 +17,8 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+/** Debian's Chromium; `chromium.launch` gives it a fresh temporary profile (user data dir) and deletes it on close. */
 export async function launchChromium(): Promise<LaunchedBrowser> {
-  const userDataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-miniapp-chromium-'));
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -32,14 +30,12 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
   return {
     browser,
     async close() {
       await browser.close();
-      rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
@@ -52,6 +48,7 @@ export type TelegramEvent = [type: string, data: string | undefined];
  */
 export async function openTelegramPage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   await page.addInitScript(() => {
     const target = window as unknown as { __events: unknown[]; TelegramWebviewProxy: unknown };

@@ -1,16 +1,17 @@
-import type { components } from '@kikuai/sdk';
+import type { SpendLimit } from '@kikuai/sdk';
 
-/** The API's own types, generated from openapi.yaml into the SDK: never hand-written here. */
-type Schemas = components['schemas'];
-export type Account = Schemas['Account'];
-export type Balance = Schemas['Balance'];
-export type ApiKey = Schemas['ApiKey'];
-export type ApiKeyWithSecret = Schemas['ApiKeyWithSecret'];
-export type UsageReport = Schemas['UsageReport'];
-export type UsageRow = Schemas['UsageRow'];
-export type LedgerEntry = Schemas['LedgerEntry'];
-export type LedgerPage = Schemas['LedgerPage'];
-export type TopupOptions = Schemas['TopupOptions'];
-export type Topup = Schemas['Topup'];
-export type Product = Schemas['Product'];
-export type SpendLimitPeriod = Schemas['SpendLimitPeriod'];
+/** The API's own types come from the SDK (generated from openapi.yaml): never hand-written here. */
+export type {
+  Account,
+  ApiKey,
+  ApiKeyWithSecret,
+  Balance,
+  LedgerEntry,
+  LedgerPage,
+  Product,
+  Topup,
+  TopupOptions,
+  UsageReport,
+  UsageRow,
+} from '@kikuai/sdk';
+export type SpendLimitPeriod = SpendLimit['period'];
