@@ -376,6 +376,15 @@ export class RedisStore implements Store {
     return entries.reduce((sum, raw) => sum + parseEntry(accountId, raw).amount_micros, 0);
   }
 
+  async findLedgerEntry(accountId: string, externalRef: string): Promise<LedgerEntry | null> {
+    if (!externalRef) return null;
+    // Entries are never rewritten: the ref → seq mapping and the entry can be read apart.
+    const seq = await this.client.hget(this.accountKey(accountId, 'ledger_refs'), externalRef);
+    if (seq === null) return null;
+    const [raw] = await this.client.zrangebyscore(this.accountKey(accountId, 'ledger'), seq, seq);
+    return raw ? parseEntry(accountId, raw) : null;
+  }
+
   // Proxy ----------------------------------------------------------------------------
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     const { account_id: accountId } = request;

@@ -357,6 +357,10 @@ export class SqliteStore implements Store {
     return (this.statements.sumLedger.get(accountId) as { total: number }).total;
   }
 
+  async findLedgerEntry(accountId: string, externalRef: string): Promise<LedgerEntry | null> {
+    return this.entryByRef(accountId, externalRef);
+  }
+
   // Proxy ----------------------------------------------------------------------------
   private readonly reserveTransaction = (request: ReserveRequest, now: string): ReserveResult => {
     const auth = this.authenticate(request);

@@ -219,7 +219,8 @@ export interface KeyPatch {
 }
 
 export type TopupMethod = 'paddle' | 'stars';
-export type TopupStatus = 'pending' | 'completed' | 'failed' | 'expired';
+/** `refunded`: every payment of the top-up was refunded or charged back. */
+export type TopupStatus = 'pending' | 'completed' | 'failed' | 'expired' | 'refunded';
 
 export interface Topup {
   id: string; // top_…
@@ -271,6 +272,8 @@ export interface Store {
   listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>>;
   /** Test and audit helper: the sum of every entry of the account. */
   sumLedger(accountId: string): Promise<number>;
+  /** The entry written under this external reference, if any (payments: what a charge credited, before refunding it). */
+  findLedgerEntry(accountId: string, externalRef: string): Promise<LedgerEntry | null>;
 
   // Proxy ----------------------------------------------------------------------------
   reserve(request: ReserveRequest, now: string): Promise<ReserveResult>;
