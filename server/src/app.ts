@@ -28,6 +28,8 @@ import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
+import { payPagePlugin } from './payments/index.js';
+import { startNotifier } from './notifications/notifier.js';
 import { operationRoutes, readPackageVersion } from './routes/operations.js';
 import { METERED_PROXY_OPERATIONS, meteredProxyRouteOptions } from './routes/proxy.js';
 import type { Handlers } from './routes/types.js';
@@ -114,6 +116,8 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   const context = createContext(config, store, app.log, options.now);
   app.decorate('kikuai', context);
+  // Telegram messages for payments, balance crossings and key changes (flushed on close).
+  startNotifier(context);
   let shuttingDown = false;
   app.decorate('beginShutdown', () => {
     shuttingDown = true;
@@ -207,6 +211,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     await app.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', decorateReply: false, index: ['index.html'] });
     app.get('/webapp', (_request, reply) => reply.redirect('/webapp/'));
   }
+
+  // The Paddle checkout page (Paddle's default payment link): a page, not an API operation.
+  await app.register(payPagePlugin(context));
 
   app.addHook('onClose', async () => {
     for (const close of context.closers) await close();

@@ -6,8 +6,10 @@ import { accountRoutes } from './accounts.js';
 import { adminRoutes } from './admin.js';
 import { billingRoutes } from './billing.js';
 import { keyRoutes } from './keys.js';
+import { paymentRoutes } from './payments.js';
 import { productRoutes } from './products.js';
 import { proxyRoutes } from './proxy.js';
 import type { RouteModule } from './types.js';
+import { webhookRoutes } from './webhooks.js';
 
-export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes, productRoutes, proxyRoutes];
+export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes, productRoutes, proxyRoutes, paymentRoutes, webhookRoutes];

@@ -1,0 +1,50 @@
+/**
+ * Payments: top-ups by Paddle card checkout or Telegram Stars, crediting exactly once,
+ * refunds and chargebacks debited once. See README.md (Payments) for the decisions.
+ *
+ *   topups.ts          start a top-up (Paddle transaction / Stars invoice link)
+ *   paddle-api.ts      the Paddle API through @paddle/paddle-node-sdk
+ *   paddle-signature.ts  Paddle-Signature verification (rotation, tolerance, constant time)
+ *   paddle-webhook.ts  Paddle events → ledger
+ *   stars.ts           Stars pre-checkout, payments and refunds reported by the bot
+ *   ledger.ts          the external references that make every change happen once
+ *   pay-page.ts        `/pay`, the default payment link page that opens Paddle's checkout
+ */
+import type { ServerContext } from '../context.js';
+import { createPaddleApi, type PaddleApi } from './paddle-api.js';
+import { PaddleWebhookHandler } from './paddle-webhook.js';
+import { StarsPayments } from './stars.js';
+import { createBotApi, type BotApi } from './telegram-bot-api.js';
+import { TopupService } from './topups.js';
+
+export interface Payments {
+  paddle: PaddleApi;
+  botApi: BotApi;
+  topups: TopupService;
+  paddleWebhook: PaddleWebhookHandler;
+  stars: StarsPayments;
+}
+
+const perContext = new WeakMap<ServerContext, Payments>();
+
+/** The payment services of a server (one set per context, shared by its route modules). */
+export function paymentsOf(context: ServerContext): Payments {
+  let payments = perContext.get(context);
+  if (!payments) {
+    const paddle = createPaddleApi(context.config.paddle);
+    const botApi = createBotApi({ token: context.config.telegram.botToken, apiRoot: context.config.telegram.apiRoot });
+    payments = {
+      paddle,
+      botApi,
+      topups: new TopupService(context, paddle, botApi),
+      paddleWebhook: new PaddleWebhookHandler(context, paddle),
+      stars: new StarsPayments(context, botApi),
+    };
+    perContext.set(context, payments);
+  }
+  return payments;
+}
+
+export { verifyPaddleSignature, parseSignatureHeader } from './paddle-signature.js';
+export { payPagePlugin, NON_API_ROUTES } from './pay-page.js';
+export { ledgerRefs } from './ledger.js';

@@ -1,0 +1,223 @@
+/**
+ * Telegram Stars. The bot owns Telegram's update stream (a token has one consumer), so
+ * it reports what Telegram tells it through the API, as the user it acts for:
+ *
+ * - `checkStarsPreCheckout`: ok only when the invoice payload names a pending Stars
+ *   top-up of this user, the currency is XTR and the amount is the invoice's;
+ * - `recordStarsPayment`: credits once per `telegram_payment_charge_id` (ledger ref
+ *   `stars:<charge id>`), never keyed by the payload: one invoice can be paid more than
+ *   once, and every charge is real money, so a second charge is credited too and the
+ *   top-up lists both charges (`provider_ref`, space-separated). A charge whose payload
+ *   names no top-up of this user is still credited, under a top-up record of its own
+ *   (id derived from the charge id);
+ * - `recordStarsRefund` and the operator's `adminRefundTopup` (through Telegram's
+ *   `refundStarPayment`): debit what the charge credited, once per charge
+ *   (`stars_refund:<charge id>`), with `clamp_and_suspend`.
+ */
+import { createHash } from 'node:crypto';
+import type { ServerContext } from '../context.js';
+import { ApiProblem } from '../http/problem.js';
+import type { Account, LedgerEntry, Topup } from '../store/types.js';
+import { formatUsd, languageOf } from '../notifications/messages.js';
+import { applyPaymentChange, ledgerRefs } from './ledger.js';
+import { BotApiError, type BotApi } from './telegram-bot-api.js';
+
+export interface StarsPaymentReport {
+  invoice_payload: string;
+  currency: string;
+  total_amount: number;
+  telegram_payment_charge_id: string;
+  provider_payment_charge_id?: string;
+}
+
+export interface StarsOutcome {
+  applied: boolean;
+  topup: Topup;
+  entry: LedgerEntry | null;
+  balance_micros: number;
+}
+
+const chargesOf = (topup: Topup) => (topup.provider_ref ? topup.provider_ref.split(' ').filter(Boolean) : []);
+
+/** The top-up record of a charge whose payload names no top-up of the payer. */
+export const orphanTopupId = (chargeId: string) => `top_x${createHash('sha256').update(chargeId).digest('hex').slice(0, 40)}`;
+
+const PRE_CHECKOUT_MESSAGES = {
+  en: {
+    no_account: 'Send /start to the bot first, then top up again.',
+    unknown: 'This invoice is not valid for your account. Create a new top-up with /topup.',
+    not_pending: 'This invoice was already paid or has expired. Create a new top-up with /topup.',
+    currency: 'This invoice must be paid in Telegram Stars.',
+    amount: 'The amount does not match this invoice. Create a new top-up with /topup.',
+  },
+  ru: {
+    no_account: 'Сначала отправьте боту /start, затем пополните баланс снова.',
+    unknown: 'Этот счёт не подходит для вашего аккаунта. Создайте новое пополнение: /topup.',
+    not_pending: 'Этот счёт уже оплачен или устарел. Создайте новое пополнение: /topup.',
+    currency: 'Этот счёт оплачивается только Telegram Stars.',
+    amount: 'Сумма не совпадает со счётом. Создайте новое пополнение: /topup.',
+  },
+};
+
+export class StarsPayments {
+  constructor(
+    private readonly context: ServerContext,
+    private readonly botApi: BotApi,
+  ) {}
+
+  async preCheckout(account: Account | null, query: { invoice_payload: string; currency: string; total_amount: number }) {
+    const text = PRE_CHECKOUT_MESSAGES[languageOf(account?.language_code)];
+    const refuse = (reason: keyof typeof text) => {
+      this.context.logger.info({ account_id: account?.id ?? null, reason }, 'stars pre-checkout refused');
+      return { ok: false, error_message: text[reason] };
+    };
+    if (!account) return refuse('no_account');
+    if (query.currency !== 'XTR') return refuse('currency');
+    const topup = /^top_[A-Za-z0-9]{1,64}$/.test(query.invoice_payload) ? await this.context.store.getTopup(query.invoice_payload) : null;
+    if (!topup || topup.account_id !== account.id || topup.method !== 'stars') return refuse('unknown');
+    if (topup.status !== 'pending') return refuse('not_pending');
+    if (topup.stars !== query.total_amount) return refuse('amount');
+    return { ok: true };
+  }
+
+  async recordPayment(account: Account, payment: StarsPaymentReport): Promise<StarsOutcome> {
+    const { store, config } = this.context;
+    if (payment.currency !== 'XTR') {
+      throw new ApiProblem(400, 'validation_failed', `body/currency must be XTR (Telegram Stars); got ${payment.currency}.`);
+    }
+    const chargeId = payment.telegram_payment_charge_id;
+    const named = /^top_[A-Za-z0-9]{1,64}$/.test(payment.invoice_payload) ? await store.getTopup(payment.invoice_payload) : null;
+    const ours = named && named.account_id === account.id && named.method === 'stars' ? named : null;
+    // What this charge buys: the invoice's value when it is the invoice's amount, else the Stars at today's rate.
+    const amountMicros = ours && ours.stars === payment.total_amount ? ours.amount_micros : payment.total_amount * config.topups.microsPerStar;
+    const topup = ours ?? (await this.orphanTopup(account, chargeId, payment.total_amount, amountMicros));
+
+    const result = await applyPaymentChange(
+      this.context,
+      {
+        account_id: account.id,
+        kind: 'credit',
+        amount_micros: amountMicros,
+        reason: `Telegram Stars top-up ${topup.id} (${payment.total_amount} Stars)`,
+        external_ref: ledgerRefs.starsCharge(chargeId),
+      },
+      { method: 'stars' },
+    );
+    if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
+
+    const charges = chargesOf(topup);
+    let updated = topup;
+    if (!charges.includes(chargeId) || topup.status === 'pending') {
+      if (charges.length > 0 && !charges.includes(chargeId)) {
+        this.context.logger.warn({ topup_id: topup.id, charges: charges.length + 1 }, 'stars invoice paid more than once: every charge credited');
+      }
+      updated = (await store.updateTopup(topup.id, {
+        provider_ref: charges.includes(chargeId) ? topup.provider_ref : [...charges, chargeId].join(' '),
+        ...(topup.status === 'pending' ? { status: 'completed' as const, ledger_entry_id: result.entry.id, completed_at: result.entry.created_at } : {}),
+      }))!;
+    }
+    return { applied: result.applied, topup: updated, entry: result.entry, balance_micros: result.balance_micros };
+  }
+
+  private async orphanTopup(account: Account, chargeId: string, stars: number, amountMicros: number): Promise<Topup> {
+    const id = orphanTopupId(chargeId);
+    const existing = await this.context.store.getTopup(id);
+    if (existing) return existing;
+    this.context.logger.warn({ account_id: account.id, topup_id: id }, 'stars charge names no pending top-up of the payer: credited under its own top-up');
+    try {
+      return await this.context.store.createTopup({
+        id,
+        account_id: account.id,
+        method: 'stars',
+        amount_micros: amountMicros,
+        stars,
+        status: 'pending',
+        checkout_url: null,
+        invoice_link: null,
+        provider_ref: null,
+        ledger_entry_id: null,
+        created_at: this.context.now().toISOString(),
+        completed_at: null,
+      });
+    } catch (error) {
+      // A concurrent report of the same charge created it first.
+      const raced = await this.context.store.getTopup(id);
+      if (raced) return raced;
+      throw error;
+    }
+  }
+
+  /** The top-up a charge was credited to. */
+  private async topupOfCharge(account: Account, chargeId: string, payload: string | undefined): Promise<Topup | null> {
+    const candidates = [payload && /^top_[A-Za-z0-9]{1,64}$/.test(payload) ? payload : null, orphanTopupId(chargeId)];
+    for (const id of candidates) {
+      if (!id) continue;
+      const topup = await this.context.store.getTopup(id);
+      if (topup && topup.account_id === account.id && chargesOf(topup).includes(chargeId)) return topup;
+    }
+    return null;
+  }
+
+  /** Debits what a charge credited, once. The charge must have been recorded for this account. */
+  async recordRefund(account: Account, refund: { telegram_payment_charge_id: string; invoice_payload?: string }, reason?: string): Promise<StarsOutcome> {
+    const chargeId = refund.telegram_payment_charge_id;
+    const credit = await this.context.store.findLedgerEntry(account.id, ledgerRefs.starsCharge(chargeId));
+    const topup = credit ? await this.topupOfCharge(account, chargeId, refund.invoice_payload) : null;
+    if (!credit || !topup) throw new ApiProblem(404, 'not_found', 'No Stars payment with this telegram_payment_charge_id was recorded for this user.');
+    const result = await applyPaymentChange(
+      this.context,
+      {
+        account_id: account.id,
+        kind: 'adjustment',
+        amount_micros: -credit.amount_micros,
+        reason: `Telegram Stars refund of top-up ${topup.id}${reason ? `: ${reason}` : ''}`,
+        external_ref: ledgerRefs.starsRefund(chargeId),
+        on_insufficient: 'clamp_and_suspend',
+      },
+      null,
+    );
+    if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
+    let updated = topup;
+    if (result.applied && topup.status !== 'refunded') {
+      // Every charge of the top-up refunded: the top-up is refunded.
+      const refunds = await Promise.all(chargesOf(topup).map((charge) => this.context.store.findLedgerEntry(account.id, ledgerRefs.starsRefund(charge))));
+      if (refunds.every(Boolean)) updated = (await this.context.store.updateTopup(topup.id, { status: 'refunded' }))!;
+    }
+    return { applied: result.applied, topup: updated, entry: result.entry, balance_micros: result.balance_micros };
+  }
+
+  /** The operator refunds every charge of a completed Stars top-up through Telegram, then debits once per charge. */
+  async adminRefund(topupId: string, reason: string | undefined): Promise<StarsOutcome> {
+    const { store, logger } = this.context;
+    const topup = await store.getTopup(topupId);
+    if (!topup) throw new ApiProblem(404, 'not_found', 'This top-up was not found.');
+    if (topup.method !== 'stars') {
+      throw new ApiProblem(400, 'validation_failed', 'Only Stars top-ups are refunded here. Refund card payments in Paddle\'s dashboard: its webhook debits the account.');
+    }
+    const charges = chargesOf(topup);
+    if (charges.length === 0 || (topup.status !== 'completed' && topup.status !== 'refunded')) {
+      throw new ApiProblem(409, 'topup_not_pending', `Only a paid Stars top-up can be refunded; this one is ${topup.status}.`);
+    }
+    const account = await store.getAccount(topup.account_id);
+    if (!account) throw new ApiProblem(404, 'account_not_found', 'The account of this top-up no longer exists.');
+    let last: StarsOutcome | null = null;
+    for (const chargeId of charges) {
+      const alreadyDebited = await store.findLedgerEntry(account.id, ledgerRefs.starsRefund(chargeId));
+      if (!alreadyDebited) {
+        try {
+          await this.botApi.call('refundStarPayment', { user_id: account.telegram_id, telegram_payment_charge_id: chargeId });
+        } catch (error) {
+          const refundedBefore = error instanceof BotApiError && /CHARGE_ALREADY_REFUNDED/i.test(error.description);
+          if (!refundedBefore) {
+            logger.error({ topup_id: topup.id, error: (error as Error).message }, 'stars refund refused by Telegram');
+            const detail = error instanceof BotApiError ? error.description : 'unreachable';
+            throw new ApiProblem(502, 'payment_provider_error', `Telegram refused the refund (${detail}). Nothing was debited.`);
+          }
+        }
+      }
+      last = await this.recordRefund(account, { telegram_payment_charge_id: chargeId, invoice_payload: topup.id }, reason);
+    }
+    logger.info({ topup_id: topup.id, charges: charges.length, amount: formatUsd(topup.amount_micros) }, 'stars top-up refunded by the operator');
+    return last!;
+  }
+}

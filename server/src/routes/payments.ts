@@ -1,0 +1,80 @@
+/** Top-ups (Paddle, Telegram Stars), the bot's Stars reports and the operator's Stars refund. */
+import type { FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { requireAccount } from '../auth/authenticate.js';
+import { ApiProblem, notFound } from '../http/problem.js';
+import { withIdempotency } from '../http/idempotency.js';
+import { paymentsOf } from '../payments/index.js';
+import type { StarsOutcome, StarsPaymentReport } from '../payments/stars.js';
+import { microsToUsd } from '../services/money.js';
+import { presentLedgerEntry, presentTopup } from '../services/presenters.js';
+import type { TopupMethod } from '../store/types.js';
+import type { Handlers } from './types.js';
+
+const topupIdOf = (request: FastifyRequest) => (request.params as { topup_id: string }).topup_id;
+
+function presentStarsOutcome(outcome: StarsOutcome) {
+  return {
+    applied: outcome.applied,
+    topup: presentTopup(outcome.topup),
+    entry: outcome.entry ? presentLedgerEntry(outcome.entry) : null,
+    balance_micros: outcome.balance_micros,
+    balance_usd: microsToUsd(outcome.balance_micros),
+  };
+}
+
+export function paymentRoutes(context: ServerContext): Handlers {
+  const { store } = context;
+  const payments = () => paymentsOf(context);
+
+  return {
+    async getTopupOptions(request) {
+      return payments().topups.options(request.caller);
+    },
+
+    async createTopup(request, reply) {
+      const account = requireAccount(request);
+      const body = request.body as { method: TopupMethod; amount_micros: number };
+      payments().topups.check(request.caller, body.method, body.amount_micros);
+      return withIdempotency(store, request, reply, `${account.id}:createTopup`, async () => {
+        const topup = await payments().topups.create(account, body.method, body.amount_micros);
+        return { status: 201, body: presentTopup(topup) };
+      });
+    },
+
+    async getTopup(request) {
+      const account = requireAccount(request);
+      const topup = await payments().topups.get(account, topupIdOf(request));
+      if (!topup) throw notFound('This top-up');
+      return presentTopup(topup);
+    },
+
+    async checkStarsPreCheckout(request) {
+      const body = request.body as { invoice_payload: string; currency: string; total_amount: number };
+      return payments().stars.preCheckout(request.caller?.account ?? null, body);
+    },
+
+    async recordStarsPayment(request, reply) {
+      const account = requireAccount(request);
+      const body = request.body as StarsPaymentReport;
+      // Idempotency-Key is honoured, but the charge id already makes repeats harmless.
+      return withIdempotency(store, request, reply, `${account.id}:recordStarsPayment`, async () => ({
+        status: 200,
+        body: presentStarsOutcome(await payments().stars.recordPayment(account, body)),
+      }));
+    },
+
+    async recordStarsRefund(request) {
+      const account = requireAccount(request);
+      const body = request.body as { telegram_payment_charge_id: string; invoice_payload?: string };
+      return presentStarsOutcome(await payments().stars.recordRefund(account, body));
+    },
+
+    async adminRefundTopup(request) {
+      const body = (request.body ?? {}) as { reason?: string };
+      const topupId = topupIdOf(request);
+      if (!topupId) throw new ApiProblem(400, 'validation_failed', 'A top-up id is required.');
+      return presentStarsOutcome(await payments().stars.adminRefund(topupId, body.reason));
+    },
+  };
+}

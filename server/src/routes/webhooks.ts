@@ -1,0 +1,39 @@
+/**
+ * Paddle's webhook. The signature is checked over the exact bytes Paddle sent
+ * (`request.rawBody`, kept by the app's JSON parser for routes with `rawBody: true`)
+ * before anything else; a refused delivery changes nothing.
+ */
+import type { ServerContext } from '../context.js';
+import { ApiProblem } from '../http/problem.js';
+import { paymentsOf, verifyPaddleSignature } from '../payments/index.js';
+import type { PaddleEventEnvelope } from '../payments/paddle-webhook.js';
+import type { Handlers } from './types.js';
+
+const REFUSALS = {
+  missing: 'The Paddle-Signature header is missing.',
+  malformed: 'The Paddle-Signature header is malformed (expected ts=…;h1=…).',
+  stale: 'The Paddle-Signature timestamp is outside the accepted window.',
+  mismatch: 'The Paddle-Signature does not match the body.',
+  not_configured: 'No Paddle webhook secret is configured on this server (PADDLE_WEBHOOK_SECRET).',
+} as const;
+
+export function webhookRoutes(context: ServerContext): Handlers {
+  return {
+    async receivePaddleWebhook(request) {
+      const rawBody = (request as unknown as { rawBody?: Buffer }).rawBody;
+      const header = request.headers['paddle-signature'];
+      const check = verifyPaddleSignature(rawBody ?? Buffer.alloc(0), typeof header === 'string' ? header : undefined, {
+        secrets: context.config.paddle.webhookSecrets,
+        toleranceSeconds: context.config.paddle.webhookToleranceSeconds,
+        nowSeconds: Math.floor(context.now().getTime() / 1000),
+      });
+      if (!check.ok || !rawBody) {
+        const reason = check.ok ? 'missing' : check.reason;
+        request.log.warn({ reason }, 'paddle webhook refused');
+        throw new ApiProblem(401, 'invalid_signature', REFUSALS[reason]);
+      }
+      const outcome = await paymentsOf(context).paddleWebhook.handle(request.body as PaddleEventEnvelope);
+      return { received: true, outcome };
+    },
+  };
+}
