@@ -117,7 +117,8 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
 
     const topupResponse = page.waitForResponse((response) => response.url().endsWith('/api/v1/payment/topup'));
     await sendTelegramEvent(page, 'main_button_pressed');
-    const topup = (await (await topupResponse).json()) as { invoice_link: string; amount_micros: number };
+    const topup = (await (await topupResponse).json()) as { invoice_link: string; amount_micros: number; stars: number };
+    expect(topup.amount_micros).toBeGreaterThanOrEqual(5_000_000);
     const slug = topup.invoice_link.replace('https://t.me/$', '');
     await expect
       .poll(async () => (await telegramEvents(page)).filter(([type]) => type === 'web_app_open_invoice'))
@@ -142,7 +143,15 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(recorded.status).toBe(200);
     await sendTelegramEvent(page, 'invoice_closed', { slug, status: 'paid' });
 
-    await expect.poll(() => page.getByTestId('topup-outcome').textContent()).toBe('Paid. Your balance is $6.00.');
+    // Stars are whole: $5.00 rounds up to the next whole Star, and that is what is credited.
+    const balance = await fetch(`${server.url}/api/v1/balance`, {
+      headers: { 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegram_id) },
+    });
+    const { balance_micros } = (await balance.json()) as { balance_micros: number };
+    expect(balance_micros).toBe(1_000_000 + topup.amount_micros);
+    // As the app writes dollars: trailing zeros dropped, at least two decimals.
+    const shown = `$${(balance_micros / 1_000_000).toFixed(6).replace(/0{1,4}$/, '')}`;
+    await expect.poll(() => page.getByTestId('topup-outcome').textContent()).toBe(`Paid. Your balance is ${shown}.`);
   });
 
   it('shows an auth error when initData is forged or expired', async () => {
