@@ -42,7 +42,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   /** A Telegram user with an account (registered as the bot would), and a page opened by them. */
   async function openAsNewUser(options: { theme?: Record<string, string | undefined>; creditMicros?: number } = {}) {
     const user = { id: 0, first_name: 'Ada', username: 'ada', language_code: 'en' };
-    const { account } = await server.register({ first_name: user.first_name, username: user.username });
+    const { account, apiKey } = await server.register({ first_name: user.first_name, username: user.username });
     user.id = account.telegram_id;
     if (options.creditMicros) await server.credit(account.id, options.creditMicros, 'welcome credit');
     const initData = signInitData(server.botToken, user);
@@ -51,7 +51,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       `${webapp.origin}/webapp/${launchHash(initData, options.theme ?? lightTheme)}`,
     );
     openContexts.push(context);
-    return { account, page, initData };
+    return { account, apiKey, page, initData };
   }
 
   async function openTab(page: Page, label: string) {
@@ -105,6 +105,38 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
 
     const refused = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
     expect(refused.status).toBe(401);
+  });
+
+  it('renames a key, limits its spending, sets its expiry and rotates its secret', async () => {
+    const { page, account, apiKey: oldSecret } = await openAsNewUser();
+    await openTab(page, 'Keys');
+    await page.getByTestId('key-list').getByRole('button', { name: /default/ }).click();
+
+    await page.getByRole('textbox', { name: 'Name' }).fill('ci runner');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('heading', { level: 1, name: 'ci runner' }).waitFor();
+    await page.getByLabel('Limit (USD)').fill('2.50');
+    await page.getByLabel('Per').selectOption('weekly');
+    await page.getByRole('button', { name: 'Save limit' }).click();
+    await page.getByText('Spend limit saved.').waitFor();
+    await page.getByLabel('Expires at the end of (UTC)').fill('2099-12-31');
+    await page.getByRole('button', { name: 'Save expiry' }).click();
+    await page.getByText('Expiry saved.').waitFor();
+
+    const keys = await fetch(`${server.url}/api/v1/api_keys`, {
+      headers: { 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegram_id) },
+    });
+    const [key] = ((await keys.json()) as { data: { name: string; expires_at: string; spend_limit: { limit_micros: number; period: string } }[] }).data;
+    expect(key).toMatchObject({ name: 'ci runner', expires_at: '2099-12-31T23:59:59.000Z', spend_limit: { limit_micros: 2_500_000, period: 'weekly' } });
+
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('dialog', { name: 'Rotate “ci runner”?' }).getByRole('button', { name: 'Rotate' }).click();
+    const newSecret = await page.getByTestId('secret').inputValue();
+    expect(newSecret).not.toBe(oldSecret);
+    const withNew = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${newSecret}` } });
+    expect(withNew.status).toBe(200);
+    const withOld = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${oldSecret}` } });
+    expect(withOld.status).toBe(401);
   });
 
   it('pays a top-up with Stars through openInvoice with the API’s invoice link, and refreshes the balance when paid', async () => {
@@ -170,6 +202,22 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     openContexts.push(expiredPage.context);
     await expiredPage.page.getByTestId('auth-error').waitFor();
     expect(await expiredPage.page.getByRole('heading', { level: 1 }).textContent()).toBe('This session has expired');
+  });
+
+  it('says the server is unreachable when the API is down, and offers to try again', async () => {
+    // The app's files are served, but the API behind them does not answer (a closed port).
+    const deadApi = await webappOrigin('http://127.0.0.1:9');
+    try {
+      const initData = signInitData(server.botToken, { id: 42, first_name: 'Ada' });
+      const { context, page } = await openTelegramPage(browser.browser, `${deadApi.origin}/webapp/${launchHash(initData, darkTheme)}`);
+      openContexts.push(context);
+
+      await page.getByTestId('start-error').waitFor();
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/kikuai is (not reachable|having trouble)/);
+      expect(await page.getByRole('button', { name: 'Try again' }).isVisible()).toBe(true);
+    } finally {
+      await deadApi.close();
+    }
   });
 
   it('says it must be opened in Telegram when there are no launch parameters', async () => {
