@@ -840,7 +840,7 @@ export interface components {
         };
         CreateApiKeyRequest: {
             /** @default default */
-            name: string;
+            name?: string;
             expires_at?: components["schemas"]["Timestamp"];
             allowed_products?: components["schemas"]["ProductId"][];
             spend_limit_micros?: number;
@@ -859,7 +859,7 @@ export interface components {
              * @description How long the old secret stays valid (at most 7 days).
              * @default 0
              */
-            grace_period_seconds: number;
+            grace_period_seconds?: number;
         };
         Balance: {
             balance_micros: components["schemas"]["Micros"];

@@ -1,0 +1,270 @@
+import type { components } from './generated/schema.js';
+
+/**
+ * An RFC 9457 problem as the kikuai API returns it: `type`, `title`, `status`,
+ * `detail`, a stable machine `code`, the `request_id`, and extra members such as
+ * `balance_micros` and `price_micros`.
+ *
+ * @example
+ * ```ts
+ * import type { Problem } from '@kikuai/sdk';
+ * const problem: Problem = { type: 'https://kikuai.dev/problems/not_found', title: 'Not found', status: 404, code: 'not_found', request_id: 'req_1' };
+ * ```
+ */
+export type Problem = components['schemas']['Problem'];
+
+/**
+ * The stable machine codes of kikuai's errors. New codes may be added: handle unknown
+ * ones by their HTTP status.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorCode } from '@kikuai/sdk';
+ * const code: ErrorCode = 'insufficient_balance';
+ * ```
+ */
+export type ErrorCode = components['schemas']['ErrorCode'];
+
+// Brands survive the dual-package hazard: an error thrown by the CommonJS build is still
+// `instanceof` the class of the ES module build (and the other way round).
+const kikuaiErrorBrand = Symbol.for('@kikuai/sdk/KikuaiError');
+const networkErrorBrand = Symbol.for('@kikuai/sdk/KikuaiNetworkError');
+const timeoutErrorBrand = Symbol.for('@kikuai/sdk/KikuaiTimeoutError');
+
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+const hintsByCode: Partial<Record<string, string>> = {
+  validation_failed: 'The request does not match the API contract; `problem.errors` names each field.',
+  malformed_json: 'The request body is not valid JSON.',
+  unsupported_media_type: 'Send the body as application/json.',
+  payload_too_large: 'The request body is larger than the server accepts; send less.',
+  unauthenticated: 'No credentials were sent: pass `auth` to createKikuaiClient().',
+  invalid_api_key: 'The API key is unknown or malformed. Keys start with `kik_`; create one with `kikuai keys create` or /api_key in the bot.',
+  key_not_found: 'No such API key for this account; list them with `keys.list()`.',
+  key_revoked: 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.',
+  key_disabled: 'This API key is disabled; enable it with `keys.update(id, { enabled: true })`.',
+  key_expired: 'This API key has expired; create a new one or clear `expires_at` with `keys.update()`.',
+  invalid_init_data: 'The Mini App initData is invalid: pass `Telegram.WebApp.initData` unchanged.',
+  init_data_expired: 'The Mini App initData is too old; reopen the Mini App to get fresh initData.',
+  invalid_service_token: 'The bot service token is wrong: check KIKUAI_BOT_SERVICE_TOKEN.',
+  invalid_admin_token: 'The admin token is wrong: check KIKUAI_ADMIN_TOKEN.',
+  invalid_signature: 'The webhook signature did not verify over the raw body.',
+  account_suspended: 'This account is suspended; contact support and quote the request id.',
+  account_not_found: 'No such account; register first with `auth.register()`.',
+  product_not_allowed: 'This API key may not call this product; widen `allowed_products` with `keys.update()`.',
+  not_found: 'No such resource, or it is not yours.',
+  route_not_found: 'No such API route: check `baseUrl` and the SDK version.',
+  method_not_allowed: 'This route does not accept this HTTP method.',
+  too_many_keys: 'The account holds the most keys it may; revoke one with `keys.revoke()` first.',
+  idempotency_key_reused: 'This Idempotency-Key was used with another request; use a fresh key for a new request.',
+  idempotency_key_in_progress: 'A request with this Idempotency-Key is still running; retry it shortly with the same key.',
+  topup_not_pending: 'This top-up is no longer pending.',
+  invalid_amount: 'The amount is outside what a top-up may be; see `topups.options()`.',
+  payment_method_unavailable: 'This payment method is not offered to this caller; see `topups.options()`.',
+  insufficient_balance: 'The balance does not cover the price: top up with `kikuai topup`, /topup in the bot, or `topups.create()`.',
+  spend_limit_reached: "This key's spend limit is reached until it resets; raise it with `keys.update()`.",
+  rate_limited: 'Too many requests: wait `Retry-After` seconds before trying again.',
+  product_unavailable: 'This product is not live yet; nothing was charged.',
+  upstream_unreachable: 'The product could not be reached; the call was refunded. Try again later.',
+  upstream_timeout: 'The product did not answer in time; the call was refunded. Try again later.',
+  upstream_error: 'The product failed; the call was refunded. Try again later.',
+  payment_provider_error: 'The payment provider failed; try again later.',
+  service_unavailable: 'The service is temporarily unavailable; try again later.',
+  internal_error: 'Something went wrong on the server; nothing was charged. Quote the request id to support.',
+};
+
+function hintFor(code: string, status: number, requestId: string | undefined): string {
+  const known = hintsByCode[code];
+  if (known) return known;
+  if (status === 401) return 'The credentials were refused: check the `auth` passed to createKikuaiClient().';
+  if (status === 403) return 'The caller may not do this.';
+  if (status === 404) return 'No such resource: check the id and `baseUrl`.';
+  if (status === 429) return 'Too many requests: wait and try again.';
+  if (status >= 500) return `The server failed${requestId ? `; quote request id ${requestId} to support` : ''}. Try again later.`;
+  return 'The request was refused; see `detail`.';
+}
+
+function isProblemLike(body: unknown): body is Partial<Problem> & Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+function readMicrosHeader(headers: Headers | undefined, name: string): number | null {
+  const value = headers?.get(name);
+  if (value === null || value === undefined || !/^[0-9]+$/.test(value)) return null;
+  return Number(value);
+}
+
+/**
+ * What {@link KikuaiError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { KikuaiError, type KikuaiErrorInit } from '@kikuai/sdk';
+ * const init: KikuaiErrorInit = { status: 404, body: { code: 'not_found', title: 'Not found' } };
+ * throw new KikuaiError(init);
+ * ```
+ */
+export interface KikuaiErrorInit {
+  /** The HTTP status of the response. */
+  status: number;
+  /** The parsed response body: a problem, or whatever else the server (or an upstream) sent. */
+  body: unknown;
+  /** The response headers (for `X-Request-Id` and the proxy's cost headers). */
+  headers?: Headers;
+}
+
+/**
+ * The API answered with an error (a 4xx or 5xx status). Carries the problem's `code`,
+ * `title`, `detail` and `requestId`, the whole problem body, and a human `hint` on what
+ * to do next. `instanceof` works across the ES module and CommonJS builds.
+ *
+ * Proxy calls refused by the upstream itself carry the upstream's body in `body` and the
+ * cost of the call in `costMicros`.
+ *
+ * @example
+ * ```ts
+ * import { KikuaiError } from '@kikuai/sdk';
+ * try {
+ *   await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages: [] });
+ * } catch (error) {
+ *   if (error instanceof KikuaiError && error.code === 'insufficient_balance') {
+ *     console.error(error.hint, error.problem?.price_micros, error.requestId);
+ *   }
+ * }
+ * ```
+ */
+export class KikuaiError extends Error {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The problem's stable machine code, or `http_<status>` when the body is not a problem. */
+  readonly code: ErrorCode | (string & {});
+  /** The problem's title, or the status text. */
+  readonly title: string;
+  /** What happened, and what to do next, as the server words it. */
+  readonly detail: string | undefined;
+  /** The request's id (`X-Request-Id`), to quote to support. */
+  readonly requestId: string | undefined;
+  /** The problem body, when the body is one. */
+  readonly problem: Problem | undefined;
+  /** The parsed body as received (a problem, an upstream's JSON, or text). */
+  readonly body: unknown;
+  /** What to do about it, in one sentence. */
+  readonly hint: string;
+  /** The cost of this call in micro-USD (`X-Kikuai-Cost-Micros`), for proxy calls. */
+  readonly costMicros: number | null;
+  /** The balance after this call in micro-USD (`X-Kikuai-Balance-Micros`), for proxy calls. */
+  readonly balanceMicros: number | null;
+  /** The response headers. */
+  readonly headers: Headers | undefined;
+
+  constructor(init: KikuaiErrorInit) {
+    const { status, body, headers } = init;
+    const problemLike = isProblemLike(body) ? body : undefined;
+    const code = typeof problemLike?.code === 'string' ? problemLike.code : `http_${status}`;
+    const title = typeof problemLike?.title === 'string' ? problemLike.title : `HTTP ${status}`;
+    const detail = typeof problemLike?.detail === 'string' ? problemLike.detail : typeof body === 'string' && body ? body.slice(0, 500) : undefined;
+    const requestId = (typeof problemLike?.request_id === 'string' ? problemLike.request_id : undefined) ?? headers?.get('X-Request-Id') ?? undefined;
+    super(`${title}${detail ? `: ${detail}` : ''} (${code}, status ${status}${requestId ? `, request ${requestId}` : ''})`);
+    this.name = 'KikuaiError';
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+    this.requestId = requestId;
+    this.problem = problemLike && typeof problemLike.code === 'string' ? (problemLike as Problem) : undefined;
+    this.body = body;
+    this.hint = hintFor(code, status, requestId);
+    this.costMicros = readMicrosHeader(headers, 'X-Kikuai-Cost-Micros');
+    this.balanceMicros = readMicrosHeader(headers, 'X-Kikuai-Balance-Micros');
+    this.headers = headers;
+  }
+
+  /**
+   * Builds the error from an openapi-fetch result, for callers of `kikuai.raw`.
+   *
+   * @example
+   * ```ts
+   * const { data, error, response } = await kikuai.raw.GET('/api/v1/balance');
+   * if (error !== undefined || !response.ok) throw KikuaiError.fromResponse(response, error);
+   * ```
+   */
+  static fromResponse(response: Response, body: unknown): KikuaiError {
+    return new KikuaiError({ status: response.status, body, headers: response.headers });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kikuaiErrorBrand);
+  }
+}
+Object.defineProperty(KikuaiError.prototype, kikuaiErrorBrand, { value: true });
+
+/**
+ * The request never got an HTTP answer: DNS, connection refused or reset, TLS, CORS.
+ * Not an API error. The original error is in `cause`. Idempotent requests are retried
+ * before this is thrown.
+ *
+ * @example
+ * ```ts
+ * import { KikuaiNetworkError, KikuaiTimeoutError } from '@kikuai/sdk';
+ * try {
+ *   await kikuai.balance.get();
+ * } catch (error) {
+ *   if (error instanceof KikuaiTimeoutError) console.error('timed out');
+ *   else if (error instanceof KikuaiNetworkError) console.error('offline?', error.cause);
+ * }
+ * ```
+ */
+export class KikuaiNetworkError extends Error {
+  /** The method of the request that failed. */
+  readonly method: string;
+  /** The URL of the request that failed. */
+  readonly url: string;
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  constructor(message: string, options: { method: string; url: string; attempts: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'KikuaiNetworkError';
+    this.method = options.method;
+    this.url = options.url;
+    this.attempts = options.attempts;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, networkErrorBrand);
+  }
+}
+Object.defineProperty(KikuaiNetworkError.prototype, networkErrorBrand, { value: true });
+
+/**
+ * An attempt took longer than `timeoutMs` to get the response headers (and retries, if
+ * allowed, did too). A kind of {@link KikuaiNetworkError}: check for it first.
+ *
+ * @example
+ * ```ts
+ * import { createKikuaiClient, KikuaiTimeoutError } from '@kikuai/sdk';
+ * const kikuai = createKikuaiClient({ baseUrl: 'https://bot.kikuai.dev', auth: { apiKey: 'kik_…' }, timeoutMs: 5_000 });
+ * try {
+ *   await kikuai.balance.get();
+ * } catch (error) {
+ *   if (error instanceof KikuaiTimeoutError) console.error(`no answer within ${error.timeoutMs} ms`);
+ * }
+ * ```
+ */
+export class KikuaiTimeoutError extends KikuaiNetworkError {
+  /** The per-attempt timeout that ran out. */
+  readonly timeoutMs: number;
+
+  constructor(message: string, options: { method: string; url: string; attempts: number; timeoutMs: number; cause?: unknown }) {
+    super(message, options);
+    this.name = 'KikuaiTimeoutError';
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, timeoutErrorBrand);
+  }
+}
+Object.defineProperty(KikuaiTimeoutError.prototype, timeoutErrorBrand, { value: true });

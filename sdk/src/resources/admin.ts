@@ -1,0 +1,85 @@
+import type { RequestOptions } from '../request-options.js';
+import type { AdjustCreditRequest, AdminAccount, AdminAccountList, AdminFindAccountsQuery, LedgerChangeResult, RefundRequest, StarsPaymentResult, SuspendRequest } from '../types.js';
+import { unwrap, type ResourceContext } from './context.js';
+
+/**
+ * Operator tasks, with `auth: { adminToken }`: `kikuai.admin`.
+ *
+ * @example
+ * ```ts
+ * const operator = createKikuaiClient({ baseUrl, auth: { adminToken: process.env.KIKUAI_ADMIN_TOKEN! } });
+ * const { data } = await operator.admin.findAccounts({ telegram_id: 279058397 });
+ * ```
+ */
+export interface AdminResource {
+  /**
+   * Finds accounts by Telegram id or account id.
+   *
+   * @example
+   * ```ts
+   * const { data: [found] } = await operator.admin.findAccounts({ telegram_id: 279058397 });
+   * ```
+   */
+  findAccounts(query: AdminFindAccountsQuery, options?: RequestOptions): Promise<AdminAccountList>;
+  /**
+   * One account with its keys and ledger sum.
+   *
+   * @example
+   * ```ts
+   * const { account, keys } = await operator.admin.getAccount('acc_01JD6Z4T0Q8X9W2V3B4N5M6K7J');
+   * ```
+   */
+  getAccount(accountId: string, options?: RequestOptions): Promise<AdminAccount>;
+  /**
+   * Grants (positive) or takes (negative) credit, as a ledger entry. Sends a generated
+   * `Idempotency-Key` unless you pass one; `external_ref` makes it apply once for good.
+   *
+   * @example
+   * ```ts
+   * await operator.admin.adjustCredit('acc_01JD6Z4T0Q8X9W2V3B4N5M6K7J', { amount_micros: 5_000_000, reason: 'Welcome credit', external_ref: 'support-1234' });
+   * ```
+   */
+  adjustCredit(accountId: string, body: AdjustCreditRequest, options?: RequestOptions): Promise<LedgerChangeResult>;
+  /**
+   * Suspends an account, with a reason.
+   *
+   * @example
+   * ```ts
+   * await operator.admin.suspend('acc_01JD6Z4T0Q8X9W2V3B4N5M6K7J', { reason: 'Chargeback' });
+   * ```
+   */
+  suspend(accountId: string, body: SuspendRequest, options?: RequestOptions): Promise<AdminAccount>;
+  /**
+   * Lifts a suspension.
+   *
+   * @example
+   * ```ts
+   * await operator.admin.restore('acc_01JD6Z4T0Q8X9W2V3B4N5M6K7J');
+   * ```
+   */
+  restore(accountId: string, options?: RequestOptions): Promise<AdminAccount>;
+  /**
+   * Refunds a completed Stars top-up through Telegram and debits the account once.
+   *
+   * @example
+   * ```ts
+   * await operator.admin.refundTopup('top_01JD6Z4T0Q8X9W2V3B4N5M6K7J', { reason: 'Asked by the user' });
+   * ```
+   */
+  refundTopup(topupId: string, body?: RefundRequest, options?: RequestOptions): Promise<StarsPaymentResult>;
+}
+
+export function createAdminResource(context: ResourceContext): AdminResource {
+  const { raw } = context;
+  const account = (account_id: string) => ({ params: { path: { account_id } } });
+  return {
+    findAccounts: (query, options) => unwrap(raw.GET('/api/v1/admin/accounts', { params: { query }, ...context.init(options) })),
+    getAccount: (accountId, options) => unwrap(raw.GET('/api/v1/admin/accounts/{account_id}', { ...account(accountId), ...context.init(options) })),
+    adjustCredit: (accountId, body, options) =>
+      unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/credit', { ...account(accountId), body, ...context.init(options, 'generate') })),
+    suspend: (accountId, body, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/suspend', { ...account(accountId), body, ...context.init(options) })),
+    restore: (accountId, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/restore', { ...account(accountId), ...context.init(options) })),
+    refundTopup: (topupId, body, options) =>
+      unwrap(raw.POST('/api/v1/admin/topups/{topup_id}/refund', { params: { path: { topup_id: topupId } }, body: body ?? {}, ...context.init(options) })),
+  };
+}

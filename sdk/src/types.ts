@@ -1,0 +1,452 @@
+import type { components, operations } from './generated/schema.js';
+
+/**
+ * A Telegram user as the bot registers it.
+ *
+ * @example
+ * ```ts
+ * import type { TelegramUser } from '@kikuai/sdk';
+ * const user: TelegramUser = { id: 279058397, username: 'vdkfrost' };
+ * ```
+ */
+export type TelegramUser = components['schemas']['TelegramUser'];
+
+/**
+ * The body of `auth.register()`.
+ *
+ * @example
+ * ```ts
+ * import type { RegisterRequest } from '@kikuai/sdk';
+ * const body: RegisterRequest = { telegram_user: { id: 279058397 } };
+ * ```
+ */
+export type RegisterRequest = components['schemas']['RegisterRequest'];
+
+/**
+ * What `auth.register()` returns: the account, and its first key when `created`.
+ *
+ * @example
+ * ```ts
+ * import type { RegisterResponse } from '@kikuai/sdk';
+ * const { created, account, api_key }: RegisterResponse = await kikuai.auth.register();
+ * ```
+ */
+export type RegisterResponse = components['schemas']['RegisterResponse'];
+
+/**
+ * An account: its Telegram identity, status and balance.
+ *
+ * @example
+ * ```ts
+ * import type { Account } from '@kikuai/sdk';
+ * const account: Account = (await kikuai.auth.me()).account;
+ * ```
+ */
+export type Account = components['schemas']['Account'];
+
+/**
+ * The caller's account and how the caller authenticated.
+ *
+ * @example
+ * ```ts
+ * import type { Me } from '@kikuai/sdk';
+ * const me: Me = await kikuai.auth.me();
+ * ```
+ */
+export type Me = components['schemas']['Me'];
+
+/**
+ * The body of `auth.update()`.
+ *
+ * @example
+ * ```ts
+ * import type { UpdateMeRequest } from '@kikuai/sdk';
+ * const body: UpdateMeRequest = { low_balance_threshold_micros: 1_000_000 };
+ * ```
+ */
+export type UpdateMeRequest = components['schemas']['UpdateMeRequest'];
+
+/**
+ * An API key, without its secret.
+ *
+ * @example
+ * ```ts
+ * import type { ApiKey } from '@kikuai/sdk';
+ * const key: ApiKey = await kikuai.keys.get('key_01JD6Z4T0Q8X9W2V3B4N5M6K7J');
+ * ```
+ */
+export type ApiKey = components['schemas']['ApiKey'];
+
+/**
+ * An API key with its secret, returned once by `keys.create()` and `keys.rotate()`.
+ *
+ * @example
+ * ```ts
+ * import type { ApiKeyWithSecret } from '@kikuai/sdk';
+ * const { secret }: ApiKeyWithSecret = await kikuai.keys.create({ name: 'ci' });
+ * ```
+ */
+export type ApiKeyWithSecret = components['schemas']['ApiKeyWithSecret'];
+
+/**
+ * The body of `keys.list()`.
+ *
+ * @example
+ * ```ts
+ * import type { ApiKeyList } from '@kikuai/sdk';
+ * const { data }: ApiKeyList = await kikuai.keys.list();
+ * ```
+ */
+export type ApiKeyList = components['schemas']['ApiKeyList'];
+
+/**
+ * The body of `keys.create()`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateApiKeyRequest } from '@kikuai/sdk';
+ * const body: CreateApiKeyRequest = { name: 'ci', allowed_products: ['reliapi'], spend_limit_micros: 5_000_000, spend_limit_period: 'monthly' };
+ * ```
+ */
+export type CreateApiKeyRequest = components['schemas']['CreateApiKeyRequest'];
+
+/**
+ * The body of `keys.update()`: fields left out are unchanged, `null` clears.
+ *
+ * @example
+ * ```ts
+ * import type { UpdateApiKeyRequest } from '@kikuai/sdk';
+ * const body: UpdateApiKeyRequest = { enabled: false };
+ * ```
+ */
+export type UpdateApiKeyRequest = components['schemas']['UpdateApiKeyRequest'];
+
+/**
+ * The body of `keys.rotate()`.
+ *
+ * @example
+ * ```ts
+ * import type { RotateApiKeyRequest } from '@kikuai/sdk';
+ * const body: RotateApiKeyRequest = { grace_period_seconds: 3600 };
+ * ```
+ */
+export type RotateApiKeyRequest = components['schemas']['RotateApiKeyRequest'];
+
+/**
+ * A key's spend limit and what was spent in the current period.
+ *
+ * @example
+ * ```ts
+ * import type { SpendLimit } from '@kikuai/sdk';
+ * const limit: SpendLimit | null = (await kikuai.keys.get('key_01JD6Z4T0Q8X9W2V3B4N5M6K7J')).spend_limit;
+ * ```
+ */
+export type SpendLimit = components['schemas']['SpendLimit'];
+
+/**
+ * The balance, in micro-USD.
+ *
+ * @example
+ * ```ts
+ * import type { Balance } from '@kikuai/sdk';
+ * const { balance_micros }: Balance = await kikuai.balance.get();
+ * ```
+ */
+export type Balance = components['schemas']['Balance'];
+
+/**
+ * Usage aggregated by UTC day, product and key.
+ *
+ * @example
+ * ```ts
+ * import type { UsageReport } from '@kikuai/sdk';
+ * const report: UsageReport = await kikuai.usage.get({ from: '2026-11-01', to: '2026-11-30' });
+ * ```
+ */
+export type UsageReport = components['schemas']['UsageReport'];
+
+/**
+ * One row of a usage report.
+ *
+ * @example
+ * ```ts
+ * import type { UsageRow } from '@kikuai/sdk';
+ * const rows: UsageRow[] = (await kikuai.usage.get()).rows;
+ * ```
+ */
+export type UsageRow = components['schemas']['UsageRow'];
+
+/**
+ * One entry of the balance ledger.
+ *
+ * @example
+ * ```ts
+ * import type { LedgerEntry } from '@kikuai/sdk';
+ * for await (const entry of kikuai.history.iterate()) console.log(entry satisfies LedgerEntry);
+ * ```
+ */
+export type LedgerEntry = components['schemas']['LedgerEntry'];
+
+/**
+ * One page of the ledger: `data` and the `next_cursor` (null on the last page).
+ *
+ * @example
+ * ```ts
+ * import type { LedgerPage } from '@kikuai/sdk';
+ * const page: LedgerPage = await kikuai.history.list({ limit: 50 });
+ * ```
+ */
+export type LedgerPage = components['schemas']['LedgerPage'];
+
+/**
+ * The result of an operator credit adjustment.
+ *
+ * @example
+ * ```ts
+ * import type { LedgerChangeResult } from '@kikuai/sdk';
+ * const result: LedgerChangeResult = await kikuai.admin.adjustCredit('acc_01JD6Z4T0Q8X9W2V3B4N5M6K7J', { amount_micros: 5_000_000, reason: 'Welcome credit' });
+ * ```
+ */
+export type LedgerChangeResult = components['schemas']['LedgerChangeResult'];
+
+/**
+ * The amounts and methods a top-up may have.
+ *
+ * @example
+ * ```ts
+ * import type { TopupOptions } from '@kikuai/sdk';
+ * const { presets_micros, methods }: TopupOptions = await kikuai.topups.options();
+ * ```
+ */
+export type TopupOptions = components['schemas']['TopupOptions'];
+
+/**
+ * The body of `topups.create()`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateTopupRequest } from '@kikuai/sdk';
+ * const body: CreateTopupRequest = { method: 'paddle', amount_micros: 10_000_000 };
+ * ```
+ */
+export type CreateTopupRequest = components['schemas']['CreateTopupRequest'];
+
+/**
+ * A top-up: where to pay it, and its status.
+ *
+ * @example
+ * ```ts
+ * import type { Topup } from '@kikuai/sdk';
+ * const topup: Topup = await kikuai.topups.create({ method: 'paddle', amount_micros: 10_000_000 });
+ * ```
+ */
+export type Topup = components['schemas']['Topup'];
+
+/**
+ * What the bot asks about a Telegram `pre_checkout_query`.
+ *
+ * @example
+ * ```ts
+ * import type { StarsPreCheckoutRequest } from '@kikuai/sdk';
+ * const body: StarsPreCheckoutRequest = { invoice_payload: 'top_01JD6Z4T0Q8X9W2V3B4N5M6K7J', currency: 'XTR', total_amount: 250 };
+ * ```
+ */
+export type StarsPreCheckoutRequest = components['schemas']['StarsPreCheckoutRequest'];
+
+/**
+ * Whether the bot should accept the pre-checkout query.
+ *
+ * @example
+ * ```ts
+ * import type { StarsPreCheckoutResult } from '@kikuai/sdk';
+ * const { ok, error_message }: StarsPreCheckoutResult = await kikuai.stars.preCheckout({ invoice_payload: 'top_1', currency: 'XTR', total_amount: 250 });
+ * ```
+ */
+export type StarsPreCheckoutResult = components['schemas']['StarsPreCheckoutResult'];
+
+/**
+ * A Telegram `successful_payment` as the bot reports it.
+ *
+ * @example
+ * ```ts
+ * import type { StarsPaymentRequest } from '@kikuai/sdk';
+ * const body: StarsPaymentRequest = { invoice_payload: 'top_1', currency: 'XTR', total_amount: 250, telegram_payment_charge_id: 'stxAbc' };
+ * ```
+ */
+export type StarsPaymentRequest = components['schemas']['StarsPaymentRequest'];
+
+/**
+ * A Telegram Stars refund as the bot reports it.
+ *
+ * @example
+ * ```ts
+ * import type { StarsRefundRequest } from '@kikuai/sdk';
+ * const body: StarsRefundRequest = { telegram_payment_charge_id: 'stxAbc' };
+ * ```
+ */
+export type StarsRefundRequest = components['schemas']['StarsRefundRequest'];
+
+/**
+ * The top-up and the ledger change a Stars payment or refund made.
+ *
+ * @example
+ * ```ts
+ * import type { StarsPaymentResult } from '@kikuai/sdk';
+ * const { applied, balance_micros }: StarsPaymentResult = await kikuai.stars.recordPayment({ invoice_payload: 'top_1', currency: 'XTR', total_amount: 250, telegram_payment_charge_id: 'stxAbc' });
+ * ```
+ */
+export type StarsPaymentResult = components['schemas']['StarsPaymentResult'];
+
+/**
+ * A product sold through kikuai, its endpoints and prices.
+ *
+ * @example
+ * ```ts
+ * import type { Product } from '@kikuai/sdk';
+ * const product: Product = await kikuai.products.get('reliapi');
+ * ```
+ */
+export type Product = components['schemas']['Product'];
+
+/**
+ * One endpoint of a product and its price.
+ *
+ * @example
+ * ```ts
+ * import type { ProductEndpoint } from '@kikuai/sdk';
+ * const endpoints: ProductEndpoint[] = (await kikuai.products.get('reliapi')).endpoints;
+ * ```
+ */
+export type ProductEndpoint = components['schemas']['ProductEndpoint'];
+
+/**
+ * The body of `products.list()`.
+ *
+ * @example
+ * ```ts
+ * import type { ProductList } from '@kikuai/sdk';
+ * const { data }: ProductList = await kikuai.products.list();
+ * ```
+ */
+export type ProductList = components['schemas']['ProductList'];
+
+/**
+ * The body forwarded to a product endpoint (any JSON object).
+ *
+ * @example
+ * ```ts
+ * import type { ProxyRequestBody } from '@kikuai/sdk';
+ * const body: ProxyRequestBody = { target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] };
+ * ```
+ */
+export type ProxyRequestBody = components['schemas']['ProxyRequestBody'];
+
+/**
+ * An account as operators see it, with its keys.
+ *
+ * @example
+ * ```ts
+ * import type { AdminAccount } from '@kikuai/sdk';
+ * const account: AdminAccount = await kikuai.admin.getAccount('acc_01JD6Z4T0Q8X9W2V3B4N5M6K7J');
+ * ```
+ */
+export type AdminAccount = components['schemas']['AdminAccount'];
+
+/**
+ * The body of `admin.findAccounts()`.
+ *
+ * @example
+ * ```ts
+ * import type { AdminAccountList } from '@kikuai/sdk';
+ * const { data }: AdminAccountList = await kikuai.admin.findAccounts({ telegram_id: 279058397 });
+ * ```
+ */
+export type AdminAccountList = components['schemas']['AdminAccountList'];
+
+/**
+ * The body of `admin.adjustCredit()`.
+ *
+ * @example
+ * ```ts
+ * import type { AdjustCreditRequest } from '@kikuai/sdk';
+ * const body: AdjustCreditRequest = { amount_micros: 5_000_000, reason: 'Welcome credit', external_ref: 'support-1234' };
+ * ```
+ */
+export type AdjustCreditRequest = components['schemas']['AdjustCreditRequest'];
+
+/**
+ * The body of `admin.suspend()`.
+ *
+ * @example
+ * ```ts
+ * import type { SuspendRequest } from '@kikuai/sdk';
+ * const body: SuspendRequest = { reason: 'Chargeback' };
+ * ```
+ */
+export type SuspendRequest = components['schemas']['SuspendRequest'];
+
+/**
+ * The body of `admin.refundTopup()`.
+ *
+ * @example
+ * ```ts
+ * import type { RefundRequest } from '@kikuai/sdk';
+ * const body: RefundRequest = { reason: 'Asked by the user' };
+ * ```
+ */
+export type RefundRequest = components['schemas']['RefundRequest'];
+
+/**
+ * The body of `operations.health()`.
+ *
+ * @example
+ * ```ts
+ * import type { Health } from '@kikuai/sdk';
+ * const { status }: Health = await kikuai.operations.health();
+ * ```
+ */
+export type Health = components['schemas']['Health'];
+
+/**
+ * The body of `operations.readiness()`.
+ *
+ * @example
+ * ```ts
+ * import type { Readiness } from '@kikuai/sdk';
+ * const { status, store }: Readiness = await kikuai.operations.readiness();
+ * ```
+ */
+export type Readiness = components['schemas']['Readiness'];
+
+/**
+ * The query of `usage.get()` and `usage.csv()`: a range of UTC days (inclusive), a product, a key.
+ *
+ * @example
+ * ```ts
+ * import type { UsageQuery } from '@kikuai/sdk';
+ * const query: UsageQuery = { from: '2026-11-01', to: '2026-11-30', product_id: 'reliapi' };
+ * ```
+ */
+export type UsageQuery = Omit<NonNullable<operations['getUsage']['parameters']['query']>, 'format'>;
+
+/**
+ * The query of `history.list()`: `limit` (1 to 100) and the `cursor` of the previous page.
+ *
+ * @example
+ * ```ts
+ * import type { HistoryQuery } from '@kikuai/sdk';
+ * const query: HistoryQuery = { limit: 100 };
+ * ```
+ */
+export type HistoryQuery = NonNullable<operations['listHistory']['parameters']['query']>;
+
+/**
+ * The query of `admin.findAccounts()`: a Telegram id or an account id.
+ *
+ * @example
+ * ```ts
+ * import type { AdminFindAccountsQuery } from '@kikuai/sdk';
+ * const query: AdminFindAccountsQuery = { telegram_id: 279058397 };
+ * ```
+ */
+export type AdminFindAccountsQuery = NonNullable<operations['adminFindAccounts']['parameters']['query']>;
