@@ -62,6 +62,26 @@ export function listOperations(spec: OpenApiDocument): Array<{ method: string; p
   return operations;
 }
 
+/**
+ * Node gives header names in lower case, and Fastify validates `headers` against the
+ * schema as is: a required `Paddle-Signature` would never be found. Header parameters
+ * are matched case-insensitively by HTTP, so their names are lowered for validation.
+ */
+export function lowercaseHeaderParameters(document: OpenApiDocument): OpenApiDocument {
+  const lower = (parameters: unknown) => {
+    if (!Array.isArray(parameters)) return;
+    for (const parameter of parameters as Array<{ in?: string; name?: string }>) {
+      if (parameter?.in === 'header' && typeof parameter.name === 'string') parameter.name = parameter.name.toLowerCase();
+    }
+  };
+  lower(Object.values(((document.components as { parameters?: Record<string, unknown> } | undefined)?.parameters) ?? {}));
+  for (const item of Object.values(document.paths)) {
+    lower((item as { parameters?: unknown }).parameters);
+    for (const method of HTTP_METHODS) lower((item[method] as { parameters?: unknown } | undefined)?.parameters);
+  }
+  return document;
+}
+
 export function loadSpec(specPath = SPEC_PATH): { text: string; document: OpenApiDocument } {
   const text = readFileSync(specPath, 'utf8');
   return { text, document: parseYaml(text) as OpenApiDocument };
@@ -184,7 +204,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const operationsById = new Map(listOperations(spec.document).map((entry) => [entry.operation.operationId, entry.operation]));
   app.decorate('operations', { all: [...operationsById.keys()], implemented: [...operationsById.keys()].filter((id) => id in handlers) });
   await app.register(openapiGlue, {
-    specification: structuredClone(spec.document),
+    specification: lowercaseHeaderParameters(structuredClone(spec.document)),
     operationResolver: (operationId: string) => {
       const operation = operationsById.get(operationId)!;
       const handler: RouteHandlerMethod =
