@@ -1,0 +1,124 @@
+import { Command, Errors, Flags, ux, type Interfaces } from '@oclif/core';
+import type { KikuaiClient } from '@kikuai/sdk';
+import { readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
+import { resolveConnection, type Connection } from './services/connection.js';
+import { reportError } from './services/error-report.js';
+import { CliError, ExitCode } from './services/exit-codes.js';
+import { paintFor, type Paint } from './services/terminal.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/**
+ * What every `kikuai` command shares: `--json`, the connection flags and their
+ * precedence, one `catch()` that turns any failure into one line and a documented exit
+ * code. Only @oclif/core loads at the top: the SDK is imported when a command first
+ * needs a client, so `kikuai --version` and `kikuai --help` stay fast.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    'base-url': Flags.string({
+      summary: 'API server to talk to (env: KIKUAI_BASE_URL; default http://localhost:8000).',
+      helpGroup: 'GLOBAL',
+      helpValue: '<url>',
+    }),
+    'api-key': Flags.string({
+      summary: 'API key to use instead of the saved one (env: KIKUAI_API_KEY).',
+      helpGroup: 'GLOBAL',
+      helpValue: '<kik_…>',
+    }),
+    profile: Flags.string({
+      summary: 'Saved profile to use (env: KIKUAI_PROFILE; default: the one last logged in).',
+      helpGroup: 'GLOBAL',
+      helpValue: '<name>',
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
+  protected readonly stdoutPaint: Paint = paintFor(process.stdout);
+  protected readonly stderrPaint: Paint = paintFor(process.stderr);
+  private resolvedConnection: Connection | undefined;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
+  }
+
+  protected get configDir(): string {
+    return resolveConfigDir(this.config.configDir);
+  }
+
+  protected async readCredentials(): Promise<CredentialsFile> {
+    return readCredentials(this.configDir);
+  }
+
+  /** The server and key this run uses; warns once on stderr when a flag or variable hides a saved value. */
+  protected async connection(options: { quiet?: boolean } = {}): Promise<Connection> {
+    if (!this.resolvedConnection) {
+      this.resolvedConnection = resolveConnection(this.flags, process.env, await this.readCredentials());
+      if (!options.quiet) for (const warning of this.resolvedConnection.warnings) this.stderr(this.stderrPaint.yellow(warning));
+    }
+    return this.resolvedConnection;
+  }
+
+  /** A client of the SDK authenticated with the resolved key. */
+  protected async client(): Promise<KikuaiClient> {
+    const connection = await this.connection();
+    if (!connection.apiKey) {
+      throw new CliError(
+        `Not logged in${connection.profileSource === 'default' ? '' : ` (profile "${connection.profileName}")`}. Run \`kikuai login\`, or pass --api-key or set KIKUAI_API_KEY.`,
+        ExitCode.authentication,
+      );
+    }
+    return this.clientFor(connection.baseUrl, connection.apiKey);
+  }
+
+  /** For public endpoints (products): the saved key is sent when there is one, but none is needed. */
+  protected async publicClient(): Promise<KikuaiClient> {
+    const connection = await this.connection();
+    if (connection.apiKey) return this.clientFor(connection.baseUrl, connection.apiKey);
+    const { createKikuaiClient } = await import('@kikuai/sdk');
+    return createKikuaiClient({ baseUrl: connection.baseUrl });
+  }
+
+  protected async clientFor(baseUrl: string, apiKey: string): Promise<KikuaiClient> {
+    const { createKikuaiClient } = await import('@kikuai/sdk');
+    return createKikuaiClient({ baseUrl, auth: { apiKey } });
+  }
+
+  /** One line on stderr, also under `--json` (stdout carries only the data). */
+  protected stderr(line: string): void {
+    process.stderr.write(`${line}\n`);
+  }
+
+  /** `--json` output: the SDK's response as it is, plain (no colours), and nothing else. */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<never> {
+    // oclif's own errors (a wrong flag, a missing argument, an explicit exit) keep oclif's
+    // rendering; their exit code is 2 (usage) unless they set another.
+    if (error instanceof Errors.ExitError) throw error;
+    if (error instanceof Errors.CLIError) {
+      if (process.env.DEBUG) this.stderr(error.stack ?? '');
+      throw error;
+    }
+    const { message, exitCode } = reportError(error, { baseUrl: this.resolvedConnection?.baseUrl });
+    if (ux.action.running) ux.action.stop(this.stderrPaint.red('failed'));
+    this.stderr(`${this.stderrPaint.red('Error:')} ${message}`);
+    if (process.env.DEBUG && error.stack) this.stderr(this.stderrPaint.dim(error.stack));
+    throw new Errors.ExitError(exitCode);
+  }
+}

@@ -1,0 +1,38 @@
+import type { ApiKeyWithSecret, CreateApiKeyRequest } from '@kikuai/sdk';
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { productsFlag, splitList, usdFlag } from '../../flags.js';
+import { renderKeyDetails, renderSecret } from '../../services/key-view.js';
+
+export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
+  static override summary = 'Create an API key; its secret is shown this once.';
+  static override examples = [
+    '<%= config.bin %> keys create --name ci',
+    { description: 'A key for CI that may only call ReliAPI and spend $5 a month', command: '<%= config.bin %> keys create --name ci --products reliapi --spend-limit 5 --period monthly' },
+    { description: 'Just the secret, for a secret store', command: '<%= config.bin %> keys create --name deploy --json | jq -r .secret' },
+  ];
+
+  static override flags = {
+    name: Flags.string({ summary: 'A name to recognise the key by.', default: 'default' }),
+    products: productsFlag,
+    'spend-limit': usdFlag({ summary: 'Most the key may spend per period, in USD (e.g. 5 or 2.50).' }),
+    period: Flags.string({ summary: 'When the spend limit resets.', options: ['daily', 'weekly', 'monthly'], default: 'monthly', dependsOn: ['spend-limit'] }),
+    expires: Flags.string({ summary: 'When the key stops working (RFC 3339, e.g. 2027-01-01T00:00:00Z).', helpValue: '<timestamp>' }),
+  };
+
+  async run(): Promise<ApiKeyWithSecret> {
+    const { name, products, period, expires } = this.flags;
+    const body: CreateApiKeyRequest = { name };
+    if (products) body.allowed_products = splitList(products);
+    if (this.flags['spend-limit'] !== undefined) {
+      body.spend_limit_micros = this.flags['spend-limit'];
+      body.spend_limit_period = period as CreateApiKeyRequest['spend_limit_period'];
+    }
+    if (expires) body.expires_at = expires;
+    const key = await (await this.client()).keys.create(body);
+    this.log(renderKeyDetails(key, this.stdoutPaint));
+    this.log(renderSecret(key, this.stdoutPaint));
+    if (!this.jsonEnabled()) this.stderr(this.stderrPaint.yellow('Store the secret now: it cannot be shown again.'));
+    return key;
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { reportError } from './error-report.js';
+import { CliError, ExitCode, UsageError } from './exit-codes.js';
+
+function apiError(status: number, body: { code: string; title: string; detail?: string; request_id?: string }, headers: Record<string, string> = {}) {
+  return Object.assign(new Error(body.title), { name: 'KikuaiError', status, code: body.code, title: body.title, detail: body.detail, requestId: body.request_id, headers: new Headers(headers) });
+}
+
+describe('reportError', () => {
+  it('maps API problems to the documented exit codes, in one line with the request id', () => {
+    const revoked = reportError(apiError(401, { code: 'key_revoked', title: 'API key revoked', detail: 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.', request_id: 'req_1' }));
+    expect(revoked).toEqual({ exitCode: 3, message: 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot. (key_revoked, request req_1)' });
+
+    const broke = reportError(apiError(402, { code: 'insufficient_balance', title: 'Insufficient balance', detail: 'The balance does not cover the price', request_id: 'req_2' }));
+    expect(broke.exitCode).toBe(ExitCode.paymentRequired);
+    expect(broke.message).toBe('The balance does not cover the price. Top up with `kikuai topup --amount 10`. (insufficient_balance, request req_2)');
+
+    const limited = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests' }, { 'retry-after': '7' }));
+    expect(limited).toEqual({ exitCode: 5, message: 'Too many requests. Wait a moment and try again. Retry after 7 s. (rate_limited)' });
+
+    expect(reportError(apiError(403, { code: 'account_suspended', title: 'Suspended' })).exitCode).toBe(3);
+    expect(reportError(apiError(400, { code: 'invalid_amount', title: 'Bad amount' })).exitCode).toBe(2);
+    expect(reportError(apiError(500, { code: 'internal_error', title: 'Oops' })).exitCode).toBe(1);
+    expect(reportError(apiError(404, { code: 'not_found', title: 'Not found' })).message).not.toContain('\n');
+  });
+
+  it('names the server when it cannot be reached', () => {
+    const offline = Object.assign(new Error('fetch failed'), { name: 'KikuaiNetworkError' });
+    expect(reportError(offline, { baseUrl: 'http://127.0.0.1:9' })).toEqual({
+      exitCode: 1,
+      message: 'Could not reach http://127.0.0.1:9. Is it running? Point to another with --base-url or KIKUAI_BASE_URL.',
+    });
+  });
+
+  it('keeps the CLI’s own errors and their codes', () => {
+    expect(reportError(new UsageError('Pass --yes.'))).toEqual({ exitCode: 2, message: 'Pass --yes.' });
+    expect(reportError(new CliError('Not logged in.', 3))).toEqual({ exitCode: 3, message: 'Not logged in.' });
+  });
+});

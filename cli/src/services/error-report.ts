@@ -1,0 +1,73 @@
+import { formatUsd } from './money.js';
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+/** What a failure looks like to the user: one line, and the code the process ends with. */
+export interface ErrorReport {
+  message: string;
+  exitCode: ExitCodeValue;
+}
+
+/** The shape of the SDK's `KikuaiError` (matched by shape so this module never loads the SDK). */
+interface ApiProblem extends Error {
+  name: string;
+  status: number;
+  code?: string;
+  title?: string;
+  detail?: string;
+  requestId?: string;
+  headers?: Headers;
+  costMicros?: number | null;
+}
+
+const NEXT_STEP: Record<string, string> = {
+  unauthenticated: 'Run `kikuai login`, or pass --api-key or set KIKUAI_API_KEY.',
+  invalid_api_key: 'Check the key, or run `kikuai login` with a current one.',
+  key_not_found: 'Check the key, or run `kikuai login` with a current one.',
+  key_revoked: 'Create a new key in the bot (/api_key) and run `kikuai login` with it.',
+  key_disabled: 'Enable it again with `kikuai keys update <id> --enable` using another key.',
+  key_expired: 'Create a new key with `kikuai keys create` using another key.',
+  insufficient_balance: 'Top up with `kikuai topup --amount 10`.',
+  spend_limit_reached: 'Raise the limit with `kikuai keys update <id> --spend-limit …` or wait for it to reset.',
+  rate_limited: 'Wait a moment and try again.',
+};
+
+function isApiProblem(error: unknown): error is ApiProblem {
+  return error instanceof Error && error.name === 'KikuaiError' && typeof (error as Partial<ApiProblem>).status === 'number';
+}
+
+export function exitCodeForStatus(status: number, code?: string): ExitCodeValue {
+  if (status === 401 || status === 403) return ExitCode.authentication;
+  if (status === 402) return ExitCode.paymentRequired;
+  if (status === 429) return ExitCode.rateLimited;
+  if (status === 400 && (code === 'validation_failed' || code === 'invalid_amount' || code === 'malformed_json')) return ExitCode.usage;
+  return ExitCode.error;
+}
+
+function endSentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?)]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+export function reportError(error: unknown, context: { baseUrl?: string } = {}): ErrorReport {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+
+  if (isApiProblem(error)) {
+    const parts = [endSentence(error.detail || error.title || error.message || `HTTP ${error.status}`)];
+    const hint = error.code ? NEXT_STEP[error.code] : undefined;
+    if (hint && !error.detail?.includes('kikuai ')) parts.push(hint);
+    const retryAfter = error.headers?.get('retry-after');
+    if (error.status === 429 && retryAfter) parts.push(`Retry after ${retryAfter} s.`);
+    if (error.costMicros) parts.push(`The call was charged ${formatUsd(error.costMicros)}.`);
+    const tags = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');
+    return { message: `${parts.join(' ')}${tags ? ` (${tags})` : ''}`, exitCode: exitCodeForStatus(error.status, error.code) };
+  }
+
+  if (error instanceof Error && (error.name === 'KikuaiNetworkError' || error.name === 'KikuaiTimeoutError')) {
+    const where = context.baseUrl ? ` ${context.baseUrl}` : ' the server';
+    const what = error.name === 'KikuaiTimeoutError' ? `Timed out waiting for${where}` : `Could not reach${where}`;
+    return { message: `${what}. Is it running? Point to another with --base-url or KIKUAI_BASE_URL.`, exitCode: ExitCode.error };
+  }
+
+  const message = error instanceof Error ? error.message : String(error);
+  return { message: endSentence(message || 'Unknown error'), exitCode: ExitCode.error };
+}

@@ -1,0 +1,29 @@
+import type { ProxyMetering } from '@kikuai/sdk';
+import { formatUsd } from './money.js';
+
+/** `Cost $0.001 · balance $9.999 · request req_…`, for stderr after a proxied call. */
+export function describeMetering(metering: Pick<ProxyMetering, 'costMicros' | 'balanceMicros' | 'requestId'>): string {
+  const parts: string[] = [];
+  if (metering.costMicros !== null) parts.push(`Cost ${formatUsd(metering.costMicros)}`);
+  if (metering.balanceMicros !== null) parts.push(`balance ${formatUsd(metering.balanceMicros)}`);
+  if (metering.requestId) parts.push(`request ${metering.requestId}`);
+  return parts.join(' · ');
+}
+
+/**
+ * The text in one chunk of an OpenAI-style answer: `choices[0].delta.content` in a
+ * streamed chunk, `choices[0].message.content` in a whole answer. Anything else: ''.
+ */
+export function chatText(chunk: unknown): string {
+  const choice = (chunk as { choices?: Array<{ delta?: { content?: unknown }; message?: { content?: unknown }; text?: unknown }> } | null)?.choices?.[0];
+  const content = choice?.delta?.content ?? choice?.message?.content ?? choice?.text;
+  return typeof content === 'string' ? content : '';
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
