@@ -1,0 +1,105 @@
+import { Composer, InlineKeyboard } from 'grammy';
+import type { ApiKey } from '@kikuai/sdk';
+import type { BotContext } from '../context.js';
+import { confirmKeyboard } from '../keyboards/confirm.js';
+import { MENU } from '../keyboards/main-menu.js';
+import { privateOnly } from '../middlewares/private-only.js';
+import { escapeHtml, formatTime } from '../services/format.js';
+
+const ROTATE = { ask: 'rot:ask:', yes: 'rot:yes:', create: 'rot:new', cancel: 'rot:no' } as const;
+
+/** /api_key lists keys (never a secret); /regenerate_key rotates one after a confirmation. */
+export const keysFeature = new Composer<BotContext>();
+
+type ApiKeyView = ApiKey;
+
+async function listKeys(ctx: BotContext): Promise<ApiKey[]> {
+  return (await ctx.kikuai.keys.list()).data;
+}
+
+const maskedKey = (key: ApiKeyView) => `${key.prefix}…${key.last_four}`;
+
+async function showKeys(ctx: BotContext): Promise<void> {
+  const keys = await listKeys(ctx);
+  const keyboard = new InlineKeyboard().text(ctx.t('button-regenerate'), ROTATE.ask).row().text(ctx.t('button-menu'), MENU.main);
+  if (keys.length === 0) {
+    await ctx.reply(ctx.t('keys-empty'), { reply_markup: keyboard });
+    return;
+  }
+  const lines = keys.map((key) =>
+    ctx.t('keys-entry', {
+      name: escapeHtml(key.name),
+      key: maskedKey(key),
+      status: ctx.t(`key-status-${key.status}`),
+      lastUsed: key.last_used_at ? formatTime(key.last_used_at) : ctx.t('keys-never-used'),
+    }),
+  );
+  await ctx.reply([ctx.t('keys-title'), ...lines, ctx.t('keys-footer')].join('\n\n'), { parse_mode: 'HTML', reply_markup: keyboard });
+}
+
+/** Asks which key to rotate (several), or to confirm the only one, or to create one (none). */
+async function askWhichKey(ctx: BotContext): Promise<void> {
+  const keys = await listKeys(ctx);
+  if (keys.length === 0) {
+    await ctx.reply(ctx.t('rotate-confirm-create'), { reply_markup: confirmKeyboard(ctx, ctx.t('button-create-key'), ROTATE.create, ROTATE.cancel) });
+    return;
+  }
+  if (keys.length === 1) return askToConfirm(ctx, keys[0]!);
+  const keyboard = new InlineKeyboard();
+  for (const key of keys) keyboard.text(`${key.name} · ${maskedKey(key)}`, ROTATE.ask + key.id).row();
+  await ctx.reply(ctx.t('rotate-choose'), { reply_markup: keyboard.text(ctx.t('button-cancel'), ROTATE.cancel) });
+}
+
+async function askToConfirm(ctx: BotContext, key: ApiKeyView): Promise<void> {
+  const grace = ctx.config.rotateGraceSeconds;
+  const when = grace > 0 ? ctx.t('rotate-old-key-grace', { minutes: Math.ceil(grace / 60) }) : ctx.t('rotate-old-key-now');
+  await ctx.reply(ctx.t('rotate-confirm', { key: maskedKey(key), name: escapeHtml(key.name), when }), {
+    parse_mode: 'HTML',
+    reply_markup: confirmKeyboard(ctx, ctx.t('button-confirm-rotate'), ROTATE.yes + key.id, ROTATE.cancel),
+  });
+}
+
+async function sendNewSecret(ctx: BotContext, secret: string): Promise<void> {
+  await ctx.reply(ctx.t('rotate-done', { key: secret }), { parse_mode: 'HTML' });
+}
+
+keysFeature.command('api_key', privateOnly, showKeys);
+keysFeature.callbackQuery(MENU.keys, privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await showKeys(ctx);
+});
+
+keysFeature.command('regenerate_key', privateOnly, askWhichKey);
+keysFeature.callbackQuery(ROTATE.ask, privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await askWhichKey(ctx);
+});
+keysFeature.callbackQuery(new RegExp(`^${ROTATE.ask}(key_[A-Za-z0-9]+)$`), privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  const key = (await listKeys(ctx)).find((candidate) => candidate.id === ctx.match[1]);
+  if (!key) return void (await ctx.editMessageText(ctx.t('rotate-key-gone')));
+  await ctx.editMessageReplyMarkup();
+  await askToConfirm(ctx, key);
+});
+
+keysFeature.callbackQuery(new RegExp(`^${ROTATE.yes}(key_[A-Za-z0-9]+)$`), privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  // Take the buttons away first: a second tap must not rotate twice.
+  await ctx.editMessageText(ctx.t('rotate-in-progress'));
+  const rotated = await ctx.kikuai.keys.rotate(ctx.match[1]!, { grace_period_seconds: ctx.config.rotateGraceSeconds });
+  await ctx.editMessageText(ctx.t('rotate-confirmed'));
+  await sendNewSecret(ctx, rotated.secret);
+});
+
+keysFeature.callbackQuery(ROTATE.create, privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(ctx.t('rotate-in-progress'));
+  const created = await ctx.kikuai.keys.create({ name: 'default' });
+  await ctx.editMessageText(ctx.t('rotate-confirmed'));
+  await sendNewSecret(ctx, created.secret);
+});
+
+keysFeature.callbackQuery(ROTATE.cancel, privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await ctx.editMessageText(ctx.t('rotate-cancelled'));
+});

@@ -1,0 +1,76 @@
+import { Composer } from 'grammy';
+import type { BotContext } from '../context.js';
+import { PaymentNotRecordedError } from '../middlewares/reply-on-error.js';
+import { describeError } from '../services/errors.js';
+import { formatUsd } from '../services/format.js';
+
+/** Telegram wants the pre-checkout answer within 10 s: short API timeout, one retry. */
+const PRE_CHECKOUT_CLIENT = { timeoutMs: 3_500, maxRetries: 1 };
+/** Recording a confirmed payment may take longer; the API credits once per charge id. */
+const RECORD_CLIENT = { maxRetries: 3 };
+
+/**
+ * The Stars flow: the API decides on each pre-checkout query and credits each
+ * `successful_payment` once by its `telegram_payment_charge_id`. Registered before any
+ * private-chat filter: a pre-checkout query has no chat.
+ */
+export const paymentsFeature = new Composer<BotContext>();
+
+paymentsFeature.on('pre_checkout_query', async (ctx) => {
+  const query = ctx.preCheckoutQuery;
+  let answer: { ok: true } | { ok: false; message: string };
+  try {
+    const result = await ctx.kikuaiFor(query.from.id, PRE_CHECKOUT_CLIENT).stars.preCheckout({
+      invoice_payload: query.invoice_payload,
+      currency: query.currency,
+      total_amount: query.total_amount,
+    });
+    answer = result.ok ? { ok: true } : { ok: false, message: result.error_message ?? ctx.t('payment-declined') };
+  } catch (error) {
+    ctx.logger.warn({ update_id: ctx.update.update_id, user_id: query.from.id, ...describeError(error).logFields }, 'pre-checkout check failed');
+    answer = { ok: false, message: ctx.t('payment-unavailable') };
+  }
+  if (answer.ok) await ctx.answerPreCheckoutQuery(true);
+  else await ctx.answerPreCheckoutQuery(false, { error_message: answer.message });
+});
+
+paymentsFeature.on('message:successful_payment', async (ctx) => {
+  const payment = ctx.message.successful_payment;
+  let result;
+  try {
+    result = await ctx.kikuaiFor(ctx.from.id, RECORD_CLIENT).stars.recordPayment({
+      invoice_payload: payment.invoice_payload,
+      currency: payment.currency,
+      total_amount: payment.total_amount,
+      telegram_payment_charge_id: payment.telegram_payment_charge_id,
+      ...(payment.provider_payment_charge_id ? { provider_payment_charge_id: payment.provider_payment_charge_id } : {}),
+    });
+  } catch (error) {
+    ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id }, 'payment not recorded yet');
+    await ctx.reply(ctx.t('payment-delayed', { stars: payment.total_amount })).catch(() => undefined);
+    throw new PaymentNotRecordedError('the API did not record a Stars payment', { cause: error });
+  }
+  // `applied: false` means this charge was credited before: the user was told then.
+  if (!result.applied) return;
+  await ctx.reply(ctx.t('payment-credited', { amount: formatUsd(result.topup.amount_usd), stars: payment.total_amount, balance: formatUsd(result.balance_usd) }), {
+    parse_mode: 'HTML',
+  });
+});
+
+paymentsFeature.on('message:refunded_payment', async (ctx) => {
+  const refund = ctx.message.refunded_payment;
+  let result;
+  try {
+    result = await ctx.kikuaiFor(ctx.from.id, RECORD_CLIENT).stars.recordRefund({
+      telegram_payment_charge_id: refund.telegram_payment_charge_id,
+      invoice_payload: refund.invoice_payload,
+      currency: refund.currency,
+      total_amount: refund.total_amount,
+    });
+  } catch (error) {
+    ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id }, 'refund not recorded yet');
+    throw new PaymentNotRecordedError('the API did not record a Stars refund', { cause: error });
+  }
+  if (!result.applied) return;
+  await ctx.reply(ctx.t('payment-refunded', { stars: refund.total_amount, balance: formatUsd(result.balance_usd) }), { parse_mode: 'HTML' });
+});

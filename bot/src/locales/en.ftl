@@ -1,0 +1,159 @@
+## The kikuai bot, English. Every message here exists in ru.ftl too (a test checks).
+## Messages with HTML are sent with parse_mode HTML; variables are escaped by the code.
+
+start-created =
+    Welcome to kikuai, { $name }!
+
+    Your account is ready. This is your API key:
+
+    <code>{ $key }</code>
+
+    ⚠️ It is shown only this once. Store it somewhere safe (a password manager or an environment variable such as KIKUAI_API_KEY) and never share it. Lost it? /regenerate_key gives you a new one.
+start-returning =
+    Welcome back, { $name }! Your account is ready.
+    Your keys are listed in /api_key (their secrets are never shown again); /regenerate_key replaces a key.
+menu-title = What would you like to do?
+
+button-balance = 💰 Balance
+button-topup = ⭐ Top up
+button-keys = 🔑 API keys
+button-usage = 📊 Usage
+button-history = 📜 History
+button-products = 🧩 Products
+button-open-app = 📱 Open app
+button-help = ❓ Help
+button-menu = ☰ Menu
+button-cancel = Cancel
+button-open-private = Open a private chat
+button-regenerate = 🔄 Regenerate a key
+button-create-key = Create a key
+button-confirm-rotate = Yes, regenerate
+button-newer = ‹ Newer
+button-older = Older ›
+button-topup-amount = { $amount } · { $stars } ⭐
+
+private-only = I only show account details and keys in a private chat. Write to me directly.
+private-only-short = Only in a private chat
+
+balance-amount = Your balance: <b>{ $amount }</b>
+balance-low = ⚠️ Your balance is running low. Top it up with /topup so your API calls keep working.
+balance-suspended = ⛔ Your account is suspended. Contact /support.
+
+usage-title = <b>Usage, last { $days } days</b> ({ $from } – { $to })
+usage-row = • <b>{ $product }</b>: { $requests } requests, { $errors } failed (refunded), { $cost }
+usage-total = Total: { $requests } requests, { $cost }
+usage-empty = No API calls in the last { $days } days.
+
+history-title = <b>History</b>, page { $page }
+history-entry =
+    { $time } · { $kind } <b>{ $amount }</b>
+    { $reason } · balance { $balance }
+history-kind-credit = credit
+history-kind-debit = charge
+history-kind-refund = refund
+history-kind-adjustment = adjustment
+history-empty = Your history is empty so far.
+history-expired = That page is gone; here is the latest one.
+
+keys-title = <b>Your API keys</b>
+keys-entry =
+    • <b>{ $name }</b> <code>{ $key }</code> ({ $status })
+    last used: { $lastUsed }
+keys-never-used = never
+keys-footer = Secrets are shown only once, when a key is made. Lost one? Regenerate it.
+keys-empty = You have no active API key. Create one with the button below.
+key-status-active = active
+key-status-disabled = disabled
+key-status-expired = expired
+key-status-revoked = revoked
+
+rotate-choose = Which key should get a new secret?
+rotate-confirm =
+    Regenerate the key <b>{ $name }</b> <code>{ $key }</code>?
+    You will get a new secret; { $when }
+rotate-old-key-now = the current one stops working at once.
+rotate-old-key-grace = the current one keeps working for { $minutes } more minutes.
+rotate-confirm-create = You have no active key. Create a new one?
+rotate-in-progress = Working on it…
+rotate-confirmed = Done: the key has a new secret.
+rotate-done =
+    Your new API key:
+
+    <code>{ $key }</code>
+
+    ⚠️ Shown only this once: store it safely and update your apps.
+rotate-key-gone = That key no longer exists. See /api_key.
+rotate-cancelled = Cancelled. Your key is unchanged.
+
+topup-choose = How much would you like to add? You pay in Telegram Stars (from { $min } to { $max }; /topup 12.50 for another amount).
+topup-unavailable = Top-ups are not available in Telegram right now. Please try again later.
+topup-out-of-range = A top-up must be between { $min } and { $max }.
+topup-bad-amount = I did not understand that amount. Try /topup 10 or /topup 12.50.
+invoice-title = kikuai balance: { $amount }
+invoice-description = Adds { $amount } to your kikuai balance for { $stars } Telegram Stars.
+invoice-label = Top-up { $amount }
+
+payment-declined = This invoice can no longer be paid. Please start a new top-up with /topup.
+payment-unavailable = Payments are briefly unavailable. You were not charged; please try again in a minute.
+payment-delayed = We received your payment of { $stars } ⭐. Crediting your balance is taking longer than usual; it will be credited, no need to pay again. Questions: /paysupport
+payment-credited =
+    ✅ Payment received: { $stars } ⭐.
+    <b>{ $amount }</b> was added to your balance. New balance: <b>{ $balance }</b>.
+payment-refunded = ↩️ Your payment of { $stars } ⭐ was refunded. New balance: <b>{ $balance }</b>.
+
+products-title = <b>Products</b>
+products-entry =
+    • <b>{ $name }</b> (<code>{ $id }</code>), { $status }
+    { $description }
+products-footer = Prices and endpoints: /product name, or tap a product.
+products-empty = No products are available yet.
+product-status-live = available
+product-status-soon = coming soon
+product-title = <b>{ $name }</b> ({ $status })
+product-endpoint = • <code>{ $id }</code>: { $price } per request. { $description }
+product-rate-limit = Rate limit: { $requests } requests per { $seconds } s.
+product-not-found = There is no product called <b>{ $name }</b>. See /products.
+
+help =
+    <b>kikuai</b>: prepaid, metered access to our product APIs.
+
+    /start: your account and first API key
+    /api_key: your keys
+    /regenerate_key: a new secret for a key
+    /balance: your balance
+    /topup: add money with Telegram Stars
+    /usage: your calls of the last days
+    /history: every change of your balance
+    /products, /product name: what you can call, and prices
+    /paysupport: help with a payment
+    /terms: terms of service
+    /support: contact us
+paysupport =
+    <b>Payment support</b>
+    Something wrong with a Stars payment? Write to { $contact } with the date and the amount. We answer within one business day; a payment that was not credited is credited or refunded.
+terms =
+    <b>Terms</b>
+    Top-ups are prepaid credit for kikuai's APIs, charged per request at the prices in /products. Unused credit does not expire. Payments in Telegram Stars are final unless a payment was not credited; see /paysupport.
+support = Questions or problems? Write to { $contact }.
+
+unhandled = I did not understand that. Here is what I can do:
+unhandled-button = This button has expired.
+
+error-api-down = kikuai is briefly unavailable. Please try again in a minute.
+error-rate-limited = Too many requests. Please wait { $seconds } s and try again.
+error-account-suspended = Your account is suspended. Contact /support.
+error-internal = Something went wrong on our side. Please try again; if it keeps happening, contact /support (reference { $requestId }).
+error-telegram-busy = Telegram asks us to slow down. Please try again in { $seconds } s.
+
+command-start = Your account and first API key
+command-api-key = Your API keys
+command-regenerate-key = A new secret for a key
+command-balance = Your balance
+command-topup = Add money with Telegram Stars
+command-usage = Your usage
+command-history = Changes of your balance
+command-products = Products and prices
+command-help = What I can do
+command-paysupport = Help with a payment
+command-terms = Terms of service
+command-support = Contact us

@@ -1,0 +1,159 @@
+## Бот kikuai, русский. Каждое сообщение есть и в en.ftl (это проверяет тест).
+## Сообщения с HTML отправляются с parse_mode HTML; переменные экранирует код.
+
+start-created =
+    Добро пожаловать в kikuai, { $name }!
+
+    Ваш аккаунт готов. Вот ваш API-ключ:
+
+    <code>{ $key }</code>
+
+    ⚠️ Он показывается только один раз. Сохраните его в надёжном месте (менеджер паролей или переменная окружения, например KIKUAI_API_KEY) и никому не передавайте. Потеряли? /regenerate_key выдаст новый.
+start-returning =
+    С возвращением, { $name }! Ваш аккаунт готов.
+    Ключи перечислены в /api_key (их секреты больше не показываются); /regenerate_key заменит ключ.
+menu-title = Что вы хотите сделать?
+
+button-balance = 💰 Баланс
+button-topup = ⭐ Пополнить
+button-keys = 🔑 API-ключи
+button-usage = 📊 Расход
+button-history = 📜 История
+button-products = 🧩 Продукты
+button-open-app = 📱 Открыть приложение
+button-help = ❓ Помощь
+button-menu = ☰ Меню
+button-cancel = Отмена
+button-open-private = Открыть личный чат
+button-regenerate = 🔄 Перевыпустить ключ
+button-create-key = Создать ключ
+button-confirm-rotate = Да, перевыпустить
+button-newer = ‹ Новее
+button-older = Старше ›
+button-topup-amount = { $amount } · { $stars } ⭐
+
+private-only = Данные аккаунта и ключи я показываю только в личном чате. Напишите мне напрямую.
+private-only-short = Только в личном чате
+
+balance-amount = Ваш баланс: <b>{ $amount }</b>
+balance-low = ⚠️ Баланс заканчивается. Пополните его через /topup, чтобы вызовы API продолжали работать.
+balance-suspended = ⛔ Ваш аккаунт заблокирован. Напишите в /support.
+
+usage-title = <b>Расход за последние { $days } дн.</b> ({ $from } – { $to })
+usage-row = • <b>{ $product }</b>: запросов { $requests }, неудачных { $errors } (возвращены), { $cost }
+usage-total = Итого: запросов { $requests }, { $cost }
+usage-empty = За последние { $days } дн. вызовов API не было.
+
+history-title = <b>История</b>, страница { $page }
+history-entry =
+    { $time } · { $kind } <b>{ $amount }</b>
+    { $reason } · баланс { $balance }
+history-kind-credit = зачисление
+history-kind-debit = списание
+history-kind-refund = возврат
+history-kind-adjustment = корректировка
+history-empty = История пока пуста.
+history-expired = Эта страница устарела; вот последняя.
+
+keys-title = <b>Ваши API-ключи</b>
+keys-entry =
+    • <b>{ $name }</b> <code>{ $key }</code> ({ $status })
+    последнее использование: { $lastUsed }
+keys-never-used = никогда
+keys-footer = Секрет показывается только один раз, при создании ключа. Потеряли? Перевыпустите ключ.
+keys-empty = У вас нет активного API-ключа. Создайте его кнопкой ниже.
+key-status-active = активен
+key-status-disabled = отключён
+key-status-expired = истёк
+key-status-revoked = отозван
+
+rotate-choose = Для какого ключа выпустить новый секрет?
+rotate-confirm =
+    Перевыпустить ключ <b>{ $name }</b> <code>{ $key }</code>?
+    Вы получите новый секрет; { $when }
+rotate-old-key-now = текущий сразу перестанет работать.
+rotate-old-key-grace = текущий будет работать ещё { $minutes } мин.
+rotate-confirm-create = У вас нет активного ключа. Создать новый?
+rotate-in-progress = Выполняю…
+rotate-confirmed = Готово: у ключа новый секрет.
+rotate-done =
+    Ваш новый API-ключ:
+
+    <code>{ $key }</code>
+
+    ⚠️ Показывается только один раз: сохраните его и обновите свои приложения.
+rotate-key-gone = Этого ключа больше нет. Смотрите /api_key.
+rotate-cancelled = Отменено. Ключ не изменился.
+
+topup-choose = Сколько добавить? Оплата в Telegram Stars (от { $min } до { $max }; другая сумма: /topup 12.50).
+topup-unavailable = Пополнение в Telegram сейчас недоступно. Попробуйте позже.
+topup-out-of-range = Сумма пополнения должна быть от { $min } до { $max }.
+topup-bad-amount = Не понял сумму. Попробуйте /topup 10 или /topup 12.50.
+invoice-title = Баланс kikuai: { $amount }
+invoice-description = Добавляет { $amount } на ваш баланс kikuai за { $stars } Telegram Stars.
+invoice-label = Пополнение { $amount }
+
+payment-declined = Этот счёт больше нельзя оплатить. Начните новое пополнение через /topup.
+payment-unavailable = Платежи ненадолго недоступны. Деньги не списаны; попробуйте через минуту.
+payment-delayed = Мы получили ваш платёж на { $stars } ⭐. Зачисление на баланс занимает больше времени, чем обычно; он будет зачислен, платить повторно не нужно. Вопросы: /paysupport
+payment-credited =
+    ✅ Платёж получен: { $stars } ⭐.
+    На баланс зачислено <b>{ $amount }</b>. Новый баланс: <b>{ $balance }</b>.
+payment-refunded = ↩️ Ваш платёж на { $stars } ⭐ возвращён. Новый баланс: <b>{ $balance }</b>.
+
+products-title = <b>Продукты</b>
+products-entry =
+    • <b>{ $name }</b> (<code>{ $id }</code>), { $status }
+    { $description }
+products-footer = Цены и эндпоинты: /product название, или нажмите на продукт.
+products-empty = Продуктов пока нет.
+product-status-live = доступен
+product-status-soon = скоро
+product-title = <b>{ $name }</b> ({ $status })
+product-endpoint = • <code>{ $id }</code>: { $price } за запрос. { $description }
+product-rate-limit = Лимит: { $requests } запросов за { $seconds } с.
+product-not-found = Продукта <b>{ $name }</b> нет. Смотрите /products.
+
+help =
+    <b>kikuai</b>: предоплаченный доступ к нашим API с оплатой за запрос.
+
+    /start: ваш аккаунт и первый API-ключ
+    /api_key: ваши ключи
+    /regenerate_key: новый секрет ключа
+    /balance: ваш баланс
+    /topup: пополнить через Telegram Stars
+    /usage: ваши вызовы за последние дни
+    /history: все изменения баланса
+    /products, /product название: что можно вызывать и цены
+    /paysupport: помощь с платежом
+    /terms: условия использования
+    /support: связаться с нами
+paysupport =
+    <b>Поддержка платежей</b>
+    Проблема с оплатой в Stars? Напишите на { $contact }, указав дату и сумму. Мы отвечаем в течение рабочего дня; незачисленный платёж зачисляется или возвращается.
+terms =
+    <b>Условия</b>
+    Пополнения — это предоплата за API kikuai, списываемая за каждый запрос по ценам из /products. Неиспользованный баланс не сгорает. Платежи в Telegram Stars окончательны, если только платёж не был зачислен; смотрите /paysupport.
+support = Вопросы или проблемы? Пишите на { $contact }.
+
+unhandled = Я не понял. Вот что я умею:
+unhandled-button = Эта кнопка устарела.
+
+error-api-down = kikuai ненадолго недоступен. Попробуйте через минуту.
+error-rate-limited = Слишком много запросов. Подождите { $seconds } с и попробуйте снова.
+error-account-suspended = Ваш аккаунт заблокирован. Напишите в /support.
+error-internal = Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится, напишите в /support (код { $requestId }).
+error-telegram-busy = Telegram просит нас притормозить. Попробуйте через { $seconds } с.
+
+command-start = Ваш аккаунт и первый API-ключ
+command-api-key = Ваши API-ключи
+command-regenerate-key = Новый секрет ключа
+command-balance = Ваш баланс
+command-topup = Пополнить через Telegram Stars
+command-usage = Ваш расход
+command-history = Изменения баланса
+command-products = Продукты и цены
+command-help = Что я умею
+command-paysupport = Помощь с платежом
+command-terms = Условия использования
+command-support = Связаться с нами

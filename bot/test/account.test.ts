@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKikuaiClient, KikuaiError } from '@kikuai/sdk';
+import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
+import { callbackQuery, command, groupChat, newUser } from './support/updates.js';
+
+let harness: BotHarness;
+const clientWithKey = (apiKey: string) => createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey }, maxRetries: 0 });
+
+beforeAll(async () => {
+  harness = await startBotHarness({ bot: { rotateGraceSeconds: 0 } });
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('/start', () => {
+  it('creates the account and shows a key that works against the API, once', async () => {
+    const user = newUser({ first_name: 'Grace' });
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+    const key = secretIn(welcome);
+    expect(key).toMatch(/^kik_[0-9A-Za-z]{40,60}$/);
+    expect(textOf(welcome)).toContain('Welcome to kikuai, Grace!');
+    expect(welcome.params.parse_mode).toBe('HTML');
+
+    const me = await clientWithKey(key!).auth.me();
+    expect(me.account.telegram_id).toBe(user.id);
+
+    const again = await harness.replyTo(command(user, '/start'), { chatId: user.id });
+    expect(textOf(again)).toContain('Welcome back, Grace!');
+    expect(secretIn(again)).toBeUndefined();
+    expect(buttonsOf(again).map((button) => button.callback_data)).toContain('menu:balance');
+    const keys = await harness.server.store.listKeys(me.account.id);
+    expect(keys).toHaveLength(1);
+  });
+});
+
+describe('/balance', () => {
+  it('shows the real balance after a credit', async () => {
+    const user = newUser();
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+    const me = await clientWithKey(secretIn(welcome)!).auth.me();
+    await harness.server.credit(me.account.id, 12_500_000);
+
+    const reply = await harness.replyTo(command(user, '/balance'), { chatId: user.id });
+    expect(textOf(reply)).toContain('Your balance: <b>$12.50</b>');
+  });
+});
+
+describe('/api_key', () => {
+  it('lists the key by name and prefix without its secret', async () => {
+    const user = newUser();
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+    const key = secretIn(welcome)!;
+    const reply = await harness.replyTo(command(user, '/api_key'), { chatId: user.id });
+    expect(textOf(reply)).toContain('<b>default</b>');
+    expect(textOf(reply)).toContain(key.slice(0, 8));
+    expect(textOf(reply)).not.toContain(key);
+  });
+});
+
+describe('/regenerate_key', () => {
+  it('rotates after confirmation: the old key is refused, the new one works', async () => {
+    const user = newUser();
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+    const oldKey = secretIn(welcome)!;
+
+    const question = await harness.replyTo(command(user, '/regenerate_key'), { chatId: user.id });
+    expect(textOf(question)).toContain('stops working at once');
+    const confirm = buttonsOf(question).find((button) => button.callback_data?.startsWith('rot:yes:'));
+    expect(confirm?.text).toBe('Yes, regenerate');
+
+    const newKeyMessage = await harness.replyTo(callbackQuery(user, confirm!.callback_data!, { message_id: 42 }), { chatId: user.id, text: /new API key/ });
+    const newKey = secretIn(newKeyMessage)!;
+    expect(newKey).toMatch(/^kik_/);
+    expect(newKey).not.toBe(oldKey);
+
+    await expect(clientWithKey(oldKey).auth.me()).rejects.toSatisfy((error) => error instanceof KikuaiError && error.status === 401);
+    expect((await clientWithKey(newKey).auth.me()).account.telegram_id).toBe(user.id);
+  });
+
+  it('changes nothing when cancelled', async () => {
+    const user = newUser();
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+    const question = await harness.replyTo(command(user, '/regenerate_key'), { chatId: user.id });
+    const cancel = buttonsOf(question).find((button) => button.callback_data === 'rot:no')!;
+    const edited = await harness.callAfter(callbackQuery(user, cancel.callback_data!, { message_id: 7 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id);
+    expect(String(edited.params.text)).toBe('Cancelled. Your key is unchanged.');
+    expect((await clientWithKey(secretIn(welcome)!).auth.me()).account.telegram_id).toBe(user.id);
+  });
+});
+
+describe('in a group', () => {
+  it('sends no secret and points to a private chat', async () => {
+    const user = newUser();
+    const group = groupChat();
+    for (const text of ['/start', '/api_key', '/regenerate_key', '/balance']) {
+      const reply = await harness.replyTo(command(user, text, group), { chatId: group.id });
+      expect(textOf(reply)).toBe('I only show account details and keys in a private chat. Write to me directly.');
+      expect(buttonsOf(reply)[0]?.url).toBe('https://t.me/kikuai_test_bot?start=private');
+    }
+    expect(harness.callsFor('sendMessage', group.id).some((call) => /kik_/.test(textOf(call)))).toBe(false);
+    // Nothing was registered for the user either: the API was never called from the group.
+    const found = await harness.server.store.getAccountByTelegramId(user.id);
+    expect(found).toBeNull();
+  });
+});

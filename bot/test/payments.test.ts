@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKikuaiClient } from '@kikuai/sdk';
+import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
+import { callbackQuery, command, newUser, preCheckoutQuery, successfulPayment, type TestUser } from './support/updates.js';
+
+let harness: BotHarness;
+
+beforeAll(async () => {
+  harness = await startBotHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function signUp(user: TestUser) {
+  const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+  return createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey: secretIn(welcome)! }, maxRetries: 0 });
+}
+
+/** /topup, then a tap on the $5 button: resolves with the invoice the bot sent. */
+async function invoiceForFiveDollars(user: TestUser) {
+  const choice = await harness.replyTo(command(user, '/topup'), { chatId: user.id });
+  expect(textOf(choice)).toContain('How much would you like to add?');
+  const five = buttonsOf(choice).find((button) => button.callback_data === 'topup:5000000');
+  expect(five?.text).toBe('$5.00 · 385 ⭐');
+  return harness.replyTo(callbackQuery(user, five!.callback_data!), { chatId: user.id, method: 'sendInvoice' });
+}
+
+describe('the Stars top-up', () => {
+  it('goes invoice → pre-checkout ok → successful_payment → balance credited once, user told', async () => {
+    const user = newUser();
+    const kikuai = await signUp(user);
+    const invoice = await invoiceForFiveDollars(user);
+    expect(invoice.params).toMatchObject({ currency: 'XTR', provider_token: '', prices: [{ amount: 385 }] });
+    const payload = String(invoice.params.payload);
+    expect(payload).toMatch(/^top_/);
+
+    const query = preCheckoutQuery(user, { payload, stars: 385 });
+    const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    expect(answer.params.ok).toBe(true);
+
+    const payment = successfulPayment(user, { payload, stars: 385, chargeId: `stxCharge${user.id}` });
+    const told = await harness.replyTo(payment, { chatId: user.id, text: /Payment received/ });
+    // 385 whole Stars buy $5.005 at 13 000 micro-USD a Star: the API rounds up to whole Stars.
+    expect(textOf(told)).toContain('<b>$5.005</b> was added to your balance. New balance: <b>$5.005</b>.');
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
+
+    // Telegram delivers the same payment again (after a crash, say): no second credit, no second message.
+    await harness.telegram.pushUpdate(successfulPayment(user, { payload, stars: 385, chargeId: `stxCharge${user.id}` }));
+    const balance = await harness.replyTo(command(user, '/balance'), { chatId: user.id, text: /Your balance/ });
+    expect(textOf(balance)).toContain('<b>$5.005</b>');
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
+    expect(harness.callsFor('sendMessage', user.id).filter((call) => /Payment received/.test(textOf(call)))).toHaveLength(1);
+  });
+
+  it('declines a pre-checkout whose amount does not match the invoice', async () => {
+    const user = newUser();
+    await signUp(user);
+    const invoice = await invoiceForFiveDollars(user);
+    const query = preCheckoutQuery(user, { payload: String(invoice.params.payload), stars: 1 });
+    const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    expect(answer.params.ok).toBe(false);
+    expect(String(answer.params.error_message)).not.toBe('');
+  });
+
+  it('takes an amount typed after /topup', async () => {
+    const user = newUser();
+    await signUp(user);
+    const invoice = await harness.replyTo(command(user, '/topup 10'), { chatId: user.id, method: 'sendInvoice' });
+    expect(invoice.params).toMatchObject({ currency: 'XTR', prices: [{ amount: 770 }] });
+    expect(String(invoice.params.title)).toBe('kikuai balance: $10.01');
+  });
+});
