@@ -42,7 +42,7 @@ export function installMockTelegram(): void {
   back.hidden = true;
   main.hidden = true;
   chrome.append(back, theme);
-  document.addEventListener('DOMContentLoaded', () => document.body.append(chrome, main));
+  document.body.append(chrome, main);
 
   target.TelegramWebviewProxy = {
     postEvent(type, json) {
