@@ -4,9 +4,11 @@ import { AppState, appContext } from './lib/state/app.svelte.js';
 import { TelegramEnvironment } from './lib/telegram/telegram.svelte.js';
 import './app.css';
 
-// The development mock stands in for Telegram under `vite` only; `import.meta.env.DEV`
-// is false in a production build, so the mock is not bundled.
-if (import.meta.env.DEV) {
+// The development mock stands in for Telegram under `vite` (mode "development") only.
+// `vite build` runs in mode "production" whatever NODE_ENV says, so the check is
+// replaced by `false` and the mock is not bundled (`import.meta.env.DEV` alone would
+// be true when NODE_ENV is "test", as under vitest).
+if (import.meta.env.MODE === 'development') {
   const { installMockTelegram } = await import('./dev/mock-telegram.js');
   installMockTelegram();
 }

@@ -21,7 +21,12 @@ export function ensureBuilt(): void {
   const index = path.join(distDir, 'index.html');
   const sources = Math.max(newestMtime(path.join(packageDir, 'src')), statSync(path.join(packageDir, 'index.html')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: packageDir, stdio: 'inherit' });
+  // vitest sets NODE_ENV=test, which would make Vite build a development bundle.
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+    cwd: packageDir,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 /**
