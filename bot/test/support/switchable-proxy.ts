@@ -1,6 +1,8 @@
 /**
  * A pass-through HTTP proxy in front of the real API that a test can take down
- * (connections are reset, as when the API process is gone) and bring back.
+ * (connections are reset, as when the API process is gone) and bring back, or make
+ * answer like a rate-limited API (429 problem+json with Retry-After). The server does
+ * not rate-limit the bot's service credential, so this is how a test meets a 429.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,13 +10,23 @@ import type { AddressInfo } from 'node:net';
 export interface SwitchableProxy {
   url: string;
   down: boolean;
+  /** Set: every request is answered 429 with this Retry-After (seconds). */
+  rateLimitedFor: number | null;
   close(): Promise<void>;
 }
 
 export async function startSwitchableProxy(target: string): Promise<SwitchableProxy> {
-  const state = { down: false };
+  const state = { down: false, rateLimitedFor: null as number | null };
   const server: Server = createServer(async (request, response) => {
     if (state.down) return void request.socket.destroy();
+    if (state.rateLimitedFor !== null) {
+      const seconds = state.rateLimitedFor;
+      response.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': String(seconds), 'x-request-id': 'req_proxy429' });
+      return void response.end(JSON.stringify({
+        type: 'https://kikuai.dev/problems/rate_limited', title: 'Too many requests', status: 429, code: 'rate_limited',
+        detail: `Retry after ${seconds} s.`, request_id: 'req_proxy429', retry_after_seconds: seconds,
+      }));
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const headers = new Headers();
@@ -42,6 +54,12 @@ export async function startSwitchableProxy(target: string): Promise<SwitchablePr
     },
     set down(value: boolean) {
       state.down = value;
+    },
+    get rateLimitedFor() {
+      return state.rateLimitedFor;
+    },
+    set rateLimitedFor(value: number | null) {
+      state.rateLimitedFor = value;
     },
     async close() {
       server.closeAllConnections();
