@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKikuaiClient } from '@kikuai/sdk';
+import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
+import { callbackQuery, command, newUser, preCheckoutQuery, successfulPayment } from './support/updates.js';
+
+let harness: BotHarness;
+
+beforeAll(async () => {
+  harness = await startBotHarness({ webhook: true, bot: { webhookSecret: 'the-right-webhook-secret' } });
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const postToWebhook = (update: Record<string, unknown>, secret?: string) =>
+  fetch(harness.telegram.webhook!.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(secret !== undefined ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+    body: JSON.stringify(update),
+  });
+
+describe('webhook mode', () => {
+  it('registers the webhook with its secret', () => {
+    expect(harness.bot.mode).toBe('webhook');
+    expect(harness.telegram.webhook).toEqual({ url: `http://127.0.0.1:${harness.bot.webhookPort}/telegram/webhook`, secret_token: 'the-right-webhook-secret' });
+  });
+
+  it('refuses a call without the right secret and handles one with it', async () => {
+    const user = newUser();
+    expect((await postToWebhook({ update_id: 1, ...command(user, '/help') }, 'a-wrong-secret')).status).toBe(401);
+    expect((await postToWebhook({ update_id: 2, ...command(user, '/help') })).status).toBe(401);
+
+    const right = await postToWebhook({ update_id: 3, ...command(user, '/help') }, 'the-right-webhook-secret');
+    expect(right.status).toBe(200);
+    // The webhook answers once the update is handled, so the reply is there already.
+    expect(harness.callsFor('sendMessage', user.id)).toHaveLength(1);
+    expect(textOf(harness.callsFor('sendMessage', user.id)[0]!)).toContain('/balance: your balance');
+  });
+
+  it('handles an update delivered twice once', async () => {
+    const user = newUser();
+    const update = { update_id: 777_000 + (user.id % 1000), ...command(user, '/terms') };
+    await harness.telegram.pushUpdate(update);
+    await harness.telegram.pushUpdate(update);
+    expect(harness.callsFor('sendMessage', user.id)).toHaveLength(1);
+  });
+
+  it('credits the same successful_payment update delivered twice once; a failed recording is re-delivered', async () => {
+    const user = newUser();
+    await harness.telegram.pushUpdate(command(user, '/start'));
+    const kikuai = createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! }, maxRetries: 0 });
+    await harness.telegram.pushUpdate(command(user, '/topup'));
+    const five = buttonsOf(harness.callsFor('sendMessage', user.id).at(-1)!).find((button) => button.callback_data === 'topup:5000000')!;
+    await harness.telegram.pushUpdate(callbackQuery(user, five.callback_data!));
+    const invoice = harness.callsFor('sendInvoice', user.id)[0]!;
+    const payload = String(invoice.params.payload);
+    await harness.telegram.pushUpdate(preCheckoutQuery(user, { payload, stars: 385 }));
+    expect(harness.telegram.callsOf('answerPreCheckoutQuery').at(-1)!.params.ok).toBe(true);
+
+    const payment = { update_id: 888_000 + (user.id % 1000), ...successfulPayment(user, { payload, stars: 385, chargeId: `stxWebhook${user.id}` }) };
+
+    // The API is unreachable: the webhook answers 500 so that Telegram delivers the payment again.
+    harness.proxy.down = true;
+    const failed = await postToWebhook(payment, 'the-right-webhook-secret');
+    harness.proxy.down = false;
+    expect(failed.status).toBe(500);
+    expect((await kikuai.balance.get()).balance_micros).toBe(0);
+
+    await harness.telegram.pushUpdate(payment);
+    await harness.telegram.pushUpdate(payment);
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
+    const told = harness.callsFor('sendMessage', user.id).filter((call) => /Payment received/.test(textOf(call)));
+    expect(told).toHaveLength(1);
+  });
+});
