@@ -1,6 +1,6 @@
 import { Command, Errors, Flags, ux, type Interfaces } from '@oclif/core';
 import type { KikuaiClient } from '@kikuai/sdk';
-import { readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
+import { DEFAULT_PROFILE_NAME, readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
 import { resolveConnection, type Connection } from './services/connection.js';
 import { reportError } from './services/error-report.js';
 import { CliError, ExitCode } from './services/exit-codes.js';
@@ -77,7 +77,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const connection = await this.connection();
     if (!connection.apiKey) {
       throw new CliError(
-        `Not logged in${connection.profileSource === 'default' ? '' : ` (profile "${connection.profileName}")`}. Run \`kikuai login\`, or pass --api-key or set KIKUAI_API_KEY.`,
+        `Not logged in${connection.profileName === DEFAULT_PROFILE_NAME ? '' : ` (profile "${connection.profileName}")`}. Run \`kikuai login\`, or pass --api-key or set KIKUAI_API_KEY.`,
         ExitCode.authentication,
       );
     }

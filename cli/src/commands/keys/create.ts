@@ -16,7 +16,7 @@ export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
     name: Flags.string({ summary: 'A name to recognise the key by.', default: 'default' }),
     products: productsFlag,
     'spend-limit': usdFlag({ summary: 'Most the key may spend per period, in USD (e.g. 5 or 2.50).' }),
-    period: Flags.string({ summary: 'When the spend limit resets.', options: ['daily', 'weekly', 'monthly'], default: 'monthly', dependsOn: ['spend-limit'] }),
+    period: Flags.string({ summary: 'When the spend limit resets (default monthly).', options: ['daily', 'weekly', 'monthly'], dependsOn: ['spend-limit'] }),
     expires: Flags.string({ summary: 'When the key stops working (RFC 3339, e.g. 2027-01-01T00:00:00Z).', helpValue: '<timestamp>' }),
   };
 
@@ -26,7 +26,7 @@ export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
     if (products) body.allowed_products = splitList(products);
     if (this.flags['spend-limit'] !== undefined) {
       body.spend_limit_micros = this.flags['spend-limit'];
-      body.spend_limit_period = period as CreateApiKeyRequest['spend_limit_period'];
+      body.spend_limit_period = (period ?? 'monthly') as CreateApiKeyRequest['spend_limit_period'];
     }
     if (expires) body.expires_at = expires;
     const key = await (await this.client()).keys.create(body);
