@@ -17,7 +17,7 @@ export interface StartBotOptions {
   /** Set: Telegram posts updates there; unset: long polling. */
   webhookUrl?: string;
   webhookSecret?: string;
-  /** Where the webhook server listens (the public URL usually sits behind a proxy). Default 8081 on 0.0.0.0. */
+  /** Where the webhook server listens (the public URL usually sits behind a proxy). Default TELEGRAM_WEBHOOK_PORT, else 8081, on 0.0.0.0. */
   webhookPort?: number;
   webhookHost?: string;
   webappUrl?: string;
@@ -72,7 +72,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   if (options.webhookUrl) {
     const secret = webhookSecretFor(options.token, options.webhookSecret);
     const path = new URL(options.webhookUrl).pathname;
-    const { server, port } = await listenForWebhook(bot, { secret, path, port: options.webhookPort ?? 8081, host: options.webhookHost ?? '0.0.0.0', logger });
+    const { server, port } = await listenForWebhook(bot, { secret, path, port: options.webhookPort ?? Number(process.env.TELEGRAM_WEBHOOK_PORT || 8081), host: options.webhookHost ?? '0.0.0.0', logger });
     await bot.api.setWebhook(options.webhookUrl, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
     logger.info({ mode: 'webhook', port, username: bot.botInfo.username }, 'bot started');
     return { bot, mode: 'webhook', webhookPort: port, stop: () => closeServer(server) };

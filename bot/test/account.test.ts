@@ -104,3 +104,29 @@ describe('in a group', () => {
     expect(found).toBeNull();
   });
 });
+
+describe('/history', () => {
+  it('pages through the ledger with buttons', async () => {
+    const user = newUser();
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
+    const me = await clientWithKey(secretIn(welcome)!).auth.me();
+    for (let dollars = 1; dollars <= 7; dollars++) await harness.server.credit(me.account.id, dollars * 1_000_000, `grant ${dollars}`);
+
+    const first = await harness.replyTo(command(user, '/history'), { chatId: user.id });
+    expect(textOf(first)).toContain('<b>History</b>, page 1');
+    expect(textOf(first)).toContain('grant 7');
+    expect(textOf(first)).not.toContain('grant 2');
+    const older = buttonsOf(first).find((button) => button.text === 'Older ›')!;
+    expect(buttonsOf(first).some((button) => button.text === '‹ Newer')).toBe(false);
+
+    const second = await harness.callAfter(callbackQuery(user, older.callback_data!, { message_id: 99 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id);
+    expect(String(second.params.text)).toContain('page 2');
+    expect(String(second.params.text)).toContain('grant 1');
+    expect(second.params.message_id).toBe(99);
+    const newer = buttonsOf(second).find((button) => button.text === '‹ Newer')!;
+    expect(buttonsOf(second).some((button) => button.text === 'Older ›')).toBe(false);
+
+    const back = await harness.callAfter(callbackQuery(user, newer.callback_data!, { message_id: 99 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id && call !== second);
+    expect(String(back.params.text)).toContain('page 1');
+  });
+});
