@@ -38,7 +38,8 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'pre_checkout_query'] as const;
+// `refunded_payment` and `successful_payment` arrive as messages.
+const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query'] as const;
 
 /** Starts the bot: registers its commands, then takes updates by webhook or long polling. */
 export async function startBot(options: StartBotOptions): Promise<RunningBot> {

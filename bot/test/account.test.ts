@@ -7,7 +7,7 @@ let harness: BotHarness;
 const clientWithKey = (apiKey: string) => createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey }, maxRetries: 0 });
 
 beforeAll(async () => {
-  harness = await startBotHarness({ bot: { rotateGraceSeconds: 0 } });
+  harness = await startBotHarness({ bot: { rotateGraceSeconds: 0, webappUrl: 'https://app.kikuai.test/webapp/' } });
 });
 afterAll(async () => {
   await harness?.close();
@@ -21,6 +21,7 @@ describe('/start', () => {
     expect(key).toMatch(/^kik_[0-9A-Za-z]{40,60}$/);
     expect(textOf(welcome)).toContain('Welcome to kikuai, Grace!');
     expect(welcome.params.parse_mode).toBe('HTML');
+    expect(buttonsOf(welcome).find((button) => button.web_app)?.web_app?.url).toBe('https://app.kikuai.test/webapp/');
 
     const me = await clientWithKey(key!).auth.me();
     expect(me.account.telegram_id).toBe(user.id);
@@ -31,6 +32,13 @@ describe('/start', () => {
     expect(buttonsOf(again).map((button) => button.callback_data)).toContain('menu:balance');
     const keys = await harness.server.store.listKeys(me.account.id);
     expect(keys).toHaveLength(1);
+  });
+});
+
+describe('start-up', () => {
+  it('sets the chat menu button to the Mini App', () => {
+    const [call] = harness.telegram.callsOf('setChatMenuButton');
+    expect(call?.params.menu_button).toEqual({ type: 'web_app', text: '📱 Open app', web_app: { url: 'https://app.kikuai.test/webapp/' } });
   });
 });
 

@@ -6,7 +6,7 @@ export function describeUpdate(ctx: BotContext): { kind: string; command?: strin
   const { update } = ctx;
   if (update.pre_checkout_query) return { kind: 'pre_checkout_query' };
   if (update.callback_query) return { kind: 'callback_query', command: update.callback_query.data?.slice(0, 64) };
-  const message = update.message ?? update.edited_message;
+  const message = update.message;
   if (message?.successful_payment) return { kind: 'successful_payment' };
   if (message?.refunded_payment) return { kind: 'refunded_payment' };
   const text = message?.text;
