@@ -115,10 +115,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (process.env.DEBUG) this.stderr(error.stack ?? '');
       throw error;
     }
-    const { message, exitCode } = reportError(error, { baseUrl: this.resolvedConnection?.baseUrl });
+    const flagProblem = describeFlagParsingError(error);
+    const { message, exitCode } = flagProblem ?? reportError(error, { baseUrl: this.resolvedConnection?.baseUrl });
     if (ux.action.running) ux.action.stop(this.stderrPaint.red('failed'));
     this.stderr(`${this.stderrPaint.red('Error:')} ${message}`);
     if (process.env.DEBUG && error.stack) this.stderr(this.stderrPaint.dim(error.stack));
     throw new Errors.ExitError(exitCode);
   }
+}
+
+/** A custom flag's parser threw: oclif rethrows it as `Parsing --flag \n\t<why>` with `oclif.exit`. */
+function describeFlagParsingError(error: Error & { oclif?: { exit?: number } }): { message: string; exitCode: typeof ExitCode.usage } | undefined {
+  const match = /^Parsing (--[\w-]+)\s*\n\s*([\s\S]*?)\s*(?:See more help with --help)?\s*$/.exec(error.message);
+  if (!match || error.oclif?.exit === undefined) return undefined;
+  return { message: `Invalid ${match[1]}: ${match[2]!.replace(/\s+/g, ' ')}`, exitCode: ExitCode.usage };
 }
