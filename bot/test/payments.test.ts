@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient } from '@kikuai/sdk';
 import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { callbackQuery, command, newUser, preCheckoutQuery, successfulPayment, type TestUser } from './support/updates.js';
+import { callbackQuery, command, newUser, preCheckoutQuery, refundedPayment, successfulPayment, type TestUser } from './support/updates.js';
 
 let harness: BotHarness;
 
@@ -51,6 +51,21 @@ describe('the Stars top-up', () => {
     expect(textOf(balance)).toContain('<b>$5.005</b>');
     expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
     expect(harness.callsFor('sendMessage', user.id).filter((call) => /Payment received/.test(textOf(call)))).toHaveLength(1);
+  });
+
+  it('records a refund and tells the user the new balance', async () => {
+    const user = newUser();
+    const kikuai = await signUp(user);
+    const invoice = await invoiceForFiveDollars(user);
+    const payload = String(invoice.params.payload);
+    const query = preCheckoutQuery(user, { payload, stars: 385 });
+    await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    const charge = { payload, stars: 385, chargeId: `stxRefund${user.id}` };
+    await harness.replyTo(successfulPayment(user, charge), { chatId: user.id, text: /Payment received/ });
+
+    const told = await harness.replyTo(refundedPayment(user, charge), { chatId: user.id, text: /refunded/ });
+    expect(textOf(told)).toBe('↩️ Your payment of 385 ⭐ was refunded. New balance: <b>$0.00</b>.');
+    expect((await kikuai.balance.get()).balance_micros).toBe(0);
   });
 
   it('declines a pre-checkout whose amount does not match the invoice', async () => {
