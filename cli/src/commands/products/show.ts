@@ -5,11 +5,11 @@ import { renderProductDetails } from '../../services/product-view.js';
 
 export default class ProductsShow extends BaseCommand<typeof ProductsShow> {
   static override summary = 'Show a product: its endpoints, their prices and its rate limit.';
-  static override args = { productId: Args.string({ name: 'product', description: 'The product id, e.g. reliapi.', required: true }) };
+  static override args = { product: Args.string({ description: 'The product id, e.g. reliapi.', required: true }) };
   static override examples = ['<%= config.bin %> products show reliapi'];
 
   async run(): Promise<Product> {
-    const product = await (await this.publicClient()).products.get(this.args.productId);
+    const product = await (await this.publicClient()).products.get(this.args.product);
     this.log(renderProductDetails(product, this.stdoutPaint));
     return product;
   }
