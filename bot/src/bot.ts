@@ -30,8 +30,8 @@ export interface CreateBotOptions {
   botInfo?: UserFromGetMe;
   /** grammY's client options, e.g. `{ apiRoot }` for a local Bot API server. */
   client?: { apiRoot?: string };
-  /** Overrides how API clients are made (defaults to @kikuai/sdk with the service token). */
-  kikuaiFor?: KikuaiClientFactory;
+  /** Makes the API client acting for a Telegram user (default: @kikuai/sdk with `config`'s service token). */
+  api?: KikuaiClientFactory;
   /** Longest Telegram `retry_after` the bot waits out before giving up on a call (seconds). */
   maxRetryAfterSeconds?: number;
 }
@@ -56,7 +56,7 @@ export function createBot(token: string, options: CreateBotOptions): Bot<BotCont
   );
 
   const i18n = createI18n();
-  const kikuaiFor = options.kikuaiFor ?? createKikuaiClientFactory(options.config);
+  const kikuaiFor = options.api ?? createKikuaiClientFactory(options.config);
 
   // One chat's updates run in order; a pre-checkout query (no chat) is never held back.
   bot.use(sequentialize<BotContext>((ctx) => (ctx.update.pre_checkout_query ? undefined : ctx.chat?.id.toString())));

@@ -9,3 +9,4 @@ export { createWebhookHandler, webhookSecretFor } from './webhook.js';
 export { registerCommands, COMMANDS } from './commands.js';
 export { createJsonLogger, type Logger } from './logger.js';
 export type { BotContext } from './context.js';
+export { createKikuaiClientFactory, type KikuaiClientFactory } from './services/kikuai.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient } from '@kikuai/sdk';
 import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { callbackQuery, command, newUser, preCheckoutQuery, refundedPayment, successfulPayment, type TestUser } from './support/updates.js';
+import { callbackQuery, command, groupChat, newUser, preCheckoutQuery, refundedPayment, successfulPayment, type TestUser } from './support/updates.js';
 
 let harness: BotHarness;
 
@@ -76,6 +76,20 @@ describe('the Stars top-up', () => {
     const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
     expect(answer.params.ok).toBe(false);
     expect(String(answer.params.error_message)).not.toBe('');
+  });
+
+  it('confirms a payment made in a group privately, and credits it', async () => {
+    const user = newUser();
+    const kikuai = await signUp(user);
+    const invoice = await invoiceForFiveDollars(user);
+    const payload = String(invoice.params.payload);
+    const query = preCheckoutQuery(user, { payload, stars: 385 });
+    await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    const group = groupChat();
+    const told = await harness.replyTo(successfulPayment(user, { payload, stars: 385, chargeId: `stxGroup${user.id}` }, group), { chatId: user.id, text: /Payment received/ });
+    expect(textOf(told)).toContain('New balance: <b>$5.005</b>');
+    expect(harness.callsFor('sendMessage', group.id)).toHaveLength(0);
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
   });
 
   it('takes an amount typed after /topup', async () => {

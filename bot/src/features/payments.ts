@@ -16,6 +16,10 @@ const RECORD_CLIENT = { maxRetries: 3 };
  */
 export const paymentsFeature = new Composer<BotContext>();
 
+/** A payment made in a group (a forwarded invoice) is confirmed privately: the balance is nobody else's business. */
+const tellPayer = (ctx: BotContext & { from: { id: number } }, text: string) =>
+  ctx.api.sendMessage(ctx.chat?.type === 'private' ? ctx.chat.id : ctx.from.id, text, { parse_mode: 'HTML' });
+
 paymentsFeature.on('pre_checkout_query', async (ctx) => {
   const query = ctx.preCheckoutQuery;
   let answer: { ok: true } | { ok: false; message: string };
@@ -47,14 +51,12 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
     });
   } catch (error) {
     ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id }, 'payment not recorded yet');
-    await ctx.reply(ctx.t('payment-delayed', { stars: payment.total_amount })).catch(() => undefined);
+    await tellPayer(ctx, ctx.t('payment-delayed', { stars: payment.total_amount })).catch(() => undefined);
     throw new PaymentNotRecordedError('the API did not record a Stars payment', { cause: error });
   }
   // `applied: false` means this charge was credited before: the user was told then.
   if (!result.applied) return;
-  await ctx.reply(ctx.t('payment-credited', { amount: formatUsd(result.topup.amount_usd), stars: payment.total_amount, balance: formatUsd(result.balance_usd) }), {
-    parse_mode: 'HTML',
-  });
+  await tellPayer(ctx, ctx.t('payment-credited', { amount: formatUsd(result.topup.amount_usd), stars: payment.total_amount, balance: formatUsd(result.balance_usd) }));
 });
 
 paymentsFeature.on('message:refunded_payment', async (ctx) => {
@@ -72,5 +74,5 @@ paymentsFeature.on('message:refunded_payment', async (ctx) => {
     throw new PaymentNotRecordedError('the API did not record a Stars refund', { cause: error });
   }
   if (!result.applied) return;
-  await ctx.reply(ctx.t('payment-refunded', { stars: refund.total_amount, balance: formatUsd(result.balance_usd) }), { parse_mode: 'HTML' });
+  await tellPayer(ctx, ctx.t('payment-refunded', { stars: refund.total_amount, balance: formatUsd(result.balance_usd) }));
 });
