@@ -1,4 +1,4 @@
-import { Bot, type Api, type RawApi } from 'grammy';
+import { Bot, type RawApi } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
@@ -84,4 +84,3 @@ export function createBot(token: string, options: CreateBotOptions): Bot<BotCont
   return bot;
 }
 
-export type { Api };

@@ -11,13 +11,11 @@ const ROTATE = { ask: 'rot:ask:', yes: 'rot:yes:', create: 'rot:new', cancel: 'r
 /** /api_key lists keys (never a secret); /regenerate_key rotates one after a confirmation. */
 export const keysFeature = new Composer<BotContext>();
 
-type ApiKeyView = ApiKey;
-
 async function listKeys(ctx: BotContext): Promise<ApiKey[]> {
   return (await ctx.kikuai.keys.list()).data;
 }
 
-const maskedKey = (key: ApiKeyView) => `${key.prefix}…${key.last_four}`;
+const maskedKey = (key: ApiKey) => `${key.prefix}…${key.last_four}`;
 
 async function showKeys(ctx: BotContext): Promise<void> {
   const keys = await listKeys(ctx);
@@ -50,7 +48,7 @@ async function askWhichKey(ctx: BotContext): Promise<void> {
   await ctx.reply(ctx.t('rotate-choose'), { reply_markup: keyboard.text(ctx.t('button-cancel'), ROTATE.cancel) });
 }
 
-async function askToConfirm(ctx: BotContext, key: ApiKeyView): Promise<void> {
+async function askToConfirm(ctx: BotContext, key: ApiKey): Promise<void> {
   const grace = ctx.config.rotateGraceSeconds;
   const when = grace > 0 ? ctx.t('rotate-old-key-grace', { minutes: Math.ceil(grace / 60) }) : ctx.t('rotate-old-key-now');
   await ctx.reply(ctx.t('rotate-confirm', { key: maskedKey(key), name: escapeHtml(key.name), when }), {

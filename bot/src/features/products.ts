@@ -9,9 +9,7 @@ const PRODUCT_PREFIX = 'prod:';
 /** /products and /product <name>: public information, fine in groups too. */
 export const productsFeature = new Composer<BotContext>();
 
-type ProductView = Product;
-
-async function listProducts(ctx: BotContext): Promise<ProductView[]> {
+async function listProducts(ctx: BotContext): Promise<Product[]> {
   return (await ctx.kikuai.products.list()).data;
 }
 
@@ -30,7 +28,7 @@ async function showProducts(ctx: BotContext): Promise<void> {
 }
 
 async function showProduct(ctx: BotContext, productId: string): Promise<void> {
-  let product: ProductView;
+  let product: Product;
   try {
     product = await ctx.kikuai.products.get(productId);
   } catch (error) {
