@@ -86,7 +86,9 @@ describe('automatic retries', () => {
   });
 
   it('does not retry a POST that failed on the network without an Idempotency-Key', async () => {
-    server = await startTestServer((_request, response) => response.socket?.destroy());
+    server = await startTestServer((_request, response) => {
+      response.socket?.destroy();
+    });
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' }, maxRetries: 3, retryBackoff: fastBackoff });
 
     await expect(kikuai.proxy.llm({ model: 'm' })).rejects.toMatchObject({ name: 'KikuaiNetworkError', attempts: 1 });
