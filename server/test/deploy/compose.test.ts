@@ -111,9 +111,11 @@ describe('docker-compose.yml services, run natively', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'kikuai-nginx-'));
     mkdirSync(path.join(work, 'logs'));
     const nginxPort = await freePort();
+    const botPort = await freePort();
     const webappDir = path.join(root, 'miniapp/dist');
     const config = readFileSync(path.join(root, 'deploy/nginx.conf'), 'utf8')
       .replace('server api:8000', `server 127.0.0.1:${apiPort}`)
+      .replace('proxy_pass http://bot:8081;', `proxy_pass http://127.0.0.1:${botPort};`)
       .replace('listen 80;', `listen 127.0.0.1:${nginxPort};`)
       .replace('alias /var/www/webapp/;', `alias ${webappDir}/;`)
       .replace('pid /tmp/kikuai-nginx.pid;', `pid ${work}/nginx.pid;`)
