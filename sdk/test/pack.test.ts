@@ -50,7 +50,7 @@ describe('the packed tarball', () => {
     packageDirectory = path.join(workDirectory, 'package');
     cpSync(sdkDirectory, packageDirectory, { recursive: true, filter: (source) => !/[\\/](node_modules|dist)$/.test(source) });
     run(binary('tsup'), ['--out-dir', path.join(packageDirectory, 'dist')], sdkDirectory);
-    pack = (JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workDirectory], packageDirectory))) as PackResult[])[0]!;
+    pack = (JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workDirectory], packageDirectory)) as PackResult[])[0]!;
 
     scratchDirectory = path.join(workDirectory, 'scratch');
     mkdirSync(scratchDirectory);
