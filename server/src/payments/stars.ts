@@ -101,7 +101,9 @@ export class StarsPayments {
         reason: `Telegram Stars top-up ${topup.id} (${payment.total_amount} Stars)`,
         external_ref: ledgerRefs.starsCharge(chargeId),
       },
-      { method: 'stars' },
+      // The bot reported this payment and tells the user in the chat where they paid
+      // (with the Stars spent); a second message from here would say the same twice.
+      null,
     );
     if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
 

@@ -60,20 +60,40 @@ describe('notifications', () => {
     expect(world.telegram.callsOf('sendMessage').every((call) => call.token === world.server.botToken)).toBe(true);
   });
 
-  it('writes to a Russian-speaking user in Russian, once per Stars payment', async () => {
-    const world = await startPaymentsWorld({ env: { KIKUAI_MICROS_PER_STAR: '10000' } });
+  it('writes to a Russian-speaking user in Russian, once per payment however often it is delivered', async () => {
+    const world = await startPaymentsWorld();
     let telegramId = 0;
     try {
       const user = await world.register({ language_code: 'ru' });
       telegramId = user.telegramId;
-      const topup = (await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 2_000_000 } })).body;
-      const body = { invoice_payload: topup.id, currency: 'XTR', total_amount: topup.stars, telegram_payment_charge_id: 'charge-ru-1' };
-      await Promise.all([1, 2, 3].map(() => world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body })));
+      const { transactionId } = await world.paddleTopup(user.apiKey, 2_000_000);
+      const event = world.paddle.completeTransaction(transactionId);
+      await Promise.all([1, 2, 3].map(() => world.paddle.deliver(world.webhookUrl, event)));
       await world.telegram.waitForCall('sendMessage', (call) => call.params.chat_id === user.telegramId);
     } finally {
       await world.close();
     }
-    expect(sent(world, telegramId)).toEqual(['✅ Баланс пополнен на $2.00 (Telegram Stars). Баланс: $2.00.']);
+    expect(sent(world, telegramId)).toEqual(['✅ Баланс пополнен на $2.00 (картой). Баланс: $2.00.']);
+  });
+
+  it('leaves the confirmation of a Stars payment to the bot, which reported it', async () => {
+    const world = await startPaymentsWorld({ env: { KIKUAI_MICROS_PER_STAR: '10000' } });
+    let telegramId = 0;
+    try {
+      const user = await world.register();
+      telegramId = user.telegramId;
+      const topup = (await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 2_000_000 } })).body;
+      const body = { invoice_payload: topup.id, currency: 'XTR', total_amount: topup.stars, telegram_payment_charge_id: 'charge-bot-told' };
+      const recorded = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body });
+      expect(recorded.body).toMatchObject({ applied: true, balance_micros: 2_000_000 });
+      // A Paddle payment afterwards is announced: had the Stars one been, it would be in the list first.
+      const { transactionId } = await world.paddleTopup(user.apiKey, 1_000_000);
+      await world.paddle.deliver(world.webhookUrl, world.paddle.completeTransaction(transactionId));
+      await world.telegram.waitForCall('sendMessage', (call) => call.params.chat_id === user.telegramId);
+    } finally {
+      await world.close();
+    }
+    expect(sent(world, telegramId)).toEqual(['✅ $1.00 added to your balance (card). Balance: $3.00.']);
   });
 
   it('retries a failed send with backoff, and a refused one never fails the payment', async () => {
