@@ -43,11 +43,17 @@ export default class TopupCommand extends BaseCommand<typeof TopupCommand> {
     if (link && this.flags.open && !isCi()) await openInBrowser(link);
     if (!this.flags.wait) return topup;
 
-    ux.action.start(`Waiting for the payment of ${formatUsd(topup.amount_micros)}`, 'pending', { stdout: false });
+    ux.action.start(`Waiting for the payment of ${formatUsd(topup.amount_micros)} (Ctrl-C stops waiting)`, 'pending', { stdout: false });
+    const stopWaiting = () => {
+      ux.action.stop('stopped');
+      this.stderr(`Stopped waiting. Top-up ${topup.id} is credited when the payment arrives: check \`kikuai balance\`.`);
+      process.exit(130);
+    };
+    process.once('SIGINT', stopWaiting);
     const completed = await waitForTopup(() => client.topups.get(topup.id), {
       intervalMs: this.flags['poll-interval'],
       timeoutMs: this.flags.timeout * 1000,
-    });
+    }).finally(() => process.removeListener('SIGINT', stopWaiting));
     ux.action.stop(this.stderrPaint.green('credited'));
     const balance = await client.balance.get();
     this.log(`${this.stdoutPaint.green('✓')} Added ${formatUsd(completed.amount_micros)}. Balance: ${this.stdoutPaint.bold(formatUsd(balance.balance_micros))}.`);
