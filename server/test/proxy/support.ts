@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { startTestServer, type TestServer } from '@kikuai/server/testing';
 
 export const UPSTREAM_SECRET = 'reliapi-secret-for-tests-0123456789';
@@ -128,6 +129,9 @@ export async function startProxyServer(options: {
     env: { KIKUAI_PRODUCTS_FILE: productsFile, RELIAPI_URL: options.upstreamUrl, RELIAPI_API_KEY: UPSTREAM_SECRET, ...options.env },
   });
   const close = server.close.bind(server);
+  // The suite's own client, destroyed before the server closes: an aborted call can leave
+  // the shared global client holding a connection that would keep the server's close waiting.
+  const client = new Agent({ connections: 1024 });
   return Object.assign(server, {
     async fundedAccount(micros: number) {
       const { account, apiKey, keyId } = await server.register();
@@ -137,7 +141,13 @@ export async function startProxyServer(options: {
     proxy(pathname: string, apiKey: string | null, body: unknown = { model: 'test', messages: [] }, init: RequestInit = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(init.headers as Record<string, string>) };
       if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-      return fetch(`${server.url}${pathname}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), ...init, headers });
+      return undiciFetch(`${server.url}${pathname}`, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        ...(init as UndiciRequestInit),
+        headers,
+        dispatcher: client,
+      }) as unknown as Promise<Response>;
     },
     async usageEvents(accountId: string, count: number) {
       const deadline = Date.now() + 5000;
@@ -148,6 +158,7 @@ export async function startProxyServer(options: {
       }
     },
     async close() {
+      await client.destroy();
       await close();
       rmSync(dir, { recursive: true, force: true });
     },
