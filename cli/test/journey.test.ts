@@ -11,7 +11,8 @@ import { parseAs } from './helpers/spec-schemas.js';
 import { runCli, tempConfigDir } from './helpers/run-cli.js';
 import { PRICE_MICROS, sendJson, startWorld, type World } from './helpers/world.js';
 
-describe('kikuai: first session', () => {
+// Many child processes per test: generous timeouts for a busy machine (no timing is asserted).
+describe('kikuai: first session', { timeout: 120_000 }, () => {
   let world: World;
   let config: ReturnType<typeof tempConfigDir>;
   let user: { accountId: string; apiKey: string; keyId: string };

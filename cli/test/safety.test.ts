@@ -10,7 +10,7 @@ import { parseAs } from './helpers/spec-schemas.js';
 import { runCli, tempConfigDir } from './helpers/run-cli.js';
 import { startWorld, type World } from './helpers/world.js';
 
-describe('kikuai: errors, exit codes and prompts', () => {
+describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
   let world: World;
   let config: ReturnType<typeof tempConfigDir>;
   beforeAll(async () => {

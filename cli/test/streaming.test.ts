@@ -16,7 +16,7 @@ function gate() {
 
 const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
 
-describe('kikuai: streamed answers', () => {
+describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
   let world: World;
   let config: ReturnType<typeof tempConfigDir>;
   let user: { apiKey: string };

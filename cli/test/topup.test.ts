@@ -8,7 +8,7 @@ import { parseAs } from './helpers/spec-schemas.js';
 import { runCli, tempConfigDir } from './helpers/run-cli.js';
 import { startWorld, type World } from './helpers/world.js';
 
-describe('kikuai topup', () => {
+describe('kikuai topup', { timeout: 120_000 }, () => {
   let world: World;
   let config: ReturnType<typeof tempConfigDir>;
   beforeAll(async () => {
