@@ -32,7 +32,7 @@ const endpointSchema = z
       .string()
       .regex(SAFE_PATH, 'must be a plain absolute path like /proxy/llm (no "..", "//", "%", "?" or "#")')
       .refine((value) => !value.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain "." or ".." segments'),
-    price_micros: z.number().int('must be a whole number of micro-USD').min(0, 'must not be negative').max(1_000_000_000, 'must be at most 1,000,000,000 (1,000 USD)'),
+    price_micros: z.number().int('must be a whole number of micro-USD').min(1, 'must be at least 1 (one micro-USD)').max(1_000_000_000, 'must be at most 1,000,000,000 (1,000 USD)'),
     streaming: z.boolean().default(false),
     description: z.string().default(''),
   })

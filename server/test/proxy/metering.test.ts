@@ -192,6 +192,24 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
     expect(upstream.calls.length).toBe(before);
   });
 
+  it('tells the payments notifier once when a call takes the balance below the low-balance threshold', async () => {
+    const threshold = server.config.defaultLowBalanceMicros;
+    const { accountId, apiKey } = await server.fundedAccount(threshold + PRICE_MICROS);
+    const crossings: string[] = [];
+    const listener = (event: { accountId: string; crossing: string }) => {
+      if (event.accountId === accountId) crossings.push(event.crossing);
+    };
+    server.app.kikuai.events.on('balance_crossed', listener);
+    try {
+      expect((await server.proxy('/api/v1/proxy/http', apiKey)).status).toBe(200); // exactly at the threshold
+      expect((await server.proxy('/api/v1/proxy/http', apiKey)).status).toBe(200); // below it
+      expect((await server.proxy('/api/v1/proxy/http', apiKey)).status).toBe(200); // still below: no second event
+      expect(crossings).toEqual(['low']);
+    } finally {
+      server.app.kikuai.events.off('balance_crossed', listener);
+    }
+  });
+
   it('lists the products with their prices, never their upstream or credential', async () => {
     const list = await fetch(`${server.url}/api/v1/products`);
     expect(list.status).toBe(200);

@@ -152,7 +152,7 @@ export async function startProxyServer(options: {
     async usageEvents(accountId: string, count: number) {
       const deadline = Date.now() + 5000;
       for (;;) {
-        const events = await server.store.listUsageEvents(accountId, 100);
+        const events = await server.store.listUsageEvents(accountId, Math.max(100, count));
         if (events.length >= count || Date.now() > deadline) return events;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

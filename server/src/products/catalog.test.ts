@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseProductCatalog, presentProduct, ProductsFileError } from './catalog.js';
+
+const shipped = readFileSync(fileURLToPath(new URL('../../../config/products.yaml', import.meta.url)), 'utf8');
+
+const minimal = (product: string) => `products:\n${product}`;
+const reliapi = (extra = '', endpoint = '{ id: llm, path: /proxy/llm, price_micros: 1000 }') => `  - id: reliapi
+    name: ReliAPI
+    status: live
+    upstream_url_env: RELIAPI_URL
+    upstream_url_default: https://reliapi.example
+    rate_limit: { requests: 10, window_seconds: 60 }
+    endpoints:
+      - ${endpoint}
+${extra}`;
+
+function errorOf(text: string, environment: Record<string, string> = {}): string {
+  try {
+    parseProductCatalog(text, 'products.yaml', environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProductsFileError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('the products file', () => {
+  it('ships reliapi (live: llm and http at $0.001 per request) and routellm (soon)', () => {
+    const catalog = parseProductCatalog(shipped, 'config/products.yaml', { RELIAPI_URL: 'http://127.0.0.1:7001/base', RELIAPI_API_KEY: 'secret-value' });
+    expect(catalog.ids()).toEqual(['reliapi', 'routellm']);
+    const product = catalog.get('reliapi')!;
+    expect(product.status).toBe('live');
+    expect(product.upstreamOrigin).toBe('http://127.0.0.1:7001');
+    expect(product.endpoints.get('llm')!.upstreamPath).toBe('/base/proxy/llm');
+    expect(product.endpoints.get('http')!.upstreamPath).toBe('/base/proxy/http');
+    expect(product.credentialHeader).toEqual({ name: 'authorization', value: 'Bearer secret-value' });
+    expect(presentProduct(product).endpoints.map((endpoint) => [endpoint.id, endpoint.price_micros, endpoint.price_usd])).toEqual([
+      ['llm', 1000, '0.001000'],
+      ['http', 1000, '0.001000'],
+    ]);
+    expect(catalog.get('routellm')!.status).toBe('soon');
+    expect(JSON.stringify(presentProduct(product))).not.toContain('secret-value');
+  });
+
+  it('uses the default URL when the variable is unset, and warns when a live credential is missing', () => {
+    const catalog = parseProductCatalog(shipped, 'config/products.yaml', {});
+    expect(catalog.get('reliapi')!.upstreamOrigin).toBe('https://reliapi.kikuai.dev');
+    expect(catalog.get('reliapi')!.unavailableReason).toMatch(/not configured/);
+    expect(catalog.warnings).toEqual(['product reliapi: RELIAPI_API_KEY is not set; its calls answer 503 until it is']);
+  });
+
+  it('names the file, the product and the field of a mistake', () => {
+    expect(errorOf(minimal(reliapi('', '{ id: llm, path: /proxy/llm, price_micros: 0.001 }')))).toBe(
+      'products.yaml: products[0] (reliapi) → endpoints[0].price_micros: must be a whole number of micro-USD',
+    );
+    expect(errorOf(minimal(reliapi().replace('status: live', 'status: beta')))).toMatch(/^products\.yaml: products\[0\] \(reliapi\) → status: /);
+    expect(errorOf(minimal(reliapi('    price: 1\n')))).toMatch(/^products\.yaml: products\[0\] \(reliapi\): Unrecognized key\(s\) in object: 'price'/);
+    expect(errorOf('products: [')).toMatch(/^products\.yaml: not valid YAML/);
+  });
+
+  it('refuses endpoint paths that could leave the configured path', () => {
+    for (const path of ['/proxy/../admin', '//evil.example/x', '/proxy/%2e%2e/x', '/proxy?x=1', 'proxy/llm', '/a/./b']) {
+      expect(errorOf(minimal(reliapi('', `{ id: llm, path: "${path}", price_micros: 1000 }`))), path).toMatch(/endpoints\[0\]\.path: must/);
+    }
+  });
+
+  it('refuses upstream URLs that are not plain http(s) base URLs', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['ftp://reliapi.example', /RELIAPI_URL \(environment\): must be an http: or https: URL/],
+      ['https://user:pw@reliapi.example', /must not carry a user name or password/],
+      ['https://reliapi.example/?next=http://evil', /must not have a query or fragment/],
+      ['not a url', /is not a URL/],
+    ];
+    for (const [url, message] of cases) expect(errorOf(minimal(reliapi()), { RELIAPI_URL: url })).toMatch(message);
+  });
+
+  it('refuses a product or an endpoint listed twice', () => {
+    expect(errorOf(minimal(reliapi() + reliapi()))).toMatch(/products\[1\] \(reliapi\) → id: "reliapi" is listed twice/);
+  });
+});
