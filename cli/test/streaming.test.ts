@@ -101,6 +101,17 @@ describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
     });
   });
 
+  it('a product that refuses the call: its own answer on stdout, a charged-call line on stderr, exit 1', async () => {
+    world.upstream.handle = (_request, response) => {
+      response.writeHead(422, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: 'model not found' } }));
+    };
+    const result = await kikuai(['call', 'reliapi', 'llm', '--data', '{"model":"nope"}']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({ error: { message: 'model not found' } });
+    expect(result.stderr).toMatch(/^Error: The product answered HTTP 422; its answer is on stdout\. The call was charged \$0\.001\. \(request \S+\)\n$/);
+  });
+
   it('llm reads the prompt from stdin when none is given', async () => {
     world.upstream.handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -111,6 +122,6 @@ describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
     expect(result.stdout).toBe('ok\n');
     expect(JSON.parse(world.upstream.requests.at(-1)!.body).messages).toEqual([{ role: 'user', content: 'summarise this diff' }]);
     const balance = parseAs('Balance', (await kikuai(['balance', '--json'])).stdout);
-    expect(balance.balance_micros).toBe(1_000_000 - 4 * PRICE_MICROS);
+    expect(balance.balance_micros).toBe(1_000_000 - 5 * PRICE_MICROS);
   });
 });

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { describeMetering, parseJson } from '../services/proxy-output.js';
+import { describeMetering, parseJson, printUpstreamRefusal } from '../services/proxy-output.js';
 import { readRequestBody } from '../services/request-body.js';
 
 export default class Call extends BaseCommand<typeof Call> {
@@ -30,7 +30,10 @@ export default class Call extends BaseCommand<typeof Call> {
   async run(): Promise<void> {
     const body = (await readRequestBody(this.flags.data)) as Record<string, unknown>;
     const client = await this.client();
-    const stream = await client.proxy.stream(this.args.product, this.args.endpoint, body);
+    const stream = await client.proxy.stream(this.args.product, this.args.endpoint, body).catch((error: unknown) => {
+      printUpstreamRefusal(error);
+      throw error;
+    });
     const json = this.jsonEnabled();
     const isEventStream = (stream.headers.get('content-type') ?? '').startsWith('text/event-stream');
     for await (const event of stream) {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { UsageError } from '../services/exit-codes.js';
 import { readStdin } from '../services/interaction.js';
-import { chatText, describeMetering, parseJson } from '../services/proxy-output.js';
+import { chatText, describeMetering, parseJson, printUpstreamRefusal } from '../services/proxy-output.js';
 
 export default class Llm extends BaseCommand<typeof Llm> {
   static override summary = "Ask an LLM through ReliAPI's LLM proxy: a prompt in, the answer streamed out.";
@@ -33,7 +33,12 @@ export default class Llm extends BaseCommand<typeof Llm> {
     if (!prompt) throw new UsageError('No prompt: pass it as an argument (`kikuai llm "…"`) or pipe it on stdin.');
     const messages = [...(this.flags.system ? [{ role: 'system', content: this.flags.system }] : []), { role: 'user', content: prompt }];
     const client = await this.client();
-    const stream = await client.proxy.llm({ target: this.flags.target, model: this.flags.model, messages, stream: true }, { stream: true });
+    const stream = await client.proxy
+      .llm({ target: this.flags.target, model: this.flags.model, messages, stream: true }, { stream: true })
+      .catch((error: unknown) => {
+        printUpstreamRefusal(error);
+        throw error;
+      });
     const json = this.jsonEnabled();
     let wroteText = false;
     for await (const event of stream) {

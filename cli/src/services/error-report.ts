@@ -17,6 +17,9 @@ interface ApiProblem extends Error {
   requestId?: string;
   headers?: Headers;
   costMicros?: number | null;
+  /** Set when the body was a kikuai problem; unset when an upstream product answered with its own body. */
+  problem?: unknown;
+  body?: unknown;
 }
 
 const NEXT_STEP: Record<string, string> = {
@@ -50,6 +53,13 @@ function endSentence(text: string): string {
 
 export function reportError(error: unknown, context: { baseUrl?: string } = {}): ErrorReport {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+
+  if (isApiProblem(error) && error.problem === undefined && error.body !== undefined && error.costMicros !== null && error.costMicros !== undefined) {
+    // A proxied product refused the call with its own body (printed by the command): its
+    // status says nothing about the kikuai key or balance, so the exit code stays 1.
+    const charged = error.costMicros ? ` The call was charged ${formatUsd(error.costMicros)}.` : ' Nothing was charged.';
+    return { message: `The product answered HTTP ${error.status}; its answer is on stdout.${charged}${error.requestId ? ` (request ${error.requestId})` : ''}`, exitCode: ExitCode.error };
+  }
 
   if (isApiProblem(error)) {
     const parts = [endSentence(error.detail || error.title || error.message || `HTTP ${error.status}`)];

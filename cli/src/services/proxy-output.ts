@@ -27,3 +27,14 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * When a product refuses a call with its own body (an upstream 4xx, passed through and
+ * charged), that body is the answer the user needs: print it before the error line.
+ */
+export function printUpstreamRefusal(error: unknown): void {
+  const candidate = error as { name?: string; problem?: unknown; body?: unknown; costMicros?: number | null };
+  if (candidate?.name !== 'KikuaiError' || candidate.problem !== undefined || candidate.body === undefined || candidate.costMicros == null) return;
+  const text = typeof candidate.body === 'string' ? candidate.body : JSON.stringify(candidate.body, null, 2);
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
