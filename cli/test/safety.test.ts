@@ -58,6 +58,20 @@ describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
     expect(world.upstream.requests.length).toBe(calls);
   });
 
+  it('a rate limit exits 5 and says when to retry', async () => {
+    config = tempConfigDir();
+    const { apiKey } = await world.account(1_000_000);
+    world.upstream.handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"ok":true}');
+    };
+    expect((await kikuai(['call', 'tiny', 'echo', '--api-key', apiKey])).code).toBe(0);
+    const limited = await kikuai(['call', 'tiny', 'echo', '--api-key', apiKey]);
+    expect(limited.code).toBe(5);
+    expect(limited.stdout).toBe('');
+    expect(limited.stderr).toMatch(/^Error: .+ Retry after \d+ s\. \(rate_limited, request \S+\)\n$/);
+  });
+
   it('without a terminal, revoke fails at once naming --yes and revokes nothing', async () => {
     config = tempConfigDir();
     const { apiKey, keyId } = await world.account(0);

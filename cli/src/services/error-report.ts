@@ -63,10 +63,12 @@ export function reportError(error: unknown, context: { baseUrl?: string } = {}):
 
   if (isApiProblem(error)) {
     const parts = [endSentence(error.detail || error.title || error.message || `HTTP ${error.status}`)];
+    // The server's detail often says what to do already; add ours only when it does not.
+    const saysWhatToDo = /`kikuai |retry after/i.test(error.detail ?? '');
     const hint = error.code ? NEXT_STEP[error.code] : undefined;
-    if (hint && !error.detail?.includes('kikuai ')) parts.push(hint);
+    if (hint && !saysWhatToDo) parts.push(hint);
     const retryAfter = error.headers?.get('retry-after');
-    if (error.status === 429 && retryAfter) parts.push(`Retry after ${retryAfter} s.`);
+    if (error.status === 429 && retryAfter && !saysWhatToDo) parts.push(`Retry after ${retryAfter} s.`);
     if (error.costMicros) parts.push(`The call was charged ${formatUsd(error.costMicros)}.`);
     const tags = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');
     return { message: `${parts.join(' ')}${tags ? ` (${tags})` : ''}`, exitCode: exitCodeForStatus(error.status, error.code) };

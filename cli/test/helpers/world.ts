@@ -62,6 +62,16 @@ export async function startWorld(): Promise<World> {
     endpoints:
       - { id: llm, path: /proxy/llm, price_micros: ${PRICE_MICROS}, streaming: true, description: LLM calls. }
       - { id: http, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: HTTP calls. }
+  - id: tiny
+    name: Tiny
+    description: One call a minute, for rate-limit tests.
+    status: live
+    upstream_url_env: RELIAPI_URL
+    upstream_url_default: http://127.0.0.1:9
+    timeout_ms: 10000
+    rate_limit: { requests: 1, window_seconds: 60 }
+    endpoints:
+      - { id: echo, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: Echo. }
 `,
   );
 
