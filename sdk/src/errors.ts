@@ -197,8 +197,11 @@ export class KikuaiError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, kikuaiErrorBrand);
   }
+
+  static {
+    Object.defineProperty(this.prototype, kikuaiErrorBrand, { value: true });
+  }
 }
-Object.defineProperty(KikuaiError.prototype, kikuaiErrorBrand, { value: true });
 
 /**
  * The request never got an HTTP answer: DNS, connection refused or reset, TLS, CORS.
@@ -235,8 +238,11 @@ export class KikuaiNetworkError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, networkErrorBrand);
   }
+
+  static {
+    Object.defineProperty(this.prototype, networkErrorBrand, { value: true });
+  }
 }
-Object.defineProperty(KikuaiNetworkError.prototype, networkErrorBrand, { value: true });
 
 /**
  * An attempt took longer than `timeoutMs` to get the response headers (and retries, if
@@ -266,5 +272,8 @@ export class KikuaiTimeoutError extends KikuaiNetworkError {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, timeoutErrorBrand);
   }
+
+  static {
+    Object.defineProperty(this.prototype, timeoutErrorBrand, { value: true });
+  }
 }
-Object.defineProperty(KikuaiTimeoutError.prototype, timeoutErrorBrand, { value: true });
