@@ -75,10 +75,10 @@ describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
   it('without a terminal, revoke fails at once naming --yes and revokes nothing', async () => {
     config = tempConfigDir();
     const { apiKey, keyId } = await world.account(0);
-    const result = await kikuai(['keys', 'revoke', keyId, '--api-key', apiKey]);
+    const result = await kikuai(['keys', 'revoke', keyId, '--api-key', apiKey], { keepStdinOpen: true, timeoutMs: 10_000 });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`Error: Revoking ${keyId} needs confirmation, and stdin is not a terminal: pass --yes.\n`);
-    const rotate = await kikuai(['keys', 'rotate', keyId, '--api-key', apiKey], { env: { CI: 'true' } });
+    const rotate = await kikuai(['keys', 'rotate', keyId, '--api-key', apiKey], { env: { CI: 'true' }, keepStdinOpen: true, timeoutMs: 10_000 });
     expect(rotate.code).toBe(2);
     expect(rotate.stderr).toContain('CI is set: pass --yes.');
     const key = parseAs('ApiKey', (await kikuai(['keys', 'show', keyId, '--api-key', apiKey, '--json'])).stdout);
@@ -142,6 +142,10 @@ describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
     const result = await kikuai(['balance', '--api-key', 'kik_' + 'z'.repeat(44), '--base-url', 'http://127.0.0.1:9']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('Error: Could not reach http://127.0.0.1:9. Is it running? Point to another with --base-url or KIKUAI_BASE_URL.\n');
+
+    const debug = await kikuai(['balance', '--api-key', 'kik_' + 'z'.repeat(44), '--base-url', 'http://127.0.0.1:9'], { env: { DEBUG: '1' } });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^Error: Could not reach http:\/\/127\.0\.0\.1:9\..*\n.*KikuaiNetworkError[\s\S]*\n\s+at /);
   });
 
   it('--version and --help answer without a server; help lists exit codes and environment', async () => {

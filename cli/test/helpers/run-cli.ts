@@ -16,6 +16,8 @@ export interface CliResult {
 export interface RunOptions {
   /** Written to stdin, which is then closed (stdin is never a TTY here). */
   input?: string;
+  /** Leave stdin open and empty, like a pipe nobody writes to: a prompt would hang. */
+  keepStdinOpen?: boolean;
   env?: Record<string, string | undefined>;
   /** Kill the process after this long and fail: nothing may wait for input. */
   timeoutMs?: number;
@@ -61,6 +63,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (options.keepStdinOpen) child.on('close', () => child.stdin.destroy());
+    else child.stdin.end(options.input ?? '');
   });
 }
