@@ -87,14 +87,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** For public endpoints (products): the saved key is sent when there is one, but none is needed. */
   protected async publicClient(): Promise<KikuaiClient> {
     const connection = await this.connection();
-    if (connection.apiKey) return this.clientFor(connection.baseUrl, connection.apiKey);
-    const { createKikuaiClient } = await import('@kikuai/sdk');
-    return createKikuaiClient({ baseUrl: connection.baseUrl });
+    return this.clientFor(connection.baseUrl, connection.apiKey);
   }
 
-  protected async clientFor(baseUrl: string, apiKey: string): Promise<KikuaiClient> {
+  protected async clientFor(baseUrl: string, apiKey: string | undefined): Promise<KikuaiClient> {
     const { createKikuaiClient } = await import('@kikuai/sdk');
-    return createKikuaiClient({ baseUrl, auth: { apiKey } });
+    return createKikuaiClient({ baseUrl, userAgent: `kikuai-cli/${this.config.version}`, ...(apiKey ? { auth: { apiKey } } : {}) });
   }
 
   /** One line on stderr, also under `--json` (stdout carries only the data). */
