@@ -54,6 +54,15 @@ describe('kikuai topup', { timeout: 120_000 }, () => {
     expect(result.stderr).toBe(`Pay by card: ${topup.checkout_url}\n`);
   });
 
+  it('--method stars prints the Telegram invoice link', async () => {
+    const { apiKey } = await world.account(0);
+    const result = await kikuai(apiKey, ['topup', '--amount', '5', '--method', 'stars', '--no-open', '--no-wait']);
+    expect(result.code, result.stderr).toBe(0);
+    const link = /^Pay in Telegram: (\S+)$/m.exec(result.stdout)?.[1];
+    expect(link).toMatch(/^https:\/\/t\.me\/\$/);
+    expect(world.telegram.callsOf('createInvoiceLink').at(-1)?.params).toMatchObject({ currency: 'XTR', provider_token: '' });
+  });
+
   it('an amount below the minimum is refused by the server as a usage error (exit 2)', async () => {
     const { apiKey } = await world.account(0);
     const result = await kikuai(apiKey, ['topup', '--amount', '0.50', '--no-open', '--no-wait']);

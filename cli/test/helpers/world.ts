@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFakePaddle, startTestServer, type FakePaddle, type TestServer } from '@kikuai/server/testing';
+import { startFakePaddle, startFakeTelegram, startTestServer, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
 
 export const PRICE_MICROS = 1000;
 
@@ -11,12 +11,13 @@ export const PRICE_MICROS = 1000;
 export type UpstreamHandler = (request: IncomingMessage & { body: string }, response: ServerResponse) => void | Promise<void>;
 
 /**
- * The real server on a real port with a real SQLite store, pointed at a fake Paddle API
- * and at a local upstream standing in for ReliAPI (each test sets its answer).
+ * The real server on a real port with a real SQLite store, pointed at a fake Paddle API,
+ * a fake Telegram Bot API, and a local upstream standing in for ReliAPI (each test sets its answer).
  */
 export interface World {
   server: TestServer;
   paddle: FakePaddle;
+  telegram: FakeTelegram;
   upstream: { url: string; handle: UpstreamHandler; requests: Array<{ url: string; body: string; authorization?: string }> };
   /** A new account with `micros` of balance. */
   account(micros?: number): Promise<{ accountId: string; apiKey: string; keyId: string }>;
@@ -76,15 +77,17 @@ export async function startWorld(): Promise<World> {
   );
 
   const paddle = await startFakePaddle();
+  const telegram = await startFakeTelegram();
   const server = await startTestServer({
     store: 'sqlite',
-    env: { ...paddle.env, KIKUAI_PRODUCTS_FILE: productsFile, RELIAPI_URL: upstream.url, RELIAPI_API_KEY: 'reliapi-secret-for-cli-tests' },
+    env: { ...paddle.env, TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_PRODUCTS_FILE: productsFile, RELIAPI_URL: upstream.url, RELIAPI_API_KEY: 'reliapi-secret-for-cli-tests' },
   });
   paddle.defaultPaymentLink = `${server.url}/pay`;
 
   return {
     server,
     paddle,
+    telegram,
     upstream,
     async account(micros = 0) {
       const { account, apiKey, keyId } = await server.register();
@@ -94,6 +97,7 @@ export async function startWorld(): Promise<World> {
     async close() {
       await server.close();
       await paddle.close();
+      await telegram.close();
       upstreamServer.closeAllConnections();
       await new Promise<void>((resolve) => upstreamServer.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
