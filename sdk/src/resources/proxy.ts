@@ -63,7 +63,8 @@ export interface ProxyResult<T = unknown> extends ProxyMetering {
 /**
  * A streamed proxy answer: the metering headers at once, then each server-sent event as
  * it arrives (`for await`). Breaking out of the loop, or the request's `signal`, closes
- * the stream. An answer that is not `text/event-stream` yields one event with the whole body.
+ * the stream. It can be iterated once. An answer that is not `text/event-stream` yields one
+ * event with the whole body.
  *
  * @example
  * ```ts
