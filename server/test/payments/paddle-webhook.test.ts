@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../support/stores.js';
 import { startPaymentsWorld, type PaymentsWorld } from './support.js';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../../shared/vectors/paddle/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/paddle/${name}`, import.meta.url), 'utf8'));
 
 describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
   let world: PaymentsWorld;
