@@ -14,7 +14,7 @@
  * the upstream started answering is refunded; once the upstream's response headers have
  * arrived the call is charged, and the upstream request is aborted either way.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
@@ -162,7 +162,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
 
     // Not the request id alone: a caller may choose its X-Request-Id, and a reused one
     // must never make the reservation look like a replay of an earlier, paid call.
-    const callId = `${request.id}.${randomBytes(6).toString('base64url')}`;
+    const callId = `${request.id}.${randomUUID().slice(0, 13)}`; // randomUUID draws from a cached entropy pool: no syscall per call
     let clientGone = false;
     const abort = new AbortController();
     const onClientClose = () => {

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The authenticated hot path (issue 3), in one run:
+//   bare          a bare Fastify route answering the same Balance JSON (no auth, no store)
+//   kikuai redis  GET /api/v1/balance with an API key, on the Redis store
+//   kikuai sqlite the same on the embedded SQLite store
+// Throughput and p50/p99 at concurrency 32 (autocannon), the ratios to the bare route,
+// and store round trips per request (the counting wrappers of bench/proxy.mjs).
+// Each server runs in its own child process; the load generator in this one.
+//
+//   npm run build -w @kikuai/server
+//   node bench/balance.mjs [--duration 10] [--connections 32] [--json]
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countRoundTrips, loadTest, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
+// The bare route (child role `bare-balance`) lives in proxy.mjs with the other child roles.
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+async function main() {
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const script = path.join(here, 'proxy.mjs');
+
+  const upstream = await startChild(script, 'upstream'); // the kikuai children need a products file with a reachable upstream
+  const bare = await startChild(script, 'bare-balance');
+  const kikuai = [];
+  if (await redisAnswers()) kikuai.push(await startChild(script, 'kikuai-redis', { upstream: upstream.url }));
+  else console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
+  kikuai.push(await startChild(script, 'kikuai-sqlite', { upstream: upstream.url }));
+
+  const targets = [
+    { name: 'bare', url: `${bare.url}/api/v1/balance`, method: 'GET' },
+    ...kikuai.map((child) => ({ name: child.role.replace('-', ' '), child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
+  ];
+
+  console.error(`Load: ${duration} s at concurrency ${connections} per target (after a 2 s warm-up)…`);
+  const rows = [];
+  let bareRps = 0;
+  for (const target of targets) {
+    const figures = await loadTest(target, { duration, connections });
+    if (target.name === 'bare') bareRps = figures.rps;
+    const trips = target.child ? await countRoundTrips(target.child, target) : null;
+    rows.push({
+      target: target.name,
+      rps: Math.round(figures.rps),
+      p50_ms: figures.p50,
+      p99_ms: figures.p99,
+      vs_bare: target.name === 'bare' ? null : figures.rps / bareRps,
+      store_round_trips_per_request: trips ? (target.name.includes('redis') ? trips.redisCommandsPerCall : trips.storeCallsPerCall) : null,
+      store_calls_per_request: trips?.byMethod ?? null,
+    });
+  }
+
+  if (values.json) console.log(JSON.stringify({ duration, connections, node: process.version, rows }, null, 2));
+  else {
+    console.log(`\nkikuai balance benchmark — node ${process.version}, ${duration} s at concurrency ${connections}, loopback\n`);
+    console.log('| target | req/s | p50 ms | p99 ms | vs bare | store round trips / request |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const row of rows) {
+      console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${(row.vs_bare * 100).toFixed(0)} %`} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
+    }
+    for (const row of rows.filter((row) => row.store_calls_per_request)) console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
+  }
+  await Promise.all([upstream, bare, ...kikuai].map((child) => child.stop()));
+}
+
+const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
+if (invokedAs === import.meta.url) await main();

@@ -1,0 +1,399 @@
+#!/usr/bin/env node
+// The metered proxy's overhead, in one run, against the same local upstream:
+//   direct        the upstream called directly (the floor)
+//   bare proxy    a bare Fastify route forwarding with undici: no auth, no metering
+//   kikuai redis  POST /api/v1/proxy/http on the Redis store
+//   kikuai sqlite the same on the embedded SQLite store
+// 1. throughput and p50/p99 latency at concurrency 32 (autocannon);
+// 2. sequentially, the median added latency over direct (7 rounds of 25 requests each,
+//    the median of the round medians);
+// 3. store round trips per proxied call (a counting wrapper around the store, and on
+//    Redis around the ioredis client: every command or pipeline sent).
+//
+// Every server runs in its own child process, the load generator in this one.
+//
+//   npm run build -w @kikuai/server
+//   node bench/proxy.mjs [--duration 10] [--connections 32] [--json]
+//   REDIS_URL=redis://127.0.0.1:6379 (default) — Redis is skipped if it does not answer.
+import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(here, '../server/dist');
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const UPSTREAM_BODY = JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' } }] });
+const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
+
+// ---------------------------------------------------------------------------------
+// Child roles: each serves one thing and reports its URL over IPC.
+// ---------------------------------------------------------------------------------
+
+async function listen(server) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+async function serveUpstream() {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(UPSTREAM_BODY) });
+      response.end(UPSTREAM_BODY);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return { url: await listen(server) };
+}
+
+async function serveBareProxy(upstreamUrl) {
+  const { default: Fastify } = await import(pathToFileURL(path.join(here, '../node_modules/fastify/fastify.js')).href);
+  const { Pool } = await import('undici');
+  const pool = new Pool(upstreamUrl, { connections: 256, keepAliveTimeout: 30_000 });
+  const app = Fastify({ logger: false });
+  // Like kikuai's proxy routes: the body is not parsed, it streams to the upstream.
+  app.addContentTypeParser('application/json', (_request, _payload, done) => done(null));
+  app.post('/proxy/http', async (request, reply) => {
+    const upstream = await pool.request({
+      method: 'POST',
+      path: '/proxy/http',
+      headers: { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
+      body: request.raw,
+    });
+    return reply.code(upstream.statusCode).header('content-type', upstream.headers['content-type']).send(upstream.body);
+  });
+  return { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+}
+
+/** bench/balance.mjs's bare route: Fastify, one route, the same Balance JSON as kikuai's. */
+const BALANCE = { balance_micros: 1_000_000_000_000, balance_usd: '1000000.000000', currency: 'USD', low_balance_threshold_micros: 1_000_000, low_balance: false, account_status: 'active' };
+async function serveBareBalance() {
+  const { default: Fastify } = await import(pathToFileURL(path.join(here, '../node_modules/fastify/fastify.js')).href);
+  const app = Fastify({ logger: false });
+  app.get('/api/v1/balance', async () => BALANCE);
+  return { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+}
+
+/** Counts store method calls, and on Redis every command or pipeline the client sends. */
+function countingStore(store, counters) {
+  return new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (typeof value !== 'function' || property === 'close') return typeof value === 'function' ? value.bind(target) : value;
+      return (...args) => {
+        counters.storeCalls++;
+        counters.byMethod[property] = (counters.byMethod[property] ?? 0) + 1;
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+function countingRedisClient(client, counters) {
+  const sendCommand = client.sendCommand.bind(client);
+  client.sendCommand = (command, ...rest) => {
+    counters.redisCommands++;
+    return sendCommand(command, ...rest);
+  };
+  for (const kind of ['pipeline', 'multi']) {
+    const original = client[kind].bind(client);
+    client[kind] = (...args) => {
+      const pipeline = original(...args);
+      const exec = pipeline.exec.bind(pipeline);
+      pipeline.exec = (...execArgs) => {
+        counters.redisCommands++;
+        return exec(...execArgs);
+      };
+      return pipeline;
+    };
+  }
+  return client;
+}
+
+export async function serveKikuai(storeKind, upstreamUrl) {
+  const { buildApp } = await import(pathToFileURL(path.join(dist, 'app.js')).href);
+  const { loadConfig } = await import(pathToFileURL(path.join(dist, 'config.js')).href);
+  const { RedisStore, SqliteStore } = await import(pathToFileURL(path.join(dist, 'store/index.js')).href);
+  const { generateApiKey } = await import(pathToFileURL(path.join(dist, 'auth/api-key.js')).href);
+  const { newKeyId } = await import(pathToFileURL(path.join(dist, 'store/ids.js')).href);
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-bench-'));
+  const productsFile = path.join(dir, 'products.yaml');
+  writeFileSync(
+    productsFile,
+    `products:
+  - id: reliapi
+    name: ReliAPI
+    status: live
+    upstream_url_env: RELIAPI_URL
+    credential: { header: Authorization, scheme: Bearer, env: RELIAPI_API_KEY }
+    timeout_ms: 30000
+    rate_limit: { requests: 100000000, window_seconds: 60 }
+    endpoints:
+      - { id: llm, path: /proxy/llm, price_micros: 1, streaming: true }
+      - { id: http, path: /proxy/http, price_micros: 1, streaming: false }
+`,
+  );
+  const prefix = `kikuai-bench:${process.pid}:`;
+  const config = loadConfig({
+    KIKUAI_DATA_DIR: dir,
+    KIKUAI_PRODUCTS_FILE: productsFile,
+    KIKUAI_LOG_LEVEL: 'silent',
+    KIKUAI_RATE_LIMIT_PER_KEY: '1000000',
+    KIKUAI_RATE_LIMIT_PER_ACCOUNT: '1000000',
+    KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '60',
+    RELIAPI_URL: upstreamUrl,
+    RELIAPI_API_KEY: 'bench-upstream-credential',
+  });
+  const counters = { storeCalls: 0, redisCommands: 0, byMethod: {} };
+  let raw;
+  let redisClient = null;
+  if (storeKind === 'redis') {
+    const { Redis } = await import('ioredis');
+    redisClient = countingRedisClient(new Redis(REDIS_URL, { maxRetriesPerRequest: 3 }), counters);
+    raw = new RedisStore(redisClient, { keyPrefix: prefix });
+  } else {
+    raw = new SqliteStore(path.join(dir, 'kikuai.db'));
+  }
+  const key = generateApiKey();
+  const now = new Date().toISOString();
+  const { account } = await raw.register({ id: 700_000_000 + (process.pid % 1_000_000), username: 'bench' }, { id: newKeyId(), name: 'bench', prefix: key.prefix, last_four: key.last_four, hash: key.hash }, now);
+  await raw.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 1_000_000_000_000, reason: 'bench credit', external_ref: 'bench' }, now);
+
+  const app = await buildApp({ config, store: countingStore(raw, counters), logger: false });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const reset = () => {
+    counters.storeCalls = 0;
+    counters.redisCommands = 0;
+    counters.byMethod = {};
+  };
+  const cleanup = async () => {
+    await app.close();
+    if (redisClient) {
+      const cleaner = new (await import('ioredis')).Redis(REDIS_URL);
+      let cursor = '0';
+      do {
+        const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await cleaner.del(...keys);
+      } while (cursor !== '0');
+      cleaner.disconnect();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, apiKey: key.secret, accountId: account.id, counters, reset, cleanup };
+}
+
+/** Runs in a child: serve, then answer the parent's counter requests. */
+async function childMain(role, args) {
+  process.once('disconnect', () => process.exit(0)); // the parent is gone: do not linger
+  let served;
+  if (role === 'upstream') served = await serveUpstream();
+  else if (role === 'bare-proxy') served = await serveBareProxy(args.upstream);
+  else if (role === 'bare-balance') served = await serveBareBalance();
+  else served = await serveKikuai(role === 'kikuai-redis' ? 'redis' : 'sqlite', args.upstream);
+  process.on('message', async (message) => {
+    if (message === 'reset') {
+      served.reset?.();
+      process.send({ reset: true });
+    } else if (message === 'counters') {
+      // Let the batched writers (usage each second, key last-used each 5 s) flush first.
+      process.send({ counters: served.counters ?? null });
+    } else if (message === 'stop') {
+      await served.cleanup?.();
+      process.exit(0);
+    }
+  });
+  process.send({ url: served.url, apiKey: served.apiKey, accountId: served.accountId });
+}
+
+// ---------------------------------------------------------------------------------
+// The parent: start the children, load them, print the figures.
+// ---------------------------------------------------------------------------------
+
+export function startChild(script, role, args = {}) {
+  const child = fork(script, ['--role', role, ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.BENCH_CHILD_NODE_OPTIONS ? process.env.BENCH_CHILD_NODE_OPTIONS.split(' ') : [] });
+  const request = (message, field) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (reply) => {
+        if (field in reply) {
+          child.off('message', onMessage);
+          resolve(reply);
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+      if (message) child.send(message);
+    });
+  return request(null, 'url').then((ready) => ({
+    ...ready,
+    role,
+    reset: () => request('reset', 'reset'),
+    counters: async () => (await request('counters', 'counters')).counters,
+    stop: () => new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.send('stop');
+    }),
+  }));
+}
+
+export async function redisAnswers() {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function loadTest(target, { duration, connections, warmup = 2 }) {
+  const { default: autocannon } = await import('autocannon');
+  const options = { url: target.url, method: target.method, headers: target.headers, body: target.body, connections, pipelining: 1 };
+  await autocannon({ ...options, duration: warmup });
+  const result = await autocannon({ ...options, duration });
+  const failures = result.non2xx + result.errors + result.timeouts;
+  if (failures > 0) console.error(`  ! ${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** 7 rounds × 25 sequential requests per target, interleaved by round; the median of round medians. */
+export async function sequentialLatency(targets, { rounds = 7, perRound = 25 } = {}) {
+  const { Pool } = await import('undici');
+  const pools = new Map(targets.map((target) => [target.name, new Pool(new URL(target.url).origin, { connections: 1, pipelining: 1 })]));
+  const roundMedians = new Map(targets.map((target) => [target.name, []]));
+  const once = async (target) => {
+    const url = new URL(target.url);
+    const started = process.hrtime.bigint();
+    const response = await pools.get(target.name).request({ method: target.method, path: url.pathname + url.search, headers: target.headers, body: target.body });
+    await response.body.dump();
+    if (response.statusCode >= 400) throw new Error(`${target.name}: HTTP ${response.statusCode}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  for (const target of targets) for (let i = 0; i < 20; i++) await once(target); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) {
+      const samples = [];
+      for (let i = 0; i < perRound; i++) samples.push(await once(target));
+      roundMedians.get(target.name).push(median(samples));
+    }
+  }
+  await Promise.all([...pools.values()].map((pool) => pool.close()));
+  return new Map([...roundMedians].map(([name, medians]) => [name, median(medians)]));
+}
+
+export async function countRoundTrips(child, target, calls = 200) {
+  const { Pool } = await import('undici');
+  const url = new URL(target.url);
+  const pool = new Pool(url.origin, { connections: 4 });
+  await child.reset();
+  await Promise.all(
+    Array.from({ length: calls }, async () => {
+      const response = await pool.request({ method: target.method, path: url.pathname, headers: target.headers, body: target.body });
+      await response.body.dump();
+    }),
+  );
+  await pool.close();
+  const hot = await child.counters(); // right after: what the calls themselves cost
+  await new Promise((resolve) => setTimeout(resolve, 1200)); // let the usage batch flush
+  const amortised = await child.counters();
+  return {
+    storeCallsPerCall: hot.storeCalls / calls,
+    redisCommandsPerCall: hot.redisCommands / calls,
+    byMethod: Object.fromEntries(Object.entries(hot.byMethod).map(([name, count]) => [name, count / calls])),
+    withBatchesPerCall: (amortised.redisCommands || amortised.storeCalls) / calls,
+  };
+}
+
+const fmt = (value, digits = 2) => (value === undefined || value === null ? '—' : Number(value).toFixed(digits));
+
+async function main() {
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const script = fileURLToPath(import.meta.url);
+
+  const upstream = await startChild(script, 'upstream');
+  const bare = await startChild(script, 'bare-proxy', { upstream: upstream.url });
+  const kikuai = [];
+  if (await redisAnswers()) kikuai.push(await startChild(script, 'kikuai-redis', { upstream: upstream.url }));
+  else console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
+  kikuai.push(await startChild(script, 'kikuai-sqlite', { upstream: upstream.url }));
+
+  const json = { 'content-type': 'application/json' };
+  const targets = [
+    { name: 'direct', url: `${upstream.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
+    { name: 'bare proxy', url: `${bare.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
+    ...kikuai.map((child) => ({
+      name: child.role.replace('-', ' '),
+      child,
+      url: `${child.url}/api/v1/proxy/http`,
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${child.apiKey}` },
+      body: REQUEST_BODY,
+    })),
+  ];
+
+  console.error(`Load: ${duration} s at concurrency ${connections} per target (after a 2 s warm-up)…`);
+  const load = new Map();
+  for (const target of targets) load.set(target.name, await loadTest(target, { duration, connections }));
+  console.error('Sequential latency: 7 rounds × 25 requests…');
+  const latency = await sequentialLatency(targets);
+  const roundTrips = new Map();
+  for (const target of targets.filter((target) => target.child)) roundTrips.set(target.name, await countRoundTrips(target.child, target));
+
+  const bareRps = load.get('bare proxy').rps;
+  const direct = latency.get('direct');
+  const rows = targets.map((target) => {
+    const figures = load.get(target.name);
+    const trips = roundTrips.get(target.name);
+    return {
+      target: target.name,
+      rps: Math.round(figures.rps),
+      p50_ms: figures.p50,
+      p99_ms: figures.p99,
+      vs_bare: target.name === 'direct' ? null : figures.rps / bareRps,
+      seq_median_ms: latency.get(target.name),
+      added_ms: target.name === 'direct' ? null : latency.get(target.name) - direct,
+      store_round_trips_per_call: trips ? (target.name.includes('redis') ? trips.redisCommandsPerCall : trips.storeCallsPerCall) : null,
+      store_calls_per_call: trips?.byMethod ?? null,
+      with_batches_per_call: trips?.withBatchesPerCall ?? null,
+    };
+  });
+
+  if (values.json) console.log(JSON.stringify({ duration, connections, node: process.version, rows }, null, 2));
+  else {
+    console.log(`\nkikuai proxy benchmark — node ${process.version}, ${duration} s at concurrency ${connections}, loopback\n`);
+    console.log('| target | req/s | p50 ms | p99 ms | vs bare proxy | seq. median ms | added over direct ms | store round trips / call |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const row of rows) {
+      console.log(
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
+      );
+    }
+    for (const row of rows.filter((row) => row.store_calls_per_call)) console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
+  }
+
+  await Promise.all([upstream, bare, ...kikuai].map((child) => child.stop()));
+}
+
+const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
+if (invokedAs === import.meta.url) {
+  const { values } = parseArgs({ options: { role: { type: 'string' }, upstream: { type: 'string' } }, strict: false });
+  if (values.role) await childMain(values.role, values);
+  else await main();
+}
