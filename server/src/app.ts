@@ -34,6 +34,14 @@ import { operationRoutes, readPackageVersion } from './routes/operations.js';
 import { METERED_PROXY_OPERATIONS, meteredProxyRouteOptions } from './routes/proxy.js';
 import type { Handlers } from './routes/types.js';
 
+/**
+ * Request ids: a random prefix per process and a counter. Unique across instances with
+ * overwhelming probability, and no CSPRNG call on every request.
+ */
+const requestIdPrefix = `req_${randomBytes(6).toString('base64url')}`;
+let requestCounter = 0;
+const nextRequestId = () => `${requestIdPrefix}${(requestCounter++).toString(36)}`;
+
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SPEC_PATH = path.resolve(here, '../../openapi.yaml');
@@ -129,7 +137,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     bodyLimit: config.bodyLimitBytes,
     // Accept a caller's request id when it is short and plain; otherwise make one.
     requestIdHeader: 'x-request-id',
-    genReqId: () => `req_${randomBytes(12).toString('base64url')}`,
+    genReqId: nextRequestId,
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }) as unknown as KikuaiApp;
@@ -169,8 +177,14 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     }
   });
 
+  // The spec's other media types are responses only (CSV, event streams, YAML, problems):
+  // as request bodies they are refused, like any type but JSON.
+  app.addContentTypeParser(['application/problem+json', 'text/csv', 'text/event-stream', 'text/plain', 'application/yaml'], (_request, _payload, done) =>
+    done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined),
+  );
+
   app.addHook('onRequest', async (request, reply) => {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(String(request.id))) request.id = `req_${randomBytes(12).toString('base64url')}`;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(String(request.id))) request.id = nextRequestId();
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {

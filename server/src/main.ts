@@ -41,7 +41,18 @@ async function main(): Promise<void> {
   }
 
   const store = createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix });
-  const app = await buildApp({ config, store });
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp({ config, store });
+  } catch (error) {
+    // A bad products file is a configuration error too: one line, no stack trace.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      await store.close().catch(() => undefined);
+      process.exit(1);
+    }
+    throw error;
+  }
   const where = config.redisUrl ? `Redis at ${new URL(config.redisUrl).host}` : `embedded SQLite at ${config.dataDir}/kikuai.db`;
   app.log.info({ store: store.kind }, `store: ${where}`);
 

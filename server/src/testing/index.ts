@@ -99,7 +99,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (!response.ok) throw new Error(`credit failed: ${response.status} ${await response.text()}`);
     },
     async close() {
+      // A client that vanished mid-request must not keep the test waiting for ever.
+      const forceAfter = setTimeout(() => app.server.closeAllConnections(), 5_000);
       await app.close();
+      clearTimeout(forceAfter);
       if (useRedis) await deleteRedisPrefix(config.redisUrl!, redisPrefix);
       rmSync(dataDir, { recursive: true, force: true });
     },
