@@ -47,7 +47,7 @@ async function main() {
       p50_ms: figures.p50,
       p99_ms: figures.p99,
       vs_bare: target.name === 'bare' ? null : figures.rps / bareRps,
-      store_round_trips_per_request: trips ? (target.name.includes('redis') ? trips.redisCommandsPerCall : trips.storeCallsPerCall) : null,
+      store_round_trips_per_request: trips ? trips.storeCallsPerCall : null,
       store_calls_per_request: trips?.byMethod ?? null,
     });
   }
