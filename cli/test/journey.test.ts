@@ -184,7 +184,7 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
 
   it('lists and shows products without needing a key', async () => {
     const list = parseAs('ProductList', (await kikuai(['products', 'list', '--json'], { env: { KIKUAI_CONFIG_DIR: `${config.dir}-empty` } })).stdout);
-    expect(list.data.map((product: { id: string }) => product.id)).toEqual(['reliapi', 'tiny']);
+    expect(list.data.map((product: { id: string }) => product.id)).toEqual(['reliapi', 'routellm', 'tiny']);
     const shown = await kikuai(['products', 'show', 'reliapi']);
     expect(shown.stdout).toContain('kikuai call reliapi llm');
     parseAs('Product', (await kikuai(['products', 'show', 'reliapi', '--json'])).stdout);

@@ -5,36 +5,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer as startKikuaiServer, type TestServer as KikuaiServer } from '@kikuai/server/testing';
+import { startTestServer as startKikuaiServer, testProductsYaml, type TestServer as KikuaiServer } from '@kikuai/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient, KikuaiError, type ServerSentEvent } from '../src/index.js';
 import { gate, sendJson, startTestServer, type TestServer } from './support/test-server.js';
 
 const PRICE_MICROS = 1000;
 
-const productsYaml = `products:
-  - id: reliapi
-    name: ReliAPI
-    description: Reliability layer for API calls.
-    status: live
-    upstream_url_env: RELIAPI_URL
-    upstream_url_default: http://127.0.0.1:9
-    timeout_ms: 5000
-    rate_limit: { requests: 100000, window_seconds: 60 }
-    endpoints:
-      - { id: llm, path: /proxy/llm, price_micros: ${PRICE_MICROS}, streaming: true, description: LLM calls. }
-      - { id: http, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: HTTP calls. }
-  - id: routellm
-    name: RouteLLM
-    description: Stable LLM routing.
-    status: soon
-    upstream_url_env: ROUTELLM_URL
-    upstream_url_default: http://127.0.0.1:9
-    timeout_ms: 2000
-    rate_limit: { requests: 600, window_seconds: 60 }
-    endpoints:
-      - { id: route, path: /v1/route, price_micros: 2000, streaming: true, description: Routing. }
-`;
+const productsYaml = testProductsYaml({ priceMicros: PRICE_MICROS, timeoutMs: 5000, withCredential: false });
 
 describe('proxy calls through the real server', () => {
   let upstream: TestServer;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFakePaddle, startFakeTelegram, startTestServer, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
+import { startFakePaddle, startFakeTelegram, startTestServer, testProductsYaml, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
 
 export const PRICE_MICROS = 1000;
 
@@ -50,20 +50,10 @@ export async function startWorld(): Promise<World> {
   const productsFile = path.join(dir, 'products.yaml');
   writeFileSync(
     productsFile,
-    `products:
-  - id: reliapi
-    name: ReliAPI
-    description: Reliability layer for API calls.
-    status: live
-    upstream_url_env: RELIAPI_URL
-    upstream_url_default: http://127.0.0.1:9
-    credential: { header: Authorization, scheme: Bearer, env: RELIAPI_API_KEY }
-    timeout_ms: 10000
-    rate_limit: { requests: 100000, window_seconds: 60 }
-    endpoints:
-      - { id: llm, path: /proxy/llm, price_micros: ${PRICE_MICROS}, streaming: true, description: LLM calls. }
-      - { id: http, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: HTTP calls. }
-  - id: tiny
+    testProductsYaml({
+      priceMicros: PRICE_MICROS,
+      timeoutMs: 10000,
+      extraProducts: `  - id: tiny
     name: Tiny
     description: One call a minute, for rate-limit tests.
     status: live
@@ -74,6 +64,7 @@ export async function startWorld(): Promise<World> {
     endpoints:
       - { id: echo, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: Echo. }
 `,
+    }),
   );
 
   const paddle = await startFakePaddle();

@@ -14,6 +14,7 @@ import type { Account, Store, TelegramUser } from '../store/types.js';
 
 export { startFakeTelegram, FAKE_BOT_INFO, type FakeTelegram, type RecordedCall } from './fake-telegram.js';
 export { signInitData } from '../auth/init-data.js';
+export { testProductsYaml, writeTestProductsFile, type TestProductsOptions } from './products.js';
 export { startFakePaddle, signPaddleBody, type FakePaddle, type PaddleEvent, type PaddleTransaction } from './fake-paddle.js';
 
 export const TEST_BOT_TOKEN = '7000000001:AAtest-bot-token-for-kikuai-tests-only';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
-import { startTestServer, type TestServer } from '@kikuai/server/testing';
+import { startTestServer, testProductsYaml, type TestServer } from '@kikuai/server/testing';
 
 export const UPSTREAM_SECRET = 'reliapi-secret-for-tests-0123456789';
 export const PRICE_MICROS = 1000;
@@ -79,31 +79,7 @@ export function json(response: ServerResponse, status: number, body: unknown, he
 
 /** A products file for tests: reliapi (live, at RELIAPI_URL) and routellm (soon). */
 export function productsYaml(options: { timeoutMs?: number; rateLimit?: number; maxBodyBytes?: number } = {}): string {
-  return `products:
-  - id: reliapi
-    name: ReliAPI
-    description: Reliability layer for API calls.
-    status: live
-    upstream_url_env: RELIAPI_URL
-    upstream_url_default: http://127.0.0.1:9
-    credential: { header: Authorization, scheme: Bearer, env: RELIAPI_API_KEY }
-    timeout_ms: ${options.timeoutMs ?? 2000}
-    rate_limit: { requests: ${options.rateLimit ?? 100000}, window_seconds: 60 }
-    max_body_bytes: ${options.maxBodyBytes ?? 100 * 1024 * 1024}
-    endpoints:
-      - { id: llm, path: /proxy/llm, price_micros: ${PRICE_MICROS}, streaming: true, description: LLM calls. }
-      - { id: http, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: HTTP calls. }
-  - id: routellm
-    name: RouteLLM
-    description: Stable LLM routing.
-    status: soon
-    upstream_url_env: ROUTELLM_URL
-    upstream_url_default: http://127.0.0.1:9
-    timeout_ms: 2000
-    rate_limit: { requests: 600, window_seconds: 60 }
-    endpoints:
-      - { id: route, path: /v1/route, price_micros: 2000, streaming: true, description: Routing. }
-`;
+  return testProductsYaml({ ...options, priceMicros: PRICE_MICROS });
 }
 
 export interface ProxyTestServer extends TestServer {
