@@ -94,12 +94,29 @@ export function rateLimitedProblem(state: RateLimitState, states: RateLimitState
   );
 }
 
+export function accountRateLimitRule(context: ServerContext): RateLimitRule {
+  return { bucket: 'account', limit: context.config.rateLimit.perAccount, window_ms: context.config.rateLimit.windowSeconds * 1000 };
+}
+
 export function rateLimitRules(context: ServerContext, keyId: string): RateLimitRule[] {
   const windowMs = context.config.rateLimit.windowSeconds * 1000;
-  return [
-    { bucket: `key:${keyId}`, limit: context.config.rateLimit.perKey, window_ms: windowMs },
-    { bucket: 'account', limit: context.config.rateLimit.perAccount, window_ms: windowMs },
-  ];
+  return [{ bucket: `key:${keyId}`, limit: context.config.rateLimit.perKey, window_ms: windowMs }, accountRateLimitRule(context)];
+}
+
+/**
+ * Callers without a key (the bot acting for a user, the Mini App) count against their
+ * account's rate limit — the same bucket the account's keys share. Returns the account
+ * as it is now, or null when it has gone.
+ */
+async function countAgainstAccount(context: ServerContext, reply: FastifyReply, account: Account | null): Promise<Account | null> {
+  if (!account) return null;
+  const result = await context.store.limitAccount({ account_id: account.id, now_ms: context.now().getTime(), rate_limits: [accountRateLimitRule(context)] });
+  if (!result.ok) {
+    if (result.reason === 'rate_limited') throw rateLimitedProblem(result.rate_limit, result.rate_limits);
+    return null;
+  }
+  for (const [name, value] of Object.entries(rateLimitHeaders(result.rate_limits))) reply.header(name, value);
+  return result.account;
 }
 
 /** Reads a bearer API key; throws 401 for a malformed one without touching the store. */
@@ -186,9 +203,8 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
         if (validation.reason === 'expired') throw new ApiProblem(401, 'init_data_expired', 'The Telegram sign-in has expired. Close the Mini App and open it again.');
         throw new ApiProblem(401, 'invalid_init_data', 'The Telegram sign-in data is invalid. Open the Mini App from the bot again.');
       }
-      const account = options.autoRegister
-        ? await ensureAccount(context, validation.user)
-        : await store.getAccountByTelegramId(validation.user.id);
+      const found = options.autoRegister ? await ensureAccount(context, validation.user) : await store.getAccountByTelegramId(validation.user.id);
+      const account = await countAgainstAccount(context, reply, found);
       request.caller = { kind: 'telegram_init_data', account, key: null, telegramUser: validation.user };
       return;
     }
@@ -202,7 +218,7 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
         throw new ApiProblem(401, 'unauthenticated', 'X-Kikuai-Telegram-User-Id must name the Telegram user the bot acts for.');
       }
       const telegramId = Number(userHeader);
-      const account = await store.getAccountByTelegramId(telegramId);
+      const account = await countAgainstAccount(context, reply, await store.getAccountByTelegramId(telegramId));
       request.caller = { kind: 'bot_service', account, key: null, telegramUser: { id: telegramId } };
       return;
     }

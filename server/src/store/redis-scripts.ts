@@ -162,6 +162,20 @@ return { 'ok', account_flat, key_flat, rate_reply(states) }
 `;
 
 /**
+ * KEYS: account, then one key per rate-limit rule.
+ * ARGV: now_ms, rule count, then limit and window_ms per rule.
+ * Reply: {'refused', 'account_not_found'} | {'rate_limited', index, states} | {'ok', account, states}
+ */
+export const LIMIT_ACCOUNT = LIB + String.raw`
+local account, account_flat = hgetall(KEYS[1])
+if account.id == nil then return { 'refused', 'account_not_found' } end
+local states, limited = rate_check(2, 3, tonumber(ARGV[2]), tonumber(ARGV[1]))
+if limited then return { 'rate_limited', limited, rate_reply(states) } end
+rate_commit(2, states)
+return { 'ok', account_flat, rate_reply(states) }
+`;
+
+/**
  * KEYS: account, key, ledger, ledger refs, then one key per rate-limit rule.
  * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
  *       9..14 daily/weekly/monthly period start (ms, ISO), 15 rule count, then limit and window per rule.

@@ -26,6 +26,8 @@ import type {
   LedgerChange,
   LedgerEntry,
   LedgerResult,
+  LimitAccountRequest,
+  LimitAccountResult,
   NewKey,
   Page,
   RateLimitRule,
@@ -51,6 +53,7 @@ const PENDING = 'pending:';
 const COMMANDS = {
   kikuaiApplyLedger: scripts.APPLY_LEDGER,
   kikuaiAuthorize: scripts.AUTHORIZE,
+  kikuaiLimitAccount: scripts.LIMIT_ACCOUNT,
   kikuaiReserve: scripts.RESERVE,
   kikuaiCreateAccount: scripts.CREATE_ACCOUNT,
   kikuaiCreateKey: scripts.CREATE_KEY,
@@ -315,6 +318,15 @@ export class RedisStore implements Store {
       key: toKey(flatToObject(reply[2]!)),
       rate_limits: rateStates(request.rate_limits, reply[3]!),
     };
+  }
+
+  async limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult> {
+    const limits = this.rateLimitKeys(request.account_id, request.rate_limits);
+    const reply = (await this.run('kikuaiLimitAccount', [this.accountKey(request.account_id, 'account'), ...limits.keys], [request.now_ms, ...limits.args])) as Reply[];
+    if (reply[0] === 'refused') return { ok: false, reason: 'account_not_found' };
+    const refused = this.authRefusal(reply, request.rate_limits);
+    if (refused) return refused as Extract<LimitAccountResult, { reason: 'rate_limited' }>;
+    return { ok: true, account: toAccount(flatToObject(reply[1]!)), rate_limits: rateStates(request.rate_limits, reply[2]!) };
   }
 
   private authRefusal(reply: Reply[], rules: RateLimitRule[]): Extract<AuthorizeResult, { ok: false }> | null {

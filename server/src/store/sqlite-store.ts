@@ -29,6 +29,8 @@ import type {
   LedgerEntry,
   LedgerKind,
   LedgerResult,
+  LimitAccountRequest,
+  LimitAccountResult,
   NewKey,
   Page,
   RateLimitRule,
@@ -228,6 +230,44 @@ export class SqliteStore implements Store {
     if (uses.length > 0) this.immediate(this.touchTransaction, uses);
   }
 
+  /** Fixed-window rate limits of one account: the current states, the first one over its limit, and a commit that counts this request. */
+  private rateWindows(accountId: string, rules: RateLimitRule[], nowMs: number): { states: RateLimitState[]; limited: RateLimitState | null; commit: () => RateLimitState[] } {
+    const s = this.statements;
+    const realNow = Date.now();
+    const windows = rules.map((rule) => {
+      const start = windowStart(nowMs, rule.window_ms);
+      const stored = s.rateLimit.get(accountId, rule.bucket) as { window_start: number; used: number; expires_at_ms: number } | undefined;
+      const used = stored && stored.expires_at_ms > realNow && stored.window_start === start ? stored.used : 0;
+      return { rule, start, used };
+    });
+    const state = (rule: RateLimitRule, start: number, used: number): RateLimitState => ({
+      bucket: rule.bucket,
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - used),
+      reset_ms: start + rule.window_ms - nowMs,
+    });
+    const states = windows.map((w) => state(w.rule, w.start, w.used));
+    const limitedIndex = windows.findIndex((w) => w.used + 1 > w.rule.limit);
+    const commit = (): RateLimitState[] =>
+      windows.map((w) => {
+        s.saveRateLimit.run(accountId, w.rule.bucket, w.start, w.used + 1, realNow + w.rule.window_ms);
+        return state(w.rule, w.start, w.used + 1);
+      });
+    return { states, limited: limitedIndex === -1 ? null : states[limitedIndex]!, commit };
+  }
+
+  private readonly limitAccountTransaction = (request: LimitAccountRequest): LimitAccountResult => {
+    const row = this.statements.account.get(request.account_id) as Row | undefined;
+    if (!row) return { ok: false, reason: 'account_not_found' };
+    const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+    if (limited) return { ok: false, reason: 'rate_limited', rate_limit: limited, rate_limits: states };
+    return { ok: true, account: toAccount(row), rate_limits: commit() };
+  };
+
+  async limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult> {
+    return this.immediate(this.limitAccountTransaction, request);
+  }
+
   /** Authentication and rate limits: the part of authorize and reserve that is the same. */
   private authenticate(request: AuthorizeRequest):
     | { refused: Extract<AuthorizeResult, { ok: false }> }
@@ -239,27 +279,8 @@ export class SqliteStore implements Store {
     const account = accountRow ? toAccount(accountRow) : null;
     const refusal = keyRefusal(key, account, request.hash, request.now_ms);
     if (refusal) return { refused: { ok: false, reason: refusal } };
-    const realNow = Date.now();
-    const windows = request.rate_limits.map((rule) => {
-      const start = windowStart(request.now_ms, rule.window_ms);
-      const stored = s.rateLimit.get(request.account_id, rule.bucket) as { window_start: number; used: number; expires_at_ms: number } | undefined;
-      const used = stored && stored.expires_at_ms > realNow && stored.window_start === start ? stored.used : 0;
-      return { rule, start, used };
-    });
-    const state = (rule: RateLimitRule, start: number, used: number): RateLimitState => ({
-      bucket: rule.bucket,
-      limit: rule.limit,
-      remaining: Math.max(0, rule.limit - used),
-      reset_ms: start + rule.window_ms - request.now_ms,
-    });
-    const states = windows.map((w) => state(w.rule, w.start, w.used));
-    const limitedIndex = windows.findIndex((w) => w.used + 1 > w.rule.limit);
-    const commit = (): RateLimitState[] =>
-      windows.map((w) => {
-        s.saveRateLimit.run(request.account_id, w.rule.bucket, w.start, w.used + 1, realNow + w.rule.window_ms);
-        return state(w.rule, w.start, w.used + 1);
-      });
-    return { refused: null, account: account!, key: key!, commit, states, limited: limitedIndex === -1 ? null : states[limitedIndex]! };
+    const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+    return { refused: null, account: account!, key: key!, commit, states, limited };
   }
 
   private readonly authorizeTransaction = (request: AuthorizeRequest): AuthorizeResult => {

@@ -172,6 +172,18 @@ export type AuthorizeResult =
   | { ok: false; reason: AuthFailure }
   | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] };
 
+/** Callers without a key (the bot for a user, the Mini App): the account's rate limits in one round trip. */
+export interface LimitAccountRequest {
+  account_id: string;
+  now_ms: number;
+  rate_limits: RateLimitRule[];
+}
+
+export type LimitAccountResult =
+  | { ok: true; account: Account; rate_limits: RateLimitState[] }
+  | { ok: false; reason: 'account_not_found' }
+  | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] };
+
 /** The proxy's one round trip: everything of AuthorizeRequest plus the reservation of the price. */
 export interface ReserveRequest extends AuthorizeRequest {
   product_id: string;
@@ -265,6 +277,8 @@ export interface Store {
   /** Off the hot path: batched by the caller. */
   touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void>;
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
+  /** Counts a request of a caller without a key against the account's rate limits; returns the account. */
+  limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult>;
 
   // Ledger ---------------------------------------------------------------------------
   applyLedger(change: LedgerChange, now: string): Promise<LedgerResult>;

@@ -340,3 +340,31 @@ describe('rate limits', () => {
     expect(last!.headers.get('ratelimit-remaining')).toBe('0');
   });
 });
+
+describe.each(STORE_KINDS)('the account rate limit covers every caller (%s store)', (storeKind) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ store: storeKind, env: { KIKUAI_RATE_LIMIT_PER_ACCOUNT: '3', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+  });
+  afterAll(async () => server?.close());
+
+  it('counts the bot acting for a user and the Mini App against the account, and the keys share it', async () => {
+    const call = caller(server);
+    const { account, apiKey } = await server.register();
+    const bot = { service: server.serviceToken, telegramUserId: account.telegram_id };
+    const miniApp = { initData: initDataFor(server, { id: account.telegram_id, first_name: 'Test' }) };
+    const first = await call('GET', '/api/v1/balance', { auth: bot });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-remaining')).toBe('2');
+    expect((await call('GET', '/api/v1/balance', { auth: miniApp })).status).toBe(200);
+    expect((await call('GET', '/api/v1/balance', { auth: { apiKey } })).status).toBe(200);
+    for (const auth of [bot, miniApp, { apiKey }]) {
+      const refused = await call('GET', '/api/v1/balance', { auth });
+      expectProblem(refused, 429, 'rate_limited');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Another account is not affected.
+    const other = await server.register();
+    expect((await call('GET', '/api/v1/balance', { auth: { apiKey: other.apiKey } })).status).toBe(200);
+  });
+});
