@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -26,6 +25,7 @@ import { callerKindsOf, createAuthenticator } from './auth/authenticate.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
+import { securityHeaders } from './http/security-headers.js';
 import { Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
 import { payPagePlugin } from './payments/index.js';
@@ -183,23 +183,18 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined),
   );
 
+  // The API answers JSON; /docs and the Mini App set their own policies. Telegram shows
+  // the Mini App in a frame, so frames are not refused here.
+  const staticHeaders = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, frameguard: false });
   app.addHook('onRequest', async (request, reply) => {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(String(request.id))) request.id = nextRequestId();
+    reply.headers(staticHeaders);
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    metrics.requestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  await app.register(helmet, {
-    // The API answers JSON; /docs and the Mini App set their own policies. Telegram
-    // shows the Mini App in a frame, so frames are not refused here.
-    contentSecurityPolicy: false,
-    crossOriginEmbedderPolicy: false,
-    frameguard: false,
-  });
   await app.register(cors, {
     origin: config.webappUrl ? [new URL(config.webappUrl).origin] : false,
     exposedHeaders: ['X-Request-Id', 'X-Kikuai-Cost-Micros', 'X-Kikuai-Balance-Micros', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],

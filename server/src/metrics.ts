@@ -29,6 +29,23 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'kikuai_' });
   }
 
+  // Children per label set, resolved once: prom-client hashes a label object on every call otherwise.
+  private readonly requestChildren = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    const id = `${method} ${status} ${route}`;
+    let children = this.requestChildren.get(id);
+    if (!children) {
+      children = {
+        count: this.requests.labels({ route, method, status: String(status) }),
+        duration: this.requestDuration.labels({ route, method }),
+      };
+      this.requestChildren.set(id, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
+  }
+
   countLedger(result: LedgerResult | ReserveResult): void {
     if (!result.ok || !('entry' in result) || ('applied' in result && !result.applied)) return;
     const { amount_micros: amount, kind } = result.entry;

@@ -56,6 +56,11 @@ describe('the server serves exactly the contract', () => {
     const response = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'trace-123' } });
     expect(response.headers.get('x-request-id')).toBe('trace-123');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    // Telegram shows the Mini App in a frame: framing is not refused.
+    expect(response.headers.get('x-frame-options')).toBeNull();
     const generated = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(generated.headers.get('x-request-id')).toMatch(/^req_/);
   });
