@@ -34,7 +34,8 @@ export class KeyIndex {
 const FLUSH_INTERVAL_MS = 5_000;
 
 export class KeyUsageRecorder {
-  private pending = new Map<string, { account_id: string; key_id: string; at: string }>();
+  // Times stay numbers until the flush: no date formatting on the request path.
+  private pending = new Map<string, { account_id: string; key_id: string; at_ms: number }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly store: Store, private readonly logger: FastifyBaseLogger) {
@@ -43,12 +44,12 @@ export class KeyUsageRecorder {
   }
 
   record(accountId: string, keyId: string, at: Date): void {
-    this.pending.set(keyId, { account_id: accountId, key_id: keyId, at: at.toISOString() });
+    this.pending.set(keyId, { account_id: accountId, key_id: keyId, at_ms: at.getTime() });
   }
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    const batch = [...this.pending.values()].map((use) => ({ account_id: use.account_id, key_id: use.key_id, at: new Date(use.at_ms).toISOString() }));
     this.pending = new Map();
     try {
       await this.store.touchKeys(batch);
