@@ -182,7 +182,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     const { balance_micros } = (await balance.json()) as { balance_micros: number };
     expect(balance_micros).toBe(1_000_000 + topup.amount_micros);
     // As the app writes dollars: trailing zeros dropped, at least two decimals.
-    const shown = `$${(balance_micros / 1_000_000).toFixed(6).replace(/0{1,4}$/, '')}`;
+    const whole = Math.floor(balance_micros / 1_000_000);
+    const fraction = String(balance_micros % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '');
+    const shown = `$${whole}.${fraction}`;
     await expect.poll(() => page.getByTestId('topup-outcome').textContent()).toBe(`Paid. Your balance is ${shown}.`);
   });
 
