@@ -20,6 +20,7 @@ import { ApiProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
 import { formatUsd, languageOf } from '../notifications/messages.js';
 import { applyPaymentChange, ledgerRefs } from './ledger.js';
+import { pendingTopup } from './topups.js';
 import { BotApiError, type BotApi } from './telegram-bot-api.js';
 
 export interface StarsPaymentReport {
@@ -127,20 +128,9 @@ export class StarsPayments {
     if (existing) return existing;
     this.context.logger.warn({ account_id: account.id, topup_id: id }, 'stars charge names no pending top-up of the payer: credited under its own top-up');
     try {
-      return await this.context.store.createTopup({
-        id,
-        account_id: account.id,
-        method: 'stars',
-        amount_micros: amountMicros,
-        stars,
-        status: 'pending',
-        checkout_url: null,
-        invoice_link: null,
-        provider_ref: null,
-        ledger_entry_id: null,
-        created_at: this.context.now().toISOString(),
-        completed_at: null,
-      });
+      return await this.context.store.createTopup(
+        pendingTopup({ id, account_id: account.id, method: 'stars', amount_micros: amountMicros, stars, created_at: this.context.now().toISOString() }),
+      );
     } catch (error) {
       // A concurrent report of the same charge created it first.
       const raced = await this.context.store.getTopup(id);

@@ -21,6 +21,11 @@ import { BotApiError, type BotApi } from './telegram-bot-api.js';
 
 const MICROS_PER_CENT = 10_000;
 
+/** A top-up waiting for its payment. */
+export function pendingTopup(fields: Pick<Topup, 'id' | 'account_id' | 'method' | 'amount_micros' | 'stars' | 'created_at'>): Topup {
+  return { ...fields, status: 'pending', checkout_url: null, invoice_link: null, provider_ref: null, ledger_entry_id: null, completed_at: null };
+}
+
 export function isInsideTelegram(caller: Caller | undefined): boolean {
   return caller?.kind === 'bot_service' || caller?.kind === 'telegram_init_data';
 }
@@ -102,20 +107,7 @@ export class TopupService {
     const stars = method === 'stars' ? this.starsFor(requestedMicros) : null;
     // Stars are whole: the top-up is worth what the Stars pay for.
     const amountMicros = stars === null ? requestedMicros : stars * config.topups.microsPerStar;
-    const topup = await store.createTopup({
-      id: newTopupId(),
-      account_id: account.id,
-      method,
-      amount_micros: amountMicros,
-      stars,
-      status: 'pending',
-      checkout_url: null,
-      invoice_link: null,
-      provider_ref: null,
-      ledger_entry_id: null,
-      created_at: now,
-      completed_at: null,
-    });
+    const topup = await store.createTopup(pendingTopup({ id: newTopupId(), account_id: account.id, method, amount_micros: amountMicros, stars, created_at: now }));
     try {
       if (method === 'paddle') {
         const transaction = await this.paddle.createTopupTransaction({
