@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
 import { browserUnavailable, launchChromium, openTelegramPage, sendTelegramEvent, telegramEvents, type LaunchedBrowser } from './support/browser.js';
 import { launchHash, signInitData } from './support/init-data.js';
-import { ensureBuilt, webappOrigin } from './support/webapp.js';
+import { ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';
 import { darkTheme, lightTheme } from '../src/lib/telegram/themes.js';
 
 const screenshotDir = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
@@ -208,7 +208,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
 
   it('says the server is unreachable when the API is down, and offers to try again', async () => {
     // The app's files are served, but the API behind them does not answer (a closed port).
-    const deadApi = await webappOrigin('http://127.0.0.1:9');
+    const deadApi = await staticWebapp('http://127.0.0.1:9');
     try {
       const initData = signInitData(server.botToken, { id: 42, first_name: 'Ada' });
       const { context, page } = await openTelegramPage(browser.browser, `${deadApi.origin}/webapp/${launchHash(initData, darkTheme)}`);

@@ -237,8 +237,10 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
   if (existsSync(path.join(config.webappDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', decorateReply: false, index: ['index.html'] });
-    app.get('/webapp', (_request, reply) => reply.redirect('/webapp/'));
+    // The Mini App: its files under /webapp/, and its page at /webapp and /webapp/ (routes
+    // ignore a trailing slash, so one route serves both).
+    await app.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', index: false, wildcard: true });
+    app.get('/webapp', (_request, reply) => reply.sendFile('index.html'));
   }
 
   // The Paddle checkout page (Paddle's default payment link): a page, not an API operation.

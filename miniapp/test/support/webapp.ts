@@ -29,15 +29,21 @@ export function ensureBuilt(): void {
   });
 }
 
-/**
- * The address of the app on the same origin as the API. The server serves `miniapp/dist`
- * at /webapp; if it does not (yet), a small local server serves the files and passes
- * /api through to it, so the app still talks to the real API on its own origin.
- */
+/** The app as the real server serves it, at /webapp on the API's own origin: anything else fails the test. */
 export async function webappOrigin(apiUrl: string): Promise<{ origin: string; close(): Promise<void> }> {
-  const response = await fetch(`${apiUrl}/webapp/`).catch(() => undefined);
-  if (response?.ok && (await response.text()).includes('id="app"')) return { origin: apiUrl, close: async () => {} };
+  const response = await fetch(`${apiUrl}/webapp/`);
+  const page = await response.text();
+  if (!response.ok || !page.includes('id="app"')) {
+    throw new Error(`The server at ${apiUrl} does not serve the Mini App at /webapp/ (HTTP ${response.status}): is miniapp/dist built?`);
+  }
+  return { origin: apiUrl, close: async () => {} };
+}
 
+/**
+ * The app's files from a small local server that passes /api through to `apiUrl` — for
+ * the one test where the API behind the app is down (a closed port) but the page loads.
+ */
+export async function staticWebapp(apiUrl: string): Promise<{ origin: string; close(): Promise<void> }> {
   const api = new URL(apiUrl);
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
   const server: Server = createServer((incoming, outgoing) => {

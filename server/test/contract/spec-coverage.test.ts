@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOperations, loadSpec } from '@kikuai/server';
 import { startTestServer, type TestServer } from '@kikuai/server/testing';
@@ -40,6 +41,21 @@ describe('the server serves exactly the contract', () => {
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
   });
+
+  it.skipIf(!existsSync(new URL('../../../miniapp/dist/index.html', import.meta.url)) && !process.env.CI)(
+    'serves the built Mini App at /webapp and /webapp/, with its assets',
+    async () => {
+      for (const path of ['/webapp', '/webapp/']) {
+        const page = await fetch(`${server.url}${path}`);
+        expect(page.status).toBe(200);
+        const html = await page.text();
+        expect(html).toContain('id="app"');
+        const asset = /src="(\/webapp\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+        expect(asset).toBeDefined();
+        expect((await fetch(`${server.url}${asset}`)).headers.get('content-type')).toMatch(/javascript/);
+      }
+    },
+  );
 
   it('reports health, readiness and Prometheus metrics', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
