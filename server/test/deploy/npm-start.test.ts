@@ -1,0 +1,93 @@
+/**
+ * What `npm start` runs (`node server/dist/main.js`, after the build): the API on its
+ * embedded default, and the bot in the same process once TELEGRAM_BOT_TOKEN and the
+ * service token are set — here against the fake Bot API, which hands it a /start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeTelegram, type FakeTelegram } from '@kikuai/server/testing';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const entry = path.join(root, 'server/dist/main.js');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('npm start', () => {
+  let telegram: FakeTelegram;
+  let child: ChildProcess;
+  let output = '';
+  let port = 0;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-start-'));
+  const botToken = '7000000002:AAnpm-start-test-token-not-a-real-one';
+
+  beforeAll(async () => {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
+    telegram = await startFakeTelegram();
+    port = await freePort();
+    child = spawn(process.execPath, [entry], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KIKUAI_DATA_DIR: dataDir,
+        TELEGRAM_BOT_TOKEN: botToken,
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+        KIKUAI_BOT_SERVICE_TOKEN: 'svc_npm_start_test_0123456789',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk) => (output += String(chunk)));
+    child.stderr!.on('data', (chunk) => (output += String(chunk)));
+    const deadline = Date.now() + 20_000;
+    while (!output.includes('kikuai API listening')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await telegram?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the API on the embedded store and says so', async () => {
+    expect(output).toContain(`kikuai API listening on http://127.0.0.1:${port}`);
+    expect(output).toContain(`embedded SQLite at ${dataDir}/kikuai.db`);
+    const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+    expect(ready).toMatchObject({ status: 'ready', store: { kind: 'sqlite', ok: true } });
+  });
+
+  it('runs the bot in the same process: a /start gets an account and a first key', async () => {
+    expect(output).toMatch(/bot:\s+running/);
+    const user = { id: 880_000_001, is_bot: false, first_name: 'Nia', language_code: 'en' };
+    await telegram.pushUpdate({
+      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: user.id, type: 'private', first_name: 'Nia' }, from: user, text: '/start', entities: [{ type: 'bot_command', offset: 0, length: 6 }] },
+    });
+    const reply = await telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === user.id && /kik_[0-9A-Za-z]{49}/.test(String(call.params.text)), 15_000);
+    const secret = /kik_[0-9A-Za-z]{49}/.exec(String(reply.params.text))![0];
+    const me = await fetch(`http://127.0.0.1:${port}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(me.status).toBe(200);
+    expect((await me.json()).account.telegram_id).toBe(user.id);
+    expect(output).not.toContain(secret);
+    expect(output).not.toContain(botToken);
+  });
+});
