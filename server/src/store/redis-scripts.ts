@@ -5,6 +5,15 @@
  *
  * Numbers cross the Lua boundary as decimal strings (`fmt`): Lua's tostring() would print
  * large integers in exponent form. The rules mirror `logic.ts`.
+ *
+ * Revisions: the account hash's `rev` field is bumped by every change to a field of the
+ * account or of one of its keys that does not change on every call (status, threshold,
+ * language, a key's hashes, revocation, enabled flag, expiry, products, spend limit). The
+ * server keeps a snapshot of each key and its account with the revision it was read at
+ * (`auth-snapshots.ts`), checks the key against it, and sends the revision to AUTHORIZE
+ * and RESERVE: while it is current they read and return only the per-call fields
+ * (balance, spend, last use), so a revocation through any server is still seen by the
+ * very next request everywhere.
  */
 
 const LIB = String.raw`
@@ -139,6 +148,7 @@ if released_spent ~= nil then redis.call('HSET', KEYS[4], 'spent_micros', fmt(re
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 if shortfall > 0 then
   redis.call('HSET', KEYS[1], 'status', 'suspended', 'suspended_reason', 'insufficient_funds: shortfall of ' .. fmt(shortfall) .. ' micro-USD')
+  redis.call('HINCRBY', KEYS[1], 'rev', 1)
 end
 local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[5], ARGV[1], amount, new, ARGV[3], ARGV[4], ARGV[6])
 return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
@@ -146,19 +156,34 @@ return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
 
 /**
  * KEYS: account, key, then one key per rate-limit rule.
- * ARGV: hash, now_ms, rule count, then limit and window_ms per rule.
- * Reply: {'refused', reason} | {'rate_limited', index, states} | {'ok', account, key, states}
+ * ARGV: 1 hash, 2 now_ms, 3 the caller's snapshot revision ('' none), 4 rule count, then
+ *       limit and window_ms per rule.
+ * Reply: {'refused', reason} | {'rate_limited', index, states}
+ *      | {'ok', account, key, states, rev} (whole records)
+ *      | {'current', balance, low_balance_notified, spent, spend_period_start, last_used_at, states}
+ *        when the caller's snapshot of the account and key is still at revision `rev`: only
+ *        the fields that change without a revision are read and sent back.
  */
 export const AUTHORIZE = LIB + String.raw`
+local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified')
+local rev = head[1] or '0'
+local now_ms = tonumber(ARGV[2])
+if ARGV[3] ~= '' and ARGV[3] == rev then
+  -- The caller checked its snapshot (valid key, active account) at this revision and now_ms.
+  local states, limited = rate_check(3, 5, tonumber(ARGV[4]), now_ms)
+  if limited then return { 'rate_limited', limited, rate_reply(states) } end
+  rate_commit(3, states)
+  local k = redis.call('HMGET', KEYS[2], 'spent_micros', 'spend_period_start', 'last_used_at')
+  return { 'current', head[2], head[3] or '0', k[1] or '0', k[2] or '', k[3] or '', rate_reply(states) }
+end
 local account, account_flat = hgetall(KEYS[1])
 local key, key_flat = hgetall(KEYS[2])
-local now_ms = tonumber(ARGV[2])
 local refusal = key_refusal(key, account, ARGV[1], now_ms)
 if refusal then return { 'refused', refusal } end
-local states, limited = rate_check(3, 4, tonumber(ARGV[3]), now_ms)
+local states, limited = rate_check(3, 5, tonumber(ARGV[4]), now_ms)
 if limited then return { 'rate_limited', limited, rate_reply(states) } end
 rate_commit(3, states)
-return { 'ok', account_flat, key_flat, rate_reply(states) }
+return { 'ok', account_flat, key_flat, rate_reply(states), rev }
 `;
 
 /**
@@ -178,25 +203,45 @@ return { 'ok', account_flat, rate_reply(states) }
 /**
  * KEYS: account, key, ledger, ledger refs, then one key per rate-limit rule.
  * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
- *       9..14 daily/weekly/monthly period start (ms, ISO), 15 rule count, then limit and window per rule.
+ *       9..14 daily/weekly/monthly period start (ms, ISO), 15 the caller's snapshot revision
+ *       ('' none), 16 '1' when the snapshot's key may call the product, 17 rule count, then
+ *       limit and window per rule.
  * Reply: {'refused', reason} | {'rate_limited', index, states} | {'product_not_allowed'}
  *      | {'spend_limit', limit, spent, period} | {'insufficient', balance}
- *      | {'ok', entry, account, key, crossed, states} (crossed '' for none; on a repeated
+ *      | {'ok', entry, account, key, crossed, states, rev} (crossed '' for none; on a repeated
  *        external_ref the first entry is returned and nothing is written or counted)
+ *      | {'current', entry, balance, low_balance_notified, spent, spend_period_start,
+ *         last_used_at, crossed, states} when the caller's snapshot is at revision `rev`
+ *        (the caller checked the key against it; static fields are not read or sent).
  */
 export const RESERVE = LIB + String.raw`
-local account, account_flat = hgetall(KEYS[1])
-local key, key_flat = hgetall(KEYS[2])
+local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified', 'low_balance_threshold_micros')
+local rev = head[1] or '0'
 local now_ms = tonumber(ARGV[2])
-local refusal = key_refusal(key, account, ARGV[1], now_ms)
-if refusal then return { 'refused', refusal } end
-local states, limited = rate_check(5, 16, tonumber(ARGV[15]), now_ms)
-local previous = entry_by_ref(KEYS[3], KEYS[4], ARGV[5])
-if previous then return { 'ok', previous, account_flat, key_flat, '', rate_reply(states) } end
+-- A repeated reference takes the whole path, which answers it with the first entry.
+local current = ARGV[15] ~= '' and ARGV[15] == rev and not redis.call('HGET', KEYS[4], ARGV[5])
+local account, account_flat, key, key_flat
+if current then
+  local k = redis.call('HMGET', KEYS[2], 'spend_limit_micros', 'spend_limit_period', 'spent_micros', 'spend_period_start_ms')
+  account = { balance_micros = head[2], low_balance_notified = head[3], low_balance_threshold_micros = head[4] }
+  key = { spend_limit_micros = k[1], spend_limit_period = k[2], spent_micros = k[3], spend_period_start_ms = k[4] }
+else
+  account, account_flat = hgetall(KEYS[1])
+  key, key_flat = hgetall(KEYS[2])
+  local refusal = key_refusal(key, account, ARGV[1], now_ms)
+  if refusal then return { 'refused', refusal } end
+end
+local states, limited = rate_check(5, 18, tonumber(ARGV[17]), now_ms)
+if not current then
+  local previous = entry_by_ref(KEYS[3], KEYS[4], ARGV[5])
+  if previous then return { 'ok', previous, account_flat, key_flat, '', rate_reply(states), rev } end
+end
 if limited then return { 'rate_limited', limited, rate_reply(states) } end
 
 local refused = nil
-if key.allowed_products ~= nil then
+if current then
+  if ARGV[16] ~= '1' then refused = { 'product_not_allowed' } end
+elseif key.allowed_products ~= nil then
   local allowed = false
   for _, product in ipairs(cjson.decode(key.allowed_products)) do
     if product == ARGV[3] then allowed = true end
@@ -209,7 +254,7 @@ local period_start_ms, period_start_iso = nil, nil
 if period == 'daily' then period_start_ms, period_start_iso = ARGV[9], ARGV[10]
 elseif period == 'weekly' then period_start_ms, period_start_iso = ARGV[11], ARGV[12]
 elseif period == 'monthly' then period_start_ms, period_start_iso = ARGV[13], ARGV[14] end
-local spent = tonumber(key.spent_micros)
+local spent = num(key.spent_micros) or 0
 if period_start_ms ~= nil and key.spend_period_start_ms ~= period_start_ms then spent = 0 end
 local spend_limit = num(key.spend_limit_micros)
 if refused == nil and spend_limit ~= nil and spent + price > spend_limit then
@@ -229,9 +274,13 @@ redis.call('HSET', KEYS[2], 'spent_micros', fmt(spent + price))
 if period_start_ms ~= nil then
   redis.call('HSET', KEYS[2], 'spend_period_start_ms', period_start_ms, 'spend_period_start', period_start_iso)
 end
+if current then
+  local k = redis.call('HMGET', KEYS[2], 'spend_period_start', 'last_used_at')
+  return { 'current', entry, fmt(new), notified, fmt(spent + price), k[1] or '', k[2] or '', crossed, rate_reply(states) }
+end
 local _, account_after = hgetall(KEYS[1])
 local _, key_after = hgetall(KEYS[2])
-return { 'ok', entry, account_after, key_after, crossed, rate_reply(states) }
+return { 'ok', entry, account_after, key_after, crossed, rate_reply(states), rev }
 `;
 
 /**
@@ -253,6 +302,7 @@ export const CREATE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'account_not_found' end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then return 'too_many_keys' end
 redis.call('HSET', KEYS[3], unpack(ARGV, 2, #ARGV))
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
 local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
 redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
 return 'ok'
@@ -260,32 +310,34 @@ return 'ok'
 
 /**
  * Updates a hash that exists and (when ARGV[1] is not '') lacks the field ARGV[1] (e.g. a
- * key that is not revoked). KEYS: the hash, then optional extra hashes that must exist.
+ * key that is not revoked). KEYS: the hash, then optionally the account whose revision
+ * the change bumps (a change to an account or one of its keys: see REV below).
  * ARGV: guard field, number of field/value pairs to set, pairs..., fields to delete...
  * Reply: the hash after the change, or false.
  */
 export const PATCH_HASH = String.raw`
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then return false end
-end
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return false end
+if KEYS[2] then redis.call('HINCRBY', KEYS[2], 'rev', 1) end
 local pairs_count = tonumber(ARGV[2])
 if pairs_count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + pairs_count * 2)) end
 if #ARGV > 2 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 3 + pairs_count * 2, #ARGV)) end
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key, key list. ARGV: revoked_at. Reply: the key after revocation, or false. */
+/** KEYS: key, key list, account. ARGV: revoked_at. Reply: the key after revocation, or false. */
 export const REVOKE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
+redis.call('HINCRBY', KEYS[3], 'rev', 1)
 redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
 redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key. ARGV: new hash, prefix, last four, previous expiry ISO ('' none), its ms. */
+/** KEYS: key, account. ARGV: new hash, prefix, last four, previous expiry ISO ('' none), its ms. */
 export const ROTATE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
+redis.call('HINCRBY', KEYS[2], 'rev', 1)
 local old_hash = redis.call('HGET', KEYS[1], 'hash')
 redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'prefix', ARGV[2], 'last_four', ARGV[3])
 if ARGV[4] == '' then

@@ -15,6 +15,7 @@ import {
 } from './logic.js';
 import { isoToMs, newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
+import { AuthSnapshots, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import type {
   Account,
   AccountStatus,
@@ -93,6 +94,8 @@ export class RedisStore implements Store {
   readonly prefix: string;
   private readonly client: Client;
   private readonly ownsClient: boolean;
+  /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
+  private readonly snapshots = new AuthSnapshots();
 
   constructor(client: Client | string, options: RedisStoreOptions = {}) {
     this.ownsClient = typeof client === 'string';
@@ -191,14 +194,16 @@ export class RedisStore implements Store {
   }
 
   private async patchAccount(accountId: string, fields: Record<string, string | number | null>): Promise<Account | null> {
-    const flat = await this.patch(this.accountKey(accountId, 'account'), '', fields);
+    const accountKey = this.accountKey(accountId, 'account');
+    const flat = await this.patch(accountKey, '', fields, accountKey);
     return flat ? toAccount(flat) : null;
   }
 
-  private async patch(key: string, guardField: string, fields: Record<string, string | number | null>): Promise<Record<string, string> | null> {
+  /** `revisedAccount`: the account hash whose revision the change bumps (account and key fields). */
+  private async patch(key: string, guardField: string, fields: Record<string, string | number | null>, revisedAccount?: string): Promise<Record<string, string> | null> {
     const set = toPairs(fields);
     const unset = Object.entries(fields).filter(([, value]) => value === null).map(([name]) => name);
-    const reply = await this.run('kikuaiPatchHash', [key], [guardField, set.length / 2, ...set, ...unset]);
+    const reply = await this.run('kikuaiPatchHash', revisedAccount ? [key, revisedAccount] : [key], [guardField, set.length / 2, ...set, ...unset]);
     return reply ? flatToObject(reply) : null;
   }
 
@@ -263,12 +268,12 @@ export class RedisStore implements Store {
     if (patch.allowed_products !== undefined) fields.allowed_products = patch.allowed_products ? JSON.stringify(patch.allowed_products) : null;
     if (patch.spend_limit_micros !== undefined) fields.spend_limit_micros = patch.spend_limit_micros;
     if (patch.spend_limit_period !== undefined) fields.spend_limit_period = patch.spend_limit_period;
-    const flat = await this.patch(this.accountKey(accountId, `key:${keyId}`), 'revoked_at', this.keyFieldsWithInstants(fields));
+    const flat = await this.patch(this.accountKey(accountId, `key:${keyId}`), 'revoked_at', this.keyFieldsWithInstants(fields), this.accountKey(accountId, 'account'));
     return flat ? toKey(flat) : null;
   }
 
   async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
-    const reply = await this.run('kikuaiRevokeKey', [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys')], [now]);
+    const reply = await this.run('kikuaiRevokeKey', [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys'), this.accountKey(accountId, 'account')], [now]);
     return reply ? toKey(flatToObject(reply)) : null;
   }
 
@@ -276,7 +281,7 @@ export class RedisStore implements Store {
     const keyName = this.accountKey(accountId, `key:${keyId}`);
     if (!(await this.getKey(accountId, keyId))) return null;
     await this.client.set(this.global(`keyhash:${newKey.hash}`), `${accountId}|${keyId}`);
-    const reply = await this.run('kikuaiRotateKey', [keyName], [
+    const reply = await this.run('kikuaiRotateKey', [keyName, this.accountKey(accountId, 'account')], [
       newKey.hash,
       newKey.prefix,
       newKey.last_four,
@@ -305,19 +310,25 @@ export class RedisStore implements Store {
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     const { account_id: accountId } = request;
     const limits = this.rateLimitKeys(accountId, request.rate_limits);
+    const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const reply = (await this.run(
       'kikuaiAuthorize',
       [this.accountKey(accountId, 'account'), this.accountKey(accountId, `key:${request.key_id}`), ...limits.keys],
-      [request.hash, request.now_ms, ...limits.args],
+      [request.hash, request.now_ms, snapshot?.rev ?? '', ...limits.args],
     )) as Reply[];
     const refused = this.authRefusal(reply, request.rate_limits);
-    if (refused) return refused;
-    return {
-      ok: true,
-      account: toAccount(flatToObject(reply[1]!)),
-      key: toKey(flatToObject(reply[2]!)),
-      rate_limits: rateStates(request.rate_limits, reply[3]!),
-    };
+    if (refused) {
+      if (refused.reason !== 'rate_limited') this.snapshots.forget(request.key_id);
+      return refused;
+    }
+    if (reply[0] === 'current') {
+      const records = withPerCallFields(snapshot!, perCallFields(reply[1], reply[2], reply[3], reply[4], reply[5]));
+      return { ok: true, ...records, rate_limits: rateStates(request.rate_limits, reply[6]!) };
+    }
+    const account = toAccount(flatToObject(reply[1]!));
+    const key = toKey(flatToObject(reply[2]!));
+    this.snapshots.remember(String(reply[4]), account, key);
+    return { ok: true, account, key, rate_limits: rateStates(request.rate_limits, reply[3]!) };
   }
 
   async limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult> {
@@ -404,6 +415,7 @@ export class RedisStore implements Store {
     const limits = this.rateLimitKeys(accountId, request.rate_limits);
     const starts = periodStarts(request.now_ms);
     const periodArgs = (['daily', 'weekly', 'monthly'] as const).flatMap((period) => [starts[period], new Date(starts[period]).toISOString()]);
+    const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const reply = (await this.run(
       'kikuaiReserve',
       [
@@ -413,10 +425,26 @@ export class RedisStore implements Store {
         this.accountKey(accountId, 'ledger_refs'),
         ...limits.keys,
       ],
-      [request.hash, request.now_ms, request.product_id, request.price_micros, request.external_ref, request.reason, newLedgerId(), now, ...periodArgs, ...limits.args],
+      [
+        request.hash,
+        request.now_ms,
+        request.product_id,
+        request.price_micros,
+        request.external_ref,
+        request.reason,
+        newLedgerId(),
+        now,
+        ...periodArgs,
+        snapshot?.rev ?? '',
+        snapshot && (snapshot.key.allowed_products === null || snapshot.key.allowed_products.includes(request.product_id)) ? '1' : '0',
+        ...limits.args,
+      ],
     )) as Reply[];
     const refused = this.authRefusal(reply, request.rate_limits);
-    if (refused) return refused;
+    if (refused) {
+      if (refused.reason !== 'rate_limited') this.snapshots.forget(request.key_id);
+      return refused;
+    }
     switch (reply[0]) {
       case 'product_not_allowed':
         return { ok: false, reason: 'product_not_allowed' };
@@ -430,12 +458,25 @@ export class RedisStore implements Store {
         };
       case 'insufficient':
         return { ok: false, reason: 'insufficient_funds', balance_micros: Number(reply[1]), price_micros: request.price_micros };
+      case 'current': {
+        const fields = perCallFields(reply[2], reply[3], reply[4], reply[5], reply[6]);
+        return {
+          ok: true,
+          ...withPerCallFields(snapshot!, fields),
+          entry: parseEntry(accountId, reply[1] as string),
+          balance_micros: fields.balance_micros,
+          crossed: (reply[7] || null) as BalanceCrossing | null,
+          rate_limits: rateStates(request.rate_limits, reply[8]!),
+        };
+      }
       default: {
         const account = toAccount(flatToObject(reply[2]!));
+        const key = toKey(flatToObject(reply[3]!));
+        this.snapshots.remember(String(reply[6]), account, key);
         return {
           ok: true,
           account,
-          key: toKey(flatToObject(reply[3]!)),
+          key,
           entry: parseEntry(accountId, reply[1] as string),
           balance_micros: account.balance_micros,
           crossed: (reply[4] || null) as BalanceCrossing | null,
@@ -556,6 +597,17 @@ export class RedisStore implements Store {
 
 function parseEntry(accountId: string, raw: string): LedgerEntry {
   return toEntry(accountId, JSON.parse(raw) as Record<string, string>);
+}
+
+/** The per-call fields of a 'current' reply (strings; '' for an absent instant). */
+function perCallFields(balance: Reply | undefined, notified: Reply | undefined, spent: Reply | undefined, periodStart: Reply | undefined, lastUsed: Reply | undefined): PerCallFields {
+  return {
+    balance_micros: Number(balance),
+    low_balance_notified: notified === '1',
+    spent_micros: Number(spent),
+    spend_period_start: (periodStart as string) || null,
+    last_used_at: (lastUsed as string) || null,
+  };
 }
 
 function rateStates(rules: RateLimitRule[], reply: Reply): RateLimitState[] {

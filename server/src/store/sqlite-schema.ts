@@ -72,4 +72,33 @@ export const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE TABLE seen (namespace TEXT NOT NULL, id TEXT NOT NULL, expires_at_ms INTEGER NOT NULL, PRIMARY KEY (namespace, id)) WITHOUT ROWID;
   `,
+  // 2: rate-limit windows are counted in process memory (rate-windows.ts)
+  `DROP TABLE rate_limits;`,
+  // 3: the account's revision, bumped by every change to a field of the account or of one
+  // of its keys that does not change per call (auth-snapshots.ts); triggers keep it, so no
+  // statement can forget it. Per-call fields (balance, spend, last use) do not bump it.
+  `
+  ALTER TABLE accounts ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+  CREATE TRIGGER accounts_revise AFTER UPDATE ON accounts
+    WHEN OLD.status IS NOT NEW.status OR OLD.suspended_reason IS NOT NEW.suspended_reason
+      OR OLD.low_balance_threshold_micros IS NOT NEW.low_balance_threshold_micros OR OLD.language_code IS NOT NEW.language_code
+      OR OLD.username IS NOT NEW.username OR OLD.first_name IS NOT NEW.first_name OR OLD.last_name IS NOT NEW.last_name
+      OR OLD.telegram_id IS NOT NEW.telegram_id
+  BEGIN
+    UPDATE accounts SET rev = rev + 1 WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER api_keys_revise AFTER UPDATE ON api_keys
+    WHEN OLD.name IS NOT NEW.name OR OLD.prefix IS NOT NEW.prefix OR OLD.last_four IS NOT NEW.last_four OR OLD.hash IS NOT NEW.hash
+      OR OLD.previous_hash IS NOT NEW.previous_hash OR OLD.previous_hash_expires_at IS NOT NEW.previous_hash_expires_at
+      OR OLD.enabled IS NOT NEW.enabled OR OLD.revoked_at IS NOT NEW.revoked_at OR OLD.expires_at IS NOT NEW.expires_at
+      OR OLD.allowed_products IS NOT NEW.allowed_products OR OLD.spend_limit_micros IS NOT NEW.spend_limit_micros
+      OR OLD.spend_limit_period IS NOT NEW.spend_limit_period OR OLD.account_id IS NOT NEW.account_id
+  BEGIN
+    UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
+  END;
+  CREATE TRIGGER api_keys_insert_revise AFTER INSERT ON api_keys
+  BEGIN
+    UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
+  END;
+  `,
 ];

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import path from 'node:path';
 import { newAccountId, newLedgerId } from './ids.js';
 import {
   USAGE_EVENTS_KEPT,
@@ -13,10 +14,11 @@ import {
   releasedSpend,
   usageDay,
   assertPageLimit,
-  windowStart,
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import { AuthSnapshots, withPerCallFields } from './auth-snapshots.js';
+import { rateWindowsFor, type RateCheck, type RateWindows } from './rate-windows.js';
 import type {
   Account,
   AccountStatus,
@@ -61,8 +63,13 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<typeof prepare>;
 
+  private readonly rateCounters: RateWindows;
+  /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
+  private readonly snapshots = new AuthSnapshots();
+
   constructor(filename: string) {
     this.db = new Database(filename);
+    this.rateCounters = rateWindowsFor(filename === ':memory:' ? filename : path.resolve(filename));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -230,30 +237,9 @@ export class SqliteStore implements Store {
     if (uses.length > 0) this.immediate(this.touchTransaction, uses);
   }
 
-  /** Fixed-window rate limits of one account: the current states, the first one over its limit, and a commit that counts this request. */
-  private rateWindows(accountId: string, rules: RateLimitRule[], nowMs: number): { states: RateLimitState[]; limited: RateLimitState | null; commit: () => RateLimitState[] } {
-    const s = this.statements;
-    const realNow = Date.now();
-    const windows = rules.map((rule) => {
-      const start = windowStart(nowMs, rule.window_ms);
-      const stored = s.rateLimit.get(accountId, rule.bucket) as { window_start: number; used: number; expires_at_ms: number } | undefined;
-      const used = stored && stored.expires_at_ms > realNow && stored.window_start === start ? stored.used : 0;
-      return { rule, start, used };
-    });
-    const state = (rule: RateLimitRule, start: number, used: number): RateLimitState => ({
-      bucket: rule.bucket,
-      limit: rule.limit,
-      remaining: Math.max(0, rule.limit - used),
-      reset_ms: start + rule.window_ms - nowMs,
-    });
-    const states = windows.map((w) => state(w.rule, w.start, w.used));
-    const limitedIndex = windows.findIndex((w) => w.used + 1 > w.rule.limit);
-    const commit = (): RateLimitState[] =>
-      windows.map((w) => {
-        s.saveRateLimit.run(accountId, w.rule.bucket, w.start, w.used + 1, realNow + w.rule.window_ms);
-        return state(w.rule, w.start, w.used + 1);
-      });
-    return { states, limited: limitedIndex === -1 ? null : states[limitedIndex]!, commit };
+  /** Fixed-window rate limits of one account, counted in process memory (`rate-windows.ts`). */
+  private rateWindows(accountId: string, rules: RateLimitRule[], nowMs: number): RateCheck {
+    return this.rateCounters.check(accountId, rules, nowMs);
   }
 
   private readonly limitAccountTransaction = (request: LimitAccountRequest): LimitAccountResult => {
@@ -265,7 +251,8 @@ export class SqliteStore implements Store {
   };
 
   async limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult> {
-    return this.immediate(this.limitAccountTransaction, request);
+    // Rate limits are counted in memory: this only reads the database.
+    return this.transaction(this.limitAccountTransaction).deferred(request);
   }
 
   /** Authentication and rate limits: the part of authorize and reserve that is the same. */
@@ -278,7 +265,11 @@ export class SqliteStore implements Store {
     const accountRow = s.account.get(request.account_id) as Row | undefined;
     const account = accountRow ? toAccount(accountRow) : null;
     const refusal = keyRefusal(key, account, request.hash, request.now_ms);
-    if (refusal) return { refused: { ok: false, reason: refusal } };
+    if (refusal) {
+      this.snapshots.forget(request.key_id);
+      return { refused: { ok: false, reason: refusal } };
+    }
+    this.snapshots.remember(String(accountRow!.rev), account!, key!);
     const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
     return { refused: null, account: account!, key: key!, commit, states, limited };
   }
@@ -291,9 +282,26 @@ export class SqliteStore implements Store {
   };
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
-    // Without rate limits authorize only reads: a deferred transaction takes no write lock.
-    if (request.rate_limits.length === 0) return this.transaction(this.authorizeTransaction).deferred(request);
-    return this.immediate(this.authorizeTransaction, request);
+    // The hot path: a snapshot of the key and account at the current revision needs only
+    // the per-call fields, in one statement (auth-snapshots.ts).
+    const snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms);
+    if (snapshot) {
+      const row = this.statements.perCallFields.get(request.key_id) as Row | undefined;
+      if (row && String(row.rev) === snapshot.rev) {
+        const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+        if (limited) return { ok: false, reason: 'rate_limited', rate_limit: limited, rate_limits: states };
+        const records = withPerCallFields(snapshot, {
+          balance_micros: Number(row.balance_micros),
+          low_balance_notified: Number(row.low_balance_notified) === 1,
+          spent_micros: Number(row.spent_micros),
+          spend_period_start: (row.spend_period_start as string | null) ?? null,
+          last_used_at: (row.last_used_at as string | null) ?? null,
+        });
+        return { ok: true, ...records, rate_limits: commit() };
+      }
+    }
+    // Rate limits are counted in memory: authorize only reads, and a deferred transaction takes no write lock.
+    return this.transaction(this.authorizeTransaction).deferred(request);
   }
 
   // Ledger ---------------------------------------------------------------------------
@@ -543,6 +551,8 @@ function prepare(db: Database.Database) {
     advanceAccount: db.prepare(`UPDATE accounts SET balance_micros = @balance_micros, low_balance_notified = @low_balance_notified, status = @status,
       suspended_reason = @suspended_reason, ledger_seq = ledger_seq + 1 WHERE id = @id RETURNING ledger_seq`),
     key: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
+    perCallFields: db.prepare(`SELECT a.rev, a.balance_micros, a.low_balance_notified, k.spent_micros, k.spend_period_start, k.last_used_at
+      FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`),
     keysOfAccount: db.prepare('SELECT * FROM api_keys WHERE account_id = ? AND revoked_at IS NULL ORDER BY rowid'),
     countKeys: db.prepare('SELECT COUNT(*) AS count FROM api_keys WHERE account_id = ? AND revoked_at IS NULL'),
     insertKey: db.prepare(`INSERT INTO api_keys (id, account_id, name, prefix, last_four, hash, previous_hash, previous_hash_expires_at, enabled, revoked_at, expires_at, allowed_products, spend_limit_micros, spend_limit_period, spent_micros, spend_period_start, created_at, last_used_at)
@@ -554,8 +564,6 @@ function prepare(db: Database.Database) {
       previous_hash_expires_at = @previous_hash_expires_at WHERE id = @id`),
     touchKey: db.prepare('UPDATE api_keys SET last_used_at = @at WHERE id = @key_id AND account_id = @account_id AND (last_used_at IS NULL OR last_used_at < @at)'),
     addSpend: db.prepare('UPDATE api_keys SET spent_micros = ?, spend_period_start = ? WHERE id = ?'),
-    rateLimit: db.prepare('SELECT window_start, used, expires_at_ms FROM rate_limits WHERE account_id = ? AND bucket = ?'),
-    saveRateLimit: db.prepare('INSERT OR REPLACE INTO rate_limits (account_id, bucket, window_start, used, expires_at_ms) VALUES (?, ?, ?, ?, ?)'),
     insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at)
       VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at)`),
     entryByRef: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND external_ref = ?'),

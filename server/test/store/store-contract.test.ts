@@ -246,6 +246,85 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect(await store.revokeKey(accountId, key.id, iso(T0))).toBeNull();
   });
 
+  // Each client keeps snapshots of keys and accounts (auth-snapshots.ts): a change made
+  // through one client must be seen by the very next authorize or reserve of another
+  // client whose snapshot is warm.
+  it.skipIf(skip)('every change to a key or its account is seen at once by another client with a warm snapshot', async () => {
+    const other = backend.open();
+    const warm = async (accountId: string, key: { id: string; hash: string }) => {
+      for (let i = 0; i < 2; i++) expect((await other.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [] })).ok).toBe(true);
+    };
+    const authorizeThroughOther = (accountId: string, key: { id: string; hash: string }) =>
+      other.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [] });
+    const reserveThroughOther = (accountId: string, key: { id: string; hash: string }, productId = 'reliapi') =>
+      other.reserve(reserveRequest(accountId, key, { product_id: productId }), iso(T0));
+
+    {
+      const { accountId, key } = await account(10_000);
+      await warm(accountId, key);
+      await store.updateKey(accountId, key.id, { enabled: false });
+      expect(await authorizeThroughOther(accountId, key)).toEqual({ ok: false, reason: 'key_disabled' });
+      expect(await reserveThroughOther(accountId, key)).toEqual({ ok: false, reason: 'key_disabled' });
+      await store.updateKey(accountId, key.id, { enabled: true });
+      expect((await authorizeThroughOther(accountId, key)).ok).toBe(true);
+    }
+    {
+      const { accountId, key } = await account(10_000);
+      await warm(accountId, key);
+      await store.updateKey(accountId, key.id, { expires_at: iso(T0 - 1) });
+      expect(await authorizeThroughOther(accountId, key)).toEqual({ ok: false, reason: 'key_expired' });
+    }
+    {
+      const { accountId, key } = await account(10_000);
+      await warm(accountId, key);
+      expect((await reserveThroughOther(accountId, key)).ok).toBe(true);
+      await store.updateKey(accountId, key.id, { allowed_products: ['routellm'] });
+      expect(await reserveThroughOther(accountId, key)).toEqual({ ok: false, reason: 'product_not_allowed' });
+      expect((await reserveThroughOther(accountId, key, 'routellm')).ok).toBe(true);
+      await store.updateKey(accountId, key.id, { spend_limit_micros: 2500, spend_limit_period: null });
+      expect(await reserveThroughOther(accountId, key, 'routellm')).toEqual({ ok: false, reason: 'spend_limit_reached', limit_micros: 2500, spent_micros: 2000, period: null });
+    }
+    {
+      const { accountId, key } = await account(10_000);
+      await warm(accountId, key);
+      await store.rotateKey(accountId, key.id, newKey(), null);
+      expect(await authorizeThroughOther(accountId, key)).toEqual({ ok: false, reason: 'key_not_found' });
+      expect(await reserveThroughOther(accountId, key)).toEqual({ ok: false, reason: 'key_not_found' });
+    }
+    {
+      const { accountId, key } = await account(10_000);
+      await warm(accountId, key);
+      await store.setAccountStatus(accountId, 'suspended', 'abuse');
+      expect(await authorizeThroughOther(accountId, key)).toEqual({ ok: false, reason: 'account_suspended' });
+      expect(await reserveThroughOther(accountId, key)).toEqual({ ok: false, reason: 'account_suspended' });
+      await store.setAccountStatus(accountId, 'active', null);
+      expect((await authorizeThroughOther(accountId, key)).ok).toBe(true);
+    }
+    {
+      // A chargeback that takes more than the balance suspends the account.
+      const { accountId, key } = await account(1_000);
+      await warm(accountId, key);
+      await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -5_000, reason: 'chargeback', external_ref: 'cb', on_insufficient: 'clamp_and_suspend' }, iso(T0));
+      expect(await authorizeThroughOther(accountId, key)).toEqual({ ok: false, reason: 'account_suspended' });
+    }
+    {
+      // Per-call fields are always read: the balance, the threshold, the spend and the last use.
+      const { accountId, key } = await account(10_000);
+      await warm(accountId, key);
+      await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 5_000, reason: 'top-up', external_ref: 'more' }, iso(T0));
+      await store.setLowBalanceThreshold(accountId, 20_000);
+      await store.touchKeys([{ account_id: accountId, key_id: key.id, at: iso(T0 + 5) }]);
+      expect((await store.reserve(reserveRequest(accountId, key), iso(T0))).ok).toBe(true);
+      const seen = await authorizeThroughOther(accountId, key);
+      const fresh = await store.getAccount(accountId);
+      expect(seen).toMatchObject({
+        ok: true,
+        account: { ...fresh, balance_micros: 14_000, low_balance_threshold_micros: 20_000, low_balance_notified: true },
+        key: { id: key.id, spent_micros: 1000, last_used_at: iso(T0 + 5) },
+      });
+    }
+  });
+
   it.skipIf(skip)('rotation: the old hash works until its grace expiry, the new one at once', async () => {
     const { accountId, key } = await account();
     const next = newKey();
