@@ -70,15 +70,20 @@ export class Metrics {
       if (name === 'constructor' || name === 'close' || name.startsWith('_') || typeof method !== 'function') continue;
       const timer = this.storeDuration.labels({ operation: name });
       const countsMoney = name === 'applyLedger' || name === 'reserve';
-      wrapped[name] = async (...args: unknown[]) => {
-        const started = process.hrtime.bigint();
-        try {
-          const result = await (method as (...a: unknown[]) => Promise<unknown>).apply(store, args);
-          if (countsMoney) this.countLedger(result as LedgerResult);
-          return result;
-        } finally {
-          timer.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        }
+      // No async wrapper (one promise and one await fewer per call), and a float clock.
+      wrapped[name] = (...args: unknown[]) => {
+        const started = performance.now();
+        return ((method as (...a: unknown[]) => Promise<unknown>).apply(store, args) as Promise<unknown>).then(
+          (result) => {
+            timer.observe((performance.now() - started) / 1000);
+            if (countsMoney) this.countLedger(result as LedgerResult);
+            return result;
+          },
+          (error: unknown) => {
+            timer.observe((performance.now() - started) / 1000);
+            throw error;
+          },
+        );
       };
     }
     wrapped.close = () => store.close();

@@ -170,7 +170,7 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
 
     if (kinds.has('api_key') && authorization && /^bearer /i.test(authorization)) {
       const hash = bearerKeyHash(request)!;
-      const found = await context.keyIndex.find(hash);
+      const found = context.keyIndex.cached(hash) ?? (await context.keyIndex.find(hash));
       if (!found) throw authFailure('key_not_found');
       const now = context.now();
       const result = await store.authorize({

@@ -19,6 +19,11 @@ export class KeyIndex {
 
   constructor(private readonly store: Store) {}
 
+  /** The cached mapping, without a promise: the hot path awaits only on a miss. */
+  cached(hash: string): { account_id: string; key_id: string } | undefined {
+    return this.cache.get(hash);
+  }
+
   async find(hash: string): Promise<{ account_id: string; key_id: string } | null> {
     const cached = this.cache.get(hash);
     if (cached) return cached;

@@ -142,7 +142,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
 
     const hash = bearerKeyHash(request);
     if (!hash) throw new ApiProblem(401, 'unauthenticated', 'Authentication required. Send your API key as `Authorization: Bearer kik_…`.');
-    const found = await keyIndex.find(hash);
+    const found = keyIndex.cached(hash) ?? (await keyIndex.find(hash));
     if (!found) throw authFailure('key_not_found');
     const now = context.now();
     const rules = rateLimitRules(context, found.key_id);
