@@ -31,7 +31,8 @@ import { routeModules } from './routes/index.js';
 import { payPagePlugin } from './payments/index.js';
 import { startNotifier } from './notifications/notifier.js';
 import { operationRoutes, readPackageVersion } from './routes/operations.js';
-import { METERED_PROXY_OPERATIONS, meteredProxyRouteOptions } from './routes/proxy.js';
+import { METERED_PROXY_OPERATIONS } from './routes/proxy.js';
+import { leaveBodiesUnread } from './proxy/streamed-body.js';
 import type { Handlers } from './routes/types.js';
 
 /**
@@ -88,6 +89,19 @@ export function lowercaseHeaderParameters(document: OpenApiDocument): OpenApiDoc
     for (const method of HTTP_METHODS) lower((item[method] as { parameters?: unknown } | undefined)?.parameters);
   }
   return document;
+}
+
+/** A copy of the spec with only the operations `keep` accepts (header parameters lowered, as Fastify needs). */
+export function operationsOf(document: OpenApiDocument, keep: (operationId: string) => boolean): OpenApiDocument {
+  const copy = structuredClone(document);
+  for (const [specPath, item] of Object.entries(copy.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method] as Operation | undefined;
+      if (operation && !keep(operation.operationId)) delete item[method];
+    }
+    if (!HTTP_METHODS.some((method) => item[method])) delete copy.paths[specPath];
+  }
+  return lowercaseHeaderParameters(copy);
 }
 
 export function loadSpec(specPath = SPEC_PATH): { text: string; document: OpenApiDocument } {
@@ -212,25 +226,35 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   const operationsById = new Map(listOperations(spec.document).map((entry) => [entry.operation.operationId, entry.operation]));
   app.decorate('operations', { all: [...operationsById.keys()], implemented: [...operationsById.keys()].filter((id) => id in handlers) });
+  const operationResolver = (operationId: string) => {
+    const operation = operationsById.get(operationId)!;
+    const handler: RouteHandlerMethod =
+      handlers[operationId] ??
+      (async () => {
+        throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
+      });
+    // The metered proxy authenticates in its handler: key, limits and price in one store round trip.
+    if (METERED_PROXY_OPERATIONS.has(operationId)) return { handler };
+    const kinds = callerKindsOf(operation.security);
+    if (kinds.size === 0) return { handler };
+    return {
+      handler,
+      preHandler: createAuthenticator(context, kinds, { autoRegister: operationId !== 'registerAccount' }),
+    };
+  };
   await app.register(openapiGlue, {
-    specification: lowercaseHeaderParameters(structuredClone(spec.document)),
-    operationResolver: (operationId: string) => {
-      const operation = operationsById.get(operationId)!;
-      const handler: RouteHandlerMethod =
-        handlers[operationId] ??
-        (async () => {
-          throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
-        });
-      // The metered proxy authenticates in its handler: key, limits and price in one store round trip.
-      if (METERED_PROXY_OPERATIONS.has(operationId)) return { handler, ...meteredProxyRouteOptions(context) };
-      const kinds = callerKindsOf(operation.security);
-      if (kinds.size === 0) return { handler };
-      return {
-        handler,
-        preHandler: createAuthenticator(context, kinds, { autoRegister: operationId !== 'registerAccount' }),
-      };
-    },
+    specification: operationsOf(spec.document, (operationId) => !METERED_PROXY_OPERATIONS.has(operationId)),
+    operationResolver,
   } as never);
+  // The metered proxy's operations, in their own context: their bodies are streamed to the
+  // upstream, never read or parsed here (proxy/streamed-body.ts).
+  await app.register(async (proxyScope) => {
+    leaveBodiesUnread(proxyScope);
+    await proxyScope.register(openapiGlue, {
+      specification: operationsOf(spec.document, (operationId) => METERED_PROXY_OPERATIONS.has(operationId)),
+      operationResolver,
+    } as never);
+  });
 
   // Readable documentation of the same spec.
   await app.register(swagger, { mode: 'static', specification: { document: structuredClone(spec.document) as never } });

@@ -224,7 +224,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
 
     if (clientGone) return refunded('client_disconnected', null, null);
 
-    let body = request.proxiedBody ?? request.raw;
+    let body: Readable = request.raw;
     if (!Number.isSafeInteger(declaredLength)) body = limitBody(body, product.maxBodyBytes);
 
     let upstream: Dispatcher.ResponseData;

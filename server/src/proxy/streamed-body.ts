@@ -1,26 +1,20 @@
 /**
  * Proxy request bodies are streamed to the upstream, never buffered: a 50 MB body must
- * not cost 50 MB of memory. The app's JSON parser buffers every body (with the app's
- * body limit), so for the proxy routes this preParsing hook keeps the raw request
- * stream for the handler and hands the parser a stand-in `{}` (which satisfies the
- * spec's free-form `ProxyRequestBody`). The stand-in reports the real length so
- * Fastify's Content-Length check still holds. The product's own `max_body_bytes` is
- * enforced by the proxy while it streams.
+ * not cost 50 MB of memory, and a small one must not pay for parsing. The metered proxy's
+ * operations are therefore routed in their own encapsulated context (`app.ts`), whose
+ * JSON "parser" reads nothing: it hands Fastify an empty stand-in body (which satisfies
+ * the spec's free-form `ProxyRequestBody`) and leaves `request.raw` unread for the
+ * handler to stream. The product's own `max_body_bytes` is enforced by the proxy: from
+ * Content-Length before anything is charged, and while it streams a chunked body.
  */
-import { Readable } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { ApiProblem } from '../http/problem.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request body, unread, for the metered proxy to stream upstream. */
-    proxiedBody?: Readable;
-  }
-}
+const STAND_IN_BODY = Object.freeze({});
 
-export async function keepBodyStream(request: FastifyRequest, _reply: unknown, payload: Readable): Promise<Readable> {
-  request.proxiedBody = payload;
-  const standIn = Readable.from([Buffer.from('{}')]) as Readable & { receivedEncodedLength?: number };
-  const length = Number(request.headers['content-length']);
-  if (Number.isSafeInteger(length)) standIn.receivedEncodedLength = length;
-  return standIn;
+export function leaveBodiesUnread(scope: FastifyInstance): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('application/json', (_request, _payload, done) => done(null, STAND_IN_BODY));
+  // Like the rest of the API: a body that is not JSON is refused before anything is charged.
+  scope.addContentTypeParser('*', (_request, _payload, done) => done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined));
 }
