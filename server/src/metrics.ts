@@ -46,11 +46,15 @@ export class Metrics {
     children.duration.observe(seconds);
   }
 
+  private readonly moneyChildren = new Map<string, { inc(value: number): void }>();
+
   countLedger(result: LedgerResult | ReserveResult): void {
     if (!result.ok || !('entry' in result) || ('applied' in result && !result.applied)) return;
     const { amount_micros: amount, kind } = result.entry;
-    if (amount > 0) this.credited.inc({ kind }, amount);
-    else this.debited.inc({ kind }, -amount);
+    const id = `${amount > 0 ? '+' : '-'}${kind}`;
+    let child = this.moneyChildren.get(id);
+    if (!child) this.moneyChildren.set(id, (child = (amount > 0 ? this.credited : this.debited).labels({ kind })));
+    child.inc(Math.abs(amount));
   }
 
   /**

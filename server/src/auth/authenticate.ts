@@ -83,6 +83,16 @@ export function rateLimitHeaders(states: RateLimitState[]): Record<string, strin
   };
 }
 
+/** The RateLimit-* headers on a reply, without building an object first (the hot path). */
+export function setRateLimitHeaders(reply: FastifyReply, states: RateLimitState[]): void {
+  if (states.length === 0) return;
+  let tightest = states[0]!;
+  for (const state of states) if (state.remaining < tightest.remaining) tightest = state;
+  reply.header('RateLimit-Limit', String(tightest.limit));
+  reply.header('RateLimit-Remaining', String(Math.max(0, tightest.remaining)));
+  reply.header('RateLimit-Reset', String(Math.ceil(tightest.reset_ms / 1000)));
+}
+
 export function rateLimitedProblem(state: RateLimitState, states: RateLimitState[]): ApiProblem {
   const retryAfter = Math.max(1, Math.ceil(state.reset_ms / 1000));
   return new ApiProblem(
@@ -184,7 +194,7 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
         if (result.reason === 'rate_limited') throw rateLimitedProblem(result.rate_limit, result.rate_limits);
         throw authFailure(result.reason);
       }
-      for (const [name, value] of Object.entries(rateLimitHeaders(result.rate_limits))) reply.header(name, value);
+      setRateLimitHeaders(reply, result.rate_limits);
       context.keyUsage.record(result.account.id, result.key.id, now);
       request.caller = { kind: 'api_key', account: result.account, key: result.key, telegramUser: null };
       return;

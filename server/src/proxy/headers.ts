@@ -44,17 +44,22 @@ const DROPPED_RESPONSE_HEADERS = new Set([
 ]);
 
 export function customerResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const connectionTokens = new Set(
-    String(upstream.connection ?? '')
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  // Headers named by Connection are hop-by-hop too (rare: the Set is made only then).
+  const connection = upstream.connection;
+  const connectionTokens = connection
+    ? new Set(
+        String(connection)
+          .split(',')
+          .map((token) => token.trim().toLowerCase())
+          .filter(Boolean),
+      )
+    : null;
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (DROPPED_RESPONSE_HEADERS.has(lower) || connectionTokens.has(lower)) continue;
+    if (DROPPED_RESPONSE_HEADERS.has(lower) || connectionTokens?.has(lower)) continue;
     headers[lower] = value;
   }
   return headers;

@@ -15,11 +15,12 @@
  * arrived the call is charged, and the upstream request is aborted either way.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { ServerContext } from '../context.js';
-import { authFailure, bearerKeyHash, rateLimitedProblem, rateLimitHeaders, rateLimitRules } from '../auth/authenticate.js';
+import { authFailure, bearerKeyHash, rateLimitedProblem, rateLimitRules, setRateLimitHeaders } from '../auth/authenticate.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import type { Product, ProductEndpoint } from '../products/catalog.js';
 import { microsToUsd } from '../services/money.js';
@@ -163,14 +164,20 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     // Not the request id alone: a caller may choose its X-Request-Id, and a reused one
     // must never make the reservation look like a replay of an earlier, paid call.
     const callId = `${request.id}.${randomUUID().slice(0, 13)}`; // randomUUID draws from a cached entropy pool: no syscall per call
+    // One listener for the whole call: before the upstream answers, a client that goes
+    // away aborts the upstream request (and is refunded); after, it stops the stream.
+    // undici takes an EventEmitter as its signal: lighter than an AbortController per call.
     let clientGone = false;
-    const abort = new AbortController();
-    const onClientClose = () => {
+    let streaming: Readable | null = null;
+    const abort = new EventEmitter();
+    reply.raw.once('close', () => {
       if (reply.raw.writableFinished) return;
-      clientGone = true;
-      abort.abort();
-    };
-    reply.raw.once('close', onClientClose);
+      if (streaming) streaming.destroy();
+      else {
+        clientGone = true;
+        abort.emit('abort');
+      }
+    });
 
     const reservation = await store.reserve(
       {
@@ -186,15 +193,12 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
       },
       now.toISOString(),
     );
-    if (!reservation.ok) {
-      reply.raw.off('close', onClientClose);
-      throw reservationProblem(reservation, product);
-    }
+    if (!reservation.ok) throw reservationProblem(reservation, product);
     const accountId = reservation.account.id;
     const keyId = reservation.key.id;
     context.keyUsage.record(accountId, keyId, now);
     emitCrossing(accountId, reservation.crossed, reservation.balance_micros);
-    for (const [name, value] of Object.entries(rateLimitHeaders(reservation.rate_limits))) reply.header(name, value);
+    setRateLimitHeaders(reply, reservation.rate_limits);
 
     const started = performance.now();
     const recordUsage = (costMicros: number, upstreamStatus: number | null) =>
@@ -234,7 +238,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
         path: endpoint.upstreamPath,
         headers: upstreamRequestHeaders(request.headers, product, String(request.id)),
         body,
-        signal: abort.signal,
+        signal: abort,
       });
     } catch (error) {
       if (clientGone) return refunded('client_disconnected', null, null);
@@ -253,10 +257,8 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     }
 
     // The upstream has answered: from here the call is charged, whatever happens next.
-    reply.raw.off('close', onClientClose);
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) upstream.body.destroy();
-    });
+    if (clientGone) upstream.body.destroy();
+    streaming = upstream.body;
     upstream.body.once('close', () => recordUsage(endpoint.priceMicros, upstream.statusCode));
     reply
       .code(upstream.statusCode)

@@ -358,17 +358,19 @@ return 1
 `;
 
 /**
- * KEYS: day aggregate hash, raw event list. ARGV: field prefix ('<product>|<key>|'), cost,
- * latency, is error ('1'/'0'), event JSON, retention seconds, events kept.
+ * A batch of usage events of one account and day, aggregated by the caller.
+ * KEYS: day aggregate hash, raw event list. ARGV: retention seconds, events kept, the
+ * number of increments, then field/amount pairs, then the events' JSON, oldest first.
  */
 export const RECORD_USAGE = String.raw`
-redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'requests', 1)
-redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'errors', tonumber(ARGV[4]))
-redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'cost_micros', tonumber(ARGV[2]))
-redis.call('HINCRBY', KEYS[1], ARGV[1] .. 'latency_ms_total', tonumber(ARGV[3]))
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
-redis.call('LPUSH', KEYS[2], ARGV[5])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[7]) - 1)
+local increments = tonumber(ARGV[3])
+for i = 0, increments - 1 do redis.call('HINCRBY', KEYS[1], ARGV[4 + i * 2], ARGV[5 + i * 2]) end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+local first = 4 + increments * 2
+if #ARGV >= first then
+  redis.call('LPUSH', KEYS[2], unpack(ARGV, first, #ARGV))
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+end
 return 1
 `;
 

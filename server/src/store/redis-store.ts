@@ -49,6 +49,7 @@ type Reply = string | number | null | Reply[];
 
 /** How long a register claim on a Telegram id lives before another caller may take it over. */
 const REGISTER_CLAIM_MS = 10_000;
+const USAGE_EVENTS_PER_CALL = 1000;
 const PENDING = 'pending:';
 
 const COMMANDS = {
@@ -413,8 +414,7 @@ export class RedisStore implements Store {
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     const { account_id: accountId } = request;
     const limits = this.rateLimitKeys(accountId, request.rate_limits);
-    const starts = periodStarts(request.now_ms);
-    const periodArgs = (['daily', 'weekly', 'monthly'] as const).flatMap((period) => [starts[period], new Date(starts[period]).toISOString()]);
+    const periodArgs = periodArguments(request.now_ms);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const reply = (await this.run(
       'kikuaiReserve',
@@ -489,20 +489,36 @@ export class RedisStore implements Store {
   // Usage ----------------------------------------------------------------------------
   async recordUsage(events: UsageEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    // One script per account and day: the day's sums are added up here first.
+    const groups = new Map<string, { account_id: string; day: string; sums: Map<string, number>; raw: string[] }>();
     for (const event of events) {
-      pipeline.kikuaiRecordUsage(
-        2,
-        this.accountKey(event.account_id, `usage:${usageDay(event.at)}`),
-        this.accountKey(event.account_id, 'events'),
-        `${event.product_id}|${event.key_id}|`,
-        event.cost_micros,
-        event.latency_ms,
-        isErrorStatus(event.upstream_status) ? 1 : 0,
-        JSON.stringify(event),
-        USAGE_RETENTION_DAYS * 86_400,
-        USAGE_EVENTS_KEPT,
-      );
+      const day = usageDay(event.at);
+      const id = `${event.account_id}|${day}`;
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = { account_id: event.account_id, day, sums: new Map(), raw: [] }));
+      const field = `${event.product_id}|${event.key_id}|`;
+      const add = (name: string, amount: number) => group.sums.set(field + name, (group.sums.get(field + name) ?? 0) + amount);
+      add('requests', 1);
+      add('errors', isErrorStatus(event.upstream_status) ? 1 : 0);
+      add('cost_micros', event.cost_micros);
+      add('latency_ms_total', event.latency_ms);
+      group.raw.push(JSON.stringify(event));
+    }
+    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    for (const group of groups.values()) {
+      const increments = [...group.sums].flat();
+      // Bounded arguments per call (Lua's unpack has a stack limit).
+      for (let start = 0; start < group.raw.length || start === 0; start += USAGE_EVENTS_PER_CALL) {
+        pipeline.kikuaiRecordUsage(
+          2,
+          this.accountKey(group.account_id, `usage:${group.day}`),
+          this.accountKey(group.account_id, 'events'),
+          USAGE_RETENTION_DAYS * 86_400,
+          USAGE_EVENTS_KEPT,
+          ...(start === 0 ? [increments.length / 2, ...increments] : [0]),
+          ...group.raw.slice(start, start + USAGE_EVENTS_PER_CALL),
+        );
+      }
     }
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error);
@@ -597,6 +613,17 @@ export class RedisStore implements Store {
 
 function parseEntry(accountId: string, raw: string): LedgerEntry {
   return toEntry(accountId, JSON.parse(raw) as Record<string, string>);
+}
+
+/** RESERVE's period arguments (start ms and ISO of the day, week and month), made once a day. */
+let periodArgumentsOfDay: { day: number; args: Array<string | number> } | null = null;
+function periodArguments(nowMs: number): Array<string | number> {
+  const day = Math.floor(nowMs / 86_400_000);
+  if (periodArgumentsOfDay?.day !== day) {
+    const starts = periodStarts(nowMs);
+    periodArgumentsOfDay = { day, args: (['daily', 'weekly', 'monthly'] as const).flatMap((period) => [starts[period], new Date(starts[period]).toISOString()]) };
+  }
+  return periodArgumentsOfDay.args;
 }
 
 /** The per-call fields of a 'current' reply (strings; '' for an absent instant). */
