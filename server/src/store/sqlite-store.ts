@@ -17,7 +17,7 @@ import {
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
-import { AuthSnapshots, withPerCallFields } from './auth-snapshots.js';
+import { AuthSnapshots, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateCheck, type RateWindows } from './rate-windows.js';
 import type {
   Account,
@@ -260,6 +260,16 @@ export class SqliteStore implements Store {
     | { refused: Extract<AuthorizeResult, { ok: false }> }
     | { refused: null; account: Account; key: ApiKeyRecord; commit: () => RateLimitState[]; states: RateLimitState[]; limited: RateLimitState | null } {
     const s = this.statements;
+    // A snapshot at the current revision needs only the per-call fields (auth-snapshots.ts).
+    const snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms);
+    if (snapshot) {
+      const row = s.perCallFields.get(request.key_id) as Row | undefined;
+      if (row && String(row.rev) === snapshot.rev) {
+        const { account, key } = withPerCallFields(snapshot, perCallFieldsOf(row));
+        const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+        return { refused: null, account, key, commit, states, limited };
+      }
+    }
     const keyRow = s.key.get(request.key_id) as Row | undefined;
     const key = keyRow && keyRow.account_id === request.account_id ? toKey(keyRow) : null;
     const accountRow = s.account.get(request.account_id) as Row | undefined;
@@ -282,31 +292,15 @@ export class SqliteStore implements Store {
   };
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
-    // The hot path: a snapshot of the key and account at the current revision needs only
-    // the per-call fields, in one statement (auth-snapshots.ts).
-    const snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms);
-    if (snapshot) {
-      const row = this.statements.perCallFields.get(request.key_id) as Row | undefined;
-      if (row && String(row.rev) === snapshot.rev) {
-        const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
-        if (limited) return { ok: false, reason: 'rate_limited', rate_limit: limited, rate_limits: states };
-        const records = withPerCallFields(snapshot, {
-          balance_micros: Number(row.balance_micros),
-          low_balance_notified: Number(row.low_balance_notified) === 1,
-          spent_micros: Number(row.spent_micros),
-          spend_period_start: (row.spend_period_start as string | null) ?? null,
-          last_used_at: (row.last_used_at as string | null) ?? null,
-        });
-        return { ok: true, ...records, rate_limits: commit() };
-      }
-    }
-    // Rate limits are counted in memory: authorize only reads, and a deferred transaction takes no write lock.
+    // Rate limits are counted in memory, so authorize only reads: with a current snapshot
+    // one statement, else a deferred transaction (no write lock).
+    if (this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms)) return this.authorizeTransaction(request);
     return this.transaction(this.authorizeTransaction).deferred(request);
   }
 
   // Ledger ---------------------------------------------------------------------------
   /** Writes an entry and the new balance; the caller has checked everything. */
-  private appendEntry(account: Account, kind: LedgerKind, amount: number, reason: string, externalRef: string | null, now: string, extra: { status?: AccountStatus; suspended_reason?: string } = {}): { entry: LedgerEntry; crossed: BalanceCrossing | null } {
+  private appendEntry(account: Account, kind: LedgerKind, amount: number, reason: string, externalRef: string | null, now: string, extra: { status?: AccountStatus; suspended_reason?: string } = {}): { entry: LedgerEntry; crossed: BalanceCrossing | null; notified: boolean } {
     const s = this.statements;
     const newBalance = account.balance_micros + amount;
     const { crossed, notified } = balanceCrossing(account.balance_micros, newBalance, account.low_balance_threshold_micros, account.low_balance_notified);
@@ -329,7 +323,7 @@ export class SqliteStore implements Store {
       created_at: now,
     };
     s.insertEntry.run(row);
-    return { entry: toEntry(account.id, row), crossed };
+    return { entry: toEntry(account.id, row), crossed, notified };
   }
 
   private entryByRef(accountId: string, externalRef: string | null | undefined): LedgerEntry | null {
@@ -414,12 +408,14 @@ export class SqliteStore implements Store {
     // Refused requests still count against the rate limits, as on Redis.
     const rateLimits = auth.commit();
     if (refused) return refused;
-    const { entry, crossed } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now);
-    this.statements.addSpend.run(spent + price, periodStart ?? key.spend_period_start, key.id);
+    const { entry, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now);
+    const spendPeriodStart = periodStart ?? key.spend_period_start;
+    this.statements.addSpend.run(spent + price, spendPeriodStart, key.id);
     return {
       ok: true,
-      account: this.requireAccount(account.id),
-      key: toKey(this.statements.key.get(key.id) as Row),
+      // What was just written, without reading it back.
+      account: { ...account, balance_micros: entry.balance_after_micros, low_balance_notified: notified },
+      key: { ...key, spent_micros: spent + price, spend_period_start: spendPeriodStart },
       entry,
       balance_micros: entry.balance_after_micros,
       crossed,
@@ -535,6 +531,17 @@ function migrate(db: Database.Database): void {
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version + index + 1, new Date().toISOString());
     });
   }).immediate();
+}
+
+/** The per-call fields of a `perCallFields` row. */
+function perCallFieldsOf(row: Row): PerCallFields {
+  return {
+    balance_micros: Number(row.balance_micros),
+    low_balance_notified: Number(row.low_balance_notified) === 1,
+    spent_micros: Number(row.spent_micros),
+    spend_period_start: (row.spend_period_start as string | null) ?? null,
+    last_used_at: (row.last_used_at as string | null) ?? null,
+  };
 }
 
 /** Every fixed statement, prepared once per connection. */
