@@ -12,13 +12,14 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { countRoundTrips, loadTest, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
+import { countRoundTrips, measureInterleaved, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
 // The bare route (child role `bare-balance`) lives in proxy.mjs with the other child roles.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 async function main() {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
   const duration = Number(values.duration);
+  const rounds = Number(values.rounds);
   const connections = Number(values.connections);
   const script = path.join(here, 'proxy.mjs');
 
@@ -30,35 +31,37 @@ async function main() {
   kikuai.push(await startChild(script, 'kikuai-sqlite', { upstream: upstream.url }));
 
   const targets = [
-    { name: 'bare', url: `${bare.url}/api/v1/balance`, method: 'GET' },
-    ...kikuai.map((child) => ({ name: child.role.replace('-', ' '), child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
+    { name: 'bare', server: bare, url: `${bare.url}/api/v1/balance`, method: 'GET' },
+    ...kikuai.map((child) => ({ name: child.role.replace('-', ' '), child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
   ];
 
-  console.error(`Load: ${duration} s at concurrency ${connections} per target (after a 2 s warm-up)…`);
+  console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
+  const load = await measureInterleaved(targets, { duration, connections, rounds });
+  const bareFigures = load.get("bare");
   const rows = [];
-  let bareRps = 0;
   for (const target of targets) {
-    const figures = await loadTest(target, { duration, connections });
-    if (target.name === 'bare') bareRps = figures.rps;
+    const figures = load.get(target.name);
     const trips = target.child ? await countRoundTrips(target.child, target) : null;
     rows.push({
       target: target.name,
       rps: Math.round(figures.rps),
       p50_ms: figures.p50,
       p99_ms: figures.p99,
-      vs_bare: target.name === 'bare' ? null : figures.rps / bareRps,
+      vs_bare: target.name === 'bare' ? null : figures.rps / bareFigures.rps,
+      server_cpu_us_per_request: figures.cpuMicros,
+      cpu_vs_bare: target.name === 'bare' ? null : bareFigures.cpuMicros / figures.cpuMicros,
       store_round_trips_per_request: trips ? trips.storeCallsPerCall : null,
       store_calls_per_request: trips?.byMethod ?? null,
     });
   }
 
-  if (values.json) console.log(JSON.stringify({ duration, connections, node: process.version, rows }, null, 2));
+  if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
   else {
-    console.log(`\nkikuai balance benchmark — node ${process.version}, ${duration} s at concurrency ${connections}, loopback\n`);
-    console.log('| target | req/s | p50 ms | p99 ms | vs bare | store round trips / request |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log(`\nkikuai balance benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`);
+    console.log("| target | req/s | p50 ms | p99 ms | vs bare | server CPU µs / req | bare's CPU / this | store round trips / request |");
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
-      console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${(row.vs_bare * 100).toFixed(0)} %`} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
+      console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${(row.vs_bare * 100).toFixed(0)} %`} | ${row.server_cpu_us_per_request.toFixed(0)} | ${row.cpu_vs_bare === null ? '—' : `${(row.cpu_vs_bare * 100).toFixed(0)} %`} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
     }
     for (const row of rows.filter((row) => row.store_calls_per_request)) console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
   }

@@ -203,30 +203,47 @@ async function childMain(role, args) {
     } else if (message === 'counters') {
       // Let the batched writers (usage each second, key last-used each 5 s) flush first.
       process.send({ counters: served.counters ?? null });
+    } else if (message === 'cpu') {
+      process.send({ cpu: process.cpuUsage() });
+    } else if (message === 'profile-start' || message === 'profile-stop') {
+      // CPU profile of the loaded period only (bench/exp*.mjs and --profile): written as a .cpuprofile.
+      const inspector = await import('node:inspector');
+      if (message === 'profile-start') {
+        served.session = new inspector.Session();
+        served.session.connect();
+        await new Promise((resolve) => served.session.post('Profiler.enable', () => served.session.post('Profiler.start', resolve)));
+        process.send({ profiling: true });
+      } else {
+        const file = path.join(tmpdir(), `kikuai-bench-${role}-${process.pid}.cpuprofile`);
+        await new Promise((resolve) => served.session.post('Profiler.stop', (error, result) => { writeFileSync(file, JSON.stringify(result.profile)); resolve(); }));
+        process.send({ profile: file });
+      }
     } else if (message === 'stop') {
       await served.cleanup?.();
       process.exit(0);
     }
   });
-  process.send({ url: served.url, apiKey: served.apiKey, accountId: served.accountId });
+  process.send({ url: served.url, apiKey: served.apiKey, accountId: served.accountId, pid: process.pid });
 }
 
 // ---------------------------------------------------------------------------------
 // The parent: start the children, load them, print the figures.
 // ---------------------------------------------------------------------------------
 
-export function startChild(script, role, args = {}) {
-  const child = fork(script, ['--role', role, ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.BENCH_CHILD_NODE_OPTIONS ? process.env.BENCH_CHILD_NODE_OPTIONS.split(' ') : [] });
+export function startChild(script, role, args = {}, env = {}) {
+  const child = fork(script, ['--role', role, ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.BENCH_CHILD_NODE_OPTIONS ? process.env.BENCH_CHILD_NODE_OPTIONS.split(' ') : [] });
   const request = (message, field) =>
     new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`${role} exited with ${code}`));
       const onMessage = (reply) => {
         if (field in reply) {
           child.off('message', onMessage);
+          child.off('exit', onExit);
           resolve(reply);
         }
       };
       child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+      child.once('exit', onExit);
       if (message) child.send(message);
     });
   return request(null, 'url').then((ready) => ({
@@ -234,6 +251,9 @@ export function startChild(script, role, args = {}) {
     role,
     reset: () => request('reset', 'reset'),
     counters: async () => (await request('counters', 'counters')).counters,
+    profileStart: () => request('profile-start', 'profiling'),
+    cpu: async () => (await request('cpu', 'cpu')).cpu,
+    profileStop: async () => (await request('profile-stop', 'profile')).profile,
     stop: () => new Promise((resolve) => {
       child.once('exit', resolve);
       child.send('stop');
@@ -263,6 +283,36 @@ export async function loadTest(target, { duration, connections, warmup = 2 }) {
   const failures = result.non2xx + result.errors + result.timeouts;
   if (failures > 0) console.error(`  ! ${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
+}
+
+/**
+ * Loads every target in turn, `rounds` times over (round-robin, so that a change in the
+ * machine's load affects every target alike), after a warm-up of each. Per target: the
+ * median over rounds of req/s, p50 and p99, and of the server's CPU time per request
+ * (user + system of its process, read before and after each run).
+ */
+export async function measureInterleaved(targets, { duration, connections, rounds }) {
+  for (const target of targets) await loadTest(target, { duration: 2, connections, warmup: 0 });
+  // BENCH_PROFILE=1: a CPU profile of each kikuai server over its measured runs only.
+  const profiled = process.env.BENCH_PROFILE ? targets.filter((target) => target.child) : [];
+  for (const target of profiled) await target.child.profileStart();
+  const runs = new Map(targets.map((target) => [target.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) {
+      const before = await target.server.cpu();
+      const figures = await loadTest(target, { duration, connections, warmup: 0 });
+      const after = await target.server.cpu();
+      figures.cpuMicros = (after.user + after.system - before.user - before.system) / figures.requests;
+      runs.get(target.name).push(figures);
+    }
+  }
+  for (const target of profiled) console.error(`CPU profile of ${target.name}: ${await target.child.profileStop()}`);
+  return new Map(
+    [...runs].map(([name, list]) => [
+      name,
+      { rps: median(list.map((run) => run.rps)), p50: median(list.map((run) => run.p50)), p99: median(list.map((run) => run.p99)), cpuMicros: median(list.map((run) => run.cpuMicros)), rounds: list.length },
+    ]),
+  );
 }
 
 const median = (values) => {
@@ -322,8 +372,9 @@ export async function countRoundTrips(child, target, calls = 200) {
 const fmt = (value, digits = 2) => (value === undefined || value === null ? '—' : Number(value).toFixed(digits));
 
 async function main() {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
   const duration = Number(values.duration);
+  const rounds = Number(values.rounds);
   const connections = Number(values.connections);
   const script = fileURLToPath(import.meta.url);
 
@@ -336,11 +387,12 @@ async function main() {
 
   const json = { 'content-type': 'application/json' };
   const targets = [
-    { name: 'direct', url: `${upstream.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
-    { name: 'bare proxy', url: `${bare.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
+    { name: 'direct', server: upstream, url: `${upstream.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
+    { name: 'bare proxy', server: bare, url: `${bare.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
     ...kikuai.map((child) => ({
       name: child.role.replace('-', ' '),
       child,
+      server: child,
       url: `${child.url}/api/v1/proxy/http`,
       method: 'POST',
       headers: { ...json, authorization: `Bearer ${child.apiKey}` },
@@ -348,15 +400,15 @@ async function main() {
     })),
   ];
 
-  console.error(`Load: ${duration} s at concurrency ${connections} per target (after a 2 s warm-up)…`);
-  const load = new Map();
-  for (const target of targets) load.set(target.name, await loadTest(target, { duration, connections }));
+  console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
+  const load = await measureInterleaved(targets, { duration, connections, rounds });
   console.error('Sequential latency: 7 rounds × 25 requests…');
   const latency = await sequentialLatency(targets);
   const roundTrips = new Map();
   for (const target of targets.filter((target) => target.child)) roundTrips.set(target.name, await countRoundTrips(target.child, target));
 
   const bareRps = load.get('bare proxy').rps;
+  const bareCpu = load.get('bare proxy').cpuMicros;
   const direct = latency.get('direct');
   const rows = targets.map((target) => {
     const figures = load.get(target.name);
@@ -367,6 +419,8 @@ async function main() {
       p50_ms: figures.p50,
       p99_ms: figures.p99,
       vs_bare: target.name === 'direct' ? null : figures.rps / bareRps,
+      server_cpu_us_per_request: figures.cpuMicros,
+      cpu_vs_bare: target.name === 'direct' ? null : bareCpu / figures.cpuMicros,
       seq_median_ms: latency.get(target.name),
       added_ms: target.name === 'direct' ? null : latency.get(target.name) - direct,
       store_round_trips_per_call: trips ? trips.storeCallsPerCall : null,
@@ -375,14 +429,14 @@ async function main() {
     };
   });
 
-  if (values.json) console.log(JSON.stringify({ duration, connections, node: process.version, rows }, null, 2));
+  if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
   else {
-    console.log(`\nkikuai proxy benchmark — node ${process.version}, ${duration} s at concurrency ${connections}, loopback\n`);
-    console.log('| target | req/s | p50 ms | p99 ms | vs bare proxy | seq. median ms | added over direct ms | store round trips / call |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(`\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`);
+    console.log("| target | req/s | p50 ms | p99 ms | vs bare proxy | server CPU µs / req | bare's CPU / this | seq. median ms | added over direct ms | store round trips / call |");
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       console.log(
-        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
       );
     }
     for (const row of rows.filter((row) => row.store_calls_per_call)) console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
