@@ -6,7 +6,7 @@
  * (`.ci/run` installs it; without it, and without CI set, that part is skipped).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,7 +112,12 @@ describe('docker-compose.yml services, run natively', () => {
     mkdirSync(path.join(work, 'logs'));
     const nginxPort = await freePort();
     const botPort = await freePort();
-    const webappDir = path.join(root, 'miniapp/dist');
+    // nginx's workers run as an unprivileged user: they are given a readable copy of the
+    // Mini App, wherever this checkout lives (a fresh clone may sit in a 0700 directory).
+    chmodSync(work, 0o755);
+    const builtWebapp = path.join(root, 'miniapp/dist');
+    const webappDir = path.join(work, 'webapp');
+    if (existsSync(builtWebapp)) cpSync(builtWebapp, webappDir, { recursive: true });
     const config = readFileSync(path.join(root, 'deploy/nginx.conf'), 'utf8')
       .replace('server api:8000', `server 127.0.0.1:${apiPort}`)
       .replace('proxy_pass http://bot:8081;', `proxy_pass http://127.0.0.1:${botPort};`)
