@@ -39,6 +39,30 @@ export interface MeteredCallDependencies {
 type RefundCause = 'upstream_unreachable' | 'upstream_timeout' | 'upstream_error' | 'client_disconnected' | 'payload_too_large';
 
 const REFUND_ATTEMPTS = 3;
+/** Bodies up to these sizes (with a declared length) are read whole instead of streamed. */
+const SMALL_BODY_BYTES = 64 * 1024;
+const SMALL_RESPONSE_BYTES = 256 * 1024;
+
+/** Reads a body of known length; rejects if the client goes away or sends something else. */
+function readBody(stream: Readable, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > length) done(new Error('body longer than its Content-Length'));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done(received === length ? null : new Error('body shorter than its Content-Length'));
+    const onClose = () => done(new Error('client went away'));
+    function done(error: Error | null) {
+      stream.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    }
+    stream.on('data', onData).once('end', onEnd).once('error', done).once('close', onClose);
+  });
+}
 
 function reservationProblem(result: Exclude<ReserveResult, { ok: true }>, product: Product): ApiProblem {
   switch (result.reason) {
@@ -161,6 +185,19 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
       throw new ApiProblem(413, 'payload_too_large', `The body is larger than ${product.name} accepts (${product.maxBodyBytes} bytes). Nothing was charged.`);
     }
 
+    // A small body with a declared length is read before anything is reserved (a client
+    // that goes away while sending it owes nothing), and then sent upstream in one write
+    // with the headers. Larger and chunked bodies are streamed.
+    let smallBody: Buffer | null = null;
+    if (Number.isSafeInteger(declaredLength) && declaredLength <= SMALL_BODY_BYTES) {
+      smallBody = await readBody(request.raw, declaredLength).catch(() => null);
+      if (!smallBody) {
+        reply.hijack();
+        reply.raw.destroy();
+        return reply;
+      }
+    }
+
     // Not the request id alone: a caller may choose its X-Request-Id, and a reused one
     // must never make the reservation look like a replay of an earlier, paid call.
     const callId = `${request.id}.${randomUUID().slice(0, 13)}`; // randomUUID draws from a cached entropy pool: no syscall per call
@@ -228,8 +265,8 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
 
     if (clientGone) return refunded('client_disconnected', null, null);
 
-    let body: Readable = request.raw;
-    if (!Number.isSafeInteger(declaredLength)) body = limitBody(body, product.maxBodyBytes);
+    let body: Readable | Buffer = smallBody ?? request.raw;
+    if (!Number.isSafeInteger(declaredLength)) body = limitBody(request.raw, product.maxBodyBytes);
 
     let upstream: Dispatcher.ResponseData;
     try {
@@ -259,16 +296,32 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     // The upstream has answered: from here the call is charged, whatever happens next.
     if (clientGone) upstream.body.destroy();
     streaming = upstream.body;
-    upstream.body.once('close', () => recordUsage(endpoint.priceMicros, upstream.statusCode));
+    const eventStream = endpoint.streaming && /^text\/event-stream/i.test(String(upstream.headers['content-type'] ?? ''));
+    const responseLength = Number(upstream.headers['content-length']);
+    // A small answer of declared length is read whole and sent in one write; anything
+    // else (events, chunked, large) streams through as it arrives.
+    let payload: Readable | Buffer = upstream.body;
+    if (!eventStream && Number.isSafeInteger(responseLength) && responseLength <= SMALL_RESPONSE_BYTES) {
+      try {
+        payload = Buffer.from(await upstream.body.arrayBuffer());
+      } catch {
+        if (clientGone) return refunded('client_disconnected', null, upstream.statusCode);
+        // Nothing reached the customer: the broken answer is not charged.
+        return refunded('upstream_error', new ApiProblem(502, 'upstream_error', `${product.name} broke off its answer. The call was refunded; retry later.`), upstream.statusCode);
+      }
+      recordUsage(endpoint.priceMicros, upstream.statusCode);
+    } else {
+      upstream.body.once('close', () => recordUsage(endpoint.priceMicros, upstream.statusCode));
+    }
     reply
       .code(upstream.statusCode)
       .headers(customerResponseHeaders(upstream.headers))
       .header('X-Kikuai-Cost-Micros', String(endpoint.priceMicros))
       .header('X-Kikuai-Balance-Micros', String(reservation.balance_micros));
-    if (endpoint.streaming && /^text\/event-stream/i.test(String(upstream.headers['content-type'] ?? ''))) {
+    if (eventStream) {
       // Server-sent events: no proxy buffering along the way.
       reply.header('X-Accel-Buffering', 'no').header('Cache-Control', 'no-cache');
     }
-    return reply.send(upstream.body);
+    return reply.send(payload);
   };
 }

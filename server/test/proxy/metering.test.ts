@@ -3,11 +3,11 @@
  * what is charged, what is refunded, and what the customer is told.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { STORE_KINDS } from '../support/stores.js';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, UPSTREAM_SECRET, type ProxyTestServer, type Upstream } from './support.js';
 
-type Behaviour = 'ok' | 'client_error' | 'server_error' | 'hang';
+type Behaviour = 'ok' | 'client_error' | 'server_error' | 'hang' | 'broken';
 
 async function expectProblem(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
@@ -36,6 +36,13 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
       if (behaviour === 'ok') return json(response, 200, { answer: 42, echo: JSON.parse(call.body || 'null') }, { 'x-upstream': 'reliapi', 'set-cookie': 'session=upstream' });
       if (behaviour === 'client_error') return json(response, 422, { error: 'bad model' });
       if (behaviour === 'server_error') return json(response, 500, { error: 'boom' });
+      if (behaviour === 'broken') {
+        // Promises 1,000 bytes, sends 11, and hangs up.
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        response.write('{"answer":4');
+        setTimeout(() => response.socket?.destroy(), 20);
+        return;
+      }
       // 'hang': never answer (the proxy's timeout is 2 s in the test products file)
     });
     server = await startProxyServer({ store: storeKind, upstreamUrl: upstream.url });
@@ -129,6 +136,33 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
     expect(await server.store.sumLedger(accountId)).toBe(10_000);
     const events = await server.usageEvents(accountId, 1);
     expect(events[0]).toMatchObject({ cost_micros: 0, upstream_status: 500 });
+  });
+
+  it('refunds an answer the upstream breaks off before it is complete, with a 502', async () => {
+    behaviour = 'broken';
+    const { accountId, apiKey } = await server.fundedAccount(10_000);
+    const response = await server.proxy('/api/v1/proxy/http', apiKey);
+    const problem = await expectProblem(response, 502, 'upstream_error');
+    expect(problem.detail).toContain('refunded');
+    expect(response.headers.get('x-kikuai-cost-micros')).toBe('0');
+    const history = await server.store.listLedger(accountId, { limit: 10 });
+    expect(history.items.filter((entry) => entry.kind !== 'credit').map((entry) => entry.kind)).toEqual(['refund', 'debit']);
+    expect((await server.store.getAccount(accountId))!.balance_micros).toBe(10_000);
+  });
+
+  it('charges nothing and calls no upstream when the client goes away while sending its body', async () => {
+    const { accountId, apiKey } = await server.fundedAccount(10_000);
+    const before = upstream.calls.length;
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /api/v1/proxy/http HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":"gpt",`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(upstream.calls.length).toBe(before);
+    expect((await server.store.getAccount(accountId))!.balance_micros).toBe(10_000);
+    expect((await server.store.listLedger(accountId, { limit: 10 })).items.map((entry) => entry.kind)).toEqual(['credit']);
   });
 
   it('refunds a call the upstream does not answer in time, with a 504', async () => {
