@@ -199,14 +199,17 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   // The API answers JSON; /docs and the Mini App set their own policies. Telegram shows
   // the Mini App in a frame, so frames are not refused here.
-  const staticHeaders = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, frameguard: false });
-  app.addHook('onRequest', async (request, reply) => {
+  const headers = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false, frameguard: false });
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(String(request.id))) request.id = nextRequestId();
-    reply.headers(staticHeaders);
+    reply.headers(headers.everyResponse);
     reply.header('X-Request-Id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   await app.register(cors, {
@@ -258,17 +261,26 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   // Readable documentation of the same spec.
   await app.register(swagger, { mode: 'static', specification: { document: structuredClone(spec.document) as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  if (existsSync(path.join(config.webappDir, 'index.html'))) {
-    // The Mini App: its files under /webapp/, and its page at /webapp and /webapp/ (routes
-    // ignore a trailing slash, so one route serves both).
-    await app.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', index: false, wildcard: true });
-    app.get('/webapp', (_request, reply) => reply.sendFile('index.html'));
-  }
+  // The pages (documentation, the Mini App, the checkout page) get the rest of helmet's
+  // headers, those that govern how a browser treats a document.
+  await app.register(async (pages) => {
+    pages.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers.documents);
+      done();
+    });
+    await pages.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-  // The Paddle checkout page (Paddle's default payment link): a page, not an API operation.
-  await app.register(payPagePlugin(context));
+    if (existsSync(path.join(config.webappDir, 'index.html'))) {
+      // The Mini App: its files under /webapp/, and its page at /webapp and /webapp/ (routes
+      // ignore a trailing slash, so one route serves both).
+      await pages.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', index: false, wildcard: true });
+      pages.get('/webapp', (_request, reply) => reply.sendFile('index.html'));
+    }
+
+    // The Paddle checkout page (Paddle's default payment link): a page, not an API operation.
+    await pages.register(payPagePlugin(context));
+  });
 
   app.addHook('onClose', async () => {
     for (const close of context.closers) await close();

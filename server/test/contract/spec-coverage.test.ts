@@ -74,9 +74,18 @@ describe('the server serves exactly the contract', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
-    expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    // Headers that govern documents are on the pages, not on every API answer.
+    expect(response.headers.get('cross-origin-opener-policy')).toBeNull();
+    const page = await fetch(`${server.url}/docs/`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(page.headers.get('origin-agent-cluster')).toBe('?1');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-request-id')).toBeTruthy();
     // Telegram shows the Mini App in a frame: framing is not refused.
     expect(response.headers.get('x-frame-options')).toBeNull();
+    expect(page.headers.get('x-frame-options')).toBeNull();
     const generated = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(generated.headers.get('x-request-id')).toMatch(/^req_/);
   });
