@@ -77,11 +77,14 @@ local function rate_check(first, at, count, now_ms)
 end
 
 -- Counter and expiry in one atomic step: no counter ever lives without a TTL.
+-- The expiry is set when a window starts (its first request); later requests of the same
+-- window find the counter with its TTL already running.
 local function rate_commit(first, states)
   for i, s in ipairs(states) do
+    local starts = s[1] == 0
     s[1] = s[1] + 1
     redis.call('HSET', KEYS[first + i - 1], 's', fmt(s[2]), 'c', fmt(s[1]))
-    redis.call('PEXPIRE', KEYS[first + i - 1], s[3])
+    if starts then redis.call('PEXPIRE', KEYS[first + i - 1], s[3]) end
   end
 end
 
@@ -96,6 +99,15 @@ local function append_entry(account_key, ledger_key, refs_key, id, kind, amount,
   local seq = redis.call('HINCRBY', account_key, 'ledger_seq', 1)
   local entry = cjson.encode({ id = id, kind = kind, amount_micros = fmt(amount), balance_after_micros = fmt(balance_after),
     reason = reason, external_ref = ref, created_at = created_at })
+  redis.call('ZADD', ledger_key, seq, entry)
+  if ref ~= '' then redis.call('HSET', refs_key, ref, seq) end
+  return entry
+end
+
+-- Appends an entry the caller encoded (JSON up to the balance after, which only the script knows).
+local function append_encoded(account_key, ledger_key, refs_key, encoded_head, balance_after, ref)
+  local seq = redis.call('HINCRBY', account_key, 'ledger_seq', 1)
+  local entry = encoded_head .. fmt(balance_after) .. '"}'
   redis.call('ZADD', ledger_key, seq, entry)
   if ref ~= '' then redis.call('HSET', refs_key, ref, seq) end
   return entry
@@ -204,15 +216,17 @@ return { 'ok', account_flat, rate_reply(states) }
  * KEYS: account, key, ledger, ledger refs, then one key per rate-limit rule.
  * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
  *       9..14 daily/weekly/monthly period start (ms, ISO), 15 the caller's snapshot revision
- *       ('' none), 16 '1' when the snapshot's key may call the product, 17 rule count, then
- *       limit and window per rule.
+ *       ('' none), 16 '1' when the snapshot's key may call the product, 17 the new entry as
+ *       JSON up to the value of balance_after_micros (encoded by the caller, with 7 and 8),
+ *       18 rule count, then limit and window per rule.
  * Reply: {'refused', reason} | {'rate_limited', index, states} | {'product_not_allowed'}
  *      | {'spend_limit', limit, spent, period} | {'insufficient', balance}
  *      | {'ok', entry, account, key, crossed, states, rev} (crossed '' for none; on a repeated
  *        external_ref the first entry is returned and nothing is written or counted)
- *      | {'current', entry, balance, low_balance_notified, spent, spend_period_start,
+ *      | {'current', balance, low_balance_notified, spent, spend_period_start,
  *         last_used_at, crossed, states} when the caller's snapshot is at revision `rev`
- *        (the caller checked the key against it; static fields are not read or sent).
+ *        (the caller checked the key against it; static fields are not read or sent, and
+ *        the caller knows the entry it encoded).
  */
 export const RESERVE = LIB + String.raw`
 local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified', 'low_balance_threshold_micros')
@@ -222,16 +236,16 @@ local now_ms = tonumber(ARGV[2])
 local current = ARGV[15] ~= '' and ARGV[15] == rev and not redis.call('HGET', KEYS[4], ARGV[5])
 local account, account_flat, key, key_flat
 if current then
-  local k = redis.call('HMGET', KEYS[2], 'spend_limit_micros', 'spend_limit_period', 'spent_micros', 'spend_period_start_ms')
+  local k = redis.call('HMGET', KEYS[2], 'spend_limit_micros', 'spend_limit_period', 'spent_micros', 'spend_period_start_ms', 'spend_period_start', 'last_used_at')
   account = { balance_micros = head[2], low_balance_notified = head[3], low_balance_threshold_micros = head[4] }
-  key = { spend_limit_micros = k[1], spend_limit_period = k[2], spent_micros = k[3], spend_period_start_ms = k[4] }
+  key = { spend_limit_micros = k[1], spend_limit_period = k[2], spent_micros = k[3], spend_period_start_ms = k[4], spend_period_start = k[5], last_used_at = k[6] }
 else
   account, account_flat = hgetall(KEYS[1])
   key, key_flat = hgetall(KEYS[2])
   local refusal = key_refusal(key, account, ARGV[1], now_ms)
   if refusal then return { 'refused', refusal } end
 end
-local states, limited = rate_check(5, 18, tonumber(ARGV[17]), now_ms)
+local states, limited = rate_check(5, 19, tonumber(ARGV[18]), now_ms)
 if not current then
   local previous = entry_by_ref(KEYS[3], KEYS[4], ARGV[5])
   if previous then return { 'ok', previous, account_flat, key_flat, '', rate_reply(states), rev } end
@@ -269,14 +283,14 @@ if refused then return refused end
 local new = old - price
 local crossed, notified = crossing(account, old, new)
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
-local entry = append_entry(KEYS[1], KEYS[3], KEYS[4], ARGV[7], 'debit', -price, new, ARGV[6], ARGV[5], ARGV[8])
-redis.call('HSET', KEYS[2], 'spent_micros', fmt(spent + price))
+local entry = append_encoded(KEYS[1], KEYS[3], KEYS[4], ARGV[17], new, ARGV[5])
 if period_start_ms ~= nil then
-  redis.call('HSET', KEYS[2], 'spend_period_start_ms', period_start_ms, 'spend_period_start', period_start_iso)
+  redis.call('HSET', KEYS[2], 'spent_micros', fmt(spent + price), 'spend_period_start_ms', period_start_ms, 'spend_period_start', period_start_iso)
+else
+  redis.call('HSET', KEYS[2], 'spent_micros', fmt(spent + price))
 end
 if current then
-  local k = redis.call('HMGET', KEYS[2], 'spend_period_start', 'last_used_at')
-  return { 'current', entry, fmt(new), notified, fmt(spent + price), k[1] or '', k[2] or '', crossed, rate_reply(states) }
+  return { 'current', fmt(new), notified, fmt(spent + price), period_start_iso or key.spend_period_start or '', key.last_used_at or '', crossed, rate_reply(states) }
 end
 local _, account_after = hgetall(KEYS[1])
 local _, key_after = hgetall(KEYS[2])

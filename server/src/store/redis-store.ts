@@ -416,6 +416,7 @@ export class RedisStore implements Store {
     const limits = this.rateLimitKeys(accountId, request.rate_limits);
     const periodArgs = periodArguments(request.now_ms);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
+    const entryId = newLedgerId();
     const reply = (await this.run(
       'kikuaiReserve',
       [
@@ -432,11 +433,13 @@ export class RedisStore implements Store {
         request.price_micros,
         request.external_ref,
         request.reason,
-        newLedgerId(),
+        entryId,
         now,
         ...periodArgs,
         snapshot?.rev ?? '',
         snapshot && (snapshot.key.allowed_products === null || snapshot.key.allowed_products.includes(request.product_id)) ? '1' : '0',
+        // The entry, encoded here but for the balance after (the script appends it).
+        `${JSON.stringify({ id: entryId, kind: 'debit', amount_micros: String(-request.price_micros), reason: request.reason, external_ref: request.external_ref, created_at: now }).slice(0, -1)},"balance_after_micros":"`,
         ...limits.args,
       ],
     )) as Reply[];
@@ -459,14 +462,24 @@ export class RedisStore implements Store {
       case 'insufficient':
         return { ok: false, reason: 'insufficient_funds', balance_micros: Number(reply[1]), price_micros: request.price_micros };
       case 'current': {
-        const fields = perCallFields(reply[2], reply[3], reply[4], reply[5], reply[6]);
+        const fields = perCallFields(reply[1], reply[2], reply[3], reply[4], reply[5]);
+        const entry: LedgerEntry = {
+          id: entryId,
+          account_id: accountId,
+          kind: 'debit',
+          amount_micros: -request.price_micros,
+          balance_after_micros: fields.balance_micros,
+          reason: request.reason,
+          external_ref: request.external_ref,
+          created_at: now,
+        };
         return {
           ok: true,
           ...withPerCallFields(snapshot!, fields),
-          entry: parseEntry(accountId, reply[1] as string),
+          entry,
           balance_micros: fields.balance_micros,
-          crossed: (reply[7] || null) as BalanceCrossing | null,
-          rate_limits: rateStates(request.rate_limits, reply[8]!),
+          crossed: (reply[6] || null) as BalanceCrossing | null,
+          rate_limits: rateStates(request.rate_limits, reply[7]!),
         };
       }
       default: {
