@@ -55,12 +55,12 @@ export async function startWorld(): Promise<World> {
       timeoutMs: 10000,
       extraProducts: `  - id: tiny
     name: Tiny
-    description: One call a minute, for rate-limit tests.
+    description: One call an hour, for rate-limit tests (windows are aligned to the clock; a longer one makes two calls in a row straddling its end unlikely).
     status: live
     upstream_url_env: RELIAPI_URL
     upstream_url_default: http://127.0.0.1:9
     timeout_ms: 10000
-    rate_limit: { requests: 1, window_seconds: 60 }
+    rate_limit: { requests: 1, window_seconds: 3600 }
     endpoints:
       - { id: echo, path: /proxy/http, price_micros: ${PRICE_MICROS}, streaming: false, description: Echo. }
 `,

@@ -319,7 +319,7 @@ describe.each(STORE_KINDS)('accounts and keys over HTTP (%s store)', (storeKind)
 describe('rate limits', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ store: STORE_KINDS.at(-1), env: { KIKUAI_RATE_LIMIT_PER_KEY: '3', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    server = await startTestServer({ store: STORE_KINDS.at(-1), env: { KIKUAI_RATE_LIMIT_PER_KEY: '3', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '3600' } });
   });
   afterAll(async () => server?.close());
 
@@ -344,7 +344,7 @@ describe('rate limits', () => {
 describe.each(STORE_KINDS)('the account rate limit covers every caller (%s store)', (storeKind) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ store: storeKind, env: { KIKUAI_RATE_LIMIT_PER_ACCOUNT: '3', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    server = await startTestServer({ store: storeKind, env: { KIKUAI_RATE_LIMIT_PER_ACCOUNT: '3', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '3600' } });
   });
   afterAll(async () => server?.close());
 
