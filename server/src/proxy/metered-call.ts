@@ -209,11 +209,9 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     const abort = new EventEmitter();
     reply.raw.once('close', () => {
       if (reply.raw.writableFinished) return;
+      clientGone = true;
       if (streaming) streaming.destroy();
-      else {
-        clientGone = true;
-        abort.emit('abort');
-      }
+      else abort.emit('abort');
     });
 
     const reservation = await store.reserve(
@@ -305,7 +303,12 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
       try {
         payload = Buffer.from(await upstream.body.arrayBuffer());
       } catch {
-        if (clientGone) return refunded('client_disconnected', null, upstream.statusCode);
+        if (clientGone) {
+          // The upstream had answered when the client went away: charged, as the rule says.
+          recordUsage(endpoint.priceMicros, upstream.statusCode);
+          reply.hijack();
+          return reply;
+        }
         // Nothing reached the customer: the broken answer is not charged.
         return refunded('upstream_error', new ApiProblem(502, 'upstream_error', `${product.name} broke off its answer. The call was refunded; retry later.`), upstream.statusCode);
       }
