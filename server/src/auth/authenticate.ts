@@ -83,14 +83,8 @@ export function rateLimitHeaders(states: RateLimitState[]): Record<string, strin
   };
 }
 
-/** The RateLimit-* headers on a reply, without building an object first (the hot path). */
 export function setRateLimitHeaders(reply: FastifyReply, states: RateLimitState[]): void {
-  if (states.length === 0) return;
-  let tightest = states[0]!;
-  for (const state of states) if (state.remaining < tightest.remaining) tightest = state;
-  reply.header('RateLimit-Limit', String(tightest.limit));
-  reply.header('RateLimit-Remaining', String(Math.max(0, tightest.remaining)));
-  reply.header('RateLimit-Reset', String(Math.ceil(tightest.reset_ms / 1000)));
+  reply.headers(rateLimitHeaders(states));
 }
 
 export function rateLimitedProblem(state: RateLimitState, states: RateLimitState[]): ApiProblem {
@@ -125,7 +119,7 @@ async function countAgainstAccount(context: ServerContext, reply: FastifyReply, 
     if (result.reason === 'rate_limited') throw rateLimitedProblem(result.rate_limit, result.rate_limits);
     return null;
   }
-  for (const [name, value] of Object.entries(rateLimitHeaders(result.rate_limits))) reply.header(name, value);
+  setRateLimitHeaders(reply, result.rate_limits);
   return result.account;
 }
 

@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
+import { buffer as readWhole } from 'node:stream/consumers';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { ServerContext } from '../context.js';
@@ -42,27 +43,6 @@ const REFUND_ATTEMPTS = 3;
 /** Bodies up to these sizes (with a declared length) are read whole instead of streamed. */
 const SMALL_BODY_BYTES = 64 * 1024;
 const SMALL_RESPONSE_BYTES = 256 * 1024;
-
-/** Reads a body of known length; rejects if the client goes away or sends something else. */
-function readBody(stream: Readable, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > length) done(new Error('body longer than its Content-Length'));
-      else chunks.push(chunk);
-    };
-    const onEnd = () => done(received === length ? null : new Error('body shorter than its Content-Length'));
-    const onClose = () => done(new Error('client went away'));
-    function done(error: Error | null) {
-      stream.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
-      if (error) reject(error);
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-    }
-    stream.on('data', onData).once('end', onEnd).once('error', done).once('close', onClose);
-  });
-}
 
 function reservationProblem(result: Exclude<ReserveResult, { ok: true }>, product: Product): ApiProblem {
   switch (result.reason) {
@@ -190,7 +170,8 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     // with the headers. Larger and chunked bodies are streamed.
     let smallBody: Buffer | null = null;
     if (Number.isSafeInteger(declaredLength) && declaredLength <= SMALL_BODY_BYTES) {
-      smallBody = await readBody(request.raw, declaredLength).catch(() => null);
+      // Node's parser delivers exactly Content-Length bytes, or fails the stream when the client goes away.
+      smallBody = await readWhole(request.raw).catch(() => null);
       if (!smallBody) {
         reply.hijack();
         reply.raw.destroy();
@@ -263,8 +244,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
 
     if (clientGone) return refunded('client_disconnected', null, null);
 
-    let body: Readable | Buffer = smallBody ?? request.raw;
-    if (!Number.isSafeInteger(declaredLength)) body = limitBody(request.raw, product.maxBodyBytes);
+    const body = smallBody ?? (Number.isSafeInteger(declaredLength) ? request.raw : limitBody(request.raw, product.maxBodyBytes));
 
     let upstream: Dispatcher.ResponseData;
     try {

@@ -69,10 +69,6 @@ export class RateWindows {
   private sweep(realNow: number): void {
     for (const [id, counter] of this.counters) if (counter.expiresAtMs <= realNow) this.counters.delete(id);
   }
-
-  get size(): number {
-    return this.counters.size;
-  }
 }
 
 /** One set of counters per database file in this process (`:memory:` databases are each their own). */

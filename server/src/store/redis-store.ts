@@ -317,13 +317,10 @@ export class RedisStore implements Store {
       [this.accountKey(accountId, 'account'), this.accountKey(accountId, `key:${request.key_id}`), ...limits.keys],
       [request.hash, request.now_ms, snapshot?.rev ?? '', ...limits.args],
     )) as Reply[];
-    const refused = this.authRefusal(reply, request.rate_limits);
-    if (refused) {
-      if (refused.reason !== 'rate_limited') this.snapshots.forget(request.key_id);
-      return refused;
-    }
+    const refused = this.authRefusal(reply, request.rate_limits, request.key_id);
+    if (refused) return refused;
     if (reply[0] === 'current') {
-      const records = withPerCallFields(snapshot!, perCallFields(reply[1], reply[2], reply[3], reply[4], reply[5]));
+      const records = withPerCallFields(snapshot!, perCallFields(reply, 1));
       return { ok: true, ...records, rate_limits: rateStates(request.rate_limits, reply[6]!) };
     }
     const account = toAccount(flatToObject(reply[1]!));
@@ -341,8 +338,12 @@ export class RedisStore implements Store {
     return { ok: true, account: toAccount(flatToObject(reply[1]!)), rate_limits: rateStates(request.rate_limits, reply[2]!) };
   }
 
-  private authRefusal(reply: Reply[], rules: RateLimitRule[]): Extract<AuthorizeResult, { ok: false }> | null {
-    if (reply[0] === 'refused') return { ok: false, reason: reply[1] as Extract<AuthorizeResult, { ok: false; reason: string }>['reason'] as never };
+  /** A refusal of the key or the rate limits, or null. A refused key's snapshot is dropped (`keyId`). */
+  private authRefusal(reply: Reply[], rules: RateLimitRule[], keyId?: string): Extract<AuthorizeResult, { ok: false }> | null {
+    if (reply[0] === 'refused') {
+      if (keyId) this.snapshots.forget(keyId);
+      return { ok: false, reason: reply[1] as Extract<AuthorizeResult, { ok: false; reason: string }>['reason'] as never };
+    }
     if (reply[0] === 'rate_limited') {
       const states = rateStates(rules, reply[2]!);
       return { ok: false, reason: 'rate_limited', rate_limit: states[Number(reply[1]) - 1]!, rate_limits: states };
@@ -443,11 +444,8 @@ export class RedisStore implements Store {
         ...limits.args,
       ],
     )) as Reply[];
-    const refused = this.authRefusal(reply, request.rate_limits);
-    if (refused) {
-      if (refused.reason !== 'rate_limited') this.snapshots.forget(request.key_id);
-      return refused;
-    }
+    const refused = this.authRefusal(reply, request.rate_limits, request.key_id);
+    if (refused) return refused;
     switch (reply[0]) {
       case 'product_not_allowed':
         return { ok: false, reason: 'product_not_allowed' };
@@ -462,7 +460,7 @@ export class RedisStore implements Store {
       case 'insufficient':
         return { ok: false, reason: 'insufficient_funds', balance_micros: Number(reply[1]), price_micros: request.price_micros };
       case 'current': {
-        const fields = perCallFields(reply[1], reply[2], reply[3], reply[4], reply[5]);
+        const fields = perCallFields(reply, 1);
         const entry: LedgerEntry = {
           id: entryId,
           account_id: accountId,
@@ -521,7 +519,7 @@ export class RedisStore implements Store {
     for (const group of groups.values()) {
       const increments = [...group.sums].flat();
       // Bounded arguments per call (Lua's unpack has a stack limit).
-      for (let start = 0; start < group.raw.length || start === 0; start += USAGE_EVENTS_PER_CALL) {
+      for (let start = 0; start < group.raw.length; start += USAGE_EVENTS_PER_CALL) {
         pipeline.kikuaiRecordUsage(
           2,
           this.accountKey(group.account_id, `usage:${group.day}`),
@@ -639,14 +637,14 @@ function periodArguments(nowMs: number): Array<string | number> {
   return periodArgumentsOfDay.args;
 }
 
-/** The per-call fields of a 'current' reply (strings; '' for an absent instant). */
-function perCallFields(balance: Reply | undefined, notified: Reply | undefined, spent: Reply | undefined, periodStart: Reply | undefined, lastUsed: Reply | undefined): PerCallFields {
+/** The per-call fields of a 'current' reply, from index `at` (strings; '' for an absent instant). */
+function perCallFields(reply: Reply[], at: number): PerCallFields {
   return {
-    balance_micros: Number(balance),
-    low_balance_notified: notified === '1',
-    spent_micros: Number(spent),
-    spend_period_start: (periodStart as string) || null,
-    last_used_at: (lastUsed as string) || null,
+    balance_micros: Number(reply[at]),
+    low_balance_notified: reply[at + 1] === '1',
+    spent_micros: Number(reply[at + 2]),
+    spend_period_start: (reply[at + 3] as string) || null,
+    last_used_at: (reply[at + 4] as string) || null,
   };
 }
 

@@ -17,8 +17,8 @@ import {
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
-import { AuthSnapshots, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
-import { rateWindowsFor, type RateCheck, type RateWindows } from './rate-windows.js';
+import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
+import { rateWindowsFor, type RateWindows } from './rate-windows.js';
 import type {
   Account,
   AccountStatus,
@@ -63,13 +63,14 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<typeof prepare>;
 
-  private readonly rateCounters: RateWindows;
+  /** Fixed-window rate limits, counted in process memory (`rate-windows.ts`). */
+  private readonly rateWindows: RateWindows;
   /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
   private readonly snapshots = new AuthSnapshots();
 
   constructor(filename: string) {
     this.db = new Database(filename);
-    this.rateCounters = rateWindowsFor(filename === ':memory:' ? filename : path.resolve(filename));
+    this.rateWindows = rateWindowsFor(filename === ':memory:' ? filename : path.resolve(filename));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -237,15 +238,10 @@ export class SqliteStore implements Store {
     if (uses.length > 0) this.immediate(this.touchTransaction, uses);
   }
 
-  /** Fixed-window rate limits of one account, counted in process memory (`rate-windows.ts`). */
-  private rateWindows(accountId: string, rules: RateLimitRule[], nowMs: number): RateCheck {
-    return this.rateCounters.check(accountId, rules, nowMs);
-  }
-
   private readonly limitAccountTransaction = (request: LimitAccountRequest): LimitAccountResult => {
     const row = this.statements.account.get(request.account_id) as Row | undefined;
     if (!row) return { ok: false, reason: 'account_not_found' };
-    const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+    const { states, limited, commit } = this.rateWindows.check(request.account_id, request.rate_limits, request.now_ms);
     if (limited) return { ok: false, reason: 'rate_limited', rate_limit: limited, rate_limits: states };
     return { ok: true, account: toAccount(row), rate_limits: commit() };
   };
@@ -255,18 +251,20 @@ export class SqliteStore implements Store {
     return this.transaction(this.limitAccountTransaction).deferred(request);
   }
 
-  /** Authentication and rate limits: the part of authorize and reserve that is the same. */
-  private authenticate(request: AuthorizeRequest):
+  /**
+   * Authentication and rate limits: the part of authorize and reserve that is the same.
+   * `snapshot`: this key's snapshot if it would let the request through (looked up once).
+   */
+  private authenticate(request: AuthorizeRequest, snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms)):
     | { refused: Extract<AuthorizeResult, { ok: false }> }
     | { refused: null; account: Account; key: ApiKeyRecord; commit: () => RateLimitState[]; states: RateLimitState[]; limited: RateLimitState | null } {
     const s = this.statements;
     // A snapshot at the current revision needs only the per-call fields (auth-snapshots.ts).
-    const snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms);
     if (snapshot) {
       const row = s.perCallFields.get(request.key_id) as Row | undefined;
       if (row && String(row.rev) === snapshot.rev) {
         const { account, key } = withPerCallFields(snapshot, perCallFieldsOf(row));
-        const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+        const { states, limited, commit } = this.rateWindows.check(request.account_id, request.rate_limits, request.now_ms);
         return { refused: null, account, key, commit, states, limited };
       }
     }
@@ -280,12 +278,12 @@ export class SqliteStore implements Store {
       return { refused: { ok: false, reason: refusal } };
     }
     this.snapshots.remember(String(accountRow!.rev), account!, key!);
-    const { states, limited, commit } = this.rateWindows(request.account_id, request.rate_limits, request.now_ms);
+    const { states, limited, commit } = this.rateWindows.check(request.account_id, request.rate_limits, request.now_ms);
     return { refused: null, account: account!, key: key!, commit, states, limited };
   }
 
-  private readonly authorizeTransaction = (request: AuthorizeRequest): AuthorizeResult => {
-    const auth = this.authenticate(request);
+  private readonly authorizeTransaction = (request: AuthorizeRequest, snapshot?: AuthSnapshot): AuthorizeResult => {
+    const auth = this.authenticate(request, snapshot);
     if (auth.refused) return auth.refused;
     if (auth.limited) return { ok: false, reason: 'rate_limited', rate_limit: auth.limited, rate_limits: auth.states };
     return { ok: true, account: auth.account, key: auth.key, rate_limits: auth.commit() };
@@ -294,8 +292,9 @@ export class SqliteStore implements Store {
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     // Rate limits are counted in memory, so authorize only reads: with a current snapshot
     // one statement, else a deferred transaction (no write lock).
-    if (this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms)) return this.authorizeTransaction(request);
-    return this.transaction(this.authorizeTransaction).deferred(request);
+    const snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms);
+    if (snapshot) return this.authorizeTransaction(request, snapshot);
+    return this.transaction(this.authorizeTransaction).deferred(request, undefined);
   }
 
   // Ledger ---------------------------------------------------------------------------
