@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The authenticated hot path (issue 3), in one run:
-//   bare          a bare Fastify route answering the same Balance JSON (no auth, no store)
-//   kikuai redis  GET /api/v1/balance with an API key, on the Redis store
-//   kikuai sqlite the same on the embedded SQLite store
-// Throughput and p50/p99 at concurrency 32 (autocannon), the ratios to the bare route,
-// and store round trips per request (the counting wrappers of bench/proxy.mjs).
+//   bare                 a bare Fastify route answering the same Balance JSON (no auth, no store)
+//   bare + redis read    the bare route after one HMGET through ioredis   } floors: the least an
+//   bare + sqlite read   the bare route after one better-sqlite3 point read } authenticated request can cost
+//   kikuai redis         GET /api/v1/balance with an API key, on the Redis store
+//   kikuai sqlite        the same on the embedded SQLite store
+// Throughput and p50/p99 at concurrency 32 (autocannon), the ratios to the bare route and
+// to the floor of the same store, and store round trips per request (the counting
+// wrappers of bench/proxy.mjs).
 // Each server runs in its own child process; the load generator in this one.
 //
 //   npm run build -w @kikuai/server
@@ -25,14 +28,19 @@ async function main() {
 
   const upstream = await startChild(script, 'upstream'); // the kikuai children need a products file with a reachable upstream
   const bare = await startChild(script, 'bare-balance');
+  const stores = (await redisAnswers()) ? ['redis', 'sqlite'] : ['sqlite'];
+  if (!stores.includes('redis')) console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
+  const floors = [];
   const kikuai = [];
-  if (await redisAnswers()) kikuai.push(await startChild(script, 'kikuai-redis', { upstream: upstream.url }));
-  else console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
-  kikuai.push(await startChild(script, 'kikuai-sqlite', { upstream: upstream.url }));
+  for (const store of stores) {
+    floors.push(await startChild(script, 'bare-balance', { store }));
+    kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
+  }
 
   const targets = [
     { name: 'bare', server: bare, url: `${bare.url}/api/v1/balance`, method: 'GET' },
-    ...kikuai.map((child) => ({ name: child.role.replace('-', ' '), child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
+    ...floors.map((child, index) => ({ name: `bare + ${stores[index]} read`, server: child, url: `${child.url}/api/v1/balance`, method: 'GET' })),
+    ...kikuai.map((child, index) => ({ name: `kikuai ${stores[index]}`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
   ];
 
   console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
@@ -48,6 +56,7 @@ async function main() {
       p50_ms: figures.p50,
       p99_ms: figures.p99,
       vs_bare: target.name === 'bare' ? null : figures.rps / bareFigures.rps,
+      vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
       server_cpu_us_per_request: figures.cpuMicros,
       cpu_vs_bare: target.name === 'bare' ? null : bareFigures.cpuMicros / figures.cpuMicros,
       store_round_trips_per_request: trips ? trips.storeCallsPerCall : null,
@@ -58,14 +67,15 @@ async function main() {
   if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
   else {
     console.log(`\nkikuai balance benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`);
-    console.log("| target | req/s | p50 ms | p99 ms | vs bare | server CPU µs / req | bare's CPU / this | store round trips / request |");
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    const percent = (ratio) => (ratio === null ? '—' : `${(ratio * 100).toFixed(0)} %`);
+    console.log("| target | req/s | p50 ms | p99 ms | vs bare | vs bare + same store read | server CPU µs / req | bare's CPU / this | store round trips / request |");
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
-      console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${(row.vs_bare * 100).toFixed(0)} %`} | ${row.server_cpu_us_per_request.toFixed(0)} | ${row.cpu_vs_bare === null ? '—' : `${(row.cpu_vs_bare * 100).toFixed(0)} %`} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
+      console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${percent(row.vs_bare)} | ${percent(row.vs_floor)} | ${row.server_cpu_us_per_request.toFixed(0)} | ${percent(row.cpu_vs_bare)} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
     }
     for (const row of rows.filter((row) => row.store_calls_per_request)) console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
   }
-  await Promise.all([upstream, bare, ...kikuai].map((child) => child.stop()));
+  await Promise.all([upstream, bare, ...floors, ...kikuai].map((child) => child.stop()));
 }
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';

@@ -2,6 +2,8 @@
 // The metered proxy's overhead, in one run, against the same local upstream:
 //   direct        the upstream called directly (the floor)
 //   bare proxy    a bare Fastify route forwarding with undici: no auth, no metering
+//   bare proxy + redis/sqlite read   the bare proxy after one store read: the floor of a
+//                 proxy that must ask its store once per call
 //   kikuai redis  POST /api/v1/proxy/http on the Redis store
 //   kikuai sqlite the same on the embedded SQLite store
 // 1. throughput and p50/p99 latency at concurrency 32 (autocannon);
@@ -50,14 +52,55 @@ export async function serveUpstream() {
   return { url: await listen(server) };
 }
 
-async function serveBareProxy(upstreamUrl) {
+/**
+ * The floor rows' store read: one round trip of the store's own client, reading two
+ * fields of one record (Redis: HMGET through ioredis with auto-pipelining, as kikuai's
+ * client; SQLite: one prepared point read through better-sqlite3 in WAL mode). It is
+ * the least any authenticated request can cost, since each must ask the store once.
+ */
+async function storeRead(kind) {
+  if (!kind) return { read: null, cleanup: async () => {} };
+  if (kind === 'redis') {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(REDIS_URL, { enableAutoPipelining: true });
+    const key = `kikuai-bench:${process.pid}:{floor}:account`;
+    await client.hset(key, 'rev', '1', 'balance_micros', '1000000000000');
+    return {
+      read: () => client.hmget(key, 'rev', 'balance_micros'),
+      cleanup: async () => {
+        await client.del(key);
+        client.disconnect();
+      },
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-bench-floor-'));
+  const db = new Database(path.join(dir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE accounts (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, balance_micros INTEGER NOT NULL)');
+  db.prepare('INSERT INTO accounts VALUES (?, ?, ?)').run('acc_floor', 1, 1_000_000_000_000);
+  const statement = db.prepare('SELECT rev, balance_micros FROM accounts WHERE id = ?');
+  return {
+    read: async () => statement.get('acc_floor'),
+    cleanup: async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bare proxy; with `store`, it first makes one store read (a floor row). */
+async function serveBareProxy(upstreamUrl, store) {
   const { default: Fastify } = await import(pathToFileURL(path.join(here, '../node_modules/fastify/fastify.js')).href);
   const { Pool } = await import('undici');
   const pool = new Pool(upstreamUrl, { connections: 256, keepAliveTimeout: 30_000 });
   const app = Fastify({ logger: false });
   // Like kikuai's proxy routes: the body is not parsed, it streams to the upstream.
   app.addContentTypeParser('application/json', (_request, _payload, done) => done(null));
+  const { read, cleanup } = await storeRead(store);
   app.post('/proxy/http', async (request, reply) => {
+    if (read) await read();
     const upstream = await pool.request({
       method: 'POST',
       path: '/proxy/http',
@@ -66,16 +109,22 @@ async function serveBareProxy(upstreamUrl) {
     });
     return reply.code(upstream.statusCode).header('content-type', upstream.headers['content-type']).send(upstream.body);
   });
-  return { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+  return { url: await app.listen({ port: 0, host: '127.0.0.1' }), cleanup };
 }
 
-/** bench/balance.mjs's bare route: Fastify, one route, the same Balance JSON as kikuai's. */
+/** bench/balance.mjs's bare route: Fastify, one route, the same Balance JSON as kikuai's; with `store`, after one store read (a floor row). */
 const BALANCE = { balance_micros: 1_000_000_000_000, balance_usd: '1000000.000000', currency: 'USD', low_balance_threshold_micros: 1_000_000, low_balance: false, account_status: 'active' };
-async function serveBareBalance() {
+async function serveBareBalance(store) {
   const { default: Fastify } = await import(pathToFileURL(path.join(here, '../node_modules/fastify/fastify.js')).href);
   const app = Fastify({ logger: false });
-  app.get('/api/v1/balance', async () => BALANCE);
-  return { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+  const { read, cleanup } = await storeRead(store);
+  if (read) {
+    app.get('/api/v1/balance', async () => {
+      await read();
+      return BALANCE;
+    });
+  } else app.get('/api/v1/balance', async () => BALANCE);
+  return { url: await app.listen({ port: 0, host: '127.0.0.1' }), cleanup };
 }
 
 /** Counts store method calls, and on Redis every command or pipeline the client sends. */
@@ -193,8 +242,8 @@ async function childMain(role, args) {
   process.once('disconnect', () => process.exit(0)); // the parent is gone: do not linger
   let served;
   if (role === 'upstream') served = await serveUpstream();
-  else if (role === 'bare-proxy') served = await serveBareProxy(args.upstream);
-  else if (role === 'bare-balance') served = await serveBareBalance();
+  else if (role === 'bare-proxy') served = await serveBareProxy(args.upstream, args.store);
+  else if (role === 'bare-balance') served = await serveBareBalance(args.store);
   else served = await serveKikuai(role === 'kikuai-redis' ? 'redis' : 'sqlite', args.upstream);
   process.on('message', async (message) => {
     if (message === 'reset') {
@@ -380,17 +429,23 @@ async function main() {
 
   const upstream = await startChild(script, 'upstream');
   const bare = await startChild(script, 'bare-proxy', { upstream: upstream.url });
+  const stores = (await redisAnswers()) ? ['redis', 'sqlite'] : ['sqlite'];
+  if (!stores.includes('redis')) console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
+  const floors = [];
   const kikuai = [];
-  if (await redisAnswers()) kikuai.push(await startChild(script, 'kikuai-redis', { upstream: upstream.url }));
-  else console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
-  kikuai.push(await startChild(script, 'kikuai-sqlite', { upstream: upstream.url }));
+  for (const store of stores) {
+    floors.push(await startChild(script, 'bare-proxy', { upstream: upstream.url, store }));
+    kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
+  }
 
   const json = { 'content-type': 'application/json' };
   const targets = [
     { name: 'direct', server: upstream, url: `${upstream.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
     { name: 'bare proxy', server: bare, url: `${bare.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
-    ...kikuai.map((child) => ({
-      name: child.role.replace('-', ' '),
+    ...floors.map((child, index) => ({ name: `bare proxy + ${stores[index]} read`, server: child, url: `${child.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY })),
+    ...kikuai.map((child, index) => ({
+      name: `kikuai ${stores[index]}`,
+      floor: `bare proxy + ${stores[index]} read`,
       child,
       server: child,
       url: `${child.url}/api/v1/proxy/http`,
@@ -419,6 +474,7 @@ async function main() {
       p50_ms: figures.p50,
       p99_ms: figures.p99,
       vs_bare: target.name === 'direct' ? null : figures.rps / bareRps,
+      vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
       server_cpu_us_per_request: figures.cpuMicros,
       cpu_vs_bare: target.name === 'direct' ? null : bareCpu / figures.cpuMicros,
       seq_median_ms: latency.get(target.name),
@@ -432,22 +488,22 @@ async function main() {
   if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
   else {
     console.log(`\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`);
-    console.log("| target | req/s | p50 ms | p99 ms | vs bare proxy | server CPU µs / req | bare's CPU / this | seq. median ms | added over direct ms | store round trips / call |");
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log("| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | server CPU µs / req | bare's CPU / this | seq. median ms | added over direct ms | store round trips / call |");
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       console.log(
-        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
       );
     }
     for (const row of rows.filter((row) => row.store_calls_per_call)) console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
   }
 
-  await Promise.all([upstream, bare, ...kikuai].map((child) => child.stop()));
+  await Promise.all([upstream, bare, ...floors, ...kikuai].map((child) => child.stop()));
 }
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
 if (invokedAs === import.meta.url) {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, upstream: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({ options: { role: { type: 'string' }, upstream: { type: 'string' }, store: { type: 'string' } }, strict: false });
   if (values.role) await childMain(values.role, values);
   else await main();
 }
