@@ -3,7 +3,7 @@
  * latency by operation, and money moved through the ledger.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { LedgerResult, ReserveResult, Store } from './store/types.js';
+import { STORE_OPERATIONS, type LedgerResult, type ReserveResult, type Store } from './store/types.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './metric-series.js';
 
 export class Metrics {
@@ -52,19 +52,16 @@ export class Metrics {
    * hot path pays two clock reads and an observe.
    */
   instrument(store: Store): Store {
-    const wrapped = Object.create(store) as Store & Record<string, unknown>;
-    const methods = new Set<string>();
-    for (let prototype = Object.getPrototypeOf(store); prototype && prototype !== Object.prototype; prototype = Object.getPrototypeOf(prototype)) {
-      for (const name of Object.getOwnPropertyNames(prototype)) methods.add(name);
-    }
-    for (const name of Object.keys(store)) methods.add(name);
-    for (const name of methods) {
-      const method = (store as unknown as Record<string, unknown>)[name];
-      if (name === 'constructor' || name === 'close' || name.startsWith('_') || typeof method !== 'function') continue;
+    const wrapped = Object.create(store) as Store;
+    const wrappers = wrapped as unknown as Record<string, unknown>;
+    // The interface's operations only: an adapter's own helpers would be dead series.
+    for (const name of STORE_OPERATIONS) {
+      const method = store[name] as unknown;
+      if (name === 'close' || typeof method !== 'function') continue;
       const timer = this.storeDuration.series({ operation: name });
       const countsMoney = name === 'applyLedger' || name === 'reserve';
       // No async wrapper (one promise and one await fewer per call), and a float clock.
-      wrapped[name] = (...args: unknown[]) => {
+      wrappers[name] = (...args: unknown[]) => {
         const started = performance.now();
         return ((method as (...a: unknown[]) => Promise<unknown>).apply(store, args) as Promise<unknown>).then(
           (result) => {

@@ -319,3 +319,49 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The names of the Store interface's methods. */
+export type StoreOperation = { [Name in keyof Store]: Store[Name] extends (...args: never[]) => unknown ? Name : never }[keyof Store];
+
+/**
+ * Every operation of the Store interface, by name (for what wraps a store, such as the
+ * metrics' timers). A Record over `StoreOperation` makes the compiler reject a list that
+ * misses an operation or names one the interface lacks; an adapter's own helpers are
+ * never on it.
+ */
+const OPERATIONS: Record<StoreOperation, true> = {
+  register: true,
+  getAccount: true,
+  getAccountByTelegramId: true,
+  setAccountStatus: true,
+  setLowBalanceThreshold: true,
+  setLanguage: true,
+  findKeyByHash: true,
+  createKey: true,
+  listKeys: true,
+  getKey: true,
+  updateKey: true,
+  revokeKey: true,
+  rotateKey: true,
+  touchKeys: true,
+  authorize: true,
+  limitAccount: true,
+  applyLedger: true,
+  listLedger: true,
+  sumLedger: true,
+  findLedgerEntry: true,
+  reserve: true,
+  recordUsage: true,
+  getUsage: true,
+  listUsageEvents: true,
+  createTopup: true,
+  getTopup: true,
+  updateTopup: true,
+  claimIdempotent: true,
+  saveIdempotent: true,
+  releaseIdempotent: true,
+  markSeen: true,
+  ping: true,
+  close: true,
+};
+export const STORE_OPERATIONS = Object.keys(OPERATIONS) as StoreOperation[];

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOperations, loadSpec } from '@kikuai/server';
 import { startTestServer, type TestServer } from '@kikuai/server/testing';
+import { STORE_OPERATIONS } from '../../src/store/types.js';
 
 /** Pages that are not API operations: the docs UI, the Mini App and the Paddle checkout page. */
 const NON_API_PREFIXES = ['/docs', '/webapp', '/pay'];
@@ -66,6 +67,10 @@ describe('the server serves exactly the contract', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/kikuai_http_requests_total\{route="\/api\/v1\/auth\/register",method="POST",status="201"\} 1/);
     expect(metrics).toMatch(/kikuai_store_operation_duration_seconds_count\{operation="register"\} 1/);
+    // Store latency is by the Store interface's operations, never an adapter's own helpers.
+    const operations = [...metrics.matchAll(/kikuai_store_operation_duration_seconds_count\{operation="([^"]+)"\}/g)].map((match) => match[1]);
+    expect(operations).toEqual(expect.arrayContaining(['register', 'authorize', 'reserve', 'applyLedger', 'ping']));
+    expect(operations.filter((name) => !STORE_OPERATIONS.includes(name as never))).toEqual([]);
   });
 
   it('sets security headers and a request id on every response', async () => {
