@@ -17,7 +17,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Transform, type Readable } from 'node:stream';
-import { buffer as readWhole } from 'node:stream/consumers';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { ServerContext } from '../context.js';
@@ -43,6 +42,27 @@ const REFUND_ATTEMPTS = 3;
 /** Bodies up to these sizes (with a declared length) are read whole instead of streamed. */
 const SMALL_BODY_BYTES = 64 * 1024;
 const SMALL_RESPONSE_BYTES = 256 * 1024;
+
+/**
+ * Reads a small body whose length the client declared. Node's parser delivers exactly
+ * Content-Length bytes; the promise fails if the client goes away first. Event listeners,
+ * not `node:stream/consumers`: its async iteration cost ~45 µs of CPU per call here
+ * (measured A/B with bench/proxy.mjs), about a fifth of the whole proxied call.
+ */
+function readSmallBody(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const onEnd = () => settle(null);
+    const onGone = () => settle(new Error('the client went away before its body arrived'));
+    function settle(error: Error | null) {
+      stream.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    }
+    stream.on('data', onData).once('end', onEnd).once('error', onGone).once('close', onGone);
+  });
+}
 
 function reservationProblem(result: Exclude<ReserveResult, { ok: true }>, product: Product): ApiProblem {
   switch (result.reason) {
@@ -170,8 +190,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     // with the headers. Larger and chunked bodies are streamed.
     let smallBody: Buffer | null = null;
     if (Number.isSafeInteger(declaredLength) && declaredLength <= SMALL_BODY_BYTES) {
-      // Node's parser delivers exactly Content-Length bytes, or fails the stream when the client goes away.
-      smallBody = await readWhole(request.raw).catch(() => null);
+      smallBody = await readSmallBody(request.raw).catch(() => null);
       if (!smallBody) {
         reply.hijack();
         reply.raw.destroy();
