@@ -16,6 +16,7 @@ import { hashApiKey, isWellFormedApiKey } from './api-key.js';
 import { secretKeyFor, validateInitData } from './init-data.js';
 import { generateApiKey } from './api-key.js';
 import { newKeyId } from '../store/ids.js';
+import { keyBucket } from '../store/logic.js';
 
 export type CallerKind = 'api_key' | 'bot_service' | 'telegram_init_data' | 'admin';
 
@@ -104,7 +105,7 @@ export function accountRateLimitRule(context: ServerContext): RateLimitRule {
 
 export function rateLimitRules(context: ServerContext, keyId: string): RateLimitRule[] {
   const windowMs = context.config.rateLimit.windowSeconds * 1000;
-  return [{ bucket: `key:${keyId}`, limit: context.config.rateLimit.perKey, window_ms: windowMs }, accountRateLimitRule(context)];
+  return [{ bucket: keyBucket(keyId), limit: context.config.rateLimit.perKey, window_ms: windowMs }, accountRateLimitRule(context)];
 }
 
 /**

@@ -5,6 +5,11 @@
  */
 import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, SpendLimitPeriod, UsageRow } from './types.js';
 
+/** The rate-limit bucket of one API key (a key's windows are dropped when it is revoked). */
+export function keyBucket(keyId: string): string {
+  return `key:${keyId}`;
+}
+
 /** Start (ms) of the UTC day, week (Monday) and month that contain `nowMs`. */
 export function periodStarts(nowMs: number): Record<SpendLimitPeriod, number> {
   const date = new Date(nowMs);

@@ -58,34 +58,51 @@ local function crossing(account, old, new)
   return '', '0'
 end
 
--- Fixed-window rate limits. Rules are ARGV triples from index 'at': limit, window_ms;
--- their keys are KEYS from index 'first'. Returns the states and the first rule over its limit.
-local function rate_check(first, at, count, now_ms)
+-- Fixed-window rate limits. All of an account's windows live in one hash, KEYS[rl]: per
+-- bucket the fields '<bucket>:s' (the window's start) and '<bucket>:c' (its count), so a
+-- request reads them in one HMGET and counts in one HSET. Rules are ARGV triples from
+-- index 'at': bucket, limit, window_ms. Returns the states and the first rule over its limit.
+local function rate_check(rl, at, count, now_ms)
   local states = {}
+  if count == 0 then return states, nil end
+  local fields = {}
+  for i = 1, count do
+    local bucket = ARGV[at + (i - 1) * 3]
+    fields[i * 2 - 1] = bucket .. ':s'
+    fields[i * 2] = bucket .. ':c'
+  end
+  local stored = redis.call('HMGET', KEYS[rl], unpack(fields))
   local limited = nil
   for i = 1, count do
-    local limit = tonumber(ARGV[at + (i - 1) * 2])
-    local window = tonumber(ARGV[at + (i - 1) * 2 + 1])
+    local limit = tonumber(ARGV[at + (i - 1) * 3 + 1])
+    local window = tonumber(ARGV[at + (i - 1) * 3 + 2])
     local start = now_ms - (now_ms % window)
-    local stored = redis.call('HMGET', KEYS[first + i - 1], 's', 'c')
     local used = 0
-    if tonumber(stored[1]) == start then used = tonumber(stored[2]) or 0 end
-    states[i] = { used, start, window, start + window - now_ms }
+    if tonumber(stored[i * 2 - 1]) == start then used = tonumber(stored[i * 2]) or 0 end
+    states[i] = { used, start, window, start + window - now_ms, fields[i * 2 - 1], fields[i * 2] }
     if limited == nil and used + 1 > limit then limited = i end
   end
   return states, limited
 end
 
--- Counter and expiry in one atomic step: no counter ever lives without a TTL.
--- The expiry is set when a window starts (its first request); later requests of the same
--- window find the counter with its TTL already running.
-local function rate_commit(first, states)
-  for i, s in ipairs(states) do
-    local starts = s[1] == 0
+-- Counts the request in every window, with the hash's expiry in the same atomic step: no
+-- counter ever lives without a TTL. The expiry is set when a window starts and only ever
+-- grows (to that window's length), so no window's counter goes before its end, and the
+-- hash goes once the account has been idle for its longest window.
+local function rate_commit(rl, states)
+  if #states == 0 then return end
+  local values = {}
+  local ttl = 0
+  for _, s in ipairs(states) do
+    if s[1] == 0 and s[3] > ttl then ttl = s[3] end
     s[1] = s[1] + 1
-    redis.call('HSET', KEYS[first + i - 1], 's', fmt(s[2]), 'c', fmt(s[1]))
-    if starts then redis.call('PEXPIRE', KEYS[first + i - 1], s[3]) end
+    values[#values + 1] = s[5]
+    values[#values + 1] = fmt(s[2])
+    values[#values + 1] = s[6]
+    values[#values + 1] = fmt(s[1])
   end
+  redis.call('HSET', KEYS[rl], unpack(values))
+  if ttl > 0 and redis.call('PTTL', KEYS[rl]) < ttl then redis.call('PEXPIRE', KEYS[rl], ttl) end
 end
 
 local function rate_reply(states)
@@ -167,9 +184,9 @@ return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
 `;
 
 /**
- * KEYS: account, key, then one key per rate-limit rule.
+ * KEYS: account, key, the account's rate windows.
  * ARGV: 1 hash, 2 now_ms, 3 the caller's snapshot revision ('' none), 4 rule count, then
- *       limit and window_ms per rule.
+ *       bucket, limit and window_ms per rule.
  * Reply: {'refused', reason} | {'rate_limited', index, states}
  *      | {'ok', account, key, states, rev} (whole records)
  *      | {'current', balance, low_balance_notified, spent, spend_period_start, last_used_at, states}
@@ -199,8 +216,8 @@ return { 'ok', account_flat, key_flat, rate_reply(states), rev }
 `;
 
 /**
- * KEYS: account, then one key per rate-limit rule.
- * ARGV: now_ms, rule count, then limit and window_ms per rule.
+ * KEYS: account, the account's rate windows.
+ * ARGV: now_ms, rule count, then bucket, limit and window_ms per rule.
  * Reply: {'refused', 'account_not_found'} | {'rate_limited', index, states} | {'ok', account, states}
  */
 export const LIMIT_ACCOUNT = LIB + String.raw`
@@ -213,12 +230,12 @@ return { 'ok', account_flat, rate_reply(states) }
 `;
 
 /**
- * KEYS: account, key, ledger, ledger refs, then one key per rate-limit rule.
+ * KEYS: account, key, ledger, ledger refs, the account's rate windows.
  * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
  *       9..14 daily/weekly/monthly period start (ms, ISO), 15 the caller's snapshot revision
  *       ('' none), 16 '1' when the snapshot's key may call the product, 17 the new entry as
  *       JSON up to the value of balance_after_micros (encoded by the caller, with 7 and 8),
- *       18 rule count, then limit and window per rule.
+ *       18 rule count, then bucket, limit and window per rule.
  * Reply: {'refused', reason} | {'rate_limited', index, states} | {'product_not_allowed'}
  *      | {'spend_limit', limit, spent, period} | {'insufficient', balance}
  *      | {'ok', entry, account, key, crossed, states, rev} (crossed '' for none; on a repeated
@@ -339,12 +356,14 @@ if #ARGV > 2 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 3 +
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key, key list, account. ARGV: revoked_at. Reply: the key after revocation, or false. */
+/** KEYS: key, key list, account, the account's rate windows. ARGV: revoked_at, the key's rate-limit bucket. Reply: the key after revocation, or false. */
 export const REVOKE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
 redis.call('HINCRBY', KEYS[3], 'rev', 1)
 redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
 redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+-- A revoked key's rate windows go too (the account's hash would otherwise keep them).
+redis.call('HDEL', KEYS[4], ARGV[2] .. ':s', ARGV[2] .. ':c')
 return redis.call('HGETALL', KEYS[1])
 `;
 

@@ -9,6 +9,7 @@ import {
   decodeLedgerCursor,
   encodeLedgerCursor,
   isErrorStatus,
+  keyBucket,
   periodStarts,
   usageDay,
   assertPageLimit,
@@ -274,7 +275,11 @@ export class RedisStore implements Store {
   }
 
   async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
-    const reply = await this.run('kikuaiRevokeKey', [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys'), this.accountKey(accountId, 'account')], [now]);
+    const reply = await this.run(
+      'kikuaiRevokeKey',
+      [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys'), this.accountKey(accountId, 'account'), this.accountKey(accountId, 'rl')],
+      [now, keyBucket(keyId)],
+    );
     return reply ? toKey(flatToObject(reply)) : null;
   }
 
@@ -301,20 +306,20 @@ export class RedisStore implements Store {
     if (failed) throw failed[0];
   }
 
-  private rateLimitKeys(accountId: string, rules: RateLimitRule[]): { keys: string[]; args: Array<string | number> } {
-    return {
-      keys: rules.map((rule) => this.accountKey(accountId, `rl:${rule.bucket}`)),
-      args: [rules.length, ...rules.flatMap((rule) => [rule.limit, rule.window_ms])],
-    };
+  /** The account's rate windows (one hash: see rate_check in redis-scripts.ts) and the rules as script arguments. */
+  private rateLimits(accountId: string, rules: RateLimitRule[]): { key: string; args: Array<string | number> } {
+    const args: Array<string | number> = [rules.length];
+    for (const rule of rules) args.push(rule.bucket, rule.limit, rule.window_ms);
+    return { key: this.accountKey(accountId, 'rl'), args };
   }
 
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     const { account_id: accountId } = request;
-    const limits = this.rateLimitKeys(accountId, request.rate_limits);
+    const limits = this.rateLimits(accountId, request.rate_limits);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const reply = (await this.run(
       'kikuaiAuthorize',
-      [this.accountKey(accountId, 'account'), this.accountKey(accountId, `key:${request.key_id}`), ...limits.keys],
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, `key:${request.key_id}`), limits.key],
       [request.hash, request.now_ms, snapshot?.rev ?? '', ...limits.args],
     )) as Reply[];
     const refused = this.authRefusal(reply, request.rate_limits, request.key_id);
@@ -330,8 +335,8 @@ export class RedisStore implements Store {
   }
 
   async limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult> {
-    const limits = this.rateLimitKeys(request.account_id, request.rate_limits);
-    const reply = (await this.run('kikuaiLimitAccount', [this.accountKey(request.account_id, 'account'), ...limits.keys], [request.now_ms, ...limits.args])) as Reply[];
+    const limits = this.rateLimits(request.account_id, request.rate_limits);
+    const reply = (await this.run('kikuaiLimitAccount', [this.accountKey(request.account_id, 'account'), limits.key], [request.now_ms, ...limits.args])) as Reply[];
     if (reply[0] === 'refused') return { ok: false, reason: 'account_not_found' };
     const refused = this.authRefusal(reply, request.rate_limits);
     if (refused) return refused as Extract<LimitAccountResult, { reason: 'rate_limited' }>;
@@ -414,7 +419,7 @@ export class RedisStore implements Store {
   // Proxy ----------------------------------------------------------------------------
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     const { account_id: accountId } = request;
-    const limits = this.rateLimitKeys(accountId, request.rate_limits);
+    const limits = this.rateLimits(accountId, request.rate_limits);
     const periodArgs = periodArguments(request.now_ms);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const entryId = newLedgerId();
@@ -425,7 +430,7 @@ export class RedisStore implements Store {
         this.accountKey(accountId, `key:${request.key_id}`),
         this.accountKey(accountId, 'ledger'),
         this.accountKey(accountId, 'ledger_refs'),
-        ...limits.keys,
+        limits.key,
       ],
       [
         request.hash,

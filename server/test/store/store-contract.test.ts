@@ -614,14 +614,46 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
       await store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [{ bucket: 'account', limit: 5, window_ms: 60_000 }], product_id: 'p', price_micros: 10, external_ref: 'call:1', reason: 'r' }, iso(T0));
       await store.recordUsage([{ account_id: account.id, key_id: key.id, product_id: 'p', endpoint: '/', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) }]);
       const keys = (await raw.keys(`${store.prefix}{${account.id}}:*`)).map((k) => k.slice(store.prefix.length + account.id.length + 3)).sort();
-      expect(keys).toEqual(['account', 'events', `key:${key.id}`, 'keys', 'ledger', 'ledger_refs', 'rl:account', 'usage:2026-03-04']);
+      expect(keys).toEqual(['account', 'events', `key:${key.id}`, 'keys', 'ledger', 'ledger_refs', 'rl', 'usage:2026-03-04']);
       const slots = new Set(await Promise.all(keys.map((k) => raw.call('CLUSTER', 'KEYSLOT', `${store.prefix}{${account.id}}:${k}`).catch(() => 'no-cluster'))));
       expect(slots.size).toBe(1);
-      const rateTtl = await raw.pttl(`${store.prefix}{${account.id}}:rl:account`);
+      const rateTtl = await raw.pttl(`${store.prefix}{${account.id}}:rl`);
       expect(rateTtl).toBeGreaterThan(0);
       expect(rateTtl).toBeLessThanOrEqual(60_000);
       const usageTtl = await raw.ttl(`${store.prefix}{${account.id}}:usage:2026-03-04`);
       expect(usageTtl).toBeGreaterThan(399 * 86_400);
+      await raw.quit();
+    } finally {
+      await backend.cleanup();
+    }
+  });
+
+  it("keeps an account's rate windows in one hash whose expiry only grows, and drops a revoked key's windows", async () => {
+    const backend = redisBackend();
+    try {
+      const store = backend.open() as RedisStore;
+      const raw = new Redis(REDIS_URL);
+      const key = newKey();
+      const { account } = await store.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
+      await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 5000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+      const windows = `${store.prefix}{${account.id}}:rl`;
+      const HOUR = 3_600_000;
+      const rules = [
+        { bucket: `key:${key.id}`, limit: 10, window_ms: HOUR },
+        { bucket: 'product:p', limit: 10, window_ms: 60_000 },
+      ];
+      const call = (n: number, at: number) =>
+        store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: at, rate_limits: rules, product_id: 'p', price_micros: 1, external_ref: `call:${n}`, reason: 'r' }, iso(at));
+      // T0 is a whole hour: both windows start at T0, and the hour's expiry is set.
+      expect((await call(1, T0)).ok).toBe(true);
+      expect(await raw.pttl(windows)).toBeGreaterThan(60_000);
+      // A minute later the product's window starts again; the hour's counter must outlive it.
+      const later = await call(2, T0 + 61_000);
+      expect(later.ok && later.rate_limits.map((state) => state.remaining)).toEqual([8, 9]);
+      expect(await raw.pttl(windows)).toBeGreaterThan(60_000);
+      expect(await raw.hget(windows, `key:${key.id}:c`)).toBe('2');
+      await store.revokeKey(account.id, key.id, iso(T0 + 62_000));
+      expect((await raw.hkeys(windows)).sort()).toEqual(['product:p:c', 'product:p:s']);
       await raw.quit();
     } finally {
       await backend.cleanup();
