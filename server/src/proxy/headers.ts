@@ -44,9 +44,11 @@ const DROPPED_RESPONSE_HEADERS = new Set([
 ]);
 
 export function customerResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  // Headers named by Connection are hop-by-hop too (rare: the Set is made only then).
+  // Headers named by Connection are hop-by-hop too. Most upstreams send only
+  // `keep-alive` or `close`, which name no header: the Set is made only for the others.
   const connection = upstream.connection;
-  const connectionTokens = connection
+  const namesHeaders = connection !== undefined && connection !== 'keep-alive' && connection !== 'close';
+  const connectionTokens = namesHeaders
     ? new Set(
         String(connection)
           .split(',')
