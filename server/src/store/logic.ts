@@ -3,7 +3,7 @@
  * adapter's Lua scripts (`redis-scripts.ts`) implement the same rules line for line.
  * Change one, change the other: the contract suite runs both.
  */
-import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, SpendLimitPeriod, UsageRow } from './types.js';
+import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, SpendLimitPeriod, UsageEvent, UsageRow } from './types.js';
 
 /** The rate-limit bucket of one API key (a key's windows are dropped when it is revoked). */
 export function keyBucket(keyId: string): string {
@@ -96,7 +96,57 @@ export const USAGE_EVENTS_KEPT = 1000;
 
 /** The UTC day (YYYY-MM-DD) of an ISO 8601 instant, whatever its offset. */
 export function usageDay(at: string): string {
+  // The server's own instants are UTC already (toISOString): their day is their first ten characters.
+  if (at.length === 24 && at.endsWith('Z')) return at.slice(0, 10);
   return new Date(at).toISOString().slice(0, 10);
+}
+
+/** A batch of usage summed per account, UTC day, product and key. */
+export interface UsageSum {
+  account_id: string;
+  day: string;
+  product_id: string;
+  key_id: string;
+  requests: number;
+  errors: number;
+  cost_micros: number;
+  latency_ms_total: number;
+}
+
+/** Sums a batch of usage events into day aggregates: one write per row, not one per call. */
+export function sumUsage(events: UsageEvent[]): UsageSum[] {
+  const sums = new Map<string, UsageSum>();
+  for (const event of events) {
+    const day = usageDay(event.at);
+    const id = `${event.account_id}|${day}|${event.product_id}|${event.key_id}`;
+    let sum = sums.get(id);
+    if (!sum) {
+      sum = { account_id: event.account_id, day, product_id: event.product_id, key_id: event.key_id, requests: 0, errors: 0, cost_micros: 0, latency_ms_total: 0 };
+      sums.set(id, sum);
+    }
+    sum.requests += 1;
+    sum.errors += isErrorStatus(event.upstream_status) ? 1 : 0;
+    sum.cost_micros += event.cost_micros;
+    sum.latency_ms_total += event.latency_ms;
+  }
+  return [...sums.values()];
+}
+
+/**
+ * The events of a batch worth keeping raw, oldest first: the newest USAGE_EVENTS_KEPT of
+ * each account. Any older one would be trimmed as soon as it was written.
+ */
+export function keptUsageEvents(events: UsageEvent[]): UsageEvent[] {
+  const perAccount = new Map<string, number>();
+  const kept: UsageEvent[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    const count = perAccount.get(event.account_id) ?? 0;
+    if (count >= USAGE_EVENTS_KEPT) continue;
+    perAccount.set(event.account_id, count + 1);
+    kept.push(event);
+  }
+  return kept.reverse();
 }
 
 export function assertPageLimit(limit: number): void {

@@ -8,9 +8,10 @@ import {
   daysBetween,
   decodeLedgerCursor,
   encodeLedgerCursor,
-  isErrorStatus,
   keyBucket,
+  keptUsageEvents,
   periodStarts,
+  sumUsage,
   usageDay,
   assertPageLimit,
 } from './logic.js';
@@ -505,34 +506,34 @@ export class RedisStore implements Store {
   // Usage ----------------------------------------------------------------------------
   async recordUsage(events: UsageEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // One script per account and day: the day's sums are added up here first.
-    const groups = new Map<string, { account_id: string; day: string; sums: Map<string, number>; raw: string[] }>();
-    for (const event of events) {
-      const day = usageDay(event.at);
-      const id = `${event.account_id}|${day}`;
-      let group = groups.get(id);
-      if (!group) groups.set(id, (group = { account_id: event.account_id, day, sums: new Map(), raw: [] }));
-      const field = `${event.product_id}|${event.key_id}|`;
-      const add = (name: string, amount: number) => group.sums.set(field + name, (group.sums.get(field + name) ?? 0) + amount);
-      add('requests', 1);
-      add('errors', isErrorStatus(event.upstream_status) ? 1 : 0);
-      add('cost_micros', event.cost_micros);
-      add('latency_ms_total', event.latency_ms);
-      group.raw.push(JSON.stringify(event));
+    // One script per account and day: the day's sums are added up here first, and only
+    // the events the account's list would keep are sent.
+    const groups = new Map<string, { account_id: string; day: string; increments: Array<string | number>; raw: string[] }>();
+    const group = (accountId: string, day: string) => {
+      const id = `${accountId}|${day}`;
+      let found = groups.get(id);
+      if (!found) groups.set(id, (found = { account_id: accountId, day, increments: [], raw: [] }));
+      return found;
+    };
+    for (const sum of sumUsage(events)) {
+      const field = `${sum.product_id}|${sum.key_id}|`;
+      group(sum.account_id, sum.day).increments.push(
+        `${field}requests`, sum.requests, `${field}errors`, sum.errors, `${field}cost_micros`, sum.cost_micros, `${field}latency_ms_total`, sum.latency_ms_total,
+      );
     }
+    for (const event of keptUsageEvents(events)) group(event.account_id, usageDay(event.at)).raw.push(JSON.stringify(event));
     const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const group of groups.values()) {
-      const increments = [...group.sums].flat();
-      // Bounded arguments per call (Lua's unpack has a stack limit).
-      for (let start = 0; start < group.raw.length; start += USAGE_EVENTS_PER_CALL) {
+    for (const { account_id: accountId, day, increments, raw } of groups.values()) {
+      // Bounded arguments per call (Lua's unpack has a stack limit); the first call also adds the sums.
+      for (let start = 0; start === 0 || start < raw.length; start += USAGE_EVENTS_PER_CALL) {
         pipeline.kikuaiRecordUsage(
           2,
-          this.accountKey(group.account_id, `usage:${group.day}`),
-          this.accountKey(group.account_id, 'events'),
+          this.accountKey(accountId, `usage:${day}`),
+          this.accountKey(accountId, 'events'),
           USAGE_RETENTION_DAYS * 86_400,
           USAGE_EVENTS_KEPT,
           ...(start === 0 ? [increments.length / 2, ...increments] : [0]),
-          ...group.raw.slice(start, start + USAGE_EVENTS_PER_CALL),
+          ...raw.slice(start, start + USAGE_EVENTS_PER_CALL),
         );
       }
     }

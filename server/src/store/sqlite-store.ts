@@ -10,8 +10,10 @@ import {
   encodeLedgerCursor,
   isErrorStatus,
   keyRefusal,
+  keptUsageEvents,
   periodStarts,
   releasedSpend,
+  sumUsage,
   usageDay,
   assertPageLimit,
 } from './logic.js';
@@ -431,18 +433,9 @@ export class SqliteStore implements Store {
     const s = this.statements;
     const realNow = Date.now();
     const expiresAt = realNow + USAGE_RETENTION_DAYS * 86_400_000;
+    for (const sum of sumUsage(events)) s.addUsage.run({ ...sum, expires_at_ms: expiresAt });
     const accounts = new Set<string>();
-    for (const event of events) {
-      s.addUsage.run({
-        account_id: event.account_id,
-        day: usageDay(event.at),
-        product_id: event.product_id,
-        key_id: event.key_id,
-        errors: isErrorStatus(event.upstream_status) ? 1 : 0,
-        cost_micros: event.cost_micros,
-        latency_ms: event.latency_ms,
-        expires_at_ms: expiresAt,
-      });
+    for (const event of keptUsageEvents(events)) {
       s.insertEvent.run(event.account_id, JSON.stringify(event));
       accounts.add(event.account_id);
     }
@@ -576,8 +569,8 @@ function prepare(db: Database.Database) {
     ledgerPage: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
     sumLedger: db.prepare('SELECT COALESCE(SUM(amount_micros), 0) AS total FROM ledger WHERE account_id = ?'),
     addUsage: db.prepare(`INSERT INTO usage_daily (account_id, day, product_id, key_id, requests, errors, cost_micros, latency_ms_total, expires_at_ms)
-      VALUES (@account_id, @day, @product_id, @key_id, 1, @errors, @cost_micros, @latency_ms, @expires_at_ms)
-      ON CONFLICT (account_id, day, product_id, key_id) DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+      VALUES (@account_id, @day, @product_id, @key_id, @requests, @errors, @cost_micros, @latency_ms_total, @expires_at_ms)
+      ON CONFLICT (account_id, day, product_id, key_id) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
         cost_micros = cost_micros + excluded.cost_micros, latency_ms_total = latency_ms_total + excluded.latency_ms_total, expires_at_ms = excluded.expires_at_ms`),
     pruneUsage: db.prepare('DELETE FROM usage_daily WHERE expires_at_ms < ?'),
     usage: db.prepare(`SELECT day, product_id, key_id, requests, errors, cost_micros, latency_ms_total FROM usage_daily

@@ -500,11 +500,23 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     ]);
     expect(await store.getUsage(accountId, '2026-03-06', '2026-03-06')).toEqual([]);
 
-    await store.recordUsage(Array.from({ length: 1005 }, (_, i) => event({ endpoint: `/e/${i}` })));
+    // One batch: an earlier day whose raw events are all older than the 1,000 kept, the
+    // day's 1,005 calls, and another account's calls. Every call counts in the sums.
+    const other = await account();
+    await store.recordUsage([
+      ...Array.from({ length: 10 }, (_, i) => event({ endpoint: `/old/${i}`, at: '2026-03-03T23:00:00.000Z' })),
+      ...Array.from({ length: 1005 }, (_, i) => event({ endpoint: `/e/${i}` })),
+      { ...event({ endpoint: '/other' }), account_id: other.accountId, key_id: other.key.id },
+    ]);
     const events = await store.listUsageEvents(accountId, 2000);
     expect(events).toHaveLength(1000);
     expect(events[0]!.endpoint).toBe('/e/1004');
     expect(events[999]!.endpoint).toBe('/e/5');
+    expect(await store.getUsage(accountId, '2026-03-03', '2026-03-03')).toEqual([
+      { day: '2026-03-03', product_id: 'reliapi', key_id: key.id, requests: 10, errors: 0, cost_micros: 10_000, latency_ms_total: 100 },
+    ]);
+    expect((await store.getUsage(accountId, '2026-03-04', '2026-03-04'))[0]).toMatchObject({ key_id: key.id, product_id: 'reliapi', requests: 1008 });
+    expect((await store.listUsageEvents(other.accountId, 10)).map((e) => e.endpoint)).toEqual(['/other']);
   });
 
   it.skipIf(skip)('creates, reads and updates top-ups', async () => {
