@@ -102,15 +102,8 @@ export function usageDay(at: string): string {
 }
 
 /** A batch of usage summed per account, UTC day, product and key. */
-export interface UsageSum {
+export interface UsageSum extends UsageRow {
   account_id: string;
-  day: string;
-  product_id: string;
-  key_id: string;
-  requests: number;
-  errors: number;
-  cost_micros: number;
-  latency_ms_total: number;
 }
 
 /** Sums a batch of usage events into day aggregates: one write per row, not one per call. */
