@@ -16,7 +16,7 @@ import { hashApiKey, isWellFormedApiKey } from './api-key.js';
 import { secretKeyFor, validateInitData } from './init-data.js';
 import { generateApiKey } from './api-key.js';
 import { newKeyId } from '../store/ids.js';
-import { keyBucket } from '../store/logic.js';
+import { bucketOwner, keyBucket } from '../store/logic.js';
 
 export type CallerKind = 'api_key' | 'bot_service' | 'telegram_init_data' | 'admin';
 
@@ -93,7 +93,7 @@ export function rateLimitedProblem(state: RateLimitState, states: RateLimitState
   return new ApiProblem(
     429,
     'rate_limited',
-    `Rate limit of ${state.limit} requests reached (${state.bucket.startsWith('key:') ? 'this key' : 'this account'}). Retry after ${retryAfter} s.`,
+    `Rate limit of ${state.limit} requests reached (${bucketOwner(state.bucket)}). Retry after ${retryAfter} s.`,
     { retry_after_seconds: retryAfter },
     { ...rateLimitHeaders(states), 'Retry-After': String(retryAfter) },
   );

@@ -26,6 +26,7 @@ import type { Product, ProductEndpoint } from '../products/catalog.js';
 import { microsToUsd } from '../services/money.js';
 import type { BalanceCrossing, ReserveResult } from '../store/types.js';
 import { customerResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { productBucket } from '../store/logic.js';
 import type { UsageRecorder } from './usage-recorder.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -220,7 +221,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
         key_id: found.key_id,
         hash,
         now_ms: now.getTime(),
-        rate_limits: [...rules, { bucket: `product:${product.id}`, limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
+        rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
         product_id: product.id,
         price_micros: endpoint.priceMicros,
         external_ref: `call:${callId}`,

@@ -5,9 +5,24 @@
  */
 import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, SpendLimitPeriod, UsageEvent, UsageRow } from './types.js';
 
+const KEY_BUCKET = 'key:';
+const PRODUCT_BUCKET = 'product:';
+
 /** The rate-limit bucket of one API key (a key's windows are dropped when it is revoked). */
 export function keyBucket(keyId: string): string {
-  return `key:${keyId}`;
+  return `${KEY_BUCKET}${keyId}`;
+}
+
+/** The rate-limit bucket of an account's calls to one product. */
+export function productBucket(productId: string): string {
+  return `${PRODUCT_BUCKET}${productId}`;
+}
+
+/** Whose calls a bucket counts, for the caller's error message. */
+export function bucketOwner(bucket: string): string {
+  if (bucket.startsWith(KEY_BUCKET)) return 'this key';
+  if (bucket.startsWith(PRODUCT_BUCKET)) return `this account's calls to ${bucket.slice(PRODUCT_BUCKET.length)}`;
+  return 'this account';
 }
 
 /** Start (ms) of the UTC day, week (Monday) and month that contain `nowMs`. */

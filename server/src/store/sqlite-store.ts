@@ -8,13 +8,11 @@ import {
   compareUsageRows,
   decodeLedgerCursor,
   encodeLedgerCursor,
-  isErrorStatus,
   keyRefusal,
   keptUsageEvents,
   periodStarts,
   releasedSpend,
   sumUsage,
-  usageDay,
   assertPageLimit,
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
@@ -37,7 +35,6 @@ import type {
   LimitAccountResult,
   NewKey,
   Page,
-  RateLimitRule,
   RateLimitState,
   RegisterResult,
   ReserveRequest,

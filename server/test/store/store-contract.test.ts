@@ -596,6 +596,22 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
 });
 
 describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () => {
+  /** Runs `check` with a new account holding 5,000 micro-USD, its key, the store and a raw client; cleans up after. */
+  async function withFundedAccount(check: (fixture: { store: RedisStore; raw: Redis; key: ReturnType<typeof newKey>; account: { id: string } }) => Promise<void>) {
+    const backend = redisBackend();
+    const raw = new Redis(REDIS_URL);
+    try {
+      const store = backend.open() as RedisStore;
+      const key = newKey();
+      const { account } = await store.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
+      await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 5000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+      await check({ store, raw, key, account });
+    } finally {
+      await raw.quit();
+      await backend.cleanup();
+    }
+  }
+
   it('register waits out a claim whose owner never wrote the account, then takes over', async () => {
     const backend = redisBackend();
     try {
@@ -615,14 +631,8 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
     }
   });
 
-  it('keeps every key of an account under its hash tag, with a TTL on rate-limit counters and usage days', async () => {
-    const backend = redisBackend();
-    try {
-      const store = backend.open() as RedisStore;
-      const raw = new Redis(REDIS_URL);
-      const key = newKey();
-      const { account } = await store.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
-      await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 5000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+  it('keeps every key of an account under its hash tag, with a TTL on rate-limit counters and usage days', () =>
+    withFundedAccount(async ({ store, raw, key, account }) => {
       await store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [{ bucket: 'account', limit: 5, window_ms: 60_000 }], product_id: 'p', price_micros: 10, external_ref: 'call:1', reason: 'r' }, iso(T0));
       await store.recordUsage([{ account_id: account.id, key_id: key.id, product_id: 'p', endpoint: '/', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) }]);
       const keys = (await raw.keys(`${store.prefix}{${account.id}}:*`)).map((k) => k.slice(store.prefix.length + account.id.length + 3)).sort();
@@ -634,20 +644,10 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
       expect(rateTtl).toBeLessThanOrEqual(60_000);
       const usageTtl = await raw.ttl(`${store.prefix}{${account.id}}:usage:2026-03-04`);
       expect(usageTtl).toBeGreaterThan(399 * 86_400);
-      await raw.quit();
-    } finally {
-      await backend.cleanup();
-    }
-  });
+    }));
 
-  it("keeps an account's rate windows in one hash whose expiry only grows, and drops a revoked key's windows", async () => {
-    const backend = redisBackend();
-    try {
-      const store = backend.open() as RedisStore;
-      const raw = new Redis(REDIS_URL);
-      const key = newKey();
-      const { account } = await store.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
-      await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 5000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+  it("keeps an account's rate windows in one hash whose expiry only grows, and drops a revoked key's windows", () =>
+    withFundedAccount(async ({ store, raw, key, account }) => {
       const windows = `${store.prefix}{${account.id}}:rl`;
       const HOUR = 3_600_000;
       const rules = [
@@ -666,11 +666,7 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
       expect(await raw.hget(windows, `key:${key.id}:c`)).toBe('2');
       await store.revokeKey(account.id, key.id, iso(T0 + 62_000));
       expect((await raw.hkeys(windows)).sort()).toEqual(['product:p:c', 'product:p:s']);
-      await raw.quit();
-    } finally {
-      await backend.cleanup();
-    }
-  });
+    }));
 });
 
 describe.skipIf(!redisReachable && !process.env.CI)('both adapters return the same bytes', () => {
