@@ -15,12 +15,12 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { countRoundTrips, measureInterleaved, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
+import { BENCH_OPTIONS, baselineRatio, countRoundTrips, measureInterleaved, printBaselineComparison, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
 // The bare route (child role `bare-balance`) lives in proxy.mjs with the other child roles.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 async function main() {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { ...BENCH_OPTIONS } });
   const duration = Number(values.duration);
   const rounds = Number(values.rounds);
   const connections = Number(values.connections);
@@ -32,15 +32,18 @@ async function main() {
   if (!stores.includes('redis')) console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
   const floors = [];
   const kikuai = [];
+  const baselines = [];
   for (const store of stores) {
     floors.push(await startChild(script, 'bare-balance', { store }));
     kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
+    if (values.baseline) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
   }
 
   const targets = [
     { name: 'bare', server: bare, url: `${bare.url}/api/v1/balance`, method: 'GET' },
     ...floors.map((child, index) => ({ name: `bare + ${stores[index]} read`, server: child, url: `${child.url}/api/v1/balance`, method: 'GET' })),
     ...kikuai.map((child, index) => ({ name: `kikuai ${stores[index]}`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
+    ...baselines.map((child, index) => ({ name: `kikuai ${stores[index]} @baseline`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
   ];
 
   console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
@@ -57,6 +60,7 @@ async function main() {
       p99_ms: figures.p99,
       vs_bare: target.name === 'bare' ? null : figures.rps / bareFigures.rps,
       vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
+      vs_baseline: baselineRatio(load, target),
       server_cpu_us_per_request: figures.cpuMicros,
       cpu_vs_bare: target.name === 'bare' ? null : bareFigures.cpuMicros / figures.cpuMicros,
       store_round_trips_per_request: trips ? trips.storeCallsPerCall : null,
@@ -74,8 +78,9 @@ async function main() {
       console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${percent(row.vs_bare)} | ${percent(row.vs_floor)} | ${row.server_cpu_us_per_request.toFixed(0)} | ${percent(row.cpu_vs_bare)} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
     }
     for (const row of rows.filter((row) => row.store_calls_per_request)) console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
+    printBaselineComparison(rows, values.baseline);
   }
-  await Promise.all([upstream, bare, ...floors, ...kikuai].map((child) => child.stop()));
+  await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));
 }
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';

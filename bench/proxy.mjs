@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.join(here, '../server/dist');
+const defaultDist = path.join(here, '../server/dist');
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UPSTREAM_BODY = JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' } }] });
 const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
@@ -180,7 +180,7 @@ function countingRedisClient(client, counters) {
   return client;
 }
 
-export async function serveKikuai(storeKind, upstreamUrl) {
+export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
   const { buildApp } = await import(pathToFileURL(path.join(dist, 'app.js')).href);
   const { loadConfig } = await import(pathToFileURL(path.join(dist, 'config.js')).href);
   const { RedisStore, SqliteStore } = await import(pathToFileURL(path.join(dist, 'store/index.js')).href);
@@ -261,7 +261,7 @@ async function childMain(role, args) {
   if (role === 'upstream') served = await serveUpstream();
   else if (role === 'bare-proxy') served = await serveBareProxy(args.upstream, args.store);
   else if (role === 'bare-balance') served = await serveBareBalance(args.store);
-  else served = await serveKikuai(role === 'kikuai-redis' ? 'redis' : 'sqlite', args.upstream);
+  else served = await serveKikuai(role === 'kikuai-redis' ? 'redis' : 'sqlite', args.upstream, args.dist ? path.join(path.resolve(args.dist), 'server/dist') : undefined);
   process.on('message', async (message) => {
     if (message === 'reset') {
       served.reset?.();
@@ -435,10 +435,40 @@ export async function countRoundTrips(child, target, calls = 200) {
   };
 }
 
+/** The command-line options both server benchmarks take. */
+export const BENCH_OPTIONS = {
+  duration: { type: 'string', default: '8' },
+  rounds: { type: 'string', default: '3' },
+  connections: { type: 'string', default: '32' },
+  json: { type: 'boolean', default: false },
+  // Another checkout whose server is built (`git worktree add /tmp/base <commit>`, then
+  // `npm ci && npm run build -w @kikuai/sdk -w @kikuai/server` there): its server runs as
+  // extra targets in the same interleaved run, so a change is measured against its base.
+  baseline: { type: 'string' },
+};
+
+/** This kikuai row's req/s and CPU per request against the same store's `@baseline` row. */
+export function baselineRatio(load, target) {
+  if (!target.child || target.name.endsWith('@baseline')) return null;
+  const base = load.get(`${target.name} @baseline`);
+  if (!base) return null;
+  const figures = load.get(target.name);
+  return { rps: figures.rps / base.rps, cpu: figures.cpuMicros / base.cpuMicros };
+}
+
+export function printBaselineComparison(rows, baseline) {
+  const compared = rows.filter((row) => row.vs_baseline);
+  if (!compared.length) return;
+  console.log(`\nAgainst the baseline (${baseline}), same run:`);
+  for (const row of compared) {
+    console.log(`- ${row.target}: throughput ${(row.vs_baseline.rps * 100).toFixed(1)} % of the baseline's, server CPU per request ${(row.vs_baseline.cpu * 100).toFixed(1)} % of the baseline's`);
+  }
+}
+
 const fmt = (value, digits = 2) => (value === undefined || value === null ? '—' : Number(value).toFixed(digits));
 
 async function main() {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '32' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { ...BENCH_OPTIONS } });
   const duration = Number(values.duration);
   const rounds = Number(values.rounds);
   const connections = Number(values.connections);
@@ -450,9 +480,11 @@ async function main() {
   if (!stores.includes('redis')) console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
   const floors = [];
   const kikuai = [];
+  const baselines = [];
   for (const store of stores) {
     floors.push(await startChild(script, 'bare-proxy', { upstream: upstream.url, store }));
     kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
+    if (values.baseline) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
   }
 
   const json = { 'content-type': 'application/json' };
@@ -462,6 +494,16 @@ async function main() {
     ...floors.map((child, index) => ({ name: `bare proxy + ${stores[index]} read`, server: child, url: `${child.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY })),
     ...kikuai.map((child, index) => ({
       name: `kikuai ${stores[index]}`,
+      floor: `bare proxy + ${stores[index]} read`,
+      child,
+      server: child,
+      url: `${child.url}/api/v1/proxy/http`,
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${child.apiKey}` },
+      body: REQUEST_BODY,
+    })),
+    ...baselines.map((child, index) => ({
+      name: `kikuai ${stores[index]} @baseline`,
       floor: `bare proxy + ${stores[index]} read`,
       child,
       server: child,
@@ -492,6 +534,7 @@ async function main() {
       p99_ms: figures.p99,
       vs_bare: target.name === 'direct' ? null : figures.rps / bareRps,
       vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
+      vs_baseline: baselineRatio(load, target),
       server_cpu_us_per_request: figures.cpuMicros,
       cpu_vs_bare: target.name === 'direct' ? null : bareCpu / figures.cpuMicros,
       seq_median_ms: latency.get(target.name),
@@ -513,14 +556,15 @@ async function main() {
       );
     }
     for (const row of rows.filter((row) => row.store_calls_per_call)) console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
+    printBaselineComparison(rows, values.baseline);
   }
 
-  await Promise.all([upstream, bare, ...floors, ...kikuai].map((child) => child.stop()));
+  await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));
 }
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
 if (invokedAs === import.meta.url) {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, upstream: { type: 'string' }, store: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({ options: { role: { type: 'string' }, upstream: { type: 'string' }, store: { type: 'string' }, dist: { type: 'string' } }, strict: false });
   if (values.role) await childMain(values.role, values);
   else await main();
 }
