@@ -15,16 +15,21 @@ const RECORD_CLIENT = { maxRetries: 3 };
  * `successful_payment` once by its `telegram_payment_charge_id`. Registered before any
  * private-chat filter: a pre-checkout query has no chat.
  *
- * A report the API refuses for good (400, 404, 409: more Stars than the invoice, a
- * charge of another account, a refund of a charge it never recorded) is final: logged,
+ * A report the API refuses for good (400, 409, 404 `not_found`: more Stars than the
+ * invoice, a charge of another account, a refund of a charge it never recorded) is final: logged,
  * and the update is answered, so Telegram does not deliver it again and again (the API
  * kept it for the operator). Only an API that could not answer makes the webhook fail.
  * The API itself tells the user of a refund ("refunded", then any "balance used up").
  */
 export const paymentsFeature = new Composer<BotContext>();
 
-/** The API decided and will decide the same again: retrying the update cannot help. */
-const isFinalRefusal = (error: unknown) => error instanceof KikuaiError && [400, 404, 409].includes(error.status);
+/**
+ * The API decided and will decide the same again: retrying the update cannot help. Not a
+ * 404 `account_not_found`: a payer without an account yet may /start, and a re-delivery
+ * then credits them.
+ */
+const isFinalRefusal = (error: unknown) =>
+  error instanceof KikuaiError && (error.status === 400 || error.status === 409 || (error.status === 404 && error.code === 'not_found'));
 
 /** A payment made in a group (a forwarded invoice) is confirmed privately: the balance is nobody else's business. */
 const tellPayer = (ctx: BotContext & { from: { id: number } }, text: string) =>
