@@ -53,7 +53,7 @@ describe('the Stars top-up', () => {
     expect(harness.callsFor('sendMessage', user.id).filter((call) => /Payment received/.test(textOf(call)))).toHaveLength(1);
   });
 
-  it('records a refund and tells the user the new balance', async () => {
+  it('records a refund found from its charge id alone; the user is told "refunded", then "balance used up", in that order', async () => {
     const user = newUser();
     const kikuai = await signUp(user);
     const invoice = await invoiceForFiveDollars(user);
@@ -63,9 +63,25 @@ describe('the Stars top-up', () => {
     const charge = { payload, stars: 385, chargeId: `stxRefund${user.id}` };
     await harness.replyTo(successfulPayment(user, charge), { chatId: user.id, text: /Payment received/ });
 
-    const told = await harness.replyTo(refundedPayment(user, charge), { chatId: user.id, text: /refunded/ });
-    expect(textOf(told)).toBe('↩️ Your payment of 385 ⭐ was refunded. New balance: <b>$0.00</b>.');
+    const mark = harness.callsFor('sendMessage', user.id).length;
+    // Telegram's refunded_payment may come without the invoice payload: the charge id finds it.
+    await harness.replyTo(refundedPayment(user, { stars: 385, chargeId: charge.chargeId }), { chatId: user.id, text: /used up/ });
+    const told = harness.callsFor('sendMessage', user.id).slice(mark).map(textOf);
+    expect(told).toEqual(['↩️ Your payment of 385 ⭐ was refunded: $5.005 taken from your balance. Balance: $0.00.', expect.stringMatching(/^⛔ Your balance is used up/)]);
     expect((await kikuai.balance.get()).balance_micros).toBe(0);
+  });
+
+  it('credits nothing for a payment of more Stars than its invoice, tells the payer, and goes on', async () => {
+    const user = newUser();
+    const kikuai = await signUp(user);
+    const invoice = await invoiceForFiveDollars(user);
+    const payload = String(invoice.params.payload);
+    const told = await harness.replyTo(successfulPayment(user, { payload, stars: 386, chargeId: `stxOver${user.id}` }), { chatId: user.id, text: /does not match its invoice/ });
+    expect(textOf(told)).toContain('386 ⭐');
+    expect((await kikuai.balance.get()).balance_micros).toBe(0);
+    expect(harness.logs.some((line) => line.level === 'error' && /refused by the API/.test(line.message ?? '') && line.fields.code === 'stars_amount_refused')).toBe(true);
+    // The bot goes on with the next update.
+    await harness.replyTo(command(user, '/balance'), { chatId: user.id, text: /Your balance/ });
   });
 
   it('declines a pre-checkout whose amount does not match the invoice', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient } from '@kikuai/sdk';
 import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { callbackQuery, command, newUser, preCheckoutQuery, successfulPayment } from './support/updates.js';
+import { callbackQuery, command, newUser, preCheckoutQuery, refundedPayment, successfulPayment } from './support/updates.js';
 
 let harness: BotHarness;
 
@@ -71,5 +71,16 @@ describe('webhook mode', () => {
     expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
     const told = harness.callsFor('sendMessage', user.id).filter((call) => /Payment received/.test(textOf(call)));
     expect(told).toHaveLength(1);
+  });
+
+  it('answers a refund of a charge kikuai never recorded with 200: final, not re-delivered forever', async () => {
+    const user = newUser();
+    await harness.telegram.pushUpdate(command(user, '/start'));
+    const refund = { update_id: 999_000 + (user.id % 1000), ...refundedPayment(user, { stars: 50, chargeId: `stxNeverPaid${user.id}` }) };
+    const answered = await postToWebhook(refund, 'the-right-webhook-secret');
+    expect(answered.status).toBe(200);
+    expect(harness.logs.some((line) => line.level === 'error' && /never recorded/.test(line.message ?? '') && line.fields.telegram_payment_charge_id === `stxNeverPaid${user.id}`)).toBe(true);
+    const incidents = await harness.server.store.listPaymentIncidents(1000);
+    expect(incidents.filter((incident) => incident.detail.includes(`stxNeverPaid${user.id}`)).map((incident) => incident.kind)).toEqual(['stars_refund_unknown_charge']);
   });
 });

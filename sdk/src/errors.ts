@@ -71,6 +71,8 @@ const hintsByCode: Partial<Record<string, string>> = {
   upstream_timeout: 'The product did not answer in time; the call was refunded. Try again later.',
   upstream_error: 'The product failed; the call was refunded. Try again later.',
   payment_provider_error: 'The payment provider failed; try again later.',
+  stars_amount_refused: 'This Stars payment is for more Stars than its invoice or than Telegram allows; nothing was credited and the operator was told.',
+  stars_charge_conflict: 'This Stars payment was recorded for another account; nothing was credited and the operator was told.',
   service_unavailable: 'The service is temporarily unavailable; try again later.',
   internal_error: 'Something went wrong on the server; nothing was charged. Quote the request id to support.',
 };

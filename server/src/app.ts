@@ -160,6 +160,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   app.decorate('kikuai', context);
   // Telegram messages for payments, balance crossings and key changes (flushed on close).
   startNotifier(context);
+  context.events.on('payment_incident', ({ incident }) => metrics.countPaymentIncident(incident.kind));
   let shuttingDown = false;
   app.decorate('beginShutdown', () => {
     shuttingDown = true;

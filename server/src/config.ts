@@ -95,6 +95,7 @@ const environmentSchema = z.object({
   TELEGRAM_API_ROOT: url(['http:', 'https:']).transform((value) => value ?? 'https://api.telegram.org'),
   TELEGRAM_WEBHOOK_URL: url(['https:', 'http:']),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
+  KIKUAI_OPERATOR_CHAT_ID: optionalString.refine((value) => value === undefined || /^-?\d{1,20}$/.test(value), { message: 'must be a Telegram chat id (an integer, negative for groups)' }),
   KIKUAI_START_BOT: optionalString,
   API_BASE_URL: url(['http:', 'https:']),
   WEBAPP_URL: url(['https:', 'http:']),
@@ -136,6 +137,8 @@ export interface Config {
     apiRoot: string;
     webhookUrl: string | undefined;
     webhookSecret: string | undefined;
+    /** Where payment incidents are reported (a private chat or a group of the operators); unset: logs and metrics only. */
+    operatorChatId: string | undefined;
     /** Start the bot in this process (`npm start`) when a token is set; `KIKUAI_START_BOT=false` turns it off. */
     startBot: boolean;
   };
@@ -203,6 +206,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       webhookUrl: env.TELEGRAM_WEBHOOK_URL,
       webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+      operatorChatId: env.KIKUAI_OPERATOR_CHAT_ID,
       startBot: env.KIKUAI_START_BOT === undefined ? true : !['0', 'false', 'no', 'off'].includes(env.KIKUAI_START_BOT.toLowerCase()),
     },
     apiBaseUrl: env.API_BASE_URL,

@@ -13,6 +13,7 @@ export class Metrics {
   readonly storeDuration = new FastHistogram('kikuai_store_operation_duration_seconds', 'Store latency by operation.', [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1], this.registry);
   readonly credited = new FastCounter('kikuai_money_credited_micros_total', 'Micro-USD added to balances, by ledger kind.', this.registry);
   readonly debited = new FastCounter('kikuai_money_debited_micros_total', 'Micro-USD taken from balances, by ledger kind.', this.registry);
+  readonly paymentIncidents = new FastCounter('kikuai_payment_incidents_total', 'Payment events that moved no money and were kept for the operator, by kind.', this.registry);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kikuai_' });
@@ -33,6 +34,10 @@ export class Metrics {
     }
     series.count.inc();
     series.duration.observe(seconds);
+  }
+
+  countPaymentIncident(kind: string): void {
+    this.paymentIncidents.series({ kind }).inc();
   }
 
   private readonly moneyChildren = new Map<string, CounterSeries>();

@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import { KikuaiError } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
 import { PaymentNotRecordedError } from '../middlewares/reply-on-error.js';
 import { describeError } from '../services/errors.js';
@@ -13,8 +14,22 @@ const RECORD_CLIENT = { maxRetries: 3 };
  * The Stars flow: the API decides on each pre-checkout query and credits each
  * `successful_payment` once by its `telegram_payment_charge_id`. Registered before any
  * private-chat filter: a pre-checkout query has no chat.
+ *
+ * A report the API refuses for good (400, 409, 404 `not_found`: more Stars than the
+ * invoice, a charge of another account, a refund of a charge it never recorded) is final: logged,
+ * and the update is answered, so Telegram does not deliver it again and again (the API
+ * kept it for the operator). Only an API that could not answer makes the webhook fail.
+ * The API itself tells the user of a refund ("refunded", then any "balance used up").
  */
 export const paymentsFeature = new Composer<BotContext>();
+
+/**
+ * The API decided and will decide the same again: retrying the update cannot help. Not a
+ * 404 `account_not_found`: a payer without an account yet may /start, and a re-delivery
+ * then credits them.
+ */
+const isFinalRefusal = (error: unknown) =>
+  error instanceof KikuaiError && (error.status === 400 || error.status === 409 || (error.status === 404 && error.code === 'not_found'));
 
 /** A payment made in a group (a forwarded invoice) is confirmed privately: the balance is nobody else's business. */
 const tellPayer = (ctx: BotContext & { from: { id: number } }, text: string) =>
@@ -50,6 +65,14 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
       ...(payment.provider_payment_charge_id ? { provider_payment_charge_id: payment.provider_payment_charge_id } : {}),
     });
   } catch (error) {
+    if (isFinalRefusal(error)) {
+      ctx.logger.error(
+        { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id, status: (error as KikuaiError).status, code: (error as KikuaiError).code },
+        'Stars payment refused by the API: nothing credited, kept for the operator',
+      );
+      await tellPayer(ctx, ctx.t('payment-refused', { stars: payment.total_amount })).catch(() => undefined);
+      return;
+    }
     ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id }, 'payment not recorded yet');
     await tellPayer(ctx, ctx.t('payment-delayed', { stars: payment.total_amount })).catch(() => undefined);
     throw new PaymentNotRecordedError('the API did not record a Stars payment', { cause: error });
@@ -61,18 +84,23 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
 
 paymentsFeature.on('message:refunded_payment', async (ctx) => {
   const refund = ctx.message.refunded_payment;
-  let result;
   try {
-    result = await ctx.kikuaiFor(ctx.from.id, RECORD_CLIENT).stars.recordRefund({
+    // The API tells the user (refunded, then any "balance used up"), in that order.
+    await ctx.kikuaiFor(ctx.from.id, RECORD_CLIENT).stars.recordRefund({
       telegram_payment_charge_id: refund.telegram_payment_charge_id,
-      invoice_payload: refund.invoice_payload,
+      ...(refund.invoice_payload ? { invoice_payload: refund.invoice_payload } : {}),
       currency: refund.currency,
       total_amount: refund.total_amount,
     });
   } catch (error) {
+    if (isFinalRefusal(error)) {
+      ctx.logger.error(
+        { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id, status: (error as KikuaiError).status, code: (error as KikuaiError).code },
+        'Stars refund of a charge the API never recorded: nothing debited, kept for the operator',
+      );
+      return;
+    }
     ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id }, 'refund not recorded yet');
     throw new PaymentNotRecordedError('the API did not record a Stars refund', { cause: error });
   }
-  if (!result.applied) return;
-  await tellPayer(ctx, ctx.t('payment-refunded', { stars: refund.total_amount, balance: formatUsd(result.balance_usd) }));
 });

@@ -99,7 +99,7 @@ payment-delayed = We received your payment of { $stars } ⭐. Crediting your bal
 payment-credited =
     ✅ Payment received: { $stars } ⭐.
     <b>{ $amount }</b> was added to your balance. New balance: <b>{ $balance }</b>.
-payment-refunded = ↩️ Your payment of { $stars } ⭐ was refunded. New balance: <b>{ $balance }</b>.
+payment-refused = We received your payment of { $stars } ⭐, but it does not match its invoice, so it was not credited. Our team has been told and will sort it out; you can also write to /paysupport.
 
 products-title = <b>Products</b>
 products-entry =

@@ -99,7 +99,7 @@ payment-delayed = Мы получили ваш платёж на { $stars } ⭐.
 payment-credited =
     ✅ Платёж получен: { $stars } ⭐.
     На баланс зачислено <b>{ $amount }</b>. Новый баланс: <b>{ $balance }</b>.
-payment-refunded = ↩️ Ваш платёж на { $stars } ⭐ возвращён. Новый баланс: <b>{ $balance }</b>.
+payment-refused = Мы получили ваш платёж на { $stars } ⭐, но он не совпадает со счётом и не зачислен. Команда уже в курсе и разберётся; можно также написать в /paysupport.
 
 products-title = <b>Продукты</b>
 products-entry =

@@ -84,14 +84,20 @@ export function successfulPayment(user: TestUser, payment: { payload: string; st
   };
 }
 
-export function refundedPayment(user: TestUser, payment: { payload: string; stars: number; chargeId: string }) {
+/** Telegram's `refunded_payment`; its `invoice_payload` is optional (left out when `payload` is). */
+export function refundedPayment(user: TestUser, payment: { payload?: string; stars: number; chargeId: string }) {
   return {
     message: {
       message_id: nextMessageId++,
       date: now(),
       chat: privateChat(user),
       from: user,
-      refunded_payment: { currency: 'XTR', total_amount: payment.stars, invoice_payload: payment.payload, telegram_payment_charge_id: payment.chargeId },
+      refunded_payment: {
+        currency: 'XTR',
+        total_amount: payment.stars,
+        ...(payment.payload === undefined ? {} : { invoice_payload: payment.payload }),
+        telegram_payment_charge_id: payment.chargeId,
+      },
     },
   };
 }

@@ -303,8 +303,11 @@ export interface paths {
         /**
          * Record a Stars payment
          * @description The bot reports a `successful_payment`. The account is credited exactly once
-         *     per `telegram_payment_charge_id`, however often it is reported. A second
-         *     charge for the same invoice is real money and is credited too.
+         *     per `telegram_payment_charge_id` across all accounts, however often it is
+         *     reported. A second charge for the same invoice is real money and is credited
+         *     too. A charge of more Stars than its invoice, or one already recorded for
+         *     another account, credits nothing: 409 (`stars_amount_refused`,
+         *     `stars_charge_conflict`), kept for the operator; it is final.
          */
         post: operations["recordStarsPayment"];
         delete?: never;
@@ -324,7 +327,10 @@ export interface paths {
         put?: never;
         /**
          * Record a Stars refund
-         * @description The bot reports a `refunded_payment`. The account is debited once per charge.
+         * @description The bot reports a `refunded_payment`. The account is debited once per charge,
+         *     found from `telegram_payment_charge_id` alone (`invoice_payload` is optional),
+         *     and the user is told. A charge never recorded for this user is a final 404,
+         *     kept for the operator.
          */
         post: operations["recordStarsRefund"];
         delete?: never;
@@ -346,7 +352,8 @@ export interface paths {
          * Receive a Paddle notification
          * @description Paddle's webhook. The `Paddle-Signature` header is verified over the raw
          *     body (HMAC-SHA256 of `ts:body`). `transaction.completed` credits the
-         *     top-up named in `custom_data` once; approved refund and chargeback
+         *     top-up named in `custom_data` once, only when the transaction is the one
+         *     kikuai created for it and costs what it asked (else `refused`); approved refund and chargeback
          *     adjustments debit once; a chargeback reversal credits back once. Unknown
          *     event types are acknowledged and ignored.
          */
@@ -732,7 +739,7 @@ export interface components {
          * @description A stable machine code. New codes may be added; treat unknown ones by their `status`.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "stars_amount_refused" | "stars_charge_conflict" | "service_unavailable" | "internal_error";
         /** @description An amount in micro-USD (1 USD = 1,000,000). */
         Micros: number;
         /** @description A signed amount in micro-USD. */
@@ -948,7 +955,7 @@ export interface components {
             status: "pending" | "completed" | "failed" | "expired" | "refunded";
             amount_micros: components["schemas"]["Micros"];
             amount_usd: components["schemas"]["UsdString"];
-            /** @description The invoice's number of Stars. */
+            /** @description The invoice's number of Stars (Telegram allows at most 10,000 for one invoice). */
             stars: number | null;
             /** @description Paddle's checkout page. */
             checkout_url: string | null;
@@ -960,6 +967,7 @@ export interface components {
         StarsPreCheckoutRequest: {
             invoice_payload: string;
             currency: string;
+            /** @description Stars; Telegram allows at most 10,000 for one invoice. */
             total_amount: number;
         };
         StarsPreCheckoutResult: {
@@ -970,6 +978,7 @@ export interface components {
         StarsPaymentRequest: {
             invoice_payload: string;
             currency: string;
+            /** @description Stars; Telegram allows at most 10,000 for one invoice. */
             total_amount: number;
             telegram_payment_charge_id: string;
             provider_payment_charge_id?: string;
@@ -978,6 +987,7 @@ export interface components {
             telegram_payment_charge_id: string;
             invoice_payload?: string;
             currency?: string;
+            /** @description Stars; Telegram allows at most 10,000 for one invoice. */
             total_amount?: number;
         };
         StarsPaymentResult: {
@@ -1005,10 +1015,10 @@ export interface components {
             /** @constant */
             received: true;
             /**
-             * @description What the event did.
+             * @description What the event did. `refused`: a transaction that is not the one kikuai created for the top-up it names, or does not cost what the top-up asked; nothing credited, kept for the operator.
              * @enum {string}
              */
-            outcome?: "credited" | "debited" | "duplicate" | "ignored" | "deferred";
+            outcome?: "credited" | "debited" | "duplicate" | "ignored" | "deferred" | "refused";
         };
         ProductEndpoint: {
             id: components["schemas"]["EndpointId"];
@@ -1860,6 +1870,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

@@ -42,6 +42,8 @@ const TITLES: Record<string, string> = {
   upstream_timeout: 'Upstream timeout',
   upstream_error: 'Upstream error',
   payment_provider_error: 'Payment provider error',
+  stars_amount_refused: 'Stars amount refused',
+  stars_charge_conflict: 'Stars charge recorded for another account',
   service_unavailable: 'Service unavailable',
   internal_error: 'Internal error',
 };

@@ -3,7 +3,7 @@
  * Telegram `language_code`; anything else gets English). Plain text: no parse mode, so
  * key names need no escaping.
  */
-import type { ApiKeyRecord } from '../store/types.js';
+import type { ApiKeyRecord, PaymentIncident } from '../store/types.js';
 
 export type Language = 'en' | 'ru';
 
@@ -35,6 +35,17 @@ export const messages = {
     return language === 'ru'
       ? `⚠️ Баланс на исходе: осталось ${formatUsd(balanceMicros)}${threshold}. Пополнить: /topup`
       : `⚠️ Low balance: ${formatUsd(balanceMicros)} left${threshold}. Top up with /topup`;
+  },
+  starsRefunded(language: Language, stars: number | null, amountMicros: number, balanceMicros: number): string {
+    const paid = stars === null ? formatUsd(amountMicros) : `${stars} ⭐`;
+    return language === 'ru'
+      ? `↩️ Платёж ${paid} возвращён: с баланса списано ${formatUsd(amountMicros)}. Баланс: ${formatUsd(balanceMicros)}.`
+      : `↩️ Your payment of ${paid} was refunded: ${formatUsd(amountMicros)} taken from your balance. Balance: ${formatUsd(balanceMicros)}.`;
+  },
+  /** To the operator's chat, in English. */
+  paymentIncident(incident: PaymentIncident): string {
+    const about = [incident.account_id && `account ${incident.account_id}`, incident.topup_id && `top-up ${incident.topup_id}`].filter(Boolean).join(', ');
+    return `🚨 Payment incident (${incident.kind})${about ? ` — ${about}` : ''}: ${incident.detail} Nothing was credited. Incident id: ${incident.id}`;
   },
   balanceExhausted(language: Language, balanceMicros: number): string {
     return language === 'ru'

@@ -6,7 +6,9 @@
  *
  * Sending is fire-and-forget, off the request path: a failed send is retried a bounded
  * number of times with backoff (honouring Telegram's `retry_after`), then logged, and
- * never fails the payment or request that caused it. Sends in flight are awaited on
+ * never fails the payment or request that caused it. Messages to one chat go out in the
+ * order they were queued (a refund's notice before the "balance used up" it causes).
+ * Payment incidents go to the operator chat (`KIKUAI_OPERATOR_CHAT_ID`) when it is set. Sends in flight are awaited on
  * shutdown (`flush`, registered in `context.closers`).
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -26,6 +28,8 @@ export interface NotifierOptions {
 
 export class Notifier {
   private readonly inFlight = new Set<Promise<void>>();
+  /** The last message queued per chat (account id or operator chat): the next one waits for it. */
+  private readonly queues = new Map<string, Promise<void>>();
   private closing = false;
   private readonly sleepers = new Set<() => void>();
   private readonly maxAttempts: number;
@@ -45,12 +49,26 @@ export class Notifier {
 
   /** Queues a message for an account (by id or record); returns at once. */
   notify(account: string | Account, text: (language: Language, account: Account) => string, kind: string): void {
+    this.enqueue(typeof account === 'string' ? account : account.id, kind, () => this.deliver(account, text, kind));
+  }
+
+  /** Queues a message for a chat that is no account's (the operator chat); returns at once. */
+  notifyChat(chatId: string, text: string, kind: string): void {
+    this.enqueue(`chat:${chatId}`, kind, () => this.send({ chat_id: chatId, text, link_preview_options: { is_disabled: true } }, kind, { chat_id: chatId }));
+  }
+
+  private enqueue(queue: string, kind: string, run: () => Promise<void>): void {
     if (!this.botApi.configured) return;
-    const task = this.deliver(account, text, kind).catch((error: unknown) => {
+    const previous = this.queues.get(queue) ?? Promise.resolve();
+    const task = previous.then(run).catch((error: unknown) => {
       this.logger.error({ err: error, notification: kind }, 'notification failed');
     });
+    this.queues.set(queue, task);
     this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      if (this.queues.get(queue) === task) this.queues.delete(queue);
+    });
   }
 
   /** Waits for every message in flight (backoff waits are cut short once closing). */
@@ -76,6 +94,10 @@ export class Notifier {
     const account = typeof accountOrId === 'string' ? await this.loadAccount(accountOrId) : accountOrId;
     if (!account) return;
     const body = { chat_id: account.telegram_id, text: text(languageOf(account.language_code), account), link_preview_options: { is_disabled: true } };
+    await this.send(body, kind, { account_id: account.id });
+  }
+
+  private async send(body: Record<string, unknown>, kind: string, about: Record<string, unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.botApi.call('sendMessage', body);
@@ -86,7 +108,7 @@ export class Notifier {
         const permanent = failure !== null && (failure.errorCode === 400 || failure.errorCode === 403);
         if (permanent || attempt >= this.maxAttempts) {
           this.logger.warn(
-            { notification: kind, account_id: account.id, attempts: attempt, error: failure ? `${failure.errorCode} ${failure.description}` : String(error) },
+            { notification: kind, ...about, attempts: attempt, error: failure ? `${failure.errorCode} ${failure.description}` : String(error) },
             'notification not delivered',
           );
           return;
@@ -115,6 +137,13 @@ export function startNotifier(context: ServerContext, options: NotifierOptions =
       notifier.notify(accountId, (language) => messages.balanceExhausted(language, balanceMicros), 'balance_exhausted');
     }
   });
+  events.on('payment_refunded', ({ accountId, amountMicros, balanceMicros, stars }) => {
+    notifier.notify(accountId, (language) => messages.starsRefunded(language, stars, amountMicros, balanceMicros), 'payment_refunded');
+  });
+  const operatorChatId = context.config.telegram.operatorChatId;
+  if (operatorChatId) {
+    events.on('payment_incident', ({ incident }) => notifier.notifyChat(operatorChatId, messages.paymentIncident(incident), 'payment_incident'));
+  }
   events.on('key_created', ({ account, key }) => {
     // The first key, made at registration, is shown by the bot right there: no message.
     if (key.created_at === account.created_at) return;

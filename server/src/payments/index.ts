@@ -8,6 +8,7 @@
  *   paddle-webhook.ts  Paddle events → ledger
  *   stars.ts           Stars pre-checkout, payments and refunds reported by the bot
  *   ledger.ts          the external references that make every change happen once
+ *   incidents.ts       payment events that moved no money, kept for the operator
  *   pay-page.ts        `/pay`, the default payment link page that opens Paddle's checkout
  */
 import type { ServerContext } from '../context.js';

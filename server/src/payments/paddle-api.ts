@@ -28,6 +28,17 @@ export interface CheckoutTransaction {
   /** Minor units as Paddle reports them (`details.totals.grand_total`), or null. */
   grandTotal: string | null;
   currencyCode: string;
+  /** `details.totals` in minor units (strings, as Paddle sends them), or null. */
+  totals: PaddleTotals | null;
+}
+
+/** The parts of a transaction's `details.totals` a top-up's credit is checked against. */
+export interface PaddleTotals {
+  subtotal: string;
+  discount: string;
+  tax: string;
+  total: string;
+  currencyCode: string | null;
 }
 
 export interface PaddleApi {
@@ -51,6 +62,15 @@ function present(transaction: Transaction): CheckoutTransaction {
     customData: (transaction.customData as Record<string, unknown> | null) ?? null,
     grandTotal: transaction.details?.totals?.grandTotal ?? null,
     currencyCode: transaction.currencyCode,
+    totals: transaction.details?.totals
+      ? {
+          subtotal: transaction.details.totals.subtotal,
+          discount: transaction.details.totals.discount,
+          tax: transaction.details.totals.tax,
+          total: transaction.details.totals.total,
+          currencyCode: transaction.details.totals.currencyCode ?? null,
+        }
+      : null,
   };
 }
 

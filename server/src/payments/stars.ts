@@ -4,23 +4,31 @@
  *
  * - `checkStarsPreCheckout`: ok only when the invoice payload names a pending Stars
  *   top-up of this user, the currency is XTR and the amount is the invoice's;
- * - `recordStarsPayment`: credits once per `telegram_payment_charge_id` (ledger ref
- *   `stars:<charge id>`), never keyed by the payload: one invoice can be paid more than
- *   once, and every charge is real money, so a second charge is credited too and the
- *   top-up lists both charges (`provider_ref`, space-separated). A charge whose payload
- *   names no top-up of this user is still credited, under a top-up record of its own
- *   (id derived from the charge id);
+ * - `recordStarsPayment`: credits once per `telegram_payment_charge_id` across all
+ *   accounts: the charge's owner (account and top-up) is recorded globally before the
+ *   credit (`claimStarsCharge`, the first record stands) and checked on every retry; the
+ *   credit itself is keyed `stars:<charge id>` in the owner's ledger. Never keyed by the
+ *   payload: one invoice can be paid more than once, and every charge is real money, so
+ *   a second charge is credited too and the top-up lists both charges (`provider_ref`,
+ *   space-separated). A charge whose payload names no top-up of this user is still
+ *   credited, under a top-up record of its own (id derived from the charge id). A charge
+ *   of more Stars than its invoice, or than Telegram allows for one invoice, credits
+ *   nothing (409) and is kept for the operator, as is a charge another account owns;
  * - `recordStarsRefund` and the operator's `adminRefundTopup` (through Telegram's
  *   `refundStarPayment`): debit what the charge credited, once per charge
- *   (`stars_refund:<charge id>`), with `clamp_and_suspend`.
+ *   (`stars_refund:<charge id>`), with `clamp_and_suspend`, found from the charge id
+ *   alone (the payload is optional). The user is told ("refunded", then any "balance
+ *   used up", in that order). A refund of a charge kikuai never recorded is a final 404,
+ *   kept for the operator.
  */
 import { createHash } from 'node:crypto';
 import type { ServerContext } from '../context.js';
 import { ApiProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
 import { formatUsd, languageOf } from '../notifications/messages.js';
-import { applyPaymentChange, ledgerRefs } from './ledger.js';
-import { pendingTopup } from './topups.js';
+import { announceCredit, applyPaymentChange, ledgerRefs } from './ledger.js';
+import { reportIncident } from './incidents.js';
+import { MAX_STARS_PER_INVOICE, pendingTopup } from './topups.js';
 import { BotApiError, type BotApi } from './telegram-bot-api.js';
 
 export interface StarsPaymentReport {
@@ -77,7 +85,7 @@ export class StarsPayments {
     const topup = /^top_[A-Za-z0-9]{1,64}$/.test(query.invoice_payload) ? await this.context.store.getTopup(query.invoice_payload) : null;
     if (!topup || topup.account_id !== account.id || topup.method !== 'stars') return refuse('unknown');
     if (topup.status !== 'pending') return refuse('not_pending');
-    if (topup.stars !== query.total_amount) return refuse('amount');
+    if (topup.stars !== query.total_amount || query.total_amount > MAX_STARS_PER_INVOICE) return refuse('amount');
     return { ok: true };
   }
 
@@ -89,35 +97,58 @@ export class StarsPayments {
     const chargeId = payment.telegram_payment_charge_id;
     const named = /^top_[A-Za-z0-9]{1,64}$/.test(payment.invoice_payload) ? await store.getTopup(payment.invoice_payload) : null;
     const ours = named && named.account_id === account.id && named.method === 'stars' ? named : null;
-    // What this charge buys: the invoice's value when it is the invoice's amount, else the Stars at today's rate.
-    const amountMicros = ours && ours.stars === payment.total_amount ? ours.amount_micros : payment.total_amount * config.topups.microsPerStar;
-    const topup = ours ?? (await this.orphanTopup(account, chargeId, payment.total_amount, amountMicros));
-
-    const result = await applyPaymentChange(
-      this.context,
-      {
+    if (payment.total_amount > MAX_STARS_PER_INVOICE || (ours?.stars != null && payment.total_amount > ours.stars)) {
+      const limit = ours?.stars != null && ours.stars < MAX_STARS_PER_INVOICE ? `its invoice's ${ours.stars}` : `the ${MAX_STARS_PER_INVOICE} Telegram allows for one invoice`;
+      await reportIncident(this.context, {
+        id: `stars_amount:${chargeId}`,
+        kind: 'stars_amount_refused',
         account_id: account.id,
-        kind: 'credit',
-        amount_micros: amountMicros,
-        reason: `Telegram Stars top-up ${topup.id} (${payment.total_amount} Stars)`,
-        external_ref: ledgerRefs.starsCharge(chargeId),
-      },
-      // The bot reported this payment and tells the user in the chat where they paid
-      // (with the Stars spent); a second message from here would say the same twice.
-      null,
-    );
-    if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
+        topup_id: ours?.id ?? null,
+        detail: `Stars charge ${chargeId} reports ${payment.total_amount} Stars, more than ${limit}.`,
+      });
+      throw new ApiProblem(409, 'stars_amount_refused', `This payment reports ${payment.total_amount} Stars, more than ${limit}. Nothing was credited; the operator was told.`);
+    }
 
-    const charges = chargesOf(topup);
-    let updated = topup;
-    if (!charges.includes(chargeId) || topup.status === 'pending') {
-      if (charges.length > 0 && !charges.includes(chargeId)) {
-        this.context.logger.warn({ topup_id: topup.id, charges: charges.length + 1 }, 'stars invoice paid more than once: every charge credited');
+    // The charge's owner, recorded once across all accounts before anything is credited.
+    const claim = await store.claimStarsCharge({ charge_id: chargeId, account_id: account.id, topup_id: ours?.id ?? orphanTopupId(chargeId), created_at: this.context.now().toISOString() });
+    if (claim.charge.account_id !== account.id) {
+      await reportIncident(this.context, {
+        id: `stars_charge:${chargeId}:${account.id}`,
+        kind: 'stars_charge_conflict',
+        account_id: account.id,
+        topup_id: ours?.id ?? null,
+        detail: `Stars charge ${chargeId} was reported for account ${account.id}, but it was recorded for account ${claim.charge.account_id} (top-up ${claim.charge.topup_id}).`,
+      });
+      throw new ApiProblem(409, 'stars_charge_conflict', 'This Stars payment was recorded for another account. Nothing was credited; the operator was told.');
+    }
+    const recorded = claim.charge.topup_id === ours?.id ? ours : await store.getTopup(claim.charge.topup_id);
+    const topup = recorded ?? (await this.orphanTopup(account, chargeId, payment.total_amount, payment.total_amount * config.topups.microsPerStar));
+    // What this charge buys: the invoice's value when it is the invoice's amount, else the Stars at today's rate.
+    const amountMicros = topup.stars === payment.total_amount ? topup.amount_micros : payment.total_amount * config.topups.microsPerStar;
+    const credit = { amount_micros: amountMicros, reason: `Telegram Stars top-up ${topup.id} (${payment.total_amount} Stars)`, external_ref: ledgerRefs.starsCharge(chargeId) };
+    const now = this.context.now().toISOString();
+
+    // The first charge of a pending top-up completes it: status and credit in one change.
+    if (topup.status === 'pending') {
+      const completed = await store.completeTopup({ topup_id: topup.id, credit, provider_ref: chargeId }, now);
+      if (!completed.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
+      if (completed.applied) {
+        // The bot tells the user in the chat where they paid; only a crossing is announced here.
+        announceCredit(this.context, account.id, amountMicros, completed, null);
+        return { applied: true, topup: completed.topup, entry: completed.entry, balance_micros: completed.balance_micros };
       }
-      updated = (await store.updateTopup(topup.id, {
-        provider_ref: charges.includes(chargeId) ? topup.provider_ref : [...charges, chargeId].join(' '),
-        ...(topup.status === 'pending' ? { status: 'completed' as const, ledger_entry_id: result.entry.id, completed_at: result.entry.created_at } : {}),
-      }))!;
+      if (completed.reason === 'repaired') return { applied: false, topup: completed.topup, entry: completed.entry, balance_micros: completed.balance_micros };
+      // Another charge completed it meanwhile: this one is credited as a further payment below.
+    }
+
+    const result = await applyPaymentChange(this.context, { account_id: account.id, kind: 'credit', ...credit }, null);
+    if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
+    const current = (await store.getTopup(topup.id)) ?? topup;
+    const charges = chargesOf(current);
+    let updated = current;
+    if (!charges.includes(chargeId)) {
+      if (charges.length > 0) this.context.logger.warn({ topup_id: topup.id, charges: charges.length + 1 }, 'stars invoice paid more than once: every charge credited');
+      updated = (await store.updateTopup(topup.id, { provider_ref: [...charges, chargeId].join(' ') }))!;
     }
     return { applied: result.applied, topup: updated, entry: result.entry, balance_micros: result.balance_micros };
   }
@@ -139,8 +170,13 @@ export class StarsPayments {
     }
   }
 
-  /** The top-up a charge was credited to. */
+  /** The top-up a charge was credited to, from the charge record (or, for charges recorded before it existed, the payload or the charge's own top-up). */
   private async topupOfCharge(account: Account, chargeId: string, payload: string | undefined): Promise<Topup | null> {
+    const charge = await this.context.store.getStarsCharge(chargeId);
+    if (charge) {
+      const topup = charge.account_id === account.id ? await this.context.store.getTopup(charge.topup_id) : null;
+      return topup && topup.account_id === account.id ? topup : null;
+    }
     const candidates = [payload && /^top_[A-Za-z0-9]{1,64}$/.test(payload) ? payload : null, orphanTopupId(chargeId)];
     for (const id of candidates) {
       if (!id) continue;
@@ -150,12 +186,22 @@ export class StarsPayments {
     return null;
   }
 
-  /** Debits what a charge credited, once. The charge must have been recorded for this account. */
-  async recordRefund(account: Account, refund: { telegram_payment_charge_id: string; invoice_payload?: string }, reason?: string): Promise<StarsOutcome> {
+  /** Debits what a charge credited, once. The charge must have been recorded for this account; an unknown one is final (404) and kept for the operator. */
+  async recordRefund(account: Account, refund: { telegram_payment_charge_id: string; invoice_payload?: string; total_amount?: number }, reason?: string): Promise<StarsOutcome> {
     const chargeId = refund.telegram_payment_charge_id;
     const credit = await this.context.store.findLedgerEntry(account.id, ledgerRefs.starsCharge(chargeId));
     const topup = credit ? await this.topupOfCharge(account, chargeId, refund.invoice_payload) : null;
-    if (!credit || !topup) throw new ApiProblem(404, 'not_found', 'No Stars payment with this telegram_payment_charge_id was recorded for this user.');
+    if (!credit || !topup) {
+      await reportIncident(this.context, {
+        id: `stars_refund:${chargeId}`,
+        kind: 'stars_refund_unknown_charge',
+        account_id: account.id,
+        topup_id: null,
+        detail: `Telegram reported a refund of Stars charge ${chargeId}${refund.total_amount ? ` (${refund.total_amount} Stars)` : ''} to the user of account ${account.id}, but kikuai never credited that charge to this account: nothing was debited.`,
+      });
+      throw new ApiProblem(404, 'not_found', 'No Stars payment with this telegram_payment_charge_id was recorded for this user. Nothing was debited; the operator was told.');
+    }
+    const stars = refund.total_amount ?? (credit.amount_micros === topup.amount_micros ? topup.stars : null);
     const result = await applyPaymentChange(
       this.context,
       {
@@ -166,7 +212,7 @@ export class StarsPayments {
         external_ref: ledgerRefs.starsRefund(chargeId),
         on_insufficient: 'clamp_and_suspend',
       },
-      null,
+      { refunded: { stars } },
     );
     if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
     let updated = topup;

@@ -21,6 +21,16 @@ import { BotApiError, type BotApi } from './telegram-bot-api.js';
 
 const MICROS_PER_CENT = 10_000;
 
+/**
+ * The most Stars one invoice may ask: 10,000. Telegram's Bot API documents this cap for
+ * a Stars price where it states one (createInvoiceLink: "Subscription price must not
+ * exceed 10000 Telegram Stars"; createChatSubscriptionInviteLink: subscription_price
+ * "1-10000"; https://core.telegram.org/bots/api#createinvoicelink) and names no higher
+ * one for a one-off invoice, so kikuai asks no more and credits no more. The spec's Stars
+ * amounts carry the same maximum.
+ */
+export const MAX_STARS_PER_INVOICE = 10_000;
+
 /** A top-up waiting for its payment. */
 export function pendingTopup(fields: Pick<Topup, 'id' | 'account_id' | 'method' | 'amount_micros' | 'stars' | 'created_at'>): Topup {
   return { ...fields, status: 'pending', checkout_url: null, invoice_link: null, provider_ref: null, ledger_entry_id: null, completed_at: null };
@@ -93,6 +103,15 @@ export class TopupService {
         'invalid_amount',
         `A top-up is between ${formatUsd(topups.minMicros)} and ${formatUsd(topups.maxMicros)} (amount_micros ${topups.minMicros}…${topups.maxMicros}); got ${amountMicros}.`,
         { min_micros: topups.minMicros, max_micros: topups.maxMicros },
+      );
+    }
+    if (method === 'stars' && this.starsFor(amountMicros) > MAX_STARS_PER_INVOICE) {
+      const maxMicros = MAX_STARS_PER_INVOICE * topups.microsPerStar;
+      throw new ApiProblem(
+        400,
+        'invalid_amount',
+        `One Telegram Stars invoice is at most ${MAX_STARS_PER_INVOICE} Stars (${formatUsd(maxMicros)}); got ${amountMicros} micro-USD (${this.starsFor(amountMicros)} Stars).`,
+        { min_micros: topups.minMicros, max_micros: Math.min(topups.maxMicros, maxMicros) },
       );
     }
     if (method === 'paddle' && amountMicros % MICROS_PER_CENT !== 0) {

@@ -66,7 +66,7 @@ export function paymentRoutes(context: ServerContext): Handlers {
 
     async recordStarsRefund(request) {
       const account = requireAccount(request);
-      const body = request.body as { telegram_payment_charge_id: string; invoice_payload?: string };
+      const body = request.body as { telegram_payment_charge_id: string; invoice_payload?: string; total_amount?: number };
       return presentStarsOutcome(await payments().stars.recordRefund(account, body));
     },
 

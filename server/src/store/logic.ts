@@ -192,3 +192,13 @@ export function decodeLedgerCursor(cursor: string): number {
   if (!match) throw new InvalidCursorError();
   return Number(match[1]);
 }
+
+/** The top-up statuses a payment may still complete (mirrored by COMPLETE_TOPUP in redis-scripts.ts). */
+export const COMPLETABLE_TOPUP_STATUSES: ReadonlySet<string> = new Set(['pending', 'failed', 'expired']);
+
+/** A top-up's credit is a positive integer with a reference; anything else is a bug of the caller. */
+export function assertTopupCredit(request: { topup_id: string; credit: { amount_micros: number; external_ref: string } }): void {
+  const { amount_micros: amount, external_ref: ref } = request.credit;
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`completeTopup ${request.topup_id}: amount_micros must be a positive integer, got ${amount}`);
+  if (!ref) throw new RangeError(`completeTopup ${request.topup_id}: the credit needs an external_ref`);
+}

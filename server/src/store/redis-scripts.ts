@@ -421,3 +421,43 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
 `;
+
+/**
+ * completeTopup: a top-up's status and its credit in one step (logic.ts
+ * COMPLETABLE_TOPUP_STATUSES; sqlite-store.ts completeTopupTransaction is its twin).
+ * KEYS: account, ledger, ledger refs, the top-up.
+ * ARGV: amount, reason, external_ref, entry id, created_at, provider_ref ('' keeps it).
+ * Reply: {'topup_not_found'} | {'account_not_found'}
+ *      | {'already_completed', entry or '', balance, topup} (nothing written)
+ *      | {'repaired', entry, balance, topup} (the reference was in the ledger: completed, no credit)
+ *      | {'applied', entry, balance, crossed, topup}
+ */
+export const COMPLETE_TOPUP = LIB + String.raw`
+local topup = hgetall(KEYS[4])
+if topup.id == nil then return { 'topup_not_found' } end
+local account = hgetall(KEYS[1])
+if account.id == nil then return { 'account_not_found' } end
+local previous = entry_by_ref(KEYS[2], KEYS[3], ARGV[3])
+local status = topup.status
+if status ~= 'pending' and status ~= 'failed' and status ~= 'expired' then
+  return { 'already_completed', previous or '', account.balance_micros, redis.call('HGETALL', KEYS[4]) }
+end
+local amount = tonumber(ARGV[1])
+if amount == nil or amount <= 0 or amount ~= math.floor(amount) then return redis.error_reply('completeTopup: invalid amount') end
+local function complete(entry_id, completed_at)
+  redis.call('HSET', KEYS[4], 'status', 'completed', 'ledger_entry_id', entry_id, 'completed_at', completed_at)
+  if ARGV[6] ~= '' then redis.call('HSET', KEYS[4], 'provider_ref', ARGV[6]) end
+end
+if previous then
+  local decoded = cjson.decode(previous)
+  complete(decoded.id, decoded.created_at)
+  return { 'repaired', previous, account.balance_micros, redis.call('HGETALL', KEYS[4]) }
+end
+local old = tonumber(account.balance_micros)
+local new = old + amount
+local crossed, notified = crossing(account, old, new)
+redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
+local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'credit', amount, new, ARGV[2], ARGV[3], ARGV[5])
+complete(ARGV[4], ARGV[5])
+return { 'applied', entry, fmt(new), crossed, redis.call('HGETALL', KEYS[4]) }
+`;

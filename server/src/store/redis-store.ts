@@ -14,6 +14,7 @@ import {
   sumUsage,
   usageDay,
   assertPageLimit,
+  assertTopupCredit,
 } from './logic.js';
 import { isoToMs, newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
@@ -25,6 +26,8 @@ import type {
   AuthorizeRequest,
   AuthorizeResult,
   BalanceCrossing,
+  CompleteTopupRequest,
+  CompleteTopupResult,
   KeyPatch,
   LedgerChange,
   LedgerEntry,
@@ -33,12 +36,14 @@ import type {
   LimitAccountResult,
   NewKey,
   Page,
+  PaymentIncident,
   RateLimitRule,
   RateLimitState,
   RegisterResult,
   ReserveRequest,
   ReserveResult,
   SpendLimitPeriod,
+  StarsCharge,
   Store,
   TelegramUser,
   Topup,
@@ -68,6 +73,7 @@ const COMMANDS = {
   kikuaiRecordUsage: scripts.RECORD_USAGE,
   kikuaiClaimIdempotent: scripts.CLAIM_IDEMPOTENT,
   kikuaiCompareAndSet: scripts.COMPARE_AND_SET,
+  kikuaiCompleteTopup: scripts.COMPLETE_TOPUP,
 } as const;
 type CommandName = keyof typeof COMMANDS;
 
@@ -595,6 +601,69 @@ export class RedisStore implements Store {
     const fields = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Record<string, string | number | null>;
     const flat = await this.patch(this.accountKey(accountId, `topup:${topupId}`), '', fields);
     return flat ? toTopup(flat) : null;
+  }
+
+  async completeTopup(request: CompleteTopupRequest, now: string): Promise<CompleteTopupResult> {
+    assertTopupCredit(request);
+    const accountId = await this.client.get(this.global(`topup:${request.topup_id}`));
+    if (accountId === null) return { ok: false, reason: 'topup_not_found' };
+    const { credit } = request;
+    const reply = (await this.run(
+      'kikuaiCompleteTopup',
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs'), this.accountKey(accountId, `topup:${request.topup_id}`)],
+      [credit.amount_micros, credit.reason, credit.external_ref, newLedgerId(), now, request.provider_ref ?? ''],
+    )) as Reply[];
+    switch (reply[0]) {
+      case 'topup_not_found':
+      case 'account_not_found':
+        return { ok: false, reason: reply[0] };
+      case 'already_completed':
+      case 'repaired':
+        return {
+          ok: true,
+          applied: false,
+          reason: reply[0],
+          topup: toTopup(flatToObject(reply[3]!)),
+          entry: reply[1] ? parseEntry(accountId, reply[1] as string) : null,
+          balance_micros: Number(reply[2]),
+        };
+      default:
+        return {
+          ok: true,
+          applied: true,
+          topup: toTopup(flatToObject(reply[4]!)),
+          entry: parseEntry(accountId, reply[1] as string),
+          balance_micros: Number(reply[2]),
+          crossed: (reply[3] || null) as BalanceCrossing | null,
+        };
+    }
+  }
+
+  // Payments ---------------------------------------------------------------------------
+  /** One global key per charge id (`stars_charge:<id>`, SET NX): no cross-slot script needed. */
+  async claimStarsCharge(charge: StarsCharge): Promise<{ claimed: boolean; charge: StarsCharge }> {
+    const key = this.global(`stars_charge:${charge.charge_id}`);
+    if ((await this.client.set(key, JSON.stringify(charge), 'NX')) === 'OK') return { claimed: true, charge: { ...charge } };
+    return { claimed: false, charge: (await this.getStarsCharge(charge.charge_id))! };
+  }
+
+  async getStarsCharge(chargeId: string): Promise<StarsCharge | null> {
+    const raw = await this.client.get(this.global(`stars_charge:${chargeId}`));
+    if (raw === null) return null;
+    const stored = JSON.parse(raw) as StarsCharge;
+    return { charge_id: stored.charge_id, account_id: stored.account_id, topup_id: stored.topup_id, created_at: stored.created_at };
+  }
+
+  async recordPaymentIncident(incident: PaymentIncident): Promise<boolean> {
+    return (await this.client.hsetnx(this.global('payment_incidents'), incident.id, JSON.stringify({ ...incident, seq: await this.client.incr(this.global('payment_incidents_seq')) }))) === 1;
+  }
+
+  async listPaymentIncidents(limit: number): Promise<PaymentIncident[]> {
+    const stored = (await this.client.hvals(this.global('payment_incidents'))).map((raw) => JSON.parse(raw) as PaymentIncident & { seq: number });
+    return stored
+      .sort((a, b) => b.seq - a.seq)
+      .slice(0, limit)
+      .map(({ id, kind, account_id, topup_id, detail, created_at }) => ({ id, kind, account_id, topup_id, detail, created_at }));
   }
 
   // Idempotency and de-duplication -----------------------------------------------------

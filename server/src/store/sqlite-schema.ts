@@ -101,4 +101,23 @@ export const MIGRATIONS: string[] = [
     UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
   END;
   `,
+  // 4: payments — which account each Telegram Stars charge was credited to (one row per
+  // charge id across all accounts, written before the credit), and the incidents kept for
+  // the operator (payments that moved no money: mismatches, conflicts, unknown charges).
+  `
+  CREATE TABLE stars_charges (
+    charge_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    topup_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE payment_incidents (
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    account_id TEXT,
+    topup_id TEXT,
+    detail TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];

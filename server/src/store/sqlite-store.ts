@@ -14,6 +14,8 @@ import {
   releasedSpend,
   sumUsage,
   assertPageLimit,
+  COMPLETABLE_TOPUP_STATUSES,
+  assertTopupCredit,
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -26,6 +28,8 @@ import type {
   AuthorizeRequest,
   AuthorizeResult,
   BalanceCrossing,
+  CompleteTopupRequest,
+  CompleteTopupResult,
   KeyPatch,
   LedgerChange,
   LedgerEntry,
@@ -35,10 +39,12 @@ import type {
   LimitAccountResult,
   NewKey,
   Page,
+  PaymentIncident,
   RateLimitState,
   RegisterResult,
   ReserveRequest,
   ReserveResult,
+  StarsCharge,
   Store,
   TelegramUser,
   Topup,
@@ -473,6 +479,60 @@ export class SqliteStore implements Store {
     return this.getTopup(topupId);
   }
 
+  private readonly completeTopupTransaction = (request: CompleteTopupRequest, now: string): CompleteTopupResult => {
+    const s = this.statements;
+    const topupRow = s.topup.get(request.topup_id) as Row | undefined;
+    if (!topupRow) return { ok: false, reason: 'topup_not_found' };
+    const topup = toTopup(topupRow);
+    const accountRow = s.account.get(topup.account_id) as Row | undefined;
+    if (!accountRow) return { ok: false, reason: 'account_not_found' };
+    const account = toAccount(accountRow);
+    const previous = this.entryByRef(account.id, request.credit.external_ref);
+    if (!COMPLETABLE_TOPUP_STATUSES.has(topup.status)) {
+      return { ok: true, applied: false, reason: 'already_completed', topup, entry: previous, balance_micros: account.balance_micros };
+    }
+    const complete = (entry: LedgerEntry) =>
+      s.completeTopup.run({ id: topup.id, ledger_entry_id: entry.id, completed_at: entry.created_at, provider_ref: request.provider_ref ?? null });
+    if (previous) {
+      complete(previous);
+      return { ok: true, applied: false, reason: 'repaired', topup: toTopup(s.topup.get(topup.id) as Row), entry: previous, balance_micros: account.balance_micros };
+    }
+    const { entry, crossed } = this.appendEntry(account, 'credit', request.credit.amount_micros, request.credit.reason, request.credit.external_ref, now);
+    complete(entry);
+    return { ok: true, applied: true, topup: toTopup(s.topup.get(topup.id) as Row), entry, balance_micros: entry.balance_after_micros, crossed };
+  };
+
+  async completeTopup(request: CompleteTopupRequest, now: string): Promise<CompleteTopupResult> {
+    assertTopupCredit(request);
+    return this.immediate(this.completeTopupTransaction, request, now);
+  }
+
+  // Payments ---------------------------------------------------------------------------
+  async claimStarsCharge(charge: StarsCharge): Promise<{ claimed: boolean; charge: StarsCharge }> {
+    const claimed = this.statements.insertStarsCharge.run(charge).changes > 0;
+    return { claimed, charge: claimed ? { ...charge } : (await this.getStarsCharge(charge.charge_id))! };
+  }
+
+  async getStarsCharge(chargeId: string): Promise<StarsCharge | null> {
+    const row = this.statements.starsCharge.get(chargeId) as StarsCharge | undefined;
+    return row ? { charge_id: row.charge_id, account_id: row.account_id, topup_id: row.topup_id, created_at: row.created_at } : null;
+  }
+
+  async recordPaymentIncident(incident: PaymentIncident): Promise<boolean> {
+    return this.statements.insertIncident.run(incident).changes > 0;
+  }
+
+  async listPaymentIncidents(limit: number): Promise<PaymentIncident[]> {
+    return (this.statements.incidents.all(limit) as PaymentIncident[]).map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      account_id: row.account_id ?? null,
+      topup_id: row.topup_id ?? null,
+      detail: row.detail,
+      created_at: row.created_at,
+    }));
+  }
+
   // Idempotency and de-duplication -----------------------------------------------------
   private readonly claimTransaction = (scope: string, key: string, fingerprint: string, ttlSeconds: number): IdempotentValue | null => {
     const now = Date.now();
@@ -578,6 +638,13 @@ function prepare(db: Database.Database) {
     insertTopup: db.prepare(`INSERT INTO topups (id, account_id, method, amount_micros, stars, status, checkout_url, invoice_link, provider_ref, ledger_entry_id, created_at, completed_at)
       VALUES (@id, @account_id, @method, @amount_micros, @stars, @status, @checkout_url, @invoice_link, @provider_ref, @ledger_entry_id, @created_at, @completed_at)`),
     topup: db.prepare('SELECT * FROM topups WHERE id = ?'),
+    completeTopup: db.prepare(`UPDATE topups SET status = 'completed', ledger_entry_id = @ledger_entry_id, completed_at = @completed_at,
+      provider_ref = COALESCE(@provider_ref, provider_ref) WHERE id = @id`),
+    insertStarsCharge: db.prepare('INSERT INTO stars_charges (charge_id, account_id, topup_id, created_at) VALUES (@charge_id, @account_id, @topup_id, @created_at) ON CONFLICT (charge_id) DO NOTHING'),
+    starsCharge: db.prepare('SELECT * FROM stars_charges WHERE charge_id = ?'),
+    insertIncident: db.prepare(`INSERT INTO payment_incidents (id, kind, account_id, topup_id, detail, created_at)
+      VALUES (@id, @kind, @account_id, @topup_id, @detail, @created_at) ON CONFLICT (id) DO NOTHING`),
+    incidents: db.prepare('SELECT * FROM payment_incidents ORDER BY rowid DESC LIMIT ?'),
     idempotent: db.prepare('SELECT value FROM idempotency WHERE scope = ? AND key = ? AND expires_at_ms > ?'),
     saveIdempotent: db.prepare('INSERT OR REPLACE INTO idempotency (scope, key, value, expires_at_ms) VALUES (?, ?, ?, ?)'),
     deleteIdempotent: db.prepare('DELETE FROM idempotency WHERE scope = ? AND key = ?'),

@@ -251,6 +251,48 @@ export interface Topup {
   completed_at: string | null;
 }
 
+/** Completing a top-up: its status and its credit, one atomic change (`completeTopup`). */
+export interface CompleteTopupRequest {
+  topup_id: string;
+  /** The credit; its `account_id` must be the top-up's, `kind` is 'credit'. */
+  credit: { amount_micros: number; reason: string; external_ref: string };
+  /** Written on the top-up with the completion when given (e.g. a Stars charge id). */
+  provider_ref?: string;
+}
+
+export type CompleteTopupResult =
+  /** pending (or failed / expired) → completed, and the credit written, together. */
+  | { ok: true; applied: true; topup: Topup; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null }
+  /**
+   * Nothing credited. `already_completed`: the top-up was completed (or refunded) before,
+   * by any payment. `repaired`: the credit's reference was already in the ledger (a
+   * refund that landed it first, or a crash between the two writes of older versions):
+   * the top-up is now completed and points to that entry.
+   */
+  | { ok: true; applied: false; reason: 'already_completed' | 'repaired'; topup: Topup; entry: LedgerEntry | null; balance_micros: number }
+  | { ok: false; reason: 'topup_not_found' | 'account_not_found' };
+
+/** Who a Telegram Stars charge was credited to: one record per charge id, across all accounts. */
+export interface StarsCharge {
+  charge_id: string;
+  account_id: string;
+  topup_id: string;
+  created_at: string;
+}
+
+/** A payment event that moved no money and needs an operator's eye (kept for good, listed newest first). */
+export interface PaymentIncident {
+  /** Unique: a repeat of the same incident is recorded once (e.g. `paddle:<event id>`). */
+  id: string;
+  /** e.g. `paddle_transaction_mismatch`, `stars_charge_conflict`, `stars_refund_unknown_charge`, `stars_amount_refused`. */
+  kind: string;
+  account_id: string | null;
+  topup_id: string | null;
+  /** What was expected and what came, for the operator (no secrets). */
+  detail: string;
+  created_at: string;
+}
+
 export interface Store {
   readonly kind: 'redis' | 'sqlite';
 
@@ -303,6 +345,20 @@ export interface Store {
   createTopup(topup: Topup): Promise<Topup>;
   getTopup(topupId: string): Promise<Topup | null>;
   updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null>;
+  /** pending / failed / expired → completed and the credit, atomically; a completed or refunded top-up credits nothing. */
+  completeTopup(request: CompleteTopupRequest, now: string): Promise<CompleteTopupResult>;
+
+  // Payments ---------------------------------------------------------------------------
+  /**
+   * Records which account a Stars charge belongs to, before it is credited; the first
+   * record of a charge id stands. Returns the record that stands and whether it is this one.
+   */
+  claimStarsCharge(charge: StarsCharge): Promise<{ claimed: boolean; charge: StarsCharge }>;
+  getStarsCharge(chargeId: string): Promise<StarsCharge | null>;
+  /** Keeps an incident for the operator; false when one with this id was kept before. */
+  recordPaymentIncident(incident: PaymentIncident): Promise<boolean>;
+  /** Newest first. */
+  listPaymentIncidents(limit: number): Promise<PaymentIncident[]>;
 
   // Idempotency and de-duplication -----------------------------------------------------
   /**
@@ -357,6 +413,11 @@ const OPERATIONS: Record<StoreOperation, true> = {
   createTopup: true,
   getTopup: true,
   updateTopup: true,
+  completeTopup: true,
+  claimStarsCharge: true,
+  getStarsCharge: true,
+  recordPaymentIncident: true,
+  listPaymentIncidents: true,
   claimIdempotent: true,
   saveIdempotent: true,
   releaseIdempotent: true,

@@ -8,12 +8,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '../support/stores.js';
 import { startPaymentsWorld, type PaymentsWorld } from './support.js';
 
+const OPERATOR_CHAT_ID = -1009876543210;
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/paddle/${name}`, import.meta.url), 'utf8'));
 
 describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
   let world: PaymentsWorld;
   beforeAll(async () => {
-    world = await startPaymentsWorld({ store: storeKind });
+    world = await startPaymentsWorld({ store: storeKind, env: { KIKUAI_OPERATOR_CHAT_ID: String(OPERATOR_CHAT_ID) } });
   });
   afterEach(async () => world.expectLedgersBalanced());
   afterAll(async () => world?.close());
@@ -161,9 +162,16 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const user = await world.register();
     const { topup, transactionId } = await world.paddleTopup(user.apiKey, 6_000_000);
     world.paddle.completeTransaction(transactionId);
-    const completed = { ...fixture('php-entity-transaction.completed.json'), id: transactionId, custom_data: { account_id: user.accountId, topup_id: topup.id } };
+    // The fixture's shape with this top-up's id, data and amount: $6.00 with US sales tax added on top.
+    const shape = fixture('php-entity-transaction.completed.json');
+    const completed = {
+      ...shape,
+      id: transactionId,
+      custom_data: { account_id: user.accountId, topup_id: topup.id },
+      details: { ...shape.details, totals: { ...shape.details.totals, subtotal: '600', tax: '53', total: '653', grand_total: '653', grand_total_tax: '53' } },
+    };
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, world.paddle.event('transaction.completed', completed))).body).outcome).toBe('credited');
-    // The top-up's amount is credited, not the fixture's totals.
+    // The top-up's amount is credited, not the totals with their tax.
     expect(await world.balance(user.accountId)).toBe(6_000_000);
 
     const created = { ...fixture('php-entity-adjustment.created.json'), transaction_id: transactionId };
@@ -173,5 +181,131 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, world.paddle.event('adjustment.updated', updated))).body).outcome).toBe('debited');
     // A partial refund of 100 of the transaction's 600 (minor units) takes a sixth.
     expect(await world.balance(user.accountId)).toBe(5_000_000);
+  });
+  /** The event of a transaction Paddle completed, with other totals or currency (as a checkout the payer controls could produce). */
+  const totalsOf = (cents: { subtotal: number; tax?: number; discount?: number; total?: number }, currency = 'USD') => {
+    const tax = cents.tax ?? 0;
+    const discount = cents.discount ?? 0;
+    const total = cents.total ?? cents.subtotal - discount + tax;
+    return { subtotal: String(cents.subtotal), discount: String(discount), tax: String(tax), total: String(total), credit: '0', credit_to_balance: '0', balance: '0', grand_total: String(total), grand_total_tax: String(tax), fee: null, earnings: null, currency_code: currency };
+  };
+  const incidentsOf = async (topupId: string) => (await world.server.store.listPaymentIncidents(1000)).filter((incident) => incident.topup_id === topupId);
+  const operatorNotices = (pattern: RegExp) => world.telegram.callsOf('sendMessage').filter((call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && pattern.test(String(call.params.text)));
+  const incidentsCounted = async (kind: string) => {
+    const text = (await world.call('GET', '/metrics')).text;
+    return Number(new RegExp(`^kikuai_payment_incidents_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  };
+
+  it('refuses a signed transaction.completed for a foreign transaction naming a $500 top-up with a 1-cent total; the real one then credits once', async () => {
+    const victim = await world.register();
+    const { topup, transactionId } = await world.paddleTopup(victim.apiKey, 500_000_000);
+    const counted = await incidentsCounted('paddle_transaction_mismatch');
+    // The attacker's own checkout, its custom_data copied from the victim's top-up, paid with one cent.
+    const real = world.paddle.completeTransaction(transactionId);
+    const forged = world.paddle.event('transaction.completed', { ...real.data, id: 'txn_01attackerscheckout00000000', details: { ...real.data.details, totals: totalsOf({ subtotal: 1 }) } });
+    const refused = await world.paddle.deliver(world.webhookUrl, forged);
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.body)).toEqual({ received: true, outcome: 'refused' });
+    expect(await world.balance(victim.accountId)).toBe(0);
+    expect((await world.call('GET', `/api/v1/payment/topup/${topup.id}`, { auth: { apiKey: victim.apiKey } })).body.status).toBe('pending');
+
+    // Kept for the operator: a record, a metric, a notice in the operator chat.
+    const [incident] = await incidentsOf(topup.id);
+    expect(incident).toMatchObject({ kind: 'paddle_transaction_mismatch', account_id: victim.accountId, topup_id: topup.id });
+    expect(incident!.detail).toContain('txn_01attackerscheckout00000000');
+    expect(incident!.detail).toContain(transactionId);
+    expect(await incidentsCounted('paddle_transaction_mismatch')).toBe(counted + 1);
+    const notice = await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && String(call.params.text).includes(topup.id));
+    expect(String(notice.params.text)).toMatch(/paddle_transaction_mismatch/);
+
+    // Replayed, and re-sent under another event id: still nothing, still one incident.
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, forged)).body).outcome).toBe('duplicate');
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, { ...forged, event_id: 'evt_01forgedagain000000000000' })).body).outcome).toBe('refused');
+    expect(await incidentsOf(topup.id)).toHaveLength(1);
+
+    // The transaction kikuai created credits the top-up, once.
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, real)).body).outcome).toBe('credited');
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, { ...real, event_id: 'evt_01realagain00000000000000' })).body).outcome).toBe('duplicate');
+    expect(await world.balance(victim.accountId)).toBe(500_000_000);
+    expect(operatorNotices(new RegExp(topup.id))).toHaveLength(1);
+  });
+
+  it('credits nothing when a second transaction completes a top-up already paid, in either order', async () => {
+    const user = await world.register();
+    const { topup, transactionId } = await world.paddleTopup(user.apiKey, 7_000_000);
+    const real = world.paddle.completeTransaction(transactionId);
+    // Another genuine checkout of the same account, its custom data pointed at the first top-up.
+    const { transactionId: secondId } = await world.paddleTopup(user.apiKey, 7_000_000);
+    const second = world.paddle.completeTransaction(secondId);
+    const retargeted = world.paddle.event('transaction.completed', { ...second.data, custom_data: { account_id: user.accountId, topup_id: topup.id } });
+
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, real)).body).outcome).toBe('credited');
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, retargeted)).body).outcome).toBe('refused');
+    expect(await world.balance(user.accountId)).toBe(7_000_000);
+
+    // Reordered: the foreign completion first, then the real one for another top-up.
+    const { topup: third, transactionId: thirdId } = await world.paddleTopup(user.apiKey, 3_000_000);
+    const thirdEvent = world.paddle.completeTransaction(thirdId);
+    const early = world.paddle.event('transaction.completed', { ...real.data, custom_data: { account_id: user.accountId, topup_id: third.id } });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, early)).body).outcome).toBe('refused');
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, thirdEvent)).body).outcome).toBe('credited');
+    expect(await world.balance(user.accountId)).toBe(10_000_000);
+    expect((await incidentsOf(topup.id)).map((incident) => incident.kind)).toEqual(['paddle_transaction_mismatch']);
+  });
+
+  it('refuses the right transaction when its amount or currency is not what the top-up asked, records and notifies it', async () => {
+    const user = await world.register();
+    const { topup, transactionId } = await world.paddleTopup(user.apiKey, 20_000_000);
+    const real = world.paddle.completeTransaction(transactionId);
+    const counted = await incidentsCounted('paddle_amount_mismatch');
+    const discounted = world.paddle.event('transaction.completed', { ...real.data, details: { ...real.data.details, totals: totalsOf({ subtotal: 2000, discount: 1999 }) } });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, discounted)).body)).toEqual({ received: true, outcome: 'refused' });
+    const euros = world.paddle.event('transaction.completed', { ...real.data, currency_code: 'EUR', details: { ...real.data.details, totals: totalsOf({ subtotal: 2000 }, 'EUR') } });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, euros)).body).outcome).toBe('refused');
+    expect(await world.balance(user.accountId)).toBe(0);
+    const [incident] = await incidentsOf(topup.id);
+    expect(incident).toMatchObject({ kind: 'paddle_amount_mismatch', account_id: user.accountId });
+    expect(incident!.detail).toMatch(/discount 1999.*asked 2000 cents/);
+    expect(await incidentsCounted('paddle_amount_mismatch')).toBe(counted + 1);
+    await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && /paddle_amount_mismatch/.test(String(call.params.text)) && String(call.params.text).includes(topup.id));
+    expect((await world.call('GET', `/api/v1/payment/topup/${topup.id}`, { auth: { apiKey: user.apiKey } })).body.status).toBe('pending');
+  });
+
+  it('credits the asked amount whether the tax was inside the price or added on top', async () => {
+    const user = await world.register();
+    const inclusive = await world.paddleTopup(user.apiKey, 10_000_000);
+    const eu = world.paddle.completeTransaction(inclusive.transactionId);
+    // EU VAT inside our tax-inclusive price: subtotal is the amount less the tax.
+    const vat = world.paddle.event('transaction.completed', { ...eu.data, details: { ...eu.data.details, totals: totalsOf({ subtotal: 833, tax: 167 }) } });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, vat)).body).outcome).toBe('credited');
+    const exclusive = await world.paddleTopup(user.apiKey, 10_000_000);
+    const us = world.paddle.completeTransaction(exclusive.transactionId);
+    const salesTax = world.paddle.event('transaction.completed', { ...us.data, details: { ...us.data.details, totals: totalsOf({ subtotal: 1000, tax: 89 }) } });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, salesTax)).body).outcome).toBe('credited');
+    expect(await world.balance(user.accountId)).toBe(20_000_000);
+  });
+
+  it('records the Paddle transaction id on the top-up when it is created', async () => {
+    const user = await world.register();
+    const { topup, transactionId } = await world.paddleTopup(user.apiKey, 5_000_000);
+    expect((await world.server.store.getTopup(topup.id))!.provider_ref).toBe(transactionId);
+    expect(world.paddle.transaction(transactionId)!.custom_data).toEqual({ account_id: user.accountId, topup_id: topup.id });
+  });
+
+  it('debits nothing for a refund of a transaction that is not the top-up\'s own', async () => {
+    const user = await world.register();
+    await world.server.credit(user.accountId, 4_000_000);
+    const { topup, transactionId } = await world.paddleTopup(user.apiKey, 4_000_000);
+    const { transactionId: otherId } = await world.paddleTopup(user.apiKey, 4_000_000);
+    world.paddle.completeTransaction(otherId);
+    // The other transaction's custom data retargeted at Paddle (as a checkout could set it), then refunded.
+    world.paddle.transaction(otherId)!.custom_data = { account_id: user.accountId, topup_id: topup.id };
+    const refund = world.paddle.adjustmentEvent(otherId, { action: 'refund' });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, refund)).body).outcome).toBe('ignored');
+    expect(await world.balance(user.accountId)).toBe(4_000_000);
+    expect((await incidentsOf(topup.id)).map((incident) => incident.kind)).toEqual(['paddle_transaction_mismatch']);
+    // The top-up's own transaction still credits.
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, world.paddle.completeTransaction(transactionId))).body).outcome).toBe('credited');
+    expect(await world.balance(user.accountId)).toBe(8_000_000);
   });
 });

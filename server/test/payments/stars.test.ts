@@ -8,11 +8,12 @@ import { STORE_KINDS } from '../support/stores.js';
 import { startPaymentsWorld, type PaymentsWorld } from './support.js';
 
 const MICROS_PER_STAR = 10_000;
+const OPERATOR_CHAT_ID = 424242;
 
 describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
   let world: PaymentsWorld;
   beforeAll(async () => {
-    world = await startPaymentsWorld({ store: storeKind, env: { KIKUAI_MICROS_PER_STAR: String(MICROS_PER_STAR) } });
+    world = await startPaymentsWorld({ store: storeKind, env: { KIKUAI_MICROS_PER_STAR: String(MICROS_PER_STAR), KIKUAI_OPERATOR_CHAT_ID: String(OPERATOR_CHAT_ID) } });
   });
   afterEach(async () => world.expectLedgersBalanced());
   afterAll(async () => world?.close());
@@ -153,5 +154,92 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     expect(refused.status).toBe(502);
     expect(refused.body.code).toBe('payment_provider_error');
     expect(await world.balance(user.accountId)).toBe(1_000_000);
+  });
+  const incidentsAbout = async (pattern: string) => (await world.server.store.listPaymentIncidents(1000)).filter((incident) => incident.detail.includes(pattern));
+  const operatorNotice = (pattern: string) =>
+    world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && String(call.params.text).includes(pattern));
+  const messagesTo = (telegramId: number) => world.telegram.callsOf('sendMessage').filter((call) => Number(call.params.chat_id) === telegramId).map((call) => String(call.params.text));
+
+  it('a charge id credits once across all accounts: another account reporting it gets 409, credits nothing, and the operator hears of it', async () => {
+    const payer = await world.register();
+    const other = await world.register();
+    const topup = await starsTopup(payer, 1_000_000);
+    const chargeId = `charge-global-${payer.accountId}`;
+    const first = await world.call('POST', '/api/v1/payment/stars/payments', { auth: payer.bot, body: payment(topup, chargeId) });
+    expect(first.body.applied).toBe(true);
+    const stolen = await world.call('POST', '/api/v1/payment/stars/payments', { auth: other.bot, body: payment(topup, chargeId) });
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.code).toBe('stars_charge_conflict');
+    expect(await world.balance(other.accountId)).toBe(0);
+    expect(await world.balance(payer.accountId)).toBe(1_000_000);
+    expect((await incidentsAbout(chargeId)).map((incident) => [incident.kind, incident.account_id])).toEqual([['stars_charge_conflict', other.accountId]]);
+    await operatorNotice(chargeId);
+
+    // Concurrent reports of one fresh charge by two accounts: exactly one is credited.
+    const race = `charge-race-${payer.accountId}`;
+    const answers = await Promise.all([payer, other, payer, other].map((user) => world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, race), invoice_payload: 'forwarded' } })));
+    expect(answers.filter((answer) => answer.status === 200 && answer.body.applied)).toHaveLength(1);
+    expect((await world.balance(payer.accountId)) + (await world.balance(other.accountId))).toBe(1_000_000 + 1_000_000);
+  });
+
+  it('a refund is found from the charge id alone (invoice_payload is optional), and the user is told "refunded" before "balance used up"', async () => {
+    const user = await world.register();
+    const topup = await starsTopup(user, 2_000_000);
+    await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, `charge-nopayload-${user.accountId}`) });
+    const refund = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: `charge-nopayload-${user.accountId}` } });
+    expect(refund.status, refund.text).toBe(200);
+    expect(refund.body).toMatchObject({ applied: true, balance_micros: 0, topup: { id: topup.id, status: 'refunded' }, entry: { amount_micros: -2_000_000 } });
+    await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === user.telegramId && /used up/.test(String(call.params.text)));
+    const told = messagesTo(user.telegramId);
+    expect(told).toHaveLength(2);
+    expect(told[0]).toMatch(/^↩️ Your payment of 200 ⭐ was refunded: \$2\.00 taken from your balance\. Balance: \$0\.00\.$/);
+    expect(told[1]).toMatch(/balance is used up/);
+  });
+
+  it('a refund of a charge kikuai never recorded is a final 404, kept once for the operator', async () => {
+    const user = await world.register();
+    const chargeId = `charge-unknown-${user.accountId}`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const unknown = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: chargeId, total_amount: 50 } });
+      expect(unknown.status).toBe(404);
+    }
+    expect((await incidentsAbout(chargeId)).map((incident) => [incident.kind, incident.account_id])).toEqual([['stars_refund_unknown_charge', user.accountId]]);
+    const notice = await operatorNotice(chargeId);
+    expect(String(notice.params.text)).toMatch(/stars_refund_unknown_charge/);
+    expect(world.telegram.callsOf('sendMessage').filter((call) => String(call.params.text).includes(chargeId))).toHaveLength(1);
+    expect(await world.balance(user.accountId)).toBe(0);
+  });
+
+  it('credits nothing for more Stars than the invoice or than Telegram allows for one invoice, and reports it', async () => {
+    const user = await world.register();
+    const topup = await starsTopup(user, 2_000_000);
+    const over = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, `charge-over-${user.accountId}`), total_amount: 201 } });
+    expect(over.status).toBe(409);
+    expect(over.body.code).toBe('stars_amount_refused');
+    expect((await incidentsAbout(`charge-over-${user.accountId}`)).map((incident) => incident.kind)).toEqual(['stars_amount_refused']);
+    await operatorNotice(`charge-over-${user.accountId}`);
+    for (const stars of [10_001, 800_000_000_000, 2 ** 53 - 1]) {
+      const huge = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, `charge-huge-${stars}-${user.accountId}`), invoice_payload: 'forwarded', total_amount: stars } });
+      expect(huge.status).toBe(400);
+    }
+    expect(await world.balance(user.accountId)).toBe(0);
+    expect((await world.server.store.getTopup(topup.id))!.status).toBe('pending');
+    // An invoice of more than 10,000 Stars is never made.
+    const tooBig = await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 10_001 * MICROS_PER_STAR } });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.code).toBe('invalid_amount');
+    expect((await starsTopup(user, 10_000 * MICROS_PER_STAR)).stars).toBe(10_000);
+  });
+
+  it('the operator\'s refund tells the user, "refunded" first', async () => {
+    const user = await world.register();
+    const topup = await starsTopup(user, 3_000_000);
+    await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, `charge-op-${user.accountId}`) });
+    const refund = await world.call('POST', `/api/v1/admin/topups/${topup.id}/refund`, { auth: { admin: world.server.adminToken } });
+    expect(refund.status, refund.text).toBe(200);
+    await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === user.telegramId && /used up/.test(String(call.params.text)));
+    const told = messagesTo(user.telegramId);
+    expect(told[0]).toMatch(/Your payment of 300 ⭐ was refunded/);
+    expect(told[1]).toMatch(/balance is used up/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Store additions for payments, on both adapters: `findLedgerEntry` (what a charge
- * credited, to refund it) and the `refunded` top-up status.
+ * credited, to refund it), the `refunded` top-up status, `completeTopup` (status and
+ * credit in one atomic change), the global Stars charge record and payment incidents.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -80,5 +81,75 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     await store.createTopup({ id, account_id: owner.id, method: 'stars', amount_micros: 1_300_000, stars: 100, status: 'completed', checkout_url: null, invoice_link: 'https://t.me/$x', provider_ref: 'a b', ledger_entry_id: null, created_at: NOW, completed_at: NOW });
     expect(await store.updateTopup(id, { status: 'refunded' })).toMatchObject({ id, status: 'refunded', provider_ref: 'a b' });
     expect((await store.getTopup(id))?.status).toBe('refunded');
+  });
+
+  function pendingPaddleTopup(accountId: string, amount = 5_000_000) {
+    return { id: newTopupId(), account_id: accountId, method: 'paddle' as const, amount_micros: amount, stars: null, status: 'pending' as const, checkout_url: null, invoice_link: null, provider_ref: 'txn_1', ledger_entry_id: null, created_at: NOW, completed_at: null };
+  }
+  const credit = (amount: number, ref: string) => ({ amount_micros: amount, reason: 'Card top-up', external_ref: ref });
+
+  it.skipIf(skip)('completeTopup moves pending → completed with its credit once, however many payments complete it, concurrently too', async () => {
+    const owner = await account();
+    const topup = await store.createTopup(pendingPaddleTopup(owner.id));
+    const results = await Promise.all(
+      ['paddle:txn_1', 'paddle:txn_1', 'paddle:txn_other', 'paddle:txn_third'].map((ref) => store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, ref) }, NOW)),
+    );
+    const applied = results.filter((result) => result.ok && result.applied);
+    expect(applied).toHaveLength(1);
+    expect(results.filter((result) => result.ok && !result.applied).every((result) => result.ok && !result.applied && result.reason === 'already_completed')).toBe(true);
+    expect((await store.getAccount(owner.id))!.balance_micros).toBe(5_000_000);
+    expect(await store.sumLedger(owner.id)).toBe(5_000_000);
+    const done = applied[0]!;
+    expect(done.ok && done.applied && done.topup).toMatchObject({ id: topup.id, status: 'completed', provider_ref: 'txn_1', completed_at: NOW });
+    const stored = (await store.getTopup(topup.id))!;
+    expect(stored.ledger_entry_id).toBe(done.ok && done.applied ? done.entry.id : '');
+    expect(done.ok && done.applied && done.entry).toMatchObject({ kind: 'credit', amount_micros: 5_000_000, balance_after_micros: 5_000_000 });
+  });
+
+  it.skipIf(skip)('completeTopup credits nothing for a refunded top-up, and records provider_ref when asked', async () => {
+    const owner = await account();
+    const refunded = await store.createTopup({ ...pendingPaddleTopup(owner.id), status: 'refunded' });
+    const late = await store.completeTopup({ topup_id: refunded.id, credit: credit(5_000_000, 'paddle:late') }, NOW);
+    expect(late).toMatchObject({ ok: true, applied: false, reason: 'already_completed', entry: null, balance_micros: 0 });
+    const stars = await store.createTopup({ ...pendingPaddleTopup(owner.id, 1_300_000), method: 'stars', stars: 100, provider_ref: null });
+    const paid = await store.completeTopup({ topup_id: stars.id, credit: credit(1_300_000, 'stars:charge-9'), provider_ref: 'charge-9' }, NOW);
+    expect(paid.ok && paid.applied && paid.topup.provider_ref).toBe('charge-9');
+    expect(await store.completeTopup({ topup_id: 'top_missing', credit: credit(1, 'x:1') }, NOW)).toEqual({ ok: false, reason: 'topup_not_found' });
+    await expect(store.completeTopup({ topup_id: stars.id, credit: credit(0, 'x:2') }, NOW)).rejects.toThrow(/positive integer/);
+    expect((await store.getAccount(owner.id))!.balance_micros).toBe(1_300_000);
+  });
+
+  it.skipIf(skip)('completeTopup repairs a top-up whose credit landed before (older two-write crash, refund first): completed, nothing credited twice', async () => {
+    const owner = await account();
+    const topup = await store.createTopup(pendingPaddleTopup(owner.id));
+    // The state a crash between the old code's two writes left: the credit in, the top-up still pending.
+    const landed = await store.applyLedger({ account_id: owner.id, kind: 'credit', amount_micros: 5_000_000, reason: 'Card top-up', external_ref: 'paddle:txn_1' }, NOW);
+    const repaired = await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, '2026-03-04T11:00:00.000Z');
+    expect(repaired).toMatchObject({ ok: true, applied: false, reason: 'repaired', balance_micros: 5_000_000 });
+    expect(repaired.ok && repaired.topup).toMatchObject({ status: 'completed', ledger_entry_id: landed.ok ? landed.entry.id : '', completed_at: NOW });
+    expect(await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, NOW)).toMatchObject({ applied: false, reason: 'already_completed' });
+    expect(await store.sumLedger(owner.id)).toBe(5_000_000);
+  });
+
+  it.skipIf(skip)('a Stars charge belongs to the first account that claims it, across accounts and concurrent claims', async () => {
+    const first = await account();
+    const second = await account();
+    const chargeId = `stxCharge${randomBytes(6).toString('hex')}`;
+    const claims = await Promise.all([first, second, first, second].map((owner) => store.claimStarsCharge({ charge_id: chargeId, account_id: owner.id, topup_id: `top_of_${owner.id}`, created_at: NOW })));
+    expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
+    const winner = claims.find((claim) => claim.claimed)!.charge;
+    for (const claim of claims) expect(claim.charge).toEqual(winner);
+    expect(await store.getStarsCharge(chargeId)).toEqual(winner);
+    expect(await store.getStarsCharge('stxNever')).toBeNull();
+  });
+
+  it.skipIf(skip)('keeps each payment incident once, newest first', async () => {
+    const base = randomBytes(4).toString('hex');
+    const incident = (n: number) => ({ id: `test:${base}:${n}`, kind: 'paddle_transaction_mismatch', account_id: null, topup_id: `top_${n}`, detail: `case ${n}`, created_at: NOW });
+    expect(await store.recordPaymentIncident(incident(1))).toBe(true);
+    expect(await store.recordPaymentIncident(incident(2))).toBe(true);
+    expect(await store.recordPaymentIncident({ ...incident(1), detail: 'again' })).toBe(false);
+    const listed = (await store.listPaymentIncidents(100)).filter((item) => item.id.startsWith(`test:${base}:`));
+    expect(listed).toEqual([incident(2), incident(1)]);
   });
 });
