@@ -63,6 +63,19 @@ describe('/api_key', () => {
     expect(textOf(reply)).toContain('<b>default</b>');
     expect(textOf(reply)).toContain(key.slice(0, 8));
     expect(textOf(reply)).not.toContain(key);
+    // The key /start made is a full-access key.
+    expect(textOf(reply)).toContain('permissions: all');
+  });
+
+  it('shows each key\'s permissions, in the user\'s language', async () => {
+    const user = newUser({ language_code: 'ru' });
+    const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /kik_/ });
+    await clientWithKey(secretIn(welcome)!).keys.create({ name: 'ci', permissions: ['products:call', 'billing:read'] });
+    const reply = await harness.replyTo(command(user, '/api_key'), { chatId: user.id, text: /<b>ci<\/b>/ });
+    const [first, second] = textOf(reply).split('\n\n').slice(1);
+    expect(first).toContain('права: все');
+    expect(second).toContain('<b>ci</b>');
+    expect(second).toContain('права: products:call, billing:read');
   });
 });
 

@@ -23,3 +23,19 @@ export const productsFlag = Flags.string({
 export function splitList(text: string): string[] {
   return text.split(',').map((item) => item.trim()).filter(Boolean);
 }
+
+export const PERMISSIONS = ['products:call', 'billing:read', 'billing:write', 'keys:manage'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** `--permissions products:call,billing:read` (or `all`), checked against the four permissions. */
+export const permissionsFlag = Flags.custom<Permission[]>({
+  summary: `What the key may do, comma-separated: ${PERMISSIONS.join(', ')}, or all.`,
+  helpValue: '<list>',
+  async parse(input) {
+    const items = splitList(input);
+    if (items.length === 1 && items[0] === 'all') return [...PERMISSIONS];
+    const unknown = items.find((item) => !(PERMISSIONS as readonly string[]).includes(item));
+    if (unknown !== undefined) throw new Error(`Unknown permission "${unknown}": use ${PERMISSIONS.join(', ')} or all.`);
+    return PERMISSIONS.filter((permission) => items.includes(permission));
+  },
+});

@@ -58,10 +58,14 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
   let ciKey: { id: string; secret: string };
 
   it('creates a limited key and shows its secret once', async () => {
-    const created = await kikuai(['keys', 'create', '--name', 'ci', '--products', 'reliapi', '--spend-limit', '2.50', '--period', 'daily', '--json']);
+    const created = await kikuai(['keys', 'create', '--name', 'ci', '--products', 'reliapi', '--permissions', 'billing:read,products:call', '--spend-limit', '2.50', '--period', 'daily', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const key = parseAs('ApiKeyWithSecret', created.stdout);
-    expect(key).toMatchObject({ name: 'ci', status: 'active', allowed_products: ['reliapi'], spend_limit: { limit_micros: 2_500_000, period: 'daily', spent_micros: 0 } });
+    expect(key).toMatchObject({ name: 'ci', status: 'active', allowed_products: ['reliapi'], permissions: ['products:call', 'billing:read'], spend_limit: { limit_micros: 2_500_000, period: 'daily', spent_micros: 0 } });
+
+    const unknown = await kikuai(['keys', 'create', '--permissions', 'keys:everything']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown permission "keys:everything"');
     ciKey = key;
 
     const human = await kikuai(['keys', 'create', '--name', 'laptop']);
@@ -73,7 +77,9 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
   it('lists the keys as a table and as an ApiKeyList without secrets', async () => {
     const table = await kikuai(['keys', 'list']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+KEY\s+STATUS\s+CREATED\s+LAST USED\s+PRODUCTS\s+SPEND LIMIT$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+KEY\s+STATUS\s+CREATED\s+LAST USED\s+PRODUCTS\s+PERMISSIONS\s+SPEND LIMIT$/);
+    expect(table.stdout.split('\n').find((line) => line.startsWith(ciKey.id))).toMatch(/reliapi\s+products:call,billing:read\s+\$0\.00 of \$2\.50 daily/);
+    expect(table.stdout.split('\n').find((line) => line.includes('laptop'))).toMatch(/\sall\s+all\s/);
     expect(table.stdout).toContain(ciKey.id);
     expect(table.stdout).toContain('$0.00 of $2.50 daily');
     expect(table.stdout).not.toContain(ciKey.secret);
@@ -86,6 +92,9 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
   it('shows and updates a key', async () => {
     const shown = parseAs('ApiKey', (await kikuai(['keys', 'show', ciKey.id, '--json'])).stdout);
     expect(shown.id).toBe(ciKey.id);
+    const human = await kikuai(['keys', 'show', ciKey.id]);
+    expect(human.stdout).toMatch(/Permissions\s+products:call, billing:read\n/);
+    expect((await kikuai(['keys', 'show', user.keyId])).stdout).toMatch(/Permissions\s+all \(products:call, billing:read, billing:write, keys:manage\)/);
     const updated = await kikuai(['keys', 'update', ciKey.id, '--name', 'ci-2', '--disable', '--json']);
     expect(updated.code, updated.stderr).toBe(0);
     expect(parseAs('ApiKey', updated.stdout)).toMatchObject({ id: ciKey.id, name: 'ci-2', enabled: false, status: 'disabled' });
@@ -101,6 +110,11 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
 
     const withNew = await kikuai(['balance', '--json', '--api-key', key.secret]);
     expect(withNew.code, withNew.stderr).toBe(0);
+    // The ci key has no keys:manage: listing keys is refused, exit 3, the permission named.
+    const denied = await kikuai(['keys', 'list', '--api-key', key.secret]);
+    expect(denied.code).toBe(3);
+    expect(denied.stderr).toContain('keys:manage');
+    expect(denied.stderr).toContain('permission_denied');
     const withOld = await kikuai(['balance', '--api-key', ciKey.secret]);
     expect(withOld.code, withOld.stderr).toBe(3);
     expect(withOld.stdout).toBe('');
@@ -108,6 +122,9 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
   });
 
   it('revokes a key with --yes; it no longer lists', async () => {
+    const narrowed = await kikuai(['keys', 'update', ciKey.id, '--permissions', 'products:call', '--json']);
+    expect(narrowed.code, narrowed.stderr).toBe(0);
+    expect(parseAs('ApiKey', narrowed.stdout)).toMatchObject({ id: ciKey.id, permissions: ['products:call'] });
     const revoked = await kikuai(['keys', 'revoke', ciKey.id, '--yes', '--json']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(parseAs('ApiKey', revoked.stdout)).toMatchObject({ id: ciKey.id, status: 'revoked' });

@@ -139,6 +139,40 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(withOld.status).toBe(401);
   });
 
+  it('shows a key\'s permissions on its screen: all four on the first key, only those given on a restricted one', async () => {
+    const { page, apiKey } = await openAsNewUser();
+    const made = await fetch(`${server.url}/api/v1/api_keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'caller', permissions: ['products:call', 'billing:read'] }),
+    });
+    expect(made.status).toBe(201);
+    const permissionLines = async () => (await page.getByTestId('key-permissions').getByRole('listitem').allTextContents()).map((line) => line.replace(/\s+/g, ' ').trim());
+
+    await openTab(page, 'Keys');
+    await page.getByTestId('key-list').getByRole('button', { name: /default/ }).click();
+    await page.getByRole('heading', { level: 2, name: 'Permissions' }).waitFor();
+    expect(await permissionLines()).toEqual([
+      '✓ Call products products:call allowed',
+      '✓ Read balance, usage and history billing:read allowed',
+      '✓ Start top-ups and change settings billing:write allowed',
+      '✓ Manage other keys keys:manage allowed',
+    ]);
+    expect(await page.getByText('Full access.').count()).toBe(1);
+
+    await openTab(page, 'Keys');
+    await page.getByTestId('key-list').getByRole('button', { name: /caller/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'caller' }).waitFor();
+    await page.getByTestId('key-permissions').waitFor();
+    expect(await permissionLines()).toEqual([
+      '✓ Call products products:call allowed',
+      '✓ Read balance, usage and history billing:read allowed',
+      '✗ Start top-ups and change settings billing:write not allowed',
+      '✗ Manage other keys keys:manage not allowed',
+    ]);
+    expect(await page.getByText('Restricted.').count()).toBe(1);
+  });
+
   it('pays a top-up with Stars through openInvoice with the API’s invoice link, and refreshes the balance when paid', async () => {
     const { page, account } = await openAsNewUser({ creditMicros: 1_000_000 });
     await openTab(page, 'Top up');

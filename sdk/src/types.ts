@@ -67,6 +67,19 @@ export type Me = components['schemas']['Me'];
 export type UpdateMeRequest = components['schemas']['UpdateMeRequest'];
 
 /**
+ * What an API key may do: `products:call`, `billing:read`, `billing:write` or
+ * `keys:manage`. Each operation needs one; a key never gives or gains more than its own.
+ *
+ * @example
+ * ```ts
+ * import type { Permission } from '@kikuai/sdk';
+ * const callOnly: Permission[] = ['products:call'];
+ * const key = await kikuai.keys.create({ name: 'app', permissions: callOnly });
+ * ```
+ */
+export type Permission = components['schemas']['Permission'];
+
+/**
  * An API key, without its secret.
  *
  * @example

@@ -22,6 +22,7 @@ import type { Config } from './config.js';
 import { createContext, type ServerContext } from './context.js';
 import type { Store } from './store/types.js';
 import { callerKindsOf, createAuthenticator } from './auth/authenticate.js';
+import { API_KEY_OPERATIONS } from './auth/permissions.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
@@ -237,13 +238,17 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
       (async () => {
         throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
       });
-    // The metered proxy authenticates in its handler: key, limits and price in one store round trip.
-    if (METERED_PROXY_OPERATIONS.has(operationId)) return { handler };
+    // The metered proxy authenticates in its handler: key, limits, permission and price in
+    // one store round trip (the store's reserve checks `products:call`).
+    if (METERED_PROXY_OPERATIONS.has(operationId)) {
+      if (API_KEY_OPERATIONS[operationId]?.permission !== 'products:call') throw new Error(`${operationId} must need products:call (src/auth/permissions.ts).`);
+      return { handler };
+    }
     const kinds = callerKindsOf(operation.security);
     if (kinds.size === 0) return { handler };
     return {
       handler,
-      preHandler: createAuthenticator(context, kinds, { autoRegister: operationId !== 'registerAccount' }),
+      preHandler: createAuthenticator(context, kinds, { operationId, autoRegister: operationId !== 'registerAccount' }),
     };
   };
   await app.register(openapiGlue, {

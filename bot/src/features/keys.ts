@@ -17,6 +17,10 @@ async function listKeys(ctx: BotContext): Promise<ApiKey[]> {
 
 const maskedKey = (key: ApiKey) => `${key.prefix}…${key.last_four}`;
 
+/** `all` (in the user's language) for a full-access key, else the permission ids. */
+const permissionsOf = (ctx: BotContext, key: ApiKey) =>
+  key.permissions.length === 4 ? ctx.t('keys-permissions-all') : key.permissions.length === 0 ? ctx.t('keys-permissions-none') : key.permissions.join(', ');
+
 async function showKeys(ctx: BotContext): Promise<void> {
   const keys = await listKeys(ctx);
   const keyboard = new InlineKeyboard().text(ctx.t('button-regenerate'), ROTATE.ask).row().text(ctx.t('button-menu'), MENU.main);
@@ -30,6 +34,7 @@ async function showKeys(ctx: BotContext): Promise<void> {
       key: maskedKey(key),
       status: ctx.t(`key-status-${key.status}`),
       lastUsed: key.last_used_at ? formatTime(key.last_used_at) : ctx.t('keys-never-used'),
+      permissions: permissionsOf(ctx, key),
     }),
   );
   await ctx.reply([ctx.t('keys-title'), ...lines, ctx.t('keys-footer')].join('\n\n'), { parse_mode: 'HTML', reply_markup: keyboard });

@@ -59,7 +59,10 @@ keys-title = <b>Your API keys</b>
 keys-entry =
     • <b>{ $name }</b> <code>{ $key }</code> ({ $status })
     last used: { $lastUsed }
+    permissions: { $permissions }
 keys-never-used = never
+keys-permissions-all = all
+keys-permissions-none = none
 keys-footer = Secrets are shown only once, when a key is made. Lost one? Regenerate it.
 keys-empty = You have no active API key. Create one with the button below.
 key-status-active = active

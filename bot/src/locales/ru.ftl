@@ -59,7 +59,10 @@ keys-title = <b>Ваши API-ключи</b>
 keys-entry =
     • <b>{ $name }</b> <code>{ $key }</code> ({ $status })
     последнее использование: { $lastUsed }
+    права: { $permissions }
 keys-never-used = никогда
+keys-permissions-all = все
+keys-permissions-none = никаких
 keys-footer = Секрет показывается только один раз, при создании ключа. Потеряли? Перевыпустите ключ.
 keys-empty = У вас нет активного API-ключа. Создайте его кнопкой ниже.
 key-status-active = активен

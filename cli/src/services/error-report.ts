@@ -32,6 +32,8 @@ const NEXT_STEP: Record<string, string> = {
   insufficient_balance: 'Top up with `kikuai topup --amount 10`.',
   spend_limit_reached: 'Raise the limit with `kikuai keys update <id> --spend-limit …` or wait for it to reset.',
   rate_limited: 'Wait a moment and try again.',
+  permission_denied: 'Use a key with that permission (`kikuai keys show <id>` lists a key\'s permissions).',
+  key_bounds_exceeded: 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
 };
 
 function isApiProblem(error: unknown): error is ApiProblem {

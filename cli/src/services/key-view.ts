@@ -17,6 +17,12 @@ function spendLimit(key: ApiKey): string {
   return `${formatUsd(spent_micros)} of ${formatUsd(limit_micros)} ${period}`;
 }
 
+/** `all` for a key holding all four permissions (as keys from the bot, the Mini App and before permissions do). */
+export function permissionsText(key: ApiKey, separator = ', '): string {
+  if (key.permissions.length === 4) return 'all';
+  return key.permissions.length === 0 ? 'none' : key.permissions.join(separator);
+}
+
 function statusText(key: ApiKey, paint: Paint): string {
   if (key.status === 'active') return paint.green(key.status);
   if (key.status === 'revoked') return paint.red(key.status);
@@ -35,6 +41,7 @@ export function renderKeyTable(keys: readonly ApiKey[], paint: Paint): string {
       { header: 'CREATED', value: (key) => day(key.created_at) },
       { header: 'LAST USED', value: (key) => day(key.last_used_at) },
       { header: 'PRODUCTS', value: (key) => key.allowed_products?.join(',') ?? 'all' },
+      { header: 'PERMISSIONS', value: (key) => permissionsText(key, ',') },
       { header: 'SPEND LIMIT', value: (key) => spendLimit(key) },
     ],
     { header: paint.bold },
@@ -51,6 +58,7 @@ export function renderKeyDetails(key: ApiKey, paint: Paint): string {
     ['Last used', key.last_used_at ?? 'never'],
     ['Expires', key.expires_at ?? 'never'],
     ['Products', key.allowed_products?.join(', ') ?? 'all'],
+    ['Permissions', key.permissions.length === 4 ? `all (${key.permissions.join(', ')})` : permissionsText(key)],
     ['Spend limit', key.spend_limit ? `${spendLimit(key)} (resets ${key.spend_limit.resets_at})` : 'none'],
   ];
   if (key.previous_secret_expires_at) rows.push(['Old secret', `accepted until ${key.previous_secret_expires_at}`]);

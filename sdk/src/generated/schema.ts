@@ -71,7 +71,8 @@ export interface paths {
         /**
          * Create an API key
          * @description Creates a key. Its secret is in the response this once: store it, it cannot be
-         *     shown again. An account holds a limited number of keys (20 by default).
+         *     shown again. An account holds a limited number of keys (20 by default). A key
+         *     created by an API key stays within that key's bounds (see `CreateApiKeyRequest`).
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -92,14 +93,17 @@ export interface paths {
         };
         /**
          * Get an API key
-         * @description One key's details. Another account's key, or a revoked one, is a 404.
+         * @description One key's details. Another account's key, or a revoked one, is a 404. An API key
+         *     without `keys:manage` may read only itself.
          */
         get: operations["getApiKey"];
         put?: never;
         post?: never;
         /**
          * Revoke an API key
-         * @description Revokes a key for good. It is refused at once on every server; it cannot be restored.
+         * @description Revokes a key for good. It is refused at once on every server; it cannot be
+         *     restored. An API key without `keys:manage` may revoke only itself; with it, only
+         *     keys within its own bounds.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -107,8 +111,9 @@ export interface paths {
         /**
          * Update an API key
          * @description Renames a key, enables or disables it, sets or clears its expiry, its allowed
-         *     products and its spend limit. Fields left out are unchanged; `null` clears.
-         *     A disabled key is refused at once on every server.
+         *     products, its permissions and its spend limit. Fields left out are unchanged;
+         *     `null` clears. A disabled key is refused at once on every server. An API key
+         *     without `keys:manage` may change only itself, and only narrow itself.
          */
         patch: operations["updateApiKey"];
         trace?: never;
@@ -129,7 +134,8 @@ export interface paths {
          * Rotate an API key
          * @description Gives the key a new secret under the same id. The old secret stays valid for
          *     `grace_period_seconds` (default 0: refused at once). Rotating twice with the
-         *     same `Idempotency-Key` returns the same new secret.
+         *     same `Idempotency-Key` returns the same new secret. An API key without
+         *     `keys:manage` may rotate only itself; with it, only keys within its own bounds.
          */
         post: operations["rotateApiKey"];
         delete?: never;
@@ -731,6 +737,8 @@ export interface components {
             limit_micros?: components["schemas"]["Micros"];
             spent_micros?: components["schemas"]["Micros"];
             period?: components["schemas"]["SpendLimitPeriod"];
+            /** @description With `permission_denied`: the permission the API key lacks. */
+            permission?: components["schemas"]["Permission"];
             retry_after_seconds?: number;
         } & {
             [key: string]: unknown;
@@ -739,7 +747,7 @@ export interface components {
          * @description A stable machine code. New codes may be added; treat unknown ones by their `status`.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "stars_amount_refused" | "stars_charge_conflict" | "service_unavailable" | "internal_error";
+        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "permission_denied" | "key_bounds_exceeded" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "stars_amount_refused" | "stars_charge_conflict" | "service_unavailable" | "internal_error";
         /** @description An amount in micro-USD (1 USD = 1,000,000). */
         Micros: number;
         /** @description A signed amount in micro-USD. */
@@ -760,6 +768,16 @@ export interface components {
         ProductId: string;
         /** @example llm */
         EndpointId: string;
+        /**
+         * @description What an API key may do. `products:call`: call products through the metered proxy.
+         *     `billing:read`: read the balance, usage, the ledger and top-ups. `billing:write`:
+         *     start top-ups and change the account's settings. `keys:manage`: list, create,
+         *     change, rotate and revoke the account's other keys, within the calling key's own
+         *     bounds.
+         * @enum {string}
+         */
+        Permission: "products:call" | "billing:read" | "billing:write" | "keys:manage";
+        Permissions: components["schemas"]["Permission"][];
         /**
          * @description When a key's spend limit resets (UTC; weeks start on Monday).
          * @enum {string}
@@ -834,6 +852,11 @@ export interface components {
             expires_at: components["schemas"]["Timestamp"] | null;
             /** @description The products this key may call; `null` for every product. */
             allowed_products: components["schemas"]["ProductId"][] | null;
+            /**
+             * @description What this key may do (see `Permission`), in a fixed order. Keys made by the bot
+             *     or the Mini App, and keys made before permissions existed, hold all four.
+             */
+            permissions: components["schemas"]["Permissions"];
             spend_limit: components["schemas"]["SpendLimit"] | null;
             /** @description Until when the secret before the last rotation is still accepted. */
             previous_secret_expires_at: components["schemas"]["Timestamp"] | null;
@@ -845,19 +868,37 @@ export interface components {
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
         };
+        /**
+         * @description When an API key creates the key, the new key must lie within the creating key's
+         *     bounds (permissions, products, spend limit in a comparable period, expiry) or the
+         *     request is refused with `403 key_bounds_exceeded`; fields left out take the
+         *     creating key's own values.
+         */
         CreateApiKeyRequest: {
             /** @default default */
             name?: string;
             expires_at?: components["schemas"]["Timestamp"];
             allowed_products?: components["schemas"]["ProductId"][];
+            /**
+             * @description What the new key may do. Left out: every permission when the bot or the Mini App
+             *     creates the key; the creating key's own permissions when an API key does.
+             */
+            permissions?: components["schemas"]["Permissions"];
             spend_limit_micros?: number;
             spend_limit_period?: components["schemas"]["SpendLimitPeriod"];
         };
+        /**
+         * @description When an API key changes itself, it may only narrow (fewer products or permissions,
+         *     a lower limit, an earlier expiry); when it changes another key, that key must lie
+         *     within its bounds before and after. Otherwise `403 key_bounds_exceeded`.
+         */
         UpdateApiKeyRequest: {
             name?: string;
             enabled?: boolean;
             expires_at?: components["schemas"]["Timestamp"] | null;
             allowed_products?: components["schemas"]["ProductId"][] | null;
+            /** @description The key's new permissions (the whole list). */
+            permissions?: components["schemas"]["Permissions"];
             spend_limit_micros?: number | null;
             spend_limit_period?: components["schemas"]["SpendLimitPeriod"];
         };
@@ -1128,7 +1169,12 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The caller may not do this (suspended account, product not allowed for this key). */
+        /**
+         * @description The caller may not do this: a suspended account (`account_suspended`), a product
+         *     this key may not call (`product_not_allowed`), an API key without the permission
+         *     the operation needs (`permission_denied`, naming it in `permission`), or a key
+         *     change beyond the calling key's own bounds (`key_bounds_exceeded`).
+         */
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -23,12 +23,14 @@ export interface KeysResource {
   list(options?: RequestOptions): Promise<ApiKeyList>;
   /**
    * Creates a key; its `secret` is in the result this once. Sends a generated
-   * `Idempotency-Key` unless you pass one, so a retry never makes two keys.
+   * `Idempotency-Key` unless you pass one, so a retry never makes two keys. Needs
+   * `keys:manage`; the new key stays within the calling key's bounds (fields left out
+   * are copied from it; wider ones are a 403 `key_bounds_exceeded`).
    *
    * @example
    * ```ts
-   * const key = await kikuai.keys.create({ name: 'ci', allowed_products: ['reliapi'], spend_limit_micros: 5_000_000, spend_limit_period: 'monthly' });
-   * console.log(key.secret);
+   * const key = await kikuai.keys.create({ name: 'ci', allowed_products: ['reliapi'], permissions: ['products:call'], spend_limit_micros: 5_000_000, spend_limit_period: 'monthly' });
+   * console.log(key.secret, key.permissions);
    * ```
    */
   create(body?: CreateApiKeyRequest, options?: RequestOptions): Promise<ApiKeyWithSecret>;
@@ -42,8 +44,9 @@ export interface KeysResource {
    */
   get(keyId: string, options?: RequestOptions): Promise<ApiKey>;
   /**
-   * Renames, enables or disables a key, or sets its expiry, products and spend limit.
-   * Fields left out are unchanged; `null` clears.
+   * Renames, enables or disables a key, or sets its expiry, products, permissions and
+   * spend limit. Fields left out are unchanged; `null` clears. A key may only narrow
+   * itself; with `keys:manage` it changes other keys within its own bounds.
    *
    * @example
    * ```ts

@@ -17,6 +17,7 @@ import { secretKeyFor, validateInitData } from './init-data.js';
 import { generateApiKey } from './api-key.js';
 import { newKeyId } from '../store/ids.js';
 import { bucketOwner, keyBucket } from '../store/logic.js';
+import { API_KEY_OPERATIONS, checkOperationPermission } from './permissions.js';
 
 export type CallerKind = 'api_key' | 'bot_service' | 'telegram_init_data' | 'admin';
 
@@ -153,6 +154,8 @@ async function ensureAccount(context: ServerContext, user: TelegramUser): Promis
 }
 
 export interface AuthenticateOptions {
+  /** The operation guarded: an API key needs the permission `API_KEY_OPERATIONS` names for it. */
+  operationId: string;
   /** The Mini App's first request registers an unknown Telegram user (off for `registerAccount`, which does it itself). */
   autoRegister: boolean;
 }
@@ -161,6 +164,10 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
   const { config, store } = context;
   const initDataSecret = config.telegram.botToken ? secretKeyFor(config.telegram.botToken) : null;
   const accepted = [...kinds].join(', ');
+  const rule = API_KEY_OPERATIONS[options.operationId];
+  if (kinds.has('api_key') && !rule) {
+    throw new Error(`${options.operationId} accepts API keys but names no permission in API_KEY_OPERATIONS (src/auth/permissions.ts).`);
+  }
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     const authorization = request.headers.authorization;
@@ -191,6 +198,7 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
       }
       setRateLimitHeaders(reply, result.rate_limits);
       context.keyUsage.record(result.account.id, result.key.id, now);
+      checkOperationPermission(rule!, result.key, request);
       request.caller = { kind: 'api_key', account: result.account, key: result.key, telegramUser: null };
       return;
     }

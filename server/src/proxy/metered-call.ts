@@ -21,6 +21,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { ServerContext } from '../context.js';
 import { authFailure, bearerKeyHash, rateLimitedProblem, rateLimitRules, setRateLimitHeaders } from '../auth/authenticate.js';
+import { permissionDenied } from '../auth/permissions.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import type { Product, ProductEndpoint } from '../products/catalog.js';
 import { microsToUsd } from '../services/money.js';
@@ -71,6 +72,8 @@ function reservationProblem(result: Exclude<ReserveResult, { ok: true }>, produc
       return rateLimitedProblem(result.rate_limit, result.rate_limits);
     case 'product_not_allowed':
       return new ApiProblem(403, 'product_not_allowed', `This API key may not call ${product.name}. Allow it with \`kikuai keys update --products ${product.id}\`, or use another key.`);
+    case 'permission_denied':
+      return permissionDenied('products:call');
     case 'spend_limit_reached':
       return new ApiProblem(
         402,

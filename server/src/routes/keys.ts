@@ -2,11 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { generateApiKey } from '../auth/api-key.js';
 import { requireAccount } from '../auth/authenticate.js';
+import { boundsExceeded, boundsProblem, type KeyBounds } from '../auth/permissions.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { presentKey, presentKeyWithSecret } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
-import type { KeyPatch, SpendLimitPeriod } from '../store/types.js';
+import { PERMISSIONS, type ApiKeyRecord, type KeyPatch, type Permission, type SpendLimitPeriod } from '../store/types.js';
 import type { Handlers } from './types.js';
 
 interface KeyBody {
@@ -14,6 +15,7 @@ interface KeyBody {
   enabled?: boolean;
   expires_at?: string | null;
   allowed_products?: string[] | null;
+  permissions?: Permission[];
   spend_limit_micros?: number | null;
   spend_limit_period?: SpendLimitPeriod;
 }
@@ -28,6 +30,22 @@ function checkExpiry(expiresAt: string | null | undefined, now: Date): void {
   }
 }
 
+/** The API key making this request, or null for the bot and the Mini App (the account's owner: no bounds). */
+function callingKey(request: FastifyRequest): ApiKeyRecord | null {
+  return request.caller?.kind === 'api_key' ? request.caller.key : null;
+}
+
+/**
+ * A key acts on another key only when that key is within its own bounds (so it can never
+ * revoke, rotate or rewrite a stronger one). On itself it may always act: rotating or
+ * revoking itself lifts nothing, and an update of itself is checked as a narrowing.
+ */
+function checkMayManage(caller: ApiKeyRecord | null, target: ApiKeyRecord, verb: string): void {
+  if (!caller || caller.id === target.id) return;
+  const exceeded = boundsExceeded(target, caller);
+  if (exceeded) throw boundsProblem(`This key may ${verb} only keys within its own bounds, and that key is not:`, exceeded);
+}
+
 export function keyRoutes(context: ServerContext): Handlers {
   const { store, config } = context;
 
@@ -36,6 +54,16 @@ export function keyRoutes(context: ServerContext): Handlers {
     if (!products || !known) return;
     const unknown = products.find((product) => !known.includes(product));
     if (unknown) throw new ApiProblem(400, 'validation_failed', `body/allowed_products names an unknown product "${unknown}". See GET /api/v1/products.`);
+  };
+
+  /** An API key acting on another key: that key must exist and lie within the caller's bounds. */
+  const checkTarget = async (request: FastifyRequest, accountId: string, verb: string) => {
+    const caller = callingKey(request);
+    const keyId = keyIdOf(request);
+    if (!caller || caller.id === keyId) return;
+    const target = await store.getKey(accountId, keyId);
+    if (!target) throw notFound('This API key');
+    checkMayManage(caller, target, verb);
   };
 
   return {
@@ -54,7 +82,21 @@ export function keyRoutes(context: ServerContext): Handlers {
       if ((body.spend_limit_micros == null) !== (body.spend_limit_period == null)) {
         throw new ApiProblem(400, 'validation_failed', 'Give spend_limit_micros and spend_limit_period together.');
       }
-      return withIdempotency(store, request, reply, `${account.id}:createApiKey`, async () => {
+      // Fields left out take the creating key's own bounds (none for the bot and the Mini App).
+      const parent = callingKey(request);
+      const bounds: KeyBounds = {
+        permissions: body.permissions ?? parent?.permissions ?? [...PERMISSIONS],
+        allowed_products: body.allowed_products ?? parent?.allowed_products ?? null,
+        spend_limit_micros: body.spend_limit_micros ?? parent?.spend_limit_micros ?? null,
+        spend_limit_period: body.spend_limit_period ?? (body.spend_limit_micros == null ? parent?.spend_limit_period ?? null : null),
+        expires_at: body.expires_at ?? parent?.expires_at ?? null,
+      };
+      if (parent) {
+        const exceeded = boundsExceeded(bounds, parent);
+        if (exceeded) throw boundsProblem('A key cannot create a key beyond its own bounds:', exceeded);
+      }
+      // Scoped to the calling key too: a replay must not hand one key another's answer.
+      return withIdempotency(store, request, reply, `${account.id}:${parent?.id ?? 'owner'}:createApiKey`, async () => {
         const key = generateApiKey();
         const result = await store.createKey(
           account.id,
@@ -64,10 +106,7 @@ export function keyRoutes(context: ServerContext): Handlers {
             prefix: key.prefix,
             last_four: key.last_four,
             hash: key.hash,
-            expires_at: body.expires_at ?? null,
-            allowed_products: body.allowed_products ?? null,
-            spend_limit_micros: body.spend_limit_micros ?? null,
-            spend_limit_period: body.spend_limit_period ?? null,
+            ...bounds,
           },
           config.maxKeysPerAccount,
           now.toISOString(),
@@ -108,9 +147,17 @@ export function keyRoutes(context: ServerContext): Handlers {
       if (body.enabled !== undefined) patch.enabled = body.enabled;
       if (body.expires_at !== undefined) patch.expires_at = body.expires_at;
       if (body.allowed_products !== undefined) patch.allowed_products = body.allowed_products;
+      if (body.permissions !== undefined) patch.permissions = body.permissions;
       if (body.spend_limit_micros !== undefined || body.spend_limit_period !== undefined) {
         patch.spend_limit_micros = limit;
         patch.spend_limit_period = limit === null ? null : period;
+      }
+      const caller = callingKey(request);
+      if (caller) {
+        checkMayManage(caller, current, 'change');
+        // Itself: only narrower than it is now. Another key: within this key's bounds.
+        const exceeded = boundsExceeded({ ...current, ...patch }, caller.id === current.id ? current : caller);
+        if (exceeded) throw boundsProblem(caller.id === current.id ? 'A key can only narrow itself:' : 'A key cannot give a key more than its own bounds:', exceeded);
       }
       const updated = await store.updateKey(account.id, current.id, patch);
       if (!updated) throw notFound('This API key');
@@ -119,6 +166,7 @@ export function keyRoutes(context: ServerContext): Handlers {
 
     async revokeApiKey(request) {
       const account = requireAccount(request);
+      await checkTarget(request, account.id, 'revoke');
       const revoked = await store.revokeKey(account.id, keyIdOf(request), context.now().toISOString());
       if (!revoked) throw notFound('This API key');
       context.events?.emit('key_revoked', { account, key: revoked });
@@ -129,6 +177,7 @@ export function keyRoutes(context: ServerContext): Handlers {
       const account = requireAccount(request);
       const keyId = keyIdOf(request);
       const grace = (request.body as { grace_period_seconds?: number } | undefined)?.grace_period_seconds ?? 0;
+      await checkTarget(request, account.id, 'rotate');
       return withIdempotency(store, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
         const now = context.now();
         const key = generateApiKey();

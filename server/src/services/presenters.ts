@@ -66,6 +66,7 @@ export function presentKey(key: ApiKeyRecord, now = new Date()) {
     last_used_at: key.last_used_at,
     expires_at: key.expires_at,
     allowed_products: key.allowed_products,
+    permissions: key.permissions,
     spend_limit: spendLimit,
     previous_secret_expires_at: previousValid ? key.previous_hash_expires_at : null,
   };

@@ -85,6 +85,17 @@ export function keyRefusal(key: ApiKeyRecord | null, account: Account | null, ha
 }
 
 /**
+ * Why a key that `keyRefusal` let through may not call this product, or null: it needs
+ * `products:call`, and the product among its `allowed_products` (null: every product).
+ * Mirrored by `call_refusal` in redis-scripts.ts.
+ */
+export function callRefusal(key: ApiKeyRecord, productId: string): 'permission_denied' | 'product_not_allowed' | null {
+  if (!key.permissions.includes('products:call')) return 'permission_denied';
+  if (key.allowed_products !== null && !key.allowed_products.includes(productId)) return 'product_not_allowed';
+  return null;
+}
+
+/**
  * The key's `spent_micros` after a refund of `amount`, or null to leave it: only while the
  * key's spend period is still the one current at `nowMs` (a key without a period always).
  */

@@ -2,7 +2,7 @@
  * One place that turns stored rows into the interface's objects, field by field in the
  * interface's order, so both adapters return identical values (and identical JSON).
  */
-import type { Account, AccountStatus, ApiKeyRecord, LedgerEntry, LedgerKind, NewKey, SpendLimitPeriod, TelegramUser, Topup, TopupMethod, TopupStatus } from './types.js';
+import { PERMISSIONS, type Account, type AccountStatus, type ApiKeyRecord, type LedgerEntry, type LedgerKind, type NewKey, type Permission, type SpendLimitPeriod, type TelegramUser, type Topup, type TopupMethod, type TopupStatus } from './types.js';
 
 type Row = Record<string, string | number | null | undefined>;
 
@@ -28,6 +28,15 @@ export function toAccount(row: Row): Account {
   };
 }
 
+/** Stored permissions: a JSON array in PERMISSIONS order; absent (a key older than permissions) is every one. */
+export function storedPermissions(permissions: readonly Permission[]): string {
+  return JSON.stringify(PERMISSIONS.filter((permission) => permissions.includes(permission)));
+}
+
+function readPermissions(value: string | null): Permission[] {
+  return value === null ? [...PERMISSIONS] : (JSON.parse(value) as Permission[]);
+}
+
 export function toKey(row: Row): ApiKeyRecord {
   const allowed = text(row.allowed_products);
   return {
@@ -43,6 +52,7 @@ export function toKey(row: Row): ApiKeyRecord {
     revoked_at: text(row.revoked_at),
     expires_at: text(row.expires_at),
     allowed_products: allowed === null ? null : (JSON.parse(allowed) as string[]),
+    permissions: readPermissions(text(row.permissions)),
     spend_limit_micros: integer(row.spend_limit_micros),
     spend_limit_period: text(row.spend_limit_period) as SpendLimitPeriod | null,
     spent_micros: Number(row.spent_micros ?? 0),
@@ -115,6 +125,7 @@ export function newKeyFields(accountId: string, key: NewKey, now: string): Recor
     revoked_at: null,
     expires_at: key.expires_at ?? null,
     allowed_products: key.allowed_products ? JSON.stringify(key.allowed_products) : null,
+    permissions: storedPermissions(key.permissions ?? PERMISSIONS),
     spend_limit_micros: key.spend_limit_micros ?? null,
     spend_limit_period: key.spend_limit_period ?? null,
     spent_micros: 0,

@@ -42,6 +42,18 @@ local function key_refusal(key, account, hash, now_ms)
   return nil
 end
 
+-- logic.ts callRefusal (permissions are stored as a JSON array of quoted names; absent: every one)
+local function call_refusal(key, product)
+  if key.permissions ~= nil and not string.find(key.permissions, '"products:call"', 1, true) then return 'permission_denied' end
+  if key.allowed_products ~= nil then
+    for _, allowed in ipairs(cjson.decode(key.allowed_products)) do
+      if allowed == product then return nil end
+    end
+    return 'product_not_allowed'
+  end
+  return nil
+end
+
 -- logic.ts balanceCrossing; returns crossed ('' for none) and the new flag ('1'/'0')
 local function crossing(account, old, new)
   local threshold = num(account.low_balance_threshold_micros)
@@ -233,10 +245,11 @@ return { 'ok', account_flat, rate_reply(states) }
  * KEYS: account, key, ledger, ledger refs, the account's rate windows.
  * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
  *       9..14 daily/weekly/monthly period start (ms, ISO), 15 the caller's snapshot revision
- *       ('' none), 16 '1' when the snapshot's key may call the product, 17 the new entry as
+ *       ('' none), 16 '1' when the snapshot's key may call the product, else logic.ts callRefusal's
+ *       reason ('' without a snapshot), 17 the new entry as
  *       JSON up to the value of balance_after_micros (encoded by the caller, with 7 and 8),
  *       18 rule count, then bucket, limit and window per rule.
- * Reply: {'refused', reason} | {'rate_limited', index, states} | {'product_not_allowed'}
+ * Reply: {'refused', reason} | {'rate_limited', index, states} | {'product_not_allowed'} | {'permission_denied'}
  *      | {'spend_limit', limit, spent, period} | {'insufficient', balance}
  *      | {'ok', entry, account, key, crossed, states, rev} (crossed '' for none; on a repeated
  *        external_ref the first entry is returned and nothing is written or counted)
@@ -271,13 +284,10 @@ if limited then return { 'rate_limited', limited, rate_reply(states) } end
 
 local refused = nil
 if current then
-  if ARGV[16] ~= '1' then refused = { 'product_not_allowed' } end
-elseif key.allowed_products ~= nil then
-  local allowed = false
-  for _, product in ipairs(cjson.decode(key.allowed_products)) do
-    if product == ARGV[3] then allowed = true end
-  end
-  if not allowed then refused = { 'product_not_allowed' } end
+  if ARGV[16] ~= '1' then refused = { ARGV[16] } end
+else
+  local refusal = call_refusal(key, ARGV[3])
+  if refusal then refused = { refusal } end
 end
 local price = tonumber(ARGV[4])
 local period = key.spend_limit_period

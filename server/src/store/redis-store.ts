@@ -15,8 +15,9 @@ import {
   usageDay,
   assertPageLimit,
   assertTopupCredit,
+  callRefusal,
 } from './logic.js';
-import { isoToMs, newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
+import { isoToMs, newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
 import { AuthSnapshots, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import type {
@@ -275,6 +276,7 @@ export class RedisStore implements Store {
     if (patch.enabled !== undefined) fields.enabled = patch.enabled ? '1' : '0';
     if (patch.expires_at !== undefined) fields.expires_at = patch.expires_at;
     if (patch.allowed_products !== undefined) fields.allowed_products = patch.allowed_products ? JSON.stringify(patch.allowed_products) : null;
+    if (patch.permissions !== undefined) fields.permissions = storedPermissions(patch.permissions);
     if (patch.spend_limit_micros !== undefined) fields.spend_limit_micros = patch.spend_limit_micros;
     if (patch.spend_limit_period !== undefined) fields.spend_limit_period = patch.spend_limit_period;
     const flat = await this.patch(this.accountKey(accountId, `key:${keyId}`), 'revoked_at', this.keyFieldsWithInstants(fields), this.accountKey(accountId, 'account'));
@@ -450,7 +452,7 @@ export class RedisStore implements Store {
         now,
         ...periodArgs,
         snapshot?.rev ?? '',
-        snapshot && (snapshot.key.allowed_products === null || snapshot.key.allowed_products.includes(request.product_id)) ? '1' : '0',
+        snapshot ? (callRefusal(snapshot.key, request.product_id) ?? '1') : '',
         // The entry, encoded here but for the balance after (the script appends it).
         `${JSON.stringify({ id: entryId, kind: 'debit', amount_micros: String(-request.price_micros), reason: request.reason, external_ref: request.external_ref, created_at: now }).slice(0, -1)},"balance_after_micros":"`,
         ...limits.args,
@@ -460,7 +462,8 @@ export class RedisStore implements Store {
     if (refused) return refused;
     switch (reply[0]) {
       case 'product_not_allowed':
-        return { ok: false, reason: 'product_not_allowed' };
+      case 'permission_denied':
+        return { ok: false, reason: reply[0] as 'product_not_allowed' | 'permission_denied' };
       case 'spend_limit':
         return {
           ok: false,

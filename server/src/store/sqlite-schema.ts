@@ -120,4 +120,14 @@ export const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // 5: key permissions (a JSON array; NULL, as every key made before, reads as all of
+  // them: records.ts). A change of them revises the account, like the other key bounds.
+  `
+  ALTER TABLE api_keys ADD COLUMN permissions TEXT;
+  CREATE TRIGGER api_keys_revise_permissions AFTER UPDATE OF permissions ON api_keys
+    WHEN OLD.permissions IS NOT NEW.permissions
+  BEGIN
+    UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
+  END;
+  `,
 ];

@@ -8,6 +8,7 @@ import {
   compareUsageRows,
   decodeLedgerCursor,
   encodeLedgerCursor,
+  callRefusal,
   keyRefusal,
   keptUsageEvents,
   periodStarts,
@@ -17,7 +18,7 @@ import {
   COMPLETABLE_TOPUP_STATUSES,
   assertTopupCredit,
 } from './logic.js';
-import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
+import { newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateWindows } from './rate-windows.js';
@@ -55,7 +56,7 @@ import type {
 type Row = Record<string, string | number | null>;
 type IdempotentValue = { state: 'pending'; fingerprint: string } | { state: 'done'; fingerprint: string; status: number; body: string };
 
-const KEY_PATCH_COLUMNS = ['name', 'enabled', 'expires_at', 'allowed_products', 'spend_limit_micros', 'spend_limit_period'] as const;
+const KEY_PATCH_COLUMNS = ['name', 'enabled', 'expires_at', 'allowed_products', 'permissions', 'spend_limit_micros', 'spend_limit_period'] as const;
 const TOPUP_PATCH_COLUMNS = ['method', 'amount_micros', 'stars', 'status', 'checkout_url', 'invoice_link', 'provider_ref', 'ledger_entry_id', 'created_at', 'completed_at'] as const;
 
 /**
@@ -186,6 +187,7 @@ export class SqliteStore implements Store {
     if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
     if (patch.expires_at !== undefined) values.expires_at = patch.expires_at;
     if (patch.allowed_products !== undefined) values.allowed_products = patch.allowed_products ? JSON.stringify(patch.allowed_products) : null;
+    if (patch.permissions !== undefined) values.permissions = storedPermissions(patch.permissions);
     if (patch.spend_limit_micros !== undefined) values.spend_limit_micros = patch.spend_limit_micros;
     if (patch.spend_limit_period !== undefined) values.spend_limit_period = patch.spend_limit_period;
     const columns = KEY_PATCH_COLUMNS.filter((column) => column in values);
@@ -402,8 +404,9 @@ export class SqliteStore implements Store {
     const periodStart = period ? new Date(periodStarts(request.now_ms)[period]).toISOString() : null;
     const spent = periodStart !== null && key.spend_period_start !== periodStart ? 0 : key.spent_micros;
     let refused: ReserveResult | null = null;
-    if (key.allowed_products !== null && !key.allowed_products.includes(request.product_id)) {
-      refused = { ok: false, reason: 'product_not_allowed' };
+    const callRefused = callRefusal(key, request.product_id);
+    if (callRefused) {
+      refused = { ok: false, reason: callRefused };
     } else if (key.spend_limit_micros !== null && spent + price > key.spend_limit_micros) {
       refused = { ok: false, reason: 'spend_limit_reached', limit_micros: key.spend_limit_micros, spent_micros: spent, period };
     } else if (account.balance_micros < price) {
@@ -611,8 +614,8 @@ function prepare(db: Database.Database) {
       FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`),
     keysOfAccount: db.prepare('SELECT * FROM api_keys WHERE account_id = ? AND revoked_at IS NULL ORDER BY rowid'),
     countKeys: db.prepare('SELECT COUNT(*) AS count FROM api_keys WHERE account_id = ? AND revoked_at IS NULL'),
-    insertKey: db.prepare(`INSERT INTO api_keys (id, account_id, name, prefix, last_four, hash, previous_hash, previous_hash_expires_at, enabled, revoked_at, expires_at, allowed_products, spend_limit_micros, spend_limit_period, spent_micros, spend_period_start, created_at, last_used_at)
-      VALUES (@id, @account_id, @name, @prefix, @last_four, @hash, @previous_hash, @previous_hash_expires_at, @enabled, @revoked_at, @expires_at, @allowed_products, @spend_limit_micros, @spend_limit_period, @spent_micros, @spend_period_start, @created_at, @last_used_at)`),
+    insertKey: db.prepare(`INSERT INTO api_keys (id, account_id, name, prefix, last_four, hash, previous_hash, previous_hash_expires_at, enabled, revoked_at, expires_at, allowed_products, permissions, spend_limit_micros, spend_limit_period, spent_micros, spend_period_start, created_at, last_used_at)
+      VALUES (@id, @account_id, @name, @prefix, @last_four, @hash, @previous_hash, @previous_hash_expires_at, @enabled, @revoked_at, @expires_at, @allowed_products, @permissions, @spend_limit_micros, @spend_limit_period, @spent_micros, @spend_period_start, @created_at, @last_used_at)`),
     insertKeyHash: db.prepare('INSERT INTO key_hashes (hash, account_id, key_id) VALUES (?, ?, ?)'),
     keyHash: db.prepare('SELECT account_id, key_id FROM key_hashes WHERE hash = ?'),
     revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?'),

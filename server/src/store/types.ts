@@ -38,6 +38,13 @@ export interface Account {
 
 export type SpendLimitPeriod = 'daily' | 'weekly' | 'monthly';
 
+/**
+ * What an API key may do (server/README.md, "Key permissions"). A key stored without
+ * the field (every key made before permissions existed) reads as holding all of them.
+ */
+export const PERMISSIONS = ['products:call', 'billing:read', 'billing:write', 'keys:manage'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
 export interface ApiKeyRecord {
   id: string; // key_…
   account_id: string;
@@ -55,6 +62,8 @@ export interface ApiKeyRecord {
   expires_at: string | null;
   /** null: every product. */
   allowed_products: string[] | null;
+  /** In the order of PERMISSIONS. */
+  permissions: Permission[];
   spend_limit_micros: number | null;
   spend_limit_period: SpendLimitPeriod | null;
   /** Spent within the current period (the period is derived from `spend_period_start`). */
@@ -198,6 +207,8 @@ export type ReserveResult =
   | { ok: false; reason: AuthFailure }
   | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] }
   | { ok: false; reason: 'product_not_allowed' }
+  /** The key lacks `products:call`. */
+  | { ok: false; reason: 'permission_denied' }
   /** `period` null: a spend limit without a period is a lifetime limit. */
   | { ok: false; reason: 'spend_limit_reached'; limit_micros: number; spent_micros: number; period: SpendLimitPeriod | null }
   | { ok: false; reason: 'insufficient_funds'; balance_micros: number; price_micros: number };
@@ -217,6 +228,8 @@ export interface NewKey {
   hash: string;
   expires_at?: string | null;
   allowed_products?: string[] | null;
+  /** Default: every permission. */
+  permissions?: Permission[];
   spend_limit_micros?: number | null;
   spend_limit_period?: SpendLimitPeriod | null;
 }
@@ -226,6 +239,7 @@ export interface KeyPatch {
   enabled?: boolean;
   expires_at?: string | null;
   allowed_products?: string[] | null;
+  permissions?: Permission[];
   spend_limit_micros?: number | null;
   spend_limit_period?: SpendLimitPeriod | null;
 }

@@ -8,6 +8,7 @@ export type {
   Balance,
   LedgerEntry,
   LedgerPage,
+  Permission,
   Product,
   Topup,
   TopupOptions,
