@@ -14,6 +14,13 @@ import {
   releasedSpend,
   sumUsage,
   assertPageLimit,
+  checkedBalanceCeiling,
+  checkedChange,
+  checkedKeyAmounts,
+  checkedMicros,
+  checkedTopupAmounts,
+  MAX_CHANGE_MICROS,
+  MICROS_LIMIT,
 } from './logic.js';
 import { newAccountFields, newKeyFields, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -66,8 +73,11 @@ export class SqliteStore implements Store {
   private readonly rateWindows: RateWindows;
   /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
   private readonly snapshots = new AuthSnapshots();
+  private readonly maxBalanceMicros: number;
 
-  constructor(filename: string) {
+  /** `maxBalanceMicros`: the balance ceiling, no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
+  constructor(filename: string, options: { maxBalanceMicros?: number } = {}) {
+    this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
     this.db = new Database(filename);
     this.rateWindows = rateWindowsFor(filename === ':memory:' ? filename : path.resolve(filename));
     this.db.pragma('journal_mode = WAL');
@@ -104,6 +114,7 @@ export class SqliteStore implements Store {
   };
 
   async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+    checkedKeyAmounts(firstKey);
     return this.immediate(this.registerTransaction, user, firstKey, now, newAccountId());
   }
 
@@ -132,6 +143,7 @@ export class SqliteStore implements Store {
   }
 
   async setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null> {
+    if (thresholdMicros !== null) checkedMicros('low_balance_threshold_micros', thresholdMicros, 0, MICROS_LIMIT);
     // A new threshold starts a fresh notification cycle.
     this.statements.setThreshold.run(thresholdMicros, accountId);
     return this.getAccount(accountId);
@@ -157,6 +169,7 @@ export class SqliteStore implements Store {
   };
 
   async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+    checkedKeyAmounts(key);
     return this.immediate(this.createKeyTransaction, accountId, key, maxKeys, now);
   }
 
@@ -175,6 +188,7 @@ export class SqliteStore implements Store {
   }
 
   async updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null> {
+    checkedKeyAmounts(patch);
     const values: Record<string, string | number | null> = {};
     if (patch.name !== undefined) values.name = patch.name;
     if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
@@ -336,12 +350,17 @@ export class SqliteStore implements Store {
     const account = toAccount(accountRow);
     const previous = this.entryByRef(account.id, change.external_ref);
     if (previous) return { ok: true, applied: false, entry: previous, balance_micros: account.balance_micros, crossed: null };
+    checkedMicros('the stored balance_micros', account.balance_micros, 0, MICROS_LIMIT);
     let amount = change.amount_micros;
     let shortfall = 0;
     if (account.balance_micros + amount < 0) {
       if (change.on_insufficient !== 'clamp_and_suspend') return { ok: false, reason: 'insufficient_funds', balance_micros: account.balance_micros };
       shortfall = -(account.balance_micros + amount);
       amount = -account.balance_micros;
+    }
+    // An increase never takes the balance past the ceiling (a decrease always goes through): decided in the transaction.
+    if (amount > 0 && account.balance_micros + amount > this.maxBalanceMicros) {
+      return { ok: false, reason: 'balance_limit_exceeded', balance_micros: account.balance_micros, limit_micros: this.maxBalanceMicros };
     }
     if (change.key_id && change.kind === 'refund' && amount > 0) {
       const keyRow = this.statements.key.get(change.key_id) as Row | undefined;
@@ -362,6 +381,7 @@ export class SqliteStore implements Store {
   };
 
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
+    checkedChange(change.amount_micros);
     return this.immediate(this.applyTransaction, change, now);
   }
 
@@ -422,6 +442,7 @@ export class SqliteStore implements Store {
   };
 
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
+    checkedMicros('price_micros', request.price_micros, 0, MAX_CHANGE_MICROS);
     return this.immediate(this.reserveTransaction, request, now);
   }
 
@@ -455,6 +476,7 @@ export class SqliteStore implements Store {
 
   // Top-ups --------------------------------------------------------------------------
   async createTopup(topup: Topup): Promise<Topup> {
+    checkedTopupAmounts(topup);
     this.statements.insertTopup.run(topup);
     return (await this.getTopup(topup.id))!;
   }
@@ -465,6 +487,7 @@ export class SqliteStore implements Store {
   }
 
   async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+    checkedTopupAmounts(patch);
     const columns = TOPUP_PATCH_COLUMNS.filter((column) => patch[column] !== undefined);
     if (columns.length > 0) {
       const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
