@@ -304,7 +304,9 @@ export interface paths {
          * Record a Stars payment
          * @description The bot reports a `successful_payment`. The account is credited exactly once
          *     per `telegram_payment_charge_id`, however often it is reported. A second
-         *     charge for the same invoice is real money and is credited too.
+         *     charge for the same invoice is real money and is credited too. A charge that
+         *     would take the balance above its ceiling is not credited (422, final: the
+         *     operator is alerted and refunds it).
          */
         post: operations["recordStarsPayment"];
         delete?: never;
@@ -533,7 +535,8 @@ export interface paths {
         /**
          * Grant or adjust credit
          * @description Adds (positive) or takes (negative) credit with a reason, as a ledger entry.
-         *     A negative adjustment larger than the balance is refused. With an
+         *     A negative adjustment larger than the balance is refused (402), and so is a
+         *     credit that would take the balance above its ceiling (422). With an
          *     `external_ref`, the same adjustment applies once.
          */
         post: operations["adminAdjustCredit"];
@@ -732,8 +735,8 @@ export interface components {
          * @description A stable machine code. New codes may be added; treat unknown ones by their `status`.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "service_unavailable" | "internal_error";
-        /** @description An amount in micro-USD (1 USD = 1,000,000). */
+        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "balance_limit_exceeded" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "service_unavailable" | "internal_error";
+        /** @description An amount in micro-USD (1 USD = 1,000,000). No stored amount exceeds 10^15; one change is at most 10^12 (1,000,000 USD), and no change takes a balance above the server's ceiling (`KIKUAI_MAX_BALANCE_MICROS`, default 10^12). */
         Micros: number;
         /** @description A signed amount in micro-USD. */
         SignedMicros: number;
@@ -960,6 +963,7 @@ export interface components {
         StarsPreCheckoutRequest: {
             invoice_payload: string;
             currency: string;
+            /** @description Stars. A bound on any amount, far above what Telegram allows for one invoice. */
             total_amount: number;
         };
         StarsPreCheckoutResult: {
@@ -970,6 +974,7 @@ export interface components {
         StarsPaymentRequest: {
             invoice_payload: string;
             currency: string;
+            /** @description Stars. A bound on any amount, far above what Telegram allows for one invoice. */
             total_amount: number;
             telegram_payment_charge_id: string;
             provider_payment_charge_id?: string;
@@ -978,6 +983,7 @@ export interface components {
             telegram_payment_charge_id: string;
             invoice_payload?: string;
             currency?: string;
+            /** @description Stars. A bound on any amount, far above what Telegram allows for one invoice. */
             total_amount?: number;
         };
         StarsPaymentResult: {
@@ -1165,6 +1171,28 @@ export interface components {
                  *       "request_id": "req_01JD6Z4T0Q8X9W2V3B4N5M6K7J",
                  *       "balance_micros": 500,
                  *       "price_micros": 1000
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The change would take the balance above the server's ceiling (`limit_micros`; `KIKUAI_MAX_BALANCE_MICROS`, default 1,000,000,000,000 = 1,000,000 USD). Nothing changed. */
+        BalanceLimitExceeded: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://kikuai.dev/problems/balance_limit_exceeded",
+                 *       "title": "Balance limit exceeded",
+                 *       "status": 422,
+                 *       "detail": "This credit would take the balance (999999.000000 USD) above its limit of 1000000.000000 USD; nothing was changed.",
+                 *       "code": "balance_limit_exceeded",
+                 *       "request_id": "req_01JD6Z4T0Q8X9W2V3B4N5M6K7J",
+                 *       "balance_micros": 999999000000,
+                 *       "limit_micros": 1000000000000
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1862,6 +1890,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["BalanceLimitExceeded"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2165,6 +2194,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["BalanceLimitExceeded"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -26,6 +26,13 @@ export async function applyPaymentChange(
   announce: { method: 'paddle' | 'stars' } | null,
 ): Promise<LedgerResult> {
   const result = await context.store.applyLedger(change, context.now().toISOString());
+  if (!result.ok && result.reason === 'balance_limit_exceeded') {
+    // The payer paid and nothing was credited: the operator must refund it (the provider is answered so that it stops retrying).
+    context.logger.error(
+      { account_id: change.account_id, external_ref: change.external_ref, amount_micros: change.amount_micros, balance_micros: result.balance_micros, limit_micros: result.limit_micros },
+      'payment credit refused: it would take the balance above its ceiling (KIKUAI_MAX_BALANCE_MICROS); nothing was credited, refund the payer',
+    );
+  }
   if (result.ok && result.applied) {
     if (result.crossed) {
       context.events.emit('balance_crossed', { accountId: change.account_id, crossing: result.crossed, balanceMicros: result.balance_micros });

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerContext } from '../context.js';
-import { ApiProblem } from '../http/problem.js';
+import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
 import { formatUsd, languageOf } from '../notifications/messages.js';
 import { applyPaymentChange, ledgerRefs } from './ledger.js';
@@ -106,6 +106,7 @@ export class StarsPayments {
       // (with the Stars spent); a second message from here would say the same twice.
       null,
     );
+    if (!result.ok && result.reason === 'balance_limit_exceeded') throw balanceLimitProblem('This payment', result);
     if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
 
     const charges = chargesOf(topup);
