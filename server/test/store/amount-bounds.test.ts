@@ -234,7 +234,7 @@ describe('amount bounds in the SQLite file', () => {
     const store = new SqliteStore(file);
     cleanups.push(() => store.close());
     const raw = new Database(file);
-    cleanups.push(async () => raw.close());
+    cleanups.push(async () => { raw.close(); });
 
     // Then a float balance is refused and a change gives a random revision, not 1
     expect(() => raw.prepare("UPDATE accounts SET balance_micros = 2.5 WHERE id = 'acc_old'").run()).toThrow(/must be integers/);
