@@ -99,6 +99,7 @@ payment-delayed = We received your payment of { $stars } ⭐. Crediting your bal
 payment-credited =
     ✅ Payment received: { $stars } ⭐.
     <b>{ $amount }</b> was added to your balance. New balance: <b>{ $balance }</b>.
+payment-over-limit = Your payment of { $stars } ⭐ would take your balance above its limit, so it was not credited. It will be refunded to you; questions: /paysupport
 payment-refunded = ↩️ Your payment of { $stars } ⭐ was refunded. New balance: <b>{ $balance }</b>.
 
 products-title = <b>Products</b>

@@ -99,6 +99,7 @@ payment-delayed = Мы получили ваш платёж на { $stars } ⭐.
 payment-credited =
     ✅ Платёж получен: { $stars } ⭐.
     На баланс зачислено <b>{ $amount }</b>. Новый баланс: <b>{ $balance }</b>.
+payment-over-limit = Ваш платёж на { $stars } ⭐ поднял бы баланс выше его предела, поэтому он не зачислен. Мы вернём его вам; вопросы: /paysupport
 payment-refunded = ↩️ Ваш платёж на { $stars } ⭐ возвращён. Новый баланс: <b>{ $balance }</b>.
 
 products-title = <b>Продукты</b>
