@@ -237,7 +237,8 @@ export interface paths {
          * @description Records a pending top-up and returns where to pay it: a Paddle checkout URL
          *     (`method: paddle`) or a Telegram Stars invoice link (`method: stars`). The
          *     balance is credited when the provider confirms the payment; poll
-         *     `getTopup` or wait for the notification.
+         *     `getTopup` or wait for the notification. A top-up that would take the
+         *     balance above its ceiling is refused (422) before anything is paid.
          */
         post: operations["createTopup"];
         delete?: never;
@@ -1793,6 +1794,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["BalanceLimitExceeded"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

@@ -79,12 +79,29 @@ describe.each(STORE_KINDS)('amount bounds through the API (%s)', (storeKind) => 
     expect(await balanceOf(user.apiKey)).toBe(CEILING);
   });
 
-  it('a Stars payment past the ceiling is 422, credits nothing and leaves the top-up pending; a repeat is refused again', async () => {
-    // Given a user with $8 and a $5 Stars invoice
+  it('a top-up that would take the balance past the ceiling is refused before anything is paid', async () => {
+    // Given a user with $8 under a $10 ceiling
     const user = await world.register();
     await world.server.credit(user.accountId, 8_000_000);
+
+    // When they start a $5 top-up, by card and by Stars
+    const asked = { transactions: world.paddle.requestsTo('POST', '/transactions').length, invoices: world.telegram.callsOf('createInvoiceLink').length };
+    const card = await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'paddle', amount_micros: 5_000_000 } });
+    const stars = await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 5_000_000 } });
+
+    // Then both are refused and no transaction or invoice was asked for; $2 still goes
+    for (const response of [card, stars]) expect(response.body).toMatchObject({ status: 422, code: 'balance_limit_exceeded', balance_micros: 8_000_000, limit_micros: CEILING });
+    expect({ transactions: world.paddle.requestsTo('POST', '/transactions').length, invoices: world.telegram.callsOf('createInvoiceLink').length }).toEqual(asked);
+    expect((await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'paddle', amount_micros: 2_000_000 } })).status).toBe(201);
+    expect(world.paddle.requestsTo('POST', '/transactions')).toHaveLength(asked.transactions + 1);
+  });
+
+  it('a Stars payment past the ceiling is 422, credits nothing and leaves the top-up pending; a repeat is refused again', async () => {
+    // Given a $5 Stars invoice, then $8 credited before it is paid
+    const user = await world.register();
     const topup = await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 5_000_000 } });
     expect(topup.status, topup.text).toBe(201);
+    await world.server.credit(user.accountId, 8_000_000);
     const report = { invoice_payload: topup.body.id, currency: 'XTR', total_amount: topup.body.stars, telegram_payment_charge_id: `charge_${topup.body.id}` };
 
     // When the bot reports the payment, twice
@@ -101,10 +118,10 @@ describe.each(STORE_KINDS)('amount bounds through the API (%s)', (storeKind) => 
   });
 
   it('a Paddle transaction past the ceiling is answered 200 (no retries) and credits nothing', async () => {
-    // Given a user with $8 and a $5 card top-up
+    // Given a $5 card top-up, then $8 credited before it is paid
     const user = await world.register();
-    await world.server.credit(user.accountId, 8_000_000);
     const { topup, transactionId } = await world.paddleTopup(user.apiKey, 5_000_000);
+    await world.server.credit(user.accountId, 8_000_000);
 
     // When Paddle reports it completed
     const delivery = await world.paddle.deliver(world.webhookUrl, world.paddle.completeTransaction(transactionId));
