@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_MAX_BALANCE_MICROS, MICROS_LIMIT } from './store/logic.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -89,6 +90,7 @@ const environmentSchema = z.object({
   KIKUAI_BODY_LIMIT_BYTES: integerFrom(1_048_576, 1024, 100 * 1_048_576),
   KIKUAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   KIKUAI_DEFAULT_LOW_BALANCE_MICROS: integerFrom(1_000_000, 0, 1_000_000_000_000),
+  KIKUAI_MAX_BALANCE_MICROS: integerFrom(DEFAULT_MAX_BALANCE_MICROS, 1, MICROS_LIMIT),
   TELEGRAM_BOT_TOKEN: optionalString.refine((value) => value === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(value), {
     message: 'must look like "123456:ABC…" (the token @BotFather gave)',
   }),
@@ -111,7 +113,8 @@ const environmentSchema = z.object({
   KIKUAI_TOPUP_MIN_MICROS: integerFrom(1_000_000, 1, 1_000_000_000_000),
   KIKUAI_TOPUP_MAX_MICROS: integerFrom(1_000_000_000, 1, 1_000_000_000_000),
   KIKUAI_TOPUP_PRESETS_MICROS: microsList,
-  KIKUAI_MICROS_PER_STAR: integerFrom(13_000, 1, 1_000_000_000),
+  // At most $1 a Star: a payment's Stars (at most 1,000,000 in the spec) times this stays within one change's bound.
+  KIKUAI_MICROS_PER_STAR: integerFrom(13_000, 1, 1_000_000),
   KIKUAI_PADDLE_IN_TELEGRAM: booleanFlag,
 });
 
@@ -132,6 +135,8 @@ export interface Config {
   bodyLimitBytes: number;
   logLevel: string;
   defaultLowBalanceMicros: number;
+  /** The balance ceiling: no change takes a balance above it (the store refuses it in its atomic change). */
+  maxBalanceMicros: number;
   telegram: {
     botToken: string | undefined;
     apiRoot: string;
@@ -201,6 +206,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     bodyLimitBytes: env.KIKUAI_BODY_LIMIT_BYTES,
     logLevel: env.KIKUAI_LOG_LEVEL,
     defaultLowBalanceMicros: env.KIKUAI_DEFAULT_LOW_BALANCE_MICROS,
+    maxBalanceMicros: env.KIKUAI_MAX_BALANCE_MICROS,
     telegram: {
       botToken: env.TELEGRAM_BOT_TOKEN,
       apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),

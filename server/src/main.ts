@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const store = createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix });
+  const store = createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix, maxBalanceMicros: config.maxBalanceMicros });
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
     app = await buildApp({ config, store });

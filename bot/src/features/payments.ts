@@ -65,6 +65,12 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
       ...(payment.provider_payment_charge_id ? { provider_payment_charge_id: payment.provider_payment_charge_id } : {}),
     });
   } catch (error) {
+    if (error instanceof KikuaiError && error.code === 'balance_limit_exceeded') {
+      // Final: the API credited nothing and never will for this charge (a redelivery would be refused again); the operator refunds it.
+      ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id }, 'payment not credited: over the balance limit, to be refunded');
+      await tellPayer(ctx, ctx.t('payment-over-limit', { stars: payment.total_amount })).catch(() => undefined);
+      return;
+    }
     if (isFinalRefusal(error)) {
       ctx.logger.error(
         { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id, status: (error as KikuaiError).status, code: (error as KikuaiError).code },

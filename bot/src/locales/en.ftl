@@ -103,6 +103,7 @@ payment-credited =
     ✅ Payment received: { $stars } ⭐.
     <b>{ $amount }</b> was added to your balance. New balance: <b>{ $balance }</b>.
 payment-refused = We received your payment of { $stars } ⭐, but it does not match its invoice, so it was not credited. Our team has been told and will sort it out; you can also write to /paysupport.
+payment-over-limit = Your payment of { $stars } ⭐ would take your balance above its limit, so it was not credited. It will be refunded to you; questions: /paysupport
 
 products-title = <b>Products</b>
 products-entry =

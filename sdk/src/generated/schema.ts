@@ -243,7 +243,8 @@ export interface paths {
          * @description Records a pending top-up and returns where to pay it: a Paddle checkout URL
          *     (`method: paddle`) or a Telegram Stars invoice link (`method: stars`). The
          *     balance is credited when the provider confirms the payment; poll
-         *     `getTopup` or wait for the notification.
+         *     `getTopup` or wait for the notification. A top-up that would take the
+         *     balance above its ceiling is refused (422) before anything is paid.
          */
         post: operations["createTopup"];
         delete?: never;
@@ -314,6 +315,8 @@ export interface paths {
          *     too. A charge of more Stars than its invoice, or one already recorded for
          *     another account, credits nothing: 409 (`stars_amount_refused`,
          *     `stars_charge_conflict`), kept for the operator; it is final.
+         *     A charge that would take the balance above its ceiling is not credited (422,
+         *     final: the operator is alerted and refunds it).
          */
         post: operations["recordStarsPayment"];
         delete?: never;
@@ -546,7 +549,8 @@ export interface paths {
         /**
          * Grant or adjust credit
          * @description Adds (positive) or takes (negative) credit with a reason, as a ledger entry.
-         *     A negative adjustment larger than the balance is refused. With an
+         *     A negative adjustment larger than the balance is refused (402), and so is a
+         *     credit that would take the balance above its ceiling (422). With an
          *     `external_ref`, the same adjustment applies once.
          */
         post: operations["adminAdjustCredit"];
@@ -747,8 +751,8 @@ export interface components {
          * @description A stable machine code. New codes may be added; treat unknown ones by their `status`.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "permission_denied" | "key_bounds_exceeded" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "stars_amount_refused" | "stars_charge_conflict" | "service_unavailable" | "internal_error";
-        /** @description An amount in micro-USD (1 USD = 1,000,000). */
+        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "permission_denied" | "key_bounds_exceeded" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "balance_limit_exceeded" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "stars_amount_refused" | "stars_charge_conflict" | "service_unavailable" | "internal_error";
+        /** @description An amount in micro-USD (1 USD = 1,000,000). No stored amount exceeds 10^15; one change is at most 10^12 (1,000,000 USD), and no change takes a balance above the server's ceiling (`KIKUAI_MAX_BALANCE_MICROS`, default 10^12). */
         Micros: number;
         /** @description A signed amount in micro-USD. */
         SignedMicros: number;
@@ -1221,6 +1225,28 @@ export interface components {
                  *       "request_id": "req_01JD6Z4T0Q8X9W2V3B4N5M6K7J",
                  *       "balance_micros": 500,
                  *       "price_micros": 1000
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The change would take the balance above the server's ceiling (`limit_micros`; `KIKUAI_MAX_BALANCE_MICROS`, default 1,000,000,000,000 = 1,000,000 USD). Nothing changed. */
+        BalanceLimitExceeded: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://kikuai.dev/problems/balance_limit_exceeded",
+                 *       "title": "Balance limit exceeded",
+                 *       "status": 422,
+                 *       "detail": "This credit would take the balance (999999.000000 USD) above its limit of 1000000.000000 USD; nothing was changed.",
+                 *       "code": "balance_limit_exceeded",
+                 *       "request_id": "req_01JD6Z4T0Q8X9W2V3B4N5M6K7J",
+                 *       "balance_micros": 999999000000,
+                 *       "limit_micros": 1000000000000
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1821,6 +1847,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["BalanceLimitExceeded"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
@@ -1919,6 +1946,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["BalanceLimitExceeded"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
@@ -2222,6 +2250,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["BalanceLimitExceeded"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -2,6 +2,8 @@
  * RFC 9457 problem details. Every error the API returns is an `ApiProblem` thrown from
  * a handler or mapped from a Fastify error in `error-handler.ts`.
  */
+import { microsToUsd } from '../services/money.js';
+
 export interface ProblemExtras {
   [key: string]: unknown;
 }
@@ -37,6 +39,7 @@ const TITLES: Record<string, string> = {
   invalid_amount: 'Invalid amount',
   payment_method_unavailable: 'Payment method unavailable',
   insufficient_balance: 'Insufficient balance',
+  balance_limit_exceeded: 'Balance limit exceeded',
   spend_limit_reached: 'Spend limit reached',
   rate_limited: 'Too many requests',
   product_unavailable: 'Product unavailable',
@@ -82,3 +85,12 @@ export function problemBody(status: number, code: string, detail: string, reques
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 export const notFound = (what: string) => new ApiProblem(404, 'not_found', `${what} was not found.`);
+
+/** 422: a credit the store refused because it would take the balance above its ceiling (nothing changed). */
+export const balanceLimitProblem = (what: string, refused: { balance_micros: number; limit_micros: number }) =>
+  new ApiProblem(
+    422,
+    'balance_limit_exceeded',
+    `${what} would take the balance (${microsToUsd(refused.balance_micros)} USD) above its limit of ${microsToUsd(refused.limit_micros)} USD; nothing was changed.`,
+    { balance_micros: refused.balance_micros, limit_micros: refused.limit_micros },
+  );

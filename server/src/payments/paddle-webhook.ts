@@ -27,7 +27,7 @@
 import type { ServerContext } from '../context.js';
 import type { Topup } from '../store/types.js';
 import type { PaddleApi, PaddleTotals } from './paddle-api.js';
-import { announceCredit, applyPaymentChange, ledgerRefs } from './ledger.js';
+import { announceCredit, reportBalanceLimit, applyPaymentChange, ledgerRefs } from './ledger.js';
 import { reportIncident } from './incidents.js';
 
 export type WebhookOutcome = 'credited' | 'debited' | 'duplicate' | 'ignored' | 'deferred' | 'refused';
@@ -187,6 +187,10 @@ export class PaddleWebhookHandler {
       },
       this.context.now().toISOString(),
     );
+    if (!result.ok && result.reason === 'balance_limit_exceeded') {
+      await reportBalanceLimit(this.context, { account_id: topup.account_id, topup_id: topup.id, external_ref: ledgerRefs.paddleTransaction(facts.id), amount_micros: topup.amount_micros }, result);
+      return 'refused';
+    }
     if (!result.ok) {
       this.context.logger.error({ transaction_id: facts.id, topup_id: topup.id, reason: result.reason }, 'paddle credit not applied');
       return 'ignored';

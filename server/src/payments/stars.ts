@@ -23,10 +23,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerContext } from '../context.js';
-import { ApiProblem } from '../http/problem.js';
+import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
 import { formatUsd, languageOf } from '../notifications/messages.js';
-import { announceCredit, applyPaymentChange, ledgerRefs } from './ledger.js';
+import { announceCredit, applyPaymentChange, ledgerRefs, reportBalanceLimit } from './ledger.js';
 import { reportIncident } from './incidents.js';
 import { MAX_STARS_PER_INVOICE, pendingTopup } from './topups.js';
 import { BotApiError, type BotApi } from './telegram-bot-api.js';
@@ -131,6 +131,10 @@ export class StarsPayments {
     // The first charge of a pending top-up completes it: status and credit in one change.
     if (topup.status === 'pending') {
       const completed = await store.completeTopup({ topup_id: topup.id, credit, provider_ref: chargeId }, now);
+      if (!completed.ok && completed.reason === 'balance_limit_exceeded') {
+        await reportBalanceLimit(this.context, { account_id: account.id, topup_id: topup.id, external_ref: credit.external_ref, amount_micros: amountMicros }, completed);
+        throw balanceLimitProblem('This payment', completed);
+      }
       if (!completed.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
       if (completed.applied) {
         // The bot tells the user in the chat where they paid; only a crossing is announced here.
@@ -142,6 +146,7 @@ export class StarsPayments {
     }
 
     const result = await applyPaymentChange(this.context, { account_id: account.id, kind: 'credit', ...credit }, null);
+    if (!result.ok && result.reason === 'balance_limit_exceeded') throw balanceLimitProblem('This payment', result);
     if (!result.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
     const current = (await store.getTopup(topup.id)) ?? topup;
     const charges = chargesOf(current);

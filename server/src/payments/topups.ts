@@ -11,7 +11,7 @@
  */
 import type { ServerContext } from '../context.js';
 import type { Caller } from '../auth/authenticate.js';
-import { ApiProblem } from '../http/problem.js';
+import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import { newTopupId } from '../store/ids.js';
 import type { Account, Topup, TopupMethod } from '../store/types.js';
 import { formatUsd } from '../notifications/messages.js';
@@ -126,6 +126,10 @@ export class TopupService {
     const stars = method === 'stars' ? this.starsFor(requestedMicros) : null;
     // Stars are whole: the top-up is worth what the Stars pay for.
     const amountMicros = stars === null ? requestedMicros : stars * config.topups.microsPerStar;
+    // Not paid at all rather than paid and refused: the store refuses the credit again if the balance grew meanwhile.
+    if (account.balance_micros + amountMicros > config.maxBalanceMicros) {
+      throw balanceLimitProblem('This top-up', { balance_micros: account.balance_micros, limit_micros: config.maxBalanceMicros });
+    }
     const topup = await store.createTopup(pendingTopup({ id: newTopupId(), account_id: account.id, method, amount_micros: amountMicros, stars, created_at: now }));
     try {
       if (method === 'paddle') {

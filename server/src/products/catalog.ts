@@ -55,7 +55,7 @@ const productSchema = z
       .strict()
       .optional(),
     timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
-    rate_limit: z.object({ requests: z.number().int().min(1), window_seconds: z.number().int().min(1).max(86_400) }).strict(),
+    rate_limit: z.object({ requests: z.number().int().min(1).max(1_000_000), window_seconds: z.number().int().min(1).max(86_400) }).strict(),
     max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(100 * 1024 * 1024),
     endpoints: z.array(endpointSchema).min(1, 'must list at least one endpoint'),
   })

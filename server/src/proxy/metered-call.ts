@@ -152,6 +152,11 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
           },
           context.now().toISOString(),
         );
+        if (!result.ok && result.reason === 'balance_limit_exceeded') {
+          // Final: retrying cannot help. The customer is owed the price; the operator applies it by hand.
+          logger.error({ accountId, callId, priceMicros: endpoint.priceMicros, balanceMicros: result.balance_micros, limitMicros: result.limit_micros }, 'refund of a proxied call refused: it would take the balance above its ceiling');
+          return null;
+        }
         if (!result.ok) throw new Error(`refund refused: ${result.reason}`);
         emitCrossing(accountId, result.crossed, result.balance_micros);
         return result.balance_micros;

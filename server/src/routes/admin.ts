@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
-import { ApiProblem, notFound } from '../http/problem.js';
+import { ApiProblem, balanceLimitProblem, notFound } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { microsToUsd } from '../services/money.js';
 import { presentAccount, presentKey, presentLedgerEntry } from '../services/presenters.js';
@@ -57,6 +57,7 @@ export function adminRoutes(context: ServerContext): Handlers {
               balance_micros: result.balance_micros,
             });
           }
+          if (result.reason === 'balance_limit_exceeded') throw balanceLimitProblem('This credit', result);
           throw notFound('This account');
         }
         request.log.info({ account_id: account.id, amount_micros: body.amount_micros, applied: result.applied }, 'operator credit adjustment');

@@ -3,12 +3,16 @@
  * the hot path (authorize, reserve) reads only what changes on every call.
  *
  * A snapshot holds the whole key and account as read at the account's revision `rev`
- * (bumped by the store on every change to a field that does not change per call: see
- * `redis-scripts.ts`). Each request sends the revision it holds; the store reads the
+ * (replaced by the store on every change to a field that does not change per call: see
+ * `redis-scripts.ts`). A revision is a token unique to its change, never a counter: a store
+ * that loses its last writes (Redis `appendfsync everysec`, a lagging replica, a restore)
+ * would count again to a number an instance already holds, and that instance would keep
+ * serving what the lost change cached. Each request sends the revision it holds; the store reads the
  * current one in the same round trip and, when it moved, answers with the whole records
  * again. So a revoked, disabled or rotated key, or a suspended account, is refused by the
  * very next request through any instance: the cache never decides alone.
  */
+import { randomBytes } from 'node:crypto';
 import type { Account, ApiKeyRecord } from './types.js';
 import { keyRefusal } from './logic.js';
 
@@ -59,4 +63,14 @@ export function withPerCallFields(snapshot: AuthSnapshot, fields: PerCallFields)
     account: { ...snapshot.account, balance_micros: fields.balance_micros, low_balance_notified: fields.low_balance_notified },
     key: { ...snapshot.key, spent_micros: fields.spent_micros, spend_period_start: fields.spend_period_start, last_used_at: fields.last_used_at },
   };
+}
+
+/**
+ * A maker of revision tokens: a random nonce per maker (one per store object) and a
+ * counter, so no two changes anywhere, before or after a rollback, share a revision.
+ */
+export function revisionTokens(): () => string {
+  const nonce = randomBytes(12).toString('base64url');
+  let count = 0;
+  return () => `${nonce}.${(count++).toString(36)}`;
 }

@@ -7,7 +7,7 @@ import type { Store } from './types.js';
 export * from './types.js';
 export { RedisStore, type RedisStoreOptions } from './redis-store.js';
 export { SqliteStore } from './sqlite-store.js';
-export { InvalidCursorError } from './logic.js';
+export { InvalidCursorError, InvalidAmountError, MAX_CHANGE_MICROS, MICROS_LIMIT, DEFAULT_MAX_BALANCE_MICROS } from './logic.js';
 export { newAccountId, newKeyId, newLedgerId, newTopupId, ulid } from './ids.js';
 
 export interface CreateStoreOptions {
@@ -17,12 +17,15 @@ export interface CreateStoreOptions {
   dataDir?: string | undefined;
   /** Redis key prefix, default `kikuai:`. */
   keyPrefix?: string | undefined;
+  /** The balance ceiling (`KIKUAI_MAX_BALANCE_MICROS`), default 10^12 micro-USD. */
+  maxBalanceMicros?: number | undefined;
 }
 
 /** Redis when a URL is given, else SQLite at `<dataDir>/kikuai.db`. */
 export function createStore(options: CreateStoreOptions = {}): Store {
-  if (options.redisUrl) return new RedisStore(options.redisUrl, options.keyPrefix ? { keyPrefix: options.keyPrefix } : {});
+  const bounds = options.maxBalanceMicros === undefined ? {} : { maxBalanceMicros: options.maxBalanceMicros };
+  if (options.redisUrl) return new RedisStore(options.redisUrl, { ...bounds, ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}) });
   const dataDir = options.dataDir ?? 'data';
   mkdirSync(dataDir, { recursive: true });
-  return new SqliteStore(join(dataDir, 'kikuai.db'));
+  return new SqliteStore(join(dataDir, 'kikuai.db'), bounds);
 }

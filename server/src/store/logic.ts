@@ -213,3 +213,57 @@ export function assertTopupCredit(request: { topup_id: string; credit: { amount_
   if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`completeTopup ${request.topup_id}: amount_micros must be a positive integer, got ${amount}`);
   if (!ref) throw new RangeError(`completeTopup ${request.topup_id}: the credit needs an external_ref`);
 }
+
+// Amounts ---------------------------------------------------------------------------
+/**
+ * The largest amount of one change of money: a ledger change (either sign), a price, a
+ * top-up, a spend limit. 10^12 micro-USD = $1,000,000.
+ */
+export const MAX_CHANGE_MICROS = 1_000_000_000_000;
+/** The default balance ceiling (`KIKUAI_MAX_BALANCE_MICROS`): $1,000,000. */
+export const DEFAULT_MAX_BALANCE_MICROS = 1_000_000_000_000;
+/**
+ * The bound of every stored micro-USD value and of the ceiling an operator may set: the
+ * spec's `Micros` maximum, 10^15 ($1,000,000,000). A balance at it plus a change at
+ * MAX_CHANGE_MICROS stays far inside 2^53, where JavaScript numbers and Lua's doubles hold
+ * integers exactly.
+ */
+export const MICROS_LIMIT = 1_000_000_000_000_000;
+/** The latest instant a Date can hold (ms): the bound of every time argument. */
+export const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/** An amount a store refuses to write: not an integer, or outside its documented bounds. Nothing was written. */
+export class InvalidAmountError extends RangeError {
+  readonly code = 'invalid_amount';
+}
+
+/** `value` when it is an integer within [minimum, maximum]; else InvalidAmountError. Mirrored by `int_in` in the Lua scripts. */
+export function checkedMicros(name: string, value: number, minimum: number, maximum: number): number {
+  if (!Number.isSafeInteger(value) || value < minimum || value > maximum) {
+    throw new InvalidAmountError(`${name} must be an integer from ${minimum} to ${maximum} micro-USD, not ${value}`);
+  }
+  return value;
+}
+
+/** The amount of a ledger change: a non-zero integer of at most MAX_CHANGE_MICROS either way. */
+export function checkedChange(amount: number): number {
+  checkedMicros('amount_micros', amount, -MAX_CHANGE_MICROS, MAX_CHANGE_MICROS);
+  if (amount === 0) throw new InvalidAmountError('amount_micros must not be 0');
+  return amount;
+}
+
+/** A store's balance ceiling option: an integer from 1 to MICROS_LIMIT (default DEFAULT_MAX_BALANCE_MICROS). */
+export function checkedBalanceCeiling(ceiling: number | undefined): number {
+  return checkedMicros('the balance ceiling', ceiling ?? DEFAULT_MAX_BALANCE_MICROS, 1, MICROS_LIMIT);
+}
+
+/** A key's spend limit: 1 to MAX_CHANGE_MICROS, or absent. */
+export function checkedKeyAmounts(key: { spend_limit_micros?: number | null }): void {
+  if (key.spend_limit_micros !== undefined && key.spend_limit_micros !== null) checkedMicros('spend_limit_micros', key.spend_limit_micros, 1, MAX_CHANGE_MICROS);
+}
+
+/** A top-up's amount (1 to MAX_CHANGE_MICROS) and number of Stars (an integer of the same bounds), where given. */
+export function checkedTopupAmounts(topup: { amount_micros?: number; stars?: number | null }): void {
+  if (topup.amount_micros !== undefined) checkedMicros('amount_micros', topup.amount_micros, 1, MAX_CHANGE_MICROS);
+  if (topup.stars !== undefined && topup.stars !== null) checkedMicros('stars', topup.stars, 1, MAX_CHANGE_MICROS);
+}

@@ -6,9 +6,12 @@
  * Numbers cross the Lua boundary as decimal strings (`fmt`): Lua's tostring() would print
  * large integers in exponent form. The rules mirror `logic.ts`.
  *
- * Revisions: the account hash's `rev` field is bumped by every change to a field of the
+ * Revisions: the account hash's `rev` field is replaced by every change to a field of the
  * account or of one of its keys that does not change on every call (status, threshold,
- * language, a key's hashes, revocation, enabled flag, expiry, products, spend limit). The
+ * language, a key's hashes, revocation, enabled flag, expiry, products, spend limit), with
+ * a token the caller makes unique per change (`newRevision` in `auth-snapshots.ts`), never
+ * a counter: after Redis loses its last writes a counter would hand out again a number an
+ * instance already cached, while a token never repeats. The
  * server keeps a snapshot of each key and its account with the revision it was read at
  * (`auth-snapshots.ts`), checks the key against it, and sends the revision to AUTHORIZE
  * and RESERVE: while it is current they read and return only the per-call fields
@@ -16,9 +19,22 @@
  * very next request everywhere.
  */
 
+import { MAX_CHANGE_MICROS, MAX_TIME_MS, MICROS_LIMIT } from './logic.js';
+
 const LIB = String.raw`
 local function fmt(n) return string.format('%d', n) end
 local function num(v) if v == nil or v == false then return nil end return tonumber(v) end
+-- logic.ts checkedMicros: an integer within [min, max], or nil. tonumber alone lets through
+-- fractions, NaN and values past 2^53 (which fmt would then wrap); every bound here is far
+-- inside the range where Lua's doubles hold integers exactly.
+local MAX_CHANGE = ` + MAX_CHANGE_MICROS + String.raw`
+local MICROS_LIMIT = ` + MICROS_LIMIT + String.raw`
+local MAX_TIME_MS = ` + MAX_TIME_MS + String.raw`
+local function int_in(v, min, max)
+  local n = num(v)
+  if n == nil or n ~= n or n < min or n > max or math.floor(n) ~= n then return nil end
+  return n
+end
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
   local t = {}
@@ -76,6 +92,7 @@ end
 -- index 'at': bucket, limit, window_ms. Returns the states and the first rule over its limit.
 local function rate_check(rl, at, count, now_ms)
   local states = {}
+  if int_in(count, 0, 1000) == nil then error('invalid argument: rate limit rule count') end
   if count == 0 then return states, nil end
   local fields = {}
   for i = 1, count do
@@ -86,8 +103,9 @@ local function rate_check(rl, at, count, now_ms)
   local stored = redis.call('HMGET', KEYS[rl], unpack(fields))
   local limited = nil
   for i = 1, count do
-    local limit = tonumber(ARGV[at + (i - 1) * 3 + 1])
-    local window = tonumber(ARGV[at + (i - 1) * 3 + 2])
+    local limit = int_in(ARGV[at + (i - 1) * 3 + 1], 0, MAX_TIME_MS)
+    local window = int_in(ARGV[at + (i - 1) * 3 + 2], 1, MAX_TIME_MS)
+    if limit == nil or window == nil then error('invalid argument: rate limit rule ' .. i) end
     local start = now_ms - (now_ms % window)
     local used = 0
     if tonumber(stored[i * 2 - 1]) == start then used = tonumber(stored[i * 2]) or 0 end
@@ -152,18 +170,24 @@ end
 
 /**
  * KEYS: account, ledger, ledger refs, and for a refund that releases spend: the key.
- * ARGV: kind, amount, reason, external_ref ('' for none), entry id, created_at, on_insufficient,
- *       then daily/weekly/monthly period start ms at created_at.
- * Reply: {'not_found'} | {'duplicate', entry, balance} | {'insufficient', balance}
- *      | {'applied', entry, balance, crossed, shortfall}
+ * ARGV: 1 kind, 2 amount, 3 reason, 4 external_ref ('' for none), 5 entry id, 6 created_at,
+ *       7 on_insufficient, 8 the balance ceiling, 9 the new revision (used when the change
+ *       suspends the account), then 10..12 daily/weekly/monthly period start ms at created_at.
+ * Reply: {'invalid', what} | {'not_found'} | {'duplicate', entry, balance} | {'insufficient', balance}
+ *      | {'balance_limit', balance, ceiling} | {'applied', entry, balance, crossed, shortfall}
  */
 export const APPLY_LEDGER = LIB + String.raw`
+-- logic.ts ledgerChangeRefusal: every number is checked before anything is read or written.
+local amount = int_in(ARGV[2], -MAX_CHANGE, MAX_CHANGE)
+if amount == nil or amount == 0 then return { 'invalid', 'amount_micros' } end
+local ceiling = int_in(ARGV[8], 1, MICROS_LIMIT)
+if ceiling == nil then return { 'invalid', 'balance ceiling' } end
 local account = hgetall(KEYS[1])
 if account.id == nil then return { 'not_found' } end
 local previous = entry_by_ref(KEYS[2], KEYS[3], ARGV[4])
 if previous then return { 'duplicate', previous, account.balance_micros } end
-local amount = tonumber(ARGV[2])
-local old = tonumber(account.balance_micros)
+local old = int_in(account.balance_micros, 0, MICROS_LIMIT)
+if old == nil then return { 'invalid', 'stored balance_micros' } end
 local shortfall = 0
 if old + amount < 0 then
   if ARGV[7] ~= 'clamp_and_suspend' then return { 'insufficient', account.balance_micros } end
@@ -171,6 +195,8 @@ if old + amount < 0 then
   amount = -old
 end
 local new = old + amount
+-- An increase never takes the balance past the ceiling (a decrease always goes through).
+if amount > 0 and new > ceiling then return { 'balance_limit', account.balance_micros, fmt(ceiling) } end
 local crossed, notified = crossing(account, old, new)
 -- logic.ts releasedSpend
 local released_spent = nil
@@ -179,17 +205,16 @@ if KEYS[4] and ARGV[1] == 'refund' and amount > 0 then
   if key.id ~= nil then
     local period = key.spend_limit_period
     local current = true
-    if period == 'daily' then current = key.spend_period_start_ms == ARGV[8]
-    elseif period == 'weekly' then current = key.spend_period_start_ms == ARGV[9]
-    elseif period == 'monthly' then current = key.spend_period_start_ms == ARGV[10] end
-    if current then released_spent = math.max(0, tonumber(key.spent_micros) - amount) end
+    if period == 'daily' then current = key.spend_period_start_ms == ARGV[10]
+    elseif period == 'weekly' then current = key.spend_period_start_ms == ARGV[11]
+    elseif period == 'monthly' then current = key.spend_period_start_ms == ARGV[12] end
+    if current then released_spent = math.max(0, (int_in(key.spent_micros, 0, MICROS_LIMIT) or 0) - amount) end
   end
 end
 if released_spent ~= nil then redis.call('HSET', KEYS[4], 'spent_micros', fmt(released_spent)) end
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 if shortfall > 0 then
-  redis.call('HSET', KEYS[1], 'status', 'suspended', 'suspended_reason', 'insufficient_funds: shortfall of ' .. fmt(shortfall) .. ' micro-USD')
-  redis.call('HINCRBY', KEYS[1], 'rev', 1)
+  redis.call('HSET', KEYS[1], 'status', 'suspended', 'suspended_reason', 'insufficient_funds: shortfall of ' .. fmt(shortfall) .. ' micro-USD', 'rev', ARGV[9])
 end
 local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[5], ARGV[1], amount, new, ARGV[3], ARGV[4], ARGV[6])
 return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
@@ -206,9 +231,10 @@ return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
  *        the fields that change without a revision are read and sent back.
  */
 export const AUTHORIZE = LIB + String.raw`
+local now_ms = int_in(ARGV[2], 0, MAX_TIME_MS)
+if now_ms == nil then error('invalid argument: now_ms') end
 local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified')
 local rev = head[1] or '0'
-local now_ms = tonumber(ARGV[2])
 if ARGV[3] ~= '' and ARGV[3] == rev then
   -- The caller checked its snapshot (valid key, active account) at this revision and now_ms.
   local states, limited = rate_check(3, 5, tonumber(ARGV[4]), now_ms)
@@ -233,9 +259,11 @@ return { 'ok', account_flat, key_flat, rate_reply(states), rev }
  * Reply: {'refused', 'account_not_found'} | {'rate_limited', index, states} | {'ok', account, states}
  */
 export const LIMIT_ACCOUNT = LIB + String.raw`
+local now_ms = int_in(ARGV[1], 0, MAX_TIME_MS)
+if now_ms == nil then error('invalid argument: now_ms') end
 local account, account_flat = hgetall(KEYS[1])
 if account.id == nil then return { 'refused', 'account_not_found' } end
-local states, limited = rate_check(2, 3, tonumber(ARGV[2]), tonumber(ARGV[1]))
+local states, limited = rate_check(2, 3, tonumber(ARGV[2]), now_ms)
 if limited then return { 'rate_limited', limited, rate_reply(states) } end
 rate_commit(2, states)
 return { 'ok', account_flat, rate_reply(states) }
@@ -259,9 +287,11 @@ return { 'ok', account_flat, rate_reply(states) }
  *        the caller knows the entry it encoded).
  */
 export const RESERVE = LIB + String.raw`
+local now_ms = int_in(ARGV[2], 0, MAX_TIME_MS)
+local price = int_in(ARGV[4], 0, MAX_CHANGE)
+if now_ms == nil or price == nil then error('invalid argument: now_ms or price') end
 local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified', 'low_balance_threshold_micros')
 local rev = head[1] or '0'
-local now_ms = tonumber(ARGV[2])
 -- A repeated reference takes the whole path, which answers it with the first entry.
 local current = ARGV[15] ~= '' and ARGV[15] == rev and not redis.call('HGET', KEYS[4], ARGV[5])
 local account, account_flat, key, key_flat
@@ -289,7 +319,6 @@ else
   local refusal = call_refusal(key, ARGV[3])
   if refusal then refused = { refusal } end
 end
-local price = tonumber(ARGV[4])
 local period = key.spend_limit_period
 local period_start_ms, period_start_iso = nil, nil
 if period == 'daily' then period_start_ms, period_start_iso = ARGV[9], ARGV[10]
@@ -338,38 +367,39 @@ redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
 return 1
 `;
 
-/** KEYS: account, key list, new key. ARGV: max keys, key field/value pairs. Reply: 'ok' | 'account_not_found' | 'too_many_keys'. */
+/** KEYS: account, key list, new key. ARGV: max keys, new revision, key field/value pairs. Reply: 'ok' | 'account_not_found' | 'too_many_keys'. */
 export const CREATE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'account_not_found' end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then return 'too_many_keys' end
-redis.call('HSET', KEYS[3], unpack(ARGV, 2, #ARGV))
-redis.call('HINCRBY', KEYS[1], 'rev', 1)
+redis.call('HSET', KEYS[3], unpack(ARGV, 3, #ARGV))
+redis.call('HSET', KEYS[1], 'rev', ARGV[2])
 local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
 redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
 return 'ok'
 `;
 
 /**
- * Updates a hash that exists and (when ARGV[1] is not '') lacks the field ARGV[1] (e.g. a
+ * Updates a hash that exists and (when ARGV[2] is not '') lacks the field ARGV[2] (e.g. a
  * key that is not revoked). KEYS: the hash, then optionally the account whose revision
- * the change bumps (a change to an account or one of its keys: see REV below).
- * ARGV: guard field, number of field/value pairs to set, pairs..., fields to delete...
+ * the change replaces (a change to an account or one of its keys).
+ * ARGV: the new revision ('' without KEYS[2]), guard field, number of field/value pairs
+ * to set, pairs..., fields to delete...
  * Reply: the hash after the change, or false.
  */
 export const PATCH_HASH = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return false end
-if KEYS[2] then redis.call('HINCRBY', KEYS[2], 'rev', 1) end
-local pairs_count = tonumber(ARGV[2])
-if pairs_count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + pairs_count * 2)) end
-if #ARGV > 2 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 3 + pairs_count * 2, #ARGV)) end
+if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then return false end
+if KEYS[2] then redis.call('HSET', KEYS[2], 'rev', ARGV[1]) end
+local pairs_count = tonumber(ARGV[3])
+if pairs_count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + pairs_count * 2)) end
+if #ARGV > 3 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 4 + pairs_count * 2, #ARGV)) end
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key, key list, account, the account's rate windows. ARGV: revoked_at, the key's rate-limit bucket. Reply: the key after revocation, or false. */
+/** KEYS: key, key list, account, the account's rate windows. ARGV: revoked_at, the key's rate-limit bucket, new revision. Reply: the key after revocation, or false. */
 export const REVOKE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
-redis.call('HINCRBY', KEYS[3], 'rev', 1)
+redis.call('HSET', KEYS[3], 'rev', ARGV[3])
 redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
 redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
 -- A revoked key's rate windows go too (the account's hash would otherwise keep them).
@@ -377,10 +407,10 @@ redis.call('HDEL', KEYS[4], ARGV[2] .. ':s', ARGV[2] .. ':c')
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key, account. ARGV: new hash, prefix, last four, previous expiry ISO ('' none), its ms. */
+/** KEYS: key, account. ARGV: new hash, prefix, last four, previous expiry ISO ('' none), its ms, new revision. */
 export const ROTATE_KEY = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
-redis.call('HINCRBY', KEYS[2], 'rev', 1)
+redis.call('HSET', KEYS[2], 'rev', ARGV[6])
 local old_hash = redis.call('HGET', KEYS[1], 'hash')
 redis.call('HSET', KEYS[1], 'hash', ARGV[1], 'prefix', ARGV[2], 'last_four', ARGV[3])
 if ARGV[4] == '' then
@@ -436,10 +466,11 @@ return 1
  * completeTopup: a top-up's status and its credit in one step (logic.ts
  * COMPLETABLE_TOPUP_STATUSES; sqlite-store.ts completeTopupTransaction is its twin).
  * KEYS: account, ledger, ledger refs, the top-up.
- * ARGV: amount, reason, external_ref, entry id, created_at, provider_ref ('' keeps it).
+ * ARGV: amount, reason, external_ref, entry id, created_at, provider_ref ('' keeps it), the balance ceiling.
  * Reply: {'topup_not_found'} | {'account_not_found'}
  *      | {'already_completed', entry or '', balance, topup} (nothing written)
  *      | {'repaired', entry, balance, topup} (the reference was in the ledger: completed, no credit)
+ *      | {'balance_limit', balance, ceiling} (the credit would pass the ceiling: nothing written)
  *      | {'applied', entry, balance, crossed, topup}
  */
 export const COMPLETE_TOPUP = LIB + String.raw`
@@ -452,8 +483,10 @@ local status = topup.status
 if status ~= 'pending' and status ~= 'failed' and status ~= 'expired' then
   return { 'already_completed', previous or '', account.balance_micros, redis.call('HGETALL', KEYS[4]) }
 end
-local amount = tonumber(ARGV[1])
-if amount == nil or amount <= 0 or amount ~= math.floor(amount) then return redis.error_reply('completeTopup: invalid amount') end
+local amount = int_in(ARGV[1], 1, MAX_CHANGE)
+if amount == nil then return redis.error_reply('completeTopup: invalid amount') end
+local ceiling = int_in(ARGV[7], 1, MICROS_LIMIT)
+if ceiling == nil then return redis.error_reply('completeTopup: invalid balance ceiling') end
 local function complete(entry_id, completed_at)
   redis.call('HSET', KEYS[4], 'status', 'completed', 'ledger_entry_id', entry_id, 'completed_at', completed_at)
   if ARGV[6] ~= '' then redis.call('HSET', KEYS[4], 'provider_ref', ARGV[6]) end
@@ -463,8 +496,11 @@ if previous then
   complete(decoded.id, decoded.created_at)
   return { 'repaired', previous, account.balance_micros, redis.call('HGETALL', KEYS[4]) }
 end
-local old = tonumber(account.balance_micros)
+local old = int_in(account.balance_micros, 0, MICROS_LIMIT)
+if old == nil then return redis.error_reply('completeTopup: the stored balance is not an integer in bounds') end
 local new = old + amount
+-- The ceiling, decided inside the change as APPLY_LEDGER does: nothing written past it.
+if new > ceiling then return { 'balance_limit', account.balance_micros, fmt(ceiling) } end
 local crossed, notified = crossing(account, old, new)
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'credit', amount, new, ARGV[2], ARGV[3], ARGV[5])

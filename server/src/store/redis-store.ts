@@ -16,10 +16,18 @@ import {
   assertPageLimit,
   assertTopupCredit,
   callRefusal,
+  checkedBalanceCeiling,
+  checkedChange,
+  checkedKeyAmounts,
+  checkedMicros,
+  checkedTopupAmounts,
+  InvalidAmountError,
+  MAX_CHANGE_MICROS,
+  MICROS_LIMIT,
 } from './logic.js';
 import { isoToMs, newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
-import { AuthSnapshots, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
+import { AuthSnapshots, revisionTokens, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import type {
   Account,
   AccountStatus,
@@ -81,6 +89,8 @@ type CommandName = keyof typeof COMMANDS;
 export interface RedisStoreOptions {
   /** Prepended to every key; tests use a random one. Default `kikuai:`. */
   keyPrefix?: string;
+  /** The balance ceiling: no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
+  maxBalanceMicros?: number;
 }
 
 const flatToObject = (flat: Reply): Record<string, string> => {
@@ -106,8 +116,12 @@ export class RedisStore implements Store {
   private readonly ownsClient: boolean;
   /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
   private readonly snapshots = new AuthSnapshots();
+  /** A new revision for each change that scripts make to an account or its keys. */
+  private readonly newRevision = revisionTokens();
+  private readonly maxBalanceMicros: number;
 
   constructor(client: Client | string, options: RedisStoreOptions = {}) {
+    this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
     this.ownsClient = typeof client === 'string';
     // Auto-pipelining: concurrent requests share one write to Redis (more throughput, no added latency).
     this.client = typeof client === 'string' ? new Redis(client, { maxRetriesPerRequest: 3, enableAutoPipelining: true }) : client;
@@ -132,6 +146,7 @@ export class RedisStore implements Store {
 
   // Accounts -------------------------------------------------------------------------
   async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+    checkedKeyAmounts(firstKey);
     const indexKey = this.global(`tg:${user.id}`);
     const deadline = Date.now() + REGISTER_CLAIM_MS * 2;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
@@ -157,7 +172,7 @@ export class RedisStore implements Store {
     const claim = `${PENDING}${accountId}`;
     if ((await this.client.set(indexKey, claim, 'PX', REGISTER_CLAIM_MS, 'NX')) !== 'OK') return null;
     await this.client.set(this.global(`keyhash:${firstKey.hash}`), `${accountId}|${firstKey.id}`);
-    const accountFields = toPairs(newAccountFields(accountId, user, now));
+    const accountFields = toPairs({ ...newAccountFields(accountId, user, now), rev: this.newRevision() });
     const keyFields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, firstKey, now)));
     await this.run(
       'kikuaiCreateAccount',
@@ -195,6 +210,7 @@ export class RedisStore implements Store {
   }
 
   async setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null> {
+    if (thresholdMicros !== null) checkedMicros('low_balance_threshold_micros', thresholdMicros, 0, MICROS_LIMIT);
     // A new threshold starts a fresh notification cycle.
     return this.patchAccount(accountId, { low_balance_threshold_micros: thresholdMicros, low_balance_notified: '0' });
   }
@@ -213,7 +229,7 @@ export class RedisStore implements Store {
   private async patch(key: string, guardField: string, fields: Record<string, string | number | null>, revisedAccount?: string): Promise<Record<string, string> | null> {
     const set = toPairs(fields);
     const unset = Object.entries(fields).filter(([, value]) => value === null).map(([name]) => name);
-    const reply = await this.run('kikuaiPatchHash', revisedAccount ? [key, revisedAccount] : [key], [guardField, set.length / 2, ...set, ...unset]);
+    const reply = await this.run('kikuaiPatchHash', revisedAccount ? [key, revisedAccount] : [key], [revisedAccount ? this.newRevision() : '', guardField, set.length / 2, ...set, ...unset]);
     return reply ? flatToObject(reply) : null;
   }
 
@@ -226,6 +242,7 @@ export class RedisStore implements Store {
   }
 
   async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+    checkedKeyAmounts(key);
     // The index goes first: it lives in another slot, and an index to a key that was
     // never written is harmless (authorize finds no key), while the reverse would not be.
     const indexKey = this.global(`keyhash:${key.hash}`);
@@ -234,7 +251,7 @@ export class RedisStore implements Store {
     const result = (await this.run(
       'kikuaiCreateKey',
       [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${key.id}`)],
-      [maxKeys, ...fields],
+      [maxKeys, this.newRevision(), ...fields],
     )) as string;
     if (result !== 'ok') {
       await this.client.del(indexKey);
@@ -271,6 +288,7 @@ export class RedisStore implements Store {
   }
 
   async updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null> {
+    checkedKeyAmounts(patch);
     const fields: Record<string, string | number | null> = {};
     if (patch.name !== undefined) fields.name = patch.name;
     if (patch.enabled !== undefined) fields.enabled = patch.enabled ? '1' : '0';
@@ -287,7 +305,7 @@ export class RedisStore implements Store {
     const reply = await this.run(
       'kikuaiRevokeKey',
       [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys'), this.accountKey(accountId, 'account'), this.accountKey(accountId, 'rl')],
-      [now, keyBucket(keyId)],
+      [now, keyBucket(keyId), this.newRevision()],
     );
     return reply ? toKey(flatToObject(reply)) : null;
   }
@@ -302,6 +320,7 @@ export class RedisStore implements Store {
       newKey.last_four,
       previousExpiresAt ?? '',
       previousExpiresAt === null ? '' : String(isoToMs(previousExpiresAt)),
+      this.newRevision(),
     ]);
     return reply ? toKey(flatToObject(reply)) : null;
   }
@@ -369,7 +388,10 @@ export class RedisStore implements Store {
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
     const accountId = change.account_id;
     const keys = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')];
-    const args: Array<string | number> = [change.kind, change.amount_micros, change.reason, change.external_ref ?? '', newLedgerId(), now, change.on_insufficient ?? 'reject'];
+    checkedChange(change.amount_micros);
+    const args: Array<string | number> = [
+      change.kind, change.amount_micros, change.reason, change.external_ref ?? '', newLedgerId(), now, change.on_insufficient ?? 'reject', this.maxBalanceMicros, this.newRevision(),
+    ];
     if (change.key_id && change.kind === 'refund') {
       const starts = periodStarts(Date.parse(now));
       keys.push(this.accountKey(accountId, `key:${change.key_id}`));
@@ -377,10 +399,14 @@ export class RedisStore implements Store {
     }
     const reply = (await this.run('kikuaiApplyLedger', keys, args)) as string[];
     switch (reply[0]) {
+      case 'invalid':
+        throw new InvalidAmountError(`The ledger change was refused: its ${reply[1]} is not an integer within bounds`);
       case 'not_found':
         return { ok: false, reason: 'account_not_found' };
       case 'insufficient':
         return { ok: false, reason: 'insufficient_funds', balance_micros: Number(reply[1]) };
+      case 'balance_limit':
+        return { ok: false, reason: 'balance_limit_exceeded', balance_micros: Number(reply[1]), limit_micros: Number(reply[2]) };
       case 'duplicate':
         return { ok: true, applied: false, entry: parseEntry(accountId, reply[1]!), balance_micros: Number(reply[2]), crossed: null };
       default: {
@@ -428,6 +454,7 @@ export class RedisStore implements Store {
   // Proxy ----------------------------------------------------------------------------
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     const { account_id: accountId } = request;
+    checkedMicros('price_micros', request.price_micros, 0, MAX_CHANGE_MICROS);
     const limits = this.rateLimits(accountId, request.rate_limits);
     const periodArgs = periodArguments(request.now_ms);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
@@ -585,6 +612,7 @@ export class RedisStore implements Store {
 
   // Top-ups --------------------------------------------------------------------------
   async createTopup(topup: Topup): Promise<Topup> {
+    checkedTopupAmounts(topup);
     const indexKey = this.global(`topup:${topup.id}`);
     if ((await this.client.set(indexKey, topup.account_id, 'NX')) !== 'OK') throw new Error(`Top-up ${topup.id} exists`);
     await this.client.hset(this.accountKey(topup.account_id, `topup:${topup.id}`), Object.fromEntries(chunk(toPairs(topupFields(topup)))));
@@ -599,6 +627,7 @@ export class RedisStore implements Store {
   }
 
   async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+    checkedTopupAmounts(patch);
     const accountId = await this.client.get(this.global(`topup:${topupId}`));
     if (accountId === null) return null;
     const fields = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Record<string, string | number | null>;
@@ -614,12 +643,14 @@ export class RedisStore implements Store {
     const reply = (await this.run(
       'kikuaiCompleteTopup',
       [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs'), this.accountKey(accountId, `topup:${request.topup_id}`)],
-      [credit.amount_micros, credit.reason, credit.external_ref, newLedgerId(), now, request.provider_ref ?? ''],
+      [credit.amount_micros, credit.reason, credit.external_ref, newLedgerId(), now, request.provider_ref ?? '', this.maxBalanceMicros],
     )) as Reply[];
     switch (reply[0]) {
       case 'topup_not_found':
       case 'account_not_found':
         return { ok: false, reason: reply[0] };
+      case 'balance_limit':
+        return { ok: false, reason: 'balance_limit_exceeded', balance_micros: Number(reply[1]), limit_micros: Number(reply[2]) };
       case 'already_completed':
       case 'repaired':
         return {

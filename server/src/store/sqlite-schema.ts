@@ -1,3 +1,27 @@
+import { MICROS_LIMIT } from './logic.js';
+
+/**
+ * Triggers that refuse (ABORT: the statement and its transaction change nothing) any
+ * write of a money column that is not an integer within [minimum, MICROS_LIMIT]. An
+ * INTEGER column takes whatever it is given (a JavaScript number past 2^63 is stored as
+ * REAL), and a CHECK cannot be added to an existing table without copying it: triggers
+ * hold the existing files to the same rule.
+ */
+function integerMoney(table: string, columns: Record<string, number>): string {
+  const wrong = Object.entries(columns)
+    .map(([column, minimum]) => `(NEW.${column} IS NOT NULL AND (typeof(NEW.${column}) <> 'integer' OR NEW.${column} < ${minimum} OR NEW.${column} > ${MICROS_LIMIT}))`)
+    .join(' OR ');
+  const message = `${table}: ${Object.keys(columns).join(', ')} must be integers from their minimum to ${MICROS_LIMIT}`;
+  return `
+  CREATE TRIGGER ${table}_integer_money_insert BEFORE INSERT ON ${table} WHEN ${wrong}
+  BEGIN SELECT RAISE(ABORT, '${message}'); END;
+  CREATE TRIGGER ${table}_integer_money_update BEFORE UPDATE OF ${Object.keys(columns).join(', ')} ON ${table} WHEN ${wrong}
+  BEGIN SELECT RAISE(ABORT, '${message}'); END;`;
+}
+
+/** A new revision: random (63 bits shifted to 52, exact in a JavaScript number), never a counter that a restored file would repeat. */
+const NEW_REVISION = '(random() >> 11)';
+
 /**
  * The SQLite schema as numbered migrations. `schema_migrations` records which ran; a new
  * change is a new entry at the end, never an edit of an old one.
@@ -129,5 +153,48 @@ export const MIGRATIONS: string[] = [
   BEGIN
     UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
   END;
+  `,
+  // 6: revisions are random, never a counter (auth-snapshots.ts: a restored file must not
+  // repeat a revision an instance cached), and every money column holds integers in bounds.
+  `
+  DROP TRIGGER accounts_revise;
+  DROP TRIGGER api_keys_revise;
+  DROP TRIGGER api_keys_insert_revise;
+  DROP TRIGGER api_keys_revise_permissions;
+  CREATE TRIGGER accounts_revise AFTER UPDATE ON accounts
+    WHEN OLD.status IS NOT NEW.status OR OLD.suspended_reason IS NOT NEW.suspended_reason
+      OR OLD.low_balance_threshold_micros IS NOT NEW.low_balance_threshold_micros OR OLD.language_code IS NOT NEW.language_code
+      OR OLD.username IS NOT NEW.username OR OLD.first_name IS NOT NEW.first_name OR OLD.last_name IS NOT NEW.last_name
+      OR OLD.telegram_id IS NOT NEW.telegram_id
+  BEGIN
+    UPDATE accounts SET rev = ${NEW_REVISION} WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER api_keys_revise AFTER UPDATE ON api_keys
+    WHEN OLD.name IS NOT NEW.name OR OLD.prefix IS NOT NEW.prefix OR OLD.last_four IS NOT NEW.last_four OR OLD.hash IS NOT NEW.hash
+      OR OLD.previous_hash IS NOT NEW.previous_hash OR OLD.previous_hash_expires_at IS NOT NEW.previous_hash_expires_at
+      OR OLD.enabled IS NOT NEW.enabled OR OLD.revoked_at IS NOT NEW.revoked_at OR OLD.expires_at IS NOT NEW.expires_at
+      OR OLD.allowed_products IS NOT NEW.allowed_products OR OLD.spend_limit_micros IS NOT NEW.spend_limit_micros
+      OR OLD.spend_limit_period IS NOT NEW.spend_limit_period OR OLD.account_id IS NOT NEW.account_id
+  BEGIN
+    UPDATE accounts SET rev = ${NEW_REVISION} WHERE id = NEW.account_id;
+  END;
+  CREATE TRIGGER api_keys_revise_permissions AFTER UPDATE OF permissions ON api_keys
+    WHEN OLD.permissions IS NOT NEW.permissions
+  BEGIN
+    UPDATE accounts SET rev = ${NEW_REVISION} WHERE id = NEW.account_id;
+  END;
+  CREATE TRIGGER api_keys_insert_revise AFTER INSERT ON api_keys
+  BEGIN
+    UPDATE accounts SET rev = ${NEW_REVISION} WHERE id = NEW.account_id;
+  END;
+  CREATE TRIGGER accounts_insert_revise AFTER INSERT ON accounts
+  BEGIN
+    UPDATE accounts SET rev = ${NEW_REVISION} WHERE id = NEW.id;
+  END;
+  ${integerMoney('accounts', { balance_micros: 0, low_balance_threshold_micros: 0 })}
+  ${integerMoney('api_keys', { spend_limit_micros: 0, spent_micros: 0 })}
+  ${integerMoney('ledger', { amount_micros: -MICROS_LIMIT, balance_after_micros: 0 })}
+  ${integerMoney('topups', { amount_micros: 0, stars: 0 })}
+  ${integerMoney('usage_daily', { cost_micros: 0 })}
   `,
 ];

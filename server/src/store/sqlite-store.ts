@@ -17,6 +17,13 @@ import {
   assertPageLimit,
   COMPLETABLE_TOPUP_STATUSES,
   assertTopupCredit,
+  checkedBalanceCeiling,
+  checkedChange,
+  checkedKeyAmounts,
+  checkedMicros,
+  checkedTopupAmounts,
+  MAX_CHANGE_MICROS,
+  MICROS_LIMIT,
 } from './logic.js';
 import { newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -73,8 +80,11 @@ export class SqliteStore implements Store {
   private readonly rateWindows: RateWindows;
   /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
   private readonly snapshots = new AuthSnapshots();
+  private readonly maxBalanceMicros: number;
 
-  constructor(filename: string) {
+  /** `maxBalanceMicros`: the balance ceiling, no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
+  constructor(filename: string, options: { maxBalanceMicros?: number } = {}) {
+    this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
     this.db = new Database(filename);
     this.rateWindows = rateWindowsFor(filename === ':memory:' ? filename : path.resolve(filename));
     this.db.pragma('journal_mode = WAL');
@@ -111,6 +121,7 @@ export class SqliteStore implements Store {
   };
 
   async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+    checkedKeyAmounts(firstKey);
     return this.immediate(this.registerTransaction, user, firstKey, now, newAccountId());
   }
 
@@ -139,6 +150,7 @@ export class SqliteStore implements Store {
   }
 
   async setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null> {
+    if (thresholdMicros !== null) checkedMicros('low_balance_threshold_micros', thresholdMicros, 0, MICROS_LIMIT);
     // A new threshold starts a fresh notification cycle.
     this.statements.setThreshold.run(thresholdMicros, accountId);
     return this.getAccount(accountId);
@@ -164,6 +176,7 @@ export class SqliteStore implements Store {
   };
 
   async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+    checkedKeyAmounts(key);
     return this.immediate(this.createKeyTransaction, accountId, key, maxKeys, now);
   }
 
@@ -182,6 +195,7 @@ export class SqliteStore implements Store {
   }
 
   async updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null> {
+    checkedKeyAmounts(patch);
     const values: Record<string, string | number | null> = {};
     if (patch.name !== undefined) values.name = patch.name;
     if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
@@ -344,12 +358,17 @@ export class SqliteStore implements Store {
     const account = toAccount(accountRow);
     const previous = this.entryByRef(account.id, change.external_ref);
     if (previous) return { ok: true, applied: false, entry: previous, balance_micros: account.balance_micros, crossed: null };
+    checkedMicros('the stored balance_micros', account.balance_micros, 0, MICROS_LIMIT);
     let amount = change.amount_micros;
     let shortfall = 0;
     if (account.balance_micros + amount < 0) {
       if (change.on_insufficient !== 'clamp_and_suspend') return { ok: false, reason: 'insufficient_funds', balance_micros: account.balance_micros };
       shortfall = -(account.balance_micros + amount);
       amount = -account.balance_micros;
+    }
+    // An increase never takes the balance past the ceiling (a decrease always goes through): decided in the transaction.
+    if (amount > 0 && account.balance_micros + amount > this.maxBalanceMicros) {
+      return { ok: false, reason: 'balance_limit_exceeded', balance_micros: account.balance_micros, limit_micros: this.maxBalanceMicros };
     }
     if (change.key_id && change.kind === 'refund' && amount > 0) {
       const keyRow = this.statements.key.get(change.key_id) as Row | undefined;
@@ -370,6 +389,7 @@ export class SqliteStore implements Store {
   };
 
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
+    checkedChange(change.amount_micros);
     return this.immediate(this.applyTransaction, change, now);
   }
 
@@ -431,6 +451,7 @@ export class SqliteStore implements Store {
   };
 
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
+    checkedMicros('price_micros', request.price_micros, 0, MAX_CHANGE_MICROS);
     return this.immediate(this.reserveTransaction, request, now);
   }
 
@@ -464,6 +485,7 @@ export class SqliteStore implements Store {
 
   // Top-ups --------------------------------------------------------------------------
   async createTopup(topup: Topup): Promise<Topup> {
+    checkedTopupAmounts(topup);
     this.statements.insertTopup.run(topup);
     return (await this.getTopup(topup.id))!;
   }
@@ -474,6 +496,7 @@ export class SqliteStore implements Store {
   }
 
   async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+    checkedTopupAmounts(patch);
     const columns = TOPUP_PATCH_COLUMNS.filter((column) => patch[column] !== undefined);
     if (columns.length > 0) {
       const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
@@ -499,6 +522,10 @@ export class SqliteStore implements Store {
     if (previous) {
       complete(previous);
       return { ok: true, applied: false, reason: 'repaired', topup: toTopup(s.topup.get(topup.id) as Row), entry: previous, balance_micros: account.balance_micros };
+    }
+    checkedMicros('the stored balance_micros', account.balance_micros, 0, MICROS_LIMIT);
+    if (account.balance_micros + request.credit.amount_micros > this.maxBalanceMicros) {
+      return { ok: false, reason: 'balance_limit_exceeded', balance_micros: account.balance_micros, limit_micros: this.maxBalanceMicros };
     }
     const { entry, crossed } = this.appendEntry(account, 'credit', request.credit.amount_micros, request.credit.reason, request.credit.external_ref, now);
     complete(entry);

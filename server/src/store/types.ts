@@ -1,8 +1,11 @@
 /**
  * The store: everything the server keeps. Two adapters implement it (Redis through
  * ioredis, SQLite through better-sqlite3) and pass one contract suite
- * (`server/test/store/store-contract.test.ts`). Money is always integer micro-USD (`number`, safe up to
- * 2^53, i.e. ~9 billion USD per value).
+ * (`server/test/store/store-contract.test.ts`). Money is always integer micro-USD (`number`),
+ * bounded (`logic.ts`): one change at most MAX_CHANGE_MICROS ($1,000,000) either way, a
+ * balance at most the store's ceiling (`maxBalanceMicros`, default $1,000,000), every
+ * stored value at most MICROS_LIMIT (10^15) — far inside 2^53. A store refuses an amount
+ * outside its bounds with InvalidAmountError, before writing anything.
  *
  * Every operation that changes more than one record is atomic: a Lua script on
  * Redis (all keys of one account under the hash tag `{<accountId>}`), a
@@ -114,6 +117,8 @@ export type LedgerResult =
   /** The external reference was applied before: nothing changed; the first entry is returned. */
   | { ok: true; applied: false; entry: LedgerEntry; balance_micros: number; crossed: null }
   | { ok: false; reason: 'insufficient_funds'; balance_micros: number }
+  /** An increase that would take the balance past the store's ceiling (`limit_micros`): nothing changed. */
+  | { ok: false; reason: 'balance_limit_exceeded'; balance_micros: number; limit_micros: number }
   | { ok: false; reason: 'account_not_found' };
 
 /** A balance crossing that the notifications of the payments issue act on, once per crossing. */
@@ -284,7 +289,9 @@ export type CompleteTopupResult =
    * the top-up is now completed and points to that entry.
    */
   | { ok: true; applied: false; reason: 'already_completed' | 'repaired'; topup: Topup; entry: LedgerEntry | null; balance_micros: number }
-  | { ok: false; reason: 'topup_not_found' | 'account_not_found' };
+  | { ok: false; reason: 'topup_not_found' | 'account_not_found' }
+  /** The credit would take the balance past the store's ceiling: nothing changed, the top-up stays as it was. */
+  | { ok: false; reason: 'balance_limit_exceeded'; balance_micros: number; limit_micros: number };
 
 /** Who a Telegram Stars charge was credited to: one record per charge id, across all accounts. */
 export interface StarsCharge {

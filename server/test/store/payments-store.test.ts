@@ -106,6 +106,21 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     expect(done.ok && done.applied && done.entry).toMatchObject({ kind: 'credit', amount_micros: 5_000_000, balance_after_micros: 5_000_000 });
   });
 
+  it.skipIf(skip)('completeTopup refuses a credit past the balance ceiling inside the change: nothing credited, the top-up still pending', async () => {
+    const owner = await account();
+    const nearCeiling = 1_000_000_000_000 - 1_000_000; // the default ceiling ($1,000,000) less $1
+    expect(await store.applyLedger({ account_id: owner.id, kind: 'adjustment', amount_micros: nearCeiling, reason: 'operator', external_ref: 'setup' }, NOW)).toMatchObject({ ok: true, applied: true });
+    const topup = await store.createTopup(pendingPaddleTopup(owner.id, 5_000_000));
+    const refused = await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, NOW);
+    expect(refused).toEqual({ ok: false, reason: 'balance_limit_exceeded', balance_micros: nearCeiling, limit_micros: 1_000_000_000_000 });
+    expect((await store.getTopup(topup.id))!.status).toBe('pending');
+    expect(await store.findLedgerEntry(owner.id, 'paddle:txn_1')).toBeNull();
+    expect(await store.sumLedger(owner.id)).toBe(nearCeiling);
+    // Exactly up to the ceiling is allowed.
+    const fits = await store.createTopup(pendingPaddleTopup(owner.id, 1_000_000));
+    expect(await store.completeTopup({ topup_id: fits.id, credit: credit(1_000_000, 'paddle:txn_2') }, NOW)).toMatchObject({ ok: true, applied: true, balance_micros: 1_000_000_000_000 });
+  });
+
   it.skipIf(skip)('completeTopup credits nothing for a refunded top-up, and records provider_ref when asked', async () => {
     const owner = await account();
     const refunded = await store.createTopup({ ...pendingPaddleTopup(owner.id), status: 'refunded' });
