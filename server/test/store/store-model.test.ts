@@ -25,7 +25,7 @@ import { openBackend, type Backend, type Real } from './model/real.js';
 const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : randomInt(2 ** 31);
 const RUNS = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 1_000;
 const PATH = process.env.PROPERTY_PATH || undefined;
-const MAX_COMMANDS = 12;
+const MAX_COMMANDS = 25;
 /** 22:30 UTC on Tuesday 31 March: an hour's tick crosses a day and a month, a day's tick a week soon after. */
 const T0 = Date.parse('2026-03-31T22:30:00.000Z');
 
@@ -49,9 +49,13 @@ describe.each(STORE_KINDS)('store model: %s', (kind) => {
     backend = openBackend(kind);
   });
   afterAll(async () => {
-    const { runs, commands, operations } = backend.real.counts;
+    const { runs, commands, operations, results } = backend.real.counts;
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-    console.log(`[store-model] ${kind}: ${runs} runs, ${commands} steps, ${operations} store operations in ${seconds} s (seed ${SEED})`);
+    const reached = Object.entries(results)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, count]) => `${name} ${count}`)
+      .join(', ');
+    console.log(`[store-model] ${kind}: ${runs} runs, ${commands} steps, ${operations} store operations in ${seconds} s (seed ${SEED})\n  answers: ${reached}`);
     await backend.cleanup();
   });
 

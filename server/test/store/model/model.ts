@@ -14,9 +14,9 @@ export type ProductId = (typeof PRODUCTS)[number];
 
 /** Small limits, so that sequences of a dozen steps reach them; windows of one minute of model time. */
 export const RATE_WINDOW_MS = 60_000;
-export const KEY_RATE_LIMIT = 5;
-export const ACCOUNT_RATE_LIMIT = 8;
-export const PRODUCT_RATE_LIMIT = 6;
+export const KEY_RATE_LIMIT = 4;
+export const ACCOUNT_RATE_LIMIT = 7;
+export const PRODUCT_RATE_LIMIT = 5;
 export const MAX_KEYS = 4;
 export const MICROS_PER_STAR = 13_000;
 

@@ -308,13 +308,16 @@ export class StarsCharge implements Operation {
 
 /** A Stars refund: finds what the charge credited and debits it once (`stars_refund:<charge id>`), clamping and suspending. */
 export class StarsRefund implements Operation {
-  constructor(readonly account: number, readonly charge: number) {}
-  toString = () => `StarsRefund(account=${this.account}, ch_${this.charge})`;
+  /** `charge`: one of the account's charges (by index), or null for one never recorded. */
+  constructor(readonly account: number, readonly charge: number | null) {}
+  toString = () => `StarsRefund(account=${this.account}, ${this.charge === null ? 'unknown charge' : `charge ${this.charge}`})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
-    const chargeRef = `stars:ch_${this.charge}`;
-    const ref = `stars_refund:ch_${this.charge}`;
+    const charges = account.ledger.filter((entry) => entry.ref?.startsWith('stars:')).map((entry) => entry.ref!.slice('stars:'.length));
+    const chargeId = this.charge === null || charges.length === 0 ? 'ch_unknown' : charges[this.charge % charges.length]!;
+    const chargeRef = `stars:${chargeId}`;
+    const ref = `stars_refund:${chargeId}`;
     const nowMs = model.nowMs;
     return {
       perform: async ({ stores }) => {

@@ -21,6 +21,13 @@ export interface Counts {
   commands: number;
   /** Store operations the steps made (a group counts each of its members). */
   operations: number;
+  /** `<Operation>: <result>` → how often, to see what the sequences reached. */
+  results: Record<string, number>;
+}
+
+export function tally(counts: Counts, operation: string, result: string): void {
+  const name = `${operation.slice(0, operation.indexOf('('))}: ${result}`;
+  counts.results[name] = (counts.results[name] ?? 0) + 1;
 }
 
 export interface Real {
@@ -40,7 +47,7 @@ function sqliteBackend(): Backend {
   const file = join(directory, 'kikuai.db');
   const stores: [Store, Store] = [new SqliteStore(file), new SqliteStore(file)];
   return {
-    real: { kind: 'sqlite', stores, counts: { runs: 0, commands: 0, operations: 0 } },
+    real: { kind: 'sqlite', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
     async cleanup() {
       for (const store of stores) await store.close();
       rmSync(directory, { recursive: true, force: true });
@@ -53,7 +60,7 @@ function redisBackend(): Backend {
   const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)] as const;
   const stores: [Store, Store] = [new RedisStore(clients[0], { keyPrefix }), new RedisStore(clients[1], { keyPrefix })];
   return {
-    real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0 } },
+    real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
     async cleanup() {
       let cursor = '0';
       do {
