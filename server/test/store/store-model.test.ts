@@ -43,9 +43,10 @@ describe.each(STORE_KINDS)('store model: %s', (kind) => {
   let backend: Backend;
   /** Each run's Telegram users are `telegramBase + 0..3`: a fresh namespace per run. */
   let nextTelegramBase = randomInt(1, 2 ** 40) * 8;
-  const startedAt = Date.now();
+  let startedAt = 0;
 
   beforeAll(() => {
+    startedAt = Date.now();
     backend = openBackend(kind);
   });
   afterAll(async () => {
