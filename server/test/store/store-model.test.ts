@@ -9,9 +9,10 @@
  *
  *   PROPERTY_SEED  the seed (default: random, printed)
  *   PROPERTY_RUNS  sequences per store (default 1,000)
- *   PROPERTY_PATH  replay one failing case (with its seed), as printed on failure
+ *   PROPERTY_PATH, PROPERTY_REPLAY, PROPERTY_STORE
+ *                  replay one failure: its seed, `path` and `replayPath` as printed, on its store
  *
- * A failure prints the seed, the path and the shrunk sequence of steps.
+ * A failure prints the seed, the path and the shrunk sequence of steps (with its replayPath).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import fc from 'fast-check';
@@ -25,6 +26,8 @@ import { openBackend, type Backend, type Real } from './model/real.js';
 const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : randomInt(2 ** 31);
 const RUNS = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 1_000;
 const PATH = process.env.PROPERTY_PATH || undefined;
+const REPLAY = process.env.PROPERTY_REPLAY || undefined;
+const KINDS = STORE_KINDS.filter((kind) => !process.env.PROPERTY_STORE || kind === process.env.PROPERTY_STORE);
 const MAX_COMMANDS = 25;
 /** 22:30 UTC on Tuesday 31 March: an hour's tick crosses a day and a month, a day's tick a week soon after. */
 const T0 = Date.parse('2026-03-31T22:30:00.000Z');
@@ -37,9 +40,9 @@ async function startingAccount(model: Model, real: Real): Promise<void> {
   }
 }
 
-console.log(`[store-model] seed ${SEED}, ${RUNS} runs per store on ${STORE_KINDS.join(' and ')} (PROPERTY_SEED, PROPERTY_RUNS to change)`);
+console.log(`[store-model] seed ${SEED}, ${RUNS} runs per store on ${KINDS.join(' and ')} (PROPERTY_SEED, PROPERTY_RUNS to change)`);
 
-describe.each(STORE_KINDS)('store model: %s', (kind) => {
+describe.each(KINDS)('store model: %s', (kind) => {
   let backend: Backend;
   /** Each run's Telegram users are `telegramBase + 0..3`: a fresh namespace per run. */
   let nextTelegramBase = randomInt(1, 2 ** 40) * 8;
@@ -64,7 +67,7 @@ describe.each(STORE_KINDS)('store model: %s', (kind) => {
     'every step answers as the model does, and balance = Σ ledger ≥ 0, each reference once, no key past its limits or permissions',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.commands(storeCommands, { maxCommands: MAX_COMMANDS, size: 'max' }), async (commands) => {
+        fc.asyncProperty(fc.commands(storeCommands, { maxCommands: MAX_COMMANDS, size: 'max', replayPath: REPLAY }), async (commands) => {
           const real = backend.real;
           real.counts.runs += 1;
           const model = newModel(T0, nextTelegramBase, randomBytes(4).toString('hex'));
