@@ -5,8 +5,8 @@
  *   entry's `balance_after_micros` the running sum, never negative;
  * - no external reference applied twice;
  * - the ledger holds exactly the model's entries (same kinds, amounts, references:
- *   nothing charged that the model refused, no payment credited twice), and the balance
- *   and status are the model's;
+ *   nothing charged that the model refused, no payment credited twice), and the balance,
+ *   status and low-balance flag are the model's;
  * - live keys, their restrictions and spend are the model's; no key has spent past its
  *   limit in the current period (unless the limit was lowered below what it had spent);
  * - a revoked or disabled key is refused by both store objects;
@@ -37,6 +37,10 @@ async function checkAccount(model: Model, real: Real, account: ModelAccount): Pr
   expect(stored, `${where}: exists`).not.toBeNull();
   expect(stored!.balance_micros, `${where}: balance is the model's`).toBe(account.balance);
   expect(stored!.status, `${where}: status is the model's`).toBe(account.status);
+  expect(
+    { threshold: stored!.low_balance_threshold_micros, notified: stored!.low_balance_notified },
+    `${where}: low-balance threshold and flag are the model's`,
+  ).toEqual({ threshold: account.lowBalanceThreshold, notified: account.lowBalanceNotified });
   expect(await store.sumLedger(account.id), `${where}: balance = Σ ledger`).toBe(stored!.balance_micros);
   expect(stored!.balance_micros, `${where}: balance ≥ 0`).toBeGreaterThanOrEqual(0);
 

@@ -7,7 +7,7 @@
  * Plain data only (no classes, no Maps), so that `structuredClone` copies it: a group of
  * concurrent operations is checked against every serial order, each on its own copy.
  */
-import type { AccountStatus, LedgerKind, SpendLimitPeriod, TopupMethod, TopupStatus } from '../../../src/store/types.js';
+import type { AccountStatus, BalanceCrossing, LedgerKind, SpendLimitPeriod, TopupMethod, TopupStatus } from '../../../src/store/types.js';
 
 export const PRODUCTS = ['reliapi', 'routellm', 'echo'] as const;
 export type ProductId = (typeof PRODUCTS)[number];
@@ -67,6 +67,9 @@ export interface ModelAccount {
   telegramId: number;
   status: AccountStatus;
   balance: number;
+  lowBalanceThreshold: number | null;
+  /** Told of a low or exhausted balance, not yet recovered. */
+  lowBalanceNotified: boolean;
   /** In the order the model applied them (concurrent groups may commit in another order). */
   ledger: ModelEntry[];
   /** Every key ever created, revoked ones included, oldest first. */
@@ -182,20 +185,45 @@ export function hasRef(account: ModelAccount, ref: string | null | undefined): b
   return !!ref && account.ledger.some((entry) => entry.ref === ref);
 }
 
-/** A change of the balance through the ledger (the caller has checked the reference and the funds). */
-export function appendEntry(account: ModelAccount, kind: LedgerKind, amount: number, ref: string | null): void {
+/**
+ * The low-balance notices (store README, "Low balance"): down to exactly 0 → `exhausted`;
+ * down below the threshold while not yet told → `low`; up to above 0 and at least the
+ * threshold plus a tenth (rounded up) while told → `recovered`. Moves the flag.
+ */
+function crossing(account: ModelAccount, before: number, after: number): BalanceCrossing | null {
+  const threshold = account.lowBalanceThreshold;
+  let crossed: BalanceCrossing | null = null;
+  if (after < before) {
+    if (after === 0 && before > 0) crossed = 'exhausted';
+    else if (threshold !== null && after < threshold && !account.lowBalanceNotified) crossed = 'low';
+  } else if (after > before && account.lowBalanceNotified) {
+    const recovery = threshold === null ? 0 : threshold + Math.ceil(threshold / 10);
+    if (after > 0 && after >= recovery) crossed = 'recovered';
+  }
+  if (crossed) account.lowBalanceNotified = crossed !== 'recovered';
+  return crossed;
+}
+
+/** A change of the balance through the ledger (the caller has checked the reference and the funds); the crossing it makes, if any. */
+export function appendEntry(account: ModelAccount, kind: LedgerKind, amount: number, ref: string | null): BalanceCrossing | null {
+  const before = account.balance;
   account.balance += amount;
   account.ledger.push({ kind, amount, ref });
+  return crossing(account, before, account.balance);
 }
+
+/** A result word with the crossing it made: `applied`, `applied+low`, `ok+exhausted`… */
+export const withCrossing = (word: string, crossed: BalanceCrossing | null | undefined): string => (crossed ? `${word}+${crossed}` : word);
 
 /**
  * `applyLedger`: a known reference changes nothing (`duplicate`), whatever its amount; a
  * debit past the balance is refused, or clamped to the balance with the account suspended.
+ * Applied: `applied`, with the crossing it made (`applied+exhausted`).
  */
 export function applyLedger(
   account: ModelAccount,
   change: { kind: LedgerKind; amount: number; ref: string | null; clamp?: boolean; refundKeyId?: string; nowMs: number },
-): 'applied' | 'duplicate' | 'insufficient_funds' {
+): string {
   if (hasRef(account, change.ref)) return 'duplicate';
   let amount = change.amount;
   if (account.balance + amount < 0) {
@@ -207,6 +235,5 @@ export function applyLedger(
     const key = keyById(account, change.refundKeyId);
     if (key.period === null || key.spendPeriodStart === periodStart(key.period, change.nowMs)) key.spent = Math.max(0, key.spent - amount);
   }
-  appendEntry(account, change.kind, amount, change.ref);
-  return 'applied';
+  return withCrossing('applied', appendEntry(account, change.kind, amount, change.ref));
 }

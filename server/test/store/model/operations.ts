@@ -30,6 +30,7 @@ import {
   type Model,
   type ModelAccount,
   type ModelKey,
+  withCrossing,
 } from './model.js';
 import type { Real } from './real.js';
 
@@ -88,6 +89,8 @@ export class Register implements Operation {
           telegramId,
           status: 'active',
           balance: 0,
+          lowBalanceThreshold: null,
+          lowBalanceNotified: false,
           ledger: [],
           keys: [newModelKey(keyId, hash)],
           windows: {},
@@ -120,6 +123,25 @@ export class SetStatus implements Operation {
   }
 }
 
+/** `setLowBalanceThreshold`: below it the user is told once; a new threshold starts a fresh cycle. */
+export class SetThreshold implements Operation {
+  constructor(readonly account: number, readonly threshold: number | null) {}
+  toString = () => `SetThreshold(account=${this.account}, ${this.threshold ?? 'none'})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].setLowBalanceThreshold(account.id, this.threshold)) ? 'ok' : 'not_found' }),
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        modelAccount.lowBalanceThreshold = this.threshold;
+        modelAccount.lowBalanceNotified = false;
+        return 'ok';
+      },
+    };
+  }
+}
+
 // Money -------------------------------------------------------------------------------
 
 /** A ledger change and how the model expects it; shared by the payment operations. */
@@ -130,7 +152,7 @@ async function performLedger(
 ): Promise<{ outcome: Outcome; entryId: string | null }> {
   const result = await store.applyLedger(change, iso(nowMs));
   if (!result.ok) return { outcome: { result: result.reason }, entryId: null };
-  return { outcome: { result: result.applied ? 'applied' : 'duplicate' }, entryId: result.entry.id };
+  return { outcome: { result: result.applied ? withCrossing('applied', result.crossed) : 'duplicate' }, entryId: result.entry.id };
 }
 
 /** The operator's credit or debit (`adminAdjustCredit`): `credit` when positive, `adjustment` otherwise, refused past the balance. */
@@ -269,7 +291,7 @@ export class PaddleAdjustment implements Operation {
       perform: async ({ stores }) => {
         const change = { account_id: account.id, kind: 'adjustment' as const, amount_micros: amount, reason: `Paddle ${this.action}`, external_ref: ref };
         const { outcome } = await performLedger(stores[0], reversal ? change : { ...change, on_insufficient: 'clamp_and_suspend' }, nowMs);
-        if (outcome.result === 'applied') {
+        if (outcome.result.startsWith('applied')) {
           const stored = await stores[0].getTopup(topup.id);
           if (!reversal && this.full) await stores[0].updateTopup(topup.id, { status: 'refunded' });
           if (reversal && stored?.status === 'refunded') await stores[0].updateTopup(topup.id, { status: 'completed' });
@@ -280,8 +302,8 @@ export class PaddleAdjustment implements Operation {
         const modelAccount = accountById(m, account.id);
         const result = applyLedger(modelAccount, { kind: 'adjustment', amount, ref, clamp: !reversal, nowMs });
         const modelled = modelAccount.topups.find((candidate) => candidate.id === topup.id)!;
-        if (result === 'applied' && !reversal && this.full) modelled.status = 'refunded';
-        if (result === 'applied' && reversal && modelled.status === 'refunded') modelled.status = 'completed';
+        if (result.startsWith('applied') && !reversal && this.full) modelled.status = 'refunded';
+        if (result.startsWith('applied') && reversal && modelled.status === 'refunded') modelled.status = 'completed';
         return result;
       },
     };
@@ -551,7 +573,7 @@ export class Reserve implements Operation {
           iso(nowMs),
         );
         if (!result.ok) return { result: result.reason };
-        return { result: result.entry.external_ref === ref ? 'ok' : 'ok_with_another_entry' };
+        return { result: result.entry.external_ref === ref ? withCrossing('ok', result.crossed) : 'ok_with_another_entry' };
       },
       expect: (m) => {
         const modelAccount = accountById(m, account.id);
@@ -566,11 +588,11 @@ export class Reserve implements Operation {
         if (modelKey.allowedProducts !== null && !modelKey.allowedProducts.includes(this.product)) return 'product_not_allowed';
         if (modelKey.spendLimit !== null && spent + this.price > modelKey.spendLimit) return 'spend_limit_reached';
         if (modelAccount.balance < this.price) return 'insufficient_funds';
-        appendEntry(modelAccount, 'debit', -this.price, ref);
+        const crossed = appendEntry(modelAccount, 'debit', -this.price, ref);
         modelKey.spent = spent + this.price;
         if (modelKey.period !== null) modelKey.spendPeriodStart = periodStart(modelKey.period, nowMs);
         modelAccount.calls.push({ callId, keyId: key.id, product: this.product, price: this.price });
-        return 'ok';
+        return withCrossing('ok', crossed);
       },
     };
   }
