@@ -1,11 +1,12 @@
 /**
  * Model-based property tests of the store, on SQLite and Redis (issue 13, "Keep it
- * closed"): random sequences of registers, operator credits and debits, top-ups, Paddle
- * and Stars payments (replayed, reordered, with mismatched amounts) and refunds, reserves
- * and refunds of calls, key creation, restriction, rotation and revocation, authorizations
- * with current, previous, rotated-out and forged secrets, the clock moving on, and groups
- * of operations issued at once — each step checked against a plain model (`model/`) and
- * followed by the invariants (`model/invariants.ts`).
+ * closed"): random sequences of registers, suspensions, low-balance thresholds, operator
+ * credits and debits, top-ups, Paddle and Stars payments (replayed, reordered, with
+ * mismatched amounts) and refunds, reserves and refunds of calls, key creation,
+ * restriction, rotation and revocation, authorizations with current, previous,
+ * rotated-out and forged secrets, webhook and update de-duplication, the clock moving on,
+ * and groups of operations issued at once — each step checked against a plain model
+ * (`model/`) and followed by the invariants (`model/invariants.ts`).
  *
  *   PROPERTY_SEED  the seed (default: random, printed)
  *   PROPERTY_RUNS  sequences per store (default 1,000)

@@ -9,8 +9,10 @@ import { cloneModel, PRODUCTS, type Model } from './model.js';
 import {
   AdminAdjust,
   Authorize,
+  ClaimEvent,
   CreateKey,
   CreateTopup,
+  FinishEvent,
   PaddleAdjustment,
   PaddleCompleted,
   RefundCall,
@@ -18,6 +20,7 @@ import {
   Reserve,
   RevokeKey,
   RotateKey,
+  SeeUpdate,
   SetStatus,
   SetThreshold,
   StarsCharge,
@@ -135,6 +138,8 @@ const authorize = fc.tuple(pick, pick, hashKind, via).map(([account, key, hash, 
 const reserve = fc
   .tuple(pick, pick, hashKind, product, price, replayPick, via)
   .map(([account, key, hash, productId, amount, replay, through]) => new Reserve(account, key, hash, productId, amount, replay, through));
+const claimEvent = refIndex.map((event) => new ClaimEvent(event));
+const seeUpdate = refIndex.map((update) => new SeeUpdate(update));
 const refundCall = fc.tuple(pick, pick, via).map(([account, call, through]) => new RefundCall(account, call, through));
 const revokeKey = fc.tuple(pick, pick).map(([account, key]) => new RevokeKey(account, key));
 const updateKey = fc.tuple(pick, pick, keyChange).map(([account, key, change]) => new UpdateKey(account, key, change));
@@ -156,6 +161,8 @@ const concurrent: fc.Arbitrary<Operation> = fc.oneof(
   { arbitrary: revokeKey, weight: 1 },
   { arbitrary: updateKey, weight: 1 },
   { arbitrary: register, weight: 1 },
+  { arbitrary: claimEvent, weight: 1 },
+  { arbitrary: seeUpdate, weight: 1 },
 );
 
 /** Reserves on one account at the same moment, often for more than its balance covers together. */
@@ -194,6 +201,9 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(reserve),
   step(reserve),
   step(refundCall),
+  step(claimEvent),
+  step(fc.tuple(refIndex, fc.constantFrom('save' as const, 'release' as const)).map(([event, finish]) => new FinishEvent(event, finish))),
+  step(seeUpdate),
   step(fc.constantFrom(1_000, 61_000, HOUR, 24 * HOUR, 7 * 24 * HOUR).map((ms) => new Tick(ms))),
   fc.array(concurrent, { minLength: 2, maxLength: 3 }).map((operations) => new Together(operations)),
   fc.array(concurrent, { minLength: 2, maxLength: 3 }).map((operations) => new Together(operations)),

@@ -86,13 +86,16 @@ export interface Model {
   /** This run's Telegram ids are `telegramBase + user` for user 0..3: a fresh namespace per run. */
   telegramBase: number;
   accounts: ModelAccount[];
-  /** Calls are numbered per run; call ids are `<runToken>-<n>`. */
+  /** Call ids, event scopes and update namespaces start with it: a fresh namespace per run. */
   runToken: string;
-  nextCall: number;
+  /** Webhook events by id (`claimIdempotent` under the scope `model:<runToken>`): claimed and running, or done. */
+  events: Record<string, 'pending' | 'done'>;
+  /** Telegram update ids seen (`markSeen` under the namespace `model:<runToken>`). */
+  seen: string[];
 }
 
 export function newModel(nowMs: number, telegramBase: number, runToken: string): Model {
-  return { nowMs, telegramBase, accounts: [], runToken, nextCall: 0 };
+  return { nowMs, telegramBase, accounts: [], runToken, events: {}, seen: [] };
 }
 
 export const cloneModel = (model: Model): Model => structuredClone(model);

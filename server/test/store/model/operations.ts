@@ -616,6 +616,71 @@ export class RefundCall implements Operation {
   }
 }
 
+// Webhook de-duplication ---------------------------------------------------------------
+
+/** A webhook event arrives: `claimIdempotent` claims it for the first caller; a repeat sees it running or done. */
+export class ClaimEvent implements Operation {
+  constructor(readonly event: number) {}
+  toString = () => `ClaimEvent(evt_${this.event})`;
+  bind(model: Model): Bound {
+    const scope = `model:${model.runToken}`;
+    const id = `evt_${this.event}`;
+    return {
+      perform: async ({ stores }) => {
+        const stored = await stores[0].claimIdempotent(scope, id, 'fingerprint', 3600);
+        return { result: stored === null ? 'claimed' : stored.state };
+      },
+      expect: (m) => {
+        const state = m.events[id];
+        if (state) return state;
+        m.events[id] = 'pending';
+        return 'claimed';
+      },
+    };
+  }
+}
+
+/** The claimer finishes: saves its answer, or releases the claim (a failed delivery, so that the retry runs afresh). */
+export class FinishEvent implements Operation {
+  constructor(readonly event: number, readonly finish: 'save' | 'release') {}
+  toString = () => `FinishEvent(evt_${this.event}, ${this.finish})`;
+  bind(model: Model): Bound | null {
+    const scope = `model:${model.runToken}`;
+    const id = `evt_${this.event}`;
+    if (model.events[id] !== 'pending') return null; // only the claimer finishes
+    return {
+      perform: async ({ stores }) => {
+        if (this.finish === 'save') await stores[0].saveIdempotent(scope, id, 'fingerprint', 200, '{"outcome":"credited"}', 3600);
+        else await stores[0].releaseIdempotent(scope, id);
+        return { result: 'ok' };
+      },
+      expect: (m) => {
+        if (this.finish === 'save') m.events[id] = 'done';
+        else delete m.events[id];
+        return 'ok';
+      },
+    };
+  }
+}
+
+/** A Telegram update arrives: `markSeen` is true the first time only. */
+export class SeeUpdate implements Operation {
+  constructor(readonly update: number) {}
+  toString = () => `SeeUpdate(${this.update})`;
+  bind(model: Model): Bound {
+    const namespace = `model:${model.runToken}`;
+    const id = String(this.update);
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].markSeen(namespace, id, 3600)) ? 'first' : 'seen' }),
+      expect: (m) => {
+        if (m.seen.includes(id)) return 'seen';
+        m.seen.push(id);
+        return 'first';
+      },
+    };
+  }
+}
+
 // Time --------------------------------------------------------------------------------
 
 /** Model time moves on: rate windows turn over, spend periods begin, grace periods and keys expire. */
