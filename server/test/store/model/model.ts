@@ -1,0 +1,242 @@
+/**
+ * The plain in-memory model of the store that the property suite runs against
+ * (`../store-model.test.ts`). It is written from the rules in `server/src/store/README.md`,
+ * not from the adapters' code, and keeps only what the rules need: balances, the ledger,
+ * keys with their limits and spend, rate windows, top-ups.
+ *
+ * Plain data only (no classes, no Maps), so that `structuredClone` copies it: a group of
+ * concurrent operations is checked against every serial order, each on its own copy.
+ */
+import type { AccountStatus, BalanceCrossing, LedgerKind, SpendLimitPeriod, TopupMethod, TopupStatus } from '../../../src/store/types.js';
+
+export const PRODUCTS = ['reliapi', 'routellm', 'echo'] as const;
+export type ProductId = (typeof PRODUCTS)[number];
+
+/** Small limits, so that sequences of a dozen steps reach them; windows of one minute of model time. */
+export const RATE_WINDOW_MS = 60_000;
+export const KEY_RATE_LIMIT = 4;
+export const ACCOUNT_RATE_LIMIT = 7;
+export const PRODUCT_RATE_LIMIT = 5;
+export const MAX_KEYS = 4;
+export const MICROS_PER_STAR = 13_000;
+
+export interface ModelKey {
+  id: string;
+  hash: string;
+  /** Valid until `previousHashExpiresMs` (a rotation with a grace period). */
+  previousHash: string | null;
+  previousHashExpiresMs: number | null;
+  /** Every hash this key had before its current one: never valid again once out of grace. */
+  retiredHashes: string[];
+  enabled: boolean;
+  revoked: boolean;
+  expiresMs: number | null;
+  allowedProducts: string[] | null;
+  spendLimit: number | null;
+  period: SpendLimitPeriod | null;
+  /** As stored: the spend of the period starting at `spendPeriodStart` (a later period starts from 0). */
+  spent: number;
+  spendPeriodStart: string | null;
+  /** The effective spend when the limit was last set: a lowered limit may sit below it. */
+  spentWhenLimited: number;
+}
+
+export interface ModelEntry {
+  kind: LedgerKind;
+  amount: number;
+  ref: string | null;
+}
+
+export interface ModelCall {
+  callId: string;
+  keyId: string;
+  product: string;
+  price: number;
+}
+
+export interface ModelTopup {
+  id: string;
+  method: TopupMethod;
+  amount: number;
+  status: TopupStatus;
+  providerRef: string | null;
+}
+
+export interface ModelAccount {
+  id: string;
+  telegramId: number;
+  status: AccountStatus;
+  balance: number;
+  lowBalanceThreshold: number | null;
+  /** Told of a low or exhausted balance, not yet recovered. */
+  lowBalanceNotified: boolean;
+  /** In the order the model applied them (concurrent groups may commit in another order). */
+  ledger: ModelEntry[];
+  /** Every key ever created, revoked ones included, oldest first. */
+  keys: ModelKey[];
+  /** Rate windows by bucket name. */
+  windows: Record<string, { start: number; used: number }>;
+  /** Calls reserved (debited), the refundable ones. */
+  calls: ModelCall[];
+  topups: ModelTopup[];
+}
+
+export interface Model {
+  nowMs: number;
+  /** This run's Telegram ids are `telegramBase + user` for user 0..3: a fresh namespace per run. */
+  telegramBase: number;
+  accounts: ModelAccount[];
+  /** Call ids, event scopes and update namespaces start with it: a fresh namespace per run. */
+  runToken: string;
+  /** Webhook events by id (`claimIdempotent` under the scope `model:<runToken>`): claimed and running, or done. */
+  events: Record<string, 'pending' | 'done'>;
+  /** Telegram update ids seen (`markSeen` under the namespace `model:<runToken>`). */
+  seen: string[];
+}
+
+export function newModel(nowMs: number, telegramBase: number, runToken: string): Model {
+  return { nowMs, telegramBase, accounts: [], runToken, events: {}, seen: [] };
+}
+
+export const cloneModel = (model: Model): Model => structuredClone(model);
+
+export function accountById(model: Model, accountId: string): ModelAccount {
+  const account = model.accounts.find((candidate) => candidate.id === accountId);
+  if (!account) throw new Error(`model: no account ${accountId}`);
+  return account;
+}
+
+export function keyById(account: ModelAccount, keyId: string): ModelKey {
+  const key = account.keys.find((candidate) => candidate.id === keyId);
+  if (!key) throw new Error(`model: no key ${keyId} in ${account.id}`);
+  return key;
+}
+
+export function newModelKey(id: string, hash: string, options: Partial<Pick<ModelKey, 'allowedProducts' | 'spendLimit' | 'period' | 'expiresMs'>> = {}): ModelKey {
+  return {
+    id,
+    hash,
+    previousHash: null,
+    previousHashExpiresMs: null,
+    retiredHashes: [],
+    enabled: true,
+    revoked: false,
+    expiresMs: options.expiresMs ?? null,
+    allowedProducts: options.allowedProducts ?? null,
+    spendLimit: options.spendLimit ?? null,
+    period: options.period ?? null,
+    spent: 0,
+    spendPeriodStart: null,
+    spentWhenLimited: 0,
+  };
+}
+
+/** Start of the UTC day, the week (from Monday) or the month that holds `nowMs`, as ISO 8601. */
+export function periodStart(period: SpendLimitPeriod, nowMs: number): string {
+  const date = new Date(nowMs);
+  const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()];
+  const start =
+    period === 'daily' ? Date.UTC(year, month, day) : period === 'weekly' ? Date.UTC(year, month, day - ((date.getUTCDay() + 6) % 7)) : Date.UTC(year, month, 1);
+  return new Date(start).toISOString();
+}
+
+/** What the key has spent in the period current at `nowMs`. */
+export function effectiveSpent(key: ModelKey, nowMs: number): number {
+  if (key.period !== null && key.spendPeriodStart !== periodStart(key.period, nowMs)) return 0;
+  return key.spent;
+}
+
+export type KeyRefusal = 'key_not_found' | 'key_revoked' | 'key_disabled' | 'key_expired' | 'account_suspended';
+
+/** Why this key may not be used with this hash now, or null (the order of the store README). */
+export function keyRefusal(account: ModelAccount, key: ModelKey, hash: string, nowMs: number): KeyRefusal | null {
+  const inGrace = key.previousHash === hash && key.previousHashExpiresMs !== null && nowMs < key.previousHashExpiresMs;
+  if (key.hash !== hash && !inGrace) return 'key_not_found';
+  if (key.revoked) return 'key_revoked';
+  if (!key.enabled) return 'key_disabled';
+  if (key.expiresMs !== null && nowMs >= key.expiresMs) return 'key_expired';
+  if (account.status !== 'active') return 'account_suspended';
+  return null;
+}
+
+/** The buckets a keyed request counts in (as the server builds them), plus the product's on a reserve. */
+export function rateRules(keyId: string, product?: string): Array<{ bucket: string; limit: number; window_ms: number }> {
+  const rules = [
+    { bucket: `key:${keyId}`, limit: KEY_RATE_LIMIT, window_ms: RATE_WINDOW_MS },
+    { bucket: 'account', limit: ACCOUNT_RATE_LIMIT, window_ms: RATE_WINDOW_MS },
+  ];
+  if (product) rules.push({ bucket: `product:${product}`, limit: PRODUCT_RATE_LIMIT, window_ms: RATE_WINDOW_MS });
+  return rules;
+}
+
+/** Fixed windows: is any bucket full? `commit` counts the request in every bucket. */
+export function rateCheck(account: ModelAccount, rules: ReturnType<typeof rateRules>, nowMs: number): { limited: boolean; commit: () => void } {
+  const windows = rules.map((rule) => {
+    const start = nowMs - (nowMs % rule.window_ms);
+    const stored = account.windows[rule.bucket];
+    return { rule, start, used: stored && stored.start === start ? stored.used : 0 };
+  });
+  return {
+    limited: windows.some((window) => window.used + 1 > window.rule.limit),
+    commit: () => {
+      for (const window of windows) account.windows[window.rule.bucket] = { start: window.start, used: window.used + 1 };
+    },
+  };
+}
+
+export function hasRef(account: ModelAccount, ref: string | null | undefined): boolean {
+  return !!ref && account.ledger.some((entry) => entry.ref === ref);
+}
+
+/**
+ * The low-balance notices (store README, "Low balance"): down to exactly 0 → `exhausted`;
+ * down below the threshold while not yet told → `low`; up to above 0 and at least the
+ * threshold plus a tenth (rounded up) while told → `recovered`. Moves the flag.
+ */
+function crossing(account: ModelAccount, before: number, after: number): BalanceCrossing | null {
+  const threshold = account.lowBalanceThreshold;
+  let crossed: BalanceCrossing | null = null;
+  if (after < before) {
+    if (after === 0 && before > 0) crossed = 'exhausted';
+    else if (threshold !== null && after < threshold && !account.lowBalanceNotified) crossed = 'low';
+  } else if (after > before && account.lowBalanceNotified) {
+    const recovery = threshold === null ? 0 : threshold + Math.ceil(threshold / 10);
+    if (after > 0 && after >= recovery) crossed = 'recovered';
+  }
+  if (crossed) account.lowBalanceNotified = crossed !== 'recovered';
+  return crossed;
+}
+
+/** A change of the balance through the ledger (the caller has checked the reference and the funds); the crossing it makes, if any. */
+export function appendEntry(account: ModelAccount, kind: LedgerKind, amount: number, ref: string | null): BalanceCrossing | null {
+  const before = account.balance;
+  account.balance += amount;
+  account.ledger.push({ kind, amount, ref });
+  return crossing(account, before, account.balance);
+}
+
+/** A result word with the crossing it made: `applied`, `applied+low`, `ok+exhausted`… */
+export const withCrossing = (word: string, crossed: BalanceCrossing | null | undefined): string => (crossed ? `${word}+${crossed}` : word);
+
+/**
+ * `applyLedger`: a known reference changes nothing (`duplicate`), whatever its amount; a
+ * debit past the balance is refused, or clamped to the balance with the account suspended.
+ * Applied: `applied`, with the crossing it made (`applied+exhausted`).
+ */
+export function applyLedger(
+  account: ModelAccount,
+  change: { kind: LedgerKind; amount: number; ref: string | null; clamp?: boolean; refundKeyId?: string; nowMs: number },
+): string {
+  if (hasRef(account, change.ref)) return 'duplicate';
+  let amount = change.amount;
+  if (account.balance + amount < 0) {
+    if (!change.clamp) return 'insufficient_funds';
+    amount = -account.balance;
+    account.status = 'suspended';
+  }
+  if (change.refundKeyId && change.kind === 'refund' && amount > 0) {
+    const key = keyById(account, change.refundKeyId);
+    if (key.period === null || key.spendPeriodStart === periodStart(key.period, change.nowMs)) key.spent = Math.max(0, key.spent - amount);
+  }
+  return withCrossing('applied', appendEntry(account, change.kind, amount, change.ref));
+}

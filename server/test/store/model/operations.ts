@@ -1,0 +1,699 @@
+/**
+ * One class per store operation of the property suite. An operation is generated blind
+ * (picks are indices taken modulo what the model holds), then bound to the model of the
+ * moment: `bind` resolves the picks to concrete ids or says the operation cannot run.
+ * A bound operation then
+ * - `perform`s against the real store and reduces the answer to a result word;
+ * - `expect`s on the model: moves the model to the state after and returns the word the
+ *   store should have answered (it may read ids the store chose from the actual outcome).
+ *
+ * Adding an operation: a class here, its arbitrary in `commands.ts`, its checks (if it
+ * adds state) in `invariants.ts`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { newKeyId, newTopupId } from '../../../src/store/ids.js';
+import type { AccountStatus, KeyPatch, SpendLimitPeriod, Store, Topup, TopupMethod } from '../../../src/store/types.js';
+import {
+  accountById,
+  applyLedger,
+  appendEntry,
+  effectiveSpent,
+  hasRef,
+  keyById,
+  keyRefusal,
+  MAX_KEYS,
+  MICROS_PER_STAR,
+  newModelKey,
+  periodStart,
+  rateCheck,
+  rateRules,
+  type Model,
+  type ModelAccount,
+  type ModelKey,
+  withCrossing,
+} from './model.js';
+import type { Real } from './real.js';
+
+export interface Outcome {
+  result: string;
+  /** Ids the store chose (a registered account), for `expect`. */
+  accountId?: string;
+}
+
+export interface Bound {
+  perform(real: Real): Promise<Outcome>;
+  /** Moves the model; returns the result the store should have given. */
+  expect(model: Model, actual: Outcome): string;
+}
+
+export interface Operation {
+  bind(model: Model): Bound | null;
+  toString(): string;
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const freshHash = (): string => sha256(randomBytes(16).toString('hex'));
+
+function pickAccount(model: Model, pick: number): ModelAccount | null {
+  return model.accounts.length === 0 ? null : model.accounts[pick % model.accounts.length]!;
+}
+
+function pickKey(account: ModelAccount, pick: number): ModelKey {
+  return account.keys[pick % account.keys.length]!; // every account has its first key
+}
+
+// Accounts ----------------------------------------------------------------------------
+
+/** `register`: a new Telegram user gets an account and its first key; a known one gets the same account. */
+export class Register implements Operation {
+  constructor(readonly user: number, readonly via: 0 | 1) {}
+  toString = () => `Register(user=${this.user}, via=${this.via})`;
+  bind(model: Model): Bound {
+    const telegramId = model.telegramBase + this.user;
+    const keyId = newKeyId();
+    const hash = freshHash();
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => {
+        const result = await stores[this.via].register({ id: telegramId, first_name: 'Model' }, { id: keyId, name: 'first', prefix: 'kik_mode', last_four: 'abcd', hash }, iso(nowMs));
+        if (result.created !== (result.first_key !== null)) return { result: 'first_key_mismatch' };
+        return { result: result.created ? 'created' : 'existing', accountId: result.account.id };
+      },
+      expect: (m, actual) => {
+        const existing = m.accounts.find((account) => account.telegramId === telegramId);
+        if (existing) return actual.accountId === existing.id ? 'existing' : 'existing_with_another_account';
+        if (!actual.accountId) return 'created';
+        m.accounts.push({
+          id: actual.accountId,
+          telegramId,
+          status: 'active',
+          balance: 0,
+          lowBalanceThreshold: null,
+          lowBalanceNotified: false,
+          ledger: [],
+          keys: [newModelKey(keyId, hash)],
+          windows: {},
+          calls: [],
+          topups: [],
+        });
+        return 'created';
+      },
+    };
+  }
+}
+
+/** `setAccountStatus`: the operator suspends or restores an account. */
+export class SetStatus implements Operation {
+  constructor(readonly account: number, readonly status: AccountStatus) {}
+  toString = () => `SetStatus(account=${this.account}, ${this.status})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    return {
+      perform: async ({ stores }) => {
+        const updated = await stores[0].setAccountStatus(account.id, this.status, this.status === 'suspended' ? 'model: operator' : null);
+        return { result: updated?.status ?? 'not_found' };
+      },
+      expect: (m) => {
+        accountById(m, account.id).status = this.status;
+        return this.status;
+      },
+    };
+  }
+}
+
+/** `setLowBalanceThreshold`: below it the user is told once; a new threshold starts a fresh cycle. */
+export class SetThreshold implements Operation {
+  constructor(readonly account: number, readonly threshold: number | null) {}
+  toString = () => `SetThreshold(account=${this.account}, ${this.threshold ?? 'none'})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].setLowBalanceThreshold(account.id, this.threshold)) ? 'ok' : 'not_found' }),
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        modelAccount.lowBalanceThreshold = this.threshold;
+        modelAccount.lowBalanceNotified = false;
+        return 'ok';
+      },
+    };
+  }
+}
+
+// Money -------------------------------------------------------------------------------
+
+/** A ledger change and how the model expects it; shared by the payment operations. */
+async function performLedger(
+  store: Store,
+  change: Parameters<Store['applyLedger']>[0],
+  nowMs: number,
+): Promise<{ outcome: Outcome; entryId: string | null }> {
+  const result = await store.applyLedger(change, iso(nowMs));
+  if (!result.ok) return { outcome: { result: result.reason }, entryId: null };
+  return { outcome: { result: result.applied ? withCrossing('applied', result.crossed) : 'duplicate' }, entryId: result.entry.id };
+}
+
+/** The operator's credit or debit (`adminAdjustCredit`): `credit` when positive, `adjustment` otherwise, refused past the balance. */
+export class AdminAdjust implements Operation {
+  constructor(readonly account: number, readonly amount: number, readonly ref: number | null) {}
+  toString = () => `AdminAdjust(account=${this.account}, ${this.amount}, ref=${this.ref ?? 'none'})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const ref = this.ref === null ? null : `admin:adj_${this.ref}`;
+    const kind = this.amount > 0 ? ('credit' as const) : ('adjustment' as const);
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) =>
+        (await performLedger(stores[0], { account_id: account.id, kind, amount_micros: this.amount, reason: 'Operator: model', external_ref: ref }, nowMs)).outcome,
+      expect: (m) => applyLedger(accountById(m, account.id), { kind, amount: this.amount, ref, nowMs }),
+    };
+  }
+}
+
+/** `createTopup`: a pending top-up (Stars: its number of Stars). */
+export class CreateTopup implements Operation {
+  constructor(readonly account: number, readonly method: TopupMethod, readonly amount: number) {}
+  toString = () => `CreateTopup(account=${this.account}, ${this.method}, ${this.amount})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const id = newTopupId();
+    const stars = this.method === 'stars' ? Math.ceil(this.amount / MICROS_PER_STAR) : null;
+    const topup: Topup = {
+      id,
+      account_id: account.id,
+      method: this.method,
+      amount_micros: this.amount,
+      stars,
+      status: 'pending',
+      checkout_url: null,
+      invoice_link: null,
+      provider_ref: null,
+      ledger_entry_id: null,
+      created_at: iso(model.nowMs),
+      completed_at: null,
+    };
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].createTopup(topup)).status }),
+      expect: (m) => {
+        accountById(m, account.id).topups.push({ id, method: this.method, amount: this.amount, status: 'pending', providerRef: null });
+        return 'pending';
+      },
+    };
+  }
+}
+
+/** `updateTopup`: the checkout was created (Paddle's transaction id recorded), or the top-up failed or expired. */
+export class UpdateTopup implements Operation {
+  constructor(readonly account: number, readonly topup: number, readonly change: 'checkout' | 'failed' | 'expired', readonly transaction: number) {}
+  toString = () => `UpdateTopup(account=${this.account}, topup=${this.topup}, ${this.change}${this.change === 'checkout' ? ` txn_${this.transaction}` : ''})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account || account.topups.length === 0) return null;
+    const topup = account.topups[this.topup % account.topups.length]!;
+    const change = this.change;
+    const providerRef = `txn_${this.transaction}`;
+    const patch: Partial<Topup> = change === 'checkout' ? { checkout_url: `https://pay.example/?_ptxn=${providerRef}`, provider_ref: providerRef } : { status: change };
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].updateTopup(topup.id, patch))?.status ?? 'not_found' }),
+      expect: (m) => {
+        const modelled = accountById(m, account.id).topups.find((candidate) => candidate.id === topup.id)!;
+        if (change === 'checkout') modelled.providerRef = providerRef;
+        else modelled.status = change;
+        return modelled.status;
+      },
+    };
+  }
+}
+
+const completable = (status: string): boolean => status === 'pending' || status === 'failed' || status === 'expired';
+
+/**
+ * A Paddle `transaction.completed` as the webhook applies it today: credit keyed by
+ * `paddle:<txn>`, then the top-up marked completed if it was still open. The amount is
+ * the top-up's, or (a mismatched or forged event) one cent or twice it: a transaction id
+ * credits once whatever amount it comes with.
+ */
+export class PaddleCompleted implements Operation {
+  constructor(readonly account: number, readonly topup: number, readonly transaction: number, readonly amount: 'asked' | 'one_cent' | 'double') {}
+  toString = () => `PaddleCompleted(account=${this.account}, topup=${this.topup}, txn_${this.transaction}, ${this.amount})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    const topups = account?.topups.filter((topup) => topup.method === 'paddle') ?? [];
+    if (!account || topups.length === 0) return null;
+    const topup = topups[this.topup % topups.length]!;
+    const amount = this.amount === 'asked' ? topup.amount : this.amount === 'one_cent' ? 10_000 : topup.amount * 2;
+    const transactionId = `txn_${this.transaction}`;
+    const ref = `paddle:${transactionId}`;
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => {
+        const { outcome, entryId } = await performLedger(stores[0], { account_id: account.id, kind: 'credit', amount_micros: amount, reason: `Card top-up ${topup.id}`, external_ref: ref }, nowMs);
+        const stored = await stores[0].getTopup(topup.id);
+        if (entryId && stored && completable(stored.status)) {
+          await stores[0].updateTopup(topup.id, { status: 'completed', provider_ref: transactionId, ledger_entry_id: entryId, completed_at: iso(nowMs) });
+        }
+        return outcome;
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        const result = applyLedger(modelAccount, { kind: 'credit', amount, ref, nowMs });
+        const modelled = modelAccount.topups.find((candidate) => candidate.id === topup.id)!;
+        if (completable(modelled.status)) Object.assign(modelled, { status: 'completed', providerRef: transactionId });
+        return result;
+      },
+    };
+  }
+}
+
+/**
+ * A Paddle adjustment (`adjustment.updated`, approved): a refund or chargeback debits the
+ * share of the top-up it reverses (taking the balance to 0 and suspending the account when
+ * it does not cover it), a chargeback reversal credits it back; keyed by `paddle:adj:<id>`.
+ */
+export class PaddleAdjustment implements Operation {
+  constructor(readonly account: number, readonly topup: number, readonly adjustment: number, readonly action: 'refund' | 'chargeback' | 'chargeback_reverse', readonly full: boolean) {}
+  toString = () => `PaddleAdjustment(account=${this.account}, topup=${this.topup}, adj_${this.adjustment}, ${this.action}, ${this.full ? 'full' : 'half'})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    const topups = account?.topups.filter((topup) => topup.method === 'paddle') ?? [];
+    if (!account || topups.length === 0) return null;
+    const topup = topups[this.topup % topups.length]!;
+    const share = this.full ? topup.amount : Math.floor(topup.amount / 2);
+    const reversal = this.action === 'chargeback_reverse';
+    const amount = reversal ? share : -share;
+    const ref = `paddle:adj:adj_${this.adjustment}`;
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => {
+        const change = { account_id: account.id, kind: 'adjustment' as const, amount_micros: amount, reason: `Paddle ${this.action}`, external_ref: ref };
+        const { outcome } = await performLedger(stores[0], reversal ? change : { ...change, on_insufficient: 'clamp_and_suspend' }, nowMs);
+        if (outcome.result.startsWith('applied')) {
+          const stored = await stores[0].getTopup(topup.id);
+          if (!reversal && this.full) await stores[0].updateTopup(topup.id, { status: 'refunded' });
+          if (reversal && stored?.status === 'refunded') await stores[0].updateTopup(topup.id, { status: 'completed' });
+        }
+        return outcome;
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        const result = applyLedger(modelAccount, { kind: 'adjustment', amount, ref, clamp: !reversal, nowMs });
+        const modelled = modelAccount.topups.find((candidate) => candidate.id === topup.id)!;
+        if (result.startsWith('applied') && !reversal && this.full) modelled.status = 'refunded';
+        if (result.startsWith('applied') && reversal && modelled.status === 'refunded') modelled.status = 'completed';
+        return result;
+      },
+    };
+  }
+}
+
+/** A Telegram Stars `successful_payment`: credit of `stars × rate`, keyed by `stars:<charge id>` (replayed with another amount: once). */
+export class StarsCharge implements Operation {
+  constructor(readonly account: number, readonly charge: number, readonly stars: number) {}
+  toString = () => `StarsCharge(account=${this.account}, ch_${this.charge}, ${this.stars} Stars)`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const ref = `stars:ch_${this.charge}`;
+    const amount = this.stars * MICROS_PER_STAR;
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) =>
+        (await performLedger(stores[0], { account_id: account.id, kind: 'credit', amount_micros: amount, reason: `Stars ${this.stars}`, external_ref: ref }, nowMs)).outcome,
+      expect: (m) => applyLedger(accountById(m, account.id), { kind: 'credit', amount, ref, nowMs }),
+    };
+  }
+}
+
+/** A Stars refund: finds what the charge credited and debits it once (`stars_refund:<charge id>`), clamping and suspending. */
+export class StarsRefund implements Operation {
+  /** `charge`: one of the account's charges (by index), or null for one never recorded. */
+  constructor(readonly account: number, readonly charge: number | null) {}
+  toString = () => `StarsRefund(account=${this.account}, ${this.charge === null ? 'unknown charge' : `charge ${this.charge}`})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const charges = account.ledger.filter((entry) => entry.ref?.startsWith('stars:')).map((entry) => entry.ref!.slice('stars:'.length));
+    const chargeId = this.charge === null || charges.length === 0 ? 'ch_unknown' : charges[this.charge % charges.length]!;
+    const chargeRef = `stars:${chargeId}`;
+    const ref = `stars_refund:${chargeId}`;
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => {
+        const credit = await stores[0].findLedgerEntry(account.id, chargeRef);
+        if (!credit) return { result: 'not_found' };
+        const change = { account_id: account.id, kind: 'adjustment' as const, amount_micros: -credit.amount_micros, reason: 'Stars refund', external_ref: ref, on_insufficient: 'clamp_and_suspend' as const };
+        return (await performLedger(stores[0], change, nowMs)).outcome;
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        const credit = modelAccount.ledger.find((entry) => entry.ref === chargeRef);
+        if (!credit) return 'not_found';
+        return applyLedger(modelAccount, { kind: 'adjustment', amount: -credit.amount, ref, clamp: true, nowMs });
+      },
+    };
+  }
+}
+
+// Keys --------------------------------------------------------------------------------
+
+export interface Restrictions {
+  allowedProducts: string[] | null;
+  spendLimit: number | null;
+  period: SpendLimitPeriod | null;
+  /** Expires this long after creation (model time); null: never. */
+  expiresInMs: number | null;
+}
+
+const describeRestrictions = (r: Restrictions): string =>
+  [
+    r.allowedProducts ? `products=[${r.allowedProducts.join(',')}]` : null,
+    r.spendLimit !== null ? `limit=${r.spendLimit}${r.period ? `/${r.period}` : ''}` : null,
+    r.expiresInMs !== null ? `expires+${r.expiresInMs / 60_000}min` : null,
+  ]
+    .filter(Boolean)
+    .join(', ') || 'unrestricted';
+
+/** `createKey`, restricted or not, at most MAX_KEYS live keys. */
+export class CreateKey implements Operation {
+  constructor(readonly account: number, readonly restrictions: Restrictions) {}
+  toString = () => `CreateKey(account=${this.account}, ${describeRestrictions(this.restrictions)})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const r = this.restrictions;
+    const id = newKeyId();
+    const hash = freshHash();
+    const expiresMs = r.expiresInMs === null ? null : model.nowMs + r.expiresInMs;
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => {
+        const result = await stores[0].createKey(
+          account.id,
+          { id, name: 'model', prefix: 'kik_mode', last_four: 'wxyz', hash, allowed_products: r.allowedProducts, spend_limit_micros: r.spendLimit, spend_limit_period: r.period, expires_at: expiresMs === null ? null : iso(expiresMs) },
+          MAX_KEYS,
+          iso(nowMs),
+        );
+        return { result: result.ok ? 'ok' : result.reason };
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        if (modelAccount.keys.filter((key) => !key.revoked).length >= MAX_KEYS) return 'too_many_keys';
+        modelAccount.keys.push(newModelKey(id, hash, { allowedProducts: r.allowedProducts, spendLimit: r.spendLimit, period: r.period, expiresMs }));
+        return 'ok';
+      },
+    };
+  }
+}
+
+export type KeyChange =
+  | { enabled: boolean }
+  | { allowedProducts: string[] | null }
+  | { spendLimit: number | null; period: SpendLimitPeriod | null }
+  | { expiresInMs: number | null };
+
+/** `updateKey`: enable or disable, restrict (or widen) products, set the spend limit, set the expiry. */
+export class UpdateKey implements Operation {
+  constructor(readonly account: number, readonly key: number, readonly change: KeyChange) {}
+  toString = () => `UpdateKey(account=${this.account}, key=${this.key}, ${JSON.stringify(this.change)})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const key = pickKey(account, this.key);
+    const change = this.change;
+    const nowMs = model.nowMs;
+    const patch: KeyPatch =
+      'enabled' in change
+        ? { enabled: change.enabled }
+        : 'allowedProducts' in change
+          ? { allowed_products: change.allowedProducts }
+          : 'spendLimit' in change
+            ? { spend_limit_micros: change.spendLimit, spend_limit_period: change.period }
+            : { expires_at: change.expiresInMs === null ? null : iso(nowMs + change.expiresInMs) };
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].updateKey(account.id, key.id, patch)) ? 'ok' : 'not_found' }),
+      expect: (m) => {
+        const modelKey = keyById(accountById(m, account.id), key.id);
+        if (modelKey.revoked) return 'not_found';
+        if ('enabled' in change) modelKey.enabled = change.enabled;
+        if ('allowedProducts' in change) modelKey.allowedProducts = change.allowedProducts;
+        if ('expiresInMs' in change) modelKey.expiresMs = change.expiresInMs === null ? null : nowMs + change.expiresInMs;
+        if ('spendLimit' in change) {
+          modelKey.spendLimit = change.spendLimit;
+          modelKey.period = change.period;
+          modelKey.spentWhenLimited = effectiveSpent(modelKey, nowMs);
+        }
+        return 'ok';
+      },
+    };
+  }
+}
+
+/** `rotateKey`: a new secret; the old one stays valid for the grace period (null: out at once). */
+export class RotateKey implements Operation {
+  constructor(readonly account: number, readonly key: number, readonly graceMs: number | null) {}
+  toString = () => `RotateKey(account=${this.account}, key=${this.key}, grace=${this.graceMs === null ? 'none' : `${this.graceMs / 60_000}min`})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const key = pickKey(account, this.key);
+    const hash = freshHash();
+    const nowMs = model.nowMs;
+    const previousExpiresMs = this.graceMs === null ? null : nowMs + this.graceMs;
+    return {
+      perform: async ({ stores }) => {
+        const rotated = await stores[0].rotateKey(account.id, key.id, { hash, prefix: 'kik_rota', last_four: 'rota' }, previousExpiresMs === null ? null : iso(previousExpiresMs));
+        return { result: rotated ? 'ok' : 'not_found' };
+      },
+      expect: (m) => {
+        const modelKey = keyById(accountById(m, account.id), key.id);
+        if (modelKey.revoked) return 'not_found';
+        if (modelKey.previousHash) modelKey.retiredHashes.push(modelKey.previousHash);
+        if (previousExpiresMs === null) modelKey.retiredHashes.push(modelKey.hash);
+        modelKey.previousHash = previousExpiresMs === null ? null : modelKey.hash;
+        modelKey.previousHashExpiresMs = previousExpiresMs;
+        modelKey.hash = hash;
+        return 'ok';
+      },
+    };
+  }
+}
+
+/** `revokeKey`: for good; a second revocation finds nothing. */
+export class RevokeKey implements Operation {
+  constructor(readonly account: number, readonly key: number) {}
+  toString = () => `RevokeKey(account=${this.account}, key=${this.key})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const key = pickKey(account, this.key);
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].revokeKey(account.id, key.id, iso(nowMs))) ? 'ok' : 'not_found' }),
+      expect: (m) => {
+        const modelKey = keyById(accountById(m, account.id), key.id);
+        if (modelKey.revoked) return 'not_found';
+        modelKey.revoked = true;
+        return 'ok';
+      },
+    };
+  }
+}
+
+/** Which secret a caller presents: the key's current one, its previous one, one rotated out, or one never issued. */
+export type HashKind = 'current' | 'previous' | 'retired' | 'forged';
+
+function presentedHash(key: ModelKey, kind: HashKind): string {
+  if (kind === 'previous' && key.previousHash) return key.previousHash;
+  if (kind === 'retired' && key.retiredHashes.length > 0) return key.retiredHashes[key.retiredHashes.length - 1]!;
+  if (kind === 'forged') return sha256(`forged:${key.id}`);
+  return key.hash;
+}
+
+/** `authorize` through either store object, counting against the key's and the account's rate limits. */
+export class Authorize implements Operation {
+  constructor(readonly account: number, readonly key: number, readonly hash: HashKind, readonly via: 0 | 1) {}
+  toString = () => `Authorize(account=${this.account}, key=${this.key}, ${this.hash}, via=${this.via})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const key = pickKey(account, this.key);
+    const hash = presentedHash(key, this.hash);
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) => {
+        const result = await stores[this.via].authorize({ account_id: account.id, key_id: key.id, hash, now_ms: nowMs, rate_limits: rateRules(key.id) });
+        return { result: result.ok ? 'ok' : result.reason };
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        const refusal = keyRefusal(modelAccount, keyById(modelAccount, key.id), hash, nowMs);
+        if (refusal) return refusal;
+        const rate = rateCheck(modelAccount, rateRules(key.id), nowMs);
+        if (rate.limited) return 'rate_limited';
+        rate.commit();
+        return 'ok';
+      },
+    };
+  }
+}
+
+/**
+ * The proxy's `reserve`: a new call, or a call already reserved again (same `call:<id>`:
+ * answered with the first entry, nothing debited).
+ */
+export class Reserve implements Operation {
+  constructor(
+    readonly account: number,
+    readonly key: number,
+    readonly hash: HashKind,
+    readonly product: string,
+    readonly price: number,
+    readonly replay: number | null,
+    readonly via: 0 | 1,
+  ) {}
+  toString = () =>
+    `Reserve(account=${this.account}, key=${this.key}, ${this.hash}, ${this.product}, ${this.price}${this.replay === null ? '' : `, replay call ${this.replay}`}, via=${this.via})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account) return null;
+    const key = pickKey(account, this.key);
+    const hash = presentedHash(key, this.hash);
+    const replayed = this.replay !== null && account.calls.length > 0 ? account.calls[this.replay % account.calls.length]! : null;
+    const callId = replayed?.callId ?? `${model.runToken}-${randomBytes(5).toString('hex')}`;
+    const nowMs = model.nowMs;
+    const ref = `call:${callId}`;
+    return {
+      perform: async ({ stores }) => {
+        const result = await stores[this.via].reserve(
+          { account_id: account.id, key_id: key.id, hash, now_ms: nowMs, rate_limits: rateRules(key.id, this.product), product_id: this.product, price_micros: this.price, external_ref: ref, reason: `${this.product} via ${key.id}` },
+          iso(nowMs),
+        );
+        if (!result.ok) return { result: result.reason };
+        return { result: result.entry.external_ref === ref ? withCrossing('ok', result.crossed) : 'ok_with_another_entry' };
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        const modelKey = keyById(modelAccount, key.id);
+        const refusal = keyRefusal(modelAccount, modelKey, hash, nowMs);
+        if (refusal) return refusal;
+        const rate = rateCheck(modelAccount, rateRules(key.id, this.product), nowMs);
+        if (hasRef(modelAccount, ref)) return 'ok'; // a replay: the first entry, not counted
+        if (rate.limited) return 'rate_limited';
+        rate.commit(); // refusals below still count
+        const spent = effectiveSpent(modelKey, nowMs);
+        if (modelKey.allowedProducts !== null && !modelKey.allowedProducts.includes(this.product)) return 'product_not_allowed';
+        if (modelKey.spendLimit !== null && spent + this.price > modelKey.spendLimit) return 'spend_limit_reached';
+        if (modelAccount.balance < this.price) return 'insufficient_funds';
+        const crossed = appendEntry(modelAccount, 'debit', -this.price, ref);
+        modelKey.spent = spent + this.price;
+        if (modelKey.period !== null) modelKey.spendPeriodStart = periodStart(modelKey.period, nowMs);
+        modelAccount.calls.push({ callId, keyId: key.id, product: this.product, price: this.price });
+        return withCrossing('ok', crossed);
+      },
+    };
+  }
+}
+
+/** The proxy's refund of a reserved call that failed upstream: `refund:<call id>`, once, giving the spend back to the key. */
+export class RefundCall implements Operation {
+  constructor(readonly account: number, readonly call: number, readonly via: 0 | 1) {}
+  toString = () => `RefundCall(account=${this.account}, call=${this.call}, via=${this.via})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account || account.calls.length === 0) return null;
+    const call = account.calls[this.call % account.calls.length]!;
+    const ref = `refund:${call.callId}`;
+    const nowMs = model.nowMs;
+    return {
+      perform: async ({ stores }) =>
+        (await performLedger(stores[this.via], { account_id: account.id, kind: 'refund', amount_micros: call.price, reason: `${call.product} refunded`, external_ref: ref, key_id: call.keyId }, nowMs)).outcome,
+      expect: (m) => applyLedger(accountById(m, account.id), { kind: 'refund', amount: call.price, ref, refundKeyId: call.keyId, nowMs }),
+    };
+  }
+}
+
+// Webhook de-duplication ---------------------------------------------------------------
+
+/** A webhook event arrives: `claimIdempotent` claims it for the first caller; a repeat sees it running or done. */
+export class ClaimEvent implements Operation {
+  constructor(readonly event: number) {}
+  toString = () => `ClaimEvent(evt_${this.event})`;
+  bind(model: Model): Bound {
+    const scope = `model:${model.runToken}`;
+    const id = `evt_${this.event}`;
+    return {
+      perform: async ({ stores }) => {
+        const stored = await stores[0].claimIdempotent(scope, id, 'fingerprint', 3600);
+        return { result: stored === null ? 'claimed' : stored.state };
+      },
+      expect: (m) => {
+        const state = m.events[id];
+        if (state) return state;
+        m.events[id] = 'pending';
+        return 'claimed';
+      },
+    };
+  }
+}
+
+/** The claimer finishes: saves its answer, or releases the claim (a failed delivery, so that the retry runs afresh). */
+export class FinishEvent implements Operation {
+  constructor(readonly event: number, readonly finish: 'save' | 'release') {}
+  toString = () => `FinishEvent(evt_${this.event}, ${this.finish})`;
+  bind(model: Model): Bound | null {
+    const scope = `model:${model.runToken}`;
+    const id = `evt_${this.event}`;
+    if (model.events[id] !== 'pending') return null; // only the claimer finishes
+    return {
+      perform: async ({ stores }) => {
+        if (this.finish === 'save') await stores[0].saveIdempotent(scope, id, 'fingerprint', 200, '{"outcome":"credited"}', 3600);
+        else await stores[0].releaseIdempotent(scope, id);
+        return { result: 'ok' };
+      },
+      expect: (m) => {
+        if (this.finish === 'save') m.events[id] = 'done';
+        else delete m.events[id];
+        return 'ok';
+      },
+    };
+  }
+}
+
+/** A Telegram update arrives: `markSeen` is true the first time only. */
+export class SeeUpdate implements Operation {
+  constructor(readonly update: number) {}
+  toString = () => `SeeUpdate(${this.update})`;
+  bind(model: Model): Bound {
+    const namespace = `model:${model.runToken}`;
+    const id = String(this.update);
+    return {
+      perform: async ({ stores }) => ({ result: (await stores[0].markSeen(namespace, id, 3600)) ? 'first' : 'seen' }),
+      expect: (m) => {
+        if (m.seen.includes(id)) return 'seen';
+        m.seen.push(id);
+        return 'first';
+      },
+    };
+  }
+}
+
+// Time --------------------------------------------------------------------------------
+
+/** Model time moves on: rate windows turn over, spend periods begin, grace periods and keys expire. */
+export class Tick implements Operation {
+  constructor(readonly ms: number) {}
+  toString = () => `Tick(${this.ms / 1000}s)`;
+  bind(): Bound {
+    return {
+      perform: async () => ({ result: 'ok' }),
+      expect: (m) => {
+        m.nowMs += this.ms;
+        return 'ok';
+      },
+    };
+  }
+}

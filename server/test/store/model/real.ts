@@ -1,0 +1,78 @@
+/**
+ * The system under test: two store objects on the same data (two SQLite connections to one
+ * file; two Redis clients on one key prefix), so that a change through one is seen through
+ * the other (the auth snapshots of each must follow) and concurrent operations really race.
+ * One backend serves every run of a suite: each run works in a fresh namespace of Telegram
+ * ids, so a run starts from no accounts without a fresh store.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { RedisStore } from '../../../src/store/redis-store.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import type { Store } from '../../../src/store/types.js';
+import { REDIS_URL } from '../../support/stores.js';
+
+export interface Counts {
+  runs: number;
+  /** Steps of the sequences, a concurrent group counting once. */
+  commands: number;
+  /** Store operations the steps made (a group counts each of its members). */
+  operations: number;
+  /** `<Operation>: <result>` → how often, to see what the sequences reached. */
+  results: Record<string, number>;
+}
+
+export function tally(counts: Counts, operation: string, result: string): void {
+  const name = `${operation.slice(0, operation.indexOf('('))}: ${result}`;
+  counts.results[name] = (counts.results[name] ?? 0) + 1;
+}
+
+export interface Real {
+  kind: 'sqlite' | 'redis';
+  /** `stores[0]` also reads the invariants. */
+  stores: [Store, Store];
+  counts: Counts;
+}
+
+export interface Backend {
+  real: Real;
+  cleanup(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  const directory = mkdtempSync(join(tmpdir(), 'kikuai-store-model-'));
+  const file = join(directory, 'kikuai.db');
+  const stores: [Store, Store] = [new SqliteStore(file), new SqliteStore(file)];
+  return {
+    real: { kind: 'sqlite', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
+    async cleanup() {
+      for (const store of stores) await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function redisBackend(): Backend {
+  const keyPrefix = `kikuai-model-${randomBytes(6).toString('hex')}:`;
+  const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)] as const;
+  const stores: [Store, Store] = [new RedisStore(clients[0], { keyPrefix }), new RedisStore(clients[1], { keyPrefix })];
+  return {
+    real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
+    async cleanup() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await clients[0].scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await clients[0].del(...keys);
+      } while (cursor !== '0');
+      for (const client of clients) await client.quit();
+    },
+  };
+}
+
+export function openBackend(kind: 'sqlite' | 'redis'): Backend {
+  return kind === 'sqlite' ? sqliteBackend() : redisBackend();
+}
