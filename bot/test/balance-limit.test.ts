@@ -15,17 +15,18 @@ afterAll(async () => {
 
 describe('a Stars payment over the balance limit', () => {
   it('is final: the webhook answers 200 (Telegram stops re-sending), nothing is credited and the payer is told', async () => {
-    // Given a user with $8 and a paid $5 invoice
+    // Given a $5 invoice, paid after the balance grew to $8 (a top-up that would pass the
+    // ceiling is refused when it is created, so the balance grows after the invoice)
     const user = newUser();
     await harness.telegram.pushUpdate(command(user, '/start'));
     const kikuai = createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! }, maxRetries: 0 });
     const accountId = (await kikuai.auth.me()).account.id;
-    await harness.server.credit(accountId, 8_000_000);
     await harness.telegram.pushUpdate(command(user, '/topup'));
     const five = buttonsOf(harness.callsFor('sendMessage', user.id).at(-1)!).find((button) => button.callback_data === 'topup:5000000')!;
     await harness.telegram.pushUpdate(callbackQuery(user, five.callback_data!));
     const payload = String(harness.callsFor('sendInvoice', user.id)[0]!.params.payload);
     await harness.telegram.pushUpdate(preCheckoutQuery(user, { payload, stars: 385 }));
+    await harness.server.credit(accountId, 8_000_000);
 
     // When Telegram delivers the successful payment to the webhook
     const payment = { update_id: 777_000 + (user.id % 1000), ...successfulPayment(user, { payload, stars: 385, chargeId: `stxOver${user.id}` }) };
