@@ -101,4 +101,16 @@ export const MIGRATIONS: string[] = [
     UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
   END;
   `,
+  // 4: open reservations of proxied calls (types.ts CallState), written by the reserve
+  // transaction and deleted by the one that settles or refunds the call.
+  `
+  CREATE TABLE calls (
+    account_id TEXT NOT NULL, ref TEXT NOT NULL,
+    state TEXT NOT NULL, upstream_status INTEGER,
+    reserved_ms INTEGER NOT NULL, price_micros INTEGER NOT NULL,
+    key_id TEXT NOT NULL, product_id TEXT NOT NULL, endpoint TEXT NOT NULL,
+    PRIMARY KEY (account_id, ref)
+  ) WITHOUT ROWID;
+  CREATE INDEX calls_by_age ON calls (reserved_ms);
+  `,
 ];

@@ -12,6 +12,8 @@ import {
   keptUsageEvents,
   periodStarts,
   releasedSpend,
+  callRefundRef,
+  refundedUsage,
   sumUsage,
   assertPageLimit,
 } from './logic.js';
@@ -26,6 +28,11 @@ import type {
   AuthorizeRequest,
   AuthorizeResult,
   BalanceCrossing,
+  CallRefund,
+  CallRefundResult,
+  CallSettlement,
+  CallState,
+  CallTransition,
   KeyPatch,
   LedgerChange,
   LedgerEntry,
@@ -34,6 +41,7 @@ import type {
   LimitAccountRequest,
   LimitAccountResult,
   NewKey,
+  OpenCall,
   Page,
   RateLimitState,
   RegisterResult,
@@ -409,6 +417,7 @@ export class SqliteStore implements Store {
     const { entry, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now);
     const spendPeriodStart = periodStart ?? key.spend_period_start;
     this.statements.addSpend.run(spent + price, spendPeriodStart, key.id);
+    this.statements.insertCall.run(account.id, request.external_ref, request.now_ms, price, key.id, request.product_id, request.endpoint ?? '');
     return {
       ok: true,
       // What was just written, without reading it back.
@@ -423,6 +432,61 @@ export class SqliteStore implements Store {
 
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     return this.immediate(this.reserveTransaction, request, now);
+  }
+
+  private readonly settleCallsTransaction = (transitions: CallTransition[], settlements: CallSettlement[]): void => {
+    const s = this.statements;
+    for (const transition of transitions) {
+      s.moveCall.run(transition.state, transition.state === 'answered' ? (transition.upstream_status ?? null) : null, transition.account_id, transition.ref);
+    }
+    // Only a call this transaction closes gets its usage: one the reconciler settled first is left as it is.
+    const settled = settlements.filter(({ ref, usage }) => s.deleteCall.run(usage.account_id, ref).changes > 0).map(({ usage }) => usage);
+    if (settled.length > 0) this.usageTransaction(settled);
+  };
+
+  async settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void> {
+    if (transitions.length > 0 || settlements.length > 0) this.immediate(this.settleCallsTransaction, transitions, settlements);
+  }
+
+  private readonly refundCallTransaction = (refund: CallRefund, now: string): CallRefundResult => {
+    const s = this.statements;
+    const accountId = refund.usage.account_id;
+    const call = s.call.get(accountId, refund.ref) as Row | undefined;
+    if (!call) return { outcome: 'settled' };
+    const state = call.state as CallState;
+    if (refund.only_states && !refund.only_states.includes(state)) return { outcome: 'skipped', state };
+    const accountRow = s.account.get(accountId) as Row | undefined;
+    if (!accountRow) return { outcome: 'account_not_found' };
+    s.deleteCall.run(accountId, refund.ref);
+    const account = toAccount(accountRow);
+    const refundRef = callRefundRef(refund.ref);
+    if (this.entryByRef(accountId, refundRef)) return { outcome: 'settled' };
+    const amount = Number(call.price_micros);
+    const keyRow = s.key.get(call.key_id) as Row | undefined;
+    const key = keyRow && keyRow.account_id === accountId ? toKey(keyRow) : null;
+    const spent = key ? releasedSpend(key, amount, Date.parse(now)) : null;
+    if (key && spent !== null) s.addSpend.run(spent, key.spend_period_start, key.id);
+    const { entry, crossed } = this.appendEntry(account, 'refund', amount, refund.reason, refundRef, now);
+    this.usageTransaction([refundedUsage(refund.usage)]);
+    return { outcome: 'refunded', entry, balance_micros: entry.balance_after_micros, crossed };
+  };
+
+  async refundCall(refund: CallRefund, now: string): Promise<CallRefundResult> {
+    return this.immediate(this.refundCallTransaction, refund, now);
+  }
+
+  async listOpenCalls(reservedBeforeMs: number, limit: number): Promise<OpenCall[]> {
+    return (this.statements.openCalls.all(reservedBeforeMs, limit) as Row[]).map((row) => ({
+      account_id: String(row.account_id),
+      ref: String(row.ref),
+      state: row.state as CallState,
+      upstream_status: row.upstream_status === null ? null : Number(row.upstream_status),
+      reserved_ms: Number(row.reserved_ms),
+      price_micros: Number(row.price_micros),
+      key_id: String(row.key_id),
+      product_id: String(row.product_id),
+      endpoint: String(row.endpoint),
+    }));
   }
 
   // Usage ----------------------------------------------------------------------------
@@ -569,6 +633,12 @@ function prepare(db: Database.Database) {
       VALUES (@account_id, @day, @product_id, @key_id, @requests, @errors, @cost_micros, @latency_ms_total, @expires_at_ms)
       ON CONFLICT (account_id, day, product_id, key_id) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
         cost_micros = cost_micros + excluded.cost_micros, latency_ms_total = latency_ms_total + excluded.latency_ms_total, expires_at_ms = excluded.expires_at_ms`),
+    insertCall: db.prepare(`INSERT INTO calls (account_id, ref, state, upstream_status, reserved_ms, price_micros, key_id, product_id, endpoint)
+      VALUES (?, ?, 'reserved', NULL, ?, ?, ?, ?, ?)`),
+    call: db.prepare('SELECT * FROM calls WHERE account_id = ? AND ref = ?'),
+    moveCall: db.prepare('UPDATE calls SET state = ?, upstream_status = ? WHERE account_id = ? AND ref = ?'),
+    deleteCall: db.prepare('DELETE FROM calls WHERE account_id = ? AND ref = ?'),
+    openCalls: db.prepare('SELECT * FROM calls WHERE reserved_ms < ? ORDER BY reserved_ms LIMIT ?'),
     pruneUsage: db.prepare('DELETE FROM usage_daily WHERE expires_at_ms < ?'),
     usage: db.prepare(`SELECT day, product_id, key_id, requests, errors, cost_micros, latency_ms_total FROM usage_daily
       WHERE account_id = ? AND day BETWEEN ? AND ? AND expires_at_ms >= ?`),
