@@ -693,6 +693,28 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
       expect(usageTtl).toBeGreaterThan(399 * 86_400);
     }));
 
+  it('indexes accounts with open calls outside the hot path, and drops an account only once nothing can be open under its index write', () =>
+    withFundedAccount(async ({ store, raw, key, account }) => {
+      const index = `${store.prefix}calls:accounts`;
+      const reserve = (ref: string, now_ms: number) =>
+        store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms, rate_limits: [], product_id: 'p', price_micros: 10, external_ref: `call:${ref}`, reason: 'p/e', endpoint: 'e' }, iso(now_ms));
+      const settle = (ref: string) =>
+        store.settleCalls([], [{ ref: `call:${ref}`, usage: { account_id: account.id, key_id: key.id, product_id: 'p', endpoint: 'e', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) } }]);
+      expect((await reserve('a', T0)).ok).toBe(true);
+      expect((await reserve('b', T0 + 1000)).ok).toBe(true);
+      expect(await raw.zscore(index, account.id)).toBe(String(T0)); // once per account per 10 minutes, not per call
+      expect((await store.listOpenCalls(T0 + 2000, 10)).map((call) => call.ref).sort()).toEqual(['call:a', 'call:b']);
+      await settle('a');
+      await settle('b');
+      await store.listOpenCalls(T0 + 5 * 60_000, 10);
+      expect(await raw.zscore(index, account.id)).toBe(String(T0)); // a call may still be reserved under this write
+      await store.listOpenCalls(T0 + 11 * 60_000, 10);
+      expect(await raw.zscore(index, account.id)).toBeNull();
+      expect((await reserve('c', T0 + 20 * 60_000)).ok).toBe(true);
+      expect(await raw.zscore(index, account.id)).toBe(String(T0 + 20 * 60_000));
+      expect((await store.listOpenCalls(T0 + 30 * 60_000, 10)).map((call) => call.ref)).toEqual(['call:c']);
+    }));
+
   it("keeps an account's rate windows in one hash whose expiry only grows, and drops a revoked key's windows", () =>
     withFundedAccount(async ({ store, raw, key, account }) => {
       const windows = `${store.prefix}{${account.id}}:rl`;
