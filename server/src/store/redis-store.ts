@@ -448,7 +448,8 @@ export class RedisStore implements Store {
     const periodArgs = periodArguments(request.now_ms);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const entryId = newLedgerId();
-    await this.indexOpenCalls(accountId, request.now_ms);
+    const indexing = this.indexOpenCalls(accountId, request.now_ms);
+    if (indexing) await indexing;
     const reply = (await this.run(
       'kikuaiReserve',
       [
@@ -544,12 +545,13 @@ export class RedisStore implements Store {
    * every CALL_INDEX_REFRESH_MS per instance — not per call. It lives in its own slot, so
    * it cannot be written inside RESERVE on Redis Cluster.
    */
-  private async indexOpenCalls(accountId: string, nowMs: number): Promise<void> {
+  private indexOpenCalls(accountId: string, nowMs: number): Promise<void> | null {
     const last = this.callIndexWrites.get(accountId);
-    if (last !== undefined && nowMs - last < CALL_INDEX_REFRESH_MS && nowMs >= last) return;
-    await this.client.zadd(this.global('calls:accounts'), 'GT', nowMs, accountId);
-    if (this.callIndexWrites.size >= CALL_INDEX_CACHE_MAX) this.callIndexWrites.clear();
-    this.callIndexWrites.set(accountId, nowMs);
+    if (last !== undefined && nowMs - last < CALL_INDEX_REFRESH_MS && nowMs >= last) return null;
+    return this.client.zadd(this.global('calls:accounts'), 'GT', nowMs, accountId).then(() => {
+      if (this.callIndexWrites.size >= CALL_INDEX_CACHE_MAX) this.callIndexWrites.clear();
+      this.callIndexWrites.set(accountId, nowMs);
+    });
   }
 
   async settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void> {
