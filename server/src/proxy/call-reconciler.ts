@@ -14,6 +14,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { reconciledUsage } from '../store/logic.js';
+import type { ServerEventBus } from '../events.js';
 import type { CallSettlement, Store } from '../store/types.js';
 
 const CALLS_PER_PASS = 1000;
@@ -22,6 +23,8 @@ export interface ReconcilerOptions {
   store: Store;
   logger: FastifyBaseLogger;
   now: () => Date;
+  /** Balance crossings of the refunds (a refund may lift a balance back over its threshold). */
+  events?: ServerEventBus;
   /** Calls reserved longer ago than this are settled. */
   settleAfterMs: number;
   intervalMs: number;
@@ -77,7 +80,9 @@ export class CallReconciler {
         },
         now.toISOString(),
       );
-      if (result.outcome === 'refunded') outcome.refunded += 1;
+      if (result.outcome !== 'refunded') continue;
+      outcome.refunded += 1;
+      if (result.crossed) this.options.events?.emit('balance_crossed', { accountId: call.account_id, crossing: result.crossed, balanceMicros: result.balance_micros });
     }
     if (kept.length > 0) await store.settleCalls([], kept);
     outcome.kept = kept.length;

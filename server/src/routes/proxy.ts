@@ -22,6 +22,7 @@ export function proxyRoutes(context: ServerContext): Handlers {
     store: context.store,
     logger: context.logger,
     now: context.now,
+    events: context.events,
     settleAfterMs: longestTimeoutMs + context.config.reconcile.graceMs,
     intervalMs: context.config.reconcile.intervalMs,
   });
