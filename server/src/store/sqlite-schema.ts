@@ -101,16 +101,15 @@ export const MIGRATIONS: string[] = [
     UPDATE accounts SET rev = rev + 1 WHERE id = NEW.account_id;
   END;
   `,
-  // 4: open reservations of proxied calls (types.ts CallState), written by the reserve
-  // transaction and deleted by the one that settles or refunds the call.
+  // 4: open reservations of proxied calls (types.ts CallState). A reserve already writes
+  // its ledger row and its account row, so the open call lives in those: the debit row
+  // holds the call's record (logic.ts encodeCallRecord) until the call is settled or
+  // refunded, and the account counts its open calls and the sequence number from which
+  // they may be found. No other table or index is written per call: a second b-tree
+  // page per reserve cost ~10 µs of CPU, 5 % of a proxied call.
   `
-  CREATE TABLE calls (
-    account_id TEXT NOT NULL, ref TEXT NOT NULL,
-    state TEXT NOT NULL, upstream_status INTEGER,
-    reserved_ms INTEGER NOT NULL, price_micros INTEGER NOT NULL,
-    key_id TEXT NOT NULL, product_id TEXT NOT NULL, endpoint TEXT NOT NULL,
-    PRIMARY KEY (account_id, ref)
-  ) WITHOUT ROWID;
-  CREATE INDEX calls_by_age ON calls (reserved_ms);
+  ALTER TABLE ledger ADD COLUMN open_call TEXT;
+  ALTER TABLE accounts ADD COLUMN open_calls INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE accounts ADD COLUMN open_calls_from_seq INTEGER NOT NULL DEFAULT 0;
   `,
 ];
