@@ -578,29 +578,25 @@ export class RedisStore implements Store {
         JSON.stringify(usage),
       ]);
     }
-    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    // Sent together, not as one MULTI/pipeline: on Redis Cluster each account's script goes to
+    // its own node. A batch that fails part-way is retried whole, which is harmless: a
+    // settled call's reservation is gone, so its usage is never written twice.
+    const scripts: Array<Promise<Reply>> = [];
     for (const { accountId, day, transitions: changes, settlements: settled } of groups.values()) {
       // Bounded work per script; the first one also carries the state changes.
       for (let start = 0; start === 0 || start < settled.length; start += SETTLEMENTS_PER_CALL) {
         const part = settled.slice(start, start + SETTLEMENTS_PER_CALL);
         const stateChanges = start === 0 ? changes : [];
-        pipeline.kikuaiSettleCalls(
-          3,
-          this.accountKey(accountId, 'calls'),
-          this.accountKey(accountId, `usage:${day}`),
-          this.accountKey(accountId, 'events'),
-          USAGE_RETENTION_DAYS * 86_400,
-          USAGE_EVENTS_KEPT,
-          stateChanges.length / 2,
-          ...stateChanges,
-          part.length,
-          ...part.flat(),
+        scripts.push(
+          this.run(
+            'kikuaiSettleCalls',
+            [this.accountKey(accountId, 'calls'), this.accountKey(accountId, `usage:${day}`), this.accountKey(accountId, 'events')],
+            [USAGE_RETENTION_DAYS * 86_400, USAGE_EVENTS_KEPT, stateChanges.length / 2, ...stateChanges, part.length, ...part.flat()],
+          ),
         );
       }
     }
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed) throw failed[0];
+    await Promise.all(scripts);
   }
 
   async refundCall(refund: CallRefund, now: string): Promise<CallRefundResult> {
@@ -654,14 +650,11 @@ export class RedisStore implements Store {
     for (let offset = 0; calls.length < limit; offset += PAGE) {
       const flat = await this.client.zrange(index, 0, '+inf', 'BYSCORE', 'LIMIT', offset, PAGE, 'WITHSCORES');
       if (flat.length === 0) break;
-      const pipeline = this.client.pipeline();
-      for (let i = 0; i < flat.length; i += 2) pipeline.hgetall(this.accountKey(flat[i]!, 'calls'));
-      const replies = (await pipeline.exec()) ?? [];
+      // One HGETALL per account, sent together (each in its own slot on Cluster).
+      const hashes = await Promise.all(Array.from({ length: flat.length / 2 }, (_, n) => this.client.hgetall(this.accountKey(flat[n * 2]!, 'calls'))));
       for (let i = 0; i < flat.length; i += 2) {
-        const [error, hash] = replies[i / 2]!;
-        if (error) throw error;
         const accountId = flat[i]!;
-        const open = Object.entries(hash as Record<string, string>);
+        const open = Object.entries(hashes[i / 2]!);
         if (open.length === 0) {
           // No open call, and no instance indexed the account lately: every call reserved
           // under this index write is settled, and a later reserve re-indexes it first.
