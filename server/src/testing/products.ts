@@ -34,8 +34,7 @@ export function testProductsYaml(options: TestProductsOptions = {}): string {
     timeout_ms: ${options.timeoutMs ?? 2000}
     rate_limit: { requests: ${options.rateLimit ?? 100000}, window_seconds: 60 }
     max_body_bytes: ${options.maxBodyBytes ?? 100 * 1024 * 1024}
-    response_headers: [${(options.responseHeaders ?? []).join(', ')}]
-    endpoints:
+${options.responseHeaders ? `    response_headers: [${options.responseHeaders.join(', ')}]\n` : ''}    endpoints:
       - { id: llm, path: /proxy/llm, price_micros: ${price}, streaming: true, description: LLM calls. }
       - { id: http, path: /proxy/http, price_micros: ${price}, streaming: false, description: HTTP calls. }
   - id: routellm
