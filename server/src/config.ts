@@ -87,6 +87,8 @@ const environmentSchema = z.object({
   KIKUAI_RATE_LIMIT_PER_KEY: integerFrom(600, 1, 1_000_000),
   KIKUAI_RATE_LIMIT_PER_ACCOUNT: integerFrom(1200, 1, 1_000_000),
   KIKUAI_RATE_LIMIT_WINDOW_SECONDS: integerFrom(60, 1, 86_400),
+  KIKUAI_RECONCILE_GRACE_MS: integerFrom(60_000, 0, 86_400_000),
+  KIKUAI_RECONCILE_INTERVAL_MS: integerFrom(60_000, 100, 86_400_000),
   KIKUAI_BODY_LIMIT_BYTES: integerFrom(1_048_576, 1024, 100 * 1_048_576),
   KIKUAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   KIKUAI_DEFAULT_LOW_BALANCE_MICROS: integerFrom(1_000_000, 0, 1_000_000_000_000),
@@ -132,6 +134,8 @@ export interface Config {
   maxKeysPerAccount: number;
   initDataMaxAgeSeconds: number;
   rateLimit: { perKey: number; perAccount: number; windowSeconds: number };
+  /** Open calls (proxy reservations) left by a crash: settled once older than the longest product timeout + graceMs, checked every intervalMs. */
+  reconcile: { graceMs: number; intervalMs: number };
   bodyLimitBytes: number;
   logLevel: string;
   defaultLowBalanceMicros: number;
@@ -203,6 +207,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       perAccount: env.KIKUAI_RATE_LIMIT_PER_ACCOUNT,
       windowSeconds: env.KIKUAI_RATE_LIMIT_WINDOW_SECONDS,
     },
+    reconcile: { graceMs: env.KIKUAI_RECONCILE_GRACE_MS, intervalMs: env.KIKUAI_RECONCILE_INTERVAL_MS },
     bodyLimitBytes: env.KIKUAI_BODY_LIMIT_BYTES,
     logLevel: env.KIKUAI_LOG_LEVEL,
     defaultLowBalanceMicros: env.KIKUAI_DEFAULT_LOW_BALANCE_MICROS,

@@ -3,7 +3,7 @@
  * latency by operation, and money moved through the ledger.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { STORE_OPERATIONS, type LedgerResult, type ReserveResult, type Store } from './store/types.js';
+import { STORE_OPERATIONS, type CallRefundResult, type LedgerEntry, type LedgerResult, type ReserveResult, type Store } from './store/types.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './metric-series.js';
 
 export class Metrics {
@@ -42,9 +42,16 @@ export class Metrics {
 
   private readonly moneyChildren = new Map<string, CounterSeries>();
 
-  countLedger(result: LedgerResult | ReserveResult): void {
-    if (!result.ok || !('entry' in result) || ('applied' in result && !result.applied)) return;
-    const { amount_micros: amount, kind } = result.entry;
+  countLedger(result: LedgerResult | ReserveResult | CallRefundResult): void {
+    let entry: LedgerEntry;
+    if ('outcome' in result) {
+      if (result.outcome !== 'refunded') return;
+      entry = result.entry;
+    } else {
+      if (!result.ok || !('entry' in result) || ('applied' in result && !result.applied)) return;
+      entry = result.entry;
+    }
+    const { amount_micros: amount, kind } = entry;
     const id = `${amount > 0 ? '+' : '-'}${kind}`;
     let child = this.moneyChildren.get(id);
     if (!child) this.moneyChildren.set(id, (child = (amount > 0 ? this.credited : this.debited).series({ kind })));
@@ -64,7 +71,7 @@ export class Metrics {
       const method = store[name] as unknown;
       if (name === 'close' || typeof method !== 'function') continue;
       const timer = this.storeDuration.series({ operation: name });
-      const countsMoney = name === 'applyLedger' || name === 'reserve';
+      const countsMoney = name === 'applyLedger' || name === 'reserve' || name === 'refundCall';
       // No async wrapper (one promise and one await fewer per call), and a float clock.
       wrappers[name] = (...args: unknown[]) => {
         const started = performance.now();

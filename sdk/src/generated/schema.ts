@@ -431,8 +431,18 @@ export interface paths {
          *     (server-sent events when the request asks to stream). The price of the
          *     endpoint is reserved before forwarding; it is kept on success or an
          *     upstream 4xx, and refunded on a network error, a timeout or an upstream 5xx.
+         *     A redirect (3xx) from the upstream is not followed: it answers 502
+         *     `upstream_error` and the call is refunded.
          *     If the client disconnects before the upstream answered, the charge is
-         *     refunded; once the upstream has started answering, it is kept.
+         *     refunded; once the upstream has started answering, it is kept. If kikuai
+         *     itself fails mid-call (a crash), the call is refunded unless kikuai had
+         *     begun sending the upstream's answer; its usage and its ledger entries agree
+         *     either way.
+         *     Of the upstream's response headers only those describing the answer pass
+         *     (content type, length, encoding, language and disposition; caching: `Cache-Control`,
+         *     `ETag`, `Last-Modified`, `Expires`, `Age`, `Vary`; `Retry-After`;
+         *     `X-RateLimit-*`) and the product's own documented ones; never `Location`,
+         *     cookies or credentials. `RateLimit-*` and `X-Request-Id` are kikuai's own.
          *     Same as `callProduct` with `reliapi` and `llm`.
          */
         post: operations["proxyLlm"];

@@ -76,6 +76,14 @@ describe('the products file', () => {
     for (const [url, message] of cases) expect(errorOf(minimal(reliapi()), { RELIAPI_URL: url })).toMatch(message);
   });
 
+  it("lets a product's own response headers through, but never one that leaks the upstream or a credential", () => {
+    const catalog = parseProductCatalog(minimal(reliapi('    response_headers: [X-Reliapi-Cache, OpenAI-Processing-Ms]')), 'products.yaml', {});
+    expect([...catalog.get('reliapi')!.responseHeaders]).toEqual(['x-reliapi-cache', 'openai-processing-ms']);
+    for (const name of ['Location', 'Set-Cookie', 'Authorization', 'X-Kikuai-Cost-Micros', 'RateLimit-Remaining']) {
+      expect(errorOf(minimal(reliapi(`    response_headers: [${name}]`)))).toContain('response_headers[0]: is a header kikuai never passes to the customer');
+    }
+  });
+
   it('refuses a product or an endpoint listed twice', () => {
     expect(errorOf(minimal(reliapi() + reliapi()))).toMatch(/products\[1\] \(reliapi\) → id: "reliapi" is listed twice/);
   });

@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type Environment } from '../config.js';
 import { microsToUsd } from '../services/money.js';
+import { NEVER_PASSED_RESPONSE_HEADERS } from '../proxy/headers.js';
 
 export class ProductsFileError extends ConfigError {
   override name = 'ProductsFileError';
@@ -57,6 +58,14 @@ const productSchema = z
     timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
     rate_limit: z.object({ requests: z.number().int().min(1).max(1_000_000), window_seconds: z.number().int().min(1).max(86_400) }).strict(),
     max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(100 * 1024 * 1024),
+    response_headers: z
+      .array(
+        z
+          .string()
+          .regex(HEADER_NAME, 'must be a header name')
+          .refine((name) => !NEVER_PASSED_RESPONSE_HEADERS.has(name.toLowerCase()) && !name.toLowerCase().startsWith('x-kikuai-'), 'is a header kikuai never passes to the customer'),
+      )
+      .default([]),
     endpoints: z.array(endpointSchema).min(1, 'must list at least one endpoint'),
   })
   .strict();
@@ -89,6 +98,8 @@ export interface Product {
   timeoutMs: number;
   rateLimit: { requests: number; windowSeconds: number };
   maxBodyBytes: number;
+  /** The product's own response headers that reach the customer, besides the common ones (lower case). */
+  responseHeaders: ReadonlySet<string>;
   endpoints: Map<string, ProductEndpoint>;
 }
 
@@ -180,6 +191,7 @@ export function parseProductCatalog(text: string, fileLabel: string, environment
       timeoutMs: entry.timeout_ms,
       rateLimit: { requests: entry.rate_limit.requests, windowSeconds: entry.rate_limit.window_seconds },
       maxBodyBytes: entry.max_body_bytes,
+      responseHeaders: new Set(entry.response_headers.map((name) => name.toLowerCase())),
       endpoints: new Map(
         entry.endpoints.map((endpoint) => [
           endpoint.id,

@@ -7,8 +7,10 @@
  *   → forward with undici (body streamed, allowed headers only, the product's credential)
  *   → stream the answer back as it arrives
  *   → settle: keep the charge on success or an upstream 4xx; refund it (one more round
- *     trip, only then) on a network error, a timeout or an upstream 5xx
- *   → usage recorded in a batch off the request path.
+ *     trip, only then) on a network error, a timeout, an upstream 5xx or a redirect
+ *   → the settlement (usage with it) written in a batch off the request path
+ *     (`call-recorder.ts`); a crash leaves the reservation open for the reconciler
+ *     (`call-reconciler.ts`).
  *
  * The disconnect rule (also in openapi.yaml, proxyLlm): a client that goes away before
  * the upstream started answering is refunded; once the upstream's response headers have
@@ -25,16 +27,16 @@ import { permissionDenied } from '../auth/permissions.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import type { Product, ProductEndpoint } from '../products/catalog.js';
 import { microsToUsd } from '../services/money.js';
-import type { BalanceCrossing, ReserveResult } from '../store/types.js';
+import type { BalanceCrossing, ReserveResult, UsageEvent } from '../store/types.js';
 import { customerResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { productBucket } from '../store/logic.js';
-import type { UsageRecorder } from './usage-recorder.js';
+import type { CallRecorder } from './call-recorder.js';
 import type { Upstreams } from './upstreams.js';
 
 export interface MeteredCallDependencies {
   context: ServerContext;
   upstreams: Upstreams;
-  usage: UsageRecorder;
+  calls: CallRecorder;
 }
 
 /** Why a reserved call is given back. */
@@ -130,39 +132,31 @@ function limitBody(body: Readable, maxBytes: number): Readable {
   return body.pipe(limiter);
 }
 
-export function createMeteredCall({ context, upstreams, usage }: MeteredCallDependencies) {
+export function createMeteredCall({ context, upstreams, calls }: MeteredCallDependencies) {
   const { store, keyIndex, events, logger } = context;
 
   function emitCrossing(accountId: string, crossing: BalanceCrossing | null, balanceMicros: number) {
     if (crossing) events.emit('balance_crossed', { accountId, crossing, balanceMicros });
   }
 
-  /** Gives the price back (idempotent by its external reference); the balance after, or null if the store kept failing. */
-  async function refund(accountId: string, keyId: string, callId: string, endpoint: ProductEndpoint, cause: RefundCause): Promise<number | null> {
+  /**
+   * Gives the price back: the refund entry, the call's usage and the close of its
+   * reservation in one atomic change, once (a refund the reconciler made first changes
+   * nothing). The balance after, or null if the store kept failing — the reservation then
+   * stays open and the reconciler refunds it.
+   */
+  async function refund(ref: string, endpoint: ProductEndpoint, cause: RefundCause, usage: UsageEvent): Promise<number | null> {
+    calls.closed(ref);
     for (let attempt = 1; attempt <= REFUND_ATTEMPTS; attempt++) {
       try {
-        const result = await store.applyLedger(
-          {
-            account_id: accountId,
-            kind: 'refund',
-            amount_micros: endpoint.priceMicros,
-            reason: `${endpoint.productId}/${endpoint.id} refunded: ${cause}`,
-            external_ref: `refund:${callId}`,
-            key_id: keyId,
-          },
-          context.now().toISOString(),
-        );
-        if (!result.ok && result.reason === 'balance_limit_exceeded') {
-          // Final: retrying cannot help. The customer is owed the price; the operator applies it by hand.
-          logger.error({ accountId, callId, priceMicros: endpoint.priceMicros, balanceMicros: result.balance_micros, limitMicros: result.limit_micros }, 'refund of a proxied call refused: it would take the balance above its ceiling');
-          return null;
-        }
-        if (!result.ok) throw new Error(`refund refused: ${result.reason}`);
-        emitCrossing(accountId, result.crossed, result.balance_micros);
+        const result = await store.refundCall({ ref, reason: `${endpoint.productId}/${endpoint.id} refunded: ${cause}`, usage }, context.now().toISOString());
+        if (result.outcome === 'account_not_found') throw new Error('refund refused: account_not_found');
+        if (result.outcome !== 'refunded') return null;
+        emitCrossing(usage.account_id, result.crossed, result.balance_micros);
         return result.balance_micros;
       } catch (error) {
-        // Money is owed to the customer: say so loudly with everything needed to apply it by hand.
-        logger.error({ err: error, accountId, callId, priceMicros: endpoint.priceMicros, attempt }, 'refund of a proxied call failed');
+        // Money is owed to the customer: say so loudly. The open reservation makes the reconciler refund it.
+        logger.error({ err: error, accountId: usage.account_id, ref, priceMicros: endpoint.priceMicros, attempt }, 'refund of a proxied call failed');
         if (attempt < REFUND_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
     }
@@ -210,6 +204,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     // Not the request id alone: a caller may choose its X-Request-Id, and a reused one
     // must never make the reservation look like a replay of an earlier, paid call.
     const callId = `${request.id}.${randomUUID().slice(0, 13)}`; // randomUUID draws from a cached entropy pool: no syscall per call
+    const ref = `call:${callId}`;
     // One listener for the whole call: before the upstream answers, a client that goes
     // away aborts the upstream request (and is refunded); after, it stops the stream.
     // undici takes an EventEmitter as its signal: lighter than an AbortController per call.
@@ -232,8 +227,9 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
         rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
         product_id: product.id,
         price_micros: endpoint.priceMicros,
-        external_ref: `call:${callId}`,
+        external_ref: ref,
         reason: `${product.id}/${endpoint.id}`,
+        endpoint: endpoint.id,
       },
       now.toISOString(),
     );
@@ -245,20 +241,19 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     setRateLimitHeaders(reply, reservation.rate_limits);
 
     const started = performance.now();
-    const recordUsage = (costMicros: number, upstreamStatus: number | null) =>
-      usage.record({
-        account_id: accountId,
-        key_id: keyId,
-        product_id: product.id,
-        endpoint: endpoint.id,
-        cost_micros: costMicros,
-        upstream_status: upstreamStatus,
-        latency_ms: Math.round(performance.now() - started),
-        at: now.toISOString(),
-      });
+    const usageOf = (costMicros: number, upstreamStatus: number | null): UsageEvent => ({
+      account_id: accountId,
+      key_id: keyId,
+      product_id: product.id,
+      endpoint: endpoint.id,
+      cost_micros: costMicros,
+      upstream_status: upstreamStatus,
+      latency_ms: Math.round(performance.now() - started),
+      at: now.toISOString(),
+    });
+    const charged = (upstreamStatus: number) => calls.settled(ref, usageOf(endpoint.priceMicros, upstreamStatus));
     const refunded = async (cause: RefundCause, problem: ApiProblem | null, upstreamStatus: number | null): Promise<FastifyReply> => {
-      const balance = await refund(accountId, keyId, callId, endpoint, cause);
-      recordUsage(0, upstreamStatus);
+      const balance = await refund(ref, endpoint, cause, usageOf(0, upstreamStatus));
       if (!problem) {
         // The client is gone: there is no one to answer.
         reply.hijack();
@@ -271,6 +266,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
     };
 
     if (clientGone) return refunded('client_disconnected', null, null);
+    calls.forwarded(accountId, ref);
 
     const body = smallBody ?? (Number.isSafeInteger(declaredLength) ? request.raw : limitBody(request.raw, product.maxBodyBytes));
 
@@ -299,6 +295,17 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
       );
     }
 
+    if (upstream.statusCode >= 300 && upstream.statusCode < 400) {
+      // Not followed, and its Location (an address of the upstream's) never shown: a product
+      // answers with its result, and a redirect is no result the customer can use.
+      upstream.body.resume().on('error', () => {});
+      return refunded(
+        'upstream_error',
+        new ApiProblem(502, 'upstream_error', `${product.name} answered with a redirect (HTTP ${upstream.statusCode}), which kikuai does not follow. The call was refunded.`),
+        upstream.statusCode,
+      );
+    }
+
     // The upstream has answered: from here the call is charged, whatever happens next.
     if (clientGone) upstream.body.destroy();
     streaming = upstream.body;
@@ -313,20 +320,21 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
       } catch {
         if (clientGone) {
           // The upstream had answered when the client went away: charged, as the rule says.
-          recordUsage(endpoint.priceMicros, upstream.statusCode);
+          charged(upstream.statusCode);
           reply.hijack();
           return reply;
         }
         // Nothing reached the customer: the broken answer is not charged.
         return refunded('upstream_error', new ApiProblem(502, 'upstream_error', `${product.name} broke off its answer. The call was refunded; retry later.`), upstream.statusCode);
       }
-      recordUsage(endpoint.priceMicros, upstream.statusCode);
+      charged(upstream.statusCode);
     } else {
-      upstream.body.once('close', () => recordUsage(endpoint.priceMicros, upstream.statusCode));
+      calls.answered(ref, upstream.statusCode);
+      upstream.body.once('close', () => charged(upstream.statusCode));
     }
     reply
       .code(upstream.statusCode)
-      .headers(customerResponseHeaders(upstream.headers))
+      .headers(customerResponseHeaders(upstream.headers, product))
       .header('X-Kikuai-Cost-Micros', String(endpoint.priceMicros))
       .header('X-Kikuai-Balance-Micros', String(reservation.balance_micros));
     if (eventStream) {

@@ -7,7 +7,8 @@
 import type { ServerContext } from '../context.js';
 import { createMeteredCall } from '../proxy/metered-call.js';
 import { Upstreams } from '../proxy/upstreams.js';
-import { UsageRecorder } from '../proxy/usage-recorder.js';
+import { CallRecorder } from '../proxy/call-recorder.js';
+import { CallReconciler } from '../proxy/call-reconciler.js';
 import type { Handlers } from './types.js';
 
 /** Operations that `buildApp` routes without its authentication preHandler. */
@@ -15,12 +16,23 @@ export const METERED_PROXY_OPERATIONS = new Set(['proxyLlm', 'proxyHttp', 'callP
 
 export function proxyRoutes(context: ServerContext): Handlers {
   const upstreams = new Upstreams(context.products);
-  const usage = new UsageRecorder(context.store, context.logger);
+  const calls = new CallRecorder(context.store, context.logger);
+  const longestTimeoutMs = Math.max(0, ...context.products.products.map((product) => product.timeoutMs));
+  const reconciler = new CallReconciler({
+    store: context.store,
+    logger: context.logger,
+    now: context.now,
+    events: context.events,
+    settleAfterMs: longestTimeoutMs + context.config.reconcile.graceMs,
+    intervalMs: context.config.reconcile.intervalMs,
+  });
+  reconciler.start();
   context.closers.push(
     () => upstreams.close(),
-    () => usage.close(),
+    () => calls.close(),
+    () => reconciler.close(),
   );
-  const meteredCall = createMeteredCall({ context, upstreams, usage });
+  const meteredCall = createMeteredCall({ context, upstreams, calls });
 
   return {
     async proxyLlm(request, reply) {

@@ -3,7 +3,7 @@
  * adapter's Lua scripts (`redis-scripts.ts`) implement the same rules line for line.
  * Change one, change the other: the contract suite runs both.
  */
-import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, SpendLimitPeriod, UsageEvent, UsageRow } from './types.js';
+import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, CallState, OpenCall, SpendLimitPeriod, UsageEvent, UsageRow } from './types.js';
 
 const KEY_BUCKET = 'key:';
 const PRODUCT_BUCKET = 'product:';
@@ -266,4 +266,69 @@ export function checkedKeyAmounts(key: { spend_limit_micros?: number | null }): 
 export function checkedTopupAmounts(topup: { amount_micros?: number; stars?: number | null }): void {
   if (topup.amount_micros !== undefined) checkedMicros('amount_micros', topup.amount_micros, 1, MAX_CHANGE_MICROS);
   if (topup.stars !== undefined && topup.stars !== null) checkedMicros('stars', topup.stars, 1, MAX_CHANGE_MICROS);
+}
+
+/** The refund's external reference of a call reserved under `call:<callId>`: `refund:<callId>`. */
+export function callRefundRef(ref: string): string {
+  return ref.startsWith('call:') ? `refund:${ref.slice(5)}` : `refund:${ref}`;
+}
+
+/** A refunded call's usage: counted, an error, nothing charged. */
+export function refundedUsage(usage: UsageEvent): UsageEvent {
+  return { ...usage, cost_micros: 0 };
+}
+
+/**
+ * The usage event of a call the reconciler settles (what the dead instance would have
+ * recorded, but for the latency, which nobody measured).
+ */
+export function reconciledUsage(call: OpenCall, costMicros: number): UsageEvent {
+  return {
+    account_id: call.account_id,
+    key_id: call.key_id,
+    product_id: call.product_id,
+    endpoint: call.endpoint,
+    cost_micros: costMicros,
+    upstream_status: call.state === 'answered' ? call.upstream_status : null,
+    latency_ms: 0,
+    at: new Date(call.reserved_ms).toISOString(),
+  };
+}
+
+const CALL_STATE_LETTERS: Record<CallState, string> = { reserved: 'R', forwarded: 'F', answered: 'A' };
+const CALL_STATES_BY_LETTER: Record<string, CallState> = { R: 'reserved', F: 'forwarded', A: 'answered' };
+
+/**
+ * The compact value of an open call on Redis (`{acc}:calls` hash, field = the call's ref):
+ * `<state letter>[<upstream status>]|<reserved ms>|<price>|<key id>|<product>|<endpoint>`.
+ * The scripts only ever rewrite the first segment (the state) or delete the field.
+ */
+export function encodeCallRecord(call: Omit<OpenCall, 'account_id' | 'ref'>): string {
+  return `${callStateSegment(call.state, call.upstream_status)}|${call.reserved_ms}|${call.price_micros}|${call.key_id}|${call.product_id}|${call.endpoint}`;
+}
+
+export function callStateSegment(state: CallState, upstreamStatus: number | null | undefined): string {
+  return state === 'answered' && upstreamStatus != null ? `A${upstreamStatus}` : CALL_STATE_LETTERS[state];
+}
+
+/** The state of a state segment ('R', 'F', 'A200'…). */
+export function callStateOf(segment: string): CallState | null {
+  return CALL_STATES_BY_LETTER[segment.charAt(0)] ?? null;
+}
+
+export function decodeCallRecord(accountId: string, ref: string, value: string): OpenCall | null {
+  const [head = '', reservedMs, price, keyId, productId, endpoint] = value.split('|');
+  const state = CALL_STATES_BY_LETTER[head.charAt(0)];
+  if (!state || keyId === undefined || productId === undefined || endpoint === undefined) return null;
+  return {
+    account_id: accountId,
+    ref,
+    state,
+    upstream_status: head.length > 1 ? Number(head.slice(1)) : null,
+    reserved_ms: Number(reservedMs),
+    price_micros: Number(price),
+    key_id: keyId,
+    product_id: productId,
+    endpoint,
+  };
 }

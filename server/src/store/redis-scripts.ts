@@ -270,8 +270,8 @@ return { 'ok', account_flat, rate_reply(states) }
 `;
 
 /**
- * KEYS: account, key, ledger, ledger refs, the account's rate windows.
- * ARGV: 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
+ * KEYS: account, key, ledger, ledger refs, the account's rate windows, the account's open calls.
+ * ARGV (the last one is the call's record for the open calls, `encodeCallRecord`): 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
  *       9..14 daily/weekly/monthly period start (ms, ISO), 15 the caller's snapshot revision
  *       ('' none), 16 '1' when the snapshot's key may call the product, else logic.ts callRefusal's
  *       reason ('' without a snapshot), 17 the new entry as
@@ -340,6 +340,8 @@ local new = old - price
 local crossed, notified = crossing(account, old, new)
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 local entry = append_encoded(KEYS[1], KEYS[3], KEYS[4], ARGV[17], new, ARGV[5])
+-- The reservation, open until settled or refunded (SETTLE_CALLS, REFUND_CALL).
+redis.call('HSET', KEYS[6], ARGV[5], ARGV[#ARGV])
 if period_start_ms ~= nil then
   redis.call('HSET', KEYS[2], 'spent_micros', fmt(spent + price), 'spend_period_start_ms', period_start_ms, 'spend_period_start', period_start_iso)
 else
@@ -445,6 +447,126 @@ if #ARGV >= first then
   redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
 end
 return 1
+`;
+
+/**
+ * Open calls (KEYS[calls], see `encodeCallRecord` in logic.ts): the usage of a settled
+ * call, written in the same script that closes its reservation.
+ */
+const CALLS_LIB = String.raw`
+local function add_usage(usage_key, field, requests, errors, cost, latency, retention)
+  redis.call('HINCRBY', usage_key, field .. 'requests', requests)
+  redis.call('HINCRBY', usage_key, field .. 'errors', errors)
+  redis.call('HINCRBY', usage_key, field .. 'cost_micros', cost)
+  redis.call('HINCRBY', usage_key, field .. 'latency_ms_total', latency)
+  redis.call('EXPIRE', usage_key, retention)
+end
+`;
+
+/**
+ * A batch of one account and usage day: state changes of open calls, then the calls whose
+ * charge is kept. A call is settled by deleting its reservation; only a call this script
+ * deletes gets its usage written, so a call the reconciler settled or refunded first is
+ * left as it is.
+ * KEYS: open calls, day aggregate hash, raw event list.
+ * ARGV: retention seconds, events kept, transition count, then ref and state segment per
+ *       transition, then settlement count, then ref, usage field prefix ('<product>|<key>|'),
+ *       cost, error (0/1), latency ms and the event's JSON per settlement (oldest first).
+ */
+export const SETTLE_CALLS = CALLS_LIB + String.raw`
+local at = 4
+for _ = 1, tonumber(ARGV[3]) do
+  local value = redis.call('HGET', KEYS[1], ARGV[at])
+  if value then redis.call('HSET', KEYS[1], ARGV[at], ARGV[at + 1] .. string.sub(value, (string.find(value, '|', 1, true)))) end
+  at = at + 2
+end
+local count = tonumber(ARGV[at])
+at = at + 1
+local sums, order, events = {}, {}, {}
+for _ = 1, count do
+  if redis.call('HDEL', KEYS[1], ARGV[at]) == 1 then
+    local field = ARGV[at + 1]
+    local sum = sums[field]
+    if not sum then
+      sum = { 0, 0, 0, 0 }
+      sums[field] = sum
+      order[#order + 1] = field
+    end
+    sum[1] = sum[1] + 1
+    sum[2] = sum[2] + tonumber(ARGV[at + 3])
+    sum[3] = sum[3] + tonumber(ARGV[at + 2])
+    sum[4] = sum[4] + tonumber(ARGV[at + 4])
+    events[#events + 1] = ARGV[at + 5]
+  end
+  at = at + 6
+end
+for _, field in ipairs(order) do
+  local sum = sums[field]
+  add_usage(KEYS[2], field, sum[1], sum[2], sum[3], sum[4], tonumber(ARGV[1]))
+end
+if #events > 0 then
+  local kept = tonumber(ARGV[2])
+  redis.call('LPUSH', KEYS[3], unpack(events, math.max(1, #events - kept + 1), #events))
+  redis.call('LTRIM', KEYS[3], 0, kept - 1)
+end
+return #events
+`;
+
+/**
+ * Refunds an open call: the refund entry, the key's spend given back, the reservation
+ * closed and the call's usage (an error, no cost) — or nothing when the call is settled
+ * already or in a state ARGV[6] does not list.
+ * KEYS: account, ledger, ledger refs, open calls, day aggregate hash, raw event list, key.
+ * ARGV: 1 call ref, 2 refund ref, 3 reason, 4 entry id, 5 created_at, 6 state letters
+ *       allowed ('' any), 7..9 daily/weekly/monthly period start ms at created_at,
+ *       10 retention seconds, 11 events kept, 12 usage field prefix, 13 latency ms, 14 event JSON.
+ * Reply: {'settled'} | {'skipped', state letter} | {'not_found'} | {'refunded', entry, balance, crossed}
+ */
+export const REFUND_CALL = LIB + CALLS_LIB + String.raw`
+local value = redis.call('HGET', KEYS[4], ARGV[1])
+if not value then return { 'settled' } end
+local state = string.sub(value, 1, 1)
+if ARGV[6] ~= '' and not string.find(ARGV[6], state, 1, true) then return { 'skipped', state } end
+local account = hgetall(KEYS[1])
+if account.id == nil then return { 'not_found' } end
+if entry_by_ref(KEYS[2], KEYS[3], ARGV[2]) then
+  redis.call('HDEL', KEYS[4], ARGV[1])
+  return { 'settled' }
+end
+local first = string.find(value, '|', 1, true)
+local second = string.find(value, '|', first + 1, true)
+local third = string.find(value, '|', second + 1, true)
+local amount = int_in(string.sub(value, second + 1, third - 1), 0, MAX_CHANGE)
+local old = int_in(account.balance_micros, 0, MICROS_LIMIT)
+if amount == nil or old == nil then return redis.error_reply('refundCall: the reserved price or the stored balance is not an integer in bounds') end
+-- Giving back what this call took is not held to the balance ceiling (a credit in between
+-- may have filled it); MICROS_LIMIT still bounds it (store README, "Amounts").
+local new = old + amount
+if new > MICROS_LIMIT then return redis.error_reply('refundCall: the balance would pass MICROS_LIMIT') end
+local crossed, notified = crossing(account, old, new)
+-- logic.ts releasedSpend
+local key = hgetall(KEYS[7])
+if key.id ~= nil then
+  local period = key.spend_limit_period
+  local current = true
+  if period == 'daily' then current = key.spend_period_start_ms == ARGV[7]
+  elseif period == 'weekly' then current = key.spend_period_start_ms == ARGV[8]
+  elseif period == 'monthly' then current = key.spend_period_start_ms == ARGV[9] end
+  if current then redis.call('HSET', KEYS[7], 'spent_micros', fmt(math.max(0, tonumber(key.spent_micros or '0') - amount))) end
+end
+redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
+local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'refund', amount, new, ARGV[3], ARGV[2], ARGV[5])
+redis.call('HDEL', KEYS[4], ARGV[1])
+add_usage(KEYS[5], ARGV[12], 1, 1, 0, tonumber(ARGV[13]), tonumber(ARGV[10]))
+redis.call('LPUSH', KEYS[6], ARGV[14])
+redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[11]) - 1)
+return { 'refunded', entry, fmt(new), crossed }
+`;
+
+/** KEYS: the index of accounts with open calls. ARGV: account id, the score it was seen with. Removes it only if no instance indexed it since. */
+export const UNINDEX_CALLS = String.raw`
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
 `;
 
 /** KEYS: idempotency key. ARGV: claim JSON, ttl seconds. Reply: false when claimed, else the stored JSON. */

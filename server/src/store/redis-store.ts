@@ -24,6 +24,13 @@ import {
   InvalidAmountError,
   MAX_CHANGE_MICROS,
   MICROS_LIMIT,
+  callRefundRef,
+  callStateOf,
+  callStateSegment,
+  decodeCallRecord,
+  encodeCallRecord,
+  isErrorStatus,
+  refundedUsage,
 } from './logic.js';
 import { isoToMs, newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
@@ -37,6 +44,10 @@ import type {
   BalanceCrossing,
   CompleteTopupRequest,
   CompleteTopupResult,
+  CallRefund,
+  CallRefundResult,
+  CallSettlement,
+  CallTransition,
   KeyPatch,
   LedgerChange,
   LedgerEntry,
@@ -44,6 +55,7 @@ import type {
   LimitAccountRequest,
   LimitAccountResult,
   NewKey,
+  OpenCall,
   Page,
   PaymentIncident,
   RateLimitRule,
@@ -67,6 +79,13 @@ type Reply = string | number | null | Reply[];
 const REGISTER_CLAIM_MS = 10_000;
 const USAGE_EVENTS_PER_CALL = 1000;
 const PENDING = 'pending:';
+/**
+ * How often an instance re-indexes an account it reserves calls for (`calls:accounts`), and
+ * so how long after its last index write an account without open calls may leave the index.
+ */
+const CALL_INDEX_REFRESH_MS = 10 * 60_000;
+const CALL_INDEX_CACHE_MAX = 100_000;
+const SETTLEMENTS_PER_CALL = 1000;
 
 const COMMANDS = {
   kikuaiApplyLedger: scripts.APPLY_LEDGER,
@@ -80,6 +99,9 @@ const COMMANDS = {
   kikuaiRotateKey: scripts.ROTATE_KEY,
   kikuaiTouchKey: scripts.TOUCH_KEY,
   kikuaiRecordUsage: scripts.RECORD_USAGE,
+  kikuaiSettleCalls: scripts.SETTLE_CALLS,
+  kikuaiRefundCall: scripts.REFUND_CALL,
+  kikuaiUnindexCalls: scripts.UNINDEX_CALLS,
   kikuaiClaimIdempotent: scripts.CLAIM_IDEMPOTENT,
   kikuaiCompareAndSet: scripts.COMPARE_AND_SET,
   kikuaiCompleteTopup: scripts.COMPLETE_TOPUP,
@@ -119,6 +141,8 @@ export class RedisStore implements Store {
   /** A new revision for each change that scripts make to an account or its keys. */
   private readonly newRevision = revisionTokens();
   private readonly maxBalanceMicros: number;
+  /** When this process last wrote each account into the open-calls index (`calls:accounts`). */
+  private readonly callIndexWrites = new Map<string, number>();
 
   constructor(client: Client | string, options: RedisStoreOptions = {}) {
     this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
@@ -459,6 +483,8 @@ export class RedisStore implements Store {
     const periodArgs = periodArguments(request.now_ms);
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const entryId = newLedgerId();
+    const indexing = this.indexOpenCalls(accountId, request.now_ms);
+    if (indexing) await indexing;
     const reply = (await this.run(
       'kikuaiReserve',
       [
@@ -467,6 +493,7 @@ export class RedisStore implements Store {
         this.accountKey(accountId, 'ledger'),
         this.accountKey(accountId, 'ledger_refs'),
         limits.key,
+        this.accountKey(accountId, 'calls'),
       ],
       [
         request.hash,
@@ -483,6 +510,15 @@ export class RedisStore implements Store {
         // The entry, encoded here but for the balance after (the script appends it).
         `${JSON.stringify({ id: entryId, kind: 'debit', amount_micros: String(-request.price_micros), reason: request.reason, external_ref: request.external_ref, created_at: now }).slice(0, -1)},"balance_after_micros":"`,
         ...limits.args,
+        encodeCallRecord({
+          state: 'reserved',
+          upstream_status: null,
+          reserved_ms: request.now_ms,
+          price_micros: request.price_micros,
+          key_id: request.key_id,
+          product_id: request.product_id,
+          endpoint: request.endpoint ?? '',
+        }),
       ],
     )) as Reply[];
     const refused = this.authRefusal(reply, request.rate_limits, request.key_id);
@@ -537,6 +573,138 @@ export class RedisStore implements Store {
         };
       }
     }
+  }
+
+  /**
+   * The reconciler finds open calls through a global index of accounts (`calls:accounts`,
+   * scored by the last index write): written here, before the reserve, once per account
+   * every CALL_INDEX_REFRESH_MS per instance — not per call. It lives in its own slot, so
+   * it cannot be written inside RESERVE on Redis Cluster.
+   */
+  private indexOpenCalls(accountId: string, nowMs: number): Promise<void> | null {
+    const last = this.callIndexWrites.get(accountId);
+    if (last !== undefined && nowMs - last < CALL_INDEX_REFRESH_MS && nowMs >= last) return null;
+    return this.client.zadd(this.global('calls:accounts'), 'GT', nowMs, accountId).then(() => {
+      if (this.callIndexWrites.size >= CALL_INDEX_CACHE_MAX) this.callIndexWrites.clear();
+      this.callIndexWrites.set(accountId, nowMs);
+    });
+  }
+
+  async settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void> {
+    if (transitions.length === 0 && settlements.length === 0) return;
+    // One script per account and usage day (all its keys share the account's slot).
+    const groups = new Map<string, { accountId: string; day: string; transitions: string[]; settlements: Array<Array<string | number>> }>();
+    const group = (accountId: string, day: string) => {
+      const id = `${accountId}|${day}`;
+      let found = groups.get(id);
+      if (!found) groups.set(id, (found = { accountId, day, transitions: [], settlements: [] }));
+      return found;
+    };
+    const today = new Date().toISOString().slice(0, 10);
+    for (const transition of transitions) {
+      group(transition.account_id, today).transitions.push(transition.ref, callStateSegment(transition.state, transition.upstream_status));
+    }
+    for (const { ref, usage } of settlements) {
+      group(usage.account_id, usageDay(usage.at)).settlements.push([
+        ref,
+        `${usage.product_id}|${usage.key_id}|`,
+        usage.cost_micros,
+        isErrorStatus(usage.upstream_status) ? 1 : 0,
+        usage.latency_ms,
+        JSON.stringify(usage),
+      ]);
+    }
+    // Sent together, not as one MULTI/pipeline: on Redis Cluster each account's script goes to
+    // its own node. A batch that fails part-way is retried whole, which is harmless: a
+    // settled call's reservation is gone, so its usage is never written twice.
+    const scripts: Array<Promise<Reply>> = [];
+    for (const { accountId, day, transitions: changes, settlements: settled } of groups.values()) {
+      // Bounded work per script; the first one also carries the state changes.
+      for (let start = 0; start === 0 || start < settled.length; start += SETTLEMENTS_PER_CALL) {
+        const part = settled.slice(start, start + SETTLEMENTS_PER_CALL);
+        const stateChanges = start === 0 ? changes : [];
+        scripts.push(
+          this.run(
+            'kikuaiSettleCalls',
+            [this.accountKey(accountId, 'calls'), this.accountKey(accountId, `usage:${day}`), this.accountKey(accountId, 'events')],
+            [USAGE_RETENTION_DAYS * 86_400, USAGE_EVENTS_KEPT, stateChanges.length / 2, ...stateChanges, part.length, ...part.flat()],
+          ),
+        );
+      }
+    }
+    await Promise.all(scripts);
+  }
+
+  async refundCall(refund: CallRefund, now: string): Promise<CallRefundResult> {
+    const { usage } = refund;
+    const accountId = usage.account_id;
+    const starts = periodStarts(Date.parse(now));
+    const reply = (await this.run(
+      'kikuaiRefundCall',
+      [
+        this.accountKey(accountId, 'account'),
+        this.accountKey(accountId, 'ledger'),
+        this.accountKey(accountId, 'ledger_refs'),
+        this.accountKey(accountId, 'calls'),
+        this.accountKey(accountId, `usage:${usageDay(usage.at)}`),
+        this.accountKey(accountId, 'events'),
+        this.accountKey(accountId, `key:${usage.key_id}`),
+      ],
+      [
+        refund.ref,
+        callRefundRef(refund.ref),
+        refund.reason,
+        newLedgerId(),
+        now,
+        (refund.only_states ?? []).map((state) => callStateSegment(state, null)).join(''),
+        starts.daily,
+        starts.weekly,
+        starts.monthly,
+        USAGE_RETENTION_DAYS * 86_400,
+        USAGE_EVENTS_KEPT,
+        `${usage.product_id}|${usage.key_id}|`,
+        usage.latency_ms,
+        JSON.stringify(refundedUsage(usage)),
+      ],
+    )) as string[];
+    switch (reply[0]) {
+      case 'refunded':
+        return { outcome: 'refunded', entry: parseEntry(accountId, reply[1]!), balance_micros: Number(reply[2]), crossed: (reply[3] || null) as BalanceCrossing | null };
+      case 'skipped':
+        return { outcome: 'skipped', state: callStateOf(reply[1]!)! };
+      case 'not_found':
+        return { outcome: 'account_not_found' };
+      default:
+        return { outcome: 'settled' };
+    }
+  }
+
+  async listOpenCalls(reservedBeforeMs: number, limit: number): Promise<OpenCall[]> {
+    const index = this.global('calls:accounts');
+    const calls: OpenCall[] = [];
+    const PAGE = 500;
+    for (let offset = 0; calls.length < limit; offset += PAGE) {
+      const flat = await this.client.zrange(index, 0, '+inf', 'BYSCORE', 'LIMIT', offset, PAGE, 'WITHSCORES');
+      if (flat.length === 0) break;
+      // One HGETALL per account, sent together (each in its own slot on Cluster).
+      const hashes = await Promise.all(Array.from({ length: flat.length / 2 }, (_, n) => this.client.hgetall(this.accountKey(flat[n * 2]!, 'calls'))));
+      for (let i = 0; i < flat.length; i += 2) {
+        const accountId = flat[i]!;
+        const open = Object.entries(hashes[i / 2]!);
+        if (open.length === 0) {
+          // No open call, and no instance indexed the account lately: every call reserved
+          // under this index write is settled, and a later reserve re-indexes it first.
+          if (Number(flat[i + 1]) < reservedBeforeMs - CALL_INDEX_REFRESH_MS) await this.run('kikuaiUnindexCalls', [index], [accountId, flat[i + 1]!]);
+          continue;
+        }
+        for (const [ref, value] of open) {
+          const call = decodeCallRecord(accountId, ref, value);
+          if (call && call.reserved_ms < reservedBeforeMs && calls.length < limit) calls.push(call);
+        }
+      }
+      if (flat.length < PAGE * 2) break;
+    }
+    return calls;
   }
 
   // Usage ----------------------------------------------------------------------------

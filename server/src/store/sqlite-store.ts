@@ -13,6 +13,11 @@ import {
   keptUsageEvents,
   periodStarts,
   releasedSpend,
+  callRefundRef,
+  callStateSegment,
+  decodeCallRecord,
+  encodeCallRecord,
+  refundedUsage,
   sumUsage,
   assertPageLimit,
   COMPLETABLE_TOPUP_STATUSES,
@@ -38,6 +43,10 @@ import type {
   BalanceCrossing,
   CompleteTopupRequest,
   CompleteTopupResult,
+  CallRefund,
+  CallRefundResult,
+  CallSettlement,
+  CallTransition,
   KeyPatch,
   LedgerChange,
   LedgerEntry,
@@ -46,6 +55,7 @@ import type {
   LimitAccountRequest,
   LimitAccountResult,
   NewKey,
+  OpenCall,
   Page,
   PaymentIncident,
   RateLimitState,
@@ -320,7 +330,15 @@ export class SqliteStore implements Store {
 
   // Ledger ---------------------------------------------------------------------------
   /** Writes an entry and the new balance; the caller has checked everything. */
-  private appendEntry(account: Account, kind: LedgerKind, amount: number, reason: string, externalRef: string | null, now: string, extra: { status?: AccountStatus; suspended_reason?: string } = {}): { entry: LedgerEntry; crossed: BalanceCrossing | null; notified: boolean } {
+  private appendEntry(
+    account: Account,
+    kind: LedgerKind,
+    amount: number,
+    reason: string,
+    externalRef: string | null,
+    now: string,
+    extra: { status?: AccountStatus; suspended_reason?: string; openCall?: string } = {},
+  ): { entry: LedgerEntry; crossed: BalanceCrossing | null; notified: boolean } {
     const s = this.statements;
     const newBalance = account.balance_micros + amount;
     const { crossed, notified } = balanceCrossing(account.balance_micros, newBalance, account.low_balance_threshold_micros, account.low_balance_notified);
@@ -330,6 +348,7 @@ export class SqliteStore implements Store {
       low_balance_notified: notified ? 1 : 0,
       status: extra.status ?? account.status,
       suspended_reason: extra.status ? (extra.suspended_reason ?? null) : account.suspended_reason,
+      opened: extra.openCall ? 1 : 0,
     }) as { ledger_seq: number };
     const row = {
       account_id: account.id,
@@ -342,7 +361,7 @@ export class SqliteStore implements Store {
       external_ref: externalRef || null,
       created_at: now,
     };
-    s.insertEntry.run(row);
+    s.insertEntry.run({ ...row, open_call: extra.openCall ?? null });
     return { entry: toEntry(account.id, row), crossed, notified };
   }
 
@@ -435,7 +454,9 @@ export class SqliteStore implements Store {
     // Refused requests still count against the rate limits, as on Redis.
     const rateLimits = auth.commit();
     if (refused) return refused;
-    const { entry, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now);
+    // The reservation rides in the debit row (migration 7): no other write.
+    const openCall = encodeCallRecord({ state: 'reserved', upstream_status: null, reserved_ms: request.now_ms, price_micros: price, key_id: key.id, product_id: request.product_id, endpoint: request.endpoint ?? '' });
+    const { entry, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now, { openCall });
     const spendPeriodStart = periodStart ?? key.spend_period_start;
     this.statements.addSpend.run(spent + price, spendPeriodStart, key.id);
     return {
@@ -453,6 +474,78 @@ export class SqliteStore implements Store {
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     checkedMicros('price_micros', request.price_micros, 0, MAX_CHANGE_MICROS);
     return this.immediate(this.reserveTransaction, request, now);
+  }
+
+  private readonly settleCallsTransaction = (transitions: CallTransition[], settlements: CallSettlement[]): void => {
+    const s = this.statements;
+    for (const transition of transitions) {
+      s.moveCall.run({ segment: callStateSegment(transition.state, transition.upstream_status), account_id: transition.account_id, ref: transition.ref });
+    }
+    // Only a call this transaction closes gets its usage: one the reconciler settled first is left as it is.
+    const settled: UsageEvent[] = [];
+    const closedPerAccount = new Map<string, number>();
+    for (const { ref, usage } of settlements) {
+      if (s.closeCall.run(usage.account_id, ref).changes === 0) continue;
+      settled.push(usage);
+      closedPerAccount.set(usage.account_id, (closedPerAccount.get(usage.account_id) ?? 0) + 1);
+    }
+    for (const [accountId, closed] of closedPerAccount) s.countClosedCalls.run(closed, accountId);
+    if (settled.length > 0) this.usageTransaction(settled);
+  };
+
+  async settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void> {
+    if (transitions.length > 0 || settlements.length > 0) this.immediate(this.settleCallsTransaction, transitions, settlements);
+  }
+
+  private readonly refundCallTransaction = (refund: CallRefund, now: string): CallRefundResult => {
+    const s = this.statements;
+    const accountId = refund.usage.account_id;
+    const record = (s.openCall.get(accountId, refund.ref) as { open_call: string | null } | undefined)?.open_call;
+    const call = record ? decodeCallRecord(accountId, refund.ref, record) : null;
+    if (!call) return { outcome: 'settled' };
+    if (refund.only_states && !refund.only_states.includes(call.state)) return { outcome: 'skipped', state: call.state };
+    const accountRow = s.account.get(accountId) as Row | undefined;
+    if (!accountRow) return { outcome: 'account_not_found' };
+    s.closeCall.run(accountId, refund.ref);
+    s.countClosedCalls.run(1, accountId);
+    const account = toAccount(accountRow);
+    const refundRef = callRefundRef(refund.ref);
+    if (this.entryByRef(accountId, refundRef)) return { outcome: 'settled' };
+    const keyRow = s.key.get(call.key_id) as Row | undefined;
+    const key = keyRow && keyRow.account_id === accountId ? toKey(keyRow) : null;
+    const spent = key ? releasedSpend(key, call.price_micros, Date.parse(now)) : null;
+    if (key && spent !== null) s.addSpend.run(spent, key.spend_period_start, key.id);
+    const { entry, crossed } = this.appendEntry(account, 'refund', call.price_micros, refund.reason, refundRef, now);
+    this.usageTransaction([refundedUsage(refund.usage)]);
+    return { outcome: 'refunded', entry, balance_micros: entry.balance_after_micros, crossed };
+  };
+
+  async refundCall(refund: CallRefund, now: string): Promise<CallRefundResult> {
+    return this.immediate(this.refundCallTransaction, refund, now);
+  }
+
+  /**
+   * Accounts with open calls (a scan of `accounts`: the embedded store serves one
+   * deployment's accounts), then each one's ledger from the first sequence number that may
+   * still be open; that bound moves up to the oldest call found open, so each pass reads
+   * only what was reserved since the last.
+   */
+  private readonly openCallsTransaction = (reservedBeforeMs: number, limit: number): OpenCall[] => {
+    const s = this.statements;
+    const calls: OpenCall[] = [];
+    for (const { id, open_calls_from_seq: fromSeq } of s.accountsWithOpenCalls.all() as Array<{ id: string; open_calls_from_seq: number }>) {
+      const rows = s.openCallsOf.all(id, fromSeq) as Array<{ seq: number; external_ref: string; open_call: string }>;
+      if (rows.length > 0 && rows[0]!.seq > fromSeq) s.advanceOpenCalls.run(rows[0]!.seq, id);
+      for (const row of rows) {
+        const call = decodeCallRecord(id, row.external_ref, row.open_call);
+        if (call && call.reserved_ms < reservedBeforeMs && calls.length < limit) calls.push(call);
+      }
+    }
+    return calls.sort((a, b) => a.reserved_ms - b.reserved_ms);
+  };
+
+  async listOpenCalls(reservedBeforeMs: number, limit: number): Promise<OpenCall[]> {
+    return this.immediate(this.openCallsTransaction, reservedBeforeMs, limit);
   }
 
   // Usage ----------------------------------------------------------------------------
@@ -635,7 +728,9 @@ function prepare(db: Database.Database) {
     setThreshold: db.prepare('UPDATE accounts SET low_balance_threshold_micros = ?, low_balance_notified = 0 WHERE id = ?'),
     setLanguage: db.prepare('UPDATE accounts SET language_code = ? WHERE id = ?'),
     advanceAccount: db.prepare(`UPDATE accounts SET balance_micros = @balance_micros, low_balance_notified = @low_balance_notified, status = @status,
-      suspended_reason = @suspended_reason, ledger_seq = ledger_seq + 1 WHERE id = @id RETURNING ledger_seq`),
+      suspended_reason = @suspended_reason, ledger_seq = ledger_seq + 1,
+      open_calls_from_seq = CASE WHEN @opened = 1 AND open_calls = 0 THEN ledger_seq + 1 ELSE open_calls_from_seq END,
+      open_calls = open_calls + @opened WHERE id = @id RETURNING ledger_seq`),
     key: db.prepare('SELECT * FROM api_keys WHERE id = ?'),
     perCallFields: db.prepare(`SELECT a.rev, a.balance_micros, a.low_balance_notified, k.spent_micros, k.spend_period_start, k.last_used_at
       FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`),
@@ -650,8 +745,8 @@ function prepare(db: Database.Database) {
       previous_hash_expires_at = @previous_hash_expires_at WHERE id = @id`),
     touchKey: db.prepare('UPDATE api_keys SET last_used_at = @at WHERE id = @key_id AND account_id = @account_id AND (last_used_at IS NULL OR last_used_at < @at)'),
     addSpend: db.prepare('UPDATE api_keys SET spent_micros = ?, spend_period_start = ? WHERE id = ?'),
-    insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at)
-      VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at)`),
+    insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at, open_call)
+      VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at, @open_call)`),
     entryByRef: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND external_ref = ?'),
     ledgerPage: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
     sumLedger: db.prepare('SELECT COALESCE(SUM(amount_micros), 0) AS total FROM ledger WHERE account_id = ?'),
@@ -659,6 +754,14 @@ function prepare(db: Database.Database) {
       VALUES (@account_id, @day, @product_id, @key_id, @requests, @errors, @cost_micros, @latency_ms_total, @expires_at_ms)
       ON CONFLICT (account_id, day, product_id, key_id) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
         cost_micros = cost_micros + excluded.cost_micros, latency_ms_total = latency_ms_total + excluded.latency_ms_total, expires_at_ms = excluded.expires_at_ms`),
+    openCall: db.prepare('SELECT open_call FROM ledger WHERE account_id = ? AND external_ref = ?'),
+    moveCall: db.prepare(`UPDATE ledger SET open_call = @segment || substr(open_call, instr(open_call, '|'))
+      WHERE account_id = @account_id AND external_ref = @ref AND open_call IS NOT NULL`),
+    closeCall: db.prepare('UPDATE ledger SET open_call = NULL WHERE account_id = ? AND external_ref = ? AND open_call IS NOT NULL'),
+    countClosedCalls: db.prepare('UPDATE accounts SET open_calls = MAX(0, open_calls - ?) WHERE id = ?'),
+    accountsWithOpenCalls: db.prepare('SELECT id, open_calls_from_seq FROM accounts WHERE open_calls > 0'),
+    openCallsOf: db.prepare('SELECT seq, external_ref, open_call FROM ledger WHERE account_id = ? AND seq >= ? AND open_call IS NOT NULL ORDER BY seq'),
+    advanceOpenCalls: db.prepare('UPDATE accounts SET open_calls_from_seq = MAX(open_calls_from_seq, ?) WHERE id = ?'),
     pruneUsage: db.prepare('DELETE FROM usage_daily WHERE expires_at_ms < ?'),
     usage: db.prepare(`SELECT day, product_id, key_id, requests, errors, cost_micros, latency_ms_total FROM usage_daily
       WHERE account_id = ? AND day BETWEEN ? AND ? AND expires_at_ms >= ?`),

@@ -205,7 +205,65 @@ export interface ReserveRequest extends AuthorizeRequest {
   /** Reference of this call, e.g. `call:<requestId>`; the refund uses `refund:<requestId>`. */
   external_ref: string;
   reason: string;
+  /** The product's endpoint, kept with the reservation so that a reconciler can write its usage. */
+  endpoint?: string;
 }
+
+/**
+ * A proxied call's reservation, kept by the store from the atomic reserve until the call is
+ * settled (charge kept, usage written) or refunded — each exactly once, whoever does it.
+ * - `reserved`: the price is debited; nothing was sent upstream yet (as far as the store knows);
+ * - `forwarded`: the request went to the upstream; no answer is known to have reached the customer;
+ * - `answered`: kikuai began sending the upstream's (non-5xx, non-3xx) answer to the customer.
+ * A reconciler settles those left open by a crash: `answered` keeps the charge, the others are refunded.
+ */
+export type CallState = 'reserved' | 'forwarded' | 'answered';
+
+export interface OpenCall {
+  account_id: string;
+  /** The reserve's external_ref (`call:<callId>`). */
+  ref: string;
+  state: CallState;
+  /** The upstream's status once `answered`. */
+  upstream_status: number | null;
+  reserved_ms: number;
+  price_micros: number;
+  key_id: string;
+  product_id: string;
+  endpoint: string;
+}
+
+/** A state change of an open call; ignored when the call is settled already. */
+export interface CallTransition {
+  account_id: string;
+  ref: string;
+  state: 'forwarded' | 'answered';
+  upstream_status?: number | null;
+}
+
+/** A call whose charge is kept: its usage is written and its reservation closed in one atomic change (nothing when already settled). */
+export interface CallSettlement {
+  ref: string;
+  usage: UsageEvent;
+}
+
+/** Gives a call's price back: the refund entry (`refund:<callId>`), its usage and the close of its reservation, in one atomic change. */
+export interface CallRefund {
+  ref: string;
+  reason: string;
+  /** Its cost_micros is ignored (0). */
+  usage: UsageEvent;
+  /** Refund only while the call is in one of these states (the reconciler: never an answered call). Default: any. */
+  only_states?: CallState[];
+}
+
+export type CallRefundResult =
+  | { outcome: 'refunded'; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null }
+  /** The call was settled or refunded before: nothing changed. */
+  | { outcome: 'settled' }
+  /** The call is in a state `only_states` excludes: nothing changed. */
+  | { outcome: 'skipped'; state: CallState }
+  | { outcome: 'account_not_found' };
 
 export type ReserveResult =
   | { ok: true; account: Account; key: ApiKeyRecord; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null; rate_limits: RateLimitState[] }
@@ -354,6 +412,12 @@ export interface Store {
 
   // Proxy ----------------------------------------------------------------------------
   reserve(request: ReserveRequest, now: string): Promise<ReserveResult>;
+  /** Off the hot path, batched: state changes of open calls and the settlement of kept ones (with their usage). */
+  settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void>;
+  /** Refunds an open call once (a second refund or a refund after settlement changes nothing). */
+  refundCall(refund: CallRefund, now: string): Promise<CallRefundResult>;
+  /** Open calls reserved before `reservedBeforeMs`, for the reconciler (at most `limit`). */
+  listOpenCalls(reservedBeforeMs: number, limit: number): Promise<OpenCall[]>;
 
   // Usage ----------------------------------------------------------------------------
   recordUsage(events: UsageEvent[]): Promise<void>;
@@ -428,6 +492,9 @@ const OPERATIONS: Record<StoreOperation, true> = {
   sumLedger: true,
   findLedgerEntry: true,
   reserve: true,
+  settleCalls: true,
+  refundCall: true,
+  listOpenCalls: true,
   recordUsage: true,
   getUsage: true,
   listUsageEvents: true,

@@ -13,6 +13,8 @@ export interface TestProductsOptions {
   /** reliapi's per-account rate limit per minute (default 100000: out of the way). */
   rateLimit?: number;
   maxBodyBytes?: number;
+  /** reliapi's own response headers that reach the customer (`response_headers`). */
+  responseHeaders?: string[];
   /** Send RELIAPI_API_KEY upstream as a bearer credential (default true; the test sets the variable). */
   withCredential?: boolean;
   /** More product entries, as YAML list items indented by two spaces. */
@@ -32,7 +34,7 @@ export function testProductsYaml(options: TestProductsOptions = {}): string {
     timeout_ms: ${options.timeoutMs ?? 2000}
     rate_limit: { requests: ${options.rateLimit ?? 100000}, window_seconds: 60 }
     max_body_bytes: ${options.maxBodyBytes ?? 100 * 1024 * 1024}
-    endpoints:
+${options.responseHeaders ? `    response_headers: [${options.responseHeaders.join(', ')}]\n` : ''}    endpoints:
       - { id: llm, path: /proxy/llm, price_micros: ${price}, streaming: true, description: LLM calls. }
       - { id: http, path: /proxy/http, price_micros: ${price}, streaming: false, description: HTTP calls. }
   - id: routellm

@@ -78,7 +78,7 @@ export function json(response: ServerResponse, status: number, body: unknown, he
 }
 
 /** A products file for tests: reliapi (live, at RELIAPI_URL) and routellm (soon). */
-export function productsYaml(options: { timeoutMs?: number; rateLimit?: number; maxBodyBytes?: number } = {}): string {
+export function productsYaml(options: { timeoutMs?: number; rateLimit?: number; maxBodyBytes?: number; responseHeaders?: string[] } = {}): string {
   return testProductsYaml({ ...options, priceMicros: PRICE_MICROS });
 }
 

@@ -590,6 +590,55 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(1000);
   });
 
+  it.skipIf(skip)('keeps each reservation open until it is settled or refunded, exactly once, with its usage in the same change', async () => {
+    const { accountId, key } = await account(10_000, { spend_limit_micros: 8000, spend_limit_period: 'daily' });
+    const reserve = (ref: string, now_ms = T0) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms, reason: 'reliapi/llm', endpoint: 'llm' }), iso(now_ms));
+    const usage = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
+      account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 7, at: iso(T0), ...overrides,
+    });
+    // Other tests of this store reserve too: only this account's open calls are looked at.
+    const openCalls = async (before: number) => (await store.listOpenCalls(before, 1000)).filter((call) => call.account_id === accountId);
+    for (const ref of ['kept', 'refunded', 'late', 'answered', 'forwarded', 'young']) expect((await reserve(ref, ref === 'young' ? T0 + 60_000 : T0)).ok).toBe(true);
+    expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(6000);
+    const open = await openCalls(T0 + 1);
+    expect(open.map((call) => call.ref).sort()).toEqual(['call:answered', 'call:forwarded', 'call:kept', 'call:late', 'call:refunded']);
+    expect(open.find((call) => call.ref === 'call:kept')).toEqual({
+      account_id: accountId, ref: 'call:kept', state: 'reserved', upstream_status: null, reserved_ms: T0, price_micros: 1000, key_id: key.id, product_id: 'reliapi', endpoint: 'llm',
+    });
+
+    // State changes and a kept call travel in one batch.
+    await store.settleCalls(
+      [
+        { account_id: accountId, ref: 'call:answered', state: 'answered', upstream_status: 201 },
+        { account_id: accountId, ref: 'call:forwarded', state: 'forwarded' },
+      ],
+      [{ ref: 'call:kept', usage: usage() }],
+    );
+    const states = Object.fromEntries((await openCalls(T0 + 1)).map((call) => [call.ref, [call.state, call.upstream_status]]));
+    expect(states).toEqual({ 'call:answered': ['answered', 201], 'call:forwarded': ['forwarded', null], 'call:late': ['reserved', null], 'call:refunded': ['reserved', null] });
+
+    // A refund: the entry, the spend given back, the usage, the reservation closed; once.
+    const refund = (ref: string, only_states?: Array<'reserved' | 'forwarded' | 'answered'>) =>
+      store.refundCall({ ref: `call:${ref}`, reason: 'reliapi/llm refunded: upstream_error', usage: usage({ upstream_status: 502 }), ...(only_states ? { only_states } : {}) }, iso(T0 + 5));
+    expect(await refund('refunded')).toMatchObject({ outcome: 'refunded', balance_micros: 5000, entry: { kind: 'refund', amount_micros: 1000, external_ref: 'refund:refunded' } });
+    expect(await refund('refunded')).toEqual({ outcome: 'settled' });
+    expect(await refund('kept')).toEqual({ outcome: 'settled' });
+    expect(await refund('answered', ['reserved', 'forwarded'])).toEqual({ outcome: 'skipped', state: 'answered' });
+    expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(5000);
+
+    // A settlement after a refund (a late instance after the reconciler) writes nothing.
+    await store.settleCalls([{ account_id: accountId, ref: 'call:refunded', state: 'answered', upstream_status: 200 }], [{ ref: 'call:refunded', usage: usage() }]);
+    expect((await store.getUsage(accountId, '2026-03-04', '2026-03-04'))[0]).toMatchObject({ requests: 2, errors: 1, cost_micros: 1000, latency_ms_total: 14 });
+    expect((await store.listUsageEvents(accountId, 10)).map((event) => [event.cost_micros, event.upstream_status])).toEqual([[0, 502], [1000, 200]]);
+
+    // Racing settlers of one call: exactly one refund.
+    const raced = await Promise.all([refund('late'), refund('late'), backend.open().refundCall({ ref: 'call:late', reason: 'r', usage: usage() }, iso(T0 + 6))]);
+    expect(raced.filter((result) => result.outcome === 'refunded')).toHaveLength(1);
+    expect(await store.sumLedger(accountId)).toBe((await store.getAccount(accountId))!.balance_micros);
+    expect((await openCalls(T0 + 1)).map((call) => call.ref).sort()).toEqual(['call:answered', 'call:forwarded']);
+    expect((await openCalls(T0 + 120_000)).map((call) => call.ref).sort()).toEqual(['call:answered', 'call:forwarded', 'call:young']);
+  });
+
   it.skipIf(skip)('ping answers', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
@@ -636,7 +685,7 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
       await store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [{ bucket: 'account', limit: 5, window_ms: 60_000 }], product_id: 'p', price_micros: 10, external_ref: 'call:1', reason: 'r' }, iso(T0));
       await store.recordUsage([{ account_id: account.id, key_id: key.id, product_id: 'p', endpoint: '/', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) }]);
       const keys = (await raw.keys(`${store.prefix}{${account.id}}:*`)).map((k) => k.slice(store.prefix.length + account.id.length + 3)).sort();
-      expect(keys).toEqual(['account', 'events', `key:${key.id}`, 'keys', 'ledger', 'ledger_refs', 'rl', 'usage:2026-03-04']);
+      expect(keys).toEqual(['account', 'calls', 'events', `key:${key.id}`, 'keys', 'ledger', 'ledger_refs', 'rl', 'usage:2026-03-04']);
       const slots = new Set(await Promise.all(keys.map((k) => raw.call('CLUSTER', 'KEYSLOT', `${store.prefix}{${account.id}}:${k}`).catch(() => 'no-cluster'))));
       expect(slots.size).toBe(1);
       const rateTtl = await raw.pttl(`${store.prefix}{${account.id}}:rl`);
@@ -644,6 +693,28 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
       expect(rateTtl).toBeLessThanOrEqual(60_000);
       const usageTtl = await raw.ttl(`${store.prefix}{${account.id}}:usage:2026-03-04`);
       expect(usageTtl).toBeGreaterThan(399 * 86_400);
+    }));
+
+  it('indexes accounts with open calls outside the hot path, and drops an account only once nothing can be open under its index write', () =>
+    withFundedAccount(async ({ store, raw, key, account }) => {
+      const index = `${store.prefix}calls:accounts`;
+      const reserve = (ref: string, now_ms: number) =>
+        store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms, rate_limits: [], product_id: 'p', price_micros: 10, external_ref: `call:${ref}`, reason: 'p/e', endpoint: 'e' }, iso(now_ms));
+      const settle = (ref: string) =>
+        store.settleCalls([], [{ ref: `call:${ref}`, usage: { account_id: account.id, key_id: key.id, product_id: 'p', endpoint: 'e', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) } }]);
+      expect((await reserve('a', T0)).ok).toBe(true);
+      expect((await reserve('b', T0 + 1000)).ok).toBe(true);
+      expect(await raw.zscore(index, account.id)).toBe(String(T0)); // once per account per 10 minutes, not per call
+      expect((await store.listOpenCalls(T0 + 2000, 10)).map((call) => call.ref).sort()).toEqual(['call:a', 'call:b']);
+      await settle('a');
+      await settle('b');
+      await store.listOpenCalls(T0 + 5 * 60_000, 10);
+      expect(await raw.zscore(index, account.id)).toBe(String(T0)); // a call may still be reserved under this write
+      await store.listOpenCalls(T0 + 11 * 60_000, 10);
+      expect(await raw.zscore(index, account.id)).toBeNull();
+      expect((await reserve('c', T0 + 20 * 60_000)).ok).toBe(true);
+      expect(await raw.zscore(index, account.id)).toBe(String(T0 + 20 * 60_000));
+      expect((await store.listOpenCalls(T0 + 30 * 60_000, 10)).map((call) => call.ref)).toEqual(['call:c']);
     }));
 
   it("keeps an account's rate windows in one hash whose expiry only grows, and drops a revoked key's windows", () =>

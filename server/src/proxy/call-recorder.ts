@@ -1,0 +1,99 @@
+/**
+ * What happens to a reserved call after the reserve, written to the store in batches off
+ * the request path (about once a second, and on shutdown): its state changes (forwarded,
+ * answered) while it is in flight, and its settlement — the charge kept, its usage written
+ * and its reservation closed in one atomic change (`store.settleCalls`). A refund does not
+ * wait for a batch: it is its own atomic change (`store.refundCall`), as before.
+ *
+ * A crash loses at most the last batch. The reservation it would have settled stays open in
+ * the store, and the reconciler (`call-reconciler.ts`) settles it by the documented rule; so
+ * usage, the CSV export and the ledger still agree, call for call.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { CallSettlement, CallTransition, Store, UsageEvent } from '../store/types.js';
+
+const FLUSH_INTERVAL_MS = 1_000;
+const FLUSH_AT = 500;
+const MAX_PENDING = 50_000;
+
+interface InFlight {
+  account_id: string;
+  state: 'forwarded' | 'answered';
+  upstream_status: number | null;
+  /** The state the store last heard of (null: still `reserved` there). */
+  written: 'forwarded' | 'answered' | null;
+}
+
+export class CallRecorder {
+  private readonly inFlight = new Map<string, InFlight>();
+  private pending: CallSettlement[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly store: Store, private readonly logger: FastifyBaseLogger) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** The request is about to go upstream. */
+  forwarded(accountId: string, ref: string): void {
+    this.inFlight.set(ref, { account_id: accountId, state: 'forwarded', upstream_status: null, written: null });
+  }
+
+  /** kikuai begins sending the upstream's answer to the customer: from here the charge is kept. */
+  answered(ref: string, upstreamStatus: number): void {
+    const call = this.inFlight.get(ref);
+    if (call) {
+      call.state = 'answered';
+      call.upstream_status = upstreamStatus;
+    }
+  }
+
+  /** The call is over and its charge kept. */
+  settled(ref: string, usage: UsageEvent): void {
+    this.inFlight.delete(ref);
+    this.pending.push({ ref, usage });
+    if (this.pending.length >= FLUSH_AT) void this.flush();
+  }
+
+  /** The call was refunded (or is left to the reconciler): nothing more to write for it. */
+  closed(ref: string): void {
+    this.inFlight.delete(ref);
+  }
+
+  /** Writes what is pending; concurrent callers wait for the same write. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    const transitions: CallTransition[] = [];
+    const written: Array<[InFlight, 'forwarded' | 'answered']> = [];
+    for (const [ref, call] of this.inFlight) {
+      if (call.written === call.state) continue;
+      transitions.push({ account_id: call.account_id, ref, state: call.state, upstream_status: call.upstream_status });
+      written.push([call, call.state]);
+    }
+    if (transitions.length === 0 && this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.store
+      .settleCalls(transitions, batch)
+      .then(() => {
+        for (const [call, state] of written) call.written = state;
+      })
+      .catch((error: unknown) => {
+        // Kept for the next flush. Past the bound, settlements are dropped here but not lost:
+        // their reservations stay open and the reconciler settles them.
+        const kept = Math.max(0, MAX_PENDING - this.pending.length);
+        this.pending = batch.slice(0, kept).concat(this.pending);
+        this.logger.warn({ err: error, settlements: batch.length, dropped: batch.length - kept }, 'could not settle calls; retrying with the next batch');
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
+    await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The reconciler's rule, on both stores: of the calls a crash left open, those older than
+ * the longest timeout + grace are settled — `reserved` and `forwarded` refunded, `answered`
+ * kept — each once, with its usage, however many reconcilers run; younger ones are left to
+ * their instance.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes, createHash } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore, type Store } from '@kikuai/server';
+import { CallReconciler } from '../../src/proxy/call-reconciler.js';
+import { newKeyId } from '../../src/store/ids.js';
+import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+
+const T0 = Date.parse('2026-03-04T10:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-reconcile-'));
+  const keyPrefix = `kikuai-reconcile:${randomBytes(6).toString('hex')}:`;
+  const open = () => createStore({ redisUrl: storeKind === 'redis' ? REDIS_URL : undefined, dataDir, keyPrefix });
+  const stores: Store[] = [];
+
+  afterAll(async () => {
+    if (storeKind === 'redis') {
+      const { Redis } = await import('ioredis');
+      const client = new Redis(REDIS_URL);
+      const keys = await client.keys(`${keyPrefix}*`);
+      if (keys.length > 0) await client.del(...keys);
+      await client.quit();
+    }
+    for (const store of stores) await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refunds reserved and forwarded calls, keeps answered ones, once, with their usage, and leaves young ones alone', async () => {
+    const store = open();
+    const second = open();
+    stores.push(store, second);
+    const secret = `kik_${randomBytes(24).toString('base64url')}`;
+    const key = { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: createHash('sha256').update(secret).digest('hex') };
+    const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
+    await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+    const reserve = (ref: string, nowMs: number) =>
+      store.reserve(
+        { account_id: account.id, key_id: key.id, hash: key.hash, now_ms: nowMs, rate_limits: [], product_id: 'reliapi', price_micros: 1000, external_ref: `call:${ref}`, reason: 'reliapi/llm', endpoint: 'llm' },
+        iso(nowMs),
+      );
+    for (const ref of ['reserved', 'forwarded', 'answered']) expect((await reserve(ref, T0)).ok).toBe(true);
+    expect((await reserve('young', T0 + 50_000)).ok).toBe(true);
+    await store.settleCalls(
+      [
+        { account_id: account.id, ref: 'call:forwarded', state: 'forwarded' },
+        { account_id: account.id, ref: 'call:answered', state: 'answered', upstream_status: 200 },
+      ],
+      [],
+    );
+
+    // Two instances reconcile at once, 61 s after T0, with a 60 s timeout + grace.
+    const logger = pino({ level: 'silent' });
+    const reconciler = (on: Store) => new CallReconciler({ store: on, logger, now: () => new Date(T0 + 61_000), settleAfterMs: 60_000, intervalMs: 60_000 });
+    const outcomes = await Promise.all([reconciler(store).reconcile(), reconciler(second).reconcile()]);
+    expect(outcomes.reduce((sum, outcome) => sum + outcome.refunded, 0)).toBe(2);
+
+    const entries = (await store.listLedger(account.id, { limit: 20 })).items;
+    expect(entries.filter((entry) => entry.kind === 'refund').map((entry) => entry.external_ref).sort()).toEqual(['refund:forwarded', 'refund:reserved']);
+    expect((await store.getAccount(account.id))!.balance_micros).toBe(10_000 - 2000);
+    expect(await store.sumLedger(account.id)).toBe(10_000 - 2000);
+    expect(await store.getUsage(account.id, '2026-03-04', '2026-03-04')).toEqual([
+      { day: '2026-03-04', product_id: 'reliapi', key_id: key.id, requests: 3, errors: 2, cost_micros: 1000, latency_ms_total: 0 },
+    ]);
+    expect((await store.listOpenCalls(Number.MAX_SAFE_INTEGER, 10)).map((call) => call.ref)).toEqual(['call:young']);
+
+    // The dead instance's late settlement of a call already settled changes nothing.
+    await store.settleCalls([], [{ ref: 'call:answered', usage: { account_id: account.id, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 5, at: iso(T0) } }]);
+    expect((await store.getUsage(account.id, '2026-03-04', '2026-03-04'))[0]!.requests).toBe(3);
+  });
+});
