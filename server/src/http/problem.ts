@@ -43,6 +43,7 @@ const TITLES: Record<string, string> = {
   upstream_error: 'Upstream error',
   payment_provider_error: 'Payment provider error',
   service_unavailable: 'Service unavailable',
+  store_unavailable: 'Store unavailable',
   internal_error: 'Internal error',
 };
 
