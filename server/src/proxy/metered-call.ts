@@ -28,12 +28,15 @@ import type { BalanceCrossing, ReserveResult } from '../store/types.js';
 import { customerResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { productBucket } from '../store/logic.js';
 import type { UsageRecorder } from './usage-recorder.js';
+import type { InDoubtCalls } from './in-doubt.js';
 import type { Upstreams } from './upstreams.js';
 
 export interface MeteredCallDependencies {
   context: ServerContext;
   upstreams: Upstreams;
   usage: UsageRecorder;
+  /** Charges left in doubt by a store outage, refunded once the store is back. */
+  inDoubt: InDoubtCalls;
 }
 
 /** Why a reserved call is given back. */
@@ -127,7 +130,7 @@ function limitBody(body: Readable, maxBytes: number): Readable {
   return body.pipe(limiter);
 }
 
-export function createMeteredCall({ context, upstreams, usage }: MeteredCallDependencies) {
+export function createMeteredCall({ context, upstreams, usage, inDoubt }: MeteredCallDependencies) {
   const { store, keyIndex, events, logger } = context;
 
   function emitCrossing(accountId: string, crossing: BalanceCrossing | null, balanceMicros: number) {
@@ -158,6 +161,7 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
         if (attempt < REFUND_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
     }
+    inDoubt.refundOwed({ accountId, keyId, callId });
     return null;
   }
 
@@ -215,20 +219,28 @@ export function createMeteredCall({ context, upstreams, usage }: MeteredCallDepe
       else abort.emit('abort');
     });
 
-    const reservation = await store.reserve(
-      {
-        account_id: found.account_id,
-        key_id: found.key_id,
-        hash,
-        now_ms: now.getTime(),
-        rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
-        product_id: product.id,
-        price_micros: endpoint.priceMicros,
-        external_ref: `call:${callId}`,
-        reason: `${product.id}/${endpoint.id}`,
-      },
-      now.toISOString(),
-    );
+    let reservation: ReserveResult;
+    try {
+      reservation = await store.reserve(
+        {
+          account_id: found.account_id,
+          key_id: found.key_id,
+          hash,
+          now_ms: now.getTime(),
+          rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
+          product_id: product.id,
+          price_micros: endpoint.priceMicros,
+          external_ref: `call:${callId}`,
+          reason: `${product.id}/${endpoint.id}`,
+        },
+        now.toISOString(),
+      );
+    } catch (error) {
+      // The store did not answer: the caller hears 503, and a charge Redis may still have
+      // applied is refunded once it is back.
+      inDoubt.reservationFailed(error, { accountId: found.account_id, keyId: found.key_id, callId });
+      throw error;
+    }
     if (!reservation.ok) throw reservationProblem(reservation, product);
     const accountId = reservation.account.id;
     const keyId = reservation.key.id;

@@ -5,6 +5,7 @@
  * never money. A failed batch is kept for the next flush, up to a bound.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { asStoreUnavailable } from '../store/errors.js';
 import type { Store, UsageEvent } from '../store/types.js';
 
 const FLUSH_INTERVAL_MS = 1_000;
@@ -35,6 +36,13 @@ export class UsageRecorder {
     this.flushing = this.store
       .recordUsage(batch)
       .catch((error: unknown) => {
+        if (asStoreUnavailable(error)?.maybeApplied) {
+          // Sent, but Redis did not answer: it may have written the batch (or write it when it
+          // wakes). Writing it again could count these calls twice; usage is statistics, the
+          // charges are in the ledger, so the batch is given up rather than doubled.
+          this.logger.error({ err: error, events: batch.length }, 'usage batch in doubt after a store outage: not written again');
+          return;
+        }
         const kept = Math.max(0, MAX_PENDING - this.pending.length);
         this.pending = batch.slice(0, kept).concat(this.pending);
         this.logger.warn({ err: error, events: batch.length, dropped: batch.length - kept }, 'could not record usage; retrying with the next batch');

@@ -6,6 +6,7 @@
  */
 import type { ServerContext } from '../context.js';
 import { createMeteredCall } from '../proxy/metered-call.js';
+import { InDoubtCalls } from '../proxy/in-doubt.js';
 import { Upstreams } from '../proxy/upstreams.js';
 import { UsageRecorder } from '../proxy/usage-recorder.js';
 import type { Handlers } from './types.js';
@@ -16,11 +17,15 @@ export const METERED_PROXY_OPERATIONS = new Set(['proxyLlm', 'proxyHttp', 'callP
 export function proxyRoutes(context: ServerContext): Handlers {
   const upstreams = new Upstreams(context.products);
   const usage = new UsageRecorder(context.store, context.logger);
+  const inDoubt = new InDoubtCalls(context.store, context.logger, context.now, (accountId, crossing, balanceMicros) => {
+    if (crossing) context.events.emit('balance_crossed', { accountId, crossing, balanceMicros });
+  });
   context.closers.push(
     () => upstreams.close(),
     () => usage.close(),
+    () => inDoubt.close(),
   );
-  const meteredCall = createMeteredCall({ context, upstreams, usage });
+  const meteredCall = createMeteredCall({ context, upstreams, usage, inDoubt });
 
   return {
     async proxyLlm(request, reply) {

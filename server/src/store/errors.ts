@@ -9,15 +9,22 @@ export class StoreUnavailableError extends Error {
   constructor(
     readonly store: 'redis' | 'sqlite',
     message: string,
+    /**
+     * The change may still have been applied: it was sent to Redis, which did not answer
+     * (it died after applying it, or is hanging and will apply it later). False when it was
+     * never sent, and on SQLite, whose failed transaction has rolled back.
+     */
+    readonly maybeApplied: boolean,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
 }
 
-/** ioredis' own messages for a connection that is gone, not ready, or too slow. */
+/** ioredis refusing a command while not connected (enableOfflineQueue is off once the first connection was ready): it was never sent. */
+const NOT_SENT = "Stream isn't writeable";
+/** ioredis' own messages for a connection that went away or a command with no answer in time: it may have run. */
 const REDIS_OUTAGE_MESSAGES = [
-  "Stream isn't writeable", // not connected: enableOfflineQueue is off once the first connection was ready
   'Connection is closed',
   'Command timed out', // commandTimeout
   'Reached the max retries per request limit', // MaxRetriesPerRequestError
@@ -40,16 +47,18 @@ export function asStoreUnavailable(error: unknown): StoreUnavailableError | null
   if (!(error instanceof Error)) return null;
   const code = (error as { code?: unknown }).code;
   if (error.name === 'SqliteError' || (typeof code === 'string' && code.startsWith('SQLITE_'))) {
-    return typeof code === 'string' && SQLITE_OUTAGE.test(code) ? new StoreUnavailableError('sqlite', `SQLite: ${code}`, { cause: error }) : null;
+    return typeof code === 'string' && SQLITE_OUTAGE.test(code) ? new StoreUnavailableError('sqlite', `SQLite: ${code}`, false, { cause: error }) : null;
   }
+  if (error.message.startsWith(NOT_SENT)) return new StoreUnavailableError('redis', `Redis: ${error.message}`, false, { cause: error });
   if (error.name === 'MaxRetriesPerRequestError' || REDIS_OUTAGE_MESSAGES.some((message) => error.message.includes(message))) {
-    return new StoreUnavailableError('redis', `Redis: ${error.message}`, { cause: error });
+    return new StoreUnavailableError('redis', `Redis: ${error.message}`, true, { cause: error });
   }
   if (error.name === 'ReplyError' && REDIS_OUTAGE_REPLIES.test(error.message)) {
-    return new StoreUnavailableError('redis', `Redis: ${error.message.split('\n')[0]}`, { cause: error });
+    // Redis answered with a refusal: the command did not run.
+    return new StoreUnavailableError('redis', `Redis: ${error.message.split('\n')[0]}`, false, { cause: error });
   }
   if (error.message === 'The database connection is not open') {
-    return new StoreUnavailableError('sqlite', 'SQLite: the database is closed', { cause: error });
+    return new StoreUnavailableError('sqlite', 'SQLite: the database is closed', false, { cause: error });
   }
   return null;
 }

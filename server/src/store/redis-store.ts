@@ -74,7 +74,7 @@ type CommandName = keyof typeof COMMANDS;
 export interface RedisStoreOptions {
   /** Prepended to every key; tests use a random one. Default `kikuai:`. */
   keyPrefix?: string;
-  /** A command with no answer after this long fails (the request answers 503). Default 2000 ms. */
+  /** A command with no answer after this long fails (the request answers 503). Default 1000 ms. */
   commandTimeoutMs?: number;
 }
 
@@ -97,7 +97,7 @@ function connectFailingFast(url: string, options: RedisStoreOptions): Redis {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: 2000,
-    commandTimeout: options.commandTimeoutMs ?? 2000,
+    commandTimeout: options.commandTimeoutMs ?? 1000,
     retryStrategy: (attempt) => Math.min(attempt * 50, 500),
   });
   client.once('ready', () => {

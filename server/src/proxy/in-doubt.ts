@@ -1,0 +1,115 @@
+/**
+ * Calls whose charge is in doubt after a store outage, settled once the store answers again.
+ *
+ * A reservation sent to Redis that got no answer (Redis died after applying it, or hung and
+ * applies it when it wakes) was answered 503 "nothing was charged". The same holds for a
+ * refund that could not be written while Redis was down. Either way the call must end with
+ * no charge: every second, while any is pending, each one is looked up by its reference
+ * (`call:<id>`); if the charge exists it is refunded under `refund:<id>` — the reference the
+ * metered call's own refund uses, so a call is never refunded twice — and if it does not,
+ * nothing was charged. The look-up goes over the same connection after the command in
+ * doubt, so Redis has applied or dropped that command by the time it answers.
+ *
+ * In memory, per instance: a process that dies with calls in doubt leaves them to the
+ * start-up reconciliation of reservations.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { asStoreUnavailable } from '../store/errors.js';
+import type { BalanceCrossing, Store } from '../store/types.js';
+
+const RESOLVE_EVERY_MS = 1_000;
+const MAX_IN_DOUBT = 10_000;
+
+export interface InDoubtCall {
+  accountId: string;
+  keyId: string;
+  /** The call id: its charge is `call:<callId>`, its refund `refund:<callId>`. */
+  callId: string;
+}
+
+export class InDoubtCalls {
+  private readonly pending = new Map<string, InDoubtCall>();
+  private timer: NodeJS.Timeout | null = null;
+  private resolving: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly logger: FastifyBaseLogger,
+    private readonly now: () => Date,
+    private readonly onRefund: (accountId: string, crossing: BalanceCrossing | null, balanceMicros: number) => void = () => undefined,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** After a failed reservation: tracked only when the store may have applied it. */
+  reservationFailed(error: unknown, call: InDoubtCall): void {
+    if (asStoreUnavailable(error)?.maybeApplied) this.add(call);
+  }
+
+  /** A call charged for sure whose refund could not be written: it is refunded once the store is back. */
+  refundOwed(call: InDoubtCall): void {
+    this.add(call);
+  }
+
+  private add(call: InDoubtCall): void {
+    if (this.pending.size >= MAX_IN_DOUBT) {
+      this.logger.error({ ...call }, 'too many calls in doubt: this one is left to the reconciliation of reservations');
+      return;
+    }
+    this.pending.set(call.callId, call);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.resolve(), RESOLVE_EVERY_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** One pass: settles what the store answers for, keeps the rest. Concurrent callers share it. */
+  resolve(): Promise<void> {
+    this.resolving ??= this.resolvePass().finally(() => {
+      this.resolving = null;
+    });
+    return this.resolving;
+  }
+
+  private async resolvePass(): Promise<void> {
+    for (const call of [...this.pending.values()]) {
+      try {
+        const charge = await this.store.findLedgerEntry(call.accountId, `call:${call.callId}`);
+        if (charge && charge.amount_micros < 0) {
+          const result = await this.store.applyLedger(
+            {
+              account_id: call.accountId,
+              kind: 'refund',
+              amount_micros: -charge.amount_micros,
+              reason: `${charge.reason} refunded: store_unavailable`,
+              external_ref: `refund:${call.callId}`,
+              key_id: call.keyId,
+            },
+            this.now().toISOString(),
+          );
+          if (!result.ok) throw new Error(`refund refused: ${result.reason}`);
+          if (result.applied) this.onRefund(call.accountId, result.crossed, result.balance_micros);
+          this.logger.info({ account_id: call.accountId, call_id: call.callId, applied: result.applied }, 'call in doubt after a store outage: refunded');
+        }
+        this.pending.delete(call.callId);
+      } catch (error) {
+        if (!asStoreUnavailable(error)) this.logger.error({ err: error, ...call }, 'could not settle a call in doubt');
+        return; // the store is still away: try again on the next pass
+      }
+    }
+    if (this.pending.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** On shutdown: a last pass, then what is left is logged for the operator. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.pending.size > 0) await this.resolve();
+    for (const call of this.pending.values()) this.logger.error({ ...call }, 'call still in doubt at shutdown: left to the reconciliation of reservations');
+  }
+}
