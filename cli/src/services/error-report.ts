@@ -32,6 +32,7 @@ const NEXT_STEP: Record<string, string> = {
   insufficient_balance: 'Top up with `kikuai topup --amount 10`.',
   spend_limit_reached: 'Raise the limit with `kikuai keys update <id> --spend-limit …` or wait for it to reset.',
   rate_limited: 'Wait a moment and try again.',
+  store_unavailable: 'Nothing was charged; try again in a moment.',
 };
 
 function isApiProblem(error: unknown): error is ApiProblem {
@@ -42,6 +43,7 @@ export function exitCodeForStatus(status: number, code?: string): ExitCodeValue 
   if (status === 401 || status === 403) return ExitCode.authentication;
   if (status === 402) return ExitCode.paymentRequired;
   if (status === 429) return ExitCode.rateLimited;
+  if (status === 503) return ExitCode.unavailable;
   if (status === 400 && (code === 'validation_failed' || code === 'invalid_amount' || code === 'malformed_json')) return ExitCode.usage;
   return ExitCode.error;
 }
@@ -68,7 +70,7 @@ export function reportError(error: unknown, context: { baseUrl?: string } = {}):
     const hint = error.code ? NEXT_STEP[error.code] : undefined;
     if (hint && !saysWhatToDo) parts.push(hint);
     const retryAfter = error.headers?.get('retry-after');
-    if (error.status === 429 && retryAfter && !saysWhatToDo) parts.push(`Retry after ${retryAfter} s.`);
+    if ((error.status === 429 || error.status === 503) && retryAfter && !saysWhatToDo) parts.push(`Retry after ${retryAfter} s.`);
     if (error.costMicros) parts.push(`The call was charged ${formatUsd(error.costMicros)}.`);
     const tags = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');
     return { message: `${parts.join(' ')}${tags ? ` (${tags})` : ''}`, exitCode: exitCodeForStatus(error.status, error.code) };

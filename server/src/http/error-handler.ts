@@ -4,14 +4,14 @@ import { asStoreUnavailable } from '../store/errors.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 
 /** Seconds a client is asked to wait while the store is unavailable: about the time Redis takes to restart. */
-export const STORE_RETRY_AFTER_SECONDS = 5;
+export const STORE_RETRY_AFTER_SECONDS = 3;
 
 /** The answer while the store is down: 503, nothing was charged, retry shortly. */
 export function storeUnavailableProblem(): ApiProblem {
   return new ApiProblem(
     503,
     'store_unavailable',
-    `The service is briefly unavailable (its data store does not answer). Nothing was charged; retry in ${STORE_RETRY_AFTER_SECONDS} s.`,
+    `kikuai is briefly unavailable (its data store does not answer). Nothing was charged. Retry after ${STORE_RETRY_AFTER_SECONDS} s.`,
     {},
     { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
   );

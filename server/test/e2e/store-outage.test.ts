@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from '../proxy/support.js';
-import { startOwnRedis, withOwnRedis, type OwnRedis } from '../support/redis-process.js';
+import { startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/server/testing';
 import { caller } from '../support/http.js';
 
 function expectStoreUnavailable(response: { status: number; headers: Headers; body: any }) {
@@ -18,7 +18,7 @@ function expectStoreUnavailable(response: { status: number; headers: Headers; bo
   expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
 }
 
-describe.skipIf(!withOwnRedis)('Redis down (redis store)', () => {
+describe.skipIf(!withOwnRedis())('Redis down (redis store)', () => {
   let redis: OwnRedis;
   let upstream: Upstream;
   let server: ProxyTestServer;

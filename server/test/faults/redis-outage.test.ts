@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@kikuai/server';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from '../proxy/support.js';
-import { redisCommand, startOwnRedis, withOwnRedis, type OwnRedis } from '../support/redis-process.js';
+import { redisCommand, startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/server/testing';
 
 const WORKERS = 6;
 const ACCOUNTS = 3;
@@ -92,7 +92,7 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
-describe.skipIf(!withOwnRedis)('Redis outage under load', () => {
+describe.skipIf(!withOwnRedis())('Redis outage under load', () => {
   let redis: OwnRedis;
   let upstream: Upstream;
   let server: ProxyTestServer;

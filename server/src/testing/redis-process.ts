@@ -1,7 +1,7 @@
 /**
  * A Redis of the test's own (`redis-server` on a free loopback port), for suites that
- * kill, pause or restart it. Without `redis-server` on the PATH those suites skip with a
- * message, unless CI is set: then they run and fail.
+ * kill, pause or restart it (store outages). Without `redis-server` on the PATH those
+ * suites skip with a message, unless CI is set: then they run and fail.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,12 +11,13 @@ import path from 'node:path';
 
 export const redisServerAvailable = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
-if (!redisServerAvailable && !process.env.CI) {
-  console.warn('redis-server is not on the PATH: the Redis outage suites are skipped (set CI to make this a failure).');
-}
 
-/** Runs the suite when redis-server exists, or always under CI (where its absence must fail). */
-export const withOwnRedis = redisServerAvailable || Boolean(process.env.CI);
+/** Runs the suite when redis-server exists, or always under CI (where its absence must fail); says so when it does not. */
+export function withOwnRedis(): boolean {
+  if (redisServerAvailable || process.env.CI) return true;
+  console.warn('redis-server is not on the PATH: the Redis outage suites are skipped (set CI to make this a failure).');
+  return false;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
