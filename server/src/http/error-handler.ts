@@ -45,6 +45,23 @@ export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyRe
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.body(String(reply.request.id)));
 }
 
+/**
+ * One warning per outage second, not one per request: an outage under load would
+ * otherwise write thousands. Only the store's message (never a command's arguments).
+ */
+let lastOutageLogMs = 0;
+let outagesUnlogged = 0;
+function logOutage(request: FastifyRequest, store: string, reason: string): void {
+  const now = Date.now();
+  if (now - lastOutageLogMs < 1000) {
+    outagesUnlogged++;
+    return;
+  }
+  request.log.warn({ store, reason, requests_since_last_line: outagesUnlogged }, 'store unavailable: answered 503');
+  lastOutageLogMs = now;
+  outagesUnlogged = 0;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiProblem) return sendProblem(reply, error);
@@ -72,7 +89,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const outage = asStoreUnavailable(error);
     if (outage) {
-      request.log.warn({ err: outage.cause ?? outage, store: outage.store }, 'store unavailable');
+      logOutage(request, outage.store, outage.message);
       return sendProblem(reply, storeUnavailableProblem());
     }
     request.log.error({ err: error }, 'unhandled error');
