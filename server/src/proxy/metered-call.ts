@@ -219,28 +219,25 @@ export function createMeteredCall({ context, upstreams, usage, inDoubt }: Metere
       else abort.emit('abort');
     });
 
-    let reservation: ReserveResult;
-    try {
-      reservation = await store.reserve(
-        {
-          account_id: found.account_id,
-          key_id: found.key_id,
-          hash,
-          now_ms: now.getTime(),
-          rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
-          product_id: product.id,
-          price_micros: endpoint.priceMicros,
-          external_ref: `call:${callId}`,
-          reason: `${product.id}/${endpoint.id}`,
-        },
-        now.toISOString(),
-      );
-    } catch (error) {
+    const reservation = await store.reserve(
+      {
+        account_id: found.account_id,
+        key_id: found.key_id,
+        hash,
+        now_ms: now.getTime(),
+        rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
+        product_id: product.id,
+        price_micros: endpoint.priceMicros,
+        external_ref: `call:${callId}`,
+        reason: `${product.id}/${endpoint.id}`,
+      },
+      now.toISOString(),
+    ).catch((error: unknown) => {
       // The store did not answer: the caller hears 503, and a charge Redis may still have
       // applied is refunded once it is back.
       inDoubt.reservationFailed(error, { accountId: found.account_id, keyId: found.key_id, callId });
       throw error;
-    }
+    });
     if (!reservation.ok) throw reservationProblem(reservation, product);
     const accountId = reservation.account.id;
     const keyId = reservation.key.id;
