@@ -16,6 +16,9 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# The server binds loopback unless told otherwise; in a container it must take
+# connections from outside it (nginx, the published port).
+ENV HOST=0.0.0.0
 COPY --from=build /app /app
 USER node
 EXPOSE 8000

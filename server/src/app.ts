@@ -27,6 +27,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { securityHeaders } from './http/security-headers.js';
+import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
 import { payPagePlugin } from './payments/index.js';
@@ -148,7 +149,15 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const store = metrics.instrument(options.store);
 
   const app = Fastify({
-    logger: options.logger === undefined ? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } : options.logger,
+    // Query values never reach a log line, whatever logger options a caller passes.
+    logger:
+      options.logger === undefined
+        ? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS }
+        : options.logger && typeof options.logger === 'object'
+          ? { ...options.logger, serializers: { ...(options.logger as { serializers?: object }).serializers, ...LOG_SERIALIZERS } }
+          : options.logger === true
+            ? { serializers: LOG_SERIALIZERS }
+            : options.logger,
     bodyLimit: config.bodyLimitBytes,
     // Accept a caller's request id when it is short and plain; otherwise make one.
     requestIdHeader: 'x-request-id',

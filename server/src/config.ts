@@ -75,7 +75,9 @@ const booleanFlag = optionalString.transform((value, context) => {
 
 const environmentSchema = z.object({
   PORT: integerFrom(8000, 0, 65535),
-  HOST: optionalString.transform((value) => value ?? '0.0.0.0'),
+  // Loopback unless a deployment says otherwise (HOST=0.0.0.0 in the image and compose):
+  // with an admin token set, the operator's routes move money.
+  HOST: optionalString.transform((value) => value ?? '127.0.0.1'),
   REDIS_URL: url(['redis:', 'rediss:']),
   KIKUAI_REDIS_PREFIX: optionalString.transform((value) => value ?? 'kikuai:'),
   KIKUAI_DATA_DIR: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, '.data'))),

@@ -4,7 +4,9 @@
  * gracefully: readiness turns 503, no new connections, requests in flight finish, the
  * bot stops, the store closes.
  */
+import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
+import { describeBinding } from './binding.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createStore } from './store/index.js';
 
@@ -56,8 +58,9 @@ async function main(): Promise<void> {
   const where = config.redisUrl ? `Redis at ${new URL(config.redisUrl).host}` : `embedded SQLite at ${config.dataDir}/kikuai.db`;
   app.log.info({ store: store.kind }, `store: ${where}`);
 
-  const address = await app.listen({ port: config.port, host: config.host });
-  const localUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${new URL(address).port}`;
+  await app.listen({ port: config.port, host: config.host });
+  const bound = describeBinding(app.server.address() as AddressInfo);
+  const localUrl = bound.localUrl;
 
   let stopBot: (() => Promise<void>) | null = null;
   try {
@@ -69,7 +72,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `kikuai API listening on ${localUrl}`,
+      `kikuai API listening on ${bound.url}${bound.wide ? ` (every interface; on this machine ${localUrl})` : ''}`,
+      `  bound to: ${bound.note}`,
+      ...(bound.wide && config.adminToken ? ['            KIKUAI_ADMIN_TOKEN is set: keep /api/v1/admin/* behind a proxy that only operators reach.'] : []),
       `  store:    ${where}`,
       `  docs:     ${localUrl}/docs   (spec: ${localUrl}/openapi.yaml)`,
       `  health:   ${localUrl}/healthz · ${localUrl}/readyz · ${localUrl}/metrics`,

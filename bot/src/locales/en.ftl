@@ -144,6 +144,7 @@ unhandled = I did not understand that. Here is what I can do:
 unhandled-button = This button has expired.
 
 error-api-down = kikuai is briefly unavailable. Please try again in a minute.
+error-api-unavailable = kikuai is briefly unavailable; nothing was charged. Please try again in { $seconds } s.
 error-rate-limited = Too many requests. Please wait { $seconds } s and try again.
 error-account-suspended = Your account is suspended. Contact /support.
 error-internal = Something went wrong on our side. Please try again; if it keeps happening, contact /support (reference { $requestId }).

@@ -144,6 +144,7 @@ unhandled = Я не понял. Вот что я умею:
 unhandled-button = Эта кнопка устарела.
 
 error-api-down = kikuai ненадолго недоступен. Попробуйте через минуту.
+error-api-unavailable = kikuai ненадолго недоступен, деньги не списаны. Попробуйте через { $seconds } с.
 error-rate-limited = Слишком много запросов. Подождите { $seconds } с и попробуйте снова.
 error-account-suspended = Ваш аккаунт заблокирован. Напишите в /support.
 error-internal = Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится, напишите в /support (код { $requestId }).

@@ -28,6 +28,8 @@ export function describeError(error: unknown): FriendlyError {
     const logFields = { error: 'KikuaiError', status: error.status, code: error.code, request_id: error.requestId };
     if (error.status === 429) return { key: 'error-rate-limited', variables: { seconds: retryAfterSeconds(error) }, level: 'warn', logFields };
     if (error.code === 'account_suspended') return { key: 'error-account-suspended', variables: {}, level: 'warn', logFields };
+    // 503: the API is there but briefly cannot serve (its store is down or restarting): nothing was charged.
+    if (error.status === 503) return { key: 'error-api-unavailable', variables: { seconds: retryAfterSeconds(error) }, level: 'warn', logFields };
     if (error.status >= 502) return { key: 'error-api-down', variables: {}, level: 'warn', logFields };
     return { key: 'error-internal', variables: { requestId: error.requestId ?? '—' }, level: 'error', logFields };
   }

@@ -18,6 +18,9 @@ describe('reportError', () => {
     const limited = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests' }, { 'retry-after': '7' }));
     expect(limited).toEqual({ exitCode: 5, message: 'Too many requests. Wait a moment and try again. Retry after 7 s. (rate_limited)' });
 
+    const down = reportError(apiError(503, { code: 'store_unavailable', title: 'Store unavailable', request_id: 'req_3' }, { 'retry-after': '3' }));
+    expect(down).toEqual({ exitCode: 6, message: 'Store unavailable. Nothing was charged; try again in a moment. Retry after 3 s. (store_unavailable, request req_3)' });
+
     expect(reportError(apiError(403, { code: 'account_suspended', title: 'Suspended' })).exitCode).toBe(3);
     expect(reportError(apiError(400, { code: 'invalid_amount', title: 'Bad amount' })).exitCode).toBe(2);
     expect(reportError(apiError(500, { code: 'internal_error', title: 'Oops' })).exitCode).toBe(1);

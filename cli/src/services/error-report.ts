@@ -34,6 +34,7 @@ const NEXT_STEP: Record<string, string> = {
   rate_limited: 'Wait a moment and try again.',
   permission_denied: 'Use a key with that permission (`kikuai keys show <id>` lists a key\'s permissions).',
   key_bounds_exceeded: 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
+  store_unavailable: 'Nothing was charged; try again in a moment.',
 };
 
 function isApiProblem(error: unknown): error is ApiProblem {
@@ -44,6 +45,7 @@ export function exitCodeForStatus(status: number, code?: string): ExitCodeValue 
   if (status === 401 || status === 403) return ExitCode.authentication;
   if (status === 402) return ExitCode.paymentRequired;
   if (status === 429) return ExitCode.rateLimited;
+  if (status === 503) return ExitCode.unavailable;
   if (status === 400 && (code === 'validation_failed' || code === 'invalid_amount' || code === 'malformed_json')) return ExitCode.usage;
   return ExitCode.error;
 }
@@ -70,7 +72,7 @@ export function reportError(error: unknown, context: { baseUrl?: string } = {}):
     const hint = error.code ? NEXT_STEP[error.code] : undefined;
     if (hint && !saysWhatToDo) parts.push(hint);
     const retryAfter = error.headers?.get('retry-after');
-    if (error.status === 429 && retryAfter && !saysWhatToDo) parts.push(`Retry after ${retryAfter} s.`);
+    if ((error.status === 429 || error.status === 503) && retryAfter && !saysWhatToDo) parts.push(`Retry after ${retryAfter} s.`);
     if (error.costMicros) parts.push(`The call was charged ${formatUsd(error.costMicros)}.`);
     const tags = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');
     return { message: `${parts.join(' ')}${tags ? ` (${tags})` : ''}`, exitCode: exitCodeForStatus(error.status, error.code) };

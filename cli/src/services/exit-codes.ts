@@ -6,6 +6,7 @@ export const ExitCode = {
   authentication: 3,
   paymentRequired: 4,
   rateLimited: 5,
+  unavailable: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -17,6 +18,7 @@ export const EXIT_CODE_MEANINGS: Array<[string, string]> = [
   ['3', 'authentication: no key, or it is wrong, revoked, disabled, expired or not allowed'],
   ['4', "payment required: the balance or the key's spend limit does not cover the call"],
   ['5', 'rate limited: wait and try again'],
+  ['6', 'unavailable: the service is briefly down (503); nothing was charged, try again shortly'],
 ];
 
 /** An error the CLI raises itself, with the exit code it should end with. */

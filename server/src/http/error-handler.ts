@@ -1,6 +1,21 @@
 /** Every error leaves as problem+json with a stable code and the request id; never a stack trace. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { asStoreUnavailable } from '../store/errors.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
+
+/** Seconds a client is asked to wait while the store is unavailable: about the time Redis takes to restart. */
+export const STORE_RETRY_AFTER_SECONDS = 3;
+
+/** The answer while the store is down: 503, nothing was charged, retry shortly. */
+export function storeUnavailableProblem(): ApiProblem {
+  return new ApiProblem(
+    503,
+    'store_unavailable',
+    `kikuai is briefly unavailable (its data store does not answer). Nothing was charged. Retry after ${STORE_RETRY_AFTER_SECONDS} s.`,
+    {},
+    { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
+  );
+}
 
 interface ValidationIssue {
   instancePath?: string;
@@ -30,6 +45,23 @@ export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyRe
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.body(String(reply.request.id)));
 }
 
+/**
+ * One warning per outage second, not one per request: an outage under load would
+ * otherwise write thousands. Only the store's message (never a command's arguments).
+ */
+let lastOutageLogMs = 0;
+let outagesUnlogged = 0;
+function logOutage(request: FastifyRequest, store: string, reason: string): void {
+  const now = Date.now();
+  if (now - lastOutageLogMs < 1000) {
+    outagesUnlogged++;
+    return;
+  }
+  request.log.warn({ store, reason, requests_since_last_line: outagesUnlogged }, 'store unavailable: answered 503');
+  lastOutageLogMs = now;
+  outagesUnlogged = 0;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiProblem) return sendProblem(reply, error);
@@ -54,6 +86,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       const code = error.statusCode === 404 ? 'not_found' : error.statusCode === 413 ? 'payload_too_large' : error.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed';
       return sendProblem(reply, new ApiProblem(error.statusCode, code, 'The request could not be accepted.'));
+    }
+    const outage = asStoreUnavailable(error);
+    if (outage) {
+      logOutage(request, outage.store, outage.message);
+      return sendProblem(reply, storeUnavailableProblem());
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, new ApiProblem(500, 'internal_error', `Something went wrong on our side. Quote request id ${request.id} to support.`));

@@ -50,6 +50,7 @@ const TITLES: Record<string, string> = {
   stars_amount_refused: 'Stars amount refused',
   stars_charge_conflict: 'Stars charge recorded for another account',
   service_unavailable: 'Service unavailable',
+  store_unavailable: 'Store unavailable',
   internal_error: 'Internal error',
 };
 

@@ -31,12 +31,15 @@ import type { BalanceCrossing, ReserveResult, UsageEvent } from '../store/types.
 import { customerResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { productBucket } from '../store/logic.js';
 import type { CallRecorder } from './call-recorder.js';
+import type { InDoubtCalls } from './in-doubt.js';
 import type { Upstreams } from './upstreams.js';
 
 export interface MeteredCallDependencies {
   context: ServerContext;
   upstreams: Upstreams;
   calls: CallRecorder;
+  /** Charges left in doubt by a store outage, refunded once the store is back. */
+  inDoubt: InDoubtCalls;
 }
 
 /** Why a reserved call is given back. */
@@ -132,7 +135,7 @@ function limitBody(body: Readable, maxBytes: number): Readable {
   return body.pipe(limiter);
 }
 
-export function createMeteredCall({ context, upstreams, calls }: MeteredCallDependencies) {
+export function createMeteredCall({ context, upstreams, calls, inDoubt }: MeteredCallDependencies) {
   const { store, keyIndex, events, logger } = context;
 
   function emitCrossing(accountId: string, crossing: BalanceCrossing | null, balanceMicros: number) {
@@ -160,6 +163,8 @@ export function createMeteredCall({ context, upstreams, calls }: MeteredCallDepe
         if (attempt < REFUND_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       }
     }
+    // Still owed: refunded once the store answers again (the reconciler would too, later).
+    inDoubt.refundOwed({ ref, reason: `${endpoint.productId}/${endpoint.id} refunded: ${cause}`, usage });
     return null;
   }
 
@@ -232,7 +237,16 @@ export function createMeteredCall({ context, upstreams, calls }: MeteredCallDepe
         endpoint: endpoint.id,
       },
       now.toISOString(),
-    );
+    ).catch((error: unknown) => {
+      // The store did not answer: the caller hears 503, and a charge Redis may still have
+      // applied is refunded once it is back.
+      inDoubt.reservationFailed(error, {
+        ref,
+        reason: `${product.id}/${endpoint.id} refunded: store_unavailable`,
+        usage: { account_id: found.account_id, key_id: found.key_id, product_id: product.id, endpoint: endpoint.id, cost_micros: 0, upstream_status: null, latency_ms: 0, at: now.toISOString() },
+      });
+      throw error;
+    });
     if (!reservation.ok) throw reservationProblem(reservation, product);
     const accountId = reservation.account.id;
     const keyId = reservation.key.id;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../context.js';
+import { STORE_RETRY_AFTER_SECONDS } from '../http/error-handler.js';
 import type { Metrics } from '../metrics.js';
 import type { Handlers } from './types.js';
 
@@ -18,6 +19,7 @@ export function operationRoutes(context: ServerContext, options: { specText: str
         ok = false;
       }
       const ready = ok && !options.isShuttingDown();
+      if (!ready) reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not_ready',
         store: { kind: context.store.kind, ok, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 },

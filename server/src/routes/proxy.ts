@@ -6,6 +6,7 @@
  */
 import type { ServerContext } from '../context.js';
 import { createMeteredCall } from '../proxy/metered-call.js';
+import { InDoubtCalls } from '../proxy/in-doubt.js';
 import { Upstreams } from '../proxy/upstreams.js';
 import { CallRecorder } from '../proxy/call-recorder.js';
 import { CallReconciler } from '../proxy/call-reconciler.js';
@@ -17,6 +18,9 @@ export const METERED_PROXY_OPERATIONS = new Set(['proxyLlm', 'proxyHttp', 'callP
 export function proxyRoutes(context: ServerContext): Handlers {
   const upstreams = new Upstreams(context.products);
   const calls = new CallRecorder(context.store, context.logger);
+  const inDoubt = new InDoubtCalls(context.store, context.logger, context.now, (accountId, crossing, balanceMicros) => {
+    if (crossing) context.events.emit('balance_crossed', { accountId, crossing, balanceMicros });
+  });
   const longestTimeoutMs = Math.max(0, ...context.products.products.map((product) => product.timeoutMs));
   const reconciler = new CallReconciler({
     store: context.store,
@@ -31,8 +35,9 @@ export function proxyRoutes(context: ServerContext): Handlers {
     () => upstreams.close(),
     () => calls.close(),
     () => reconciler.close(),
+    () => inDoubt.close(),
   );
-  const meteredCall = createMeteredCall({ context, upstreams, calls });
+  const meteredCall = createMeteredCall({ context, upstreams, calls, inDoubt });
 
   return {
     async proxyLlm(request, reply) {

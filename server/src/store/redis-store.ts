@@ -113,6 +113,39 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** The balance ceiling: no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
   maxBalanceMicros?: number;
+  /** A command with no answer after this long fails (the request answers 503). Default 1000 ms. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * How the store's own connection meets an outage: fail fast, recover by itself.
+ * - Commands never wait in ioredis' offline queue once the first connection was ready
+ *   (`enableOfflineQueue` is turned off then): while Redis is down a request fails at
+ *   once and answers 503, instead of queueing and being sent — charging — after its caller
+ *   was already told it failed. Before the first connection the queue holds the commands
+ *   of start-up.
+ * - Commands in flight when the connection drops fail at once (`maxRetriesPerRequest: 0`)
+ *   and are never re-sent (`autoResendUnfulfilledCommands: false`).
+ * - A command with no answer within `commandTimeout` (a Redis that hangs) fails.
+ * - Reconnection never stops: every 50 ms more per attempt, at most every 500 ms, so the
+ *   API is back within half a second of Redis.
+ */
+function connectFailingFast(url: string, options: RedisStoreOptions): Redis {
+  const client = new Redis(url, {
+    enableAutoPipelining: true, // concurrent requests share one write to Redis (more throughput, no added latency)
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: 2000,
+    commandTimeout: options.commandTimeoutMs ?? 1000,
+    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+  });
+  client.once('ready', () => {
+    client.options.enableOfflineQueue = false;
+  });
+  // Connection errors are seen by the commands (503) and by readiness; without a listener
+  // ioredis prints each reconnection failure to stderr.
+  client.on('error', () => undefined);
+  return client;
 }
 
 const flatToObject = (flat: Reply): Record<string, string> => {
@@ -147,8 +180,7 @@ export class RedisStore implements Store {
   constructor(client: Client | string, options: RedisStoreOptions = {}) {
     this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
     this.ownsClient = typeof client === 'string';
-    // Auto-pipelining: concurrent requests share one write to Redis (more throughput, no added latency).
-    this.client = typeof client === 'string' ? new Redis(client, { maxRetriesPerRequest: 3, enableAutoPipelining: true }) : client;
+    this.client = typeof client === 'string' ? connectFailingFast(client, options) : client;
     this.prefix = options.keyPrefix ?? 'kikuai:';
     for (const [name, lua] of Object.entries(COMMANDS)) {
       if (!(name in this.client)) this.client.defineCommand(name, { lua });
@@ -895,7 +927,10 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.quit();
+    if (!this.ownsClient) return;
+    // QUIT needs a live connection; a client that is reconnecting just stops.
+    if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
+    else this.client.disconnect();
   }
 }
 

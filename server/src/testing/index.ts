@@ -16,6 +16,7 @@ export { startFakeTelegram, FAKE_BOT_INFO, type FakeTelegram, type RecordedCall 
 export { signInitData } from '../auth/init-data.js';
 export { testProductsYaml, writeTestProductsFile, type TestProductsOptions } from './products.js';
 export { startFakePaddle, signPaddleBody, type FakePaddle, type PaddleEvent, type PaddleTransaction } from './fake-paddle.js';
+export { startOwnRedis, redisCommand, redisServerAvailable, withOwnRedis, type OwnRedis } from './redis-process.js';
 
 export const TEST_BOT_TOKEN = '7000000001:AAtest-bot-token-for-kikuai-tests-only';
 

@@ -99,6 +99,11 @@ describe('docker-compose.yml services, run natively', () => {
     client.disconnect();
   });
 
+  it('the containers bind every interface explicitly (the server alone binds loopback)', () => {
+    expect(compose.services.api!.environment?.HOST).toBe('0.0.0.0');
+    expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
+  });
+
   it('the API service starts on Redis, is ready, and says where it listens without leaking secrets', async () => {
     const ready = await (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'redis', ok: true } });

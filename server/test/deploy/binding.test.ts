@@ -1,0 +1,106 @@
+/**
+ * Where `npm start` listens: loopback by default (the operator's routes move money), the
+ * whole network only when HOST says so — and the start-up lines say which.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const entry = path.join(root, 'server/dist/main.js');
+
+/** An IPv4 address of this machine that is not loopback, if it has one. */
+const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((info) => info && info.family === 'IPv4' && !info.internal)?.address;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true when a TCP connection is accepted, false when it is refused. */
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.setTimeout(2000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+describe('where the server listens', () => {
+  let child: ChildProcess | null = null;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-bind-'));
+
+  beforeAll(() => {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
+  });
+  afterEach(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    child = null;
+  });
+
+  async function start(environment: Record<string, string>): Promise<{ output: string; port: number }> {
+    const port = await freePort();
+    let output = '';
+    child = spawn(process.execPath, [entry], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), KIKUAI_DATA_DIR: dataDir, KIKUAI_LOG_LEVEL: 'warn', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk) => (output += String(chunk)));
+    child.stderr!.on('data', (chunk) => (output += String(chunk)));
+    const deadline = Date.now() + 20_000;
+    while (!output.includes('bound to:')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { output, port };
+  }
+
+  it('defaults to loopback in its configuration', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+  });
+
+  it('binds 127.0.0.1 without HOST, says so, and refuses connections to other addresses of the machine', async () => {
+    const { output, port } = await start({ KIKUAI_ADMIN_TOKEN: 'adm_binding_test_0123456789' });
+    expect(output).toContain(`kikuai API listening on http://127.0.0.1:${port}`);
+    expect(output).toMatch(/bound to: 127\.0\.0\.1 only \(loopback: this machine\); set HOST=0\.0\.0\.0/);
+    expect(await connects('127.0.0.1', port)).toBe(true);
+    if (outsideAddress) expect(await connects(outsideAddress, port)).toBe(false);
+    else console.warn('this machine has no non-loopback IPv4 address: only the bound address is checked');
+  });
+
+  it('binds every interface with HOST=0.0.0.0, says so, and warns when the admin token is set', async () => {
+    const { output, port } = await start({ HOST: '0.0.0.0', KIKUAI_ADMIN_TOKEN: 'adm_binding_test_0123456789' });
+    expect(output).toContain(`kikuai API listening on http://0.0.0.0:${port} (every interface; on this machine http://127.0.0.1:${port})`);
+    expect(output).toMatch(/bound to: every network interface \(HOST=0\.0\.0\.0\)/);
+    expect(output).toContain('KIKUAI_ADMIN_TOKEN is set');
+    expect(output).not.toContain('adm_binding_test_0123456789');
+    if (outsideAddress) expect(await connects(outsideAddress, port)).toBe(true);
+    expect(await connects('127.0.0.1', port)).toBe(true);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+});
