@@ -54,7 +54,7 @@ export function keyRoutes(context: ServerContext): Handlers {
       if ((body.spend_limit_micros == null) !== (body.spend_limit_period == null)) {
         throw new ApiProblem(400, 'validation_failed', 'Give spend_limit_micros and spend_limit_period together.');
       }
-      return withIdempotency(store, request, reply, `${account.id}:createApiKey`, async () => {
+      return withIdempotency(context, request, reply, `${account.id}:createApiKey`, async () => {
         const key = generateApiKey();
         const result = await store.createKey(
           account.id,
@@ -129,7 +129,7 @@ export function keyRoutes(context: ServerContext): Handlers {
       const account = requireAccount(request);
       const keyId = keyIdOf(request);
       const grace = (request.body as { grace_period_seconds?: number } | undefined)?.grace_period_seconds ?? 0;
-      return withIdempotency(store, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
+      return withIdempotency(context, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
         const now = context.now();
         const key = generateApiKey();
         const previousExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000).toISOString() : null;
