@@ -13,7 +13,8 @@
  *   accepted request of the batch could touch must be unchanged.
  *
  * Seeded: `FUZZ_SEED` reproduces a run (the seed is printed), `FUZZ_RUNS` scales it
- * (default 10,000 requests; `FUZZ_STORE=redis` runs it on Redis; `FUZZ_VERBOSE=1` prints
+ * (default 10,000 requests on SQLite, then `FUZZ_REDIS_RUNS` (2,000) on Redis when it
+ * answers; `FUZZ_STORE=redis` runs the main share on Redis; `FUZZ_VERBOSE=1` prints
  * one request and answer per operation and status). It prints the counts
  * and a histogram of statuses per operation at the end.
  */
@@ -43,7 +44,8 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
-const STORE = process.env.FUZZ_STORE === 'redis' && (redisIsReachable || process.env.CI) ? 'redis' : 'sqlite';
+const STORE: 'sqlite' | 'redis' = process.env.FUZZ_STORE === 'redis' && (redisIsReachable || process.env.CI) ? 'redis' : 'sqlite';
+const REDIS_RUNS = Number(process.env.FUZZ_REDIS_RUNS ?? 2_000);
 const VERBOSE = Boolean(process.env.FUZZ_VERBOSE);
 const BATCH = 16;
 const BODY_LIMIT = 65_536;
@@ -334,7 +336,9 @@ async function api(method: string, path: string, headers: Record<string, string>
   return parsed;
 }
 
+function useWorld(store: 'sqlite' | 'redis'): void {
 beforeAll(async () => {
+  accounts.length = 0;
   paddle = await startFakePaddle();
   telegram = await startFakeTelegram();
   upstream = createServer((request, response) => {
@@ -346,7 +350,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   server = await startTestServer({
-    store: STORE,
+    store,
     validateResponses: false,
     env: {
       ...paddle.env,
@@ -397,6 +401,7 @@ afterAll(async () => {
   await telegram?.close();
   await new Promise((resolve) => upstream?.close(resolve));
 });
+}
 
 // ---------------------------------------------------------------------------------------
 // From a plan to a request.
@@ -596,6 +601,7 @@ function rawExchange(bytes: string): Promise<{ status: number; headers: Record<s
 // ---------------------------------------------------------------------------------------
 
 describe('answers below the router', () => {
+  useWorld('sqlite');
   const problem = validatorFor('#/components/schemas/Problem');
   it.each([
     ['headers past 16 KiB', `GET /api/v1/balance HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
@@ -615,8 +621,16 @@ describe('answers below the router', () => {
   });
 });
 
-describe(`fuzzing from the spec (${STORE})`, () => {
+const SHARES = [
+  { store: STORE, runs: RUNS, seed: SEED },
+  // A share on Redis too (its Lua scripts and key layout), when it answers.
+  ...(STORE === 'sqlite' && (redisIsReachable || process.env.CI) && REDIS_RUNS > 0 ? [{ store: 'redis' as const, runs: REDIS_RUNS, seed: SEED + 1 }] : []),
+];
+
+describe.each(SHARES)('fuzzing from the spec ($store)', ({ store, runs: RUNS, seed: SEED }) => {
+  useWorld(store);
   it(`answers ${RUNS} generated requests inside the contract, and a rejected request changes nothing`, async () => {
+    const STORE = store;
     const plans = fc.sample(planArbitrary(), { seed: SEED, numRuns: RUNS });
     const histogram = new Map<string, Map<number, number>>();
     const violations = new Map<string, { count: number; sample: string; detail: string }>();
@@ -667,7 +681,7 @@ describe(`fuzzing from the spec (${STORE})`, () => {
     }
 
     const lines = [
-      `spec fuzz: seed ${SEED} (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to replay), store ${STORE}`,
+      `spec fuzz: seed ${SEED}, store ${STORE} (replay: FUZZ_STORE=${STORE} FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})`,
       `  requests: ${sent} across ${histogram.size}/${OPERATIONS.length} operations; state checks: ${stateChecks}`,
       `  statuses: ${[...statusCounts.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ')}`,
       ...[...histogram.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, counts]) => `  ${id.padEnd(28)} ${[...counts.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ')}`),
