@@ -621,6 +621,24 @@ describe('answers below the router', () => {
   });
 });
 
+describe('a required body that is missing', () => {
+  useWorld('sqlite');
+  it.each([
+    ['adminSuspendAccount', 'POST', (account: FixtureAccount) => `/api/v1/admin/accounts/${account.id}/suspend`, () => ({ 'x-kikuai-admin-token': server.adminToken })],
+    ['adminAdjustCredit', 'POST', (account: FixtureAccount) => `/api/v1/admin/accounts/${account.id}/credit`, () => ({ 'x-kikuai-admin-token': server.adminToken })],
+    ['updateApiKey', 'PATCH', (account: FixtureAccount) => `/api/v1/api_keys/${account.keyIds[0]}`, (account: FixtureAccount) => ({ authorization: `Bearer ${account.apiKey}` })],
+    ['recordStarsPayment', 'POST', () => '/api/v1/payment/stars/payments', (account: FixtureAccount) => ({ 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegramId) })],
+  ] as const)('is a 400 on %s (it was a 500), and changes nothing', async (_id, method, path, headers) => {
+    const account = accounts[0]!;
+    const before = await snapshot(0);
+    const response = await fetch(`${server.url}${path(account)}`, { method, headers: headers(account) });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await response.json()) as { code: string }).code).toBe('validation_failed');
+    expect(await snapshot(0)).toBe(before);
+  });
+});
+
 const SHARES = [
   { store: STORE, runs: RUNS, seed: SEED },
   // A share on Redis too (its Lua scripts and key layout), when it answers.
