@@ -9,7 +9,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
@@ -23,7 +23,7 @@ import { createContext, type ServerContext } from './context.js';
 import type { Store } from './store/types.js';
 import { callerKindsOf, createAuthenticator } from './auth/authenticate.js';
 import { API_KEY_OPERATIONS } from './auth/permissions.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/error-handler.js';
 import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -51,6 +51,7 @@ export const SPEC_PATH = path.resolve(here, '../../openapi.yaml');
 
 interface Operation {
   operationId: string;
+  requestBody?: { required?: boolean };
   security?: Array<Record<string, unknown>>;
   'x-fastify-config'?: Record<string, unknown>;
 }
@@ -111,6 +112,10 @@ export function loadSpec(specPath = SPEC_PATH): { text: string; document: OpenAp
   return { text, document: parseYaml(text) as OpenApiDocument };
 }
 
+function requireBody(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  done(request.body === undefined ? new ApiProblem(400, 'validation_failed', 'body is required: send it as application/json.', { errors: [{ path: 'body', message: 'is required' }] }) : undefined);
+}
+
 export interface BuildAppOptions {
   config: Config;
   store: Store;
@@ -164,6 +169,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     genReqId: nextRequestId,
     trustProxy: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors before a route runs are problem+json like every other (http/error-handler.ts).
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(nextRequestId),
   }) as unknown as KikuaiApp;
 
   const context = createContext(config, store, app.log, options.now);
@@ -253,10 +261,14 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
       if (API_KEY_OPERATIONS[operationId]?.permission !== 'products:call') throw new Error(`${operationId} must need products:call (src/auth/permissions.ts).`);
       return { handler };
     }
+    // Fastify validates a body only when one came with a content type: a required body
+    // that is missing altogether would reach the handler as undefined.
+    const preValidation = operation.requestBody?.required ? requireBody : undefined;
     const kinds = callerKindsOf(operation.security);
-    if (kinds.size === 0) return { handler };
+    if (kinds.size === 0) return { handler, preValidation };
     return {
       handler,
+      preValidation,
       preHandler: createAuthenticator(context, kinds, { operationId, autoRegister: operationId !== 'registerAccount' }),
     };
   };

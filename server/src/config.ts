@@ -84,6 +84,7 @@ const environmentSchema = z.object({
   KIKUAI_PRODUCTS_FILE: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, 'config/products.yaml'))),
   KIKUAI_BOT_SERVICE_TOKEN: secret(16),
   KIKUAI_ADMIN_TOKEN: secret(16),
+  KIKUAI_IDEMPOTENCY_SECRET: secret(32),
   KIKUAI_MAX_KEYS_PER_ACCOUNT: integerFrom(20, 1, 1000),
   KIKUAI_INIT_DATA_MAX_AGE_SECONDS: integerFrom(86_400, 1, 30 * 86_400),
   KIKUAI_RATE_LIMIT_PER_KEY: integerFrom(600, 1, 1_000_000),
@@ -133,6 +134,8 @@ export interface Config {
   productsFile: string;
   botServiceToken: string | undefined;
   adminToken: string | undefined;
+  /** Keys the encryption of kept idempotent answers; unset: see `http/idempotency.ts`. */
+  idempotencySecret: string | undefined;
   maxKeysPerAccount: number;
   initDataMaxAgeSeconds: number;
   rateLimit: { perKey: number; perAccount: number; windowSeconds: number };
@@ -202,6 +205,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     productsFile: env.KIKUAI_PRODUCTS_FILE,
     botServiceToken: env.KIKUAI_BOT_SERVICE_TOKEN,
     adminToken: env.KIKUAI_ADMIN_TOKEN,
+    idempotencySecret: env.KIKUAI_IDEMPOTENCY_SECRET,
     maxKeysPerAccount: env.KIKUAI_MAX_KEYS_PER_ACCOUNT,
     initDataMaxAgeSeconds: env.KIKUAI_INIT_DATA_MAX_AGE_SECONDS,
     rateLimit: {

@@ -8,6 +8,7 @@ import type { Store } from './store/types.js';
 import { KeyIndex, KeyUsageRecorder } from './auth/key-index.js';
 import { ServerEventBus } from './events.js';
 import { loadProductCatalog, type ProductCatalog } from './products/catalog.js';
+import { resolveIdempotencySecret } from './http/idempotency.js';
 
 export interface ServerContext {
   config: Config;
@@ -22,6 +23,8 @@ export interface ServerContext {
   products: ProductCatalog;
   /** The ids of the configured products, to validate key scopes. */
   productIds?: () => string[];
+  /** Seals the answers kept for `Idempotency-Key` (`http/idempotency.ts`). */
+  idempotencySecret: Buffer;
   /** Things to close on shutdown, in order. */
   closers: Array<() => Promise<void>>;
 }
@@ -30,6 +33,10 @@ export function createContext(config: Config, store: Store, logger: FastifyBaseL
   const keyUsage = new KeyUsageRecorder(store, logger);
   const products = loadProductCatalog(config.productsFile, config.environment);
   for (const warning of products.warnings) logger.warn(warning);
+  const idempotency = resolveIdempotencySecret({ configured: config.idempotencySecret, storeKind: store.kind, dataDir: config.dataDir });
+  if (idempotency.source === 'process') {
+    logger.warn('KIKUAI_IDEMPOTENCY_SECRET is not set: answers kept for Idempotency-Key are sealed with a secret of this process only; a replay reaching another instance or a restarted one is refused with 409. Set it (the same on every instance).');
+  }
   return {
     config,
     store,
@@ -40,6 +47,7 @@ export function createContext(config: Config, store: Store, logger: FastifyBaseL
     events: new ServerEventBus(),
     products,
     productIds: products.ids,
+    idempotencySecret: idempotency.secret,
     closers: [() => keyUsage.close()],
   };
 }

@@ -1,4 +1,6 @@
 /** Every error leaves as problem+json with a stable code and the request id; never a stack trace. */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asStoreUnavailable } from '../store/errors.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
@@ -105,3 +107,40 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 export { problemBody };
+
+/**
+ * Errors of the router, before any route runs (Fastify's `frameworkErrors`): a path that
+ * does not decode, or a path parameter longer than any id. Both are malformed requests:
+ * 400 problem+json, like any other invalid parameter, instead of Fastify's own JSON.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('X-Request-Id', request.id);
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is longer than any id.' : 'The URL is malformed (a path segment does not decode).';
+  return sendProblem(reply, new ApiProblem(400, 'validation_failed', detail));
+}
+
+/**
+ * Errors of Node's HTTP parser, before Fastify sees a request (Fastify's
+ * `clientErrorHandler`): headers or URL too large (431), a request that is not HTTP
+ * (400), one that took too long to arrive (408). Answered as problem+json too, then the
+ * connection is closed, as Node does.
+ */
+export function clientErrorHandler(nextRequestId: () => string) {
+  return function handleClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, code, detail] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'The request line and headers are larger than the server accepts (16 KiB). Send a shorter URL or fewer headers.']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request_timeout', 'The request did not arrive in time.']
+          : [400, 'malformed_request', 'The request is not valid HTTP/1.1.'];
+    const requestId = nextRequestId();
+    const body = JSON.stringify(problemBody(status, code, detail, requestId));
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  };
+}

@@ -29,7 +29,7 @@ export function accountRoutes(context: ServerContext): Handlers {
   return {
     async registerAccount(request, reply) {
       const user = userToRegister(request);
-      return withIdempotency(store, request, reply, `register:${user.id}`, async () => {
+      return withIdempotency(context, request, reply, `register:${user.id}`, async () => {
         const existing = await store.getAccountByTelegramId(user.id);
         if (existing) return { status: 200, body: { created: false, account: presentAccount(existing), api_key: null } };
         const key = generateApiKey();

@@ -40,7 +40,7 @@ export function adminRoutes(context: ServerContext): Handlers {
     async adminAdjustCredit(request, reply) {
       const account = await accountOf(request);
       const body = request.body as { amount_micros: number; reason: string; external_ref?: string };
-      return withIdempotency(store, request, reply, `admin:adjust:${account.id}`, async () => {
+      return withIdempotency(context, request, reply, `admin:adjust:${account.id}`, async () => {
         const result = await store.applyLedger(
           {
             account_id: account.id,

@@ -96,7 +96,7 @@ export function keyRoutes(context: ServerContext): Handlers {
         if (exceeded) throw boundsProblem('A key cannot create a key beyond its own bounds:', exceeded);
       }
       // Scoped to the calling key too: a replay must not hand one key another's answer.
-      return withIdempotency(store, request, reply, `${account.id}:${parent?.id ?? 'owner'}:createApiKey`, async () => {
+      return withIdempotency(context, request, reply, `${account.id}:${parent?.id ?? 'owner'}:createApiKey`, async () => {
         const key = generateApiKey();
         const result = await store.createKey(
           account.id,
@@ -178,7 +178,7 @@ export function keyRoutes(context: ServerContext): Handlers {
       const keyId = keyIdOf(request);
       const grace = (request.body as { grace_period_seconds?: number } | undefined)?.grace_period_seconds ?? 0;
       await checkTarget(request, account.id, 'rotate');
-      return withIdempotency(store, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
+      return withIdempotency(context, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
         const now = context.now();
         const key = generateApiKey();
         const previousExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000).toISOString() : null;

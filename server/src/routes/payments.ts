@@ -24,7 +24,6 @@ function presentStarsOutcome(outcome: StarsOutcome) {
 }
 
 export function paymentRoutes(context: ServerContext): Handlers {
-  const { store } = context;
   const payments = () => paymentsOf(context);
 
   return {
@@ -36,7 +35,7 @@ export function paymentRoutes(context: ServerContext): Handlers {
       const account = requireAccount(request);
       const body = request.body as { method: TopupMethod; amount_micros: number };
       payments().topups.check(request.caller, body.method, body.amount_micros);
-      return withIdempotency(store, request, reply, `${account.id}:createTopup`, async () => {
+      return withIdempotency(context, request, reply, `${account.id}:createTopup`, async () => {
         const topup = await payments().topups.create(account, body.method, body.amount_micros);
         return { status: 201, body: presentTopup(topup) };
       });
@@ -58,7 +57,7 @@ export function paymentRoutes(context: ServerContext): Handlers {
       const account = requireAccount(request);
       const body = request.body as StarsPaymentReport;
       // Idempotency-Key is honoured, but the charge id already makes repeats harmless.
-      return withIdempotency(store, request, reply, `${account.id}:recordStarsPayment`, async () => ({
+      return withIdempotency(context, request, reply, `${account.id}:recordStarsPayment`, async () => ({
         status: 200,
         body: presentStarsOutcome(await payments().stars.recordPayment(account, body)),
       }));
