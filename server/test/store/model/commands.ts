@@ -10,6 +10,7 @@ import { cloneModel, PRODUCTS, type Model } from './model.js';
 import {
   AdminAdjust,
   Authorize,
+  ChangeThenReserve,
   ClaimEvent,
   CompleteTopup,
   CreateKey,
@@ -32,6 +33,7 @@ import {
   performOn,
   type Bound,
   type CompletionAmount,
+  type RevisionChange,
   type HashKind,
   type KeyChange,
   type Operation,
@@ -51,7 +53,7 @@ export class Step implements fc.AsyncCommand<Model, Real> {
     const expected = bound.expect(model, actual);
     real.counts.commands += 1;
     real.counts.operations += 1;
-    tally(real.counts, this.operation.toString(), actual.result);
+    tally(real.counts, this.operation.toString(), actual.tally ?? actual.result);
     if (actual.result !== expected) throw new Error(`${this.operation}: the model expects ${expected}, the ${real.kind} store answered ${actual.result}`);
     await checkInvariants(model, real);
   }
@@ -75,7 +77,7 @@ export class Together implements fc.AsyncCommand<Model, Real> {
     const actual = await Promise.all(bound.map((operation) => performOn(operation, real)));
     real.counts.commands += 1;
     real.counts.operations += bound.length;
-    this.operations.forEach((operation, index) => tally(real.counts, `Together/${operation}`, actual[index]!.result));
+    this.operations.forEach((operation, index) => tally(real.counts, `Together/${operation}`, actual[index]!.tally ?? actual[index]!.result));
     // Several orders may give the same answers but different states (a credit before or
     // after a clamped debit): the store's state must then be that of one of them.
     const tried: string[] = [];
@@ -203,6 +205,11 @@ const completionRace = fc
   .tuple(pick, pick, fc.array(fc.tuple(refIndex, via), { minLength: 2, maxLength: 3 }))
   .map(([account, topup, payments]) => new Together(payments.map(([payment, through]) => new CompleteTopup(account, topup, payment, 'asked', through))));
 
+/** A change through one store object, then at once a reserve through the other, which cached the key before it. */
+const changeThenReserve = fc
+  .tuple(pick, pick, fc.constantFrom<RevisionChange>('revoke', 'disable', 'enable', 'suspend', 'activate', 'rotate', 'drop_call', 'grant_all'), via)
+  .map(([account, key, change, through]) => new ChangeThenReserve(account, key, change, through));
+
 const step = (operation: fc.Arbitrary<Operation>) => operation.map((chosen) => new Step(chosen));
 
 export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = [
@@ -229,6 +236,8 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(updateKey),
   step(fc.tuple(pick, pick, fc.constantFrom(null, 30 * 60_000), via).map(([account, key, grace, through]) => new RotateKey(account, key, grace, through))),
   step(revokeKey),
+  step(changeThenReserve),
+  step(changeThenReserve),
   step(authorize),
   step(reserve),
   step(reserve),

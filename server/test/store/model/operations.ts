@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { newKeyId, newTopupId } from '../../../src/store/ids.js';
 import { InvalidAmountError } from '../../../src/store/logic.js';
-import type { AccountStatus, KeyPatch, Permission, SpendLimitPeriod, Store, Topup, TopupMethod } from '../../../src/store/types.js';
+import { PERMISSIONS, type AccountStatus, type KeyPatch, type Permission, type SpendLimitPeriod, type Store, type Topup, type TopupMethod } from '../../../src/store/types.js';
 import {
   accountById,
   applyLedger,
@@ -40,6 +40,8 @@ import type { Real } from './real.js';
 
 export interface Outcome {
   result: string;
+  /** What the counts print for it, when not the result (a composite operation's last answer). */
+  tally?: string;
   /** Ids the store chose (a registered account), for `expect`. */
   accountId?: string;
 }
@@ -717,6 +719,59 @@ export class RefundCall implements Operation {
       perform: async ({ stores }) =>
         (await performLedger(stores[this.via], { account_id: account.id, kind: 'refund', amount_micros: call.price, reason: `${call.product} refunded`, external_ref: ref, key_id: call.keyId }, nowMs)).outcome,
       expect: (m) => applyLedger(accountById(m, account.id), { kind: 'refund', amount: call.price, ref, refundKeyId: call.keyId, nowMs }),
+    };
+  }
+}
+
+/** What `ChangeThenReserve` changes: each is a change of the key's or the account's revision. */
+export type RevisionChange = 'revoke' | 'disable' | 'enable' | 'suspend' | 'activate' | 'rotate' | 'drop_call' | 'grant_all';
+
+function revisionChange(account: number, key: number, change: RevisionChange, via: 0 | 1): Operation {
+  switch (change) {
+    case 'revoke':
+      return new RevokeKey(account, key, via);
+    case 'disable':
+      return new UpdateKey(account, key, { enabled: false }, via);
+    case 'enable':
+      return new UpdateKey(account, key, { enabled: true }, via);
+    case 'suspend':
+      return new SetStatus(account, 'suspended', via);
+    case 'activate':
+      return new SetStatus(account, 'active', via);
+    case 'rotate':
+      return new RotateKey(account, key, null, via);
+    case 'drop_call':
+      return new UpdateKey(account, key, { permissions: ['billing:read', 'billing:write', 'keys:manage'] }, via);
+    case 'grant_all':
+      return new UpdateKey(account, key, { permissions: [...PERMISSIONS] }, via);
+  }
+}
+
+/**
+ * Revisions: a reserve through store object B (which caches the key and account it let
+ * through), a change of the key or account through object A, then at once another
+ * reserve through B with the same secret. B must answer from the change — a revoked,
+ * disabled, rotated-out key, a suspended account, a key without `products:call` refused;
+ * one enabled, restored or granted again let through — never from its cached snapshot.
+ */
+export class ChangeThenReserve implements Operation {
+  constructor(readonly account: number, readonly key: number, readonly change: RevisionChange, readonly via: 0 | 1) {}
+  toString = () => `ChangeThenReserve(account=${this.account}, key=${this.key}, ${this.change} via=${this.via}, reserves via=${1 - this.via})`;
+  bind(model: Model): Bound | null {
+    const other = (1 - this.via) as 0 | 1;
+    const warm = new Reserve(this.account, this.key, 'current', 'echo', 100, null, other).bind(model);
+    const change = revisionChange(this.account, this.key, this.change, this.via).bind(model);
+    // Bound before the change: the secret presented is the one current now (a rotation retires it).
+    const next = new Reserve(this.account, this.key, 'current', 'echo', 100, null, other).bind(model);
+    if (!warm || !change || !next) return null;
+    const steps = [warm, change, next];
+    return {
+      perform: async (real) => {
+        const answers: string[] = [];
+        for (const step of steps) answers.push((await performOn(step, real)).result);
+        return { result: answers.join(' / '), tally: `${this.change} then ${answers[2]}` };
+      },
+      expect: (m, actual) => steps.map((step) => step.expect(m, actual)).join(' / '),
     };
   }
 }
