@@ -207,10 +207,14 @@ export function decodeLedgerCursor(cursor: string): number {
 /** The top-up statuses a payment may still complete (mirrored by COMPLETE_TOPUP in redis-scripts.ts). */
 export const COMPLETABLE_TOPUP_STATUSES: ReadonlySet<string> = new Set(['pending', 'failed', 'expired']);
 
-/** A top-up's credit is a positive integer with a reference; anything else is a bug of the caller. */
+/**
+ * A top-up's credit is an integer from 1 to MAX_CHANGE_MICROS (else InvalidAmountError,
+ * as every other change: before anything is read or written, whatever the top-up's
+ * status) with a reference; anything else is a bug of the caller.
+ */
 export function assertTopupCredit(request: { topup_id: string; credit: { amount_micros: number; external_ref: string } }): void {
   const { amount_micros: amount, external_ref: ref } = request.credit;
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError(`completeTopup ${request.topup_id}: amount_micros must be a positive integer, got ${amount}`);
+  checkedMicros(`completeTopup ${request.topup_id}: amount_micros`, amount, 1, MAX_CHANGE_MICROS);
   if (!ref) throw new RangeError(`completeTopup ${request.topup_id}: the credit needs an external_ref`);
 }
 

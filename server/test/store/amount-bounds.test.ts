@@ -161,6 +161,20 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
     expect((await store.listKeys(accountId)).length).toBe(1);
   });
 
+  it('refuses a top-up completion of an amount out of bounds with InvalidAmountError, whatever the top-up, with nothing changed', async () => {
+    // Found by the store model (seed 1, shrunk: CreateTopup(paddle, 10000), CompleteTopup(amount 0)): SQLite answered
+    // balance_limit_exceeded for 10^13 and a plain RangeError for 0; Redis failed inside its script for 10^13.
+    const { store } = open();
+    const { accountId } = await account(store, 5_000_000);
+    const topup = { id: newTopupId(), account_id: accountId, method: 'paddle' as const, amount_micros: 1_000_000, stars: null, status: 'pending' as const, checkout_url: null, invoice_link: null, provider_ref: 'txn_1', ledger_entry_id: null, created_at: iso, completed_at: null };
+    await store.createTopup(topup);
+    for (const amount of OUT_OF_BOUNDS) {
+      const request = { topup_id: topup.id, credit: { amount_micros: amount, reason: 'Card top-up', external_ref: `paddle:txn_${amount}` } };
+      await expect(store.completeTopup(request, iso), `amount ${amount}`).rejects.toThrow(InvalidAmountError);
+    }
+    expect(await store.getTopup(topup.id)).toMatchObject({ status: 'pending', ledger_entry_id: null });
+    expect(await state(store, accountId)).toEqual({ balance: 5_000_000, sum: 5_000_000, entries: 1 });
+  });
 });
 
 describe.each(STORE_KINDS.filter((kind) => kind === 'redis'))('amount bounds in the Lua scripts: %s', (kind) => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKeyId, newTopupId } from '../../src/store/ids.js';
+import { InvalidAmountError } from '../../src/store/logic.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
@@ -130,7 +131,7 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     const paid = await store.completeTopup({ topup_id: stars.id, credit: credit(1_300_000, 'stars:charge-9'), provider_ref: 'charge-9' }, NOW);
     expect(paid.ok && paid.applied && paid.topup.provider_ref).toBe('charge-9');
     expect(await store.completeTopup({ topup_id: 'top_missing', credit: credit(1, 'x:1') }, NOW)).toEqual({ ok: false, reason: 'topup_not_found' });
-    await expect(store.completeTopup({ topup_id: stars.id, credit: credit(0, 'x:2') }, NOW)).rejects.toThrow(/positive integer/);
+    await expect(store.completeTopup({ topup_id: stars.id, credit: credit(0, 'x:2') }, NOW)).rejects.toThrow(InvalidAmountError);
     expect((await store.getAccount(owner.id))!.balance_micros).toBe(1_300_000);
   });
 

@@ -1,12 +1,14 @@
 /**
  * Model-based property tests of the store, on SQLite and Redis (issue 13, "Keep it
  * closed"): random sequences of registers, suspensions, low-balance thresholds, operator
- * credits and debits, top-ups, Paddle and Stars payments (replayed, reordered, with
- * mismatched amounts) and refunds, reserves and refunds of calls, key creation,
- * restriction, rotation and revocation, authorizations with current, previous,
- * rotated-out and forged secrets, webhook and update de-duplication, the clock moving on,
- * and groups of operations issued at once — each step checked against a plain model
- * (`model/`) and followed by the invariants (`model/invariants.ts`).
+ * credits and debits, top-ups and their atomic completion by Paddle transactions or Stars
+ * charges (replayed, reordered, racing), global Stars charge claims, refunds, reserves and
+ * refunds of calls, keys with any permissions created, restricted, rotated and revoked
+ * through either store object, authorizations with current, previous, rotated-out and
+ * forged secrets, webhook and update de-duplication, amounts out of bounds and credits
+ * past a small balance ceiling, the clock moving on, and groups of operations issued at
+ * once — each step checked against a plain model (`model/`) and followed by the
+ * invariants (`model/invariants.ts`). See server/src/store/README.md.
  *
  *   PROPERTY_SEED  the seed (default: random, printed)
  *   PROPERTY_RUNS  sequences per store (default 1,000)
@@ -29,7 +31,7 @@ const RUNS = process.env.PROPERTY_RUNS ? Number(process.env.PROPERTY_RUNS) : 1_0
 const PATH = process.env.PROPERTY_PATH || undefined;
 const REPLAY = process.env.PROPERTY_REPLAY || undefined;
 const KINDS = STORE_KINDS.filter((kind) => !process.env.PROPERTY_STORE || kind === process.env.PROPERTY_STORE);
-const MAX_COMMANDS = 25;
+const MAX_COMMANDS = 35;
 /** 22:30 UTC on Tuesday 31 March: an hour's tick crosses a day and a month, a day's tick a week soon after. */
 const T0 = Date.parse('2026-03-31T22:30:00.000Z');
 

@@ -5,16 +5,18 @@
  */
 import fc from 'fast-check';
 import { checkInvariants } from './invariants.js';
+import { PERMISSIONS, type Permission } from '../../../src/store/types.js';
 import { cloneModel, PRODUCTS, type Model } from './model.js';
 import {
   AdminAdjust,
   Authorize,
+  ChangeThenReserve,
   ClaimEvent,
+  CompleteTopup,
   CreateKey,
   CreateTopup,
   FinishEvent,
   PaddleAdjustment,
-  PaddleCompleted,
   RefundCall,
   Register,
   Reserve,
@@ -28,7 +30,10 @@ import {
   Tick,
   UpdateKey,
   UpdateTopup,
+  performOn,
   type Bound,
+  type CompletionAmount,
+  type RevisionChange,
   type HashKind,
   type KeyChange,
   type Operation,
@@ -44,11 +49,11 @@ export class Step implements fc.AsyncCommand<Model, Real> {
   check = (model: Readonly<Model>): boolean => this.operation.bind(model as Model) !== null;
   async run(model: Model, real: Real): Promise<void> {
     const bound = this.operation.bind(model)!;
-    const actual = await bound.perform(real);
+    const actual = await performOn(bound, real);
     const expected = bound.expect(model, actual);
     real.counts.commands += 1;
     real.counts.operations += 1;
-    tally(real.counts, this.operation.toString(), actual.result);
+    tally(real.counts, this.operation.toString(), actual.tally ?? actual.result);
     if (actual.result !== expected) throw new Error(`${this.operation}: the model expects ${expected}, the ${real.kind} store answered ${actual.result}`);
     await checkInvariants(model, real);
   }
@@ -69,10 +74,10 @@ export class Together implements fc.AsyncCommand<Model, Real> {
   check = (model: Readonly<Model>): boolean => this.operations.every((operation) => operation.bind(model as Model) !== null);
   async run(model: Model, real: Real): Promise<void> {
     const bound = this.operations.map((operation) => operation.bind(model)!);
-    const actual = await Promise.all(bound.map((operation) => operation.perform(real)));
+    const actual = await Promise.all(bound.map((operation) => performOn(operation, real)));
     real.counts.commands += 1;
     real.counts.operations += bound.length;
-    this.operations.forEach((operation, index) => tally(real.counts, `Together/${operation}`, actual[index]!.result));
+    this.operations.forEach((operation, index) => tally(real.counts, `Together/${operation}`, actual[index]!.tally ?? actual[index]!.result));
     // Several orders may give the same answers but different states (a credit before or
     // after a clamped debit): the store's state must then be that of one of them.
     const tried: string[] = [];
@@ -102,10 +107,14 @@ export class Together implements fc.AsyncCommand<Model, Real> {
 const pick = fc.nat({ max: 7 });
 const via = fc.constantFrom<0 | 1>(0, 1);
 const product = fc.constantFrom(...PRODUCTS);
-const price = fc.constantFrom(100, 250, 1_000, 4_000);
+/** Mostly prices that fit; now and then free, a fraction or past $1,000,000 (refused before anything). */
+const price = fc.oneof({ arbitrary: fc.constantFrom(100, 250, 1_000, 4_000), weight: 12 }, { arbitrary: fc.constantFrom(0, 0.5, 10_000_000_000_000), weight: 1 });
 const hashKind = fc.constantFrom<HashKind>('current', 'current', 'current', 'previous', 'retired', 'forged');
 const period = fc.constantFrom(null, 'daily' as const, 'weekly' as const, 'monthly' as const);
-const spendLimit = fc.constantFrom(null, 300, 1_000, 5_000);
+/** Now and then out of bounds (0, a fraction, past $1,000,000): the key is not created or changed. */
+const spendLimit = fc.oneof({ arbitrary: fc.constantFrom(null, 300, 1_000, 5_000), weight: 12 }, { arbitrary: fc.constantFrom(0, 2.5, 10_000_000_000_000), weight: 1 });
+/** Any subset: often every one (as the bot and the Mini App create), often without products:call. */
+const permissions: fc.Arbitrary<Permission[]> = fc.oneof(fc.constant<Permission[]>([...PERMISSIONS]), fc.subarray<Permission>([...PERMISSIONS]));
 const allowedProducts = fc.option(fc.subarray([...PRODUCTS], { minLength: 1 }), { nil: null });
 const refIndex = fc.nat({ max: 2 }); // a small pool, so references repeat (replays, mismatched amounts)
 /** Mostly a new call; now and then one reserved before, again. */
@@ -113,6 +122,7 @@ const replayPick = fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbit
 
 const restrictions: fc.Arbitrary<Restrictions> = fc.record({
   allowedProducts,
+  permissions,
   spendLimit,
   period,
   expiresInMs: fc.constantFrom(null, null, null, 2 * HOUR),
@@ -121,19 +131,34 @@ const restrictions: fc.Arbitrary<Restrictions> = fc.record({
 const keyChange: fc.Arbitrary<KeyChange> = fc.oneof(
   fc.record({ enabled: fc.boolean() }),
   fc.record({ allowedProducts }),
+  fc.record({ permissions }),
   fc.record({ spendLimit, period }),
   fc.record({ expiresInMs: fc.constantFrom(null, HOUR) }),
 );
 
 const register = fc.tuple(fc.nat({ max: 3 }), via).map(([user, through]) => new Register(user, through));
+/**
+ * Amounts that fit, credits that pass the ceiling of 50,000 (MAX_BALANCE) from a few
+ * steps up, and amounts out of bounds: 0, a fraction, 10^13 and 2^53 − 1 either way.
+ */
+const adminAmount = fc.oneof(
+  { arbitrary: fc.constantFrom(500, 5_000, 20_000, 45_000, -300, -5_000), weight: 6 },
+  { arbitrary: fc.constantFrom(0, 1.5, 10_000_000_000_000, -10_000_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER), weight: 1 },
+);
 const adminAdjust = fc
-  .tuple(pick, fc.constantFrom(500, 5_000, 100_000, -300, -5_000), fc.option(refIndex, { nil: null }))
+  .tuple(pick, adminAmount, fc.option(refIndex, { nil: null }))
   .map(([account, amount, ref]) => new AdminAdjust(account, amount, ref));
-const starsCharge = fc.tuple(pick, refIndex, fc.constantFrom(1, 50, 500)).map(([account, charge, stars]) => new StarsCharge(account, charge, stars));
+const starsCharge = fc.tuple(pick, refIndex, fc.constantFrom(1, 2, 4), via).map(([account, charge, stars, through]) => new StarsCharge(account, charge, stars, through));
 const starsRefund = fc.tuple(pick, fc.option(pick, { nil: null, freq: 5 })).map(([account, charge]) => new StarsRefund(account, charge));
-const paddleCompleted = fc
-  .tuple(pick, pick, refIndex, fc.constantFrom('asked' as const, 'asked' as const, 'one_cent' as const, 'double' as const))
-  .map(([account, topup, transaction, amount]) => new PaddleCompleted(account, topup, transaction, amount));
+/** Mostly the top-up's amount (the payment paths check it first); now and then twice it, or out of bounds. */
+const completionAmount = fc.oneof(
+  { arbitrary: fc.constant<CompletionAmount>('asked'), weight: 8 },
+  { arbitrary: fc.constant<CompletionAmount>('double'), weight: 1 },
+  { arbitrary: fc.constantFrom<CompletionAmount>(0, 1.5, 10_000_000_000_000, 9_007_199_254_740_991), weight: 1 },
+);
+const completeTopup = fc
+  .tuple(pick, pick, refIndex, completionAmount, via)
+  .map(([account, topup, payment, amount, through]) => new CompleteTopup(account, topup, payment, amount, through));
 const authorize = fc.tuple(pick, pick, hashKind, via).map(([account, key, hash, through]) => new Authorize(account, key, hash, through));
 const reserve = fc
   .tuple(pick, pick, hashKind, product, price, replayPick, via)
@@ -141,21 +166,21 @@ const reserve = fc
 const claimEvent = refIndex.map((event) => new ClaimEvent(event));
 const seeUpdate = refIndex.map((update) => new SeeUpdate(update));
 const refundCall = fc.tuple(pick, pick, via).map(([account, call, through]) => new RefundCall(account, call, through));
-const revokeKey = fc.tuple(pick, pick).map(([account, key]) => new RevokeKey(account, key));
-const updateKey = fc.tuple(pick, pick, keyChange).map(([account, key, change]) => new UpdateKey(account, key, change));
+const revokeKey = fc.tuple(pick, pick, via).map(([account, key, through]) => new RevokeKey(account, key, through));
+const updateKey = fc.tuple(pick, pick, keyChange, via).map(([account, key, change, through]) => new UpdateKey(account, key, change, through));
 
 /**
- * What may race in one `Together`: single store operations (and StarsRefund, whose read
- * then write is still serializable). Not PaddleCompleted: it is two writes (the credit,
- * then the top-up marked completed) with no atomic step joining them in today's store, so
- * two transactions completing one top-up at once both credit and the last one's id is kept
- * — issue 13 item 1, which adds an atomic top-up completion; add it here when it lands.
+ * What may race in one `Together`: single store operations, and the few that read then
+ * write or claim then credit and stay serializable (StarsRefund, StarsCharge,
+ * CompleteTopup: the top-up's status and its credit are one atomic change, and a charge's
+ * owner is the first claim).
  */
 const concurrent: fc.Arbitrary<Operation> = fc.oneof(
   { arbitrary: reserve, weight: 5 },
   { arbitrary: refundCall, weight: 2 },
   { arbitrary: adminAdjust, weight: 2 },
   { arbitrary: starsCharge, weight: 1 },
+  { arbitrary: completeTopup, weight: 2 },
   { arbitrary: starsRefund, weight: 1 },
   { arbitrary: authorize, weight: 1 },
   { arbitrary: revokeKey, weight: 1 },
@@ -170,6 +195,21 @@ const reserveRace = fc
   .tuple(pick, fc.array(fc.tuple(pick, fc.constantFrom(1_000, 4_000, 6_000), via), { minLength: 2, maxLength: 3 }))
   .map(([account, calls]) => new Together(calls.map(([key, amount, through]) => new Reserve(account, key, 'current', 'reliapi', amount, null, through))));
 
+/** One Stars charge reported for two or three accounts at once (or one account twice): one owner, one credit. */
+const starsRace = fc
+  .tuple(refIndex, fc.array(fc.tuple(pick, via), { minLength: 2, maxLength: 3 }))
+  .map(([charge, reports]) => new Together(reports.map(([account, through]) => new StarsCharge(account, charge, 1, through))));
+
+/** Completions of one top-up at once, by the same or other transactions or charges: one credit. */
+const completionRace = fc
+  .tuple(pick, pick, fc.array(fc.tuple(refIndex, via), { minLength: 2, maxLength: 3 }))
+  .map(([account, topup, payments]) => new Together(payments.map(([payment, through]) => new CompleteTopup(account, topup, payment, 'asked', through))));
+
+/** A change through one store object, then at once a reserve through the other, which cached the key before it. */
+const changeThenReserve = fc
+  .tuple(pick, pick, fc.constantFrom<RevisionChange>('revoke', 'disable', 'enable', 'suspend', 'activate', 'rotate', 'drop_call', 'grant_all'), via)
+  .map(([account, key, change, through]) => new ChangeThenReserve(account, key, change, through));
+
 const step = (operation: fc.Arbitrary<Operation>) => operation.map((chosen) => new Step(chosen));
 
 export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = [
@@ -178,13 +218,13 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(register),
   step(adminAdjust),
   step(adminAdjust),
-  step(fc.tuple(pick, fc.constantFrom('suspended' as const, 'active' as const, 'active' as const)).map(([account, status]) => new SetStatus(account, status))),
+  step(fc.tuple(pick, fc.constantFrom('suspended' as const, 'active' as const, 'active' as const), via).map(([account, status, through]) => new SetStatus(account, status, through))),
   step(fc.tuple(pick, fc.constantFrom(null, 1_000, 5_000, 20_000)).map(([account, threshold]) => new SetThreshold(account, threshold))),
-  step(fc.tuple(pick, fc.constantFrom('paddle' as const, 'paddle' as const, 'stars' as const), fc.constantFrom(1_000_000, 5_000_000)).map(([account, method, amount]) => new CreateTopup(account, method, amount))),
+  step(fc.tuple(pick, fc.constantFrom('paddle' as const, 'paddle' as const, 'stars' as const), fc.constantFrom(10_000, 26_000, 39_000, 10_000, 26_000, 39_000, 0, 10_000_000_000_000)).map(([account, method, amount]) => new CreateTopup(account, method, amount))),
   step(fc.tuple(pick, pick, fc.constantFrom('checkout' as const, 'failed' as const, 'expired' as const), refIndex).map(([account, topup, change, txn]) => new UpdateTopup(account, topup, change, txn))),
-  step(paddleCompleted),
-  step(paddleCompleted),
-  step(paddleCompleted),
+  step(completeTopup),
+  step(completeTopup),
+  step(completeTopup),
   step(
     fc
       .tuple(pick, pick, refIndex, fc.constantFrom('refund' as const, 'chargeback' as const, 'chargeback_reverse' as const), fc.boolean())
@@ -194,8 +234,10 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(starsRefund),
   step(fc.tuple(pick, restrictions).map(([account, chosen]) => new CreateKey(account, chosen))),
   step(updateKey),
-  step(fc.tuple(pick, pick, fc.constantFrom(null, 30 * 60_000)).map(([account, key, grace]) => new RotateKey(account, key, grace))),
+  step(fc.tuple(pick, pick, fc.constantFrom(null, 30 * 60_000), via).map(([account, key, grace, through]) => new RotateKey(account, key, grace, through))),
   step(revokeKey),
+  step(changeThenReserve),
+  step(changeThenReserve),
   step(authorize),
   step(reserve),
   step(reserve),
@@ -208,4 +250,6 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   fc.array(concurrent, { minLength: 2, maxLength: 3 }).map((operations) => new Together(operations)),
   fc.array(concurrent, { minLength: 2, maxLength: 3 }).map((operations) => new Together(operations)),
   reserveRace,
+  starsRace,
+  completionRace,
 ];

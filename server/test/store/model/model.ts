@@ -7,7 +7,8 @@
  * Plain data only (no classes, no Maps), so that `structuredClone` copies it: a group of
  * concurrent operations is checked against every serial order, each on its own copy.
  */
-import type { AccountStatus, BalanceCrossing, LedgerKind, SpendLimitPeriod, TopupMethod, TopupStatus } from '../../../src/store/types.js';
+import { MAX_CHANGE_MICROS } from '../../../src/store/logic.js';
+import { PERMISSIONS, type AccountStatus, type BalanceCrossing, type LedgerKind, type Permission, type SpendLimitPeriod, type TopupMethod, type TopupStatus } from '../../../src/store/types.js';
 
 export const PRODUCTS = ['reliapi', 'routellm', 'echo'] as const;
 export type ProductId = (typeof PRODUCTS)[number];
@@ -19,6 +20,19 @@ export const ACCOUNT_RATE_LIMIT = 7;
 export const PRODUCT_RATE_LIMIT = 5;
 export const MAX_KEYS = 4;
 export const MICROS_PER_STAR = 13_000;
+/**
+ * The balance ceiling the suite opens its stores with (`maxBalanceMicros`): small, so that
+ * credits pass it often. An increase past it is refused with nothing changed; a decrease
+ * always goes through.
+ */
+export const MAX_BALANCE = 50_000;
+
+/** An amount the store refuses before writing anything (InvalidAmountError): not an integer, or outside [minimum, maximum]. */
+export const outOfBounds = (amount: number, minimum: number, maximum: number = MAX_CHANGE_MICROS): boolean =>
+  !Number.isSafeInteger(amount) || amount < minimum || amount > maximum;
+
+/** Permissions as the store keeps them: in the order of PERMISSIONS, each once. */
+export const normalPermissions = (permissions: readonly Permission[]): Permission[] => PERMISSIONS.filter((permission) => permissions.includes(permission));
 
 export interface ModelKey {
   id: string;
@@ -32,6 +46,8 @@ export interface ModelKey {
   revoked: boolean;
   expiresMs: number | null;
   allowedProducts: string[] | null;
+  /** In the order of PERMISSIONS; a reserve needs `products:call`. */
+  permissions: Permission[];
   spendLimit: number | null;
   period: SpendLimitPeriod | null;
   /** As stored: the spend of the period starting at `spendPeriodStart` (a later period starts from 0). */
@@ -60,6 +76,8 @@ export interface ModelTopup {
   amount: number;
   status: TopupStatus;
   providerRef: string | null;
+  /** The reference of the ledger entry its completion points to (`ledger_entry_id`), once completed by `completeTopup`. */
+  entryRef: string | null;
 }
 
 export interface ModelAccount {
@@ -92,10 +110,12 @@ export interface Model {
   events: Record<string, 'pending' | 'done'>;
   /** Telegram update ids seen (`markSeen` under the namespace `model:<runToken>`). */
   seen: string[];
+  /** Stars charges by id (`claimStarsCharge`, global across accounts): the account that owns it, the first to claim. */
+  charges: Record<string, { accountId: string; topupId: string }>;
 }
 
 export function newModel(nowMs: number, telegramBase: number, runToken: string): Model {
-  return { nowMs, telegramBase, accounts: [], runToken, events: {}, seen: [] };
+  return { nowMs, telegramBase, accounts: [], runToken, events: {}, seen: [], charges: {} };
 }
 
 export const cloneModel = (model: Model): Model => structuredClone(model);
@@ -112,7 +132,7 @@ export function keyById(account: ModelAccount, keyId: string): ModelKey {
   return key;
 }
 
-export function newModelKey(id: string, hash: string, options: Partial<Pick<ModelKey, 'allowedProducts' | 'spendLimit' | 'period' | 'expiresMs'>> = {}): ModelKey {
+export function newModelKey(id: string, hash: string, options: Partial<Pick<ModelKey, 'allowedProducts' | 'permissions' | 'spendLimit' | 'period' | 'expiresMs'>> = {}): ModelKey {
   return {
     id,
     hash,
@@ -123,6 +143,7 @@ export function newModelKey(id: string, hash: string, options: Partial<Pick<Mode
     revoked: false,
     expiresMs: options.expiresMs ?? null,
     allowedProducts: options.allowedProducts ?? null,
+    permissions: normalPermissions(options.permissions ?? PERMISSIONS),
     spendLimit: options.spendLimit ?? null,
     period: options.period ?? null,
     spent: 0,
@@ -219,21 +240,26 @@ export function appendEntry(account: ModelAccount, kind: LedgerKind, amount: num
 export const withCrossing = (word: string, crossed: BalanceCrossing | null | undefined): string => (crossed ? `${word}+${crossed}` : word);
 
 /**
- * `applyLedger`: a known reference changes nothing (`duplicate`), whatever its amount; a
- * debit past the balance is refused, or clamped to the balance with the account suspended.
- * Applied: `applied`, with the crossing it made (`applied+exhausted`).
+ * `applyLedger`: an amount out of bounds (0, not an integer, past MAX_CHANGE_MICROS either
+ * way) is refused before anything (`invalid_amount`); a known reference changes nothing
+ * (`duplicate`), whatever its amount; a debit past the balance is refused, or clamped to
+ * the balance with the account suspended; an increase past MAX_BALANCE is refused
+ * (`balance_limit_exceeded`). Applied: `applied`, with the crossing it made (`applied+exhausted`).
  */
 export function applyLedger(
   account: ModelAccount,
   change: { kind: LedgerKind; amount: number; ref: string | null; clamp?: boolean; refundKeyId?: string; nowMs: number },
 ): string {
+  if (outOfBounds(Math.abs(change.amount), 1)) return 'invalid_amount';
   if (hasRef(account, change.ref)) return 'duplicate';
   let amount = change.amount;
-  if (account.balance + amount < 0) {
+  const suspends = account.balance + amount < 0;
+  if (suspends) {
     if (!change.clamp) return 'insufficient_funds';
     amount = -account.balance;
-    account.status = 'suspended';
   }
+  if (amount > 0 && account.balance + amount > MAX_BALANCE) return 'balance_limit_exceeded';
+  if (suspends) account.status = 'suspended';
   if (change.refundKeyId && change.kind === 'refund' && amount > 0) {
     const key = keyById(account, change.refundKeyId);
     if (key.period === null || key.spendPeriodStart === periodStart(key.period, change.nowMs)) key.spent = Math.max(0, key.spent - amount);

@@ -12,7 +12,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { newKeyId, newTopupId } from '../../../src/store/ids.js';
-import type { AccountStatus, KeyPatch, SpendLimitPeriod, Store, Topup, TopupMethod } from '../../../src/store/types.js';
+import { InvalidAmountError } from '../../../src/store/logic.js';
+import { PERMISSIONS, type AccountStatus, type KeyPatch, type Permission, type SpendLimitPeriod, type Store, type Topup, type TopupMethod } from '../../../src/store/types.js';
 import {
   accountById,
   applyLedger,
@@ -21,9 +22,12 @@ import {
   hasRef,
   keyById,
   keyRefusal,
+  MAX_BALANCE,
   MAX_KEYS,
   MICROS_PER_STAR,
   newModelKey,
+  normalPermissions,
+  outOfBounds,
   periodStart,
   rateCheck,
   rateRules,
@@ -36,6 +40,8 @@ import type { Real } from './real.js';
 
 export interface Outcome {
   result: string;
+  /** What the counts print for it, when not the result (a composite operation's last answer). */
+  tally?: string;
   /** Ids the store chose (a registered account), for `expect`. */
   accountId?: string;
 }
@@ -54,6 +60,20 @@ export interface Operation {
 export const iso = (ms: number): string => new Date(ms).toISOString();
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const freshHash = (): string => sha256(randomBytes(16).toString('hex'));
+
+/**
+ * Runs a bound operation on the real store. A store refuses an amount out of its bounds by
+ * throwing InvalidAmountError before it writes anything: the result `invalid_amount`. Any
+ * other error fails the step.
+ */
+export async function performOn(bound: Bound, real: Real): Promise<Outcome> {
+  try {
+    return await bound.perform(real);
+  } catch (error) {
+    if (error instanceof InvalidAmountError) return { result: 'invalid_amount' };
+    throw error;
+  }
+}
 
 function pickAccount(model: Model, pick: number): ModelAccount | null {
   return model.accounts.length === 0 ? null : model.accounts[pick % model.accounts.length]!;
@@ -105,14 +125,14 @@ export class Register implements Operation {
 
 /** `setAccountStatus`: the operator suspends or restores an account. */
 export class SetStatus implements Operation {
-  constructor(readonly account: number, readonly status: AccountStatus) {}
-  toString = () => `SetStatus(account=${this.account}, ${this.status})`;
+  constructor(readonly account: number, readonly status: AccountStatus, readonly via: 0 | 1 = 0) {}
+  toString = () => `SetStatus(account=${this.account}, ${this.status}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
     return {
       perform: async ({ stores }) => {
-        const updated = await stores[0].setAccountStatus(account.id, this.status, this.status === 'suspended' ? 'model: operator' : null);
+        const updated = await stores[this.via].setAccountStatus(account.id, this.status, this.status === 'suspended' ? 'model: operator' : null);
         return { result: updated?.status ?? 'not_found' };
       },
       expect: (m) => {
@@ -155,7 +175,11 @@ async function performLedger(
   return { outcome: { result: result.applied ? withCrossing('applied', result.crossed) : 'duplicate' }, entryId: result.entry.id };
 }
 
-/** The operator's credit or debit (`adminAdjustCredit`): `credit` when positive, `adjustment` otherwise, refused past the balance. */
+/**
+ * The operator's credit or debit (`adminAdjustCredit`): `credit` when positive, `adjustment`
+ * otherwise, refused past the balance or (a credit) past the ceiling; an amount out of
+ * bounds (0, a fraction, past $1,000,000 either way) refused before anything.
+ */
 export class AdminAdjust implements Operation {
   constructor(readonly account: number, readonly amount: number, readonly ref: number | null) {}
   toString = () => `AdminAdjust(account=${this.account}, ${this.amount}, ref=${this.ref ?? 'none'})`;
@@ -173,7 +197,7 @@ export class AdminAdjust implements Operation {
   }
 }
 
-/** `createTopup`: a pending top-up (Stars: its number of Stars). */
+/** `createTopup`: a pending top-up (Stars: its number of Stars); an amount out of bounds is refused with nothing kept. */
 export class CreateTopup implements Operation {
   constructor(readonly account: number, readonly method: TopupMethod, readonly amount: number) {}
   toString = () => `CreateTopup(account=${this.account}, ${this.method}, ${this.amount})`;
@@ -199,14 +223,20 @@ export class CreateTopup implements Operation {
     return {
       perform: async ({ stores }) => ({ result: (await stores[0].createTopup(topup)).status }),
       expect: (m) => {
-        accountById(m, account.id).topups.push({ id, method: this.method, amount: this.amount, status: 'pending', providerRef: null });
+        if (outOfBounds(this.amount, 1)) return 'invalid_amount';
+        accountById(m, account.id).topups.push({ id, method: this.method, amount: this.amount, status: 'pending', providerRef: null, entryRef: null });
         return 'pending';
       },
     };
   }
 }
 
-/** `updateTopup`: the checkout was created (Paddle's transaction id recorded), or the top-up failed or expired. */
+/**
+ * `updateTopup`: the checkout was created (Paddle's transaction id recorded), or a pending
+ * top-up failed or expired. Only a pending one, as the server does (a provider that refused
+ * to start the payment): `updateTopup` writes whatever status it is given, and a completed
+ * top-up set back to failed would be completed, and credited, again (see the store README).
+ */
 export class UpdateTopup implements Operation {
   constructor(readonly account: number, readonly topup: number, readonly change: 'checkout' | 'failed' | 'expired', readonly transaction: number) {}
   toString = () => `UpdateTopup(account=${this.account}, topup=${this.topup}, ${this.change}${this.change === 'checkout' ? ` txn_${this.transaction}` : ''})`;
@@ -215,6 +245,7 @@ export class UpdateTopup implements Operation {
     if (!account || account.topups.length === 0) return null;
     const topup = account.topups[this.topup % account.topups.length]!;
     const change = this.change;
+    if (change !== 'checkout' && topup.status !== 'pending') return null;
     const providerRef = `txn_${this.transaction}`;
     const patch: Partial<Topup> = change === 'checkout' ? { checkout_url: `https://pay.example/?_ptxn=${providerRef}`, provider_ref: providerRef } : { status: change };
     return {
@@ -231,39 +262,85 @@ export class UpdateTopup implements Operation {
 
 const completable = (status: string): boolean => status === 'pending' || status === 'failed' || status === 'expired';
 
+/** This run's Stars charge ids: global across accounts (and runs), so namespaced by the run. */
+const chargeIdOf = (model: Model, charge: number): string => `ch_${model.runToken}_${charge}`;
+
 /**
- * A Paddle `transaction.completed` as the webhook applies it today: credit keyed by
- * `paddle:<txn>`, then the top-up marked completed if it was still open. The amount is
- * the top-up's, or (a mismatched or forged event) one cent or twice it: a transaction id
- * credits once whatever amount it comes with.
+ * `claimStarsCharge` as the server calls it before crediting a charge: the first account
+ * to claim a charge id owns it, across all accounts; any other account's claim finds the
+ * owner and credits nothing. Returns the refusal, or null when this account owns it.
  */
-export class PaddleCompleted implements Operation {
-  constructor(readonly account: number, readonly topup: number, readonly transaction: number, readonly amount: 'asked' | 'one_cent' | 'double') {}
-  toString = () => `PaddleCompleted(account=${this.account}, topup=${this.topup}, txn_${this.transaction}, ${this.amount})`;
+async function claimCharge(store: Store, chargeId: string, accountId: string, topupId: string, nowMs: number): Promise<string | null> {
+  const claim = await store.claimStarsCharge({ charge_id: chargeId, account_id: accountId, topup_id: topupId, created_at: iso(nowMs) });
+  if (claim.charge.charge_id !== chargeId) return 'another_charge';
+  return claim.charge.account_id === accountId ? null : 'stars_charge_conflict';
+}
+
+/** The model of `claimCharge`. */
+function expectClaim(m: Model, chargeId: string, accountId: string, topupId: string): string | null {
+  const owner = m.charges[chargeId];
+  if (!owner) m.charges[chargeId] = { accountId, topupId };
+  return owner && owner.accountId !== accountId ? 'stars_charge_conflict' : null;
+}
+
+/** What a completion credits: the top-up's amount, twice it, or an amount the store must refuse. */
+export type CompletionAmount = 'asked' | 'double' | 0 | 1.5 | 10_000_000_000_000 | 9_007_199_254_740_991;
+
+/**
+ * `completeTopup` as the payment paths call it: a Paddle `transaction.completed` credits
+ * `paddle:<txn>`; a Stars payment first claims its charge globally (another account's
+ * charge: `stars_charge_conflict`, nothing else), then credits `stars:<charge>` and writes
+ * the charge id on the top-up. The top-up moves pending / failed / expired → completed with
+ * its credit, once: a second completion by any transaction or charge is `already_completed`;
+ * a credit whose reference is already in the ledger completes it without a credit
+ * (`repaired`, pointing to that entry); past the ceiling `balance_limit_exceeded`, and an
+ * amount out of bounds `invalid_amount`, both with nothing changed.
+ */
+export class CompleteTopup implements Operation {
+  constructor(readonly account: number, readonly topup: number, readonly payment: number, readonly amount: CompletionAmount, readonly via: 0 | 1) {}
+  toString = () => `CompleteTopup(account=${this.account}, topup=${this.topup}, payment ${this.payment}, ${this.amount}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
-    const topups = account?.topups.filter((topup) => topup.method === 'paddle') ?? [];
-    if (!account || topups.length === 0) return null;
-    const topup = topups[this.topup % topups.length]!;
-    const amount = this.amount === 'asked' ? topup.amount : this.amount === 'one_cent' ? 10_000 : topup.amount * 2;
-    const transactionId = `txn_${this.transaction}`;
-    const ref = `paddle:${transactionId}`;
+    if (!account || account.topups.length === 0) return null;
+    const topup = account.topups[this.topup % account.topups.length]!;
+    const stars = topup.method === 'stars';
+    const paymentId = stars ? chargeIdOf(model, this.payment) : `txn_${this.payment}`;
+    const ref = stars ? `stars:${paymentId}` : `paddle:${paymentId}`;
+    const amount = this.amount === 'asked' ? topup.amount : this.amount === 'double' ? topup.amount * 2 : this.amount;
     const nowMs = model.nowMs;
+    const credit = { amount_micros: amount, reason: `Top-up ${topup.id} by ${paymentId}`, external_ref: ref };
+    const request = { topup_id: topup.id, credit, ...(stars ? { provider_ref: paymentId } : {}) };
     return {
       perform: async ({ stores }) => {
-        const { outcome, entryId } = await performLedger(stores[0], { account_id: account.id, kind: 'credit', amount_micros: amount, reason: `Card top-up ${topup.id}`, external_ref: ref }, nowMs);
-        const stored = await stores[0].getTopup(topup.id);
-        if (entryId && stored && completable(stored.status)) {
-          await stores[0].updateTopup(topup.id, { status: 'completed', provider_ref: transactionId, ledger_entry_id: entryId, completed_at: iso(nowMs) });
+        const store = stores[this.via];
+        if (stars) {
+          const refused = await claimCharge(store, paymentId, account.id, topup.id, nowMs);
+          if (refused) return { result: refused };
         }
-        return outcome;
+        const result = await store.completeTopup(request, iso(nowMs));
+        if (!result.ok) return { result: result.reason };
+        // A completion answers with the top-up pointing to the entry it answers, which holds this credit's reference.
+        if ((result.applied || result.reason === 'repaired') && (result.topup.status !== 'completed' || result.topup.ledger_entry_id !== result.entry?.id || result.entry?.external_ref !== ref)) {
+          return { result: 'completed_without_its_entry' };
+        }
+        return { result: result.applied ? withCrossing('applied', result.crossed) : result.reason };
       },
       expect: (m) => {
         const modelAccount = accountById(m, account.id);
-        const result = applyLedger(modelAccount, { kind: 'credit', amount, ref, nowMs });
+        const refused = stars ? expectClaim(m, paymentId, account.id, topup.id) : null;
+        if (refused) return refused;
+        if (outOfBounds(amount, 1)) return 'invalid_amount';
         const modelled = modelAccount.topups.find((candidate) => candidate.id === topup.id)!;
-        if (completable(modelled.status)) Object.assign(modelled, { status: 'completed', providerRef: transactionId });
-        return result;
+        if (!completable(modelled.status)) return 'already_completed';
+        const complete = () => Object.assign(modelled, { status: 'completed', entryRef: ref }, stars ? { providerRef: paymentId } : {});
+        if (hasRef(modelAccount, ref)) {
+          complete();
+          return 'repaired';
+        }
+        if (modelAccount.balance + amount > MAX_BALANCE) return 'balance_limit_exceeded';
+        const crossed = appendEntry(modelAccount, 'credit', amount, ref);
+        complete();
+        return withCrossing('applied', crossed);
       },
     };
   }
@@ -310,20 +387,31 @@ export class PaddleAdjustment implements Operation {
   }
 }
 
-/** A Telegram Stars `successful_payment`: credit of `stars × rate`, keyed by `stars:<charge id>` (replayed with another amount: once). */
+/**
+ * A Telegram Stars `successful_payment` that completes no top-up (a further payment of a
+ * paid invoice, or one naming no top-up): the charge is claimed globally first (another
+ * account's charge: `stars_charge_conflict`, nothing credited), then `stars × rate` is
+ * credited, keyed by `stars:<charge id>` (replayed with another amount: once).
+ */
 export class StarsCharge implements Operation {
-  constructor(readonly account: number, readonly charge: number, readonly stars: number) {}
-  toString = () => `StarsCharge(account=${this.account}, ch_${this.charge}, ${this.stars} Stars)`;
+  constructor(readonly account: number, readonly charge: number, readonly stars: number, readonly via: 0 | 1 = 0) {}
+  toString = () => `StarsCharge(account=${this.account}, ch_${this.charge}, ${this.stars} Stars, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
-    const ref = `stars:ch_${this.charge}`;
+    const chargeId = chargeIdOf(model, this.charge);
+    const ref = `stars:${chargeId}`;
+    const topupId = `top_x${chargeId}`;
     const amount = this.stars * MICROS_PER_STAR;
     const nowMs = model.nowMs;
     return {
-      perform: async ({ stores }) =>
-        (await performLedger(stores[0], { account_id: account.id, kind: 'credit', amount_micros: amount, reason: `Stars ${this.stars}`, external_ref: ref }, nowMs)).outcome,
-      expect: (m) => applyLedger(accountById(m, account.id), { kind: 'credit', amount, ref, nowMs }),
+      perform: async ({ stores }) => {
+        const refused = await claimCharge(stores[this.via], chargeId, account.id, topupId, nowMs);
+        if (refused) return { result: refused };
+        const change = { account_id: account.id, kind: 'credit' as const, amount_micros: amount, reason: `Stars ${this.stars}`, external_ref: ref };
+        return (await performLedger(stores[this.via], change, nowMs)).outcome;
+      },
+      expect: (m) => expectClaim(m, chargeId, account.id, topupId) ?? applyLedger(accountById(m, account.id), { kind: 'credit', amount, ref, nowMs }),
     };
   }
 }
@@ -362,6 +450,8 @@ export class StarsRefund implements Operation {
 
 export interface Restrictions {
   allowedProducts: string[] | null;
+  /** Any subset, none included. */
+  permissions: Permission[];
   spendLimit: number | null;
   period: SpendLimitPeriod | null;
   /** Expires this long after creation (model time); null: never. */
@@ -371,13 +461,14 @@ export interface Restrictions {
 const describeRestrictions = (r: Restrictions): string =>
   [
     r.allowedProducts ? `products=[${r.allowedProducts.join(',')}]` : null,
+    r.permissions.length < 4 ? `permissions=[${r.permissions.join(',')}]` : null,
     r.spendLimit !== null ? `limit=${r.spendLimit}${r.period ? `/${r.period}` : ''}` : null,
     r.expiresInMs !== null ? `expires+${r.expiresInMs / 60_000}min` : null,
   ]
     .filter(Boolean)
     .join(', ') || 'unrestricted';
 
-/** `createKey`, restricted or not, at most MAX_KEYS live keys. */
+/** `createKey`, restricted or not, with any permissions, at most MAX_KEYS live keys; a spend limit out of bounds refused. */
 export class CreateKey implements Operation {
   constructor(readonly account: number, readonly restrictions: Restrictions) {}
   toString = () => `CreateKey(account=${this.account}, ${describeRestrictions(this.restrictions)})`;
@@ -393,7 +484,7 @@ export class CreateKey implements Operation {
       perform: async ({ stores }) => {
         const result = await stores[0].createKey(
           account.id,
-          { id, name: 'model', prefix: 'kik_mode', last_four: 'wxyz', hash, allowed_products: r.allowedProducts, spend_limit_micros: r.spendLimit, spend_limit_period: r.period, expires_at: expiresMs === null ? null : iso(expiresMs) },
+          { id, name: 'model', prefix: 'kik_mode', last_four: 'wxyz', hash, allowed_products: r.allowedProducts, permissions: r.permissions, spend_limit_micros: r.spendLimit, spend_limit_period: r.period, expires_at: expiresMs === null ? null : iso(expiresMs) },
           MAX_KEYS,
           iso(nowMs),
         );
@@ -401,8 +492,9 @@ export class CreateKey implements Operation {
       },
       expect: (m) => {
         const modelAccount = accountById(m, account.id);
+        if (r.spendLimit !== null && outOfBounds(r.spendLimit, 1)) return 'invalid_amount';
         if (modelAccount.keys.filter((key) => !key.revoked).length >= MAX_KEYS) return 'too_many_keys';
-        modelAccount.keys.push(newModelKey(id, hash, { allowedProducts: r.allowedProducts, spendLimit: r.spendLimit, period: r.period, expiresMs }));
+        modelAccount.keys.push(newModelKey(id, hash, { allowedProducts: r.allowedProducts, permissions: r.permissions, spendLimit: r.spendLimit, period: r.period, expiresMs }));
         return 'ok';
       },
     };
@@ -412,13 +504,17 @@ export class CreateKey implements Operation {
 export type KeyChange =
   | { enabled: boolean }
   | { allowedProducts: string[] | null }
+  | { permissions: Permission[] }
   | { spendLimit: number | null; period: SpendLimitPeriod | null }
   | { expiresInMs: number | null };
 
-/** `updateKey`: enable or disable, restrict (or widen) products, set the spend limit, set the expiry. */
+/**
+ * `updateKey` through either store object: enable or disable, restrict (or widen) products
+ * or permissions, set the spend limit (out of bounds: refused), set the expiry.
+ */
 export class UpdateKey implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly change: KeyChange) {}
-  toString = () => `UpdateKey(account=${this.account}, key=${this.key}, ${JSON.stringify(this.change)})`;
+  constructor(readonly account: number, readonly key: number, readonly change: KeyChange, readonly via: 0 | 1 = 0) {}
+  toString = () => `UpdateKey(account=${this.account}, key=${this.key}, ${JSON.stringify(this.change)}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
@@ -430,16 +526,20 @@ export class UpdateKey implements Operation {
         ? { enabled: change.enabled }
         : 'allowedProducts' in change
           ? { allowed_products: change.allowedProducts }
-          : 'spendLimit' in change
-            ? { spend_limit_micros: change.spendLimit, spend_limit_period: change.period }
-            : { expires_at: change.expiresInMs === null ? null : iso(nowMs + change.expiresInMs) };
+          : 'permissions' in change
+            ? { permissions: change.permissions }
+            : 'spendLimit' in change
+              ? { spend_limit_micros: change.spendLimit, spend_limit_period: change.period }
+              : { expires_at: change.expiresInMs === null ? null : iso(nowMs + change.expiresInMs) };
     return {
-      perform: async ({ stores }) => ({ result: (await stores[0].updateKey(account.id, key.id, patch)) ? 'ok' : 'not_found' }),
+      perform: async ({ stores }) => ({ result: (await stores[this.via].updateKey(account.id, key.id, patch)) ? 'ok' : 'not_found' }),
       expect: (m) => {
         const modelKey = keyById(accountById(m, account.id), key.id);
+        if ('spendLimit' in change && change.spendLimit !== null && outOfBounds(change.spendLimit, 1)) return 'invalid_amount';
         if (modelKey.revoked) return 'not_found';
         if ('enabled' in change) modelKey.enabled = change.enabled;
         if ('allowedProducts' in change) modelKey.allowedProducts = change.allowedProducts;
+        if ('permissions' in change) modelKey.permissions = normalPermissions(change.permissions);
         if ('expiresInMs' in change) modelKey.expiresMs = change.expiresInMs === null ? null : nowMs + change.expiresInMs;
         if ('spendLimit' in change) {
           modelKey.spendLimit = change.spendLimit;
@@ -454,8 +554,8 @@ export class UpdateKey implements Operation {
 
 /** `rotateKey`: a new secret; the old one stays valid for the grace period (null: out at once). */
 export class RotateKey implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly graceMs: number | null) {}
-  toString = () => `RotateKey(account=${this.account}, key=${this.key}, grace=${this.graceMs === null ? 'none' : `${this.graceMs / 60_000}min`})`;
+  constructor(readonly account: number, readonly key: number, readonly graceMs: number | null, readonly via: 0 | 1 = 0) {}
+  toString = () => `RotateKey(account=${this.account}, key=${this.key}, grace=${this.graceMs === null ? 'none' : `${this.graceMs / 60_000}min`}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
@@ -465,7 +565,7 @@ export class RotateKey implements Operation {
     const previousExpiresMs = this.graceMs === null ? null : nowMs + this.graceMs;
     return {
       perform: async ({ stores }) => {
-        const rotated = await stores[0].rotateKey(account.id, key.id, { hash, prefix: 'kik_rota', last_four: 'rota' }, previousExpiresMs === null ? null : iso(previousExpiresMs));
+        const rotated = await stores[this.via].rotateKey(account.id, key.id, { hash, prefix: 'kik_rota', last_four: 'rota' }, previousExpiresMs === null ? null : iso(previousExpiresMs));
         return { result: rotated ? 'ok' : 'not_found' };
       },
       expect: (m) => {
@@ -482,17 +582,17 @@ export class RotateKey implements Operation {
   }
 }
 
-/** `revokeKey`: for good; a second revocation finds nothing. */
+/** `revokeKey` through either store object: for good; a second revocation finds nothing. */
 export class RevokeKey implements Operation {
-  constructor(readonly account: number, readonly key: number) {}
-  toString = () => `RevokeKey(account=${this.account}, key=${this.key})`;
+  constructor(readonly account: number, readonly key: number, readonly via: 0 | 1 = 0) {}
+  toString = () => `RevokeKey(account=${this.account}, key=${this.key}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
     const key = pickKey(account, this.key);
     const nowMs = model.nowMs;
     return {
-      perform: async ({ stores }) => ({ result: (await stores[0].revokeKey(account.id, key.id, iso(nowMs))) ? 'ok' : 'not_found' }),
+      perform: async ({ stores }) => ({ result: (await stores[this.via].revokeKey(account.id, key.id, iso(nowMs))) ? 'ok' : 'not_found' }),
       expect: (m) => {
         const modelKey = keyById(accountById(m, account.id), key.id);
         if (modelKey.revoked) return 'not_found';
@@ -543,7 +643,10 @@ export class Authorize implements Operation {
 
 /**
  * The proxy's `reserve`: a new call, or a call already reserved again (same `call:<id>`:
- * answered with the first entry, nothing debited).
+ * answered with the first entry, nothing debited). A price out of bounds (a fraction, past
+ * $1,000,000) is refused before anything; a key without `products:call` is refused
+ * `permission_denied` (counted against the rate limits, as every refusal after them). A
+ * new call accepted must come with a key that holds `products:call`.
  */
 export class Reserve implements Operation {
   constructor(
@@ -573,9 +676,12 @@ export class Reserve implements Operation {
           iso(nowMs),
         );
         if (!result.ok) return { result: result.reason };
+        // A replay answers with the first entry (nothing debited) before the permission is read.
+        if (!replayed && !result.key.permissions.includes('products:call')) return { result: 'ok_without_products_call' };
         return { result: result.entry.external_ref === ref ? withCrossing('ok', result.crossed) : 'ok_with_another_entry' };
       },
       expect: (m) => {
+        if (outOfBounds(this.price, 0)) return 'invalid_amount';
         const modelAccount = accountById(m, account.id);
         const modelKey = keyById(modelAccount, key.id);
         const refusal = keyRefusal(modelAccount, modelKey, hash, nowMs);
@@ -585,6 +691,7 @@ export class Reserve implements Operation {
         if (rate.limited) return 'rate_limited';
         rate.commit(); // refusals below still count
         const spent = effectiveSpent(modelKey, nowMs);
+        if (!modelKey.permissions.includes('products:call')) return 'permission_denied';
         if (modelKey.allowedProducts !== null && !modelKey.allowedProducts.includes(this.product)) return 'product_not_allowed';
         if (modelKey.spendLimit !== null && spent + this.price > modelKey.spendLimit) return 'spend_limit_reached';
         if (modelAccount.balance < this.price) return 'insufficient_funds';
@@ -612,6 +719,59 @@ export class RefundCall implements Operation {
       perform: async ({ stores }) =>
         (await performLedger(stores[this.via], { account_id: account.id, kind: 'refund', amount_micros: call.price, reason: `${call.product} refunded`, external_ref: ref, key_id: call.keyId }, nowMs)).outcome,
       expect: (m) => applyLedger(accountById(m, account.id), { kind: 'refund', amount: call.price, ref, refundKeyId: call.keyId, nowMs }),
+    };
+  }
+}
+
+/** What `ChangeThenReserve` changes: each is a change of the key's or the account's revision. */
+export type RevisionChange = 'revoke' | 'disable' | 'enable' | 'suspend' | 'activate' | 'rotate' | 'drop_call' | 'grant_all';
+
+function revisionChange(account: number, key: number, change: RevisionChange, via: 0 | 1): Operation {
+  switch (change) {
+    case 'revoke':
+      return new RevokeKey(account, key, via);
+    case 'disable':
+      return new UpdateKey(account, key, { enabled: false }, via);
+    case 'enable':
+      return new UpdateKey(account, key, { enabled: true }, via);
+    case 'suspend':
+      return new SetStatus(account, 'suspended', via);
+    case 'activate':
+      return new SetStatus(account, 'active', via);
+    case 'rotate':
+      return new RotateKey(account, key, null, via);
+    case 'drop_call':
+      return new UpdateKey(account, key, { permissions: ['billing:read', 'billing:write', 'keys:manage'] }, via);
+    case 'grant_all':
+      return new UpdateKey(account, key, { permissions: [...PERMISSIONS] }, via);
+  }
+}
+
+/**
+ * Revisions: a reserve through store object B (which caches the key and account it let
+ * through), a change of the key or account through object A, then at once another
+ * reserve through B with the same secret. B must answer from the change — a revoked,
+ * disabled, rotated-out key, a suspended account, a key without `products:call` refused;
+ * one enabled, restored or granted again let through — never from its cached snapshot.
+ */
+export class ChangeThenReserve implements Operation {
+  constructor(readonly account: number, readonly key: number, readonly change: RevisionChange, readonly via: 0 | 1) {}
+  toString = () => `ChangeThenReserve(account=${this.account}, key=${this.key}, ${this.change} via=${this.via}, reserves via=${1 - this.via})`;
+  bind(model: Model): Bound | null {
+    const other = (1 - this.via) as 0 | 1;
+    const warm = new Reserve(this.account, this.key, 'current', 'echo', 100, null, other).bind(model);
+    const change = revisionChange(this.account, this.key, this.change, this.via).bind(model);
+    // Bound before the change: the secret presented is the one current now (a rotation retires it).
+    const next = new Reserve(this.account, this.key, 'current', 'echo', 100, null, other).bind(model);
+    if (!warm || !change || !next) return null;
+    const steps = [warm, change, next];
+    return {
+      perform: async (real) => {
+        const answers: string[] = [];
+        for (const step of steps) answers.push((await performOn(step, real)).result);
+        return { result: answers.join(' / '), tally: `${this.change} then ${answers[2]}` };
+      },
+      expect: (m, actual) => steps.map((step) => step.expect(m, actual)).join(' / '),
     };
   }
 }

@@ -14,6 +14,7 @@ import { RedisStore } from '../../../src/store/redis-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/types.js';
 import { REDIS_URL } from '../../support/stores.js';
+import { MAX_BALANCE } from './model.js';
 
 export interface Counts {
   runs: number;
@@ -45,7 +46,8 @@ export interface Backend {
 function sqliteBackend(): Backend {
   const directory = mkdtempSync(join(tmpdir(), 'kikuai-store-model-'));
   const file = join(directory, 'kikuai.db');
-  const stores: [Store, Store] = [new SqliteStore(file), new SqliteStore(file)];
+  const options = { maxBalanceMicros: MAX_BALANCE };
+  const stores: [Store, Store] = [new SqliteStore(file, options), new SqliteStore(file, options)];
   return {
     real: { kind: 'sqlite', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
     async cleanup() {
@@ -58,7 +60,7 @@ function sqliteBackend(): Backend {
 function redisBackend(): Backend {
   const keyPrefix = `kikuai-model-${randomBytes(6).toString('hex')}:`;
   const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)] as const;
-  const stores: [Store, Store] = [new RedisStore(clients[0], { keyPrefix }), new RedisStore(clients[1], { keyPrefix })];
+  const stores: [Store, Store] = [new RedisStore(clients[0], { keyPrefix, maxBalanceMicros: MAX_BALANCE }), new RedisStore(clients[1], { keyPrefix, maxBalanceMicros: MAX_BALANCE })];
   return {
     real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
     async cleanup() {
