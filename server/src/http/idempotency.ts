@@ -19,6 +19,14 @@ import type { Store } from '../store/types.js';
 import { ApiProblem } from './problem.js';
 
 const TTL_SECONDS = 24 * 60 * 60;
+/**
+ * How long a claim stays 'pending' when its request never finished it (the process died,
+ * or the store went away between the claim and its release): long past any request of
+ * these operations (seconds), short enough that a client retrying after an outage is not
+ * answered 409 `idempotency_key_in_progress` for a day. A finished request keeps its
+ * answer for TTL_SECONDS.
+ */
+const PENDING_TTL_SECONDS = 120;
 const SEALED_PREFIX = 'v1.';
 const SECRET_FILE = 'idempotency.secret';
 
@@ -116,7 +124,7 @@ export async function withIdempotency(
   const fingerprint = createHmac('sha256', fingerprinting)
     .update(`${request.method} ${request.url.split('?')[0]}\n${JSON.stringify(request.body ?? null)}`)
     .digest('base64url');
-  const claimed = await store.claimIdempotent(scope, lookup, fingerprint, TTL_SECONDS);
+  const claimed = await store.claimIdempotent(scope, lookup, fingerprint, PENDING_TTL_SECONDS);
   if (claimed?.state === 'pending') {
     throw new ApiProblem(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still running. Retry in a moment.', {}, { 'Retry-After': '1' });
   }

@@ -547,6 +547,17 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect(claims.filter((c) => c === null)).toHaveLength(1);
   });
 
+  it.skipIf(skip)('a pending claim that is never saved or released expires with its own TTL, and a saved answer takes the longer one', async () => {
+    const scope = `acc_${randomBytes(4).toString('hex')}`;
+    expect(await store.claimIdempotent(scope, 'abandoned', 'fp', 1)).toBeNull();
+    expect(await store.claimIdempotent(scope, 'finished', 'fp', 1)).toBeNull();
+    await store.saveIdempotent(scope, 'finished', 'fp', 201, '{"id":2}', 60);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The request that claimed it died (or the store went away before its release): a retry runs.
+    expect(await store.claimIdempotent(scope, 'abandoned', 'fp', 1)).toBeNull();
+    expect(await store.claimIdempotent(scope, 'finished', 'fp', 1)).toEqual({ state: 'done', fingerprint: 'fp', status: 201, body: '{"id":2}' });
+  });
+
   it.skipIf(skip)('markSeen is true once per id within its TTL', async () => {
     const id = randomBytes(4).toString('hex');
     expect(await store.markSeen('paddle', id, 60)).toBe(true);
