@@ -104,6 +104,14 @@ describe('docker-compose.yml services, run natively', () => {
     expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
   });
 
+  it('Redis writes every acknowledged change to disk before it answers (appendfsync always), and the API gets the operator settings', () => {
+    const redis = (compose.services.redis!.command ?? []).join(' ');
+    expect(redis).toMatch(/--appendonly yes/);
+    expect(redis).toMatch(/--appendfsync always/);
+    const environment = compose.services.api!.environment ?? {};
+    for (const name of ['KIKUAI_OPERATOR_CHAT_ID', 'KIKUAI_MAX_BALANCE_MICROS', 'KIKUAI_IDEMPOTENCY_SECRET', 'KIKUAI_ADMIN_TOKEN']) expect(environment).toHaveProperty(name);
+  });
+
   it('the API service starts on Redis, is ready, and says where it listens without leaking secrets', async () => {
     const ready = await (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'redis', ok: true } });
@@ -138,6 +146,9 @@ describe('docker-compose.yml services, run natively', () => {
     try {
       const health = await waitFor(`http://127.0.0.1:${nginxPort}/healthz`);
       expect(await health.json()).toMatchObject({ status: 'ok' });
+      // The platform's metrics are for Prometheus on the internal network, not the public side.
+      expect((await fetch(`http://127.0.0.1:${nginxPort}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${apiPort}/metrics`)).status).toBe(200);
       const products = await fetch(`http://127.0.0.1:${nginxPort}/api/v1/products`);
       expect(products.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/); // nginx's $request_id, carried through
       if (existsSync(path.join(webappDir, 'index.html'))) {
