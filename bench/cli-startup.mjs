@@ -26,6 +26,8 @@ const { values: options } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'base-url': { type: 'string' },
     json: { type: 'boolean', default: false },
+    // Another checkout whose CLI is built: its commands run interleaved with these (bench/README.md).
+    baseline: { type: 'string' },
   },
 });
 const runs = Number(options.runs);
@@ -93,6 +95,13 @@ const commands = [
   { name: 'kikuai --version', args: [bin, '--version'] },
   { name: 'kikuai balance --json', args: [bin, 'balance', '--json'] },
 ];
+if (options.baseline) {
+  const baselineBin = path.join(path.resolve(options.baseline), 'cli', 'bin', 'run.js');
+  commands.push(
+    { name: 'kikuai --version @baseline', args: [baselineBin, '--version'] },
+    { name: 'kikuai balance --json @baseline', args: [baselineBin, 'balance', '--json'] },
+  );
+}
 
 try {
   for (let round = 0; round < warmup; round += 1) for (const command of commands) await timeOnce(command.args, env);
@@ -121,6 +130,10 @@ try {
       );
     }
     console.log(`\n--version overhead ${ms(versionOverhead)} (median) — target < ${TARGET_OVERHEAD_MS} ms: ${verdict.within_target ? 'met' : 'NOT met'}`);
+    for (const result of results.filter((candidate) => candidate.command.endsWith(' @baseline'))) {
+      const current = results.find((candidate) => candidate.command === result.command.replace(' @baseline', ''));
+      console.log(`${current.command}: median ${ms(current.median)} against the baseline's ${ms(result.median)} (${((current.median / result.median) * 100).toFixed(1)} %)`);
+    }
   }
 } finally {
   await stub?.close();
