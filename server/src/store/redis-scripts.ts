@@ -35,6 +35,19 @@ local function int_in(v, min, max)
   if n == nil or n ~= n or n < min or n > max or math.floor(n) ~= n then return nil end
   return n
 end
+-- logic.ts releasedSpend: a refund gives a key's spend back (not below 0) when the key's
+-- period is still the one of the refund. The new spent_micros, or nil when nothing changes.
+-- key: the key's fields (hgetall); daily, weekly, monthly: each period's start (ms) now.
+local function released_spend(key, amount, daily, weekly, monthly)
+  if key.id == nil then return nil end
+  local period = key.spend_limit_period
+  local current = true
+  if period == 'daily' then current = key.spend_period_start_ms == daily
+  elseif period == 'weekly' then current = key.spend_period_start_ms == weekly
+  elseif period == 'monthly' then current = key.spend_period_start_ms == monthly end
+  if not current then return nil end
+  return math.max(0, (int_in(key.spent_micros, 0, MICROS_LIMIT) or 0) - amount)
+end
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
   local t = {}
@@ -201,15 +214,7 @@ local crossed, notified = crossing(account, old, new)
 -- logic.ts releasedSpend
 local released_spent = nil
 if KEYS[4] and ARGV[1] == 'refund' and amount > 0 then
-  local key = hgetall(KEYS[4])
-  if key.id ~= nil then
-    local period = key.spend_limit_period
-    local current = true
-    if period == 'daily' then current = key.spend_period_start_ms == ARGV[10]
-    elseif period == 'weekly' then current = key.spend_period_start_ms == ARGV[11]
-    elseif period == 'monthly' then current = key.spend_period_start_ms == ARGV[12] end
-    if current then released_spent = math.max(0, (int_in(key.spent_micros, 0, MICROS_LIMIT) or 0) - amount) end
-  end
+  released_spent = released_spend(hgetall(KEYS[4]), amount, ARGV[10], ARGV[11], ARGV[12])
 end
 if released_spent ~= nil then redis.call('HSET', KEYS[4], 'spent_micros', fmt(released_spent)) end
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
@@ -545,15 +550,8 @@ local new = old + amount
 if new > MICROS_LIMIT then return redis.error_reply('refundCall: the balance would pass MICROS_LIMIT') end
 local crossed, notified = crossing(account, old, new)
 -- logic.ts releasedSpend
-local key = hgetall(KEYS[7])
-if key.id ~= nil then
-  local period = key.spend_limit_period
-  local current = true
-  if period == 'daily' then current = key.spend_period_start_ms == ARGV[7]
-  elseif period == 'weekly' then current = key.spend_period_start_ms == ARGV[8]
-  elseif period == 'monthly' then current = key.spend_period_start_ms == ARGV[9] end
-  if current then redis.call('HSET', KEYS[7], 'spent_micros', fmt(math.max(0, tonumber(key.spent_micros or '0') - amount))) end
-end
+local released_spent = released_spend(hgetall(KEYS[7]), amount, ARGV[7], ARGV[8], ARGV[9])
+if released_spent ~= nil then redis.call('HSET', KEYS[7], 'spent_micros', fmt(released_spent)) end
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'refund', amount, new, ARGV[3], ARGV[2], ARGV[5])
 redis.call('HDEL', KEYS[4], ARGV[1])

@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '@kikuai/server';
 import { testProductsYaml } from '@kikuai/server/testing';
 import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { freePort } from '../support/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entry = path.join(root, 'server/dist/main.js');
@@ -30,16 +30,6 @@ const PRICE = 1000;
 const TIMEOUT_MS = 1000;
 const MODES = ['ok', 'ok', 'ok', 'slow', 'slow', 'stream', '5xx', 'hang', 'reset', 'redirect'] as const;
 type Mode = (typeof MODES)[number];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
