@@ -6,10 +6,11 @@
 import fc from 'fast-check';
 import { checkInvariants } from './invariants.js';
 import { PERMISSIONS, type Permission } from '../../../src/store/types.js';
-import { cloneModel, PRODUCTS, type Model } from './model.js';
+import { cloneModel, PRODUCTS, SETTLE_AFTER_MS, type Model } from './model.js';
 import {
   AdminAdjust,
   Authorize,
+  CallStep,
   ChangeThenReserve,
   ClaimEvent,
   CompleteTopup,
@@ -17,6 +18,7 @@ import {
   CreateTopup,
   FinishEvent,
   PaddleAdjustment,
+  Reconcile,
   RefundCall,
   Register,
   Reserve,
@@ -32,6 +34,7 @@ import {
   UpdateTopup,
   performOn,
   type Bound,
+  type CallAction,
   type CompletionAmount,
   type RevisionChange,
   type HashKind,
@@ -166,6 +169,27 @@ const reserve = fc
 const claimEvent = refIndex.map((event) => new ClaimEvent(event));
 const seeUpdate = refIndex.map((update) => new SeeUpdate(update));
 const refundCall = fc.tuple(pick, pick, via).map(([account, call, through]) => new RefundCall(account, call, through));
+/** An instance moves a call on: forwarded, answered (now and then with an error status), settled; its batch written now (flush) or held in memory. */
+const callStep = fc
+  .tuple(pick, pick, fc.constantFrom<CallAction>('forward', 'answer', 'answer', 'settle', 'settle'), fc.constantFrom(200, 200, 404), via, fc.boolean())
+  .map(([account, call, action, status, through, flush]) => new CallStep(account, call, action, status, through, flush));
+/** An instance is killed (what it held in memory lost) or not, time passes (past the threshold) or not, and the reconciler runs a pass. */
+const reconcile = fc
+  .tuple(via, fc.boolean(), fc.constantFrom(0, SETTLE_AFTER_MS + 1_000))
+  .map(([through, crash, wait]) => new Reconcile(through, crash, wait));
+/**
+ * The reconciler (its clock past the threshold of every call reserved before now) racing
+ * the same call's late settlement by an instance, its refund by an instance, or another
+ * reconciler, through the other store object: exactly one of them acts on each call.
+ */
+const reconcileRace = fc
+  .tuple(pick, pick, via, fc.constantFrom('settle' as const, 'settle' as const, 'refund' as const, 'reconcile' as const))
+  .map(([account, call, through, rival]) => {
+    const other = (1 - through) as 0 | 1;
+    const racer =
+      rival === 'settle' ? new CallStep(account, call, 'settle', 200, other, true) : rival === 'refund' ? new RefundCall(account, call, other, true) : new Reconcile(other, false, 0, SETTLE_AFTER_MS);
+    return new Together([new Reconcile(through, false, 0, SETTLE_AFTER_MS), racer]);
+  });
 const revokeKey = fc.tuple(pick, pick, via).map(([account, key, through]) => new RevokeKey(account, key, through));
 const updateKey = fc.tuple(pick, pick, keyChange, via).map(([account, key, change, through]) => new UpdateKey(account, key, change, through));
 
@@ -243,6 +267,10 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(reserve),
   step(reserve),
   step(refundCall),
+  step(callStep),
+  step(callStep),
+  step(callStep),
+  step(reconcile),
   step(claimEvent),
   step(fc.tuple(refIndex, fc.constantFrom('save' as const, 'release' as const)).map(([event, finish]) => new FinishEvent(event, finish))),
   step(seeUpdate),
@@ -252,4 +280,5 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   reserveRace,
   starsRace,
   completionRace,
+  reconcileRace,
 ];
