@@ -178,17 +178,18 @@ const reconcile = fc
   .tuple(via, fc.boolean(), fc.constantFrom(0, SETTLE_AFTER_MS + 1_000))
   .map(([through, crash, wait]) => new Reconcile(through, crash, wait));
 /**
- * The reconciler (its clock past the threshold of every call reserved before now) racing
+ * The reconciler (its clock past the threshold of every call reserved so far) racing
  * the same call's late settlement by an instance, its refund by an instance, or another
  * reconciler, through the other store object: exactly one of them acts on each call.
  */
+const AHEAD_MS = SETTLE_AFTER_MS + 1_000;
 const reconcileRace = fc
   .tuple(pick, pick, via, fc.constantFrom('settle' as const, 'settle' as const, 'refund' as const, 'reconcile' as const))
   .map(([account, call, through, rival]) => {
     const other = (1 - through) as 0 | 1;
     const racer =
-      rival === 'settle' ? new CallStep(account, call, 'settle', 200, other, true) : rival === 'refund' ? new RefundCall(account, call, other, true) : new Reconcile(other, false, 0, SETTLE_AFTER_MS);
-    return new Together([new Reconcile(through, false, 0, SETTLE_AFTER_MS), racer]);
+      rival === 'settle' ? new CallStep(account, call, 'settle', 200, other, true) : rival === 'refund' ? new RefundCall(account, call, other, true) : new Reconcile(other, false, 0, AHEAD_MS, true);
+    return new Together([new Reconcile(through, false, 0, AHEAD_MS, true), racer]);
   });
 const revokeKey = fc.tuple(pick, pick, via).map(([account, key, through]) => new RevokeKey(account, key, through));
 const updateKey = fc.tuple(pick, pick, keyChange, via).map(([account, key, change, through]) => new UpdateKey(account, key, change, through));
