@@ -783,12 +783,22 @@ function localState(buffer: Buffered[], call: ModelCall): ModelCall['state'] {
  * calls only), then its settlements. A crash drops what is held (`Reconcile`).
  */
 export class CallStep implements Operation {
-  constructor(readonly account: number, readonly call: number, readonly action: CallAction, readonly status: number, readonly via: 0 | 1, readonly flush: boolean) {}
+  constructor(
+    readonly account: number,
+    readonly call: number,
+    readonly action: CallAction,
+    readonly status: number,
+    readonly via: 0 | 1,
+    readonly flush: boolean,
+    /** Only with no state change held (racing a reconciler: see `reconcileRace`). */
+    readonly settlementsOnly = false,
+  ) {}
   toString = () => `CallStep(account=${this.account}, call=${this.call}, ${this.action}${this.action === 'answer' ? ` ${this.status}` : ''}, via=${this.via}${this.flush ? ', flush' : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account || account.calls.length === 0) return null;
     const call = account.calls[this.call % account.calls.length]!;
+    if (this.settlementsOnly && model.buffers[this.via].some((held) => held.kind === 'transition')) return null;
     const local = localState(model.buffers[this.via], call);
     if (this.action === 'forward' && local !== 'reserved') return null;
     if (this.action === 'answer' && local !== 'reserved' && local !== 'forwarded') return null;
