@@ -3,7 +3,9 @@
  * closed"): random sequences of registers, suspensions, low-balance thresholds, operator
  * credits and debits, top-ups and their atomic completion by Paddle transactions or Stars
  * charges (replayed, reordered, racing), global Stars charge claims, refunds, reserves and
- * refunds of calls, keys with any permissions created, restricted, rotated and revoked
+ * the proxy's open calls (forwarded, answered, settled through an instance's batch,
+ * refunded through `refundCall`, crash and reconcile with the real `CallReconciler`, the
+ * reconciler racing a late settlement, a refund or another reconciler), keys with any permissions created, restricted, rotated and revoked
  * through either store object, authorizations with current, previous, rotated-out and
  * forged secrets, webhook and update de-duplication, amounts out of bounds and credits
  * past a small balance ceiling, the clock moving on, and groups of operations issued at
@@ -82,7 +84,7 @@ describe.each(KINDS)('store model: %s', (kind) => {
   });
 
   it(
-    'every step answers as the model does, and balance = Σ ledger ≥ 0, each reference once, no key past its limits or permissions',
+    'every step answers as the model does, and balance = Σ ledger ≥ 0, each reference once, no key past its limits or permissions, each call kept or refunded once, usage = charges',
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.commands(storeCommands, { maxCommands: MAX_COMMANDS, size: 'max', replayPath: REPLAY }), async (commands) => {

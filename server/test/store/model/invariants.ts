@@ -4,7 +4,7 @@
  * - balance = Σ ledger ≥ 0 (`sumLedger`, and the entries listed page by page), each
  *   entry's `balance_after_micros` the running sum, never negative; the balance at most
  *   the ceiling (MAX_BALANCE: every balance of the suite got where it is by increases the
- *   ceiling let through, or by decreases);
+ *   ceiling let through, or by decreases), unless a call's refund took it past;
  * - no external reference applied twice;
  * - the ledger holds exactly the model's entries (same kinds, amounts, references:
  *   nothing charged that the model refused, no payment credited twice), and the balance,
@@ -20,7 +20,9 @@
  *   `ledger_entry_id` is the entry of the credit that completed it; no top-up is credited
  *   twice (at most one ledger credit names it, whatever its reference);
  * - each Stars charge has the one owner the model says (`getStarsCharge`), and only its
- *   owner's ledger holds its credit.
+ *   owner's ledger holds its credit;
+ * - open calls, each call open, kept or refunded once, the reconciler's rule, usage =
+ *   charges (`checkCalls`).
  */
 import { expect } from 'vitest';
 import { isErrorStatus } from '../../../src/store/logic.js';

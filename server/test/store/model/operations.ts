@@ -9,12 +9,17 @@
  *
  * Adding an operation: a class here, its arbitrary in `commands.ts`, its checks (if it
  * adds state) in `invariants.ts`.
+ *
+ * Open calls: `Reserve` opens one (`reserved`); `CallStep` is what an instance does next
+ * (forwarded, answered, settled), held in its memory until its batch is written;
+ * `RefundCall` is the request path's refund; `Reconcile` drops an instance's memory (a
+ * crash) and runs the real `CallReconciler`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { newKeyId, newTopupId } from '../../../src/store/ids.js';
 import type { FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
 import { CallReconciler } from '../../../src/proxy/call-reconciler.js';
+import { newKeyId, newTopupId } from '../../../src/store/ids.js';
 import { InvalidAmountError } from '../../../src/store/logic.js';
 import { PERMISSIONS, type AccountStatus, type CallSettlement, type CallTransition, type KeyPatch, type Permission, type SpendLimitPeriod, type Store, type Topup, type TopupMethod, type UsageEvent } from '../../../src/store/types.js';
 import {
