@@ -168,7 +168,9 @@ const reserve = fc
   .map(([account, key, hash, productId, amount, replay, through]) => new Reserve(account, key, hash, productId, amount, replay, through));
 const claimEvent = refIndex.map((event) => new ClaimEvent(event));
 const seeUpdate = refIndex.map((update) => new SeeUpdate(update));
-const refundCall = fc.tuple(pick, pick, via).map(([account, call, through]) => new RefundCall(account, call, through));
+const refundCall = fc
+  .tuple(pick, pick, via, fc.boolean())
+  .map(([account, call, through, unanswered]) => new RefundCall(account, call, through, false, unanswered));
 /** An instance moves a call on: forwarded, answered (now and then with an error status), settled; its batch written now (flush) or held in memory. */
 const callStep = fc
   .tuple(pick, pick, fc.constantFrom<CallAction>('forward', 'answer', 'answer', 'settle', 'settle'), fc.constantFrom(200, 200, 404), via, fc.boolean())

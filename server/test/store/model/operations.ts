@@ -737,11 +737,12 @@ export const REFUNDED_LATENCY_MS = 3;
  * entry `refund:<callId>`, the key's spend given back, its usage (cost 0) and the close of
  * the reservation, in one change, once; a call closed before (kept, refunded, by anyone)
  * answers `settled` with nothing changed. `quiet`: the answer without the crossing (in a race
- * with the reconciler, whose refunds may land between).
+ * with the reconciler, whose refunds may land between). `unanswered`: with the reconciler's
+ * `only_states` (reserved, forwarded): an answered call is `skipped`, nothing changed.
  */
 export class RefundCall implements Operation {
-  constructor(readonly account: number, readonly call: number, readonly via: 0 | 1, readonly quiet = false) {}
-  toString = () => `RefundCall(account=${this.account}, call=${this.call}, via=${this.via})`;
+  constructor(readonly account: number, readonly call: number, readonly via: 0 | 1, readonly quiet = false, readonly unanswered = false) {}
+  toString = () => `RefundCall(account=${this.account}, call=${this.call}, via=${this.via}${this.unanswered ? ', only reserved or forwarded' : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account || account.calls.length === 0) return null;
@@ -750,9 +751,15 @@ export class RefundCall implements Operation {
     return {
       perform: async ({ stores }) => {
         const result = await stores[this.via].refundCall(
-          { ref: `call:${call.callId}`, reason: `${call.product} refunded: upstream failed`, usage: callUsage(account.id, call, call.price, 502, REFUNDED_LATENCY_MS) },
+          {
+            ref: `call:${call.callId}`,
+            reason: `${call.product} refunded: upstream failed`,
+            usage: callUsage(account.id, call, call.price, 502, REFUNDED_LATENCY_MS),
+            ...(this.unanswered ? { only_states: ['reserved' as const, 'forwarded' as const] } : {}),
+          },
           iso(nowMs),
         );
+        if (result.outcome === 'skipped') return { result: `skipped ${result.state}` };
         if (result.outcome !== 'refunded') return { result: result.outcome };
         return { result: this.quiet ? 'refunded' : withCrossing('refunded', result.crossed) };
       },
@@ -760,6 +767,7 @@ export class RefundCall implements Operation {
         const modelAccount = accountById(m, account.id);
         const modelCall = callById(modelAccount, call.callId);
         if (!isOpen(modelCall)) return 'settled';
+        if (this.unanswered && modelCall.state === 'answered') return 'skipped answered';
         const crossed = refundOpenCall(modelAccount, modelCall, nowMs, { status: 502, latency: REFUNDED_LATENCY_MS, by: 'instance' });
         return this.quiet ? 'refunded' : withCrossing('refunded', crossed);
       },
