@@ -873,7 +873,8 @@ function errorLogger(): { logger: FastifyBaseLogger; errors: string[] } {
 
 /**
  * Crash and reconcile: instance `via` is killed (`crash`: whatever it held in memory for its
- * next batch is lost, so those calls never get their settlement), `waitMs` pass, and the real
+ * next batch is lost, so those calls never get their settlement, and its store object starts
+ * again with empty caches: `Real.restart`), `waitMs` pass, and the real
  * `CallReconciler` runs a pass on store object `via` with its clock at now + `aheadMs` (a
  * reconciler whose clock reads later: old calls without moving the model's time, so it can
  * race in a group). Open calls reserved longer ago than SETTLE_AFTER_MS are settled by the
@@ -890,7 +891,9 @@ export class Reconcile implements Operation {
   bind(model: Model): Bound {
     const nowMs = model.nowMs + this.waitMs + this.aheadMs;
     return {
-      perform: async ({ stores }) => {
+      perform: async (real) => {
+        if (this.crash) await real.restart(this.via);
+        const { stores } = real;
         const { logger, errors } = errorLogger();
         const reconciler = new CallReconciler({ store: stores[this.via], logger, now: () => new Date(nowMs), settleAfterMs: SETTLE_AFTER_MS, intervalMs: 60_000 });
         const outcome = await reconciler.reconcile();
