@@ -778,11 +778,11 @@ export class RefundCall implements Operation {
 /** What an instance does with a call after its reserve: the request goes upstream, an answer begins, the call is over and its charge kept. */
 export type CallAction = 'forward' | 'answer' | 'settle';
 
-/** The state an instance knows a call in: the last change it holds in memory, or the store's. */
+/** The state an instance knows a call in: the last change it holds in memory (a settlement: kept), or the store's. */
 function localState(buffer: Buffered[], call: ModelCall): ModelCall['state'] {
   for (let index = buffer.length - 1; index >= 0; index--) {
     const item = buffer[index]!;
-    if (item.callId === call.callId && item.kind === 'transition') return item.state;
+    if (item.callId === call.callId) return item.kind === 'transition' ? item.state : 'kept';
   }
   return call.state;
 }
@@ -803,15 +803,15 @@ export class CallStep implements Operation {
     readonly status: number,
     readonly via: 0 | 1,
     readonly flush: boolean,
-    /** Only with no state change held (racing a reconciler: see `reconcileRace`). */
-    readonly settlementsOnly = false,
+    /** Only when the instance holds nothing else: a batch of this one change (racing a reconciler: see `reconcileRace`). */
+    readonly alone = false,
   ) {}
   toString = () => `CallStep(account=${this.account}, call=${this.call}, ${this.action}${this.action === 'answer' ? ` ${this.status}` : ''}, via=${this.via}${this.flush ? ', flush' : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account || account.calls.length === 0) return null;
     const call = account.calls[this.call % account.calls.length]!;
-    if (this.settlementsOnly && model.buffers[this.via].some((held) => held.kind === 'transition')) return null;
+    if (this.alone && model.buffers[this.via].length > 0) return null;
     const local = localState(model.buffers[this.via], call);
     if (this.action === 'forward' && local !== 'reserved') return null;
     if (this.action === 'answer' && local !== 'reserved' && local !== 'forwarded') return null;
@@ -819,7 +819,9 @@ export class CallStep implements Operation {
       this.action === 'settle'
         ? { kind: 'settle', accountId: account.id, callId: call.callId, status: local === 'answered' ? (lastStatus(model.buffers[this.via], call) ?? 200) : 200 }
         : { kind: 'transition', accountId: account.id, callId: call.callId, state: this.action === 'forward' ? 'forwarded' : 'answered', status: this.action === 'answer' ? this.status : null };
-    const batch = [...model.buffers[this.via], item];
+    // As the CallRecorder: a settled call's unwritten state change is never sent.
+    const kept = (held: Buffered) => this.action !== 'settle' || held.kind !== 'transition' || held.callId !== call.callId;
+    const batch = [...model.buffers[this.via].filter(kept), item];
     // The calls as bound, for the usage of the settlements (their price, key, product and reserve time never change).
     const calls = new Map(model.accounts.flatMap((candidate) => candidate.calls.map((modelled) => [modelled.callId, modelled] as const)));
     return {
@@ -836,7 +838,7 @@ export class CallStep implements Operation {
         return { result: 'written', tally: `written ${transitions.length}+${settlements.length}` };
       },
       expect: (m) => {
-        m.buffers[this.via].push(item);
+        m.buffers[this.via] = [...m.buffers[this.via].filter(kept), item];
         if (!this.flush) return 'held';
         const held = m.buffers[this.via];
         m.buffers[this.via] = [];
