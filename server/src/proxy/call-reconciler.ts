@@ -80,6 +80,11 @@ export class CallReconciler {
         },
         now.toISOString(),
       );
+      // Answered since it was listed (a late instance's batch): kept by the rule in this pass, not left open for the next.
+      if (result.outcome === 'skipped' && result.state === 'answered') {
+        kept.push({ ref: call.ref, usage: reconciledUsage({ ...call, state: 'answered', upstream_status: result.upstream_status }, call.price_micros) });
+        continue;
+      }
       if (result.outcome !== 'refunded') continue;
       outcome.refunded += 1;
       if (result.crossed) this.options.events?.emit('balance_crossed', { accountId: call.account_id, crossing: result.crossed, balanceMicros: result.balance_micros });

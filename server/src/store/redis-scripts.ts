@@ -525,13 +525,13 @@ return #events
  * ARGV: 1 call ref, 2 refund ref, 3 reason, 4 entry id, 5 created_at, 6 state letters
  *       allowed ('' any), 7..9 daily/weekly/monthly period start ms at created_at,
  *       10 retention seconds, 11 events kept, 12 usage field prefix, 13 latency ms, 14 event JSON.
- * Reply: {'settled'} | {'skipped', state letter} | {'not_found'} | {'refunded', entry, balance, crossed}
+ * Reply: {'settled'} | {'skipped', state segment ('R', 'F', 'A200'…)} | {'not_found'} | {'refunded', entry, balance, crossed}
  */
 export const REFUND_CALL = LIB + CALLS_LIB + String.raw`
 local value = redis.call('HGET', KEYS[4], ARGV[1])
 if not value then return { 'settled' } end
 local state = string.sub(value, 1, 1)
-if ARGV[6] ~= '' and not string.find(ARGV[6], state, 1, true) then return { 'skipped', state } end
+if ARGV[6] ~= '' and not string.find(ARGV[6], state, 1, true) then return { 'skipped', string.sub(value, 1, string.find(value, '|', 1, true) - 1) } end
 local account = hgetall(KEYS[1])
 if account.id == nil then return { 'not_found' } end
 if entry_by_ref(KEYS[2], KEYS[3], ARGV[2]) then

@@ -702,8 +702,10 @@ export class RedisStore implements Store {
     switch (reply[0]) {
       case 'refunded':
         return { outcome: 'refunded', entry: parseEntry(accountId, reply[1]!), balance_micros: Number(reply[2]), crossed: (reply[3] || null) as BalanceCrossing | null };
-      case 'skipped':
-        return { outcome: 'skipped', state: callStateOf(reply[1]!)! };
+      case 'skipped': {
+        const segment = reply[1]!;
+        return { outcome: 'skipped', state: callStateOf(segment)!, upstream_status: segment.length > 1 ? Number(segment.slice(1)) : null };
+      }
       case 'not_found':
         return { outcome: 'account_not_found' };
       default:

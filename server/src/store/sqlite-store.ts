@@ -503,7 +503,7 @@ export class SqliteStore implements Store {
     const record = (s.openCall.get(accountId, refund.ref) as { open_call: string | null } | undefined)?.open_call;
     const call = record ? decodeCallRecord(accountId, refund.ref, record) : null;
     if (!call) return { outcome: 'settled' };
-    if (refund.only_states && !refund.only_states.includes(call.state)) return { outcome: 'skipped', state: call.state };
+    if (refund.only_states && !refund.only_states.includes(call.state)) return { outcome: 'skipped', state: call.state, upstream_status: call.upstream_status };
     const accountRow = s.account.get(accountId) as Row | undefined;
     if (!accountRow) return { outcome: 'account_not_found' };
     s.closeCall.run(accountId, refund.ref);

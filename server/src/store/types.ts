@@ -261,8 +261,8 @@ export type CallRefundResult =
   | { outcome: 'refunded'; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null }
   /** The call was settled or refunded before: nothing changed. */
   | { outcome: 'settled' }
-  /** The call is in a state `only_states` excludes: nothing changed. */
-  | { outcome: 'skipped'; state: CallState }
+  /** The call is in a state `only_states` excludes (with its upstream status once `answered`): nothing changed. */
+  | { outcome: 'skipped'; state: CallState; upstream_status: number | null }
   | { outcome: 'account_not_found' };
 
 export type ReserveResult =

@@ -78,4 +78,46 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     await store.settleCalls([], [{ ref: 'call:answered', usage: { account_id: account.id, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 5, at: iso(T0) } }]);
     expect((await store.getUsage(account.id, '2026-03-04', '2026-03-04'))[0]!.requests).toBe(3);
   });
+
+  it('keeps a call answered between its listing and its refund in the same pass (found by the store model)', async () => {
+    const store = open();
+    const late = open();
+    stores.push(store, late);
+    const secret = `kik_${randomBytes(24).toString('base64url')}`;
+    const key = { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: createHash('sha256').update(secret).digest('hex') };
+    const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
+    await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+    const reserved = await store.reserve(
+      { account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [], product_id: 'reliapi', price_micros: 1000, external_ref: 'call:mid-pass', reason: 'reliapi/llm', endpoint: 'llm' },
+      iso(T0),
+    );
+    expect(reserved.ok).toBe(true);
+
+    // A late instance's batch (the call answered, 201) lands after the reconciler listed the call as reserved, before its refund.
+    const racing = new Proxy(store, {
+      get(target, name) {
+        if (name === 'listOpenCalls') {
+          return async (before: number, limit: number) => {
+            const listed = await target.listOpenCalls(before, limit);
+            await late.settleCalls([{ account_id: account.id, ref: 'call:mid-pass', state: 'answered', upstream_status: 201 }], []);
+            return listed;
+          };
+        }
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const logger = pino({ level: 'silent' });
+    const outcome = await new CallReconciler({ store: racing, logger, now: () => new Date(T0 + 61_000), settleAfterMs: 60_000, intervalMs: 60_000 }).reconcile();
+
+    // Answered: kept by the rule, in this pass — not refunded, not left open for the next one.
+    expect(outcome).toEqual({ refunded: 0, kept: 1 });
+    expect((await store.listOpenCalls(Number.MAX_SAFE_INTEGER, 1000)).filter((call) => call.account_id === account.id)).toEqual([]);
+    expect(await store.findLedgerEntry(account.id, 'refund:mid-pass')).toBeNull();
+    expect((await store.getAccount(account.id))!.balance_micros).toBe(9000);
+    expect(await store.getUsage(account.id, '2026-03-04', '2026-03-04')).toEqual([
+      { day: '2026-03-04', product_id: 'reliapi', key_id: key.id, requests: 1, errors: 0, cost_micros: 1000, latency_ms_total: 0 },
+    ]);
+    expect((await store.listUsageEvents(account.id, 10)).map((event) => event.upstream_status)).toEqual([201]);
+  });
 });

@@ -634,7 +634,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect(await refund('refunded')).toMatchObject({ outcome: 'refunded', balance_micros: 5000, entry: { kind: 'refund', amount_micros: 1000, external_ref: 'refund:refunded' } });
     expect(await refund('refunded')).toEqual({ outcome: 'settled' });
     expect(await refund('kept')).toEqual({ outcome: 'settled' });
-    expect(await refund('answered', ['reserved', 'forwarded'])).toEqual({ outcome: 'skipped', state: 'answered' });
+    expect(await refund('answered', ['reserved', 'forwarded'])).toEqual({ outcome: 'skipped', state: 'answered', upstream_status: 201 });
     expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(5000);
 
     // A settlement after a refund (a late instance after the reconciler) writes nothing.

@@ -6,10 +6,11 @@
 import fc from 'fast-check';
 import { checkInvariants } from './invariants.js';
 import { PERMISSIONS, type Permission } from '../../../src/store/types.js';
-import { cloneModel, PRODUCTS, type Model } from './model.js';
+import { cloneModel, PRODUCTS, SETTLE_AFTER_MS, type Model } from './model.js';
 import {
   AdminAdjust,
   Authorize,
+  CallStep,
   ChangeThenReserve,
   ClaimEvent,
   CompleteTopup,
@@ -17,6 +18,7 @@ import {
   CreateTopup,
   FinishEvent,
   PaddleAdjustment,
+  Reconcile,
   RefundCall,
   Register,
   Reserve,
@@ -32,6 +34,7 @@ import {
   UpdateTopup,
   performOn,
   type Bound,
+  type CallAction,
   type CompletionAmount,
   type RevisionChange,
   type HashKind,
@@ -165,7 +168,42 @@ const reserve = fc
   .map(([account, key, hash, productId, amount, replay, through]) => new Reserve(account, key, hash, productId, amount, replay, through));
 const claimEvent = refIndex.map((event) => new ClaimEvent(event));
 const seeUpdate = refIndex.map((update) => new SeeUpdate(update));
-const refundCall = fc.tuple(pick, pick, via).map(([account, call, through]) => new RefundCall(account, call, through));
+const refundCall = fc
+  .tuple(pick, pick, via, fc.boolean())
+  .map(([account, call, through, unanswered]) => new RefundCall(account, call, through, false, unanswered));
+/**
+ * An instance moves a call on: forwarded, answered (now and then with an error status),
+ * settled; its batch mostly written now (flush), else held in memory (answers come often,
+ * so that reconcilers find answered calls to keep).
+ */
+const callStep = fc
+  .tuple(pick, pick, fc.constantFrom<CallAction>('forward', 'answer', 'answer', 'answer', 'settle', 'settle'), fc.constantFrom(200, 200, 404), via, fc.constantFrom(true, true, false))
+  .map(([account, call, action, status, through, flush]) => new CallStep(account, call, action, status, through, flush));
+/** An instance is killed (what it held in memory lost) or not, time passes (past the threshold) or not, and the reconciler runs a pass. */
+const reconcile = fc
+  .tuple(via, fc.boolean(), fc.constantFrom(0, SETTLE_AFTER_MS + 1_000))
+  .map(([through, crash, wait]) => new Reconcile(through, crash, wait));
+/**
+ * The reconciler (its clock past the threshold of every call reserved so far) racing
+ * a late instance's batch of one change to the same call (settled, answered, forwarded), its
+ * refund by an instance, or another reconciler, through the other store object: exactly one
+ * of them acts on each call, and a call answered after the reconciler listed it is kept in
+ * the same pass. A batch of several calls is not raced: the pass is a series of atomic
+ * changes, so it may land between two of them, which no serial order explains.
+ */
+const AHEAD_MS = SETTLE_AFTER_MS + 1_000;
+const reconcileRace = fc
+  .tuple(pick, pick, via, fc.constantFrom('settle' as const, 'settle' as const, 'answer' as const, 'forward' as const, 'refund' as const, 'reconcile' as const))
+  .map(([account, call, through, rival]) => {
+    const other = (1 - through) as 0 | 1;
+    const racer =
+      rival === 'refund'
+        ? new RefundCall(account, call, other, true)
+        : rival === 'reconcile'
+          ? new Reconcile(other, false, 0, AHEAD_MS, true)
+          : new CallStep(account, call, rival, 200, other, true, true);
+    return new Together([new Reconcile(through, false, 0, AHEAD_MS, true), racer]);
+  });
 const revokeKey = fc.tuple(pick, pick, via).map(([account, key, through]) => new RevokeKey(account, key, through));
 const updateKey = fc.tuple(pick, pick, keyChange, via).map(([account, key, change, through]) => new UpdateKey(account, key, change, through));
 
@@ -243,6 +281,11 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(reserve),
   step(reserve),
   step(refundCall),
+  step(callStep),
+  step(callStep),
+  step(callStep),
+  step(reconcile),
+  step(reconcile),
   step(claimEvent),
   step(fc.tuple(refIndex, fc.constantFrom('save' as const, 'release' as const)).map(([event, finish]) => new FinishEvent(event, finish))),
   step(seeUpdate),
@@ -252,4 +295,5 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   reserveRace,
   starsRace,
   completionRace,
+  reconcileRace,
 ];

@@ -63,12 +63,47 @@ export interface ModelEntry {
   ref: string | null;
 }
 
+/** Where a reserved call stands: open (`reserved`, `forwarded`, `answered`, as the store keeps it), or closed once — `kept` or `refunded`. */
+export type ModelCallState = 'reserved' | 'forwarded' | 'answered' | 'kept' | 'refunded';
+
+/** The usage event a call's close wrote (the suite puts the call id in `endpoint`, so each event names its call). */
+export interface ModelUsage {
+  cost: number;
+  status: number | null;
+  latency: number;
+  /** Who closed the call: an instance (its batch or its refund) or the reconciler. */
+  by: 'instance' | 'reconciler';
+}
+
 export interface ModelCall {
   callId: string;
   keyId: string;
   product: string;
   price: number;
+  reservedMs: number;
+  state: ModelCallState;
+  /** The upstream's status once `answered`. */
+  status: number | null;
+  /** The open state it was closed from (the reconciler's rule is read from it). */
+  closedFrom: 'reserved' | 'forwarded' | 'answered' | null;
+  usage: ModelUsage | null;
 }
+
+export const isOpen = (call: ModelCall): boolean => call.state === 'reserved' || call.state === 'forwarded' || call.state === 'answered';
+
+/**
+ * The reconciler's threshold in the suite (`settleAfterMs`: the longest product timeout plus
+ * the grace): calls reserved longer ago than this are settled by the rule.
+ */
+export const SETTLE_AFTER_MS = 5 * 60_000;
+
+/**
+ * What an instance holds in memory between the reserve and its off-path batch
+ * (`CallRecorder`): state changes and settlements not yet written. A crash drops them.
+ */
+export type Buffered =
+  | { kind: 'transition'; accountId: string; callId: string; state: 'forwarded' | 'answered'; status: number | null }
+  | { kind: 'settle'; accountId: string; callId: string; status: number | null };
 
 export interface ModelTopup {
   id: string;
@@ -94,8 +129,10 @@ export interface ModelAccount {
   keys: ModelKey[];
   /** Rate windows by bucket name. */
   windows: Record<string, { start: number; used: number }>;
-  /** Calls reserved (debited), the refundable ones. */
+  /** Every call reserved (debited), open or closed, oldest first. */
   calls: ModelCall[];
+  /** A call's refund took the balance past the ceiling (refunds of calls are not held to it). */
+  pastCeiling: boolean;
   topups: ModelTopup[];
 }
 
@@ -112,10 +149,14 @@ export interface Model {
   seen: string[];
   /** Stars charges by id (`claimStarsCharge`, global across accounts): the account that owns it, the first to claim. */
   charges: Record<string, { accountId: string; topupId: string }>;
+  /** What each instance (store object 0 and 1) holds in memory for its next batch. */
+  buffers: [Buffered[], Buffered[]];
+  /** Calls reserved before this were all closed by the last reconcile (0: none yet). */
+  reconciledBeforeMs: number;
 }
 
 export function newModel(nowMs: number, telegramBase: number, runToken: string): Model {
-  return { nowMs, telegramBase, accounts: [], runToken, events: {}, seen: [], charges: {} };
+  return { nowMs, telegramBase, accounts: [], runToken, events: {}, seen: [], charges: {}, buffers: [[], []], reconciledBeforeMs: 0 };
 }
 
 export const cloneModel = (model: Model): Model => structuredClone(model);
@@ -265,4 +306,35 @@ export function applyLedger(
     if (key.period === null || key.spendPeriodStart === periodStart(key.period, change.nowMs)) key.spent = Math.max(0, key.spent - amount);
   }
   return withCrossing('applied', appendEntry(account, change.kind, amount, change.ref));
+}
+
+export function callById(account: ModelAccount, callId: string): ModelCall {
+  const call = account.calls.find((candidate) => candidate.callId === callId);
+  if (!call) throw new Error(`model: no call ${callId} in ${account.id}`);
+  return call;
+}
+
+/** A call's charge is kept: its usage (cost = price) written, its reservation closed. Nothing when it is closed already. */
+export function keepCall(call: ModelCall, usage: Omit<ModelUsage, 'cost'>): boolean {
+  if (!isOpen(call)) return false;
+  call.closedFrom = call.state as ModelCall['closedFrom'];
+  call.state = 'kept';
+  call.usage = { ...usage, cost: call.price };
+  return true;
+}
+
+/**
+ * `refundCall`: the refund entry `refund:<callId>` (not held to the ceiling), the key's
+ * spend given back when its period is still the current one, usage with cost 0 and the
+ * close of the reservation; nothing when it is closed already. The crossing, or null.
+ */
+export function refundOpenCall(account: ModelAccount, call: ModelCall, nowMs: number, usage: Omit<ModelUsage, 'cost'>): BalanceCrossing | null {
+  const key = keyById(account, call.keyId);
+  if (key.period === null || key.spendPeriodStart === periodStart(key.period, nowMs)) key.spent = Math.max(0, key.spent - call.price);
+  call.closedFrom = call.state as ModelCall['closedFrom'];
+  call.state = 'refunded';
+  call.usage = { ...usage, cost: 0 };
+  const crossed = appendEntry(account, 'refund', call.price, `refund:${call.callId}`);
+  if (account.balance > MAX_BALANCE) account.pastCeiling = true;
+  return crossed;
 }

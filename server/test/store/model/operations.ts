@@ -9,15 +9,30 @@
  *
  * Adding an operation: a class here, its arbitrary in `commands.ts`, its checks (if it
  * adds state) in `invariants.ts`.
+ *
+ * Open calls: `Reserve` opens one (`reserved`); `CallStep` is what an instance does next
+ * (forwarded, answered, settled), held in its memory until its batch is written;
+ * `RefundCall` is the request path's refund; `Reconcile` drops an instance's memory (a
+ * crash) and runs the real `CallReconciler`.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
+import { CallReconciler } from '../../../src/proxy/call-reconciler.js';
 import { newKeyId, newTopupId } from '../../../src/store/ids.js';
 import { InvalidAmountError } from '../../../src/store/logic.js';
-import { PERMISSIONS, type AccountStatus, type KeyPatch, type Permission, type SpendLimitPeriod, type Store, type Topup, type TopupMethod } from '../../../src/store/types.js';
+import { PERMISSIONS, type AccountStatus, type CallSettlement, type CallTransition, type KeyPatch, type Permission, type SpendLimitPeriod, type Store, type Topup, type TopupMethod, type UsageEvent } from '../../../src/store/types.js';
 import {
   accountById,
   applyLedger,
   appendEntry,
+  callById,
+  isOpen,
+  keepCall,
+  refundOpenCall,
+  SETTLE_AFTER_MS,
+  type Buffered,
+  type ModelCall,
   effectiveSpent,
   hasRef,
   keyById,
@@ -115,6 +130,7 @@ export class Register implements Operation {
           keys: [newModelKey(keyId, hash)],
           windows: {},
           calls: [],
+          pastCeiling: false,
           topups: [],
         });
         return 'created';
@@ -672,7 +688,7 @@ export class Reserve implements Operation {
     return {
       perform: async ({ stores }) => {
         const result = await stores[this.via].reserve(
-          { account_id: account.id, key_id: key.id, hash, now_ms: nowMs, rate_limits: rateRules(key.id, this.product), product_id: this.product, price_micros: this.price, external_ref: ref, reason: `${this.product} via ${key.id}` },
+          { account_id: account.id, key_id: key.id, hash, now_ms: nowMs, rate_limits: rateRules(key.id, this.product), product_id: this.product, price_micros: this.price, external_ref: ref, reason: `${this.product} via ${key.id}`, endpoint: callId },
           iso(nowMs),
         );
         if (!result.ok) return { result: result.reason };
@@ -698,27 +714,213 @@ export class Reserve implements Operation {
         const crossed = appendEntry(modelAccount, 'debit', -this.price, ref);
         modelKey.spent = spent + this.price;
         if (modelKey.period !== null) modelKey.spendPeriodStart = periodStart(modelKey.period, nowMs);
-        modelAccount.calls.push({ callId, keyId: key.id, product: this.product, price: this.price });
+        modelAccount.calls.push({ callId, keyId: key.id, product: this.product, price: this.price, reservedMs: nowMs, state: 'reserved', status: null, closedFrom: null, usage: null });
         return withCrossing('ok', crossed);
       },
     };
   }
 }
 
-/** The proxy's refund of a reserved call that failed upstream: `refund:<call id>`, once, giving the spend back to the key. */
+// Open calls ---------------------------------------------------------------------------
+
+/** The usage event an instance writes for a call (the call id as its endpoint, so that each event names its call). */
+function callUsage(accountId: string, call: ModelCall, cost: number, status: number | null, latency: number): UsageEvent {
+  return { account_id: accountId, key_id: call.keyId, product_id: call.product, endpoint: call.callId, cost_micros: cost, upstream_status: status, latency_ms: latency, at: iso(call.reservedMs) };
+}
+
+/** The latency an instance measures (the reconciler measures none: 0), so that the usage events tell who closed a call. */
+export const SETTLED_LATENCY_MS = 7;
+export const REFUNDED_LATENCY_MS = 3;
+
+/**
+ * The proxy's refund of a call (`refundCall`, the request path: any open state): the refund
+ * entry `refund:<callId>`, the key's spend given back, its usage (cost 0) and the close of
+ * the reservation, in one change, once; a call closed before (kept, refunded, by anyone)
+ * answers `settled` with nothing changed. `quiet`: the answer without the crossing (in a race
+ * with the reconciler, whose refunds may land between). `unanswered`: with the reconciler's
+ * `only_states` (reserved, forwarded): an answered call is `skipped`, nothing changed.
+ */
 export class RefundCall implements Operation {
-  constructor(readonly account: number, readonly call: number, readonly via: 0 | 1) {}
-  toString = () => `RefundCall(account=${this.account}, call=${this.call}, via=${this.via})`;
+  constructor(readonly account: number, readonly call: number, readonly via: 0 | 1, readonly quiet = false, readonly unanswered = false) {}
+  toString = () => `RefundCall(account=${this.account}, call=${this.call}, via=${this.via}${this.unanswered ? ', only reserved or forwarded' : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account || account.calls.length === 0) return null;
     const call = account.calls[this.call % account.calls.length]!;
-    const ref = `refund:${call.callId}`;
     const nowMs = model.nowMs;
     return {
-      perform: async ({ stores }) =>
-        (await performLedger(stores[this.via], { account_id: account.id, kind: 'refund', amount_micros: call.price, reason: `${call.product} refunded`, external_ref: ref, key_id: call.keyId }, nowMs)).outcome,
-      expect: (m) => applyLedger(accountById(m, account.id), { kind: 'refund', amount: call.price, ref, refundKeyId: call.keyId, nowMs }),
+      perform: async ({ stores }) => {
+        const result = await stores[this.via].refundCall(
+          {
+            ref: `call:${call.callId}`,
+            reason: `${call.product} refunded: upstream failed`,
+            usage: callUsage(account.id, call, call.price, 502, REFUNDED_LATENCY_MS),
+            ...(this.unanswered ? { only_states: ['reserved' as const, 'forwarded' as const] } : {}),
+          },
+          iso(nowMs),
+        );
+        if (result.outcome === 'skipped') return { result: `skipped ${result.state}` };
+        if (result.outcome !== 'refunded') return { result: result.outcome };
+        return { result: this.quiet ? 'refunded' : withCrossing('refunded', result.crossed) };
+      },
+      expect: (m) => {
+        const modelAccount = accountById(m, account.id);
+        const modelCall = callById(modelAccount, call.callId);
+        if (!isOpen(modelCall)) return 'settled';
+        if (this.unanswered && modelCall.state === 'answered') return 'skipped answered';
+        const crossed = refundOpenCall(modelAccount, modelCall, nowMs, { status: 502, latency: REFUNDED_LATENCY_MS, by: 'instance' });
+        return this.quiet ? 'refunded' : withCrossing('refunded', crossed);
+      },
+    };
+  }
+}
+
+/** What an instance does with a call after its reserve: the request goes upstream, an answer begins, the call is over and its charge kept. */
+export type CallAction = 'forward' | 'answer' | 'settle';
+
+/** The state an instance knows a call in: the last change it holds in memory (a settlement: kept), or the store's. */
+function localState(buffer: Buffered[], call: ModelCall): ModelCall['state'] {
+  for (let index = buffer.length - 1; index >= 0; index--) {
+    const item = buffer[index]!;
+    if (item.callId === call.callId) return item.kind === 'transition' ? item.state : 'kept';
+  }
+  return call.state;
+}
+
+/**
+ * The proxy's off-path batch (`CallRecorder` → `settleCalls`), held in the instance's memory
+ * (`model.buffers[via]`) until `flush`: a call forwarded, answered (with the upstream's
+ * status), or settled — the charge kept, its usage (cost = price) written and its
+ * reservation closed, only if still open (a late settlement of a call the reconciler or a
+ * refund closed changes nothing). The store applies a batch's state changes first (to open
+ * calls only), then its settlements. A crash drops what is held (`Reconcile`).
+ */
+export class CallStep implements Operation {
+  constructor(
+    readonly account: number,
+    readonly call: number,
+    readonly action: CallAction,
+    readonly status: number,
+    readonly via: 0 | 1,
+    readonly flush: boolean,
+    /** Only when the instance holds nothing else: a batch of this one change (racing a reconciler: see `reconcileRace`). */
+    readonly alone = false,
+  ) {}
+  toString = () => `CallStep(account=${this.account}, call=${this.call}, ${this.action}${this.action === 'answer' ? ` ${this.status}` : ''}, via=${this.via}${this.flush ? ', flush' : ''})`;
+  bind(model: Model): Bound | null {
+    const account = pickAccount(model, this.account);
+    if (!account || account.calls.length === 0) return null;
+    const call = account.calls[this.call % account.calls.length]!;
+    if (this.alone && model.buffers[this.via].length > 0) return null;
+    const local = localState(model.buffers[this.via], call);
+    if (this.action === 'forward' && local !== 'reserved') return null;
+    if (this.action === 'answer' && local !== 'reserved' && local !== 'forwarded') return null;
+    const item: Buffered =
+      this.action === 'settle'
+        ? { kind: 'settle', accountId: account.id, callId: call.callId, status: local === 'answered' ? (lastStatus(model.buffers[this.via], call) ?? 200) : 200 }
+        : { kind: 'transition', accountId: account.id, callId: call.callId, state: this.action === 'forward' ? 'forwarded' : 'answered', status: this.action === 'answer' ? this.status : null };
+    // As the CallRecorder: a settled call's unwritten state change is never sent.
+    const kept = (held: Buffered) => this.action !== 'settle' || held.kind !== 'transition' || held.callId !== call.callId;
+    const batch = [...model.buffers[this.via].filter(kept), item];
+    // The calls as bound, for the usage of the settlements (their price, key, product and reserve time never change).
+    const calls = new Map(model.accounts.flatMap((candidate) => candidate.calls.map((modelled) => [modelled.callId, modelled] as const)));
+    return {
+      perform: async ({ stores }) => {
+        if (!this.flush) return { result: 'held' };
+        const transitions: CallTransition[] = [];
+        const settlements: CallSettlement[] = [];
+        for (const held of batch) {
+          const ref = `call:${held.callId}`;
+          if (held.kind === 'transition') transitions.push({ account_id: held.accountId, ref, state: held.state, upstream_status: held.status });
+          else settlements.push({ ref, usage: callUsage(held.accountId, calls.get(held.callId)!, calls.get(held.callId)!.price, held.status, SETTLED_LATENCY_MS) });
+        }
+        await stores[this.via].settleCalls(transitions, settlements);
+        return { result: 'written', tally: `written ${transitions.length}+${settlements.length}` };
+      },
+      expect: (m) => {
+        m.buffers[this.via] = [...m.buffers[this.via].filter(kept), item];
+        if (!this.flush) return 'held';
+        const held = m.buffers[this.via];
+        m.buffers[this.via] = [];
+        for (const change of held) {
+          if (change.kind !== 'transition') continue;
+          const modelled = callById(accountById(m, change.accountId), change.callId);
+          if (!isOpen(modelled)) continue;
+          modelled.state = change.state;
+          modelled.status = change.status;
+        }
+        for (const change of held) {
+          if (change.kind === 'settle') keepCall(callById(accountById(m, change.accountId), change.callId), { status: change.status, latency: SETTLED_LATENCY_MS, by: 'instance' });
+        }
+        return 'written';
+      },
+    };
+  }
+}
+
+function lastStatus(buffer: Buffered[], call: ModelCall): number | null {
+  for (let index = buffer.length - 1; index >= 0; index--) {
+    const item = buffer[index]!;
+    if (item.callId === call.callId && item.kind === 'transition') return item.status;
+  }
+  return call.status;
+}
+
+/** Collects what a component logs at `error`, so that a failed pass (which the reconciler only logs) fails the step. */
+function errorLogger(): { logger: FastifyBaseLogger; errors: string[] } {
+  const errors: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) }) as unknown as FastifyBaseLogger;
+  return { logger, errors };
+}
+
+/**
+ * Crash and reconcile: instance `via` is killed (`crash`: whatever it held in memory for its
+ * next batch is lost, so those calls never get their settlement, and its store object starts
+ * again with empty caches: `Real.restart`), `waitMs` pass, and the real
+ * `CallReconciler` runs a pass on store object `via` with its clock at now + `aheadMs` (a
+ * reconciler whose clock reads later: old calls without moving the model's time, so it can
+ * race in a group). Open calls reserved longer ago than SETTLE_AFTER_MS are settled by the
+ * rule: `reserved` and `forwarded` refunded (`refundCall` with `only_states`), `answered`
+ * kept (`settleCalls`, cost = price). The answer is the number it refunded (`quiet`: just
+ * `ok`, in a race: a pass is a series of atomic changes, not one, so two passes may share
+ * the calls between them; the invariants then tell who closed each call, once). `kept`
+ * counts what it listed, not what it closed, and is only tallied.
+ */
+export class Reconcile implements Operation {
+  constructor(readonly via: 0 | 1, readonly crash: boolean, readonly waitMs: number, readonly aheadMs = 0, readonly quiet = false) {}
+  toString = () =>
+    `Reconcile(via=${this.via}${this.crash ? ', after a crash' : ''}${this.waitMs ? `, ${this.waitMs / 1000}s later` : ''}${this.aheadMs ? `, clock ${this.aheadMs / 1000}s ahead` : ''})`;
+  bind(model: Model): Bound {
+    const nowMs = model.nowMs + this.waitMs + this.aheadMs;
+    return {
+      perform: async (real) => {
+        if (this.crash) await real.restart(this.via);
+        const { stores } = real;
+        const { logger, errors } = errorLogger();
+        const reconciler = new CallReconciler({ store: stores[this.via], logger, now: () => new Date(nowMs), settleAfterMs: SETTLE_AFTER_MS, intervalMs: 60_000 });
+        const outcome = await reconciler.reconcile();
+        if (errors.length > 0) return { result: `failed: ${errors.join(' ')}` };
+        return { result: this.quiet ? 'ok' : `refunded ${outcome.refunded}`, tally: `refunded ${outcome.refunded}, kept ${outcome.kept}${this.crash ? ' after a crash' : ''}` };
+      },
+      expect: (m) => {
+        if (this.crash) m.buffers[this.via] = [];
+        m.nowMs += this.waitMs;
+        const before = nowMs - SETTLE_AFTER_MS;
+        let refunded = 0;
+        for (const account of m.accounts) {
+          for (const call of account.calls) {
+            if (!isOpen(call) || call.reservedMs >= before) continue;
+            if (call.state === 'answered') keepCall(call, { status: call.status, latency: 0, by: 'reconciler' });
+            else {
+              refundOpenCall(account, call, nowMs, { status: null, latency: 0, by: 'reconciler' });
+              refunded += 1;
+            }
+          }
+        }
+        // A call reserved from now on is younger than the threshold, whatever the reconciler's clock said.
+        m.reconciledBeforeMs = Math.max(m.reconciledBeforeMs, Math.min(before, m.nowMs));
+        return this.quiet ? 'ok' : `refunded ${refunded}`;
+      },
     };
   }
 }

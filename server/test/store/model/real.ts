@@ -36,6 +36,12 @@ export interface Real {
   /** `stores[0]` also reads the invariants. */
   stores: [Store, Store];
   counts: Counts;
+  /**
+   * A crashed instance starts again: store object `via` is replaced by a new one on the same
+   * data (a new SQLite connection; a new RedisStore on the same client), with none of the
+   * old one's memory (auth snapshots, the Redis index writes it remembered).
+   */
+  restart(via: 0 | 1): Promise<void>;
 }
 
 export interface Backend {
@@ -48,8 +54,13 @@ function sqliteBackend(): Backend {
   const file = join(directory, 'kikuai.db');
   const options = { maxBalanceMicros: MAX_BALANCE };
   const stores: [Store, Store] = [new SqliteStore(file, options), new SqliteStore(file, options)];
+  const restart = async (via: 0 | 1) => {
+    const old = stores[via];
+    stores[via] = new SqliteStore(file, options);
+    await old.close();
+  };
   return {
-    real: { kind: 'sqlite', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
+    real: { kind: 'sqlite', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} }, restart },
     async cleanup() {
       for (const store of stores) await store.close();
       rmSync(directory, { recursive: true, force: true });
@@ -60,9 +71,13 @@ function sqliteBackend(): Backend {
 function redisBackend(): Backend {
   const keyPrefix = `kikuai-model-${randomBytes(6).toString('hex')}:`;
   const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)] as const;
-  const stores: [Store, Store] = [new RedisStore(clients[0], { keyPrefix, maxBalanceMicros: MAX_BALANCE }), new RedisStore(clients[1], { keyPrefix, maxBalanceMicros: MAX_BALANCE })];
+  const open = (via: 0 | 1) => new RedisStore(clients[via], { keyPrefix, maxBalanceMicros: MAX_BALANCE });
+  const stores: [Store, Store] = [open(0), open(1)];
+  const restart = async (via: 0 | 1) => {
+    stores[via] = open(via); // the client is the suite's: nothing to close
+  };
   return {
-    real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} } },
+    real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} }, restart },
     async cleanup() {
       let cursor = '0';
       do {
