@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BENCH_OPTIONS, baselineRatio, countRoundTrips, measureInterleaved, printBaselineComparison, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
+import { BENCH_OPTIONS, baselineFirst, baselineRatio, countRoundTrips, measureInterleaved, printBaselineComparison, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
 // The bare route (child role `bare-balance`) lives in proxy.mjs with the other child roles.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,17 +35,19 @@ async function main() {
   const baselines = [];
   for (const store of stores) {
     floors.push(await startChild(script, 'bare-balance', { store }));
+    if (values.baseline && values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
     kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
-    if (values.baseline) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
+    if (values.baseline && !values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
   }
 
-  const targets = [
+  let targets = [
     { name: 'bare', server: bare, url: `${bare.url}/api/v1/balance`, method: 'GET' },
     ...floors.map((child, index) => ({ name: `bare + ${stores[index]} read`, server: child, url: `${child.url}/api/v1/balance`, method: 'GET' })),
     ...kikuai.map((child, index) => ({ name: `kikuai ${stores[index]}`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
     ...baselines.map((child, index) => ({ name: `kikuai ${stores[index]} @baseline`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
   ];
 
+  if (values['baseline-first']) targets = baselineFirst(targets);
   console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
   const load = await measureInterleaved(targets, { duration, connections, rounds });
   const bareFigures = load.get("bare");

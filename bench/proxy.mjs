@@ -441,11 +441,27 @@ export const BENCH_OPTIONS = {
   rounds: { type: 'string', default: '3' },
   connections: { type: 'string', default: '32' },
   json: { type: 'boolean', default: false },
+  // The baseline's servers start and run before this build's in each round (where they
+  // stand in the order moves a Redis row by several per cent: run both orders).
+  'baseline-first': { type: 'boolean', default: false },
   // Another checkout whose server is built (`git worktree add /tmp/base <commit>`, then
   // `npm ci && npm run build -w @kikuai/sdk -w @kikuai/server` there): its server runs as
   // extra targets in the same interleaved run, so a change is measured against its base.
   baseline: { type: 'string' },
 };
+
+/** The targets with each `@baseline` row moved just before the row it is compared with. */
+export function baselineFirst(targets) {
+  const baselines = targets.filter((target) => target.name.endsWith(' @baseline'));
+  const ordered = [];
+  for (const target of targets) {
+    if (target.name.endsWith(' @baseline')) continue;
+    const base = baselines.find((candidate) => candidate.name === `${target.name} @baseline`);
+    if (base) ordered.push(base);
+    ordered.push(target);
+  }
+  return ordered;
+}
 
 /** This kikuai row's req/s and CPU per request against the same store's `@baseline` row. */
 export function baselineRatio(load, target) {
@@ -483,12 +499,13 @@ async function main() {
   const baselines = [];
   for (const store of stores) {
     floors.push(await startChild(script, 'bare-proxy', { upstream: upstream.url, store }));
+    if (values.baseline && values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
     kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
-    if (values.baseline) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
+    if (values.baseline && !values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
   }
 
   const json = { 'content-type': 'application/json' };
-  const targets = [
+  let targets = [
     { name: 'direct', server: upstream, url: `${upstream.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
     { name: 'bare proxy', server: bare, url: `${bare.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
     ...floors.map((child, index) => ({ name: `bare proxy + ${stores[index]} read`, server: child, url: `${child.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY })),
@@ -514,6 +531,7 @@ async function main() {
     })),
   ];
 
+  if (values['baseline-first']) targets = baselineFirst(targets);
   console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
   const load = await measureInterleaved(targets, { duration, connections, rounds });
   console.error('Sequential latency: 7 rounds × 25 requests…');
