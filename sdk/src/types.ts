@@ -377,6 +377,28 @@ export type AdminAccount = components['schemas']['AdminAccount'];
 export type AdminAccountList = components['schemas']['AdminAccountList'];
 
 /**
+ * A payment that credited nothing and needs an operator (`admin.listPaymentIncidents()`).
+ *
+ * @example
+ * ```ts
+ * import type { PaymentIncident } from '@kikuai/sdk';
+ * const { data }: { data: PaymentIncident[] } = await operator.admin.listPaymentIncidents();
+ * ```
+ */
+export type PaymentIncident = components['schemas']['PaymentIncident'];
+
+/**
+ * The body of `admin.listPaymentIncidents()`.
+ *
+ * @example
+ * ```ts
+ * import type { PaymentIncidentList } from '@kikuai/sdk';
+ * const { data }: PaymentIncidentList = await operator.admin.listPaymentIncidents({ limit: 50 });
+ * ```
+ */
+export type PaymentIncidentList = components['schemas']['PaymentIncidentList'];
+
+/**
  * The body of `admin.adjustCredit()`.
  *
  * @example

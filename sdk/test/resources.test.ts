@@ -36,6 +36,7 @@ const calls: Call[] = [
   ['adminSuspendAccount', 'POST', '/api/v1/admin/accounts/acc_1/suspend', (k) => k.admin.suspend('acc_1', { reason: 'r' })],
   ['adminRestoreAccount', 'POST', '/api/v1/admin/accounts/acc_1/restore', (k) => k.admin.restore('acc_1')],
   ['adminRefundTopup', 'POST', '/api/v1/admin/topups/top_1/refund', (k) => k.admin.refundTopup('top_1')],
+  ['adminListPaymentIncidents', 'GET', '/api/v1/admin/payment-incidents', (k) => k.admin.listPaymentIncidents()],
   ['getHealth', 'GET', '/healthz', (k) => k.operations.health()],
   ['getReadiness', 'GET', '/readyz', (k) => k.operations.readiness()],
   ['getMetrics', 'GET', '/metrics', (k) => k.operations.metrics()],

@@ -641,6 +641,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/payment-incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payment incidents
+         * @description Payments that credited nothing and need an operator, newest first: a Paddle
+         *     transaction that is not the one kikuai created for the top-up it names or does not
+         *     cost what it asked, a Stars charge claimed by two accounts or over its invoice, a
+         *     refund of a charge kikuai never recorded, a paid credit the balance ceiling refused
+         *     (the payer is owed a refund). Each is kept once; they are also counted in
+         *     `kikuai_payment_incidents_total` and sent to `KIKUAI_OPERATOR_CHAT_ID` when set.
+         */
+        get: operations["adminListPaymentIncidents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1116,6 +1141,25 @@ export interface components {
         };
         AdminAccountList: {
             data: components["schemas"]["AdminAccount"][];
+        };
+        /** @description A payment event that moved no money and needs an operator. */
+        PaymentIncident: {
+            /** @description Unique per incident; a repeat of it is kept once. */
+            id: string;
+            /**
+             * @description `paddle_transaction_mismatch`, `paddle_amount_mismatch`, `stars_charge_conflict`,
+             *     `stars_amount_refused`, `stars_refund_unknown_charge` or `balance_limit_exceeded`.
+             */
+            kind: string;
+            account_id: string | null;
+            topup_id: string | null;
+            /** @description What was expected and what came (no secrets). */
+            detail: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PaymentIncidentList: {
+            data: components["schemas"]["PaymentIncident"][];
         };
         AdjustCreditRequest: {
             /** @description Positive grants credit; negative takes it. */
@@ -2452,6 +2496,35 @@ export interface operations {
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListPaymentIncidents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest incidents. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentIncidentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -1,5 +1,5 @@
 import type { RequestOptions } from '../request-options.js';
-import type { AdjustCreditRequest, AdminAccount, AdminAccountList, AdminFindAccountsQuery, LedgerChangeResult, RefundRequest, StarsPaymentResult, SuspendRequest } from '../types.js';
+import type { AdjustCreditRequest, AdminAccount, AdminAccountList, AdminFindAccountsQuery, LedgerChangeResult, PaymentIncidentList, RefundRequest, StarsPaymentResult, SuspendRequest } from '../types.js';
 import { unwrap, type ResourceContext } from './context.js';
 
 /**
@@ -67,6 +67,16 @@ export interface AdminResource {
    * ```
    */
   refundTopup(topupId: string, body?: RefundRequest, options?: RequestOptions): Promise<StarsPaymentResult>;
+  /**
+   * Payments that credited nothing and need an operator, newest first (at most `limit`, default 20).
+   *
+   * @example
+   * ```ts
+   * const { data: incidents } = await operator.admin.listPaymentIncidents({ limit: 50 });
+   * for (const incident of incidents) console.log(incident.kind, incident.detail);
+   * ```
+   */
+  listPaymentIncidents(query?: { limit?: number }, options?: RequestOptions): Promise<PaymentIncidentList>;
 }
 
 export function createAdminResource(context: ResourceContext): AdminResource {
@@ -79,6 +89,7 @@ export function createAdminResource(context: ResourceContext): AdminResource {
       unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/credit', { ...account(accountId), body, ...context.init(options, 'generate') })),
     suspend: (accountId, body, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/suspend', { ...account(accountId), body, ...context.init(options) })),
     restore: (accountId, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/restore', { ...account(accountId), ...context.init(options) })),
+    listPaymentIncidents: (query, options) => unwrap(raw.GET('/api/v1/admin/payment-incidents', { params: { query: query ?? {} }, ...context.init(options) })),
     refundTopup: (topupId, body, options) =>
       unwrap(raw.POST('/api/v1/admin/topups/{topup_id}/refund', { params: { path: { topup_id: topupId } }, body: body ?? {}, ...context.init(options) })),
   };

@@ -33,6 +33,11 @@ export function adminRoutes(context: ServerContext): Handlers {
       return { data: account ? [await present(account)] : [] };
     },
 
+    async adminListPaymentIncidents(request) {
+      const { limit = 20 } = request.query as { limit?: number };
+      return { data: await store.listPaymentIncidents(limit) };
+    },
+
     async adminGetAccount(request) {
       return present(await accountOf(request));
     },

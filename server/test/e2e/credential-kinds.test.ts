@@ -51,6 +51,7 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
   adminAdjustCredit: () => ({ body: { amount_micros: 5_000_000, reason: 'intruder' } }),
   adminSuspendAccount: () => ({ body: { reason: 'intruder' } }),
   adminRestoreAccount: () => ({}),
+  adminListPaymentIncidents: () => ({}),
   adminRefundTopup: () => ({ body: { reason: 'intruder' } }),
 };
 

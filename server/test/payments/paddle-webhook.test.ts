@@ -189,7 +189,12 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const total = cents.total ?? cents.subtotal - discount + tax;
     return { subtotal: String(cents.subtotal), discount: String(discount), tax: String(tax), total: String(total), credit: '0', credit_to_balance: '0', balance: '0', grand_total: String(total), grand_total_tax: String(tax), fee: null, earnings: null, currency_code: currency };
   };
-  const incidentsOf = async (topupId: string) => (await world.server.store.listPaymentIncidents(1000)).filter((incident) => incident.topup_id === topupId);
+  // What the operator reads: the admin API's list of payment incidents.
+  const incidentsOf = async (topupId: string) => {
+    const listed = await world.call('GET', '/api/v1/admin/payment-incidents?limit=100', { auth: { admin: world.server.adminToken } });
+    expect(listed.status).toBe(200);
+    return (listed.body.data as Array<{ kind: string; topup_id: string | null; account_id: string | null; detail: string }>).filter((incident) => incident.topup_id === topupId);
+  };
   const operatorNotices = (pattern: RegExp) => world.telegram.callsOf('sendMessage').filter((call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && pattern.test(String(call.params.text)));
   const incidentsCounted = async (kind: string) => {
     const text = (await world.call('GET', '/metrics')).text;
