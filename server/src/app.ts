@@ -35,7 +35,7 @@ import { startNotifier } from './notifications/notifier.js';
 import { operationRoutes, readPackageVersion } from './routes/operations.js';
 import { METERED_PROXY_OPERATIONS } from './routes/proxy.js';
 import { leaveBodiesUnread } from './proxy/streamed-body.js';
-import type { Handlers } from './routes/types.js';
+import type { Handlers, OperationId } from './routes/types.js';
 
 /**
  * Request ids: a random prefix per process and a counter. Unique across instances with
@@ -251,7 +251,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const operationResolver = (operationId: string) => {
     const operation = operationsById.get(operationId)!;
     const handler: RouteHandlerMethod =
-      handlers[operationId] ??
+      (handlers[operationId as OperationId] as RouteHandlerMethod | undefined) ??
       (async () => {
         throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
       });

@@ -17,6 +17,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, ran
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/types.js';
 import { ApiProblem } from './problem.js';
+import { sent, type Sent } from './sent.js';
 
 const TTL_SECONDS = 24 * 60 * 60;
 /**
@@ -30,9 +31,9 @@ const PENDING_TTL_SECONDS = 120;
 const SEALED_PREFIX = 'v1.';
 const SECRET_FILE = 'idempotency.secret';
 
-export interface HandlerResult {
+export interface HandlerResult<Body = unknown> {
   status: number;
-  body: unknown;
+  body: Body;
 }
 
 /** What `withIdempotency` needs from the server: the store and the idempotency secret. */
@@ -106,18 +107,18 @@ function open(key: Buffer, stored: string): string | null {
   }
 }
 
-export async function withIdempotency(
+export async function withIdempotency<Body>(
   context: IdempotencyContext,
   request: FastifyRequest,
   reply: FastifyReply,
   scope: string,
-  run: () => Promise<HandlerResult>,
-): Promise<FastifyReply> {
+  run: () => Promise<HandlerResult<Body>>,
+): Promise<Sent<Body>> {
   const { store } = context;
   const idempotencyKey = request.headers['idempotency-key'];
   if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0) {
     const result = await run();
-    return reply.code(result.status).send(result.body);
+    return sent(reply, result.status, result.body);
   }
   const { lookup, fingerprinting, sealing } = recordKeys(context.idempotencySecret, scope, idempotencyKey);
   // Keyed too: the store cannot confirm a guess of what was sent.
@@ -138,9 +139,9 @@ export async function withIdempotency(
       throw new ApiProblem(409, 'idempotency_key_reused', 'The answer kept for this Idempotency-Key can no longer be read by this server. Check the result, then use a new key.');
     }
     reply.header('Idempotent-Replayed', 'true');
-    return reply.code(claimed.status).send(JSON.parse(body));
+    return sent(reply, claimed.status, JSON.parse(body) as Body);
   }
-  let result: HandlerResult;
+  let result: HandlerResult<Body>;
   try {
     result = await run();
   } catch (error) {
@@ -149,5 +150,5 @@ export async function withIdempotency(
     throw error;
   }
   await store.saveIdempotent(scope, lookup, fingerprint, result.status, seal(sealing, JSON.stringify(result.body)), TTL_SECONDS);
-  return reply.code(result.status).send(result.body);
+  return sent(reply, result.status, result.body);
 }

@@ -6,17 +6,14 @@ import { ApiProblem } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { presentAccount, presentKeyWithSecret } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
-import type { TelegramUser } from '../store/types.js';
-import type { Handlers } from './types.js';
+import type { Caller } from '../auth/authenticate.js';
+import type { Account, TelegramUser } from '../store/types.js';
+import type { Handlers, OperationRequest, Schema } from './types.js';
 
-interface RegisterBody {
-  telegram_user?: TelegramUser;
-}
-
-function userToRegister(request: FastifyRequest): TelegramUser {
+function userToRegister(request: FastifyRequest<OperationRequest<'registerAccount'>>): TelegramUser {
   const caller = request.caller!;
   if (caller.kind === 'telegram_init_data') return caller.telegramUser;
-  const given = (request.body as RegisterBody | undefined)?.telegram_user;
+  const given = request.body?.telegram_user;
   if (!given) throw new ApiProblem(400, 'validation_failed', 'body/telegram_user is required when the bot registers a user.');
   if (given.id !== caller.telegramUser?.id) {
     throw new ApiProblem(400, 'validation_failed', 'body/telegram_user/id must be the user named in X-Kikuai-Telegram-User-Id.');
@@ -24,12 +21,18 @@ function userToRegister(request: FastifyRequest): TelegramUser {
   return given;
 }
 
+/** The account and how its caller authenticated (the operator has no account, so never gets here). */
+function presentMe(account: Account, caller: Caller | undefined): Schema<'Me'> {
+  if (!caller || caller.kind === 'admin') throw new Error('getMe and updateMe never accept the operator.');
+  return { account: presentAccount(account), auth: { method: caller.kind, key_id: caller.key?.id ?? null } };
+}
+
 export function accountRoutes(context: ServerContext): Handlers {
   const { store } = context;
   return {
     async registerAccount(request, reply) {
       const user = userToRegister(request);
-      return withIdempotency(context, request, reply, `register:${user.id}`, async () => {
+      return withIdempotency<Schema<'RegisterResponse'>>(context, request, reply, `register:${user.id}`, async () => {
         const existing = await store.getAccountByTelegramId(user.id);
         if (existing) return { status: 200, body: { created: false, account: presentAccount(existing), api_key: null } };
         const key = generateApiKey();
@@ -52,25 +55,19 @@ export function accountRoutes(context: ServerContext): Handlers {
     },
 
     async getMe(request) {
-      const account = requireAccount(request);
-      const caller = request.caller!;
-      return {
-        account: presentAccount(account),
-        auth: { method: caller.kind, key_id: caller.key?.id ?? null },
-      };
+      return presentMe(requireAccount(request), request.caller);
     },
 
     async updateMe(request) {
       let account = requireAccount(request);
-      const body = request.body as { low_balance_threshold_micros?: number | null; language_code?: string | null };
+      const body = request.body;
       if (body.low_balance_threshold_micros !== undefined) {
         account = (await store.setLowBalanceThreshold(account.id, body.low_balance_threshold_micros)) ?? account;
       }
       if (body.language_code !== undefined) {
         account = (await store.setLanguage(account.id, body.language_code)) ?? account;
       }
-      const caller = request.caller!;
-      return { account: presentAccount(account), auth: { method: caller.kind, key_id: caller.key?.id ?? null } };
+      return presentMe(account, request.caller);
     },
   };
 }

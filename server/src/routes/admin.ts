@@ -5,27 +5,27 @@ import { withIdempotency } from '../http/idempotency.js';
 import { microsToUsd } from '../services/money.js';
 import { presentAccount, presentKey, presentLedgerEntry } from '../services/presenters.js';
 import type { Account } from '../store/types.js';
-import type { Handlers } from './types.js';
+import type { Handlers, Schema } from './types.js';
 
 export function adminRoutes(context: ServerContext): Handlers {
   const { store } = context;
 
-  const present = async (account: Account) => ({
+  const present = async (account: Account): Promise<Schema<'AdminAccount'>> => ({
     account: presentAccount(account),
     suspended_reason: account.suspended_reason,
     keys: (await store.listKeys(account.id)).map((key) => presentKey(key, context.now())),
     ledger_sum_micros: await store.sumLedger(account.id),
   });
 
-  const accountOf = async (request: FastifyRequest) => {
-    const account = await store.getAccount((request.params as { account_id: string }).account_id);
+  const accountOf = async (request: FastifyRequest<{ Params: { account_id: string } }>) => {
+    const account = await store.getAccount(request.params.account_id);
     if (!account) throw notFound('This account');
     return account;
   };
 
   return {
     async adminFindAccounts(request) {
-      const query = request.query as { telegram_id?: number; account_id?: string };
+      const query = request.query;
       if ((query.telegram_id === undefined) === (query.account_id === undefined)) {
         throw new ApiProblem(400, 'validation_failed', 'Give exactly one of query/telegram_id and query/account_id.');
       }
@@ -34,7 +34,7 @@ export function adminRoutes(context: ServerContext): Handlers {
     },
 
     async adminListPaymentIncidents(request) {
-      const { limit = 20 } = request.query as { limit?: number };
+      const { limit = 20 } = request.query;
       return { data: await store.listPaymentIncidents(limit) };
     },
 
@@ -44,7 +44,7 @@ export function adminRoutes(context: ServerContext): Handlers {
 
     async adminAdjustCredit(request, reply) {
       const account = await accountOf(request);
-      const body = request.body as { amount_micros: number; reason: string; external_ref?: string };
+      const body = request.body;
       return withIdempotency(context, request, reply, `admin:adjust:${account.id}`, async () => {
         const result = await store.applyLedger(
           {
@@ -76,7 +76,7 @@ export function adminRoutes(context: ServerContext): Handlers {
 
     async adminSuspendAccount(request) {
       const account = await accountOf(request);
-      const reason = (request.body as { reason: string }).reason;
+      const reason = request.body.reason;
       const updated = await store.setAccountStatus(account.id, 'suspended', reason);
       request.log.info({ account_id: account.id }, 'account suspended by operator');
       return present(updated ?? account);

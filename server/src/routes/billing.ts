@@ -4,7 +4,7 @@ import { InvalidCursorError } from '../store/logic.js';
 import { ApiProblem } from '../http/problem.js';
 import { microsToUsd } from '../services/money.js';
 import { presentLedgerEntry, presentUsageRow } from '../services/presenters.js';
-import type { Handlers } from './types.js';
+import { sent, type Handlers } from './types.js';
 
 const DAY_MS = 86_400_000;
 const MAX_USAGE_DAYS = 400;
@@ -34,7 +34,7 @@ export function billingRoutes(context: ServerContext): Handlers {
 
     async listHistory(request) {
       const account = requireAccount(request);
-      const query = request.query as { limit?: number; cursor?: string };
+      const query = request.query;
       let page;
       try {
         page = await store.listLedger(account.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
@@ -49,7 +49,7 @@ export function billingRoutes(context: ServerContext): Handlers {
 
     async getUsage(request, reply) {
       const account = requireAccount(request);
-      const query = request.query as { from?: string; to?: string; product_id?: string; key_id?: string; format?: 'json' | 'csv' };
+      const query = request.query;
       const to = query.to ?? isoDay(context.now());
       const from = query.from ?? isoDay(new Date(Date.parse(to) - 29 * DAY_MS));
       const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
@@ -64,10 +64,8 @@ export function billingRoutes(context: ServerContext): Handlers {
         const lines = rows.map((row) =>
           [row.day, row.product_id, row.key_id, row.requests, row.errors, row.cost_micros, row.cost_usd, row.avg_latency_ms].map(csvField).join(','),
         );
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="kikuai-usage-${from}-${to}.csv"`)
-          .send([header, ...lines].join('\n') + '\n');
+        reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="kikuai-usage-${from}-${to}.csv"`);
+        return sent(reply, 200, [header, ...lines].join('\n') + '\n');
       }
       const totals = rows.reduce(
         (sum, row) => ({ requests: sum.requests + row.requests, errors: sum.errors + row.errors, cost_micros: sum.cost_micros + row.cost_micros }),

@@ -7,21 +7,13 @@ import { ApiProblem, notFound } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { presentKey, presentKeyWithSecret } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
-import { PERMISSIONS, type ApiKeyRecord, type KeyPatch, type Permission, type SpendLimitPeriod } from '../store/types.js';
+import { PERMISSIONS, type ApiKeyRecord, type KeyPatch } from '../store/types.js';
 import type { Handlers } from './types.js';
 
-interface KeyBody {
-  name?: string;
-  enabled?: boolean;
-  expires_at?: string | null;
-  allowed_products?: string[] | null;
-  permissions?: Permission[];
-  spend_limit_micros?: number | null;
-  spend_limit_period?: SpendLimitPeriod;
-}
+type KeyRequest = FastifyRequest<{ Params: { key_id: string } }>;
 
-function keyIdOf(request: FastifyRequest): string {
-  return (request.params as { key_id: string }).key_id;
+function keyIdOf(request: KeyRequest): string {
+  return request.params.key_id;
 }
 
 function checkExpiry(expiresAt: string | null | undefined, now: Date): void {
@@ -57,7 +49,7 @@ export function keyRoutes(context: ServerContext): Handlers {
   };
 
   /** An API key acting on another key: that key must exist and lie within the caller's bounds. */
-  const checkTarget = async (request: FastifyRequest, accountId: string, verb: string) => {
+  const checkTarget = async (request: KeyRequest, accountId: string, verb: string) => {
     const caller = callingKey(request);
     const keyId = keyIdOf(request);
     if (!caller || caller.id === keyId) return;
@@ -75,7 +67,7 @@ export function keyRoutes(context: ServerContext): Handlers {
 
     async createApiKey(request, reply) {
       const account = requireAccount(request);
-      const body = (request.body ?? {}) as KeyBody;
+      const body = request.body ?? {};
       const now = context.now();
       checkExpiry(body.expires_at, now);
       checkProducts(body.allowed_products);
@@ -131,7 +123,7 @@ export function keyRoutes(context: ServerContext): Handlers {
 
     async updateApiKey(request) {
       const account = requireAccount(request);
-      const body = request.body as KeyBody;
+      const body = request.body;
       const now = context.now();
       checkExpiry(body.expires_at, now);
       checkProducts(body.allowed_products);
@@ -176,7 +168,7 @@ export function keyRoutes(context: ServerContext): Handlers {
     async rotateApiKey(request, reply) {
       const account = requireAccount(request);
       const keyId = keyIdOf(request);
-      const grace = (request.body as { grace_period_seconds?: number } | undefined)?.grace_period_seconds ?? 0;
+      const grace = request.body?.grace_period_seconds ?? 0;
       await checkTarget(request, account.id, 'rotate');
       return withIdempotency(context, request, reply, `${account.id}:rotateApiKey:${keyId}`, async () => {
         const now = context.now();

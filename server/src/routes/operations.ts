@@ -27,11 +27,11 @@ export function operationRoutes(context: ServerContext, options: { specText: str
     },
 
     async getMetrics(_request, reply) {
-      return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+      return reply.type(options.metrics.registry.contentType).code(200).send(await options.metrics.registry.metrics());
     },
 
     async getOpenApi(_request, reply) {
-      return reply.type('application/yaml; charset=utf-8').header('cache-control', 'public, max-age=300').send(options.specText);
+      return reply.type('application/yaml; charset=utf-8').header('cache-control', 'public, max-age=300').code(200).send(options.specText);
     },
   };
 }

@@ -5,15 +5,14 @@ import { requireAccount } from '../auth/authenticate.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { paymentsOf } from '../payments/index.js';
-import type { StarsOutcome, StarsPaymentReport } from '../payments/stars.js';
+import type { StarsOutcome } from '../payments/stars.js';
 import { microsToUsd } from '../services/money.js';
 import { presentLedgerEntry, presentTopup } from '../services/presenters.js';
-import type { TopupMethod } from '../store/types.js';
-import type { Handlers } from './types.js';
+import type { Handlers, Schema } from './types.js';
 
-const topupIdOf = (request: FastifyRequest) => (request.params as { topup_id: string }).topup_id;
+const topupIdOf = (request: FastifyRequest<{ Params: { topup_id: string } }>) => request.params.topup_id;
 
-function presentStarsOutcome(outcome: StarsOutcome) {
+function presentStarsOutcome(outcome: StarsOutcome): Schema<'StarsPaymentResult'> {
   return {
     applied: outcome.applied,
     topup: presentTopup(outcome.topup),
@@ -33,7 +32,7 @@ export function paymentRoutes(context: ServerContext): Handlers {
 
     async createTopup(request, reply) {
       const account = requireAccount(request);
-      const body = request.body as { method: TopupMethod; amount_micros: number };
+      const body = request.body;
       payments().topups.check(request.caller, body.method, body.amount_micros);
       return withIdempotency(context, request, reply, `${account.id}:createTopup`, async () => {
         const topup = await payments().topups.create(account, body.method, body.amount_micros);
@@ -49,13 +48,13 @@ export function paymentRoutes(context: ServerContext): Handlers {
     },
 
     async checkStarsPreCheckout(request) {
-      const body = request.body as { invoice_payload: string; currency: string; total_amount: number };
+      const body = request.body;
       return payments().stars.preCheckout(request.caller?.account ?? null, body);
     },
 
     async recordStarsPayment(request, reply) {
       const account = requireAccount(request);
-      const body = request.body as StarsPaymentReport;
+      const body = request.body;
       // Idempotency-Key is honoured, but the charge id already makes repeats harmless.
       return withIdempotency(context, request, reply, `${account.id}:recordStarsPayment`, async () => ({
         status: 200,
@@ -65,12 +64,12 @@ export function paymentRoutes(context: ServerContext): Handlers {
 
     async recordStarsRefund(request) {
       const account = requireAccount(request);
-      const body = request.body as { telegram_payment_charge_id: string; invoice_payload?: string; total_amount?: number };
+      const body = request.body;
       return presentStarsOutcome(await payments().stars.recordRefund(account, body));
     },
 
     async adminRefundTopup(request) {
-      const body = (request.body ?? {}) as { reason?: string };
+      const body = request.body ?? {};
       const topupId = topupIdOf(request);
       if (!topupId) throw new ApiProblem(400, 'validation_failed', 'A top-up id is required.');
       return presentStarsOutcome(await payments().stars.adminRefund(topupId, body.reason));

@@ -12,7 +12,7 @@ export function productRoutes(context: ServerContext): Handlers {
     },
 
     async getProduct(request) {
-      const { product_id: productId } = request.params as { product_id: string };
+      const { product_id: productId } = request.params;
       const product = catalog.get(productId);
       if (!product) throw notFound(`Product ${productId}`);
       return presentProduct(product);

@@ -49,7 +49,7 @@ export function proxyRoutes(context: ServerContext): Handlers {
     },
 
     async callProduct(request, reply) {
-      const { product_id: productId, endpoint_id: endpointId } = request.params as { product_id: string; endpoint_id: string };
+      const { product_id: productId, endpoint_id: endpointId } = request.params;
       return meteredCall(request, reply, productId, endpointId);
     },
   };

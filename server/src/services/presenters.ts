@@ -1,8 +1,12 @@
-/** Store records → the API's shapes (openapi.yaml's schemas). */
-import type { Account, ApiKeyRecord, LedgerEntry, SpendLimitPeriod, Topup, UsageRow } from '../store/types.js';
+/** Store records → the API's shapes (openapi.yaml's schemas, typed from the contract). */
+import type { components } from '@kikuai/sdk/contract';
+import { currentSpend, keyStatus, periodEnd } from '../store/logic.js';
+import type { Account, ApiKeyRecord, LedgerEntry, Topup, UsageRow } from '../store/types.js';
 import { microsToUsd } from './money.js';
 
-export function presentAccount(account: Account) {
+type Schemas = components['schemas'];
+
+export function presentAccount(account: Account): Schemas['Account'] {
   return {
     id: account.id,
     telegram_id: account.telegram_id,
@@ -18,40 +22,16 @@ export function presentAccount(account: Account) {
   };
 }
 
-/** Start of the spend-limit period that contains `now` (UTC; weeks start on Monday). */
-export function periodStart(period: SpendLimitPeriod, now: Date): Date {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  if (period === 'weekly') start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
-  if (period === 'monthly') start.setUTCDate(1);
-  return start;
-}
-
-export function periodEnd(period: SpendLimitPeriod, now: Date): Date {
-  const end = periodStart(period, now);
-  if (period === 'daily') end.setUTCDate(end.getUTCDate() + 1);
-  if (period === 'weekly') end.setUTCDate(end.getUTCDate() + 7);
-  if (period === 'monthly') end.setUTCMonth(end.getUTCMonth() + 1);
-  return end;
-}
-
-export function keyStatus(key: ApiKeyRecord, now: Date): 'active' | 'disabled' | 'expired' | 'revoked' {
-  if (key.revoked_at) return 'revoked';
-  if (!key.enabled) return 'disabled';
-  if (key.expires_at && Date.parse(key.expires_at) <= now.getTime()) return 'expired';
-  return 'active';
-}
-
-export function presentKey(key: ApiKeyRecord, now = new Date()) {
-  let spendLimit = null;
+export function presentKey(key: ApiKeyRecord, now = new Date()): Schemas['ApiKey'] {
+  const nowMs = now.getTime();
+  let spendLimit: Schemas['SpendLimit'] | null = null;
   if (key.spend_limit_micros !== null && key.spend_limit_period) {
-    const currentStart = periodStart(key.spend_limit_period, now).toISOString();
-    const inCurrentPeriod = key.spend_period_start !== null && Date.parse(key.spend_period_start) >= Date.parse(currentStart);
     spendLimit = {
       limit_micros: key.spend_limit_micros,
       limit_usd: microsToUsd(key.spend_limit_micros),
       period: key.spend_limit_period,
-      spent_micros: inCurrentPeriod ? key.spent_micros : 0,
-      resets_at: periodEnd(key.spend_limit_period, now).toISOString(),
+      spent_micros: currentSpend(key, nowMs),
+      resets_at: new Date(periodEnd(key.spend_limit_period, nowMs)).toISOString(),
     };
   }
   const previousValid = key.previous_hash_expires_at && Date.parse(key.previous_hash_expires_at) > now.getTime();
@@ -60,7 +40,7 @@ export function presentKey(key: ApiKeyRecord, now = new Date()) {
     name: key.name,
     prefix: key.prefix,
     last_four: key.last_four,
-    status: keyStatus(key, now),
+    status: keyStatus(key, nowMs),
     enabled: key.enabled,
     created_at: key.created_at,
     last_used_at: key.last_used_at,
@@ -72,11 +52,11 @@ export function presentKey(key: ApiKeyRecord, now = new Date()) {
   };
 }
 
-export function presentKeyWithSecret(key: ApiKeyRecord, secret: string, now = new Date()) {
+export function presentKeyWithSecret(key: ApiKeyRecord, secret: string, now = new Date()): Schemas['ApiKeyWithSecret'] {
   return { ...presentKey(key, now), secret };
 }
 
-export function presentLedgerEntry(entry: LedgerEntry) {
+export function presentLedgerEntry(entry: LedgerEntry): Schemas['LedgerEntry'] {
   return {
     id: entry.id,
     kind: entry.kind,
@@ -90,7 +70,7 @@ export function presentLedgerEntry(entry: LedgerEntry) {
   };
 }
 
-export function presentTopup(topup: Topup) {
+export function presentTopup(topup: Topup): Schemas['Topup'] {
   return {
     id: topup.id,
     method: topup.method,
@@ -105,7 +85,7 @@ export function presentTopup(topup: Topup) {
   };
 }
 
-export function presentUsageRow(row: UsageRow) {
+export function presentUsageRow(row: UsageRow): Schemas['UsageRow'] {
   return {
     day: row.day,
     product_id: row.product_id,

@@ -39,6 +39,50 @@ export function periodStarts(nowMs: number): Record<SpendLimitPeriod, number> {
   };
 }
 
+/** The ISO 8601 start of the spend-limit period `period` that contains `nowMs`. */
+export function periodStartIso(period: SpendLimitPeriod, nowMs: number): string {
+  return new Date(periodStarts(nowMs)[period]).toISOString();
+}
+
+/** End (ms, exclusive) of the spend-limit period `period` that contains `nowMs`: the next one's start. */
+export function periodEnd(period: SpendLimitPeriod, nowMs: number): number {
+  const end = new Date(periodStarts(nowMs)[period]);
+  if (period === 'daily') end.setUTCDate(end.getUTCDate() + 1);
+  if (period === 'weekly') end.setUTCDate(end.getUTCDate() + 7);
+  if (period === 'monthly') end.setUTCMonth(end.getUTCMonth() + 1);
+  return end.getTime();
+}
+
+/**
+ * Whether the key's recorded spend (`spent_micros` since `spend_period_start`) is of the
+ * period current at `nowMs`; always for a key without a period. Mirrored in
+ * redis-scripts.ts by `released_spend` and by the reserve script's `spent` (both compare
+ * `spend_period_start_ms`).
+ */
+export function isCurrentSpendPeriod(key: ApiKeyRecord, nowMs: number): boolean {
+  return key.spend_limit_period === null || key.spend_period_start === periodStartIso(key.spend_limit_period, nowMs);
+}
+
+/** What the key has spent in the period current at `nowMs`: 0 when its recorded spend is of an earlier one. */
+export function currentSpend(key: ApiKeyRecord, nowMs: number): number {
+  return isCurrentSpendPeriod(key, nowMs) ? key.spent_micros : 0;
+}
+
+export type KeyStatus = 'active' | 'disabled' | 'expired' | 'revoked';
+
+/**
+ * A key's status at `nowMs`, in the order `keyRefusal` gives its refusals: revoked, then
+ * disabled, then expired (at `expires_at` itself). Mirrored by `key_refusal` in redis-scripts.ts.
+ */
+export function keyStatus(key: ApiKeyRecord, nowMs: number): KeyStatus {
+  if (key.revoked_at !== null) return 'revoked';
+  if (!key.enabled) return 'disabled';
+  if (key.expires_at !== null && nowMs >= Date.parse(key.expires_at)) return 'expired';
+  return 'active';
+}
+
+const STATUS_REFUSALS = { revoked: 'key_revoked', disabled: 'key_disabled', expired: 'key_expired' } as const satisfies Record<Exclude<KeyStatus, 'active'>, AuthFailure>;
+
 /** The balance must reach this level (threshold + 10%, rounded up) before 'recovered' fires. */
 export function recoveryLevel(thresholdMicros: number | null): number {
   if (thresholdMicros === null) return 0;
@@ -76,9 +120,8 @@ export function keyRefusal(key: ApiKeyRecord | null, account: Account | null, ha
     const graceEnds = key.previous_hash_expires_at === null ? null : Date.parse(key.previous_hash_expires_at);
     if (key.previous_hash !== hash || graceEnds === null || nowMs >= graceEnds) return 'key_not_found';
   }
-  if (key.revoked_at !== null) return 'key_revoked';
-  if (!key.enabled) return 'key_disabled';
-  if (key.expires_at !== null && nowMs >= Date.parse(key.expires_at)) return 'key_expired';
+  const status = keyStatus(key, nowMs);
+  if (status !== 'active') return STATUS_REFUSALS[status];
   if (!account) return 'account_not_found';
   if (account.status !== 'active') return 'account_suspended';
   return null;
@@ -100,10 +143,7 @@ export function callRefusal(key: ApiKeyRecord, productId: string): 'permission_d
  * key's spend period is still the one current at `nowMs` (a key without a period always).
  */
 export function releasedSpend(key: ApiKeyRecord, amount: number, nowMs: number): number | null {
-  if (key.spend_limit_period !== null) {
-    const current = new Date(periodStarts(nowMs)[key.spend_limit_period]).toISOString();
-    if (key.spend_period_start !== current) return null;
-  }
+  if (!isCurrentSpendPeriod(key, nowMs)) return null;
   return Math.max(0, key.spent_micros - amount);
 }
 

@@ -11,7 +11,8 @@ import {
   callRefusal,
   keyRefusal,
   keptUsageEvents,
-  periodStarts,
+  currentSpend,
+  periodStartIso,
   releasedSpend,
   callRefundRef,
   callStateSegment,
@@ -440,8 +441,8 @@ export class SqliteStore implements Store {
 
     const price = request.price_micros;
     const period = key.spend_limit_period;
-    const periodStart = period ? new Date(periodStarts(request.now_ms)[period]).toISOString() : null;
-    const spent = periodStart !== null && key.spend_period_start !== periodStart ? 0 : key.spent_micros;
+    const periodStart = period ? periodStartIso(period, request.now_ms) : null;
+    const spent = currentSpend(key, request.now_ms);
     let refused: ReserveResult | null = null;
     const callRefused = callRefusal(key, request.product_id);
     if (callRefused) {
