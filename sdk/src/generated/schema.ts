@@ -1087,7 +1087,10 @@ export interface components {
             event_type: string;
             occurred_at: string;
             notification_id?: string;
-            data: Record<string, never>;
+            /** @description The event's entity (a transaction, an adjustment, …) as Paddle documents it for `event_type`. */
+            data: {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
         };

@@ -24,6 +24,8 @@
  * Unknown event types: acknowledged (200), logged, ignored. Everything here is a few
  * store round trips and at most one Paddle API call: well within Paddle's 5 seconds.
  */
+import type { IAdjustmentNotificationResponse, ITransactionNotificationResponse } from '@paddle/paddle-node-sdk';
+import type { components } from '@kikuai/sdk/contract';
 import type { ServerContext } from '../context.js';
 import type { Topup } from '../store/types.js';
 import type { PaddleApi, PaddleTotals } from './paddle-api.js';
@@ -71,8 +73,17 @@ export function paddleAmountMismatch(topup: Topup, facts: TransactionFacts): str
   return `The transaction's totals are subtotal ${subtotal}, discount ${discount}, tax ${totals!.tax}, total ${total} (cents); the top-up asked ${cents} cents.`;
 }
 
+/** A Paddle notification, as openapi.yaml's `PaddleEvent` describes it (the envelope; `data` depends on `event_type`). */
+export type PaddleEvent = components['schemas']['PaddleEvent'];
+/**
+ * `data` of the events handled, as Paddle's SDK types them (snake_case, as delivered).
+ * Partial: the spec checks only the envelope, so every field is read as possibly missing.
+ */
+export type TransactionEventData = Partial<ITransactionNotificationResponse>;
+export type AdjustmentEventData = Partial<IAdjustmentNotificationResponse>;
+
 /** The facts of a transaction as a webhook event carries them (snake_case, `details.totals`). */
-export function transactionFactsOfEvent(data: Record<string, any>): TransactionFacts {
+export function transactionFactsOfEvent(data: TransactionEventData): TransactionFacts {
   const totals = data.details?.totals;
   return {
     id: String(data.id ?? ''),
@@ -84,14 +95,6 @@ export function transactionFactsOfEvent(data: Record<string, any>): TransactionF
   };
 }
 
-export interface PaddleEventEnvelope {
-  event_id: string;
-  event_type: string;
-  occurred_at?: string;
-  notification_id?: string;
-  data: Record<string, any>;
-}
-
 const EVENT_TTL_SECONDS = 7 * 86_400;
 
 export class PaddleWebhookHandler {
@@ -100,7 +103,7 @@ export class PaddleWebhookHandler {
     private readonly paddle: PaddleApi,
   ) {}
 
-  async handle(event: PaddleEventEnvelope): Promise<WebhookOutcome> {
+  async handle(event: PaddleEvent): Promise<WebhookOutcome> {
     const { store, logger } = this.context;
     const claimed = await store.claimIdempotent('paddle_event', event.event_id, event.event_id, EVENT_TTL_SECONDS);
     if (claimed?.state === 'done') return 'duplicate';
@@ -119,13 +122,13 @@ export class PaddleWebhookHandler {
     return outcome;
   }
 
-  private async dispatch(event: PaddleEventEnvelope): Promise<WebhookOutcome> {
+  private async dispatch(event: PaddleEvent): Promise<WebhookOutcome> {
     switch (event.event_type) {
       case 'transaction.completed':
-        return this.creditTransaction(transactionFactsOfEvent(event.data));
+        return this.creditTransaction(transactionFactsOfEvent(event.data as TransactionEventData));
       case 'adjustment.created':
       case 'adjustment.updated':
-        return this.applyAdjustment(event.data);
+        return this.applyAdjustment(event.data as AdjustmentEventData);
       default:
         this.context.logger.info({ paddle_event_id: event.event_id, event_type: event.event_type }, 'paddle event type not handled: ignored');
         return 'ignored';
@@ -200,7 +203,7 @@ export class PaddleWebhookHandler {
     return 'credited';
   }
 
-  private async applyAdjustment(adjustment: Record<string, any>): Promise<WebhookOutcome> {
+  private async applyAdjustment(adjustment: AdjustmentEventData): Promise<WebhookOutcome> {
     const { logger } = this.context;
     const action = String(adjustment.action ?? '');
     const status = String(adjustment.status ?? '');
@@ -266,7 +269,7 @@ export class PaddleWebhookHandler {
    * grand total (both in the same currency and minor units), so tax and currency do not
    * matter; a full adjustment is the whole top-up.
    */
-  private adjustmentMicros(topup: Topup, adjustment: Record<string, any>, grandTotal: string | null): number {
+  private adjustmentMicros(topup: Topup, adjustment: AdjustmentEventData, grandTotal: string | null): number {
     const adjustmentTotal = Number(adjustment.totals?.total ?? NaN);
     const transactionTotal = Number(grandTotal ?? NaN);
     if (adjustment.type === 'full' || !Number.isFinite(adjustmentTotal)) return topup.amount_micros;

@@ -6,7 +6,6 @@
 import type { ServerContext } from '../context.js';
 import { ApiProblem } from '../http/problem.js';
 import { paymentsOf, verifyPaddleSignature } from '../payments/index.js';
-import type { PaddleEventEnvelope } from '../payments/paddle-webhook.js';
 import type { Handlers } from './types.js';
 
 const REFUSALS = {
@@ -32,7 +31,7 @@ export function webhookRoutes(context: ServerContext): Handlers {
         request.log.warn({ reason }, 'paddle webhook refused');
         throw new ApiProblem(401, 'invalid_signature', REFUSALS[reason]);
       }
-      const outcome = await paymentsOf(context).paddleWebhook.handle(request.body as PaddleEventEnvelope);
+      const outcome = await paymentsOf(context).paddleWebhook.handle(request.body);
       return { received: true, outcome };
     },
   };
