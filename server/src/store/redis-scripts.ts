@@ -35,7 +35,7 @@ local function int_in(v, min, max)
   if n == nil or n ~= n or n < min or n > max or math.floor(n) ~= n then return nil end
   return n
 end
--- logic.ts releasedSpend: a refund gives a key's spend back (not below 0) when the key's
+-- logic.ts releasedSpend (isCurrentSpendPeriod): a refund gives a key's spend back (not below 0) when the key's
 -- period is still the one of the refund. The new spent_micros, or nil when nothing changes.
 -- key: the key's fields (hgetall); daily, weekly, monthly: each period's start (ms) now.
 local function released_spend(key, amount, daily, weekly, monthly)
@@ -55,7 +55,7 @@ local function hgetall(key)
   return t, flat
 end
 
--- logic.ts keyRefusal
+-- logic.ts keyRefusal (with keyStatus: revoked, then disabled, then expired)
 local function key_refusal(key, account, hash, now_ms)
   if key.id == nil then return 'key_not_found' end
   if key.hash ~= hash then
@@ -329,6 +329,7 @@ local period_start_ms, period_start_iso = nil, nil
 if period == 'daily' then period_start_ms, period_start_iso = ARGV[9], ARGV[10]
 elseif period == 'weekly' then period_start_ms, period_start_iso = ARGV[11], ARGV[12]
 elseif period == 'monthly' then period_start_ms, period_start_iso = ARGV[13], ARGV[14] end
+-- logic.ts currentSpend
 local spent = num(key.spent_micros) or 0
 if period_start_ms ~= nil and key.spend_period_start_ms ~= period_start_ms then spent = 0 end
 local spend_limit = num(key.spend_limit_micros)
