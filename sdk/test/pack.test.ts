@@ -75,7 +75,18 @@ describe('the packed tarball', () => {
   });
 
   it('ships only dist, the README and package.json', () => {
-    expect(pack.files.map((file) => file.path).sort()).toEqual(['README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']);
+    expect(pack.files.map((file) => file.path).sort()).toEqual([
+      'README.md',
+      'dist/contract.cjs',
+      'dist/contract.d.cts',
+      'dist/contract.d.ts',
+      'dist/contract.js',
+      'dist/index.cjs',
+      'dist/index.d.cts',
+      'dist/index.d.ts',
+      'dist/index.js',
+      'package.json',
+    ]);
     console.info(`@kikuai/sdk tarball: ${pack.size} bytes packed, ${pack.unpackedSize} bytes unpacked`);
   });
 
@@ -84,6 +95,13 @@ describe('the packed tarball', () => {
       const code = execFileSync('cat', [path.join(packageDirectory, 'dist', file)], { encoding: 'utf8' });
       expect(code).not.toMatch(/\bfrom\s+['"]node:|require\(['"]node:|require\(['"](fs|http|https|crypto|path|stream|buffer)['"]\)/);
       expect(code).not.toMatch(/\bprocess\.|\bBuffer\./);
+    }
+  });
+
+  it('ships @kikuai/sdk/contract as types only: its code is empty', () => {
+    for (const file of ['contract.js', 'contract.cjs']) {
+      const code = execFileSync('cat', [path.join(packageDirectory, 'dist', file)], { encoding: 'utf8' });
+      expect(code.replace(/['"]use strict['"];?/, '').trim()).toBe('');
     }
   });
 
@@ -132,6 +150,7 @@ console.log(JSON.stringify({
   it('type-checks in a TypeScript project with node16 resolution, from ESM and CommonJS', () => {
     const program = `
 import { createKikuaiClient, KikuaiError, type ApiKeyWithSecret, type KikuaiClient, type LedgerEntry, type ProxyResult, type paths } from '@kikuai/sdk';
+import type { components, operations } from '@kikuai/sdk/contract';
 const kikuai: KikuaiClient = createKikuaiClient({ baseUrl: 'http://localhost:8000', auth: { serviceToken: 's', telegramUserId: 1 } });
 export async function main(): Promise<void> {
   const key: ApiKeyWithSecret = await kikuai.keys.create({ name: 'ci' });
@@ -143,6 +162,9 @@ export async function main(): Promise<void> {
   for await (const event of stream) console.log(event.data, event.event, event.id);
   const raw = await kikuai.raw.GET('/api/v1/api_keys/{key_id}', { params: { path: { key_id: 'key_1' } } });
   type BalancePath = paths['/api/v1/balance'];
+  const micros: components['schemas']['Balance']['balance_micros'] = 1;
+  const createKey: operations['createApiKey']['responses'][201]['content']['application/json'] | null = null;
+  console.log(micros, createKey);
   console.log(secret, result.data.ok, result.costMicros, raw.data?.id, entries.length, null as unknown as BalancePath);
   try { await kikuai.balance.get(); } catch (error) { if (error instanceof KikuaiError) console.log(error.code, error.requestId, error.hint); }
   // @ts-expect-error money fields keep their spec names
