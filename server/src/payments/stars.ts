@@ -22,6 +22,7 @@
  *   kept for the operator.
  */
 import { createHash } from 'node:crypto';
+import type { components } from '@kikuai/sdk/contract';
 import type { ServerContext } from '../context.js';
 import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
@@ -74,7 +75,7 @@ export class StarsPayments {
     private readonly botApi: BotApi,
   ) {}
 
-  async preCheckout(account: Account | null, query: { invoice_payload: string; currency: string; total_amount: number }) {
+  async preCheckout(account: Account | null, query: components['schemas']['StarsPreCheckoutRequest']): Promise<components['schemas']['StarsPreCheckoutResult']> {
     const text = PRE_CHECKOUT_MESSAGES[languageOf(account?.language_code)];
     const refuse = (reason: keyof typeof text) => {
       this.context.logger.info({ account_id: account?.id ?? null, reason }, 'stars pre-checkout refused');

@@ -9,6 +9,7 @@
  * inside Telegram (bot service, Mini App initData) are not offered Paddle unless the
  * operator enables it (`KIKUAI_PADDLE_IN_TELEGRAM`).
  */
+import type { components } from '@kikuai/sdk/contract';
 import type { ServerContext } from '../context.js';
 import type { Caller } from '../auth/authenticate.js';
 import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
@@ -61,7 +62,7 @@ export class TopupService {
     return methods;
   }
 
-  options(caller: Caller | undefined) {
+  options(caller: Caller | undefined): components['schemas']['TopupOptions'] {
     const { topups } = this.context.config;
     return {
       currency: 'USD' as const,

@@ -9,6 +9,7 @@
  *   config/products.yaml: products[0] (reliapi) → endpoints[1].price_micros: must be a whole number of micro-USD
  */
 import { readFileSync } from 'node:fs';
+import type { components } from '@kikuai/sdk/contract';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type Environment } from '../config.js';
@@ -231,7 +232,7 @@ export function loadProductCatalog(file: string, environment: Environment): Prod
 }
 
 /** The API's view of a product (openapi.yaml `Product`): never the upstream or its credential. */
-export function presentProduct(product: Product) {
+export function presentProduct(product: Product): components['schemas']['Product'] {
   return {
     id: product.id,
     name: product.name,
