@@ -4,3 +4,4 @@ export { createStore } from './store/index.js';
 export type * from './store/types.js';
 export { generateApiKey, hashApiKey, isWellFormedApiKey } from './auth/api-key.js';
 export { signInitData, validateInitData } from './auth/init-data.js';
+export { serve, type ServeOptions, type Alongside, type ListeningApi } from './serve.js';
