@@ -1,7 +1,8 @@
 /**
- * What `npm start` runs (`node server/dist/main.js`, after the build): the API on its
- * embedded default, and the bot in the same process once TELEGRAM_BOT_TOKEN and the
- * service token are set — here against the fake Bot API, which hands it a /start.
+ * What `npm start` runs (`node launcher/dist/main.js`, after the build): the API on its
+ * embedded default, the Mini App's build at /webapp/, and the bot in the same process once
+ * TELEGRAM_BOT_TOKEN and the service token are set — here against the fake Bot API, which
+ * hands it a /start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { startFakeTelegram, type FakeTelegram } from '@kikuai/server/testing';
 import { freePort } from '../support/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entry = path.join(root, 'server/dist/main.js');
+const entry = path.join(root, 'launcher/dist/main.js');
 
 describe('npm start', () => {
   let telegram: FakeTelegram;
@@ -64,6 +65,13 @@ describe('npm start', () => {
     expect(output).toContain(`embedded SQLite at ${dataDir}/kikuai.db`);
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'sqlite', ok: true } });
+  });
+
+  it.skipIf(!existsSync(path.join(root, 'miniapp/dist/index.html')) && !process.env.CI)('serves the Mini App\'s build at /webapp/', async () => {
+    expect(output).toContain(`Mini App: http://127.0.0.1:${port}/webapp/`);
+    const page = await fetch(`http://127.0.0.1:${port}/webapp/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('id="app"');
   });
 
   it('runs the bot in the same process: a /start gets an account and a first key', async () => {
