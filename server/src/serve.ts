@@ -26,7 +26,7 @@ export interface ListeningApi {
 export interface Alongside {
   /** Lines for the start-up banner, e.g. `  bot:      running`. */
   banner: string[];
-  /** Called on shutdown before the API stops taking connections. */
+  /** Called on shutdown while the API still answers (Fastify answers 503 from `close()` on, preClose included). */
   stop?(): Promise<void>;
 }
 
@@ -69,16 +69,10 @@ export async function serve(options: ServeOptions = {}): Promise<KikuaiApp> {
   const where = config.redisUrl ? `Redis at ${new URL(config.redisUrl).host}` : `embedded SQLite at ${config.dataDir}/kikuai.db`;
   app.log.info({ store: store.kind }, `store: ${where}`);
 
-  let alongside: Alongside = API_ONLY;
-  // What runs alongside stops first, while the API still answers it.
-  app.addHook('preClose', async () => {
-    await alongside.stop?.();
-  });
-
   await app.listen({ port: config.port, host: config.host });
   const bound = describeBinding(app.server.address() as AddressInfo);
   const localUrl = bound.localUrl;
-  if (options.alongside) alongside = await options.alongside({ config, localUrl, log: app.log });
+  const alongside = options.alongside ? await options.alongside({ config, localUrl, log: app.log }) : API_ONLY;
 
   const webappDir = config.webappDir ?? options.webappDir;
   const servesMiniApp = webappDir !== undefined && existsSync(path.join(webappDir, 'index.html'));
@@ -108,6 +102,9 @@ export async function serve(options: ServeOptions = {}): Promise<KikuaiApp> {
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
     try {
+      // What runs alongside stops first, while the API still answers it; then the API
+      // (its services stop in the composition root's order, from onClose).
+      await alongside.stop?.();
       await app.close();
       process.exit(0);
     } catch (error) {
