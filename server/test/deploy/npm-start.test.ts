@@ -88,4 +88,11 @@ describe('npm start', () => {
     expect(output).not.toContain(secret);
     expect(output).not.toContain(botToken);
   });
+
+  it('shuts down gracefully on SIGTERM: the bot stops, then the API, and the process exits 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutting down');
+  });
 });
