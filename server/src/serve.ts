@@ -39,7 +39,7 @@ export interface ServeOptions {
   alongside?(api: ListeningApi): Promise<Alongside>;
 }
 
-const API_ONLY: Alongside = { banner: ['  bot:      not in this process (`npm start` runs the API with the bot; `npm start -w @kikuai/bot` runs it alone)'] };
+const API_ONLY: Alongside = { banner: ['  bot:      not in this process (`npm start` runs the API with the bot; or run the bot as its own process)'] };
 
 function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
