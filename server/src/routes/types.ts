@@ -1,6 +1,7 @@
 import type { RouteHandlerMethod } from 'fastify';
-import type { ServerContext } from '../context.js';
+import type { Services } from '../composition.js';
 
 /** operationId → handler. Each route module returns the handlers of its operations. */
 export type Handlers = Record<string, RouteHandlerMethod>;
-export type RouteModule = (context: ServerContext) => Handlers;
+/** A route module takes the services it uses (its parameter names a part of `Services`). */
+export type RouteModule = (services: Services) => Handlers;

@@ -3,9 +3,9 @@
  * (`request.rawBody`, kept by the app's JSON parser for routes with `rawBody: true`)
  * before anything else; a refused delivery changes nothing.
  */
-import type { ServerContext } from '../context.js';
+import type { Services } from '../composition.js';
 import { ApiProblem } from '../http/problem.js';
-import { paymentsOf, verifyPaddleSignature } from '../payments/index.js';
+import { verifyPaddleSignature } from '../payments/index.js';
 import type { PaddleEventEnvelope } from '../payments/paddle-webhook.js';
 import type { Handlers } from './types.js';
 
@@ -17,7 +17,7 @@ const REFUSALS = {
   not_configured: 'No Paddle webhook secret is configured on this server (PADDLE_WEBHOOK_SECRET).',
 } as const;
 
-export function webhookRoutes(context: ServerContext): Handlers {
+export function webhookRoutes(context: Pick<Services, 'config' | 'now' | 'payments'>): Handlers {
   return {
     async receivePaddleWebhook(request) {
       const rawBody = (request as unknown as { rawBody?: Buffer }).rawBody;
@@ -32,7 +32,7 @@ export function webhookRoutes(context: ServerContext): Handlers {
         request.log.warn({ reason }, 'paddle webhook refused');
         throw new ApiProblem(401, 'invalid_signature', REFUSALS[reason]);
       }
-      const outcome = await paymentsOf(context).paddleWebhook.handle(request.body as PaddleEventEnvelope);
+      const outcome = await context.payments.paddleWebhook.handle(request.body as PaddleEventEnvelope);
       return { received: true, outcome };
     },
   };
