@@ -1,5 +1,6 @@
-# One image for the API and the bot (they share the workspace); docker-compose.yml picks
-# the command. Node 20 LTS; better-sqlite3 builds from source in the build stage.
+# One image for the API and the bot (they share the workspace). By default it runs the
+# launcher (the API, the bot when TELEGRAM_BOT_TOKEN is set, the Mini App), as `npm start`
+# does; docker-compose.yml runs the API and the bot as separate services. Node 20 LTS; better-sqlite3 builds from source in the build stage.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -9,6 +10,7 @@ COPY server/package.json server/
 COPY bot/package.json bot/
 COPY miniapp/package.json miniapp/
 COPY cli/package.json cli/
+COPY launcher/package.json launcher/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
@@ -22,4 +24,4 @@ ENV HOST=0.0.0.0
 COPY --from=build /app /app
 USER node
 EXPOSE 8000
-CMD ["node", "server/dist/main.js"]
+CMD ["node", "launcher/dist/main.js"]

@@ -1,6 +1,6 @@
 /**
  * @kikuai/bot: the kikuai Telegram bot. `createBot` builds it without touching the
- * network; `startBot` runs it (the server's `npm start` calls it when TELEGRAM_BOT_TOKEN is set).
+ * network; `startBot` runs it (the launcher's `npm start` calls it when TELEGRAM_BOT_TOKEN is set).
  */
 export { createBot, type CreateBotOptions } from './bot.js';
 export { startBot, type StartBotOptions, type RunningBot } from './start-bot.js';

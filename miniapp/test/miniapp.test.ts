@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
 import { browserUnavailable, launchChromium, openTelegramPage, sendTelegramEvent, telegramEvents, type LaunchedBrowser } from './support/browser.js';
 import { launchHash, signInitData } from './support/init-data.js';
-import { ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';
+import { distDir, ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';
 import { darkTheme, lightTheme } from '../src/lib/telegram/themes.js';
 
 const screenshotDir = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
@@ -22,7 +22,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   beforeAll(async () => {
     ensureBuilt();
     telegram = await startFakeTelegram();
-    server = await startTestServer({ env: { TELEGRAM_API_ROOT: telegram.apiRoot } });
+    server = await startTestServer({ env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_WEBAPP_DIR: distDir } });
     webapp = await webappOrigin(server.url);
     browser = await launchChromium();
     mkdirSync(screenshotDir, { recursive: true });

@@ -19,7 +19,7 @@ import responseValidation from '@fastify/response-validation';
 import { parse as parseYaml } from 'yaml';
 import addFormatsModule from 'ajv-formats';
 import type { Config } from './config.js';
-import { createContext, type ServerContext } from './context.js';
+import { composeServices, type Services } from './composition.js';
 import type { Store } from './store/types.js';
 import { callerKindsOf, createAuthenticator } from './auth/authenticate.js';
 import { API_KEY_OPERATIONS } from './auth/permissions.js';
@@ -28,10 +28,8 @@ import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { securityHeaders } from './http/security-headers.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
-import { Metrics } from './metrics.js';
 import { routeModules } from './routes/index.js';
 import { payPagePlugin } from './payments/index.js';
-import { startNotifier } from './notifications/notifier.js';
 import { operationRoutes, readPackageVersion } from './routes/operations.js';
 import { METERED_PROXY_OPERATIONS } from './routes/proxy.js';
 import { leaveBodiesUnread } from './proxy/streamed-body.js';
@@ -123,10 +121,16 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'] | false;
   /** Pin the clock (tests). */
   now?: () => Date;
+  /**
+   * The Mini App's built folder, served at /webapp/ when it holds an index.html (the
+   * launcher passes it). `KIKUAI_WEBAPP_DIR` (`config.webappDir`), when set, wins.
+   */
+  webappDir?: string;
 }
 
 export interface KikuaiApp extends FastifyInstance {
-  kikuai: ServerContext;
+  /** The services of this server (`composition.ts`). */
+  kikuai: Services;
   /** Every operationId of the spec, and those a route module serves (the contract test compares them). */
   operations: { all: string[]; implemented: string[] };
   /** Every route registered, as `METHOD url` (the contract test checks each is in the spec or a known page). */
@@ -150,8 +154,6 @@ export const REDACTED_PATHS = [
 
 export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const { config } = options;
-  const metrics = new Metrics();
-  const store = metrics.instrument(options.store);
 
   const app = Fastify({
     // Query values never reach a log line, whatever logger options a caller passes.
@@ -174,11 +176,12 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     clientErrorHandler: clientErrorHandler(nextRequestId),
   }) as unknown as KikuaiApp;
 
-  const context = createContext(config, store, app.log, options.now);
-  app.decorate('kikuai', context);
-  // Telegram messages for payments, balance crossings and key changes (flushed on close).
-  startNotifier(context);
-  context.events.on('payment_incident', ({ incident }) => metrics.countPaymentIncident(incident.kind));
+  // Every service, built once; stopped in the composition root's order when the app closes.
+  const composition = composeServices({ config, store: options.store, logger: app.log, now: options.now });
+  const services = composition.services;
+  const { metrics } = services;
+  app.decorate('kikuai', services);
+  app.addHook('onClose', () => composition.close());
   let shuttingDown = false;
   app.decorate('beginShutdown', () => {
     shuttingDown = true;
@@ -242,9 +245,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const spec = loadSpec();
   const version = readPackageVersion(new URL('../package.json', import.meta.url));
   const handlers: Handlers = {
-    ...operationRoutes(context, { specText: spec.text, metrics, version, isShuttingDown: () => shuttingDown }),
+    ...operationRoutes(services, { specText: spec.text, metrics, version, isShuttingDown: () => shuttingDown }),
   };
-  for (const routeModule of routeModules) Object.assign(handlers, routeModule(context));
+  for (const routeModule of routeModules) Object.assign(handlers, routeModule(services));
 
   const operationsById = new Map(listOperations(spec.document).map((entry) => [entry.operation.operationId, entry.operation]));
   app.decorate('operations', { all: [...operationsById.keys()], implemented: [...operationsById.keys()].filter((id) => id in handlers) });
@@ -269,7 +272,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     return {
       handler,
       preValidation,
-      preHandler: createAuthenticator(context, kinds, { operationId, autoRegister: operationId !== 'registerAccount' }),
+      preHandler: createAuthenticator(services, kinds, { operationId, autoRegister: operationId !== 'registerAccount' }),
     };
   };
   await app.register(openapiGlue, {
@@ -298,20 +301,16 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     });
     await pages.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
-    if (existsSync(path.join(config.webappDir, 'index.html'))) {
+    const webappDir = config.webappDir ?? options.webappDir;
+    if (webappDir && existsSync(path.join(webappDir, 'index.html'))) {
       // The Mini App: its files under /webapp/, and its page at /webapp and /webapp/ (routes
       // ignore a trailing slash, so one route serves both).
-      await pages.register(fastifyStatic, { root: config.webappDir, prefix: '/webapp/', index: false, wildcard: true });
+      await pages.register(fastifyStatic, { root: webappDir, prefix: '/webapp/', index: false, wildcard: true });
       pages.get('/webapp', (_request, reply) => reply.sendFile('index.html'));
     }
 
     // The Paddle checkout page (Paddle's default payment link): a page, not an API operation.
-    await pages.register(payPagePlugin(context));
-  });
-
-  app.addHook('onClose', async () => {
-    for (const close of context.closers) await close();
-    await options.store.close();
+    await pages.register(payPagePlugin(services));
   });
 
   return app;

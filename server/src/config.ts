@@ -103,10 +103,9 @@ const environmentSchema = z.object({
   TELEGRAM_WEBHOOK_URL: url(['https:', 'http:']),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
   KIKUAI_OPERATOR_CHAT_ID: optionalString.refine((value) => value === undefined || /^-?\d{1,20}$/.test(value), { message: 'must be a Telegram chat id (an integer, negative for groups)' }),
-  KIKUAI_START_BOT: optionalString,
   API_BASE_URL: url(['http:', 'https:']),
   WEBAPP_URL: url(['https:', 'http:']),
-  KIKUAI_WEBAPP_DIR: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, 'miniapp/dist'))),
+  KIKUAI_WEBAPP_DIR: optionalString.transform((value) => (value === undefined ? undefined : path.resolve(value))),
   PADDLE_API_KEY: secret(8),
   PADDLE_WEBHOOK_SECRET: secret(8),
   PADDLE_WEBHOOK_SECRET_PREVIOUS: secret(8),
@@ -153,12 +152,11 @@ export interface Config {
     webhookSecret: string | undefined;
     /** Where payment incidents are reported (a private chat or a group of the operators); unset: logs and metrics only. */
     operatorChatId: string | undefined;
-    /** Start the bot in this process (`npm start`) when a token is set; `KIKUAI_START_BOT=false` turns it off. */
-    startBot: boolean;
   };
   apiBaseUrl: string | undefined;
   webappUrl: string | undefined;
-  webappDir: string;
+  /** A folder with the Mini App's build to serve at /webapp/ (`KIKUAI_WEBAPP_DIR`); unset: the one `buildApp` is given, if any. */
+  webappDir: string | undefined;
   publicUrl: string | undefined;
   paddle: {
     apiKey: string | undefined;
@@ -224,7 +222,6 @@ export function loadConfig(environment: Environment = process.env): Config {
       webhookUrl: env.TELEGRAM_WEBHOOK_URL,
       webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
       operatorChatId: env.KIKUAI_OPERATOR_CHAT_ID,
-      startBot: env.KIKUAI_START_BOT === undefined ? true : !['0', 'false', 'no', 'off'].includes(env.KIKUAI_START_BOT.toLowerCase()),
     },
     apiBaseUrl: env.API_BASE_URL,
     webappUrl: env.WEBAPP_URL,

@@ -1,6 +1,7 @@
 /**
  * What every route module gets: configuration, the store and the in-process helpers
- * that keep the hot path at one store round trip. Built once by `buildApp`.
+ * that keep the hot path at one store round trip. Built once by the composition root
+ * (`composition.ts`), which also stops what needs stopping.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
@@ -25,8 +26,6 @@ export interface ServerContext {
   productIds?: () => string[];
   /** Seals the answers kept for `Idempotency-Key` (`http/idempotency.ts`). */
   idempotencySecret: Buffer;
-  /** Things to close on shutdown, in order. */
-  closers: Array<() => Promise<void>>;
 }
 
 export function createContext(config: Config, store: Store, logger: FastifyBaseLogger, now: () => Date = () => new Date()): ServerContext {
@@ -48,6 +47,5 @@ export function createContext(config: Config, store: Store, logger: FastifyBaseL
     products,
     productIds: products.ids,
     idempotencySecret: idempotency.secret,
-    closers: [() => keyUsage.close()],
   };
 }

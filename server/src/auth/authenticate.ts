@@ -11,12 +11,13 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { ApiProblem } from '../http/problem.js';
-import type { Account, ApiKeyRecord, AuthFailure, RateLimitRule, RateLimitState, TelegramUser } from '../store/types.js';
+import type { Account, ApiKeyRecord, AuthFailure, TelegramUser } from '../store/types.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.js';
 import { secretKeyFor, validateInitData } from './init-data.js';
 import { generateApiKey } from './api-key.js';
 import { newKeyId } from '../store/ids.js';
-import { bucketOwner, keyBucket } from '../store/logic.js';
+import { rateLimitedProblem, setRateLimitHeaders } from '../rate-limit/headers.js';
+import { accountRateLimitRule, rateLimitRules } from '../rate-limit/rules.js';
 import { API_KEY_OPERATIONS, checkOperationPermission } from './permissions.js';
 
 export type CallerKind = 'api_key' | 'bot_service' | 'telegram_init_data' | 'admin';
@@ -72,41 +73,6 @@ const AUTH_FAILURES: Record<AuthFailure, [number, string, string]> = {
 export function authFailure(reason: AuthFailure): ApiProblem {
   const [status, code, detail] = AUTH_FAILURES[reason];
   return new ApiProblem(status, code, detail);
-}
-
-export function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {
-  if (states.length === 0) return {};
-  // The tightest bucket is the one the caller will meet first.
-  const tightest = states.reduce((a, b) => (b.remaining < a.remaining ? b : a));
-  return {
-    'RateLimit-Limit': String(tightest.limit),
-    'RateLimit-Remaining': String(Math.max(0, tightest.remaining)),
-    'RateLimit-Reset': String(Math.ceil(tightest.reset_ms / 1000)),
-  };
-}
-
-export function setRateLimitHeaders(reply: FastifyReply, states: RateLimitState[]): void {
-  reply.headers(rateLimitHeaders(states));
-}
-
-export function rateLimitedProblem(state: RateLimitState, states: RateLimitState[]): ApiProblem {
-  const retryAfter = Math.max(1, Math.ceil(state.reset_ms / 1000));
-  return new ApiProblem(
-    429,
-    'rate_limited',
-    `Rate limit of ${state.limit} requests reached (${bucketOwner(state.bucket)}). Retry after ${retryAfter} s.`,
-    { retry_after_seconds: retryAfter },
-    { ...rateLimitHeaders(states), 'Retry-After': String(retryAfter) },
-  );
-}
-
-export function accountRateLimitRule(context: ServerContext): RateLimitRule {
-  return { bucket: 'account', limit: context.config.rateLimit.perAccount, window_ms: context.config.rateLimit.windowSeconds * 1000 };
-}
-
-export function rateLimitRules(context: ServerContext, keyId: string): RateLimitRule[] {
-  const windowMs = context.config.rateLimit.windowSeconds * 1000;
-  return [{ bucket: keyBucket(keyId), limit: context.config.rateLimit.perKey, window_ms: windowMs }, accountRateLimitRule(context)];
 }
 
 /**

@@ -9,12 +9,12 @@
  * never fails the payment or request that caused it. Messages to one chat go out in the
  * order they were queued (a refund's notice before the "balance used up" it causes).
  * Payment incidents go to the operator chat (`KIKUAI_OPERATOR_CHAT_ID`) when it is set. Sends in flight are awaited on
- * shutdown (`flush`, registered in `context.closers`).
+ * shutdown (`flush`, called by the composition root's `close`).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServerContext } from '../context.js';
 import type { Account } from '../store/types.js';
-import { BotApiError, createBotApi, type BotApi } from '../payments/telegram-bot-api.js';
+import { BotApiError, type BotApi } from '../telegram/bot-api.js';
 import { languageOf, messages, type Language } from './messages.js';
 
 export interface NotifierOptions {
@@ -122,9 +122,8 @@ export class Notifier {
   }
 }
 
-/** Creates the notifier of a server and subscribes it to the server's events. */
-export function startNotifier(context: ServerContext, options: NotifierOptions = {}): Notifier {
-  const botApi = createBotApi({ token: context.config.telegram.botToken, apiRoot: context.config.telegram.apiRoot });
+/** Creates the notifier of a server and subscribes it to the server's events; `flush` it on shutdown. */
+export function startNotifier(context: Pick<ServerContext, 'config' | 'store' | 'logger' | 'events'>, botApi: BotApi, options: NotifierOptions = {}): Notifier {
   const notifier = new Notifier(botApi, (id) => context.store.getAccount(id), context.logger, options);
   const { events } = context;
   events.on('payment_credited', ({ accountId, amountMicros, balanceMicros, method }) => {
@@ -151,6 +150,5 @@ export function startNotifier(context: ServerContext, options: NotifierOptions =
   });
   events.on('key_rotated', ({ account, key }) => notifier.notify(account, (language) => messages.keyRotated(language, key), 'key_rotated'));
   events.on('key_revoked', ({ account, key }) => notifier.notify(account, (language) => messages.keyRevoked(language, key), 'key_revoked'));
-  context.closers.push(() => notifier.flush());
   return notifier;
 }

@@ -15,35 +15,25 @@ import type { ServerContext } from '../context.js';
 import { createPaddleApi, type PaddleApi } from './paddle-api.js';
 import { PaddleWebhookHandler } from './paddle-webhook.js';
 import { StarsPayments } from './stars.js';
-import { createBotApi, type BotApi } from './telegram-bot-api.js';
+import type { BotApi } from '../telegram/bot-api.js';
 import { TopupService } from './topups.js';
 
 export interface Payments {
   paddle: PaddleApi;
-  botApi: BotApi;
   topups: TopupService;
   paddleWebhook: PaddleWebhookHandler;
   stars: StarsPayments;
 }
 
-const perContext = new WeakMap<ServerContext, Payments>();
-
-/** The payment services of a server (one set per context, shared by its route modules). */
-export function paymentsOf(context: ServerContext): Payments {
-  let payments = perContext.get(context);
-  if (!payments) {
-    const paddle = createPaddleApi(context.config.paddle);
-    const botApi = createBotApi({ token: context.config.telegram.botToken, apiRoot: context.config.telegram.apiRoot });
-    payments = {
-      paddle,
-      botApi,
-      topups: new TopupService(context, paddle, botApi),
-      paddleWebhook: new PaddleWebhookHandler(context, paddle),
-      stars: new StarsPayments(context, botApi),
-    };
-    perContext.set(context, payments);
-  }
-  return payments;
+/** The payment services of a server (built once by the composition root). */
+export function createPayments(context: ServerContext, botApi: BotApi): Payments {
+  const paddle = createPaddleApi(context.config.paddle);
+  return {
+    paddle,
+    topups: new TopupService(context, paddle, botApi),
+    paddleWebhook: new PaddleWebhookHandler(context, paddle),
+    stars: new StarsPayments(context, botApi),
+  };
 }
 
 export { verifyPaddleSignature, parseSignatureHeader } from './paddle-signature.js';

@@ -30,7 +30,7 @@ import { formatUsd, languageOf } from '../notifications/messages.js';
 import { announceCredit, applyPaymentChange, ledgerRefs, reportBalanceLimit } from './ledger.js';
 import { reportIncident } from './incidents.js';
 import { MAX_STARS_PER_INVOICE, pendingTopup } from './topups.js';
-import { BotApiError, type BotApi } from './telegram-bot-api.js';
+import { BotApiError, type BotApi } from '../telegram/bot-api.js';
 
 export interface StarsPaymentReport {
   invoice_payload: string;

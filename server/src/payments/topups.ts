@@ -18,7 +18,7 @@ import type { Account, Topup, TopupMethod } from '../store/types.js';
 import { formatUsd } from '../notifications/messages.js';
 import type { PaddleApi } from './paddle-api.js';
 import { PaddleCallError } from './paddle-api.js';
-import { BotApiError, type BotApi } from './telegram-bot-api.js';
+import { BotApiError, type BotApi } from '../telegram/bot-api.js';
 
 const MICROS_PER_CENT = 10_000;
 

@@ -22,7 +22,9 @@ import { Transform, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { ServerContext } from '../context.js';
-import { authFailure, bearerKeyHash, rateLimitedProblem, rateLimitRules, setRateLimitHeaders } from '../auth/authenticate.js';
+import { authFailure, bearerKeyHash } from '../auth/authenticate.js';
+import { rateLimitedProblem, setRateLimitHeaders } from '../rate-limit/headers.js';
+import { rateLimitRules } from '../rate-limit/rules.js';
 import { permissionDenied } from '../auth/permissions.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import type { Product, ProductEndpoint } from '../products/catalog.js';
@@ -135,7 +137,10 @@ function limitBody(body: Readable, maxBytes: number): Readable {
   return body.pipe(limiter);
 }
 
-export function createMeteredCall({ context, upstreams, calls, inDoubt }: MeteredCallDependencies) {
+/** Serves one metered call of `productId`'s `endpointId` (the proxy's route handlers call it). */
+export type MeteredCall = (request: FastifyRequest, reply: FastifyReply, productId: string, endpointId: string) => Promise<FastifyReply>;
+
+export function createMeteredCall({ context, upstreams, calls, inDoubt }: MeteredCallDependencies): MeteredCall {
   const { store, keyIndex, events, logger } = context;
 
   function emitCrossing(accountId: string, crossing: BalanceCrossing | null, balanceMicros: number) {

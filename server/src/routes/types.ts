@@ -7,7 +7,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { components, operations } from '@kikuai/sdk/contract';
-import type { ServerContext } from '../context.js';
+import type { Services } from '../composition.js';
 import type { Sent } from '../http/sent.js';
 
 export { sent, type Sent } from '../http/sent.js';
@@ -56,4 +56,5 @@ export type OperationHandler<Id extends OperationId> = (
 
 /** operationId → handler. Each route module returns the handlers of its operations. */
 export type Handlers = { [Id in OperationId]?: OperationHandler<Id> };
-export type RouteModule = (context: ServerContext) => Handlers;
+/** A route module takes the services it uses (its parameter names a part of `Services`). */
+export type RouteModule = (services: Services) => Handlers;

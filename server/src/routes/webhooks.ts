@@ -3,9 +3,9 @@
  * (`request.rawBody`, kept by the app's JSON parser for routes with `rawBody: true`)
  * before anything else; a refused delivery changes nothing.
  */
-import type { ServerContext } from '../context.js';
+import type { Services } from '../composition.js';
 import { ApiProblem } from '../http/problem.js';
-import { paymentsOf, verifyPaddleSignature } from '../payments/index.js';
+import { verifyPaddleSignature } from '../payments/index.js';
 import type { Handlers } from './types.js';
 
 const REFUSALS = {
@@ -16,7 +16,7 @@ const REFUSALS = {
   not_configured: 'No Paddle webhook secret is configured on this server (PADDLE_WEBHOOK_SECRET).',
 } as const;
 
-export function webhookRoutes(context: ServerContext): Handlers {
+export function webhookRoutes(context: Pick<Services, 'config' | 'now' | 'payments'>): Handlers {
   return {
     async receivePaddleWebhook(request) {
       const rawBody = (request as unknown as { rawBody?: Buffer }).rawBody;
@@ -31,7 +31,7 @@ export function webhookRoutes(context: ServerContext): Handlers {
         request.log.warn({ reason }, 'paddle webhook refused');
         throw new ApiProblem(401, 'invalid_signature', REFUSALS[reason]);
       }
-      const outcome = await paymentsOf(context).paddleWebhook.handle(request.body);
+      const outcome = await context.payments.paddleWebhook.handle(request.body);
       return { received: true, outcome };
     },
   };

@@ -208,4 +208,19 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE accounts ADD COLUMN open_calls INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE accounts ADD COLUMN open_calls_from_seq INTEGER NOT NULL DEFAULT 0;
   `,
+  // 8: settling a call without writing its row. Each store object (one per process) takes
+  // an instance number when it opens and writes it into the debit rows it reserves; a
+  // batch of settlements then closes every call of that instance below a sequence number
+  // (sqlite-reserved-calls.ts) with one row per account here, instead of one ledger row
+  // update per call (about 10 % of a proxied call's throughput). A debit row's call is
+  // open while `open_call` is set, its sequence number is at or above the account's
+  // `open_calls_from_seq` and below its instance's watermark.
+  `
+  CREATE TABLE store_instances (id INTEGER PRIMARY KEY AUTOINCREMENT, opened_at TEXT NOT NULL);
+  ALTER TABLE ledger ADD COLUMN call_instance INTEGER;
+  CREATE TABLE call_watermarks (
+    account_id TEXT NOT NULL, instance INTEGER NOT NULL, settled_below_seq INTEGER NOT NULL,
+    PRIMARY KEY (account_id, instance)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -35,6 +35,7 @@ import { newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, 
 import { MIGRATIONS } from './sqlite-schema.js';
 import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateWindows } from './rate-windows.js';
+import { ReservedCalls } from './sqlite-reserved-calls.js';
 import type {
   Account,
   AccountStatus,
@@ -72,6 +73,10 @@ import type {
 } from './types.js';
 
 type Row = Record<string, string | number | null>;
+/** A debit row as far as its call is concerned (migrations 7 and 8). */
+type CallRow = { seq: number; external_ref: string; open_call: string | null; call_instance: number | null };
+/** A call reserved this long ago and still open here is checked against its row (someone else may have closed it). */
+const STALE_RESERVATION_MS = 60_000;
 type IdempotentValue = { state: 'pending'; fingerprint: string } | { state: 'done'; fingerprint: string; status: number; body: string };
 
 const KEY_PATCH_COLUMNS = ['name', 'enabled', 'expires_at', 'allowed_products', 'permissions', 'spend_limit_micros', 'spend_limit_period'] as const;
@@ -92,6 +97,12 @@ export class SqliteStore implements Store {
   /** Keys and accounts as last read, by revision: the hot path reads only per-call fields. */
   private readonly snapshots = new AuthSnapshots();
   private readonly maxBalanceMicros: number;
+  /** This store object's instance number (migration 8), written into the debit rows it reserves. */
+  private readonly instance: number;
+  /** The calls this store object reserved and has not closed: settled by watermark. */
+  private readonly reservedCalls = new ReservedCalls();
+  /** The reserve that the running transaction wrote, added to `reservedCalls` once it commits. */
+  private reserving: { ref: string; accountId: string; seq: number; reservedMs: number } | null = null;
 
   /** `maxBalanceMicros`: the balance ceiling, no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
   constructor(filename: string, options: { maxBalanceMicros?: number } = {}) {
@@ -104,6 +115,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.statements = prepare(this.db);
+    this.instance = (this.statements.newInstance.get(new Date().toISOString()) as { id: number }).id;
   }
 
   /** Transaction wrappers are built once per function, like the statements. */
@@ -339,7 +351,7 @@ export class SqliteStore implements Store {
     externalRef: string | null,
     now: string,
     extra: { status?: AccountStatus; suspended_reason?: string; openCall?: string } = {},
-  ): { entry: LedgerEntry; crossed: BalanceCrossing | null; notified: boolean } {
+  ): { entry: LedgerEntry; seq: number; crossed: BalanceCrossing | null; notified: boolean } {
     const s = this.statements;
     const newBalance = account.balance_micros + amount;
     const { crossed, notified } = balanceCrossing(account.balance_micros, newBalance, account.low_balance_threshold_micros, account.low_balance_notified);
@@ -362,8 +374,8 @@ export class SqliteStore implements Store {
       external_ref: externalRef || null,
       created_at: now,
     };
-    s.insertEntry.run({ ...row, open_call: extra.openCall ?? null });
-    return { entry: toEntry(account.id, row), crossed, notified };
+    s.insertEntry.run({ ...row, open_call: extra.openCall ?? null, call_instance: extra.openCall ? this.instance : null });
+    return { entry: toEntry(account.id, row), seq: sequence, crossed, notified };
   }
 
   private entryByRef(accountId: string, externalRef: string | null | undefined): LedgerEntry | null {
@@ -457,7 +469,8 @@ export class SqliteStore implements Store {
     if (refused) return refused;
     // The reservation rides in the debit row (migration 7): no other write.
     const openCall = encodeCallRecord({ state: 'reserved', upstream_status: null, reserved_ms: request.now_ms, price_micros: price, key_id: key.id, product_id: request.product_id, endpoint: request.endpoint ?? '' });
-    const { entry, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now, { openCall });
+    const { entry, seq, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now, { openCall });
+    this.reserving = { ref: request.external_ref, accountId: account.id, seq, reservedMs: request.now_ms };
     const spendPeriodStart = periodStart ?? key.spend_period_start;
     this.statements.addSpend.run(spent + price, spendPeriodStart, key.id);
     return {
@@ -474,10 +487,24 @@ export class SqliteStore implements Store {
 
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     checkedMicros('price_micros', request.price_micros, 0, MAX_CHANGE_MICROS);
-    return this.immediate(this.reserveTransaction, request, now);
+    this.reserving = null;
+    const result = this.immediate(this.reserveTransaction, request, now);
+    // Committed: from here this store object may settle the call by watermark.
+    const reserved = this.reserving as { ref: string; accountId: string; seq: number; reservedMs: number } | null;
+    if (result.ok && reserved) this.reservedCalls.add(reserved.ref, reserved.accountId, reserved.seq, reserved.reservedMs);
+    this.reserving = null;
+    return result;
   }
 
-  private readonly settleCallsTransaction = (transitions: CallTransition[], settlements: CallSettlement[]): void => {
+  /**
+   * Closes each settled call and writes its usage, in one change. Calls this store object
+   * reserved close by watermark (migration 8): every one below the lowest call it still
+   * has open is closed, so the batch writes one `call_watermarks` row per account; only a
+   * call settled while an older one is still in flight has its own row updated. The rest
+   * (calls of another instance, the reconciler's) are closed row by row.
+   * Returns the calls to forget once the change has committed.
+   */
+  private readonly settleCallsTransaction = (transitions: CallTransition[], settlements: CallSettlement[]): string[] => {
     const s = this.statements;
     for (const transition of transitions) {
       s.moveCall.run({ segment: callStateSegment(transition.state, transition.upstream_status), account_id: transition.account_id, ref: transition.ref });
@@ -485,29 +512,111 @@ export class SqliteStore implements Store {
     // Only a call this transaction closes gets its usage: one the reconciler settled first is left as it is.
     const settled: UsageEvent[] = [];
     const closedPerAccount = new Map<string, number>();
-    for (const { ref, usage } of settlements) {
-      if (s.closeCall.run(usage.account_id, ref).changes === 0) continue;
-      settled.push(usage);
-      closedPerAccount.set(usage.account_id, (closedPerAccount.get(usage.account_id) ?? 0) + 1);
+    const counted = (accountId: string): void => void closedPerAccount.set(accountId, (closedPerAccount.get(accountId) ?? 0) + 1);
+    const forget: string[] = [];
+    const mine = new Map<string, Array<{ seq: number; settlement: CallSettlement }>>();
+    for (const settlement of settlements) {
+      const accountId = settlement.usage.account_id;
+      const call = this.reservedCalls.get(settlement.ref);
+      if (call && call.accountId === accountId) {
+        const calls = mine.get(accountId) ?? [];
+        calls.push({ seq: call.seq, settlement });
+        mine.set(accountId, calls);
+      } else if (this.closeCallByRef(accountId, settlement.ref)) {
+        settled.push(settlement.usage);
+        counted(accountId);
+      }
+    }
+    const nowMs = Date.now();
+    for (const [accountId, calls] of mine) {
+      const closedElsewhere = this.closedAmong(accountId, calls.map((call) => call.seq));
+      const closing = new Set<number>();
+      for (const { seq, settlement } of calls) {
+        forget.push(settlement.ref);
+        if (!closedElsewhere.has(seq)) closing.add(seq);
+      }
+      // A call another process's reconciler closed would hold the watermark down for good:
+      // the oldest call still open here, once stale, is checked (one read per batch).
+      const oldest = this.reservedCalls.oldest(accountId);
+      if (oldest && !closing.has(oldest.seq) && !calls.some((call) => call.seq === oldest.seq) && nowMs - oldest.reservedMs > STALE_RESERVATION_MS) {
+        const row = s.callAt.get(accountId, oldest.seq) as CallRow | undefined;
+        if (!row || !this.callIsOpen(accountId, row)) {
+          closing.add(oldest.seq);
+          forget.push(oldest.ref);
+        }
+      }
+      const watermark = this.reservedCalls.watermark(accountId, closing) ?? 0;
+      for (const { seq, settlement } of calls) {
+        // `delete`: a call settled twice in one batch counts once.
+        if (!closing.delete(seq)) continue;
+        // Above the watermark: an older call of this store object is still in flight.
+        if (seq >= watermark) s.closeCallAt.run(accountId, seq);
+        settled.push(settlement.usage);
+        counted(accountId);
+      }
+      s.raiseWatermark.run({ account_id: accountId, instance: this.instance, seq: watermark });
     }
     for (const [accountId, closed] of closedPerAccount) s.countClosedCalls.run(closed, accountId);
     if (settled.length > 0) this.usageTransaction(settled);
+    return forget;
   };
 
   async settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void> {
-    if (transitions.length > 0 || settlements.length > 0) this.immediate(this.settleCallsTransaction, transitions, settlements);
+    if (transitions.length === 0 && settlements.length === 0) return;
+    const forget = this.immediate(this.settleCallsTransaction, transitions, settlements);
+    for (const ref of forget) this.reservedCalls.remove(ref);
+  }
+
+  /** Whether a debit row's call is still open (migration 8). */
+  private callIsOpen(accountId: string, row: CallRow, fromSeq?: number, watermarks?: Map<number, number>): boolean {
+    if (row.open_call === null) return false;
+    const from = fromSeq ?? (this.statements.openCallsFrom.get(accountId) as number | undefined) ?? 0;
+    if (row.seq < from) return false;
+    if (row.call_instance === null) return true;
+    const watermark = watermarks ? watermarks.get(row.call_instance) : (this.statements.watermark.get(accountId, row.call_instance) as number | undefined);
+    return watermark === undefined || row.seq >= watermark;
+  }
+
+  /** Closes a call found by its reference unless it is closed already; true when this closed it. */
+  private closeCallByRef(accountId: string, ref: string): boolean {
+    const row = this.statements.callRow.get(accountId, ref) as CallRow | undefined;
+    if (!row || !this.callIsOpen(accountId, row)) return false;
+    this.statements.closeCallAt.run(accountId, row.seq);
+    return true;
+  }
+
+  /** Which of these calls (sequence numbers) someone else closed already: one range read, or point reads when they are far apart. */
+  private closedAmong(accountId: string, seqs: number[]): Set<number> {
+    const s = this.statements;
+    const closed = new Set<number>();
+    let low = Infinity;
+    let high = -Infinity;
+    for (const seq of seqs) {
+      low = Math.min(low, seq);
+      high = Math.max(high, seq);
+    }
+    if (high - low <= 4 * seqs.length + 64) {
+      const wanted = new Set(seqs);
+      for (const seq of s.closedRowsBetween.all(accountId, low, high) as number[]) if (wanted.has(seq)) closed.add(seq);
+    } else {
+      for (const seq of seqs) {
+        const row = s.callAt.get(accountId, seq) as CallRow | undefined;
+        if (!row || row.open_call === null) closed.add(seq);
+      }
+    }
+    return closed;
   }
 
   private readonly refundCallTransaction = (refund: CallRefund, now: string): CallRefundResult => {
     const s = this.statements;
     const accountId = refund.usage.account_id;
-    const record = (s.openCall.get(accountId, refund.ref) as { open_call: string | null } | undefined)?.open_call;
-    const call = record ? decodeCallRecord(accountId, refund.ref, record) : null;
+    const row = s.callRow.get(accountId, refund.ref) as CallRow | undefined;
+    const call = row && row.open_call !== null && this.callIsOpen(accountId, row) ? decodeCallRecord(accountId, refund.ref, row.open_call) : null;
     if (!call) return { outcome: 'settled' };
     if (refund.only_states && !refund.only_states.includes(call.state)) return { outcome: 'skipped', state: call.state, upstream_status: call.upstream_status };
     const accountRow = s.account.get(accountId) as Row | undefined;
     if (!accountRow) return { outcome: 'account_not_found' };
-    s.closeCall.run(accountId, refund.ref);
+    s.closeCallAt.run(accountId, row!.seq);
     s.countClosedCalls.run(1, accountId);
     const account = toAccount(accountRow);
     const refundRef = callRefundRef(refund.ref);
@@ -522,23 +631,29 @@ export class SqliteStore implements Store {
   };
 
   async refundCall(refund: CallRefund, now: string): Promise<CallRefundResult> {
-    return this.immediate(this.refundCallTransaction, refund, now);
+    const result = this.immediate(this.refundCallTransaction, refund, now);
+    if (result.outcome !== 'skipped') this.reservedCalls.remove(refund.ref);
+    return result;
   }
 
   /**
    * Accounts with open calls (a scan of `accounts`: the embedded store serves one
    * deployment's accounts), then each one's ledger from the first sequence number that may
    * still be open; that bound moves up to the oldest call found open, so each pass reads
-   * only what was reserved since the last.
+   * only what was reserved since the last. Watermarks of accounts with no open call left
+   * are dropped, the bound moving past everything they covered.
    */
   private readonly openCallsTransaction = (reservedBeforeMs: number, limit: number): OpenCall[] => {
     const s = this.statements;
+    s.passWatermarks.run();
+    s.dropWatermarks.run();
     const calls: OpenCall[] = [];
     for (const { id, open_calls_from_seq: fromSeq } of s.accountsWithOpenCalls.all() as Array<{ id: string; open_calls_from_seq: number }>) {
-      const rows = s.openCallsOf.all(id, fromSeq) as Array<{ seq: number; external_ref: string; open_call: string }>;
+      const watermarks = new Map((s.watermarksOf.all(id) as Array<{ instance: number; settled_below_seq: number }>).map((row) => [row.instance, row.settled_below_seq]));
+      const rows = (s.openCallsOf.all(id, fromSeq) as CallRow[]).filter((row) => this.callIsOpen(id, row, fromSeq, watermarks));
       if (rows.length > 0 && rows[0]!.seq > fromSeq) s.advanceOpenCalls.run(rows[0]!.seq, id);
       for (const row of rows) {
-        const call = decodeCallRecord(id, row.external_ref, row.open_call);
+        const call = decodeCallRecord(id, row.external_ref, row.open_call!);
         if (call && call.reserved_ms < reservedBeforeMs && calls.length < limit) calls.push(call);
       }
     }
@@ -746,8 +861,8 @@ function prepare(db: Database.Database) {
       previous_hash_expires_at = @previous_hash_expires_at WHERE id = @id`),
     touchKey: db.prepare('UPDATE api_keys SET last_used_at = @at WHERE id = @key_id AND account_id = @account_id AND (last_used_at IS NULL OR last_used_at < @at)'),
     addSpend: db.prepare('UPDATE api_keys SET spent_micros = ?, spend_period_start = ? WHERE id = ?'),
-    insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at, open_call)
-      VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at, @open_call)`),
+    insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at, open_call, call_instance)
+      VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at, @open_call, @call_instance)`),
     entryByRef: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND external_ref = ?'),
     ledgerPage: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
     sumLedger: db.prepare('SELECT COALESCE(SUM(amount_micros), 0) AS total FROM ledger WHERE account_id = ?'),
@@ -755,13 +870,24 @@ function prepare(db: Database.Database) {
       VALUES (@account_id, @day, @product_id, @key_id, @requests, @errors, @cost_micros, @latency_ms_total, @expires_at_ms)
       ON CONFLICT (account_id, day, product_id, key_id) DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
         cost_micros = cost_micros + excluded.cost_micros, latency_ms_total = latency_ms_total + excluded.latency_ms_total, expires_at_ms = excluded.expires_at_ms`),
-    openCall: db.prepare('SELECT open_call FROM ledger WHERE account_id = ? AND external_ref = ?'),
+    newInstance: db.prepare('INSERT INTO store_instances (opened_at) VALUES (?) RETURNING id'),
+    callRow: db.prepare('SELECT seq, external_ref, open_call, call_instance FROM ledger WHERE account_id = ? AND external_ref = ?'),
+    callAt: db.prepare('SELECT seq, external_ref, open_call, call_instance FROM ledger WHERE account_id = ? AND seq = ?'),
+    closedRowsBetween: db.prepare('SELECT seq FROM ledger WHERE account_id = ? AND seq BETWEEN ? AND ? AND open_call IS NULL').pluck(),
+    openCallsFrom: db.prepare('SELECT open_calls_from_seq FROM accounts WHERE id = ?').pluck(),
+    watermark: db.prepare('SELECT settled_below_seq FROM call_watermarks WHERE account_id = ? AND instance = ?').pluck(),
+    watermarksOf: db.prepare('SELECT instance, settled_below_seq FROM call_watermarks WHERE account_id = ?'),
+    raiseWatermark: db.prepare(`INSERT INTO call_watermarks (account_id, instance, settled_below_seq) VALUES (@account_id, @instance, @seq)
+      ON CONFLICT (account_id, instance) DO UPDATE SET settled_below_seq = MAX(settled_below_seq, excluded.settled_below_seq)`),
+    passWatermarks: db.prepare(`UPDATE accounts SET open_calls_from_seq = ledger_seq + 1
+      WHERE open_calls = 0 AND id IN (SELECT DISTINCT account_id FROM call_watermarks)`),
+    dropWatermarks: db.prepare('DELETE FROM call_watermarks WHERE account_id IN (SELECT id FROM accounts WHERE open_calls = 0)'),
+    closeCallAt: db.prepare('UPDATE ledger SET open_call = NULL WHERE account_id = ? AND seq = ?'),
     moveCall: db.prepare(`UPDATE ledger SET open_call = @segment || substr(open_call, instr(open_call, '|'))
       WHERE account_id = @account_id AND external_ref = @ref AND open_call IS NOT NULL`),
-    closeCall: db.prepare('UPDATE ledger SET open_call = NULL WHERE account_id = ? AND external_ref = ? AND open_call IS NOT NULL'),
     countClosedCalls: db.prepare('UPDATE accounts SET open_calls = MAX(0, open_calls - ?) WHERE id = ?'),
     accountsWithOpenCalls: db.prepare('SELECT id, open_calls_from_seq FROM accounts WHERE open_calls > 0'),
-    openCallsOf: db.prepare('SELECT seq, external_ref, open_call FROM ledger WHERE account_id = ? AND seq >= ? AND open_call IS NOT NULL ORDER BY seq'),
+    openCallsOf: db.prepare('SELECT seq, external_ref, open_call, call_instance FROM ledger WHERE account_id = ? AND seq >= ? AND open_call IS NOT NULL ORDER BY seq'),
     advanceOpenCalls: db.prepare('UPDATE accounts SET open_calls_from_seq = MAX(open_calls_from_seq, ?) WHERE id = ?'),
     pruneUsage: db.prepare('DELETE FROM usage_daily WHERE expires_at_ms < ?'),
     usage: db.prepare(`SELECT day, product_id, key_id, requests, errors, cost_micros, latency_ms_total FROM usage_daily

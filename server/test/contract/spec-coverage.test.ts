@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOperations, loadSpec } from '@kikuai/server';
 import { startTestServer, type TestServer } from '@kikuai/server/testing';
@@ -10,7 +11,8 @@ const NON_API_PREFIXES = ['/docs', '/webapp', '/pay'];
 describe('the server serves exactly the contract', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    // The Mini App's build, as the launcher hands it to the server.
+    server = await startTestServer({ env: { KIKUAI_WEBAPP_DIR: fileURLToPath(new URL('../../../miniapp/dist', import.meta.url)) } });
   });
   afterAll(async () => server?.close());
 

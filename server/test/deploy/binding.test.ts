@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import { freePort } from '../support/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entry = path.join(root, 'server/dist/main.js');
+const entry = path.join(root, 'launcher/dist/main.js');
 
 /** An IPv4 address of this machine that is not loopback, if it has one. */
 const outsideAddress = Object.values(networkInterfaces())

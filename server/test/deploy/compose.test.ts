@@ -106,6 +106,8 @@ describe('docker-compose.yml services, run natively', () => {
     const ready = await (await fetch(`http://127.0.0.1:${apiPort}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'redis', ok: true } });
     expect(apiOutput).toContain(`kikuai API listening on http://127.0.0.1:${apiPort}`);
+    // The bot is its own service here: the API's own entry never starts it.
+    expect(apiOutput).toMatch(/bot:\s+not in this process/);
     for (const secret of Object.values(secrets)) expect(apiOutput).not.toContain(secret);
   });
 

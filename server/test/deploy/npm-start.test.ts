@@ -1,7 +1,8 @@
 /**
- * What `npm start` runs (`node server/dist/main.js`, after the build): the API on its
- * embedded default, and the bot in the same process once TELEGRAM_BOT_TOKEN and the
- * service token are set — here against the fake Bot API, which hands it a /start.
+ * What `npm start` runs (`node launcher/dist/main.js`, after the build): the API on its
+ * embedded default, the Mini App's build at /webapp/, and the bot in the same process once
+ * TELEGRAM_BOT_TOKEN and the service token are set — here against the fake Bot API, which
+ * hands it a /start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { startFakeTelegram, type FakeTelegram } from '@kikuai/server/testing';
 import { freePort } from '../support/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entry = path.join(root, 'server/dist/main.js');
+const entry = path.join(root, 'launcher/dist/main.js');
 
 describe('npm start', () => {
   let telegram: FakeTelegram;
@@ -66,6 +67,13 @@ describe('npm start', () => {
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'sqlite', ok: true } });
   });
 
+  it.skipIf(!existsSync(path.join(root, 'miniapp/dist/index.html')) && !process.env.CI)('serves the Mini App\'s build at /webapp/', async () => {
+    expect(output).toContain(`Mini App: http://127.0.0.1:${port}/webapp/`);
+    const page = await fetch(`http://127.0.0.1:${port}/webapp/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('id="app"');
+  });
+
   it('runs the bot in the same process: a /start gets an account and a first key', async () => {
     expect(output).toMatch(/bot:\s+running/);
     const user = { id: 880_000_001, is_bot: false, first_name: 'Nia', language_code: 'en' };
@@ -79,5 +87,12 @@ describe('npm start', () => {
     expect((await me.json()).account.telegram_id).toBe(user.id);
     expect(output).not.toContain(secret);
     expect(output).not.toContain(botToken);
+  });
+
+  it('shuts down gracefully on SIGTERM: the bot stops, then the API, and the process exits 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutting down');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Fault test: the real server (`server/dist/main.js`, as `npm start` runs it) as a child
+ * Fault test: the real API process (`server/dist/main.js`, the API alone, as docker-compose.yml runs it) as a child
  * process, on each store, with load through it to a local upstream that answers fast,
  * slowly, as a slow stream, with a 5xx, not at all (timeout), by resetting the connection
  * or with a redirect. The server is killed with SIGKILL mid-load twice and restarted; once
@@ -134,7 +134,6 @@ describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
       KIKUAI_RATE_LIMIT_PER_KEY: '1000000',
       KIKUAI_RATE_LIMIT_PER_ACCOUNT: '1000000',
       KIKUAI_LOG_LEVEL: 'error',
-      KIKUAI_START_BOT: 'false',
       ...(storeKind === 'redis' ? { REDIS_URL, KIKUAI_REDIS_PREFIX: redisPrefix } : {}),
     };
     const client = new Agent({ connections: 64 });

@@ -650,6 +650,41 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect((await openCalls(T0 + 120_000)).map((call) => call.ref).sort()).toEqual(['call:answered', 'call:forwarded', 'call:young']);
   });
 
+  it.skipIf(skip)('closes calls settled out of order, while older ones are in flight, and another instance sees exactly the calls left open', async () => {
+    const { accountId, key } = await account(100_000);
+    const reserve = (ref: string) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, endpoint: 'llm' }), iso(T0));
+    const usage = (): UsageEvent => ({ account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 7, at: iso(T0) });
+    const settle = (on: Store, ...refs: string[]) => on.settleCalls([], refs.map((ref) => ({ ref: `call:${ref}`, usage: usage() })));
+    const openOn = async (on: Store) => (await on.listOpenCalls(T0 + 1, 1000)).filter((call) => call.account_id === accountId).map((call) => call.ref.slice(5)).sort();
+    for (const ref of ['a', 'b', 'c', 'd', 'e', 'f']) expect((await reserve(ref)).ok).toBe(true);
+
+    await settle(store, 'b', 'd'); // a, the oldest, still in flight
+    expect(await openOn(store)).toEqual(['a', 'c', 'e', 'f']);
+    await settle(store, 'a', 'a'); // a batch may carry one call twice: it counts once
+    expect(await openOn(store)).toEqual(['c', 'e', 'f']);
+
+    // Another instance (a second process, or this one restarted) sees the same open calls and settles one of them.
+    const other = backend.open();
+    expect(await openOn(other)).toEqual(['c', 'e', 'f']);
+    await settle(other, 'c');
+    expect(await other.refundCall({ ref: 'call:b', reason: 'late', usage: usage() }, iso(T0 + 5))).toEqual({ outcome: 'settled' });
+    expect(await openOn(store)).toEqual(['e', 'f']);
+    // The first instance then settles what the other closed (nothing happens) and the rest.
+    await settle(store, 'c', 'e');
+    expect(await store.refundCall({ ref: 'call:f', reason: 'upstream_error', usage: usage() }, iso(T0 + 5))).toMatchObject({ outcome: 'refunded' });
+    expect(await openOn(other)).toEqual([]);
+    expect(await openOn(store)).toEqual([]);
+
+    const events = await store.listUsageEvents(accountId, 100);
+    expect(events.filter((event) => event.cost_micros === 1000)).toHaveLength(5); // a b c d e, once each
+    expect(await store.sumLedger(accountId)).toBe((await store.getAccount(accountId))!.balance_micros);
+    expect((await store.getAccount(accountId))!.balance_micros).toBe(100_000 - 5 * 1000);
+
+    // Later calls open and close as before.
+    expect((await reserve('g')).ok).toBe(true);
+    expect(await openOn(other)).toEqual(['g']);
+  });
+
   it.skipIf(skip)('ping answers', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitedProblem } from '../../src/auth/authenticate.js';
+import { rateLimitedProblem } from '../../src/rate-limit/headers.js';
 import { keyBucket, productBucket } from '../../src/store/logic.js';
 import type { RateLimitState } from '../../src/store/types.js';
 
