@@ -97,6 +97,11 @@ invoice-description = Adds { $amount } to your kikuai balance for { $stars } Tel
 invoice-label = Top-up { $amount }
 
 payment-declined = This invoice can no longer be paid. Please start a new top-up with /topup.
+payment-declined-no-account = Send /start first, then top up again.
+payment-declined-unknown-invoice = This invoice is not valid for your account. Create a new top-up with /topup.
+payment-declined-not-pending = This invoice was already paid or has expired. Create a new top-up with /topup.
+payment-declined-wrong-currency = This invoice must be paid in Telegram Stars.
+payment-declined-wrong-amount = The amount does not match this invoice. Create a new top-up with /topup.
 payment-unavailable = Payments are briefly unavailable. You were not charged; please try again in a minute.
 payment-delayed = We received your payment of { $stars } ⭐. Crediting your balance is taking longer than usual; it will be credited, no need to pay again. Questions: /paysupport
 payment-credited =

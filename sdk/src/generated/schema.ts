@@ -1104,8 +1104,19 @@ export interface components {
         };
         StarsPreCheckoutResult: {
             ok: boolean;
-            /** @description Shown to the user by Telegram when `ok` is false. */
-            error_message?: string;
+            /**
+             * @description Why not, when `ok` is false; the bot words it for the user.
+             *
+             *     | reason | meaning |
+             *     |---|---|
+             *     | `no_account` | The payer has no account yet. |
+             *     | `unknown_invoice` | The payload names no pending Stars top-up of this payer. |
+             *     | `not_pending` | The top-up was already paid, or has expired. |
+             *     | `wrong_currency` | The currency is not `XTR`. |
+             *     | `wrong_amount` | The amount is not the invoice's. |
+             * @enum {string}
+             */
+            reason?: "no_account" | "unknown_invoice" | "not_pending" | "wrong_currency" | "wrong_amount";
         };
         StarsPaymentRequest: {
             invoice_payload: string;
@@ -2065,7 +2076,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Whether to accept, and the message to show when not. */
+            /** @description Whether to accept, and why not. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
