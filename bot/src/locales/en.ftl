@@ -152,6 +152,7 @@ error-api-down = kikuai is briefly unavailable. Please try again in a minute.
 error-api-unavailable = kikuai is briefly unavailable; nothing was charged. Please try again in { $seconds } s.
 error-rate-limited = Too many requests. Please wait { $seconds } s and try again.
 error-account-suspended = Your account is suspended. Contact /support.
+error-too-many-keys = Your account holds as many API keys as it may. Revoke one you no longer use in the Mini App, then try again.
 error-internal = Something went wrong on our side. Please try again; if it keeps happening, contact /support (reference { $requestId }).
 error-telegram-busy = Telegram asks us to slow down. Please try again in { $seconds } s.
 

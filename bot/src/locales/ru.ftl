@@ -152,6 +152,7 @@ error-api-down = kikuai ненадолго недоступен. Попробу�
 error-api-unavailable = kikuai ненадолго недоступен, деньги не списаны. Попробуйте через { $seconds } с.
 error-rate-limited = Слишком много запросов. Подождите { $seconds } с и попробуйте снова.
 error-account-suspended = Ваш аккаунт заблокирован. Напишите в /support.
+error-too-many-keys = У аккаунта уже столько API-ключей, сколько можно. Отзовите ненужный в мини-приложении и попробуйте снова.
 error-internal = Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится, напишите в /support (код { $requestId }).
 error-telegram-busy = Telegram просит нас притормозить. Попробуйте через { $seconds } с.
 
