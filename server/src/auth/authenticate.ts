@@ -132,7 +132,7 @@ export function bearerKeyHash(request: FastifyRequest): string | null {
   if (!header || !/^bearer /i.test(header)) return null;
   const secret = header.slice(7).trim();
   if (!isWellFormedApiKey(secret)) {
-    throw new ApiProblem(401, 'invalid_api_key', 'The API key is malformed: a kikuai key is `kik_` followed by 49 letters and digits, the last 6 a checksum of the rest.');
+    throw new ApiProblem(401, 'invalid_api_key', 'The API key is malformed (a kikuai key looks like `kik_` followed by 49 letters and digits).');
   }
   return hashApiKey(secret);
 }
