@@ -32,6 +32,8 @@ function keysUsedInSource(): string[] {
   for (const kind of ['credit', 'debit', 'refund', 'adjustment']) keys.add(`history-kind-${kind}`);
   for (const status of ['active', 'disabled', 'expired', 'revoked']) keys.add(`key-status-${status}`);
   for (const status of ['live', 'soon']) keys.add(`product-status-${status}`);
+  for (const reason of ['no-account', 'unknown-invoice', 'not-pending', 'wrong-currency', 'wrong-amount']) keys.add(`payment-declined-${reason}`);
+  for (const code of ['account-suspended', 'too-many-keys']) keys.add(`error-${code}`);
   for (const name of COMMANDS) keys.add(`command-${name.replaceAll('_', '-')}`);
   return [...keys].sort();
 }

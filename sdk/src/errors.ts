@@ -35,28 +35,34 @@ function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
-const hintsByCode: Partial<Record<string, string>> = {
+/**
+ * What to do about each code, in the SDK's terms (its methods and options): one sentence
+ * per code of the spec. The CLI, the bot and the Mini App word their own.
+ */
+const hintsByCode = {
   validation_failed: 'The request does not match the API contract; `problem.errors` names each field.',
   malformed_json: 'The request body is not valid JSON.',
   unsupported_media_type: 'Send the body as application/json.',
-  payload_too_large: 'The request body is larger than the server accepts; send less.',
+  payload_too_large: 'The request body is larger than the server or the product accepts; send less.',
   headers_too_large: 'The URL and headers together exceed 16 KiB: send a shorter URL (fewer query values) or fewer headers.',
   malformed_request: 'The server could not read the request as HTTP/1.1; check any proxy between you and the API.',
   request_timeout: 'The request did not arrive in time; check the network and retry.',
-  unauthenticated: 'No credentials were sent: pass `auth` to createKikuaiClient().',
-  invalid_api_key: 'The API key is unknown or malformed. Keys start with `kik_`; create one with `kikuai keys create` or /api_key in the bot.',
-  key_not_found: 'No such API key for this account; list them with `keys.list()`.',
-  key_revoked: 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.',
-  key_disabled: 'This API key is disabled; enable it with `keys.update(id, { enabled: true })`.',
-  key_expired: 'This API key has expired; create a new one or clear `expires_at` with `keys.update()`.',
+  unauthenticated: 'No credentials this operation accepts were sent: pass `auth` to createKikuaiClient().',
+  invalid_api_key: 'The API key is malformed: pass the whole `kik_…` secret as `auth.apiKey`.',
+  key_not_found: 'The API key is not known: pass a current key as `auth.apiKey` (`keys.create()` makes one).',
+  key_revoked: 'This API key was revoked: create a new one with `keys.create()` using another key.',
+  key_disabled: 'This API key is disabled: enable it with `keys.update(id, { enabled: true })` using another key.',
+  key_expired: 'This API key has expired: create a new one with `keys.create()`, or clear `expires_at` with `keys.update()` using another key.',
   invalid_init_data: 'The Mini App initData is invalid: pass `Telegram.WebApp.initData` unchanged.',
-  init_data_expired: 'The Mini App initData is too old; reopen the Mini App to get fresh initData.',
-  invalid_service_token: 'The bot service token is wrong: check KIKUAI_BOT_SERVICE_TOKEN.',
-  invalid_admin_token: 'The admin token is wrong: check KIKUAI_ADMIN_TOKEN.',
+  init_data_expired: 'The Mini App initData is too old: sign in again with fresh initData.',
+  invalid_service_token: 'The bot service token is wrong: check `auth.serviceToken` against the server\'s KIKUAI_BOT_SERVICE_TOKEN.',
+  invalid_admin_token: 'The admin token is wrong: check `auth.adminToken` against the server\'s KIKUAI_ADMIN_TOKEN.',
   invalid_signature: 'The webhook signature did not verify over the raw body.',
   account_suspended: 'This account is suspended; contact support and quote the request id.',
-  account_not_found: 'No such account; register first with `auth.register()`.',
+  account_not_found: 'No such account: register the user first with `auth.register()`.',
   product_not_allowed: 'This API key may not call this product; widen `allowed_products` with `keys.update()`.',
+  permission_denied: 'This API key lacks the permission in `problem.permission`; use a key that has it (`keys.create()` with `permissions`).',
+  key_bounds_exceeded: 'A key can give or change only what the calling key holds itself; call with a wider key.',
   not_found: 'No such resource, or it is not yours.',
   route_not_found: 'No such API route: check `baseUrl` and the SDK version.',
   method_not_allowed: 'This route does not accept this HTTP method.',
@@ -66,7 +72,8 @@ const hintsByCode: Partial<Record<string, string>> = {
   topup_not_pending: 'This top-up is no longer pending.',
   invalid_amount: 'The amount is outside what a top-up may be; see `topups.options()`.',
   payment_method_unavailable: 'This payment method is not offered to this caller; see `topups.options()`.',
-  insufficient_balance: 'The balance does not cover the price: top up with `kikuai topup`, /topup in the bot, or `topups.create()`.',
+  insufficient_balance: 'The balance does not cover the price: top up with `topups.create()`.',
+  balance_limit_exceeded: 'The balance would go above its ceiling (`problem.limit_micros`); nothing was changed.',
   spend_limit_reached: "This key's spend limit is reached until it resets; raise it with `keys.update()`.",
   rate_limited: 'Too many requests: wait `Retry-After` seconds before trying again.',
   product_unavailable: 'This product is not live yet; nothing was charged.',
@@ -77,12 +84,14 @@ const hintsByCode: Partial<Record<string, string>> = {
   stars_amount_refused: 'This Stars payment is for more Stars than its invoice or than Telegram allows; nothing was credited and the operator was told.',
   stars_charge_conflict: 'This Stars payment was recorded for another account; nothing was credited and the operator was told.',
   service_unavailable: 'The service is temporarily unavailable; try again later.',
+  store_unavailable: 'The service is briefly unavailable; nothing was charged. Retry after `Retry-After` seconds.',
   internal_error: 'Something went wrong on the server; nothing was charged. Quote the request id to support.',
-};
+} as const satisfies Record<ErrorCode, string>;
+
+const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(hintsByCode, code);
 
 function hintFor(code: string, status: number, requestId: string | undefined): string {
-  const known = hintsByCode[code];
-  if (known) return known;
+  if (isErrorCode(code)) return hintsByCode[code];
   if (status === 401) return 'The credentials were refused: check the `auth` passed to createKikuaiClient().';
   if (status === 403) return 'The caller may not do this.';
   if (status === 404) return 'No such resource: check the id and `baseUrl`.';

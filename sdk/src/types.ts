@@ -272,7 +272,7 @@ export type StarsPreCheckoutRequest = components['schemas']['StarsPreCheckoutReq
  * @example
  * ```ts
  * import type { StarsPreCheckoutResult } from '@kikuai/sdk';
- * const { ok, error_message }: StarsPreCheckoutResult = await kikuai.stars.preCheckout({ invoice_payload: 'top_1', currency: 'XTR', total_amount: 250 });
+ * const { ok, reason }: StarsPreCheckoutResult = await kikuai.stars.preCheckout({ invoice_payload: 'top_1', currency: 'XTR', total_amount: 250 });
  * ```
  */
 export type StarsPreCheckoutResult = components['schemas']['StarsPreCheckoutResult'];

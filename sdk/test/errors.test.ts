@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKikuaiClient, KikuaiError, KikuaiNetworkError, KikuaiTimeoutError } from '../src/index.js';
 import { sendJson, sendProblem, startTestServer, type TestServer } from './support/test-server.js';
@@ -87,6 +88,18 @@ describe('error mapping', () => {
 
     const kikuaiError = KikuaiError.fromResponse(response, error);
     expect(kikuaiError.code).toBe('key_not_found');
-    expect(kikuaiError.hint).toMatch(/keys\.list/);
+    expect(kikuaiError.hint).toMatch(/auth\.apiKey/);
+  });
+
+  it('has a hint of its own for every code of the spec, in SDK terms: no CLI or bot command', () => {
+    const schema = readFileSync(new URL('../src/generated/schema.ts', import.meta.url), 'utf8');
+    const codes = [.../ErrorCode: ([^;]+);/.exec(schema)![1]!.matchAll(/"([a-z_]+)"/g)].map((match) => match[1]!);
+    expect(codes.length).toBeGreaterThan(40);
+    const unknownStatusHint = new KikuaiError({ status: 418, body: { code: 'not_a_code' } }).hint;
+    for (const code of codes) {
+      const { hint } = new KikuaiError({ status: 418, body: { code } });
+      expect(hint, code).not.toBe(unknownStatusHint);
+      expect(hint, code).not.toMatch(/kikuai [a-z]|\s--[a-z]|(^|\s)\/[a-z_]+/);
+    }
   });
 });

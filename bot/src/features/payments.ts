@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import { KikuaiError } from '@kikuai/sdk';
+import { KikuaiError, type StarsPreCheckoutResult } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
 import { PaymentNotRecordedError } from '../middlewares/reply-on-error.js';
 import { describeError } from '../services/errors.js';
@@ -9,6 +9,15 @@ import { formatUsd } from '../services/format.js';
 const PRE_CHECKOUT_CLIENT = { timeoutMs: 3_500, maxRetries: 1 };
 /** Recording a confirmed payment may take longer; the API credits once per charge id. */
 const RECORD_CLIENT = { maxRetries: 3 };
+
+/** The bot's words for each reason the API refuses a pre-checkout query. */
+const DECLINED: Record<NonNullable<StarsPreCheckoutResult['reason']>, string> = {
+  no_account: 'payment-declined-no-account',
+  unknown_invoice: 'payment-declined-unknown-invoice',
+  not_pending: 'payment-declined-not-pending',
+  wrong_currency: 'payment-declined-wrong-currency',
+  wrong_amount: 'payment-declined-wrong-amount',
+};
 
 /**
  * The Stars flow: the API decides on each pre-checkout query and credits each
@@ -44,7 +53,7 @@ paymentsFeature.on('pre_checkout_query', async (ctx) => {
       currency: query.currency,
       total_amount: query.total_amount,
     });
-    answer = result.ok ? { ok: true } : { ok: false, message: result.error_message ?? ctx.t('payment-declined') };
+    answer = result.ok ? { ok: true } : { ok: false, message: ctx.t((result.reason && DECLINED[result.reason]) ?? 'payment-declined') };
   } catch (error) {
     ctx.logger.warn({ update_id: ctx.update.update_id, user_id: query.from.id, ...describeError(error).logFields }, 'pre-checkout check failed');
     answer = { ok: false, message: ctx.t('payment-unavailable') };

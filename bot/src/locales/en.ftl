@@ -97,6 +97,11 @@ invoice-description = Adds { $amount } to your kikuai balance for { $stars } Tel
 invoice-label = Top-up { $amount }
 
 payment-declined = This invoice can no longer be paid. Please start a new top-up with /topup.
+payment-declined-no-account = Send /start first, then top up again.
+payment-declined-unknown-invoice = This invoice is not valid for your account. Create a new top-up with /topup.
+payment-declined-not-pending = This invoice was already paid or has expired. Create a new top-up with /topup.
+payment-declined-wrong-currency = This invoice must be paid in Telegram Stars.
+payment-declined-wrong-amount = The amount does not match this invoice. Create a new top-up with /topup.
 payment-unavailable = Payments are briefly unavailable. You were not charged; please try again in a minute.
 payment-delayed = We received your payment of { $stars } ⭐. Crediting your balance is taking longer than usual; it will be credited, no need to pay again. Questions: /paysupport
 payment-credited =
@@ -147,6 +152,7 @@ error-api-down = kikuai is briefly unavailable. Please try again in a minute.
 error-api-unavailable = kikuai is briefly unavailable; nothing was charged. Please try again in { $seconds } s.
 error-rate-limited = Too many requests. Please wait { $seconds } s and try again.
 error-account-suspended = Your account is suspended. Contact /support.
+error-too-many-keys = Your account holds as many API keys as it may. Revoke one you no longer use in the Mini App, then try again.
 error-internal = Something went wrong on our side. Please try again; if it keeps happening, contact /support (reference { $requestId }).
 error-telegram-busy = Telegram asks us to slow down. Please try again in { $seconds } s.
 

@@ -97,6 +97,11 @@ invoice-description = Добавляет { $amount } на ваш баланс ki
 invoice-label = Пополнение { $amount }
 
 payment-declined = Этот счёт больше нельзя оплатить. Начните новое пополнение через /topup.
+payment-declined-no-account = Сначала отправьте /start, затем пополните баланс снова.
+payment-declined-unknown-invoice = Этот счёт не подходит для вашего аккаунта. Создайте новое пополнение: /topup.
+payment-declined-not-pending = Этот счёт уже оплачен или устарел. Создайте новое пополнение: /topup.
+payment-declined-wrong-currency = Этот счёт оплачивается только Telegram Stars.
+payment-declined-wrong-amount = Сумма не совпадает со счётом. Создайте новое пополнение: /topup.
 payment-unavailable = Платежи ненадолго недоступны. Деньги не списаны; попробуйте через минуту.
 payment-delayed = Мы получили ваш платёж на { $stars } ⭐. Зачисление на баланс занимает больше времени, чем обычно; он будет зачислен, платить повторно не нужно. Вопросы: /paysupport
 payment-credited =
@@ -147,6 +152,7 @@ error-api-down = kikuai ненадолго недоступен. Попробу�
 error-api-unavailable = kikuai ненадолго недоступен, деньги не списаны. Попробуйте через { $seconds } с.
 error-rate-limited = Слишком много запросов. Подождите { $seconds } с и попробуйте снова.
 error-account-suspended = Ваш аккаунт заблокирован. Напишите в /support.
+error-too-many-keys = У аккаунта уже столько API-ключей, сколько можно. Отзовите ненужный в мини-приложении и попробуйте снова.
 error-internal = Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится, напишите в /support (код { $requestId }).
 error-telegram-busy = Telegram просит нас притормозить. Попробуйте через { $seconds } с.
 

@@ -3,7 +3,7 @@
  * and the fields we log. Never copies a message's text or a payload into the log.
  */
 import { GrammyError, HttpError } from 'grammy';
-import { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError } from '@kikuai/sdk';
+import { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode } from '@kikuai/sdk';
 
 export interface FriendlyError {
   /** Fluent message id of the reply. */
@@ -13,6 +13,15 @@ export interface FriendlyError {
   level: 'warn' | 'error';
   logFields: Record<string, unknown>;
 }
+
+/**
+ * The bot's words for the problem codes a chat user can meet and act on (Fluent ids in
+ * `locales/`); other 4xx and 5xx codes get the status-wide replies below.
+ */
+const REPLY_BY_CODE: Partial<Record<ErrorCode, string>> = {
+  account_suspended: 'error-account-suspended',
+  too_many_keys: 'error-too-many-keys',
+};
 
 const retryAfterSeconds = (error: KikuaiError): number => {
   const header = Number(error.headers?.get('Retry-After'));
@@ -27,7 +36,8 @@ export function describeError(error: unknown): FriendlyError {
   if (error instanceof KikuaiError) {
     const logFields = { error: 'KikuaiError', status: error.status, code: error.code, request_id: error.requestId };
     if (error.status === 429) return { key: 'error-rate-limited', variables: { seconds: retryAfterSeconds(error) }, level: 'warn', logFields };
-    if (error.code === 'account_suspended') return { key: 'error-account-suspended', variables: {}, level: 'warn', logFields };
+    const byCode = REPLY_BY_CODE[error.code as ErrorCode];
+    if (byCode) return { key: byCode, variables: {}, level: 'warn', logFields };
     // 503: the API is there but briefly cannot serve (its store is down or restarting): nothing was charged.
     if (error.status === 503) return { key: 'error-api-unavailable', variables: { seconds: retryAfterSeconds(error) }, level: 'warn', logFields };
     if (error.status >= 502) return { key: 'error-api-down', variables: {}, level: 'warn', logFields };

@@ -8,23 +8,41 @@ function apiError(status: number, body: { code: string; title: string; detail?: 
 
 describe('reportError', () => {
   it('maps API problems to the documented exit codes, in one line with the request id', () => {
-    const revoked = reportError(apiError(401, { code: 'key_revoked', title: 'API key revoked', detail: 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.', request_id: 'req_1' }));
-    expect(revoked).toEqual({ exitCode: 3, message: 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot. (key_revoked, request req_1)' });
+    const revoked = reportError(apiError(401, { code: 'key_revoked', title: 'API key revoked', detail: 'This API key was revoked.', request_id: 'req_1' }));
+    expect(revoked).toEqual({
+      exitCode: 3,
+      message: 'This API key was revoked. Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it. (key_revoked, request req_1)',
+    });
 
     const broke = reportError(apiError(402, { code: 'insufficient_balance', title: 'Insufficient balance', detail: 'The balance does not cover the price', request_id: 'req_2' }));
     expect(broke.exitCode).toBe(ExitCode.paymentRequired);
     expect(broke.message).toBe('The balance does not cover the price. Top up with `kikuai topup --amount 10`. (insufficient_balance, request req_2)');
 
-    const limited = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests' }, { 'retry-after': '7' }));
-    expect(limited).toEqual({ exitCode: 5, message: 'Too many requests. Wait a moment and try again. Retry after 7 s. (rate_limited)' });
-
-    const down = reportError(apiError(503, { code: 'store_unavailable', title: 'Store unavailable', request_id: 'req_3' }, { 'retry-after': '3' }));
-    expect(down).toEqual({ exitCode: 6, message: 'Store unavailable. Nothing was charged; try again in a moment. Retry after 3 s. (store_unavailable, request req_3)' });
-
     expect(reportError(apiError(403, { code: 'account_suspended', title: 'Suspended' })).exitCode).toBe(3);
     expect(reportError(apiError(400, { code: 'invalid_amount', title: 'Bad amount' })).exitCode).toBe(2);
     expect(reportError(apiError(500, { code: 'internal_error', title: 'Oops' })).exitCode).toBe(1);
     expect(reportError(apiError(404, { code: 'not_found', title: 'Not found' })).message).not.toContain('\n');
+  });
+
+  it('says when to retry once: Retry-After when the server sent it, our words otherwise', () => {
+    const limited = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests', detail: 'Rate limit of 60 requests reached (this key).' }, { 'retry-after': '7' }));
+    expect(limited).toEqual({ exitCode: 5, message: 'Rate limit of 60 requests reached (this key). Retry after 7 s. (rate_limited)' });
+
+    const limitedNoHeader = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests' }));
+    expect(limitedNoHeader.message).toBe('Too many requests. Wait a moment and try again. (rate_limited)');
+
+    const detail = 'kikuai is briefly unavailable (its data store does not answer). Nothing was charged.';
+    const down = reportError(apiError(503, { code: 'store_unavailable', title: 'Store unavailable', detail, request_id: 'req_3' }, { 'retry-after': '3' }));
+    expect(down).toEqual({ exitCode: 6, message: `${detail} Retry after 3 s. (store_unavailable, request req_3)` });
+  });
+
+  it('adds its own next step to the server\'s detail, which names no command', () => {
+    const notAllowed = reportError(apiError(403, { code: 'product_not_allowed', title: 'Product not allowed for this key', detail: 'This API key may not call ReliAPI: reliapi is not among its allowed_products.' }));
+    expect(notAllowed.message).toBe(
+      'This API key may not call ReliAPI: reliapi is not among its allowed_products. Allow the product with `kikuai keys update <id> --products …` using another key, or use a key that may call it. (product_not_allowed)',
+    );
+    const suspended = reportError(apiError(403, { code: 'account_suspended', title: 'Account suspended', detail: 'This account is suspended.' }));
+    expect(suspended.message).toBe('This account is suspended. Contact support (/support in the bot). (account_suspended)');
   });
 
   it('names the server when it cannot be reached', () => {

@@ -1,4 +1,5 @@
 import { formatUsd } from './money.js';
+import type { ErrorCode } from '@kikuai/sdk';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 /** What a failure looks like to the user: one line, and the code the process ends with. */
@@ -22,19 +23,27 @@ interface ApiProblem extends Error {
   body?: unknown;
 }
 
-const NEXT_STEP: Record<string, string> = {
+/**
+ * What to do next, in the CLI's terms, for the codes a CLI user meets. The server's
+ * `detail` says what happened and names no command; this says what to run.
+ */
+const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
   unauthenticated: 'Run `kikuai login`, or pass --api-key or set KIKUAI_API_KEY.',
-  invalid_api_key: 'Check the key, or run `kikuai login` with a current one.',
-  key_not_found: 'Check the key, or run `kikuai login` with a current one.',
-  key_revoked: 'Create a new key in the bot (/api_key) and run `kikuai login` with it.',
+  invalid_api_key: 'Check that the key was copied whole, or run `kikuai login` with a current one.',
+  key_not_found: 'Check that the key was copied whole, or run `kikuai login` with a current one.',
+  key_revoked: 'Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it.',
   key_disabled: 'Enable it again with `kikuai keys update <id> --enable` using another key.',
-  key_expired: 'Create a new key with `kikuai keys create` using another key.',
+  key_expired: 'Create a new key with `kikuai keys create`, or clear the expiry with `kikuai keys update <id> --no-expires`, using another key.',
+  account_suspended: 'Contact support (/support in the bot).',
+  account_not_found: 'Run `kikuai login` with a key of your current account.',
+  product_not_allowed: 'Allow the product with `kikuai keys update <id> --products …` using another key, or use a key that may call it.',
+  permission_denied: 'Use a key with that permission (`kikuai keys show <id>` lists a key\'s permissions).',
+  key_bounds_exceeded: 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
+  too_many_keys: 'Revoke a key you no longer use with `kikuai keys revoke <id>` first.',
   insufficient_balance: 'Top up with `kikuai topup --amount 10`.',
   spend_limit_reached: 'Raise the limit with `kikuai keys update <id> --spend-limit …` or wait for it to reset.',
   rate_limited: 'Wait a moment and try again.',
-  permission_denied: 'Use a key with that permission (`kikuai keys show <id>` lists a key\'s permissions).',
-  key_bounds_exceeded: 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
-  store_unavailable: 'Nothing was charged; try again in a moment.',
+  store_unavailable: 'Try again in a moment.',
 };
 
 function isApiProblem(error: unknown): error is ApiProblem {
@@ -66,13 +75,11 @@ export function reportError(error: unknown, context: { baseUrl?: string } = {}):
   }
 
   if (isApiProblem(error)) {
+    // What happened (the server's detail), then what to do (ours): each said once.
     const parts = [endSentence(error.detail || error.title || error.message || `HTTP ${error.status}`)];
-    // The server's detail often says what to do already; add ours only when it does not.
-    const saysWhatToDo = /`kikuai |retry after/i.test(error.detail ?? '');
-    const hint = error.code ? NEXT_STEP[error.code] : undefined;
-    if (hint && !saysWhatToDo) parts.push(hint);
-    const retryAfter = error.headers?.get('retry-after');
-    if ((error.status === 429 || error.status === 503) && retryAfter && !saysWhatToDo) parts.push(`Retry after ${retryAfter} s.`);
+    const retryAfter = error.status === 429 || error.status === 503 ? error.headers?.get('retry-after') : undefined;
+    const nextStep = retryAfter ? `Retry after ${retryAfter} s.` : error.code ? NEXT_STEP[error.code as ErrorCode] : undefined;
+    if (nextStep) parts.push(nextStep);
     if (error.costMicros) parts.push(`The call was charged ${formatUsd(error.costMicros)}.`);
     const tags = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');
     return { message: `${parts.join(' ')}${tags ? ` (${tags})` : ''}`, exitCode: exitCodeForStatus(error.status, error.code) };

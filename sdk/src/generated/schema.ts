@@ -760,7 +760,7 @@ export interface components {
             /** @description A short summary of the problem type. */
             title: string;
             status: number;
-            /** @description What happened here, and what to do next. */
+            /** @description What happened this time, in words for any caller: it names no CLI command, bot command or SDK method. What to do next goes by `code`. */
             detail?: string;
             instance?: string;
             code: components["schemas"]["ErrorCode"];
@@ -783,7 +783,59 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description A stable machine code. New codes may be added; treat unknown ones by their `status`.
+         * @description A stable machine code: what went wrong, in words for any caller. Each face (the SDK, the
+         *     CLI, the bot, the Mini App) says in its own words what to do about it; `detail` says
+         *     what happened this time. New codes may be added: treat unknown ones by their `status`.
+         *     A code marked reserved is not sent today.
+         *
+         *     | code | status | meaning |
+         *     |---|---|---|
+         *     | `validation_failed` | 400 | The request does not match the contract, or breaks a rule the schema cannot state; `errors` names each field. |
+         *     | `malformed_json` | 400 | The body is not valid JSON. |
+         *     | `unsupported_media_type` | 415 | The body is not `application/json`. |
+         *     | `payload_too_large` | 413 | The body is larger than the server (or, on a proxied call, the product) accepts. |
+         *     | `headers_too_large` | 431 | The request line and headers exceed 16 KiB; the connection is closed. |
+         *     | `malformed_request` | 400 | The bytes are not HTTP/1.1; the connection is closed. |
+         *     | `request_timeout` | 408 | The request did not arrive in time; the connection is closed. |
+         *     | `unauthenticated` | 401 | No credential this operation accepts was sent. |
+         *     | `invalid_api_key` | 401 | The API key is malformed (not `kik_`, or its checksum does not match). |
+         *     | `key_not_found` | 401 | The API key is not known. |
+         *     | `key_revoked` | 401 | The API key was revoked. |
+         *     | `key_disabled` | 401 | The API key is disabled. |
+         *     | `key_expired` | 401 | The API key is past its `expires_at`. |
+         *     | `invalid_init_data` | 401 | The Telegram initData is malformed or its signature does not verify, or this server has no bot token to check it. |
+         *     | `init_data_expired` | 401 | The Telegram initData is older than the server accepts. |
+         *     | `invalid_service_token` | 401 | The bot service token is wrong, or none is configured. |
+         *     | `invalid_admin_token` | 401 | The admin token is wrong, or none is configured. |
+         *     | `invalid_signature` | 401 | A webhook's signature is missing, stale or does not match its raw body. |
+         *     | `account_suspended` | 403 | The account is suspended. |
+         *     | `account_not_found` | 401, 404 | The account of this key no longer exists (401), or the Telegram user has no account yet: registering creates it (404). |
+         *     | `product_not_allowed` | 403 | The API key may not call this product (`allowed_products`). |
+         *     | `permission_denied` | 403 | The API key lacks the permission the operation needs (`permission`). |
+         *     | `key_bounds_exceeded` | 403 | A key change would give more than the calling key holds itself. |
+         *     | `not_found` | 404 | No such resource, or not the caller's. |
+         *     | `route_not_found` | 404 | No operation has this method and path. |
+         *     | `method_not_allowed` | 405 | Reserved: not sent today (a method a path does not serve is `route_not_found`). |
+         *     | `too_many_keys` | 409 | The account holds the most API keys it may. |
+         *     | `idempotency_key_reused` | 409 | The `Idempotency-Key` was used with another request. |
+         *     | `idempotency_key_in_progress` | 409 | A request with this `Idempotency-Key` is still running (`Retry-After`). |
+         *     | `topup_not_pending` | 409 | The top-up is not in the state the operation needs. |
+         *     | `invalid_amount` | 400 | The amount is outside what a top-up may be (`min_micros`, `max_micros`). |
+         *     | `payment_method_unavailable` | 403, 503 | This payment method is not offered to this caller (403) or not configured on this server (503). |
+         *     | `insufficient_balance` | 402 | The balance does not cover the price (`balance_micros`, `price_micros`). |
+         *     | `balance_limit_exceeded` | 422 | A credit would take the balance above the server's ceiling (`limit_micros`); nothing changed. |
+         *     | `spend_limit_reached` | 402 | The key's spend limit for its period is reached (`limit_micros`, `spent_micros`, `period`). |
+         *     | `rate_limited` | 429 | A rate limit was reached (`retry_after_seconds`, `Retry-After`). |
+         *     | `product_unavailable` | 503 | The product is not live yet; nothing was charged. |
+         *     | `upstream_unreachable` | 502 | The product could not be reached; the call was refunded. |
+         *     | `upstream_timeout` | 504 | The product did not answer in time; the call was refunded. |
+         *     | `upstream_error` | 502 | The product failed, redirected or broke off its answer; the call was refunded. |
+         *     | `payment_provider_error` | 502 | The payment provider (Paddle, Telegram) refused or failed; nothing was credited or debited. |
+         *     | `stars_amount_refused` | 409 | A Stars payment is for more Stars than its invoice or Telegram allows; nothing was credited, the operator was told. |
+         *     | `stars_charge_conflict` | 409 | A Stars charge was already recorded for another account; nothing was credited, the operator was told. |
+         *     | `service_unavailable` | 503 | Reserved: not sent today (a data store outage is `store_unavailable`). |
+         *     | `store_unavailable` | 503 | The data store does not answer; nothing was charged (`Retry-After`). |
+         *     | `internal_error` | 500 | Something failed on the server; nothing was charged. Quote the `request_id`. |
          * @enum {string}
          */
         ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "malformed_request" | "request_timeout" | "unauthenticated" | "invalid_api_key" | "key_not_found" | "key_revoked" | "key_disabled" | "key_expired" | "invalid_init_data" | "init_data_expired" | "invalid_service_token" | "invalid_admin_token" | "invalid_signature" | "account_suspended" | "account_not_found" | "product_not_allowed" | "permission_denied" | "key_bounds_exceeded" | "not_found" | "route_not_found" | "method_not_allowed" | "too_many_keys" | "idempotency_key_reused" | "idempotency_key_in_progress" | "topup_not_pending" | "invalid_amount" | "payment_method_unavailable" | "insufficient_balance" | "balance_limit_exceeded" | "spend_limit_reached" | "rate_limited" | "product_unavailable" | "upstream_unreachable" | "upstream_timeout" | "upstream_error" | "payment_provider_error" | "stars_amount_refused" | "stars_charge_conflict" | "service_unavailable" | "store_unavailable" | "internal_error";
@@ -1052,8 +1104,19 @@ export interface components {
         };
         StarsPreCheckoutResult: {
             ok: boolean;
-            /** @description Shown to the user by Telegram when `ok` is false. */
-            error_message?: string;
+            /**
+             * @description Why not, when `ok` is false; the bot words it for the user.
+             *
+             *     | reason | meaning |
+             *     |---|---|
+             *     | `no_account` | The payer has no account yet. |
+             *     | `unknown_invoice` | The payload names no pending Stars top-up of this payer. |
+             *     | `not_pending` | The top-up was already paid, or has expired. |
+             *     | `wrong_currency` | The currency is not `XTR`. |
+             *     | `wrong_amount` | The amount is not the invoice's. |
+             * @enum {string}
+             */
+            reason?: "no_account" | "unknown_invoice" | "not_pending" | "wrong_currency" | "wrong_amount";
         };
         StarsPaymentRequest: {
             invoice_payload: string;
@@ -1222,7 +1285,7 @@ export interface components {
                  *       "type": "https://kikuai.dev/problems/key_revoked",
                  *       "title": "API key revoked",
                  *       "status": 401,
-                 *       "detail": "This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.",
+                 *       "detail": "This API key was revoked.",
                  *       "code": "key_revoked",
                  *       "request_id": "req_01JD6Z4T0Q8X9W2V3B4N5M6K7J"
                  *     }
@@ -1277,7 +1340,7 @@ export interface components {
                  *       "type": "https://kikuai.dev/problems/insufficient_balance",
                  *       "title": "Insufficient balance",
                  *       "status": 402,
-                 *       "detail": "The balance (0.000500 USD) does not cover the price of this call (0.001000 USD). Top up with `kikuai topup` or /topup in the bot.",
+                 *       "detail": "The balance (0.000500 USD) does not cover the price of this call (0.001000 USD).",
                  *       "code": "insufficient_balance",
                  *       "request_id": "req_01JD6Z4T0Q8X9W2V3B4N5M6K7J",
                  *       "balance_micros": 500,
@@ -2016,7 +2079,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Whether to accept, and the message to show when not. */
+            /** @description Whether to accept, and why not. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -9,7 +9,7 @@ import { unwrap, type ResourceContext } from './context.js';
  * @example
  * ```ts
  * const bot = createKikuaiClient({ baseUrl, auth: { serviceToken, telegramUserId: query.from.id } });
- * const { ok, error_message } = await bot.stars.preCheckout({ invoice_payload: query.invoice_payload, currency: query.currency, total_amount: query.total_amount });
+ * const { ok, reason } = await bot.stars.preCheckout({ invoice_payload: query.invoice_payload, currency: query.currency, total_amount: query.total_amount });
  * ```
  */
 export interface StarsResource {
@@ -18,7 +18,7 @@ export interface StarsResource {
    *
    * @example
    * ```ts
-   * const { ok, error_message } = await bot.stars.preCheckout({ invoice_payload: 'top_1', currency: 'XTR', total_amount: 250 });
+   * const { ok, reason } = await bot.stars.preCheckout({ invoice_payload: 'top_1', currency: 'XTR', total_amount: 250 });
    * ```
    */
   preCheckout(body: StarsPreCheckoutRequest, options?: RequestOptions): Promise<StarsPreCheckoutResult>;

@@ -10,6 +10,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { ServerContext } from '../context.js';
+import type { ErrorCode } from '../http/error-codes.js';
 import { ApiProblem } from '../http/problem.js';
 import type { Account, ApiKeyRecord, AuthFailure, TelegramUser } from '../store/types.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.js';
@@ -61,12 +62,12 @@ function sameSecret(given: string, expected: string | undefined): boolean {
   return timingSafeEqual(a, b);
 }
 
-const AUTH_FAILURES: Record<AuthFailure, [number, string, string]> = {
-  key_not_found: [401, 'key_not_found', 'This API key is not known. Check that it was copied whole, or create a new one.'],
-  key_revoked: [401, 'key_revoked', 'This API key was revoked. Create a new key with `kikuai keys create` or /api_key in the bot.'],
-  key_disabled: [401, 'key_disabled', 'This API key is disabled. Enable it again with `kikuai keys update --enable` or use another key.'],
-  key_expired: [401, 'key_expired', 'This API key has expired. Create a new key or extend its expiry.'],
-  account_suspended: [403, 'account_suspended', 'This account is suspended. Contact support (/support in the bot).'],
+const AUTH_FAILURES: Record<AuthFailure, [number, ErrorCode, string]> = {
+  key_not_found: [401, 'key_not_found', 'This API key is not known.'],
+  key_revoked: [401, 'key_revoked', 'This API key was revoked.'],
+  key_disabled: [401, 'key_disabled', 'This API key is disabled.'],
+  key_expired: [401, 'key_expired', 'This API key has expired.'],
+  account_suspended: [403, 'account_suspended', 'This account is suspended.'],
   account_not_found: [401, 'account_not_found', 'The account of this key no longer exists.'],
 };
 
@@ -97,7 +98,7 @@ export function bearerKeyHash(request: FastifyRequest): string | null {
   if (!header || !/^bearer /i.test(header)) return null;
   const secret = header.slice(7).trim();
   if (!isWellFormedApiKey(secret)) {
-    throw new ApiProblem(401, 'invalid_api_key', 'The API key is malformed (a kikuai key looks like `kik_` followed by 49 letters and digits). Check that it was copied whole.');
+    throw new ApiProblem(401, 'invalid_api_key', 'The API key is malformed (a kikuai key looks like `kik_` followed by 49 letters and digits).');
   }
   return hashApiKey(secret);
 }
@@ -171,7 +172,7 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
 
     if (kinds.has('telegram_init_data') && authorization && /^tma /i.test(authorization)) {
       if (!config.telegram.botToken || !initDataSecret) {
-        throw new ApiProblem(401, 'invalid_init_data', 'Mini App sign-in is not configured on this server (TELEGRAM_BOT_TOKEN).');
+        throw new ApiProblem(401, 'invalid_init_data', 'Sign-in with Telegram initData is not configured on this server (TELEGRAM_BOT_TOKEN).');
       }
       const validation = validateInitData(authorization.slice(4).trim(), config.telegram.botToken, {
         maxAgeSeconds: config.initDataMaxAgeSeconds,
@@ -179,8 +180,8 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
         secretKey: initDataSecret,
       });
       if (!validation.ok) {
-        if (validation.reason === 'expired') throw new ApiProblem(401, 'init_data_expired', 'The Telegram sign-in has expired. Close the Mini App and open it again.');
-        throw new ApiProblem(401, 'invalid_init_data', 'The Telegram sign-in data is invalid. Open the Mini App from the bot again.');
+        if (validation.reason === 'expired') throw new ApiProblem(401, 'init_data_expired', 'The Telegram initData is older than this server accepts.');
+        throw new ApiProblem(401, 'invalid_init_data', 'The Telegram initData is invalid: it is malformed or its signature does not verify.');
       }
       const found = options.autoRegister ? await ensureAccount(context, validation.user) : await store.getAccountByTelegramId(validation.user.id);
       const account = await countAgainstAccount(context, reply, found);
@@ -206,9 +207,9 @@ export function createAuthenticator(context: ServerContext, kinds: Set<CallerKin
   };
 }
 
-/** The caller's account, or a 404 telling a bot user to /start first. */
+/** The caller's account, or a 404 when the Telegram user the caller acts for has none yet. */
 export function requireAccount(request: FastifyRequest): Account {
   const caller = request.caller;
   if (caller?.account) return caller.account;
-  throw new ApiProblem(404, 'account_not_found', 'No account yet for this Telegram user. Send /start to the bot to create one.');
+  throw new ApiProblem(404, 'account_not_found', 'No account yet for this Telegram user: registering the user (POST /api/v1/auth/register) creates it.');
 }

@@ -42,7 +42,7 @@ export function permissionDenied(permission: Permission, detail?: string): ApiPr
   return new ApiProblem(
     403,
     'permission_denied',
-    detail ?? `This API key lacks the ${permission} permission. Use a key that has it, or create one from the bot or the Mini App.`,
+    detail ?? `This API key lacks the ${permission} permission.`,
     { permission },
   );
 }

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asStoreUnavailable } from '../store/errors.js';
+import type { ErrorCode } from './error-codes.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 
 /** Seconds a client is asked to wait while the store is unavailable: about the time Redis takes to restart. */
@@ -13,7 +14,7 @@ export function storeUnavailableProblem(): ApiProblem {
   return new ApiProblem(
     503,
     'store_unavailable',
-    `kikuai is briefly unavailable (its data store does not answer). Nothing was charged. Retry after ${STORE_RETRY_AFTER_SECONDS} s.`,
+    'kikuai is briefly unavailable (its data store does not answer). Nothing was charged.',
     {},
     { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },
   );
@@ -128,7 +129,7 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 export function clientErrorHandler(nextRequestId: () => string) {
   return function handleClientError(error: NodeJS.ErrnoException, socket: Socket): void {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, code, detail] =
+    const [status, code, detail]: [number, ErrorCode, string] =
       error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'headers_too_large', 'The request line and headers are larger than the server accepts (16 KiB). Send a shorter URL or fewer headers.']
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'

@@ -26,7 +26,7 @@ import type { components } from '@kikuai/sdk/contract';
 import type { ServerContext } from '../context.js';
 import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
-import { formatUsd, languageOf } from '../notifications/messages.js';
+import { formatUsd } from '../notifications/messages.js';
 import { announceCredit, applyPaymentChange, ledgerRefs, reportBalanceLimit } from './ledger.js';
 import { reportIncident } from './incidents.js';
 import { MAX_STARS_PER_INVOICE, pendingTopup } from './topups.js';
@@ -40,6 +40,10 @@ export interface StarsPaymentReport {
   provider_payment_charge_id?: string;
 }
 
+/** Why a pre-checkout query is refused: the spec's `StarsPreCheckoutResult.reason`. */
+export type PreCheckoutRefusal = NonNullable<components['schemas']['StarsPreCheckoutResult']['reason']>;
+export type PreCheckoutResult = { ok: true } | { ok: false; reason: PreCheckoutRefusal };
+
 export interface StarsOutcome {
   applied: boolean;
   topup: Topup;
@@ -52,41 +56,24 @@ const chargesOf = (topup: Topup) => (topup.provider_ref ? topup.provider_ref.spl
 /** The top-up record of a charge whose payload names no top-up of the payer. */
 export const orphanTopupId = (chargeId: string) => `top_x${createHash('sha256').update(chargeId).digest('hex').slice(0, 40)}`;
 
-const PRE_CHECKOUT_MESSAGES = {
-  en: {
-    no_account: 'Send /start to the bot first, then top up again.',
-    unknown: 'This invoice is not valid for your account. Create a new top-up with /topup.',
-    not_pending: 'This invoice was already paid or has expired. Create a new top-up with /topup.',
-    currency: 'This invoice must be paid in Telegram Stars.',
-    amount: 'The amount does not match this invoice. Create a new top-up with /topup.',
-  },
-  ru: {
-    no_account: 'Сначала отправьте боту /start, затем пополните баланс снова.',
-    unknown: 'Этот счёт не подходит для вашего аккаунта. Создайте новое пополнение: /topup.',
-    not_pending: 'Этот счёт уже оплачен или устарел. Создайте новое пополнение: /topup.',
-    currency: 'Этот счёт оплачивается только Telegram Stars.',
-    amount: 'Сумма не совпадает со счётом. Создайте новое пополнение: /topup.',
-  },
-};
-
 export class StarsPayments {
   constructor(
     private readonly context: ServerContext,
     private readonly botApi: BotApi,
   ) {}
 
-  async preCheckout(account: Account | null, query: components['schemas']['StarsPreCheckoutRequest']): Promise<components['schemas']['StarsPreCheckoutResult']> {
-    const text = PRE_CHECKOUT_MESSAGES[languageOf(account?.language_code)];
-    const refuse = (reason: keyof typeof text) => {
+  /** Whether to accept a pre-checkout query, and the reason when not (the bot words it for the payer). */
+  async preCheckout(account: Account | null, query: components['schemas']['StarsPreCheckoutRequest']): Promise<PreCheckoutResult> {
+    const refuse = (reason: PreCheckoutRefusal): PreCheckoutResult => {
       this.context.logger.info({ account_id: account?.id ?? null, reason }, 'stars pre-checkout refused');
-      return { ok: false, error_message: text[reason] };
+      return { ok: false, reason };
     };
     if (!account) return refuse('no_account');
-    if (query.currency !== 'XTR') return refuse('currency');
+    if (query.currency !== 'XTR') return refuse('wrong_currency');
     const topup = /^top_[A-Za-z0-9]{1,64}$/.test(query.invoice_payload) ? await this.context.store.getTopup(query.invoice_payload) : null;
-    if (!topup || topup.account_id !== account.id || topup.method !== 'stars') return refuse('unknown');
+    if (!topup || topup.account_id !== account.id || topup.method !== 'stars') return refuse('unknown_invoice');
     if (topup.status !== 'pending') return refuse('not_pending');
-    if (topup.stars !== query.total_amount || query.total_amount > MAX_STARS_PER_INVOICE) return refuse('amount');
+    if (topup.stars !== query.total_amount || query.total_amount > MAX_STARS_PER_INVOICE) return refuse('wrong_amount');
     return { ok: true };
   }
 

@@ -85,7 +85,7 @@ export class TopupService {
       throw new ApiProblem(
         403,
         'payment_method_unavailable',
-        'Inside Telegram, top-ups are paid with Telegram Stars (method "stars"). Card payments (Paddle) are available on the web: `kikuai topup` or the SDK.',
+        'Inside Telegram, top-ups are paid with Telegram Stars (method "stars"); card payments (method "paddle") are offered to callers outside Telegram.',
       );
     }
     const configured = method === 'paddle' ? this.paddle.configured : this.botApi.configured;

@@ -78,21 +78,21 @@ function reservationProblem(result: Exclude<ReserveResult, { ok: true }>, produc
     case 'rate_limited':
       return rateLimitedProblem(result.rate_limit, result.rate_limits);
     case 'product_not_allowed':
-      return new ApiProblem(403, 'product_not_allowed', `This API key may not call ${product.name}. Allow it with \`kikuai keys update --products ${product.id}\`, or use another key.`);
+      return new ApiProblem(403, 'product_not_allowed', `This API key may not call ${product.name}: ${product.id} is not among its allowed_products.`);
     case 'permission_denied':
       return permissionDenied('products:call');
     case 'spend_limit_reached':
       return new ApiProblem(
         402,
         'spend_limit_reached',
-        `This key's ${result.period ?? 'lifetime'} spend limit (${microsToUsd(result.limit_micros)} USD) is reached: ${microsToUsd(result.spent_micros)} USD spent. Raise the limit or wait for the next period.`,
+        `This key's ${result.period ?? 'lifetime'} spend limit (${microsToUsd(result.limit_micros)} USD) is reached: ${microsToUsd(result.spent_micros)} USD spent.`,
         { limit_micros: result.limit_micros, spent_micros: result.spent_micros, ...(result.period ? { period: result.period } : {}) },
       );
     case 'insufficient_funds':
       return new ApiProblem(
         402,
         'insufficient_balance',
-        `The balance (${microsToUsd(result.balance_micros)} USD) does not cover the price of this call (${microsToUsd(result.price_micros)} USD). Top up with \`kikuai topup\` or /topup in the bot.`,
+        `The balance (${microsToUsd(result.balance_micros)} USD) does not cover the price of this call (${microsToUsd(result.price_micros)} USD).`,
         { balance_micros: result.balance_micros, price_micros: result.price_micros },
       );
     default:

@@ -29,7 +29,7 @@ export function rateLimitedProblem(state: RateLimitState, states: RateLimitState
   return new ApiProblem(
     429,
     'rate_limited',
-    `Rate limit of ${state.limit} requests reached (${bucketOwner(state.bucket)}). Retry after ${retryAfter} s.`,
+    `Rate limit of ${state.limit} requests reached (${bucketOwner(state.bucket)}).`,
     { retry_after_seconds: retryAfter },
     { ...rateLimitHeaders(states), 'Retry-After': String(retryAfter) },
   );

@@ -105,7 +105,7 @@ export function keyRoutes(context: ServerContext): Handlers {
         );
         if (!result.ok) {
           if (result.reason === 'too_many_keys') {
-            throw new ApiProblem(409, 'too_many_keys', `An account can hold ${config.maxKeysPerAccount} keys. Revoke one you no longer use first.`);
+            throw new ApiProblem(409, 'too_many_keys', `This account already holds ${config.maxKeysPerAccount} keys, the most an account may.`);
           }
           throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
         }

@@ -8,9 +8,9 @@ const state = (bucket: string, resetMs: number): RateLimitState => ({ bucket, li
 describe('the 429 a caller reads', () => {
   it('names whose limit was reached: the key, the account, or the account’s calls to one product', () => {
     const byBucket = (bucket: string) => rateLimitedProblem(state(bucket, 1_500), [state(bucket, 1_500)]).detail;
-    expect(byBucket(keyBucket('key_01ABC'))).toBe('Rate limit of 60 requests reached (this key). Retry after 2 s.');
-    expect(byBucket('account')).toBe('Rate limit of 60 requests reached (this account). Retry after 2 s.');
-    expect(byBucket(productBucket('reliapi'))).toBe("Rate limit of 60 requests reached (this account's calls to reliapi). Retry after 2 s.");
+    expect(byBucket(keyBucket('key_01ABC'))).toBe('Rate limit of 60 requests reached (this key).');
+    expect(byBucket('account')).toBe('Rate limit of 60 requests reached (this account).');
+    expect(byBucket(productBucket('reliapi'))).toBe("Rate limit of 60 requests reached (this account's calls to reliapi).");
   });
 
   it('carries Retry-After and the RateLimit-* headers of the tightest window', () => {

@@ -1,4 +1,4 @@
-import { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError } from '@kikuai/sdk';
+import { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode } from '@kikuai/sdk';
 
 export type FailureKind = 'auth' | 'unreachable' | 'suspended' | 'rejected';
 
@@ -9,7 +9,13 @@ export interface Failure {
   requestId?: string | undefined;
 }
 
-const authCodes = new Set(['invalid_init_data', 'init_data_expired', 'unauthenticated']);
+const authCodes = new Set<string>(['invalid_init_data', 'init_data_expired', 'unauthenticated'] satisfies ErrorCode[]);
+
+/** The Mini App's words for the codes its user can act on; other refusals show the server's `detail`. */
+const wordsByCode: Partial<Record<ErrorCode, { kind: FailureKind; title: string; message: string }>> = {
+  account_suspended: { kind: 'suspended', title: 'Your account is suspended', message: 'Contact support through the bot (/support).' },
+  too_many_keys: { kind: 'rejected', title: 'Too many keys', message: 'Your account holds as many API keys as it may. Revoke one you no longer use, then create the new one.' },
+};
 
 /** What the user should read about an error, never the raw credentials or a stack. */
 export function describeFailure(error: unknown): Failure {
@@ -30,14 +36,8 @@ export function describeFailure(error: unknown): Failure {
         requestId: error.requestId,
       };
     }
-    if (code === 'account_suspended') {
-      return {
-        kind: 'suspended',
-        title: 'Your account is suspended',
-        message: error.detail ?? 'Contact support through the bot (/support).',
-        requestId: error.requestId,
-      };
-    }
+    const words = wordsByCode[code as ErrorCode];
+    if (words) return { ...words, requestId: error.requestId };
     if (error.status >= 500) {
       return {
         kind: 'unreachable',
