@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REDIS_URL } from '../support/stores.js';
-import { freePort } from '../support/ports.js';
+import { REDIS_URL } from '@kikuai/testkit/stores';
+import { freePort } from '@kikuai/testkit/http';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {

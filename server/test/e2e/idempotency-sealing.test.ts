@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { buildApp, type KikuaiApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createStore } from '../../src/store/index.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 
 const serviceToken = `svc_${randomBytes(16).toString('hex')}`;
 const running: KikuaiApp[] = [];

@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '@kikuai/server';
-import { testProductsYaml } from '@kikuai/server/testing';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
-import { freePort } from '../support/ports.js';
+import { testProductsYaml } from '@kikuai/testkit';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
+import { freePort } from '@kikuai/testkit/http';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entry = path.join(root, 'server/dist/main.js');

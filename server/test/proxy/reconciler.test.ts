@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '@kikuai/server';
 import { CallReconciler } from '../../src/proxy/call-reconciler.js';
 import { newKeyId } from '../../src/store/ids.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();

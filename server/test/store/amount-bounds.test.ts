@@ -19,7 +19,7 @@ import { APPLY_LEDGER, RESERVE } from '../../src/store/redis-scripts.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, Store } from '../../src/store/types.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 
 const NOW = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = new Date(NOW).toISOString();

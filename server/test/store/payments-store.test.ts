@@ -14,7 +14,7 @@ import { InvalidAmountError } from '../../src/store/logic.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { REDIS_URL, redisIsReachable } from '../support/stores.js';
+import { REDIS_URL, redisIsReachable } from '@kikuai/testkit/stores';
 
 const NOW = '2026-03-04T10:00:00.000Z';
 

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../../src/store/redis-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/types.js';
-import { REDIS_URL } from '../../support/stores.js';
+import { REDIS_URL } from '@kikuai/testkit/stores';
 import { MAX_BALANCE } from './model.js';
 
 export interface Counts {
