@@ -82,6 +82,11 @@ describe('layout', () => {
     expect(found).toEqual([]);
   });
 
+  it('the image installs every workspace: the Dockerfile copies each manifest before npm ci', () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    for (const { folder } of workspaces) expect(dockerfile, folder).toContain(`COPY ${folder}/package.json ${folder}/`);
+  });
+
   it('the test workspace is a private workspace', () => {
     const testkit = workspaces.find(({ manifest }) => manifest.name === TESTKIT);
     expect(testkit?.manifest.private).toBe(true);
