@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 COPY sdk/package.json sdk/
 COPY server/package.json server/
+COPY testkit/package.json testkit/
 COPY bot/package.json bot/
 COPY miniapp/package.json miniapp/
 COPY cli/package.json cli/

@@ -20,16 +20,22 @@ typecheck_against() {
   # The SDK's own generate flags (sdk/package.json "generate").
   npx openapi-typescript "$spec" -o "$out/schema.ts" --default-non-nullable false >/dev/null
   printf "export type { components, operations, paths } from './schema.js';\n" >"$out/contract.ts"
-  cat >"$out/tsconfig.json" <<EOF
-{
-  "extends": "$repo/server/tsconfig.json",
-  "compilerOptions": { "noEmit": true, "typeRoots": ["$repo/node_modules/@types"], "paths": {
-    "@kikuai/sdk/contract": ["$out/contract.ts"],
-    "@kikuai/server/testing": ["$repo/server/src/testing/index.ts"],
-    "@kikuai/server": ["$repo/server/src/index.ts"]
-  } },
-  "include": ["$repo/server/src", "$repo/server/test"]
-}
+  # The root tsconfig's paths made absolute, with the contract's pointing at these types.
+  node --input-type=module - "$repo" "$out" <<'EOF'
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+const [repo, out] = process.argv.slice(2);
+const { paths = {} } = JSON.parse(readFileSync(path.join(repo, 'tsconfig.json'), 'utf8')).compilerOptions;
+const absolute = Object.fromEntries(Object.entries(paths).map(([name, targets]) => [name, targets.map((target) => path.resolve(repo, target))]));
+absolute['@kikuai/sdk/contract'] = [path.join(out, 'contract.ts')];
+writeFileSync(
+  path.join(out, 'tsconfig.json'),
+  JSON.stringify({
+    extends: path.join(repo, 'server/tsconfig.json'),
+    compilerOptions: { noEmit: true, typeRoots: [path.join(repo, 'node_modules/@types')], paths: absolute },
+    include: [path.join(repo, 'server/src'), path.join(repo, 'server/test')],
+  }),
+);
 EOF
   npx tsc -p "$out/tsconfig.json" --pretty false
 }

@@ -10,7 +10,7 @@
 // wrappers of bench/proxy.mjs).
 // Each server runs in its own child process; the load generator in this one.
 //
-//   npm run build -w @kikuai/server
+//   npm run build -w @kikuai/server -w @kikuai/testkit
 //   node bench/balance.mjs [--duration 10] [--connections 32] [--json]
 import { parseArgs } from 'node:util';
 import path from 'node:path';

@@ -15,7 +15,7 @@
 //
 // Every server runs in its own child process, the load generator in this one.
 //
-//   npm run build -w @kikuai/server
+//   npm run build -w @kikuai/server -w @kikuai/testkit
 //   node bench/proxy.mjs [--duration 10] [--connections 32] [--json]
 //   REDIS_URL=redis://127.0.0.1:6379 (default) — Redis is skipped if it does not answer.
 import { fork } from 'node:child_process';
@@ -25,10 +25,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// Redis helpers from the test workspace, built (`npm run build -w @kikuai/testkit`).
+import { deleteRedisPrefix, REDIS_URL, redisAnswers } from '@kikuai/testkit/redis';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultDist = path.join(here, '../server/dist');
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL, redisAnswers };
+
 const UPSTREAM_BODY = JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' } }] });
 const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
 
@@ -240,14 +243,7 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
   const cleanup = async () => {
     await app.close();
     if (redisClient) {
-      const cleaner = new (await import('ioredis')).Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await cleaner.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await cleaner.del(...keys);
-      } while (cursor !== '0');
-      cleaner.disconnect();
+      await deleteRedisPrefix(REDIS_URL, prefix);
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -325,20 +321,6 @@ export function startChild(script, role, args = {}, env = {}) {
       child.send('stop');
     }),
   }));
-}
-
-export async function redisAnswers() {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
 
 export async function loadTest(target, { duration, connections, warmup = 2 }) {

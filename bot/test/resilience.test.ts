@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_BOT_INFO, startFakeTelegram, type FakeTelegram } from '@kikuai/server/testing';
+import { FAKE_BOT_INFO, startFakeTelegram, type FakeTelegram } from '@kikuai/testkit';
 import type { UserFromGetMe } from 'grammy/types';
 import { GrammyError } from 'grammy';
 import { createBot } from '../src/bot.js';

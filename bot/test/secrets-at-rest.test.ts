@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { createKikuaiClient } from '@kikuai/sdk';
-import { FAKE_BOT_INFO, startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
+import { FAKE_BOT_INFO, startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/testkit';
 import type { UserFromGetMe } from 'grammy/types';
 import { startBot, type RunningBot } from '../src/start-bot.js';
-import { STORE_KINDS, REDIS_URL } from '../../server/test/support/stores.js';
+import { STORE_KINDS, REDIS_URL } from '@kikuai/testkit/stores';
 import { buttonsOf, captureLogger, secretIn } from './support/harness.js';
 import { callbackQuery, command, newUser } from './support/updates.js';
 

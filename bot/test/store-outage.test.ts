@@ -4,7 +4,7 @@
  * bot serves again without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/server/testing';
+import { startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/testkit';
 import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
 import { command, newUser } from './support/updates.js';
 

@@ -7,9 +7,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAs } from './helpers/spec-schemas.js';
-import { runCli, tempConfigDir } from './helpers/run-cli.js';
-import { PRICE_MICROS, sendJson, startWorld, type World } from './helpers/world.js';
+import { parseAs } from './support/spec-schemas.js';
+import { runCli, tempConfigDir } from './support/run-cli.js';
+import { PRICE_MICROS, sendJson, startWorld, type World } from './support/world.js';
 
 // Many child processes per test: generous timeouts for a busy machine (no timing is asserted).
 describe('kikuai: first session', { timeout: 120_000 }, () => {

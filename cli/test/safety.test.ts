@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseAs } from './helpers/spec-schemas.js';
-import { runCli, tempConfigDir } from './helpers/run-cli.js';
-import { startWorld, type World } from './helpers/world.js';
+import { parseAs } from './support/spec-schemas.js';
+import { runCli, tempConfigDir } from './support/run-cli.js';
+import { startWorld, type World } from './support/world.js';
 
 describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
   let world: World;

@@ -4,8 +4,8 @@
  * back the same command works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOwnRedis, startTestServer, withOwnRedis, type OwnRedis, type TestServer } from '@kikuai/server/testing';
-import { runCli, tempConfigDir } from './helpers/run-cli.js';
+import { startOwnRedis, startTestServer, withOwnRedis, type OwnRedis, type TestServer } from '@kikuai/testkit';
+import { runCli, tempConfigDir } from './support/run-cli.js';
 
 describe.skipIf(!withOwnRedis())('kikuai while the API store is down', { timeout: 120_000 }, () => {
   let redis: OwnRedis;

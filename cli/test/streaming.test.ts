@@ -4,9 +4,9 @@
  * A CLI that buffered the answer would never print it, and the test would time out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAs } from './helpers/spec-schemas.js';
-import { runCli, tempConfigDir } from './helpers/run-cli.js';
-import { PRICE_MICROS, startWorld, type World } from './helpers/world.js';
+import { parseAs } from './support/spec-schemas.js';
+import { runCli, tempConfigDir } from './support/run-cli.js';
+import { PRICE_MICROS, startWorld, type World } from './support/world.js';
 
 function gate() {
   let open!: () => void;

@@ -4,9 +4,9 @@
  * reaches the server's webhook, which the test delivers once it has seen the URL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAs } from './helpers/spec-schemas.js';
-import { runCli, tempConfigDir } from './helpers/run-cli.js';
-import { startWorld, type World } from './helpers/world.js';
+import { parseAs } from './support/spec-schemas.js';
+import { runCli, tempConfigDir } from './support/run-cli.js';
+import { startWorld, type World } from './support/world.js';
 
 describe('kikuai topup', { timeout: 120_000 }, () => {
   let world: World;
@@ -42,7 +42,7 @@ describe('kikuai topup', { timeout: 120_000 }, () => {
     expect(result.stderr).toContain('Waiting for the payment of $12.29');
     // 12.29 * 1e6 is 12289999.999999998 in floating point: the CLI must send 12290000.
     const transaction = world.paddle.requestsTo('POST', '/transactions').at(-1)!;
-    expect(transaction.body.items[0].price.unit_price).toEqual({ amount: '1229', currency_code: 'USD' });
+    expect(transaction.body?.items?.[0]?.price?.unit_price).toEqual({ amount: '1229', currency_code: 'USD' });
   });
 
   it('--no-wait --json prints only the pending Topup; the link also goes to stderr', async () => {

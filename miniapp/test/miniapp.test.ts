@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
+import { startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/testkit';
 import { browserUnavailable, launchChromium, openTelegramPage, sendTelegramEvent, telegramEvents, type LaunchedBrowser } from './support/browser.js';
 import { launchHash, signInitData } from './support/init-data.js';
 import { distDir, ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';

@@ -55,7 +55,7 @@ interface Operation {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, Operation | unknown>>;
+  paths: Record<string, Record<string, unknown>>;
   [key: string]: unknown;
 }
 
@@ -256,7 +256,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     const handler: RouteHandlerMethod =
       (handlers[operationId as OperationId] as RouteHandlerMethod | undefined) ??
       (async () => {
-        throw new ApiProblem(501 as number, 'internal_error', `${operationId} is not implemented yet.`);
+        throw new ApiProblem(501, 'internal_error', `${operationId} is not implemented yet.`);
       });
     // The metered proxy authenticates in its handler: key, limits, permission and price in
     // one store round trip (the store's reserve checks `products:call`).

@@ -18,7 +18,7 @@ export interface ServerContext {
   keyIndex: KeyIndex;
   keyUsage: KeyUsageRecorder;
   /** The clock; tests may pin it. */
-  now(): Date;
+  now: () => Date;
   events: ServerEventBus;
   /** The products of `config.productsFile`, read and validated at start-up. */
   products: ProductCatalog;

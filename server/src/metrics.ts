@@ -24,9 +24,9 @@ export class Metrics {
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
     let byMethod = this.requestSeries.get(route);
-    if (!byMethod) this.requestSeries.set(route, (byMethod = new Map()));
+    if (!byMethod) this.requestSeries.set(route, (byMethod = new Map<string, Map<number, { count: CounterSeries; duration: HistogramSeries }>>()));
     let byStatus = byMethod.get(method);
-    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, { count: CounterSeries; duration: HistogramSeries }>()));
     let series = byStatus.get(status);
     if (!series) {
       series = { count: this.requests.series({ route, method, status: String(status) }), duration: this.requestDuration.series({ route, method }) };
@@ -68,14 +68,14 @@ export class Metrics {
     const wrappers = wrapped as unknown as Record<string, unknown>;
     // The interface's operations only: an adapter's own helpers would be dead series.
     for (const name of STORE_OPERATIONS) {
-      const method = store[name] as unknown;
+      const method: unknown = (store as unknown as Record<string, unknown>)[name];
       if (name === 'close' || typeof method !== 'function') continue;
       const timer = this.storeDuration.series({ operation: name });
       const countsMoney = name === 'applyLedger' || name === 'reserve' || name === 'refundCall';
       // No async wrapper (one promise and one await fewer per call), and a float clock.
       wrappers[name] = (...args: unknown[]) => {
         const started = performance.now();
-        return ((method as (...a: unknown[]) => Promise<unknown>).apply(store, args) as Promise<unknown>).then(
+        return (method as (...a: unknown[]) => Promise<unknown>).apply(store, args).then(
           (result) => {
             timer.observe((performance.now() - started) / 1000);
             if (countsMoney) this.countLedger(result as LedgerResult);

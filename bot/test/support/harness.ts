@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FAKE_BOT_INFO, startFakeTelegram, startTestServer, type FakeTelegram, type RecordedCall, type TestServer } from '@kikuai/server/testing';
+import { FAKE_BOT_INFO, startFakeTelegram, startTestServer, type FakeTelegram, type RecordedCall, type TestServer } from '@kikuai/testkit';
 import type { UserFromGetMe } from 'grammy/types';
 import { startBot, type RunningBot, type StartBotOptions } from '../../src/start-bot.js';
 import type { Logger } from '../../src/logger.js';

@@ -2,7 +2,7 @@
  * Small factories for Telegram updates as the Bot API delivers them. The fake Bot API
  * assigns `update_id` unless one is given.
  */
-import { FAKE_BOT_INFO } from '@kikuai/server/testing';
+import { FAKE_BOT_INFO } from '@kikuai/testkit';
 
 let nextUserId = 500_000_000 + Math.floor(Math.random() * 100_000_000);
 let nextMessageId = 1;

@@ -6,14 +6,15 @@ export function colorsEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv
 }
 
 export interface Paint {
-  bold(text: string): string;
-  dim(text: string): string;
-  red(text: string): string;
-  green(text: string): string;
-  yellow(text: string): string;
-  cyan(text: string): string;
-  magenta(text: string): string;
-  blue(text: string): string;
+  // Function-valued properties, not methods: each is passed around on its own (`{ header: paint.bold }`).
+  bold: (text: string) => string;
+  dim: (text: string) => string;
+  red: (text: string) => string;
+  green: (text: string) => string;
+  yellow: (text: string) => string;
+  cyan: (text: string) => string;
+  magenta: (text: string) => string;
+  blue: (text: string) => string;
 }
 
 const codes: Record<keyof Paint, [number, number]> = {

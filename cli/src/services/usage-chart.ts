@@ -32,7 +32,7 @@ export function renderUsageChart(report: UsageReportLike, paint: Paint): string 
 
   const byDay = new Map<string, Map<string, { requests: number; cost: number }>>();
   for (const row of report.rows) {
-    const day = byDay.get(row.day) ?? new Map();
+    const day = byDay.get(row.day) ?? new Map<string, { requests: number; cost: number }>();
     const cell = day.get(row.product_id) ?? { requests: 0, cost: 0 };
     cell.requests += row.requests;
     cell.cost += row.cost_micros;

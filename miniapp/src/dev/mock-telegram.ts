@@ -51,10 +51,11 @@ export function installMockTelegram(): void {
       if (type === 'web_app_setup_back_button') back.hidden = !data?.is_visible;
       if (type === 'web_app_setup_main_button') {
         main.hidden = !data?.is_visible;
-        main.textContent = String(data?.text ?? '');
+        const text = (name: string, fallback: string) => (typeof data?.[name] === 'string' ? data[name] : fallback);
+        main.textContent = text('text', '');
         main.disabled = data?.is_active === false;
-        main.style.background = String(data?.color ?? '#3390ec');
-        main.style.color = String(data?.text_color ?? '#fff');
+        main.style.background = text('color', '#3390ec');
+        main.style.color = text('text_color', '#fff');
       }
       if (type === 'web_app_request_theme') send('theme_changed', { theme_params: dark ? darkTheme : lightTheme });
       if (type === 'web_app_open_link') window.open(String(data?.url), '_blank');

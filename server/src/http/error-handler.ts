@@ -114,10 +114,10 @@ export { problemBody };
  * does not decode, or a path parameter longer than any id. Both are malformed requests:
  * 400 problem+json, like any other invalid parameter, instead of Fastify's own JSON.
  */
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('X-Request-Id', request.id);
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is longer than any id.' : 'The URL is malformed (a path segment does not decode).';
-  return sendProblem(reply, new ApiProblem(400, 'validation_failed', detail));
+  void sendProblem(reply, new ApiProblem(400, 'validation_failed', detail));
 }
 
 /**

@@ -59,7 +59,7 @@ function present(transaction: Transaction): CheckoutTransaction {
     id: transaction.id,
     status: transaction.status,
     checkoutUrl: transaction.checkout?.url ?? null,
-    customData: (transaction.customData as Record<string, unknown> | null) ?? null,
+    customData: transaction.customData ?? null,
     grandTotal: transaction.details?.totals?.grandTotal ?? null,
     currencyCode: transaction.currencyCode,
     totals: transaction.details?.totals

@@ -107,7 +107,7 @@ export interface Product {
 export interface ProductCatalog {
   products: Product[];
   get(productId: string): Product | undefined;
-  ids(): string[];
+  ids: () => string[];
   /** Warnings for the start-up log (e.g. a live product without its credential). */
   warnings: string[];
 }

@@ -27,7 +27,7 @@ export interface RateCheck {
   /** The first rule this request would exceed, or null. */
   limited: RateLimitState | null;
   /** Counts this request in every window; returns the states after. */
-  commit(): RateLimitState[];
+  commit: () => RateLimitState[];
 }
 
 const SWEEP_EVERY = 10_000;

@@ -558,7 +558,7 @@ export class RedisStore implements Store {
     switch (reply[0]) {
       case 'product_not_allowed':
       case 'permission_denied':
-        return { ok: false, reason: reply[0] as 'product_not_allowed' | 'permission_denied' };
+        return { ok: false, reason: reply[0] };
       case 'spend_limit':
         return {
           ok: false,

@@ -127,7 +127,7 @@ export class SqliteStore implements Store {
       wrapped = this.db.transaction(body);
       this.transactions.set(body, wrapped);
     }
-    return wrapped as unknown as Database.Transaction<(...args: A) => R>;
+    return wrapped as Database.Transaction<(...args: A) => R>;
   }
   private immediate<A extends unknown[], R>(body: (...args: A) => R, ...args: A): R {
     return this.transaction(body).immediate(...args);

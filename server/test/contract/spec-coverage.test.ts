@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOperations, loadSpec } from '@kikuai/server';
-import { startTestServer, type TestServer } from '@kikuai/server/testing';
+import { startTestServer, type TestServer } from '@kikuai/testkit';
 import { STORE_OPERATIONS } from '../../src/store/types.js';
 
 /** Pages that are not API operations: the docs UI, the Mini App and the Paddle checkout page. */

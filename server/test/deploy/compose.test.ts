@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REDIS_URL } from '../support/stores.js';
-import { freePort } from '../support/ports.js';
+import { REDIS_URL } from '@kikuai/testkit/stores';
+import { freePort } from '@kikuai/testkit/http';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
@@ -52,7 +53,7 @@ describe('docker-compose.yml services, run natively', () => {
     KIKUAI_ADMIN_TOKEN: `adm_${randomBytes(12).toString('hex')}`,
     TELEGRAM_BOT_TOKEN: '7000000001:AAdeploy-test-token-not-real-xx',
   };
-  const prefix = `kikuai-deploy-test:${randomBytes(4).toString('hex')}:`;
+  const prefix = uniqueRedisPrefix('kikuai-deploy-test');
   let api: ChildProcess | undefined;
   let apiPort = 0;
   let apiOutput = '';
@@ -82,11 +83,7 @@ describe('docker-compose.yml services, run natively', () => {
 
   afterAll(async () => {
     if (api && api.exitCode === null) api.kill('SIGKILL');
-    const { Redis } = await import('ioredis');
-    const client = new Redis(REDIS_URL);
-    const keys = await client.keys(`${prefix}*`);
-    if (keys.length) await client.del(...keys);
-    client.disconnect();
+    await deleteRedisPrefix(REDIS_URL, prefix);
   });
 
   it('the containers bind every interface explicitly (the server alone binds loopback)', () => {

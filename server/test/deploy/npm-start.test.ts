@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '@kikuai/server/testing';
-import { freePort } from '../support/ports.js';
+import { startFakeTelegram, type FakeTelegram } from '@kikuai/testkit';
+import { freePort } from '@kikuai/testkit/http';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entry = path.join(root, 'launcher/dist/main.js');

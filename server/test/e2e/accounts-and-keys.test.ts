@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInitData, startTestServer, type TestServer } from '@kikuai/server/testing';
-import { STORE_KINDS } from '../support/stores.js';
+import { signInitData, startTestServer, type TestServer } from '@kikuai/testkit';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { caller, TestClock, type CallResult } from '../support/http.js';
 
 function initDataFor(server: TestServer, user: Record<string, unknown>, authDate = Math.floor(Date.now() / 1000)): string {

@@ -7,9 +7,9 @@
  * spec, so a new one fails here until it has a request below.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInitData } from '@kikuai/server/testing';
+import { signInitData } from '@kikuai/testkit';
 import { listOperations, loadSpec } from '../../src/app.js';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import type { Auth } from '../support/http.js';
 import { startPaymentsWorld, type PaymentsWorld } from '../payments/support.js';
 

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { buildApp, type KikuaiApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createStore } from '../../src/store/index.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const serviceToken = `svc_${randomBytes(16).toString('hex')}`;
 const running: KikuaiApp[] = [];
@@ -24,14 +24,11 @@ afterEach(async () => {
 
 function world(storeKind: 'sqlite' | 'redis') {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-idem-'));
-  const prefix = `kikuai-test:${randomBytes(6).toString('hex')}:`;
+  const prefix = uniqueRedisPrefix();
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   if (storeKind === 'redis') {
     cleanups.push(async () => {
-      const client = new Redis(REDIS_URL);
-      const keys = await client.keys(`${prefix}*`);
-      if (keys.length) await client.del(...keys);
-      client.disconnect();
+      await deleteRedisPrefix(REDIS_URL, prefix);
     });
   }
   const start = async (env: Record<string, string> = {}) => {

@@ -9,11 +9,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeTelegram, type FakeTelegram } from '@kikuai/server/testing';
+import { startFakeTelegram, type FakeTelegram } from '@kikuai/testkit';
 import { loadSpec, listOperations } from '../../src/app.js';
 import { API_KEY_OPERATIONS } from '../../src/auth/permissions.js';
 import { PERMISSIONS, type Permission } from '../../src/store/types.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 import { caller, type CallResult } from '../support/http.js';
 import { startProxyServer, startUpstream, json, type ProxyTestServer, type Upstream } from '../proxy/support.js';
 

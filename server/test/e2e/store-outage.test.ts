@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from '../proxy/support.js';
-import { startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/server/testing';
+import { startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/testkit';
 import { caller } from '../support/http.js';
 
 function expectStoreUnavailable(response: { status: number; headers: Headers; body: any }) {

@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@kikuai/server';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from '../proxy/support.js';
-import { redisCommand, startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/server/testing';
+import { redisCommand, startOwnRedis, withOwnRedis, type OwnRedis } from '@kikuai/testkit';
 
 const WORKERS = 6;
 const ACCOUNTS = 3;

@@ -36,9 +36,9 @@ import {
   type FakePaddle,
   type FakeTelegram,
   type TestServer,
-} from '../../src/testing/index.js';
+} from '@kikuai/testkit';
 import { nearMiss, SpecSchemas, validValue, type Schema } from './schema-arbitraries.js';
-import { redisIsReachable } from '../support/stores.js';
+import { redisIsReachable } from '@kikuai/testkit/stores';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 

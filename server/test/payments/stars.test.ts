@@ -4,7 +4,7 @@
  * Redis when reachable (required with CI).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { startPaymentsWorld, type PaymentsWorld } from './support.js';
 
 const MICROS_PER_STAR = 10_000;

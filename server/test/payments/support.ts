@@ -4,7 +4,7 @@
  * is remembered, so `expectLedgersBalanced` can check each balance against its ledger.
  */
 import { expect } from 'vitest';
-import { startFakePaddle, startFakeTelegram, startTestServer, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
+import { startFakePaddle, startFakeTelegram, startTestServer, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/testkit';
 import { caller, type Auth } from '../support/http.js';
 
 export interface PaymentsWorld {

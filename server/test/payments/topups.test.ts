@@ -4,7 +4,7 @@
  * each caller kind is offered, and the /pay page.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signInitData } from '@kikuai/server/testing';
+import { signInitData } from '@kikuai/testkit';
 import { startPaymentsWorld, type PaymentsWorld } from './support.js';
 
 const MICROS_PER_STAR = 13_000;
@@ -38,10 +38,10 @@ describe('top-ups', () => {
     expect(response.body.id).toMatch(/^top_/);
     const request = world.paddle.requestsTo('POST', '/transactions').at(-1)!;
     expect(request.headers.authorization).toBe(`bearer ${world.paddle.apiKey}`);
-    expect(request.body.custom_data).toEqual({ account_id: user.accountId, topup_id: response.body.id });
-    expect(request.body.items).toHaveLength(1);
-    expect(request.body.items[0].price.unit_price).toEqual({ amount: '2500', currency_code: 'USD' });
-    expect(request.body.currency_code).toBe('USD');
+    expect(request.body?.custom_data).toEqual({ account_id: user.accountId, topup_id: response.body.id });
+    expect(request.body?.items).toHaveLength(1);
+    expect(request.body?.items?.[0]?.price?.unit_price).toEqual({ amount: '2500', currency_code: 'USD' });
+    expect(request.body?.currency_code).toBe('USD');
     expect(world.paddle.transaction(transactionId!)?.custom_data).toEqual({ account_id: user.accountId, topup_id: response.body.id });
 
     const fetched = await world.call('GET', `/api/v1/payment/topup/${response.body.id}`, { auth: { apiKey: user.apiKey } });
@@ -77,7 +77,7 @@ describe('top-ups', () => {
     const unknown = await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'paypal', amount_micros: 5_000_000 } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.code).toBe('validation_failed');
-    expect(world.paddle.requestsTo('POST', '/transactions').every((request) => request.body.custom_data.account_id !== user.accountId)).toBe(true);
+    expect(world.paddle.requestsTo('POST', '/transactions').every((request) => request.body?.custom_data?.account_id !== user.accountId)).toBe(true);
   });
 
   it('the same Idempotency-Key twice gives one top-up', async () => {

@@ -4,7 +4,7 @@
  * ends at exactly 0 and equals the sum of the ledger.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from './support.js';
 
 const CALLS = 500;

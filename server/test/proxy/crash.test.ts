@@ -20,9 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '@kikuai/server';
-import { testProductsYaml } from '@kikuai/server/testing';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
-import { freePort } from '../support/ports.js';
+import { testProductsYaml } from '@kikuai/testkit';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
+import { freePort } from '@kikuai/testkit/http';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entry = path.join(root, 'server/dist/main.js');
@@ -73,7 +74,7 @@ function startUpstream(): Promise<{ url: string; received: Map<string, Mode>; se
 
 describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-crash-'));
-  const redisPrefix = `kikuai-crash:${randomBytes(6).toString('hex')}:`;
+  const redisPrefix = uniqueRedisPrefix('kikuai-crash');
   const adminToken = `adm_${randomBytes(16).toString('hex')}`;
   const serviceToken = `svc_${randomBytes(16).toString('hex')}`;
   const children: ChildProcess[] = [];
@@ -85,15 +86,7 @@ describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
     upstreamServer?.closeAllConnections();
     upstreamServer?.close();
     if (store && storeKind === 'redis') {
-      const { Redis } = await import('ioredis');
-      const client = new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await client.del(...keys);
-      } while (cursor !== '0');
-      await client.quit();
+      await deleteRedisPrefix(REDIS_URL, redisPrefix);
     }
     await store?.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { PRICE_MICROS, UPSTREAM_SECRET, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from './support.js';
 
 const LEAKS = {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, createServer } from 'node:net';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { json, PRICE_MICROS, startProxyServer, startUpstream, UPSTREAM_SECRET, type ProxyTestServer, type Upstream } from './support.js';
 
 type Behaviour = 'ok' | 'client_error' | 'server_error' | 'hang' | 'broken';

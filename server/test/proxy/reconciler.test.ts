@@ -13,24 +13,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '@kikuai/server';
 import { CallReconciler } from '../../src/proxy/call-reconciler.js';
 import { newKeyId } from '../../src/store/ids.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-reconcile-'));
-  const keyPrefix = `kikuai-reconcile:${randomBytes(6).toString('hex')}:`;
+  const keyPrefix = uniqueRedisPrefix('kikuai-reconcile');
   const open = () => createStore({ redisUrl: storeKind === 'redis' ? REDIS_URL : undefined, dataDir, keyPrefix });
   const stores: Store[] = [];
 
   afterAll(async () => {
     if (storeKind === 'redis') {
-      const { Redis } = await import('ioredis');
-      const client = new Redis(REDIS_URL);
-      const keys = await client.keys(`${keyPrefix}*`);
-      if (keys.length > 0) await client.del(...keys);
-      await client.quit();
+      await deleteRedisPrefix(REDIS_URL, keyPrefix);
     }
     for (const store of stores) await store.close();
     rmSync(dataDir, { recursive: true, force: true });

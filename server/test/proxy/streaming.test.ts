@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { PRICE_MICROS, startProxyServer, startUpstream, type ProxyTestServer, type Upstream } from './support.js';
 
 // A full collection before each sample, so the samples show what is held, not garbage awaiting collection.

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
-import { startTestServer, testProductsYaml, type TestServer } from '@kikuai/server/testing';
+import { startTestServer, testProductsYaml, type TestServer } from '@kikuai/testkit';
 
 export const UPSTREAM_SECRET = 'reliapi-secret-for-tests-0123456789';
 export const PRICE_MICROS = 1000;

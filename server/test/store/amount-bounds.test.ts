@@ -19,7 +19,8 @@ import { APPLY_LEDGER, RESERVE } from '../../src/store/redis-scripts.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, Store } from '../../src/store/types.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const NOW = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = new Date(NOW).toISOString();
@@ -48,11 +49,10 @@ afterAll(async () => {
 function opener(kind: 'sqlite' | 'redis') {
   return function open(options: { maxBalanceMicros?: number } = {}): Opened {
     if (kind === 'redis') {
-      const prefix = `kikuai-test-${randomBytes(6).toString('hex')}:`;
+      const prefix = uniqueRedisPrefix();
       const redis = new Redis(REDIS_URL);
       cleanups.push(async () => {
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
+        await deleteRedisPrefix(redis, prefix);
         await redis.quit();
       });
       return { store: new RedisStore(redis, { keyPrefix: prefix, ...options }), redis, prefix };

@@ -14,7 +14,8 @@ import { InvalidAmountError } from '../../src/store/logic.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { REDIS_URL, redisIsReachable } from '../support/stores.js';
+import { REDIS_URL, skipRedis } from '@kikuai/testkit/stores';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const NOW = '2026-03-04T10:00:00.000Z';
 
@@ -30,16 +31,15 @@ const adapters = [
   },
   {
     name: 'redis',
-    skip: !redisIsReachable && !process.env.CI,
+    skip: skipRedis,
     open() {
-      const keyPrefix = `kikuai-test-${randomBytes(6).toString('hex')}:`;
+      const keyPrefix = uniqueRedisPrefix();
       const client = new Redis(REDIS_URL);
       const store = new RedisStore(client, { keyPrefix });
       return {
         store,
         cleanup: async () => {
-          const keys = await client.keys(`${keyPrefix}*`);
-          if (keys.length) await client.del(...keys);
+          await deleteRedisPrefix(client, keyPrefix);
           await client.quit();
         },
       };

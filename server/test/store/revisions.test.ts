@@ -16,7 +16,8 @@ import { newKeyId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, Store } from '../../src/store/types.js';
-import { REDIS_URL, STORE_KINDS } from '../support/stores.js';
+import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 const NOW = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = new Date(NOW).toISOString();
@@ -36,7 +37,7 @@ interface Pair {
 }
 
 function redisPair(): Pair {
-  const keyPrefix = `kikuai-test-${randomBytes(6).toString('hex')}:`;
+  const keyPrefix = uniqueRedisPrefix();
   const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
   const [a, b] = clients.map((client) => new RedisStore(client, { keyPrefix })) as [RedisStore, RedisStore];
   const raw = clients[0]!;
@@ -55,12 +56,7 @@ function redisPair(): Pair {
       };
     },
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await raw.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await raw.del(...keys);
-      } while (cursor !== '0');
+      await deleteRedisPrefix(raw, keyPrefix);
       for (const client of clients) await client.quit();
     },
   };

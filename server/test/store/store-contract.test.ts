@@ -14,26 +14,8 @@ import { newKeyId, newTopupId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisIsReachable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {}); // the failed connect() below reports it
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-const redisReachable = await redisIsReachable();
-if (!redisReachable && !process.env.CI) {
-  console.warn(`[store-contract] Redis is unreachable at ${REDIS_URL}: the Redis suite is SKIPPED (set CI to make this a failure).`);
-}
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { REDIS_URL, redisIsReachable, skipRedis } from '@kikuai/testkit/stores';
 
 interface Backend {
   /** A new store instance (a new connection) on the same data. */
@@ -58,8 +40,8 @@ function sqliteBackend(): Backend {
 }
 
 function redisBackend(): Backend {
-  if (!redisReachable) throw new Error(`Redis is unreachable at ${REDIS_URL} and CI is set: the Redis store suite cannot run.`);
-  const keyPrefix = `kikuai-test-${randomBytes(6).toString('hex')}:`;
+  if (!redisIsReachable) throw new Error(`Redis is unreachable at ${REDIS_URL} and CI is set: the Redis store suite cannot run.`);
+  const keyPrefix = uniqueRedisPrefix();
   const clients: Redis[] = [];
   return {
     open() {
@@ -68,13 +50,7 @@ function redisBackend(): Backend {
       return new RedisStore(client, { keyPrefix });
     },
     async cleanup() {
-      const client = clients[0] ?? new Redis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await client.del(...keys);
-      } while (cursor !== '0');
+      await deleteRedisPrefix(clients[0] ?? REDIS_URL, keyPrefix);
       for (const c of clients) await c.quit();
     },
   };
@@ -82,7 +58,7 @@ function redisBackend(): Backend {
 
 const adapters = [
   { name: 'sqlite', make: sqliteBackend, skip: false },
-  { name: 'redis', make: redisBackend, skip: !redisReachable && !process.env.CI },
+  { name: 'redis', make: redisBackend, skip: skipRedis },
 ];
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z'); // a Wednesday
@@ -690,7 +666,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   });
 });
 
-describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () => {
+describe.skipIf(skipRedis)('RedisStore specifics', () => {
   /** Runs `check` with a new account holding 5,000 micro-USD, its key, the store and a raw client; cleans up after. */
   async function withFundedAccount(check: (fixture: { store: RedisStore; raw: Redis; key: ReturnType<typeof newKey>; account: { id: string } }) => Promise<void>) {
     const backend = redisBackend();
@@ -786,7 +762,7 @@ describe.skipIf(!redisReachable && !process.env.CI)('RedisStore specifics', () =
     }));
 });
 
-describe.skipIf(!redisReachable && !process.env.CI)('both adapters return the same bytes', () => {
+describe.skipIf(skipRedis)('both adapters return the same bytes', () => {
   /** Runs one fixed scenario and returns every result as JSON, generated ids replaced in order of appearance. */
   async function scenario(store: Store): Promise<string> {
     const results: unknown[] = [];

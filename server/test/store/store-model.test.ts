@@ -23,7 +23,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { OpenCall } from '../../src/store/types.js';
-import { STORE_KINDS } from '../support/stores.js';
+import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { storeCommands } from './model/commands.js';
 import { newModel, type Model } from './model/model.js';
 import { AdminAdjust, Register } from './model/operations.js';

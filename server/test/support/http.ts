@@ -1,5 +1,5 @@
 /** Raw HTTP calls as any client would make them, with the auth of each caller kind. */
-import type { TestServer } from '@kikuai/server/testing';
+import type { TestServer } from '@kikuai/testkit';
 
 export type Auth =
   | { apiKey: string }

@@ -61,6 +61,7 @@ const contextKey = Symbol('kikuai-app');
 
 /** The context `mount` gives the component tree, so every screen finds the app through `useApp()`. */
 export function appContext(app: AppState): Map<symbol, AppState> {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- handed to mount() once and never changed
   return new Map([[contextKey, app]]);
 }
 

@@ -58,7 +58,7 @@ export class TelegramBridge {
   readonly #realWebView: WebViewLike | undefined;
 
   constructor(target: Window = window) {
-    this.#window = target as Window & TelegramWindow;
+    this.#window = target;
     const existing = this.#window.Telegram?.WebView;
     if (existing?.onEvent && existing.postEvent) {
       this.#realWebView = existing;

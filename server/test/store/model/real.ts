@@ -5,7 +5,6 @@
  * One backend serves every run of a suite: each run works in a fresh namespace of Telegram
  * ids, so a run starts from no accounts without a fresh store.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +12,9 @@ import { Redis } from 'ioredis';
 import { RedisStore } from '../../../src/store/redis-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/types.js';
-import { REDIS_URL } from '../../support/stores.js';
+import { REDIS_URL } from '@kikuai/testkit/stores';
 import { MAX_BALANCE } from './model.js';
+import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 
 export interface Counts {
   runs: number;
@@ -69,7 +69,7 @@ function sqliteBackend(): Backend {
 }
 
 function redisBackend(): Backend {
-  const keyPrefix = `kikuai-model-${randomBytes(6).toString('hex')}:`;
+  const keyPrefix = uniqueRedisPrefix('kikuai-model');
   const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL)] as const;
   const open = (via: 0 | 1) => new RedisStore(clients[via], { keyPrefix, maxBalanceMicros: MAX_BALANCE });
   const stores: [Store, Store] = [open(0), open(1)];
@@ -79,12 +79,7 @@ function redisBackend(): Backend {
   return {
     real: { kind: 'redis', stores, counts: { runs: 0, commands: 0, operations: 0, results: {} }, restart },
     async cleanup() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await clients[0].scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await clients[0].del(...keys);
-      } while (cursor !== '0');
+      await deleteRedisPrefix(clients[0], keyPrefix);
       for (const client of clients) await client.quit();
     },
   };

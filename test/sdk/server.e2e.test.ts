@@ -1,10 +1,10 @@
 /**
- * The SDK against the real kikuai server (SQLite store, real port), for the operations
+ * The built SDK against the real kikuai server (SQLite store, real port), for the operations
  * that need no upstream: every caller kind, keys, balance, history, usage, admin, errors.
  */
-import { signInitData, startTestServer, type TestServer } from '@kikuai/server/testing';
+import { signInitData, startTestServer, type TestServer } from '@kikuai/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKikuaiClient, KikuaiError } from '../src/index.js';
+import { createKikuaiClient, KikuaiError } from '@kikuai/sdk';
 
 describe('against the real server', () => {
   let server: TestServer;

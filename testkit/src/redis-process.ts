@@ -5,26 +5,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './http.js';
 
 export const redisServerAvailable = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-
 
 /** Runs the suite when redis-server exists, or always under CI (where its absence must fail); says so when it does not. */
 export function withOwnRedis(): boolean {
   if (redisServerAvailable || process.env.CI) return true;
   console.warn('redis-server is not on the PATH: the Redis outage suites are skipped (set CI to make this a failure).');
   return false;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Sends one command in RESP and resolves with the raw reply; rejects if nothing answers. */

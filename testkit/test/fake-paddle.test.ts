@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Paddle, ApiError } from '@paddle/paddle-node-sdk';
-import { startFakePaddle, type FakePaddle } from '../../src/testing/fake-paddle.js';
+import { startFakePaddle, type FakePaddle } from '@kikuai/testkit/fake-paddle';
 
 describe('fake Paddle', () => {
   let paddle: FakePaddle;
@@ -35,8 +35,8 @@ describe('fake Paddle', () => {
     expect(transaction.items[0]?.price?.unitPrice.amount).toBe('500');
     const recorded = paddle.requestsTo('POST', '/transactions')[0]!;
     expect(recorded.headers.authorization).toBe(`bearer ${paddle.apiKey}`);
-    expect(recorded.body.custom_data).toEqual({ account_id: 'acc_1', topup_id: 'top_1' });
-    expect(recorded.body.items[0].price.unit_price).toEqual({ amount: '500', currency_code: 'USD' });
+    expect(recorded.body?.custom_data).toEqual({ account_id: 'acc_1', topup_id: 'top_1' });
+    expect(recorded.body?.items?.[0]?.price?.unit_price).toEqual({ amount: '500', currency_code: 'USD' });
 
     const fetched = await client.transactions.get(transaction.id);
     expect(fetched.status).toBe('ready');

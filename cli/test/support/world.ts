@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startFakePaddle, startFakeTelegram, startTestServer, testProductsYaml, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/server/testing';
+import { startFakePaddle, startFakeTelegram, startTestServer, testProductsYaml, type FakePaddle, type FakeTelegram, type TestServer } from '@kikuai/testkit';
 
 export const PRICE_MICROS = 1000;
 

@@ -1,22 +1,13 @@
 /**
- * Test harness shared by every package's tests: the real server on a real port, with
- * its own store (a temp SQLite file, or Redis under a fresh key prefix), and local
- * fakes of the services we do not own. Nothing of ours is mocked.
+ * The server harness: the real kikuai server on a real port, with its own store (a temp
+ * SQLite file, or Redis under a fresh key prefix). Nothing of ours is mocked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { buildApp, type KikuaiApp } from '../app.js';
-import { loadConfig, type Config } from '../config.js';
-import { createStore } from '../store/index.js';
-import type { Account, Store, TelegramUser } from '../store/types.js';
-
-export { startFakeTelegram, FAKE_BOT_INFO, type FakeTelegram, type RecordedCall } from './fake-telegram.js';
-export { signInitData } from '../auth/init-data.js';
-export { testProductsYaml, writeTestProductsFile, type TestProductsOptions } from './products.js';
-export { startFakePaddle, signPaddleBody, type FakePaddle, type PaddleEvent, type PaddleTransaction } from './fake-paddle.js';
-export { startOwnRedis, redisCommand, redisServerAvailable, withOwnRedis, type OwnRedis } from './redis-process.js';
+import { buildApp, createStore, loadConfig, type Account, type Config, type KikuaiApp, type Store, type TelegramUser } from '@kikuai/server';
+import { deleteRedisPrefix, REDIS_URL, uniqueRedisPrefix } from './redis.js';
 
 export const TEST_BOT_TOKEN = '7000000001:AAtest-bot-token-for-kikuai-tests-only';
 
@@ -52,7 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const adminToken = `adm_${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-test-'));
   const useRedis = options.store === 'redis';
-  const redisPrefix = `kikuai-test:${randomBytes(6).toString('hex')}:`;
+  const redisPrefix = uniqueRedisPrefix();
   const config: Config = {
     ...loadConfig({
       PORT: '0',
@@ -62,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       KIKUAI_ADMIN_TOKEN: adminToken,
       TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN,
       KIKUAI_LOG_LEVEL: 'silent',
-      ...(useRedis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', KIKUAI_REDIS_PREFIX: redisPrefix } : {}),
+      ...(useRedis ? { REDIS_URL: REDIS_URL, KIKUAI_REDIS_PREFIX: redisPrefix } : {}),
       ...options.env,
     }),
     validateResponses: options.validateResponses ?? true,
@@ -105,25 +96,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const forceAfter = setTimeout(() => app.server.closeAllConnections(), 5_000);
       await app.close();
       clearTimeout(forceAfter);
-      if (useRedis) await deleteRedisPrefix(config.redisUrl!, redisPrefix);
+      if (useRedis && config.redisUrl) await deleteRedisPrefix(config.redisUrl, redisPrefix);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;
-}
-
-async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
 }

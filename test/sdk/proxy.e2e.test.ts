@@ -1,28 +1,27 @@
 /**
- * Proxy calls through the real kikuai server to a real upstream written for the test:
+ * The built SDK: proxy calls through the real kikuai server to a real upstream written for the test:
  * metering headers, streaming as it arrives, and the errors of a refused call.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTestServer as startKikuaiServer, testProductsYaml, type TestServer as KikuaiServer } from '@kikuai/server/testing';
+import { gate, sendJson, startRecordingServer, startTestServer as startKikuaiServer, testProductsYaml, type RecordingServer, type TestServer as KikuaiServer } from '@kikuai/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKikuaiClient, KikuaiError, type ServerSentEvent } from '../src/index.js';
-import { gate, sendJson, startTestServer, type TestServer } from './support/test-server.js';
+import { createKikuaiClient, KikuaiError, type ServerSentEvent } from '@kikuai/sdk';
 
 const PRICE_MICROS = 1000;
 
 const productsYaml = testProductsYaml({ priceMicros: PRICE_MICROS, timeoutMs: 5000, withCredential: false });
 
 describe('proxy calls through the real server', () => {
-  let upstream: TestServer;
+  let upstream: RecordingServer;
   let server: KikuaiServer;
   let productsDirectory: string;
   let rest = gate();
   const order: string[] = [];
 
   beforeAll(async () => {
-    upstream = await startTestServer(async (request, response) => {
+    upstream = await startRecordingServer(async (request, response) => {
       const body = JSON.parse(request.body || '{}') as { stream?: boolean };
       if (!body.stream) {
         sendJson(response, 200, { echo: body, path: request.url.pathname });

@@ -28,8 +28,8 @@ export interface PaddleRecordedRequest {
   /** Path and query, e.g. `/transactions`. */
   path: string;
   headers: IncomingHttpHeaders;
-  /** Parsed JSON body (undefined when none). */
-  body: any;
+  /** Parsed JSON body (undefined when none): only POST /transactions sends one, read as Paddle documents it. */
+  body: PaddleCreateTransactionBody | undefined;
   at: number;
 }
 
@@ -40,15 +40,66 @@ export interface PaddleApiError {
 }
 
 /** A transaction as Paddle's API returns it (snake_case JSON). */
-export type PaddleTransaction = Record<string, any> & { id: string; status: string; custom_data: Record<string, unknown> | null };
+export interface PaddleTransaction {
+  id: string;
+  status: string;
+  customer_id: string | null;
+  address_id: string | null;
+  business_id: string | null;
+  custom_data: Record<string, unknown> | null;
+  currency_code: string;
+  origin: string;
+  subscription_id: string | null;
+  invoice_id: string | null;
+  invoice_number: string | null;
+  collection_mode: string;
+  discount_id: string | null;
+  billing_details: unknown;
+  billing_period: unknown;
+  items: unknown[];
+  details: { tax_rates_used: unknown[]; totals: PaddleTotals; adjusted_totals: PaddleTotals | null; payout_totals: unknown; adjusted_payout_totals: unknown; line_items: unknown[] };
+  payments: unknown[];
+  checkout: { url: string } | null;
+  created_at: string;
+  updated_at: string;
+  billed_at: string | null;
+  revised_at: string | null;
+}
+
+export type PaddleTotals = ReturnType<typeof totals>;
+
+/** The part of Paddle's create-transaction body the fake reads. */
+export interface PaddleCreateTransactionBody {
+  items?: PaddleCreateTransactionItem[];
+  currency_code?: string;
+  customer_id?: string;
+  address_id?: string;
+  custom_data?: Record<string, unknown>;
+  collection_mode?: string;
+  checkout?: { url?: string };
+}
+
+export interface PaddleCreateTransactionItem {
+  quantity?: number;
+  price_id?: string;
+  price?: {
+    product_id?: string;
+    description?: string;
+    name?: string;
+    tax_mode?: string;
+    unit_price?: { amount?: unknown; currency_code?: string };
+    quantity?: { minimum: number; maximum: number };
+    custom_data?: Record<string, unknown>;
+  };
+}
 
 /** A webhook notification as Paddle posts it. */
-export interface PaddleEvent {
+export interface PaddleEvent<Data extends object = Record<string, unknown>> {
   event_id: string;
   event_type: string;
   occurred_at: string;
   notification_id: string;
-  data: Record<string, any>;
+  data: Data;
 }
 
 export interface DeliverOptions {
@@ -84,7 +135,7 @@ export interface FakePaddle {
   /** The next `count` API calls fail with this status and error. */
   failNext(status: number, error: PaddleApiError, count?: number): void;
   /** Marks the transaction paid and completed; returns its `transaction.completed` event. */
-  completeTransaction(id: string, options?: { eventId?: string }): PaddleEvent;
+  completeTransaction(id: string, options?: { eventId?: string }): PaddleEvent<PaddleTransaction>;
   /** An adjustment event (refund, chargeback, chargeback_reverse…) for a transaction. */
   adjustmentEvent(
     transactionId: string,
@@ -99,11 +150,11 @@ export interface FakePaddle {
     },
   ): PaddleEvent;
   /** Any event, wrapped as Paddle wraps it. */
-  event(eventType: string, data: Record<string, any>, options?: { eventId?: string }): PaddleEvent;
+  event<Data extends object>(eventType: string, data: Data, options?: { eventId?: string }): PaddleEvent<Data>;
   /** The `Paddle-Signature` header value for a raw body. */
   sign(rawBody: string, options?: { secret?: string; ts?: number }): string;
   /** Signs and POSTs an event (or a raw body) to `url` as Paddle does. */
-  deliver(url: string, event: PaddleEvent | string, options?: DeliverOptions): Promise<DeliverResult>;
+  deliver(url: string, event: PaddleEvent<object> | string, options?: DeliverOptions): Promise<DeliverResult>;
   close(): Promise<void>;
 }
 
@@ -149,8 +200,9 @@ export async function startFakePaddle(
     meta: meta(),
   });
 
-  function createTransaction(body: any): { status: number; payload: unknown } {
-    const items = Array.isArray(body?.items) ? body.items : [];
+  function createTransaction(parsed: unknown): { status: number; payload: unknown } {
+    const body: PaddleCreateTransactionBody = typeof parsed === 'object' && parsed !== null ? parsed : {};
+    const items: PaddleCreateTransactionItem[] = Array.isArray(body.items) ? body.items : [];
     const invalid = (field: string, message: string) => ({
       status: 400,
       payload: {
@@ -173,7 +225,7 @@ export async function startFakePaddle(
       if (item.price_id) return invalid(`items[${index}].price_id`, 'the fake knows no catalog prices: send a non-catalog price');
       const amount = item.price?.unit_price?.amount;
       if (typeof amount !== 'string' || !/^\d+$/.test(amount)) return invalid(`items[${index}].price.unit_price.amount`, 'must be a string of minor units');
-      if (!item.price?.description) return invalid(`items[${index}].price.description`, 'description is required');
+      if (!item.price?.description || !item.price.unit_price) return invalid(`items[${index}].price.description`, 'description is required');
       totalCents += Number(amount) * quantity;
       storedItems.push({
         price: {
@@ -244,9 +296,9 @@ export async function startFakePaddle(
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(payload));
     };
-    let body: any;
+    let body: PaddleCreateTransactionBody | undefined;
     try {
-      body = raw ? JSON.parse(raw) : undefined;
+      body = raw ? (JSON.parse(raw) as PaddleCreateTransactionBody) : undefined;
     } catch {
       return send(400, errorBody({ type: 'request_error', code: 'bad_request', detail: 'Invalid JSON.' }));
     }
@@ -280,7 +332,7 @@ export async function startFakePaddle(
   const { port } = server.address() as AddressInfo;
   const apiUrl = `http://127.0.0.1:${port}`;
 
-  const event = (eventType: string, data: Record<string, any>, eventOptions: { eventId?: string } = {}): PaddleEvent => ({
+  const event = <Data extends object>(eventType: string, data: Data, eventOptions: { eventId?: string } = {}): PaddleEvent<Data> => ({
     event_id: eventOptions.eventId ?? id('evt'),
     event_type: eventType,
     occurred_at: isoNow(),
