@@ -123,12 +123,13 @@ export class PaddleWebhookHandler {
   }
 
   private async dispatch(event: PaddleEvent): Promise<WebhookOutcome> {
+    // `data` is read as Paddle documents it for the event type (every field possibly missing).
     switch (event.event_type) {
       case 'transaction.completed':
-        return this.creditTransaction(transactionFactsOfEvent(event.data as TransactionEventData));
+        return this.creditTransaction(transactionFactsOfEvent(event.data));
       case 'adjustment.created':
       case 'adjustment.updated':
-        return this.applyAdjustment(event.data as AdjustmentEventData);
+        return this.applyAdjustment(event.data);
       default:
         this.context.logger.info({ paddle_event_id: event.event_id, event_type: event.event_type }, 'paddle event type not handled: ignored');
         return 'ignored';
