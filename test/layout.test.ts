@@ -57,7 +57,7 @@ export function forbiddenReferences(source: string): string[] {
   const rules: Array<[string, RegExp]> = [
     ['the bot, the Mini App or the test workspace by package name', /@kikuai\/(bot|miniapp|testkit)\b/g],
     ['the CLI by package name', /(\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"`]kikuai(\/[^'"`]*)?['"`]|['"`]kikuai\/[^'"`]*['"`]/g],
-    ['a sibling package folder by relative path', /\.\.[\\/]+(\.\.[\\/]+)*(bot|cli|miniapp|testkit)(?=[\\/'\"`])/g],
+    ['a sibling package folder by relative path', /\.\.[\\/]+(\.\.[\\/]+)*(bot|cli|miniapp|testkit)(?=[\\/'"`])/g],
     ['a face or the test workspace by folder', /(^|[^\w.-])(bot|cli|miniapp|testkit)[\\/](dist|src|bin|test|package\.json)\b/gm],
     ['the Mini App by name', /\bminiapp\b/gi],
   ];

@@ -35,7 +35,7 @@ export interface FakeTelegram {
   /** The next `count` calls of `method` fail with this error (e.g. a 429 with retry_after). */
   failNext(method: string, failure: PlannedFailure, count?: number): void;
   /** Overrides the result of a method (a function gets the params). */
-  respond(method: string, result: unknown | ((params: Record<string, unknown>) => unknown)): void;
+  respond(method: string, result: unknown): void; // a value, or (params) => value
   readonly webhook: { url: string; secret_token: string | null } | null;
   close(): Promise<void>;
 }

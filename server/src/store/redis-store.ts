@@ -386,8 +386,8 @@ export class RedisStore implements Store {
     const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<unknown> };
     for (const use of uses) pipeline.kikuaiTouchKey(1, this.accountKey(use.account_id, `key:${use.key_id}`), use.at);
     const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
-    const failed = replies.find(([error]) => error);
-    if (failed) throw failed[0];
+    const failed = replies.find(([error]) => error)?.[0];
+    if (failed) throw failed;
   }
 
   /** The account's rate windows (one hash: see rate_check in redis-scripts.ts) and the rules as script arguments. */
@@ -776,8 +776,8 @@ export class RedisStore implements Store {
       }
     }
     const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed) throw failed[0];
+    const failed = replies.find(([error]) => error)?.[0];
+    if (failed) throw failed;
   }
 
   async getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]> {

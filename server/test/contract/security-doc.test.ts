@@ -62,7 +62,7 @@ describe('docs/security.md', () => {
   });
 
   it('has a section for each OWASP API Security Top 10 (2023) risk, in order, under its published name, each citing a test', () => {
-    const sections = [...doc.matchAll(/^### API(\d+):2023 (.+)$/gm)].map((match) => ({ number: Number(match[1]), name: match[2]!.trim(), at: match.index! }));
+    const sections = [...doc.matchAll(/^### API(\d+):2023 (.+)$/gm)].map((match) => ({ number: Number(match[1]), name: match[2]!.trim(), at: match.index }));
     expect(sections.map(({ number, name }) => `API${number} ${name}`)).toEqual(OWASP_2023.map((name, index) => `API${index + 1} ${name}`));
     sections.forEach((section, index) => {
       const end = sections[index + 1]?.at ?? doc.indexOf('\n## ', section.at);

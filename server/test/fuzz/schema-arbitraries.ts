@@ -149,11 +149,11 @@ function breakValue(schemas: SpecSchemas, input: Schema | undefined, value: unkn
   const types = typesOf(schema);
   // Go one level down sometimes, into a property or item.
   if (value && typeof value === 'object' && !Array.isArray(value) && path % 3 !== 0) {
-    const keys = Object.keys(value as object);
+    const keys = Object.keys(value);
     const properties = (schema.properties ?? {}) as Record<string, Schema>;
     if (keys.length > 0) {
       const key = keys[path % keys.length]!;
-      return { ...(value as object), [key]: breakValue(schemas, properties[key] ?? {}, (value as Record<string, unknown>)[key], choice, Math.floor(path / 3)) };
+      return { ...(value), [key]: breakValue(schemas, properties[key] ?? {}, (value as Record<string, unknown>)[key], choice, Math.floor(path / 3)) };
     }
   }
   if (Array.isArray(value) && value.length > 0 && path % 3 === 1) {
@@ -173,7 +173,7 @@ function breakValue(schemas: SpecSchemas, input: Schema | undefined, value: unkn
     case 2:
       if (types.includes('string') || typeof value === 'string') {
         const lengths = [(schema.maxLength ?? 255) + 1, 10_000, 70_000];
-        return 'a'.repeat(lengths[path % lengths.length]!);
+        return 'a'.repeat(lengths[path % lengths.length]);
       }
       return JSON.stringify(value) ?? "undefined";
     case 3:
@@ -186,7 +186,7 @@ function breakValue(schemas: SpecSchemas, input: Schema | undefined, value: unkn
       }
       return undefined;
     case 4:
-      if (value && typeof value === 'object' && !Array.isArray(value)) return { ...(value as object), ['unknown_field_' + (path % 5)]: path % 2 ? 'x' : { nested: [1] } };
+      if (value && typeof value === 'object' && !Array.isArray(value)) return { ...(value), ['unknown_field_' + (path % 5)]: path % 2 ? 'x' : { nested: [1] } };
       return [value];
     case 5:
       return ['../../etc/passwd', '\u0000', '%00', '<script>', "' OR 1=1 --", '\ud800', 'key_', 'acc_!!', '   '][path % 9];

@@ -94,7 +94,7 @@ function readOperations(): Operation[] {
       });
       const requestBody = operation.requestBody ? (schemas.resolve(operation.requestBody) as any) : null;
       const kinds = new Set<CredentialFamily>();
-      for (const requirement of operation.security ?? []) for (const scheme of Object.keys(requirement)) if (FAMILY_OF_SCHEME[scheme]) kinds.add(FAMILY_OF_SCHEME[scheme]!);
+      for (const requirement of operation.security ?? []) for (const scheme of Object.keys(requirement)) if (FAMILY_OF_SCHEME[scheme]) kinds.add(FAMILY_OF_SCHEME[scheme]);
       const responses = new Map<string, Map<string, string | null>>();
       for (const [status, rawResponse] of Object.entries(operation.responses ?? {})) {
         let pointer = `#/paths/${escapePointer(path)}/${method}/responses/${status}`;
@@ -332,7 +332,7 @@ const accounts: FixtureAccount[] = [];
 
 async function api(method: string, path: string, headers: Record<string, string>, body?: unknown) {
   const response = await fetch(`${server.url}${path}`, { method, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const parsed = (await response.json()) as any;
+  const parsed = (await response.json());
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
   return parsed;
 }

@@ -97,8 +97,8 @@ describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
     const child = spawn(process.execPath, [entry], { cwd: root, env: { ...environment, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let output = '';
-    child.stdout!.on('data', (chunk) => (output += String(chunk)));
-    child.stderr!.on('data', (chunk) => (output += String(chunk)));
+    child.stdout.on('data', (chunk) => (output += String(chunk)));
+    child.stderr.on('data', (chunk) => (output += String(chunk)));
     const deadline = Date.now() + 20_000;
     while (!output.includes('kikuai API listening')) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start:\n${output}`);

@@ -49,7 +49,7 @@ const HOUR = 3_600_000;
 /** Runs one operation, compares its answer with the model's, then checks the invariants. */
 export class Step implements fc.AsyncCommand<Model, Real> {
   constructor(readonly operation: Operation) {}
-  check = (model: Readonly<Model>): boolean => this.operation.bind(model as Model) !== null;
+  check = (model: Readonly<Model>): boolean => this.operation.bind(model) !== null;
   async run(model: Model, real: Real): Promise<void> {
     const bound = this.operation.bind(model)!;
     const actual = await performOn(bound, real);
@@ -99,7 +99,7 @@ export class Together implements fc.AsyncCommand<Model, Real> {
       Object.assign(model, candidate);
       return;
     }
-    if (firstFailure) throw firstFailure;
+    if (firstFailure !== null) throw firstFailure as Error;
     throw new Error(`${this}: the ${real.kind} store answered ${actual.map((outcome) => outcome.result).join(', ')}; no serial order gives that (${tried.join('; ')})`);
   }
   toString = (): string => `Together(${this.operations.join(' | ')})`;
