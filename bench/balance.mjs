@@ -15,7 +15,17 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BENCH_OPTIONS, baselineFirst, baselineRatio, countRoundTrips, measureInterleaved, printBaselineComparison, redisAnswers, REDIS_URL, startChild } from './proxy.mjs';
+import {
+  BENCH_OPTIONS,
+  baselineFirst,
+  baselineRatio,
+  countRoundTrips,
+  measureInterleaved,
+  printBaselineComparison,
+  redisAnswers,
+  REDIS_URL,
+  startChild,
+} from './proxy.mjs';
 // The bare route (child role `bare-balance`) lives in proxy.mjs with the other child roles.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,22 +45,40 @@ async function main() {
   const baselines = [];
   for (const store of stores) {
     floors.push(await startChild(script, 'bare-balance', { store }));
-    if (values.baseline && values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
+    if (values.baseline && values['baseline-first'])
+      baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
     kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
-    if (values.baseline && !values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
+    if (values.baseline && !values['baseline-first'])
+      baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
   }
 
   let targets = [
     { name: 'bare', server: bare, url: `${bare.url}/api/v1/balance`, method: 'GET' },
     ...floors.map((child, index) => ({ name: `bare + ${stores[index]} read`, server: child, url: `${child.url}/api/v1/balance`, method: 'GET' })),
-    ...kikuai.map((child, index) => ({ name: `kikuai ${stores[index]}`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
-    ...baselines.map((child, index) => ({ name: `kikuai ${stores[index]} @baseline`, floor: `bare + ${stores[index]} read`, child, server: child, url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } })),
+    ...kikuai.map((child, index) => ({
+      name: `kikuai ${stores[index]}`,
+      floor: `bare + ${stores[index]} read`,
+      child,
+      server: child,
+      url: `${child.url}/api/v1/balance`,
+      method: 'GET',
+      headers: { authorization: `Bearer ${child.apiKey}` },
+    })),
+    ...baselines.map((child, index) => ({
+      name: `kikuai ${stores[index]} @baseline`,
+      floor: `bare + ${stores[index]} read`,
+      child,
+      server: child,
+      url: `${child.url}/api/v1/balance`,
+      method: 'GET',
+      headers: { authorization: `Bearer ${child.apiKey}` },
+    })),
   ];
 
   if (values['baseline-first']) targets = baselineFirst(targets);
   console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
   const load = await measureInterleaved(targets, { duration, connections, rounds });
-  const bareFigures = load.get("bare");
+  const bareFigures = load.get('bare');
   const rows = [];
   for (const target of targets) {
     const figures = load.get(target.name);
@@ -72,14 +100,21 @@ async function main() {
 
   if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
   else {
-    console.log(`\nkikuai balance benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`);
+    console.log(
+      `\nkikuai balance benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`,
+    );
     const percent = (ratio) => (ratio === null ? '—' : `${(ratio * 100).toFixed(0)} %`);
-    console.log("| target | req/s | p50 ms | p99 ms | vs bare | vs bare + same store read | server CPU µs / req | bare's CPU / this | store round trips / request |");
+    console.log(
+      "| target | req/s | p50 ms | p99 ms | vs bare | vs bare + same store read | server CPU µs / req | bare's CPU / this | store round trips / request |",
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
-      console.log(`| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${percent(row.vs_bare)} | ${percent(row.vs_floor)} | ${row.server_cpu_us_per_request.toFixed(0)} | ${percent(row.cpu_vs_bare)} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`);
+      console.log(
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${percent(row.vs_bare)} | ${percent(row.vs_floor)} | ${row.server_cpu_us_per_request.toFixed(0)} | ${percent(row.cpu_vs_bare)} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`,
+      );
     }
-    for (const row of rows.filter((row) => row.store_calls_per_request)) console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
+    for (const row of rows.filter((row) => row.store_calls_per_request))
+      console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
     printBaselineComparison(rows, values.baseline);
   }
   await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));

@@ -40,7 +40,14 @@ if (!existsSync(path.join(cliRoot, 'dist', 'commands')) || !existsSync(path.join
   process.exit(1);
 }
 
-const BALANCE = { balance_micros: 12_500_000, balance_usd: '12.500000', currency: 'USD', low_balance_threshold_micros: 1_000_000, low_balance: false, account_status: 'active' };
+const BALANCE = {
+  balance_micros: 12_500_000,
+  balance_usd: '12.500000',
+  currency: 'USD',
+  low_balance_threshold_micros: 1_000_000,
+  low_balance: false,
+  account_status: 'active',
+};
 
 async function startStub() {
   const server = createServer((request, response) => {
@@ -85,7 +92,7 @@ const env = {
   ...process.env,
   KIKUAI_CONFIG_DIR: configDir,
   KIKUAI_BASE_URL: options['base-url'] ?? stub.url,
-  KIKUAI_API_KEY: options['base-url'] ? process.env.KIKUAI_API_KEY ?? '' : `kik_${'b'.repeat(49)}`,
+  KIKUAI_API_KEY: options['base-url'] ? (process.env.KIKUAI_API_KEY ?? '') : `kik_${'b'.repeat(49)}`,
   NO_COLOR: '1',
 };
 delete env.DEBUG;
@@ -123,7 +130,9 @@ try {
   } else {
     const ms = (value) => `${value.toFixed(1)} ms`;
     console.log(`kikuai start-up · node ${process.version} ${process.platform}-${process.arch} · ${runs} runs after ${warmup} warm-up, interleaved\n`);
-    console.log(`${'command'.padEnd(24)}${'mean ± sd'.padStart(20)}${'min'.padStart(11)}${'median'.padStart(11)}${'p95'.padStart(11)}${'over node (median)'.padStart(21)}`);
+    console.log(
+      `${'command'.padEnd(24)}${'mean ± sd'.padStart(20)}${'min'.padStart(11)}${'median'.padStart(11)}${'p95'.padStart(11)}${'over node (median)'.padStart(21)}`,
+    );
     for (const result of results) {
       console.log(
         `${result.command.padEnd(24)}${`${ms(result.mean)} ± ${result.sd.toFixed(1)}`.padStart(20)}${ms(result.min).padStart(11)}${ms(result.median).padStart(11)}${ms(result.p95).padStart(11)}${(result === floor ? '-' : `+${ms(result.overhead_median_ms)}`).padStart(21)}`,
@@ -132,7 +141,9 @@ try {
     console.log(`\n--version overhead ${ms(versionOverhead)} (median) — target < ${TARGET_OVERHEAD_MS} ms: ${verdict.within_target ? 'met' : 'NOT met'}`);
     for (const result of results.filter((candidate) => candidate.command.endsWith(' @baseline'))) {
       const current = results.find((candidate) => candidate.command === result.command.replace(' @baseline', ''));
-      console.log(`${current.command}: median ${ms(current.median)} against the baseline's ${ms(result.median)} (${((current.median / result.median) * 100).toFixed(1)} %)`);
+      console.log(
+        `${current.command}: median ${ms(current.median)} against the baseline's ${ms(result.median)} (${((current.median / result.median) * 100).toFixed(1)} %)`,
+      );
     }
   }
 } finally {

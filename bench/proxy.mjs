@@ -32,7 +32,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultDist = path.join(here, '../server/dist');
 export { REDIS_URL, redisAnswers };
 
-const UPSTREAM_BODY = JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' } }] });
+const UPSTREAM_BODY = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' } }],
+});
 const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
 
 // ---------------------------------------------------------------------------------
@@ -133,7 +137,14 @@ function readWhole(stream) {
 }
 
 /** bench/balance.mjs's bare route: Fastify, one route, the same Balance JSON as kikuai's; with `store`, after one store read (a floor row). */
-const BALANCE = { balance_micros: 1_000_000_000_000, balance_usd: '1000000.000000', currency: 'USD', low_balance_threshold_micros: 1_000_000, low_balance: false, account_status: 'active' };
+const BALANCE = {
+  balance_micros: 1_000_000_000_000,
+  balance_usd: '1000000.000000',
+  currency: 'USD',
+  low_balance_threshold_micros: 1_000_000,
+  low_balance: false,
+  account_status: 'active',
+};
 async function serveBareBalance(store) {
   const { default: Fastify } = await import(pathToFileURL(path.join(here, '../node_modules/fastify/fastify.js')).href);
   const app = Fastify({ logger: false });
@@ -230,7 +241,11 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
   }
   const key = generateApiKey();
   const now = new Date().toISOString();
-  const { account } = await raw.register({ id: 700_000_000 + (process.pid % 1_000_000), username: 'bench' }, { id: newKeyId(), name: 'bench', prefix: key.prefix, last_four: key.last_four, hash: key.hash }, now);
+  const { account } = await raw.register(
+    { id: 700_000_000 + (process.pid % 1_000_000), username: 'bench' },
+    { id: newKeyId(), name: 'bench', prefix: key.prefix, last_four: key.last_four, hash: key.hash },
+    now,
+  );
   await raw.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 1_000_000_000_000, reason: 'bench credit', external_ref: 'bench' }, now);
 
   const app = await buildApp({ config, store: countingStore(raw, counters), logger: false });
@@ -257,7 +272,12 @@ async function childMain(role, args) {
   if (role === 'upstream') served = await serveUpstream();
   else if (role === 'bare-proxy') served = await serveBareProxy(args.upstream, args.store);
   else if (role === 'bare-balance') served = await serveBareBalance(args.store);
-  else served = await serveKikuai(role === 'kikuai-redis' ? 'redis' : 'sqlite', args.upstream, args.dist ? path.join(path.resolve(args.dist), 'server/dist') : undefined);
+  else
+    served = await serveKikuai(
+      role === 'kikuai-redis' ? 'redis' : 'sqlite',
+      args.upstream,
+      args.dist ? path.join(path.resolve(args.dist), 'server/dist') : undefined,
+    );
   process.on('message', async (message) => {
     if (message === 'reset') {
       served.reset?.();
@@ -277,7 +297,12 @@ async function childMain(role, args) {
         process.send({ profiling: true });
       } else {
         const file = path.join(tmpdir(), `kikuai-bench-${role}-${process.pid}.cpuprofile`);
-        await new Promise((resolve) => served.session.post('Profiler.stop', (error, result) => { writeFileSync(file, JSON.stringify(result.profile)); resolve(); }));
+        await new Promise((resolve) =>
+          served.session.post('Profiler.stop', (error, result) => {
+            writeFileSync(file, JSON.stringify(result.profile));
+            resolve();
+          }),
+        );
         process.send({ profile: file });
       }
     } else if (message === 'stop') {
@@ -293,7 +318,11 @@ async function childMain(role, args) {
 // ---------------------------------------------------------------------------------
 
 export function startChild(script, role, args = {}, env = {}) {
-  const child = fork(script, ['--role', role, ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.BENCH_CHILD_NODE_OPTIONS ? process.env.BENCH_CHILD_NODE_OPTIONS.split(' ') : [] });
+  const child = fork(script, ['--role', role, ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: process.env.BENCH_CHILD_NODE_OPTIONS ? process.env.BENCH_CHILD_NODE_OPTIONS.split(' ') : [],
+  });
   const request = (message, field) =>
     new Promise((resolve, reject) => {
       const onExit = (code) => reject(new Error(`${role} exited with ${code}`));
@@ -316,10 +345,11 @@ export function startChild(script, role, args = {}, env = {}) {
     profileStart: () => request('profile-start', 'profiling'),
     cpu: async () => (await request('cpu', 'cpu')).cpu,
     profileStop: async () => (await request('profile-stop', 'profile')).profile,
-    stop: () => new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.send('stop');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send('stop');
+      }),
   }));
 }
 
@@ -358,7 +388,13 @@ export async function measureInterleaved(targets, { duration, connections, round
   return new Map(
     [...runs].map(([name, list]) => [
       name,
-      { rps: median(list.map((run) => run.rps)), p50: median(list.map((run) => run.p50)), p99: median(list.map((run) => run.p99)), cpuMicros: median(list.map((run) => run.cpuMicros)), rounds: list.length },
+      {
+        rps: median(list.map((run) => run.rps)),
+        p50: median(list.map((run) => run.p50)),
+        p99: median(list.map((run) => run.p99)),
+        cpuMicros: median(list.map((run) => run.cpuMicros)),
+        rounds: list.length,
+      },
     ]),
   );
 }
@@ -377,7 +413,9 @@ export async function sequentialLatency(targets, { rounds = 7, perRound = 25 } =
   const once = async (target) => {
     const url = new URL(target.url);
     const started = process.hrtime.bigint();
-    const response = await pools.get(target.name).request({ method: target.method, path: url.pathname + url.search, headers: target.headers, body: target.body });
+    const response = await pools
+      .get(target.name)
+      .request({ method: target.method, path: url.pathname + url.search, headers: target.headers, body: target.body });
     await response.body.dump();
     if (response.statusCode >= 400) throw new Error(`${target.name}: HTTP ${response.statusCode}`);
     return Number(process.hrtime.bigint() - started) / 1e6;
@@ -459,7 +497,9 @@ export function printBaselineComparison(rows, baseline) {
   if (!compared.length) return;
   console.log(`\nAgainst the baseline (${baseline}), same run:`);
   for (const row of compared) {
-    console.log(`- ${row.target}: throughput ${(row.vs_baseline.rps * 100).toFixed(1)} % of the baseline's, server CPU per request ${(row.vs_baseline.cpu * 100).toFixed(1)} % of the baseline's`);
+    console.log(
+      `- ${row.target}: throughput ${(row.vs_baseline.rps * 100).toFixed(1)} % of the baseline's, server CPU per request ${(row.vs_baseline.cpu * 100).toFixed(1)} % of the baseline's`,
+    );
   }
 }
 
@@ -481,16 +521,25 @@ async function main() {
   const baselines = [];
   for (const store of stores) {
     floors.push(await startChild(script, 'bare-proxy', { upstream: upstream.url, store }));
-    if (values.baseline && values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
+    if (values.baseline && values['baseline-first'])
+      baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
     kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
-    if (values.baseline && !values['baseline-first']) baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
+    if (values.baseline && !values['baseline-first'])
+      baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
   }
 
   const json = { 'content-type': 'application/json' };
   let targets = [
     { name: 'direct', server: upstream, url: `${upstream.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
     { name: 'bare proxy', server: bare, url: `${bare.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY },
-    ...floors.map((child, index) => ({ name: `bare proxy + ${stores[index]} read`, server: child, url: `${child.url}/proxy/http`, method: 'POST', headers: json, body: REQUEST_BODY })),
+    ...floors.map((child, index) => ({
+      name: `bare proxy + ${stores[index]} read`,
+      server: child,
+      url: `${child.url}/proxy/http`,
+      method: 'POST',
+      headers: json,
+      body: REQUEST_BODY,
+    })),
     ...kikuai.map((child, index) => ({
       name: `kikuai ${stores[index]}`,
       floor: `bare proxy + ${stores[index]} read`,
@@ -547,15 +596,20 @@ async function main() {
 
   if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
   else {
-    console.log(`\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`);
-    console.log("| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | server CPU µs / req | bare's CPU / this | seq. median ms | added over direct ms | store round trips / call |");
+    console.log(
+      `\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`,
+    );
+    console.log(
+      "| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | server CPU µs / req | bare's CPU / this | seq. median ms | added over direct ms | store round trips / call |",
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       console.log(
         `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
       );
     }
-    for (const row of rows.filter((row) => row.store_calls_per_call)) console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
+    for (const row of rows.filter((row) => row.store_calls_per_call))
+      console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
     printBaselineComparison(rows, values.baseline);
   }
 
@@ -564,7 +618,10 @@ async function main() {
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
 if (invokedAs === import.meta.url) {
-  const { values } = parseArgs({ options: { role: { type: 'string' }, upstream: { type: 'string' }, store: { type: 'string' }, dist: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({
+    options: { role: { type: 'string' }, upstream: { type: 'string' }, store: { type: 'string' }, dist: { type: 'string' } },
+    strict: false,
+  });
   if (values.role) await childMain(values.role, values);
   else await main();
 }

@@ -38,7 +38,10 @@ export function parseRunArgs(argv) {
     else if (argument === '--help' || argument === '-h') help = true;
     else if (argument === '--only' || argument.startsWith('--only=')) {
       const value = argument === '--only' ? argv[++index] : argument.slice('--only='.length);
-      only = (value ?? '').split(',').map((name) => name.trim().replace(/\.mjs$/, '')).filter(Boolean);
+      only = (value ?? '')
+        .split(',')
+        .map((name) => name.trim().replace(/\.mjs$/, ''))
+        .filter(Boolean);
       const unknown = only.filter((name) => !BENCHES.includes(name));
       if (unknown.length > 0 || only.length === 0) throw new Error(`--only takes a list of ${BENCHES.join(', ')}; got ${value ?? 'nothing'}`);
     } else passThrough.push(argument);

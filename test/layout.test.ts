@@ -78,7 +78,9 @@ describe('the layout check itself', () => {
 
 describe('layout', () => {
   it('no file under server/src names the bot, the CLI, the Mini App or the test workspace', () => {
-    const found = filesUnder('server/src').flatMap((file) => forbiddenReferences(readFileSync(path.join(root, file), 'utf8')).map((reference) => `${file}: ${reference}`));
+    const found = filesUnder('server/src').flatMap((file) =>
+      forbiddenReferences(readFileSync(path.join(root, file), 'utf8')).map((reference) => `${file}: ${reference}`),
+    );
     expect(found).toEqual([]);
   });
 
@@ -95,10 +97,16 @@ describe('layout', () => {
   it('no published package depends on the test workspace, exports it or imports it from its sources', () => {
     expect(published.map(({ manifest }) => manifest.name).sort()).toEqual(['@kikuai/sdk', 'kikuai']);
     for (const { folder, manifest } of published) {
-      expect(dependencyNames(manifest, RUNTIME_FIELDS).filter(({ name }) => name === TESTKIT), `${folder}/package.json`).toEqual([]);
+      expect(
+        dependencyNames(manifest, RUNTIME_FIELDS).filter(({ name }) => name === TESTKIT),
+        `${folder}/package.json`,
+      ).toEqual([]);
       expect(JSON.stringify(manifest.exports ?? {}), `${folder}/package.json exports`).not.toMatch(/testkit|test\//);
       const sources = filesUnder(path.join(folder, 'src'), /\.(ts|mts|cts|js|mjs|cjs)$/).filter((file) => !/\.test\.ts$/.test(file));
-      expect(sources.filter((file) => readFileSync(path.join(root, file), 'utf8').includes(TESTKIT)), `${folder}/src`).toEqual([]);
+      expect(
+        sources.filter((file) => readFileSync(path.join(root, file), 'utf8').includes(TESTKIT)),
+        `${folder}/src`,
+      ).toEqual([]);
     }
   });
 

@@ -83,4 +83,3 @@ export function createBot(token: string, options: CreateBotOptions): Bot<BotCont
   });
   return bot;
 }
-

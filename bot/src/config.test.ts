@@ -5,8 +5,19 @@ const base = { TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', KIKUAI_B
 
 describe('configFromEnv', () => {
   it('reads the documented variables', () => {
-    const config = configFromEnv({ ...base, API_BASE_URL: 'http://api:8000', TELEGRAM_WEBHOOK_URL: 'https://bot.example/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: 's3cret', WEBAPP_URL: 'https://bot.example/webapp/' });
-    expect(config).toMatchObject({ webhookUrl: 'https://bot.example/telegram/webhook', webhookSecret: 's3cret', webhookPort: 8081, bot: { apiBaseUrl: 'http://api:8000', webappUrl: 'https://bot.example/webapp/', rotateGraceSeconds: 0 } });
+    const config = configFromEnv({
+      ...base,
+      API_BASE_URL: 'http://api:8000',
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example/telegram/webhook',
+      TELEGRAM_WEBHOOK_SECRET: 's3cret',
+      WEBAPP_URL: 'https://bot.example/webapp/',
+    });
+    expect(config).toMatchObject({
+      webhookUrl: 'https://bot.example/telegram/webhook',
+      webhookSecret: 's3cret',
+      webhookPort: 8081,
+      bot: { apiBaseUrl: 'http://api:8000', webappUrl: 'https://bot.example/webapp/', rotateGraceSeconds: 0 },
+    });
     expect(configFromEnv(base).webhookUrl).toBeUndefined();
   });
 

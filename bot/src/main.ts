@@ -27,6 +27,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message = error instanceof ConfigError ? error.message : 'the bot could not start';
-  process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), name: 'kikuai-bot', msg: message, error: error instanceof Error ? error.name : typeof error })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 60, time: Date.now(), name: 'kikuai-bot', msg: message, error: error instanceof Error ? error.name : typeof error })}\n`,
+  );
   process.exit(1);
 });

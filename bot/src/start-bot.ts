@@ -73,7 +73,13 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   if (options.webhookUrl) {
     const secret = webhookSecretFor(options.token, options.webhookSecret);
     const path = new URL(options.webhookUrl).pathname;
-    const { server, port } = await listenForWebhook(bot, { secret, path, port: options.webhookPort ?? Number(process.env.TELEGRAM_WEBHOOK_PORT || 8081), host: options.webhookHost ?? '0.0.0.0', logger });
+    const { server, port } = await listenForWebhook(bot, {
+      secret,
+      path,
+      port: options.webhookPort ?? Number(process.env.TELEGRAM_WEBHOOK_PORT || 8081),
+      host: options.webhookHost ?? '0.0.0.0',
+      logger,
+    });
     await bot.api.setWebhook(options.webhookUrl, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
     logger.info({ mode: 'webhook', port, username: bot.botInfo.username }, 'bot started');
     return { bot, mode: 'webhook', webhookPort: port, stop: () => closeServer(server) };

@@ -67,7 +67,7 @@ describe('/api_key', () => {
     expect(textOf(reply)).toContain('permissions: all');
   });
 
-  it('shows each key\'s permissions, in the user\'s language', async () => {
+  it("shows each key's permissions, in the user's language", async () => {
     const user = newUser({ language_code: 'ru' });
     const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /kik_/ });
     await clientWithKey(secretIn(welcome)!).keys.create({ name: 'ci', permissions: ['products:call', 'billing:read'] });
@@ -104,7 +104,11 @@ describe('/regenerate_key', () => {
     const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
     const question = await harness.replyTo(command(user, '/regenerate_key'), { chatId: user.id });
     const cancel = buttonsOf(question).find((button) => button.callback_data === 'rot:no')!;
-    const edited = await harness.callAfter(callbackQuery(user, cancel.callback_data!, { message_id: 7 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id);
+    const edited = await harness.callAfter(
+      callbackQuery(user, cancel.callback_data!, { message_id: 7 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id,
+    );
     expect(String(edited.params.text)).toBe('Cancelled. Your key is unchanged.');
     expect((await clientWithKey(secretIn(welcome)!).auth.me()).account.telegram_id).toBe(user.id);
   });
@@ -140,14 +144,22 @@ describe('/history', () => {
     const older = buttonsOf(first).find((button) => button.text === 'Older ›')!;
     expect(buttonsOf(first).some((button) => button.text === '‹ Newer')).toBe(false);
 
-    const second = await harness.callAfter(callbackQuery(user, older.callback_data!, { message_id: 99 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id);
+    const second = await harness.callAfter(
+      callbackQuery(user, older.callback_data!, { message_id: 99 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id,
+    );
     expect(String(second.params.text)).toContain('page 2');
     expect(String(second.params.text)).toContain('grant 1');
     expect(second.params.message_id).toBe(99);
     const newer = buttonsOf(second).find((button) => button.text === '‹ Newer')!;
     expect(buttonsOf(second).some((button) => button.text === 'Older ›')).toBe(false);
 
-    const back = await harness.callAfter(callbackQuery(user, newer.callback_data!, { message_id: 99 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id && call !== second);
+    const back = await harness.callAfter(
+      callbackQuery(user, newer.callback_data!, { message_id: 99 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id && call !== second,
+    );
     expect(String(back.params.text)).toContain('page 1');
   });
 });

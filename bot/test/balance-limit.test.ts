@@ -19,7 +19,11 @@ describe('a Stars payment over the balance limit', () => {
     // ceiling is refused when it is created, so the balance grows after the invoice)
     const user = newUser();
     await harness.telegram.pushUpdate(command(user, '/start'));
-    const kikuai = createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! }, maxRetries: 0 });
+    const kikuai = createKikuaiClient({
+      baseUrl: harness.server.url,
+      auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! },
+      maxRetries: 0,
+    });
     const accountId = (await kikuai.auth.me()).account.id;
     await harness.telegram.pushUpdate(command(user, '/topup'));
     const five = buttonsOf(harness.callsFor('sendMessage', user.id).at(-1)!).find((button) => button.callback_data === 'topup:5000000')!;

@@ -67,7 +67,10 @@ describe('the Stars top-up', () => {
     // Telegram's refunded_payment may come without the invoice payload: the charge id finds it.
     await harness.replyTo(refundedPayment(user, { stars: 385, chargeId: charge.chargeId }), { chatId: user.id, text: /used up/ });
     const told = harness.callsFor('sendMessage', user.id).slice(mark).map(textOf);
-    expect(told).toEqual(['↩️ Your payment of 385 ⭐ was refunded: $5.005 taken from your balance. Balance: $0.00.', expect.stringMatching(/^⛔ Your balance is used up/)]);
+    expect(told).toEqual([
+      '↩️ Your payment of 385 ⭐ was refunded: $5.005 taken from your balance. Balance: $0.00.',
+      expect.stringMatching(/^⛔ Your balance is used up/),
+    ]);
     expect((await kikuai.balance.get()).balance_micros).toBe(0);
   });
 
@@ -76,10 +79,15 @@ describe('the Stars top-up', () => {
     const kikuai = await signUp(user);
     const invoice = await invoiceForFiveDollars(user);
     const payload = String(invoice.params.payload);
-    const told = await harness.replyTo(successfulPayment(user, { payload, stars: 386, chargeId: `stxOver${user.id}` }), { chatId: user.id, text: /does not match its invoice/ });
+    const told = await harness.replyTo(successfulPayment(user, { payload, stars: 386, chargeId: `stxOver${user.id}` }), {
+      chatId: user.id,
+      text: /does not match its invoice/,
+    });
     expect(textOf(told)).toContain('386 ⭐');
     expect((await kikuai.balance.get()).balance_micros).toBe(0);
-    expect(harness.logs.some((line) => line.level === 'error' && /refused by the API/.test(line.message ?? '') && line.fields.code === 'stars_amount_refused')).toBe(true);
+    expect(
+      harness.logs.some((line) => line.level === 'error' && /refused by the API/.test(line.message ?? '') && line.fields.code === 'stars_amount_refused'),
+    ).toBe(true);
     // The bot goes on with the next update.
     await harness.replyTo(command(user, '/balance'), { chatId: user.id, text: /Your balance/ });
   });
@@ -101,7 +109,10 @@ describe('the Stars top-up', () => {
     const query = preCheckoutQuery(user, { payload, stars: 385 });
     await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
     const group = groupChat();
-    const told = await harness.replyTo(successfulPayment(user, { payload, stars: 385, chargeId: `stxGroup${user.id}` }, group), { chatId: user.id, text: /Payment received/ });
+    const told = await harness.replyTo(successfulPayment(user, { payload, stars: 385, chargeId: `stxGroup${user.id}` }, group), {
+      chatId: user.id,
+      text: /Payment received/,
+    });
     expect(textOf(told)).toContain('New balance: <b>$5.005</b>');
     expect(harness.callsFor('sendMessage', group.id)).toHaveLength(0);
     expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);

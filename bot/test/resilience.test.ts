@@ -31,7 +31,10 @@ describe('when the API is down', () => {
       // A pre-checkout query is still answered, in time, with a clear refusal.
       const query = preCheckoutQuery(user, { payload: 'top_unknown', stars: 385 });
       const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
-      expect(answer.params).toMatchObject({ ok: false, error_message: 'Payments are briefly unavailable. You were not charged; please try again in a minute.' });
+      expect(answer.params).toMatchObject({
+        ok: false,
+        error_message: 'Payments are briefly unavailable. You were not charged; please try again in a minute.',
+      });
     } finally {
       harness.proxy.down = false;
     }

@@ -24,7 +24,8 @@ const CLI_BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url));
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('KIKUAI_') && !name.startsWith('VITEST') && name !== 'CI') clean[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !name.startsWith('KIKUAI_') && !name.startsWith('VITEST') && name !== 'CI') clean[name] = value;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -123,7 +124,11 @@ describe.each(STORE_KINDS)('no API key secret at rest (%s)', (storeKind) => {
         headers: { authorization: `Bearer ${rotatedByBot}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
         body: JSON.stringify({ name: 'raw' }),
       });
-      return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as { id: string; secret: string } };
+      return {
+        status: response.status,
+        replayed: response.headers.get('idempotent-replayed'),
+        body: (await response.json()) as { id: string; secret: string },
+      };
     };
     const rawIdempotencyKey = `raw-${Date.now()}-create`;
     idempotencyKeys.push(rawIdempotencyKey);
@@ -183,7 +188,10 @@ describe.each(STORE_KINDS)('no API key secret at rest (%s)', (storeKind) => {
 
   async function telegramReply(update: Record<string, unknown>, chatId: number, text?: RegExp) {
     const mark = telegram.calls.length;
-    const waiting = telegram.waitForCall('sendMessage', (call) => telegram.calls.indexOf(call) >= mark && Number(call.params.chat_id) === chatId && (!text || text.test(String(call.params.text ?? ''))));
+    const waiting = telegram.waitForCall(
+      'sendMessage',
+      (call) => telegram.calls.indexOf(call) >= mark && Number(call.params.chat_id) === chatId && (!text || text.test(String(call.params.text ?? ''))),
+    );
     await telegram.pushUpdate(update);
     return waiting;
   }

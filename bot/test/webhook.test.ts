@@ -48,7 +48,11 @@ describe('webhook mode', () => {
   it('credits the same successful_payment update delivered twice once; a failed recording is re-delivered', async () => {
     const user = newUser();
     await harness.telegram.pushUpdate(command(user, '/start'));
-    const kikuai = createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! }, maxRetries: 0 });
+    const kikuai = createKikuaiClient({
+      baseUrl: harness.server.url,
+      auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! },
+      maxRetries: 0,
+    });
     await harness.telegram.pushUpdate(command(user, '/topup'));
     const five = buttonsOf(harness.callsFor('sendMessage', user.id).at(-1)!).find((button) => button.callback_data === 'topup:5000000')!;
     await harness.telegram.pushUpdate(callbackQuery(user, five.callback_data!));
@@ -79,8 +83,14 @@ describe('webhook mode', () => {
     const refund = { update_id: 999_000 + (user.id % 1000), ...refundedPayment(user, { stars: 50, chargeId: `stxNeverPaid${user.id}` }) };
     const answered = await postToWebhook(refund, 'the-right-webhook-secret');
     expect(answered.status).toBe(200);
-    expect(harness.logs.some((line) => line.level === 'error' && /never recorded/.test(line.message ?? '') && line.fields.telegram_payment_charge_id === `stxNeverPaid${user.id}`)).toBe(true);
+    expect(
+      harness.logs.some(
+        (line) => line.level === 'error' && /never recorded/.test(line.message ?? '') && line.fields.telegram_payment_charge_id === `stxNeverPaid${user.id}`,
+      ),
+    ).toBe(true);
     const incidents = await harness.server.store.listPaymentIncidents(1000);
-    expect(incidents.filter((incident) => incident.detail.includes(`stxNeverPaid${user.id}`)).map((incident) => incident.kind)).toEqual(['stars_refund_unknown_charge']);
+    expect(incidents.filter((incident) => incident.detail.includes(`stxNeverPaid${user.id}`)).map((incident) => incident.kind)).toEqual([
+      'stars_refund_unknown_charge',
+    ]);
   });
 });

@@ -21,7 +21,10 @@ export const productsFlag = Flags.string({
 });
 
 export function splitList(text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 export const PERMISSIONS = ['products:call', 'billing:read', 'billing:write', 'keys:manage'] as const;

@@ -22,7 +22,17 @@ describe('the packed kikuai', () => {
     const npm = (args: string[]) => execFileSync('npm', args, { cwd: repository, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     npm(['pack', '-w', '@kikuai/sdk', '-w', 'kikuai', '--ignore-scripts', '--pack-destination', scratch]);
     const prefix = path.join(scratch, 'global');
-    npm(['i', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(scratch, 'kikuai-sdk-0.1.0.tgz'), path.join(scratch, 'kikuai-0.1.0.tgz')]);
+    npm([
+      'i',
+      '-g',
+      '--prefix',
+      prefix,
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      path.join(scratch, 'kikuai-sdk-0.1.0.tgz'),
+      path.join(scratch, 'kikuai-0.1.0.tgz'),
+    ]);
     const kikuai = path.join(prefix, 'bin', 'kikuai');
     expect(execFileSync(kikuai, ['--version'], { encoding: 'utf8' })).toMatch(/^kikuai\/0\.1\.0 /);
     expect(execFileSync(kikuai, ['--help'], { encoding: 'utf8' })).toContain('EXIT CODES');

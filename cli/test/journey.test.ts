@@ -58,10 +58,30 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
   let ciKey: { id: string; secret: string };
 
   it('creates a limited key and shows its secret once', async () => {
-    const created = await kikuai(['keys', 'create', '--name', 'ci', '--products', 'reliapi', '--permissions', 'billing:read,products:call', '--spend-limit', '2.50', '--period', 'daily', '--json']);
+    const created = await kikuai([
+      'keys',
+      'create',
+      '--name',
+      'ci',
+      '--products',
+      'reliapi',
+      '--permissions',
+      'billing:read,products:call',
+      '--spend-limit',
+      '2.50',
+      '--period',
+      'daily',
+      '--json',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const key = parseAs('ApiKeyWithSecret', created.stdout);
-    expect(key).toMatchObject({ name: 'ci', status: 'active', allowed_products: ['reliapi'], permissions: ['products:call', 'billing:read'], spend_limit: { limit_micros: 2_500_000, period: 'daily', spent_micros: 0 } });
+    expect(key).toMatchObject({
+      name: 'ci',
+      status: 'active',
+      allowed_products: ['reliapi'],
+      permissions: ['products:call', 'billing:read'],
+      spend_limit: { limit_micros: 2_500_000, period: 'daily', spent_micros: 0 },
+    });
 
     const unknown = await kikuai(['keys', 'create', '--permissions', 'keys:everything']);
     expect(unknown.code).toBe(2);

@@ -105,7 +105,9 @@ describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
 
     const env = await kikuai(['balance', '--json'], { env: { KIKUAI_API_KEY: fromEnv.apiKey } });
     expect(JSON.parse(env.stdout).balance_micros).toBe(2_000_000);
-    expect(env.stderr).toBe(`Warning: using the API key from KIKUAI_API_KEY, not the one saved in profile "default" (${saved.apiKey.slice(0, 8)}…${saved.apiKey.slice(-4)}).\n`);
+    expect(env.stderr).toBe(
+      `Warning: using the API key from KIKUAI_API_KEY, not the one saved in profile "default" (${saved.apiKey.slice(0, 8)}…${saved.apiKey.slice(-4)}).\n`,
+    );
 
     const flag = await kikuai(['balance', '--json', '--api-key', fromFlag.apiKey], { env: { KIKUAI_API_KEY: fromEnv.apiKey } });
     expect(JSON.parse(flag.stdout).balance_micros).toBe(3_000_000);

@@ -61,7 +61,12 @@ describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
     };
     const result = await kikuai(['call', 'reliapi', 'llm', '--json', '--data', '{}']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { event: 'message', data: 'a', id: '' },
       { event: 'message', data: 'b', id: '7' },
     ]);

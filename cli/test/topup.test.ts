@@ -30,7 +30,8 @@ describe('kikuai topup', { timeout: 120_000 }, () => {
       onStdout(text) {
         stdoutSoFar += text;
         const transactionId = /_ptxn=(\w+)/.exec(stdoutSoFar)?.[1];
-        if (transactionId && !delivered) delivered = world.paddle.deliver(`${world.server.url}/api/v1/webhooks/paddle`, world.paddle.completeTransaction(transactionId));
+        if (transactionId && !delivered)
+          delivered = world.paddle.deliver(`${world.server.url}/api/v1/webhooks/paddle`, world.paddle.completeTransaction(transactionId));
       },
     });
     expect(result.code, result.stderr).toBe(0);

@@ -13,7 +13,10 @@ const fields = {
   query_id: 'AAdev',
   user: JSON.stringify({ id: Number(process.argv[2] ?? 1000001), first_name: 'Dev', username: 'dev', language_code: 'en' }),
 };
-const checkString = Object.keys(fields).sort().map((key) => `${key}=${fields[key]}`).join('\n');
+const checkString = Object.keys(fields)
+  .sort()
+  .map((key) => `${key}=${fields[key]}`)
+  .join('\n');
 const secret = createHmac('sha256', 'WebAppData').update(botToken).digest();
 const hash = createHmac('sha256', secret).update(checkString).digest('hex');
 console.log(new URLSearchParams({ ...fields, hash }).toString());

@@ -46,10 +46,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     user.id = account.telegram_id;
     if (options.creditMicros) await server.credit(account.id, options.creditMicros, 'welcome credit');
     const initData = signInitData(server.botToken, user);
-    const { context, page } = await openTelegramPage(
-      browser.browser,
-      `${webapp.origin}/webapp/${launchHash(initData, options.theme ?? lightTheme)}`,
-    );
+    const { context, page } = await openTelegramPage(browser.browser, `${webapp.origin}/webapp/${launchHash(initData, options.theme ?? lightTheme)}`);
     openContexts.push(context);
     return { account, apiKey, page, initData };
   }
@@ -110,7 +107,10 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   it('renames a key, limits its spending, sets its expiry and rotates its secret', async () => {
     const { page, account, apiKey: oldSecret } = await openAsNewUser();
     await openTab(page, 'Keys');
-    await page.getByTestId('key-list').getByRole('button', { name: /default/ }).click();
+    await page
+      .getByTestId('key-list')
+      .getByRole('button', { name: /default/ })
+      .click();
 
     await page.getByRole('textbox', { name: 'Name' }).fill('ci runner');
     await page.getByRole('button', { name: 'Rename' }).click();
@@ -139,7 +139,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(withOld.status).toBe(401);
   });
 
-  it('shows a key\'s permissions on its screen: all four on the first key, only those given on a restricted one', async () => {
+  it("shows a key's permissions on its screen: all four on the first key, only those given on a restricted one", async () => {
     const { page, apiKey } = await openAsNewUser();
     const made = await fetch(`${server.url}/api/v1/api_keys`, {
       method: 'POST',
@@ -147,10 +147,14 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       body: JSON.stringify({ name: 'caller', permissions: ['products:call', 'billing:read'] }),
     });
     expect(made.status).toBe(201);
-    const permissionLines = async () => (await page.getByTestId('key-permissions').getByRole('listitem').allTextContents()).map((line) => line.replace(/\s+/g, ' ').trim());
+    const permissionLines = async () =>
+      (await page.getByTestId('key-permissions').getByRole('listitem').allTextContents()).map((line) => line.replace(/\s+/g, ' ').trim());
 
     await openTab(page, 'Keys');
-    await page.getByTestId('key-list').getByRole('button', { name: /default/ }).click();
+    await page
+      .getByTestId('key-list')
+      .getByRole('button', { name: /default/ })
+      .click();
     await page.getByRole('heading', { level: 2, name: 'Permissions' }).waitFor();
     expect(await permissionLines()).toEqual([
       '✓ Call products products:call allowed',
@@ -161,7 +165,10 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(await page.getByText('Full access.').count()).toBe(1);
 
     await openTab(page, 'Keys');
-    await page.getByTestId('key-list').getByRole('button', { name: /caller/ }).click();
+    await page
+      .getByTestId('key-list')
+      .getByRole('button', { name: /caller/ })
+      .click();
     await page.getByRole('heading', { level: 1, name: 'caller' }).waitFor();
     await page.getByTestId('key-permissions').waitFor();
     expect(await permissionLines()).toEqual([
@@ -217,7 +224,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(balance_micros).toBe(1_000_000 + topup.amount_micros);
     // As the app writes dollars: trailing zeros dropped, at least two decimals.
     const whole = Math.floor(balance_micros / 1_000_000);
-    const fraction = String(balance_micros % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '');
+    const fraction = String(balance_micros % 1_000_000)
+      .padStart(6, '0')
+      .replace(/0{1,4}$/, '');
     const shown = `$${whole}.${fraction}`;
     await expect.poll(() => page.getByTestId('topup-outcome').textContent()).toBe(`Paid. Your balance is ${shown}.`);
   });
@@ -278,7 +287,10 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   });
 
   it('saves a screenshot of every screen at 390×844 in the light and the dark theme', async () => {
-    for (const [themeName, theme] of [['light', lightTheme], ['dark', darkTheme]] as const) {
+    for (const [themeName, theme] of [
+      ['light', lightTheme],
+      ['dark', darkTheme],
+    ] as const) {
       const { page, account } = await openAsNewUser({ theme, creditMicros: 7_500_000 });
       const shoot = (screen: string) => page.screenshot({ path: path.join(screenshotDir, `${screen}-${themeName}.png`) });
       await page.getByTestId('balance').waitFor();
@@ -288,7 +300,10 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       await openTab(page, 'Keys');
       await page.getByTestId('key-list').waitFor();
       await shoot('keys');
-      await page.getByTestId('key-list').getByRole('button', { name: /default/ }).click();
+      await page
+        .getByTestId('key-list')
+        .getByRole('button', { name: /default/ })
+        .click();
       await page.getByRole('heading', { level: 2, name: 'Spend limit' }).waitFor();
       await shoot('key-detail');
 

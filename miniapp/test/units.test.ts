@@ -131,20 +131,26 @@ describe('usage chart', () => {
 describe('failures', () => {
   const problem = (status: number, code: string, detail: string) => new KikuaiError({ status, body: { code, title: code, detail, request_id: 'req_1' } });
 
-  it('words the codes a user can act on itself, and shows the server\'s detail for the rest', () => {
+  it("words the codes a user can act on itself, and shows the server's detail for the rest", () => {
     expect(describeFailure(problem(403, 'account_suspended', 'This account is suspended.'))).toEqual({
       kind: 'suspended',
       title: 'Your account is suspended',
       message: 'Contact support through the bot (/support).',
       requestId: 'req_1',
     });
-    expect(describeFailure(problem(409, 'too_many_keys', 'This account already holds 20 keys, the most an account may.'))).toMatchObject({ kind: 'rejected', title: 'Too many keys' });
+    expect(describeFailure(problem(409, 'too_many_keys', 'This account already holds 20 keys, the most an account may.'))).toMatchObject({
+      kind: 'rejected',
+      title: 'Too many keys',
+    });
     expect(describeFailure(problem(400, 'invalid_amount', 'A top-up is between $1.00 and $500.00.'))).toEqual({
       kind: 'rejected',
       title: 'That did not work',
       message: 'A top-up is between $1.00 and $500.00.',
       requestId: 'req_1',
     });
-    expect(describeFailure(problem(401, 'init_data_expired', 'The Telegram initData is older than this server accepts.'))).toMatchObject({ kind: 'auth', title: 'This session has expired' });
+    expect(describeFailure(problem(401, 'init_data_expired', 'The Telegram initData is older than this server accepts.'))).toMatchObject({
+      kind: 'auth',
+      title: 'This session has expired',
+    });
   });
 });

@@ -3,7 +3,14 @@ import type { paths } from './generated/schema.js';
 import type { RequestOptions } from './request-options.js';
 import { createAdminResource, type AdminResource } from './resources/admin.js';
 import { createAuthResource, type AuthResource } from './resources/auth.js';
-import { createBalanceResource, createHistoryResource, createUsageResource, type BalanceResource, type HistoryResource, type UsageResource } from './resources/billing.js';
+import {
+  createBalanceResource,
+  createHistoryResource,
+  createUsageResource,
+  type BalanceResource,
+  type HistoryResource,
+  type UsageResource,
+} from './resources/billing.js';
 import { randomIdempotencyKey, type RequestInitFor, type ResourceContext } from './resources/context.js';
 import { createKeysResource, type KeysResource } from './resources/keys.js';
 import { createOperationsResource, type OperationsResource } from './resources/operations.js';
@@ -28,11 +35,7 @@ import { SDK_VERSION } from './version.js';
  * const asOperator: KikuaiAuth = { adminToken: process.env.KIKUAI_ADMIN_TOKEN! };
  * ```
  */
-export type KikuaiAuth =
-  | { apiKey: string }
-  | { serviceToken: string; telegramUserId: number | string }
-  | { initData: string }
-  | { adminToken: string };
+export type KikuaiAuth = { apiKey: string } | { serviceToken: string; telegramUserId: number | string } | { initData: string } | { adminToken: string };
 
 /**
  * The options of {@link createKikuaiClient}.
@@ -157,7 +160,8 @@ function isBrowserPage(): boolean {
  * ```
  */
 export function createKikuaiClient(options: KikuaiClientOptions): KikuaiClient {
-  if (!options || typeof options.baseUrl !== 'string' || options.baseUrl === '') throw new TypeError('createKikuaiClient: baseUrl is required, e.g. https://bot.kikuai.dev');
+  if (!options || typeof options.baseUrl !== 'string' || options.baseUrl === '')
+    throw new TypeError('createKikuaiClient: baseUrl is required, e.g. https://bot.kikuai.dev');
   const credentials = authHeaders(options.auth);
   const retrySettings = { maxRetries: options.maxRetries, timeoutMs: options.timeoutMs, fetch: options.fetch, ...options.retryBackoff };
   const retryingFetch = createRetryingFetch(retrySettings);

@@ -143,7 +143,10 @@ export function createRetryingFetch(options: RetryingFetchOptions = {}): (input:
     for (let attempt = 1; ; attempt += 1) {
       callerSignal.throwIfAborted();
       const timeoutController = new AbortController();
-      const timer = timeoutMs > 0 ? setTimeout(() => timeoutController.abort(new DOMException(`No response within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs) : undefined;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => timeoutController.abort(new DOMException(`No response within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs)
+          : undefined;
       const isLast = attempt >= attemptsAllowed;
       let failure: KikuaiNetworkError;
       try {
@@ -162,8 +165,14 @@ export function createRetryingFetch(options: RetryingFetchOptions = {}): (input:
         if (error instanceof KikuaiNetworkError) throw error;
         const details = { method: original.method, url: original.url, attempts: attempt, cause: error };
         failure = timeoutController.signal.aborted
-          ? new KikuaiTimeoutError(`${original.method} ${original.url} got no response within ${timeoutMs} ms (attempt ${attempt} of ${attemptsAllowed})`, { ...details, timeoutMs })
-          : new KikuaiNetworkError(`${original.method} ${original.url} failed: ${error instanceof Error ? error.message : String(error)} (attempt ${attempt} of ${attemptsAllowed})`, details);
+          ? new KikuaiTimeoutError(`${original.method} ${original.url} got no response within ${timeoutMs} ms (attempt ${attempt} of ${attemptsAllowed})`, {
+              ...details,
+              timeoutMs,
+            })
+          : new KikuaiNetworkError(
+              `${original.method} ${original.url} failed: ${error instanceof Error ? error.message : String(error)} (attempt ${attempt} of ${attemptsAllowed})`,
+              details,
+            );
       }
       if (isLast) throw failure;
       await sleep(backoff(attempt), callerSignal);

@@ -18,7 +18,8 @@ async function collect(chunks: string[]): Promise<ServerSentEvent[]> {
 }
 
 describe('server-sent events parser', () => {
-  const wire = '\uFEFF: a comment\n\nevent: delta\ndata: first\ndata: second\nid: 1\n\ndata:no space\nretry: 2500\n\ndata\n\nid: 2\n\ndata: after empty id event\n\nevent: ignored\n\ndata: incomplete';
+  const wire =
+    '\uFEFF: a comment\n\nevent: delta\ndata: first\ndata: second\nid: 1\n\ndata:no space\nretry: 2500\n\ndata\n\nid: 2\n\ndata: after empty id event\n\nevent: ignored\n\ndata: incomplete';
   const expected: ServerSentEvent[] = [
     { event: 'delta', data: 'first\nsecond', id: '1' },
     { event: 'message', data: 'no space', id: '1', retry: 2500 },

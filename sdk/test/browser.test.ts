@@ -68,7 +68,10 @@ describe.skipIf(browserUnavailable())('in a browser', () => {
       } else sendProblem(response, 404, 'route_not_found');
     });
 
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -88,7 +91,11 @@ describe.skipIf(browserUnavailable())('in a browser', () => {
 
     const result = await page.evaluate(async () => {
       const { createKikuaiClient, KikuaiError } = (window as unknown as { kikuaiSdk: typeof import('../src/index.js') }).kikuaiSdk;
-      const kikuai = createKikuaiClient({ baseUrl: location.origin, auth: { initData: 'user=%7B%22id%22%3A1%7D&hash=abc' }, retryBackoff: { initialDelayMs: 1 } });
+      const kikuai = createKikuaiClient({
+        baseUrl: location.origin,
+        auth: { initData: 'user=%7B%22id%22%3A1%7D&hash=abc' },
+        retryBackoff: { initialDelayMs: 1 },
+      });
       const balance = (await kikuai.balance.get()) as Record<string, unknown>;
       const error = await kikuai.keys.get('key_missing').catch((caught: unknown) => caught);
       const stream = await kikuai.proxy.llm({ model: 'm' }, { stream: true });

@@ -8,7 +8,13 @@ const generated = new Set(['paths', 'components', 'operations']);
 describe('public API documentation', () => {
   it('has JSDoc with an @example on every exported symbol and every resource method', () => {
     const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-    const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true });
+    const program = ts.createProgram([entry], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      noEmit: true,
+    });
     const checker = program.getTypeChecker();
     const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
     const missing: string[] = [];

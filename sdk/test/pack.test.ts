@@ -18,7 +18,12 @@ const binary = (name: string) => path.join(repositoryRoot, 'node_modules', '.bin
 
 function run(command: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed in ${cwd}\n${stdout ?? ''}\n${stderr ?? ''}`);
@@ -64,7 +69,14 @@ describe('the packed tarball', () => {
 
     server = await startTestServer((request, response) => {
       if (request.url.pathname === '/api/v1/balance' && request.headers.authorization === 'Bearer kik_packed') {
-        sendJson(response, 200, { balance_micros: 42, balance_usd: '0.000042', currency: 'USD', low_balance_threshold_micros: null, low_balance: false, account_status: 'active' });
+        sendJson(response, 200, {
+          balance_micros: 42,
+          balance_usd: '0.000042',
+          currency: 'USD',
+          low_balance_threshold_micros: null,
+          low_balance: false,
+          account_status: 'active',
+        });
       } else sendProblem(response, 401, 'invalid_api_key');
     });
   }, 180_000);
@@ -128,7 +140,15 @@ console.log(JSON.stringify({
 `,
     );
     const output = await runNode('esm.mjs', scratchDirectory, server.url);
-    expect(output).toEqual({ balance_micros: 42, code: 'invalid_api_key', esm: true, crossToCommonJs: true, crossFromCommonJs: true, notNetwork: true, version: '0.1.0' });
+    expect(output).toEqual({
+      balance_micros: 42,
+      code: 'invalid_api_key',
+      esm: true,
+      crossToCommonJs: true,
+      crossFromCommonJs: true,
+      notNetwork: true,
+      version: '0.1.0',
+    });
   });
 
   it('works from CommonJS', async () => {
@@ -176,7 +196,16 @@ export async function main(): Promise<void> {
     writeFileSync(
       path.join(scratchDirectory, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: false, types: [] },
+        compilerOptions: {
+          module: 'node16',
+          moduleResolution: 'node16',
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
         files: ['check-esm.mts', 'check-cjs.cts'],
       }),
     );

@@ -22,8 +22,18 @@ const calls: Call[] = [
   ['getTopupOptions', 'GET', '/api/v1/payment/options', (k) => k.topups.options()],
   ['createTopup', 'POST', '/api/v1/payment/topup', (k) => k.topups.create({ method: 'stars', amount_micros: 1 })],
   ['getTopup', 'GET', '/api/v1/payment/topup/top_1', (k) => k.topups.get('top_1')],
-  ['checkStarsPreCheckout', 'POST', '/api/v1/payment/stars/pre_checkout', (k) => k.stars.preCheckout({ invoice_payload: 'p', currency: 'XTR', total_amount: 1 })],
-  ['recordStarsPayment', 'POST', '/api/v1/payment/stars/payments', (k) => k.stars.recordPayment({ invoice_payload: 'p', currency: 'XTR', total_amount: 1, telegram_payment_charge_id: 'c' })],
+  [
+    'checkStarsPreCheckout',
+    'POST',
+    '/api/v1/payment/stars/pre_checkout',
+    (k) => k.stars.preCheckout({ invoice_payload: 'p', currency: 'XTR', total_amount: 1 }),
+  ],
+  [
+    'recordStarsPayment',
+    'POST',
+    '/api/v1/payment/stars/payments',
+    (k) => k.stars.recordPayment({ invoice_payload: 'p', currency: 'XTR', total_amount: 1, telegram_payment_charge_id: 'c' }),
+  ],
   ['recordStarsRefund', 'POST', '/api/v1/payment/stars/refunds', (k) => k.stars.recordRefund({ telegram_payment_charge_id: 'c' })],
   ['listProducts', 'GET', '/api/v1/products', (k) => k.products.list()],
   ['getProduct', 'GET', '/api/v1/products/reliapi', (k) => k.products.get('reliapi')],
@@ -52,8 +62,12 @@ describe('resource layer', () => {
   afterEach(() => server?.close());
 
   it('has a method for every operation of the contract', () => {
-    const spec = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
-    const operationIds = Object.values(spec.paths).flatMap((item) => Object.values(item).flatMap((operation) => (operation?.operationId ? [operation.operationId] : [])));
+    const spec = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    const operationIds = Object.values(spec.paths).flatMap((item) =>
+      Object.values(item).flatMap((operation) => (operation?.operationId ? [operation.operationId] : [])),
+    );
     expect(operationIds.filter((id) => !notInResourceLayer.has(id)).sort()).toEqual(calls.map(([id]) => id).sort());
   });
 
@@ -93,7 +107,11 @@ describe('resource layer', () => {
 
   it('fetches the next page only when the previous one is used up', async () => {
     server = await startTestServer((request, response) =>
-      sendJson(response, 200, request.url.searchParams.has('cursor') ? { data: [{ id: 'b' }], next_cursor: null } : { data: [{ id: 'a' }], next_cursor: 'next' }),
+      sendJson(
+        response,
+        200,
+        request.url.searchParams.has('cursor') ? { data: [{ id: 'b' }], next_cursor: null } : { data: [{ id: 'a' }], next_cursor: 'next' },
+      ),
     );
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
 
@@ -144,7 +162,12 @@ describe('resource layer', () => {
 
   it('returns the proxied JSON with the cost, the balance and the request id', async () => {
     server = await startTestServer((_request, response) =>
-      sendJson(response, 200, { choices: [{ message: { content: 'Hi' } }] }, { 'X-Kikuai-Cost-Micros': '1000', 'X-Kikuai-Balance-Micros': '11499000', 'X-Request-Id': 'req_llm' }),
+      sendJson(
+        response,
+        200,
+        { choices: [{ message: { content: 'Hi' } }] },
+        { 'X-Kikuai-Cost-Micros': '1000', 'X-Kikuai-Balance-Micros': '11499000', 'X-Request-Id': 'req_llm' },
+      ),
     );
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
 

@@ -10,7 +10,9 @@ describe('automatic retries', () => {
   afterEach(() => server?.close());
 
   it('retries a GET answered 503 with backoff until it succeeds', async () => {
-    server = await startTestServer((_request, response, attempt) => (attempt < 3 ? sendProblem(response, 503, 'service_unavailable') : sendJson(response, 200, sampleBalance)));
+    server = await startTestServer((_request, response, attempt) =>
+      attempt < 3 ? sendProblem(response, 503, 'service_unavailable') : sendJson(response, 200, sampleBalance),
+    );
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' }, maxRetries: 2, retryBackoff: fastBackoff });
 
     const balance = await kikuai.balance.get();
@@ -43,7 +45,9 @@ describe('automatic retries', () => {
 
   it('honours Retry-After given as an HTTP date', async () => {
     server = await startTestServer((_request, response, attempt) =>
-      attempt === 1 ? sendProblem(response, 429, 'rate_limited', {}, { 'Retry-After': new Date(Date.now() - 1000).toUTCString() }) : sendJson(response, 200, sampleBalance),
+      attempt === 1
+        ? sendProblem(response, 429, 'rate_limited', {}, { 'Retry-After': new Date(Date.now() - 1000).toUTCString() })
+        : sendJson(response, 200, sampleBalance),
     );
     const kikuai = createKikuaiClient({ baseUrl: server.url, maxRetries: 1, retryBackoff: backoffNeverUsed });
 
@@ -62,7 +66,6 @@ describe('automatic retries', () => {
 
     expect(server.requests).toHaveLength(2);
   });
-
 
   it('does not retry a POST without an Idempotency-Key, such as a proxied call', async () => {
     server = await startTestServer((_request, response) => sendProblem(response, 503, 'product_unavailable', {}, { 'Retry-After': '0' }));
@@ -118,7 +121,9 @@ describe('automatic retries', () => {
 
   it('retries a proxied call when the caller passes an Idempotency-Key, with that key each time', async () => {
     server = await startTestServer((_request, response, attempt) =>
-      attempt === 1 ? sendProblem(response, 429, 'rate_limited', {}, { 'Retry-After': '0' }) : sendJson(response, 200, { ok: true }, { 'X-Kikuai-Cost-Micros': '1000' }),
+      attempt === 1
+        ? sendProblem(response, 429, 'rate_limited', {}, { 'Retry-After': '0' })
+        : sendJson(response, 200, { ok: true }, { 'X-Kikuai-Cost-Micros': '1000' }),
     );
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' }, maxRetries: 2, retryBackoff: fastBackoff });
 

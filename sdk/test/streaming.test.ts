@@ -10,7 +10,12 @@ describe('streamed proxy calls', () => {
     const rest = gate();
     const order: string[] = [];
     server = await startTestServer(async (_request, response) => {
-      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'X-Request-Id': 'req_stream', 'X-Kikuai-Cost-Micros': '1000', 'X-Kikuai-Balance-Micros': '4000' });
+      response.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'X-Request-Id': 'req_stream',
+        'X-Kikuai-Cost-Micros': '1000',
+        'X-Kikuai-Balance-Micros': '4000',
+      });
       response.write('event: delta\ndata: {"n":1}\n\n');
       order.push('server sent first');
       await rest.promise;

@@ -84,7 +84,7 @@ export function lowercaseHeaderParameters(document: OpenApiDocument): OpenApiDoc
       if (parameter?.in === 'header' && typeof parameter.name === 'string') parameter.name = parameter.name.toLowerCase();
     }
   };
-  lower(Object.values(((document.components as { parameters?: Record<string, unknown> } | undefined)?.parameters) ?? {}));
+  lower(Object.values((document.components as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {}));
   for (const item of Object.values(document.paths)) {
     lower((item as { parameters?: unknown }).parameters);
     for (const method of HTTP_METHODS) lower((item[method] as { parameters?: unknown } | undefined)?.parameters);
@@ -111,7 +111,11 @@ export function loadSpec(specPath = SPEC_PATH): { text: string; document: OpenAp
 }
 
 function requireBody(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-  done(request.body === undefined ? new ApiProblem(400, 'validation_failed', 'body is required: send it as application/json.', { errors: [{ path: 'body', message: 'is required' }] }) : undefined);
+  done(
+    request.body === undefined
+      ? new ApiProblem(400, 'validation_failed', 'body is required: send it as application/json.', { errors: [{ path: 'body', message: 'is required' }] })
+      : undefined,
+  );
 }
 
 export interface BuildAppOptions {
@@ -236,7 +240,15 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   await app.register(cors, {
     origin: config.webappUrl ? [new URL(config.webappUrl).origin] : false,
-    exposedHeaders: ['X-Request-Id', 'X-Kikuai-Cost-Micros', 'X-Kikuai-Balance-Micros', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+    exposedHeaders: [
+      'X-Request-Id',
+      'X-Kikuai-Cost-Micros',
+      'X-Kikuai-Balance-Micros',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'Retry-After',
+    ],
   });
   if (config.validateResponses) {
     await app.register(responseValidation, { responseStatusCodeValidation: true, ajv: { coerceTypes: false, strict: false, plugins: [addFormats] } as never });

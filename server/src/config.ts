@@ -102,7 +102,9 @@ const environmentSchema = z.object({
   TELEGRAM_API_ROOT: url(['http:', 'https:']).transform((value) => value ?? 'https://api.telegram.org'),
   TELEGRAM_WEBHOOK_URL: url(['https:', 'http:']),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
-  KIKUAI_OPERATOR_CHAT_ID: optionalString.refine((value) => value === undefined || /^-?\d{1,20}$/.test(value), { message: 'must be a Telegram chat id (an integer, negative for groups)' }),
+  KIKUAI_OPERATOR_CHAT_ID: optionalString.refine((value) => value === undefined || /^-?\d{1,20}$/.test(value), {
+    message: 'must be a Telegram chat id (an integer, negative for groups)',
+  }),
   API_BASE_URL: url(['http:', 'https:']),
   WEBAPP_URL: url(['https:', 'http:']),
   KIKUAI_WEBAPP_DIR: optionalString.transform((value) => (value === undefined ? undefined : path.resolve(value))),

@@ -34,7 +34,9 @@ export function createContext(config: Config, store: Store, logger: FastifyBaseL
   for (const warning of products.warnings) logger.warn(warning);
   const idempotency = resolveIdempotencySecret({ configured: config.idempotencySecret, storeKind: store.kind, dataDir: config.dataDir });
   if (idempotency.source === 'process') {
-    logger.warn('KIKUAI_IDEMPOTENCY_SECRET is not set: answers kept for Idempotency-Key are sealed with a secret of this process only; a replay reaching another instance or a restarted one is refused with 409. Set it (the same on every instance).');
+    logger.warn(
+      'KIKUAI_IDEMPOTENCY_SECRET is not set: answers kept for Idempotency-Key are sealed with a secret of this process only; a replay reaching another instance or a restarted one is refused with 409. Set it (the same on every instance).',
+    );
   }
   return {
     config,

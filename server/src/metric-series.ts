@@ -82,7 +82,12 @@ export interface HistogramSeries {
 }
 
 export class FastHistogram extends Series<HistogramSeries> {
-  constructor(name: string, help: string, private readonly buckets: readonly number[], registry: Registry) {
+  constructor(
+    name: string,
+    help: string,
+    private readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
     super(name, help, 'histogram', registry);
   }
 

@@ -9,11 +9,25 @@ import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } 
 export class Metrics {
   readonly registry = new Registry();
   readonly requests = new FastCounter('kikuai_http_requests_total', 'HTTP requests by route, method and status.', this.registry);
-  readonly requestDuration = new FastHistogram('kikuai_http_request_duration_seconds', 'HTTP request latency by route.', [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], this.registry);
-  readonly storeDuration = new FastHistogram('kikuai_store_operation_duration_seconds', 'Store latency by operation.', [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1], this.registry);
+  readonly requestDuration = new FastHistogram(
+    'kikuai_http_request_duration_seconds',
+    'HTTP request latency by route.',
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    this.registry,
+  );
+  readonly storeDuration = new FastHistogram(
+    'kikuai_store_operation_duration_seconds',
+    'Store latency by operation.',
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1],
+    this.registry,
+  );
   readonly credited = new FastCounter('kikuai_money_credited_micros_total', 'Micro-USD added to balances, by ledger kind.', this.registry);
   readonly debited = new FastCounter('kikuai_money_debited_micros_total', 'Micro-USD taken from balances, by ledger kind.', this.registry);
-  readonly paymentIncidents = new FastCounter('kikuai_payment_incidents_total', 'Payment events that moved no money and were kept for the operator, by kind.', this.registry);
+  readonly paymentIncidents = new FastCounter(
+    'kikuai_payment_incidents_total',
+    'Payment events that moved no money and were kept for the operator, by kind.',
+    this.registry,
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kikuai_' });

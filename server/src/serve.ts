@@ -57,7 +57,12 @@ export async function serve(options: ServeOptions = {}): Promise<KikuaiApp> {
     exitOnConfigError(error);
   }
 
-  const store = createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix, maxBalanceMicros: config.maxBalanceMicros });
+  const store = createStore({
+    redisUrl: config.redisUrl,
+    dataDir: config.dataDir,
+    keyPrefix: config.redisKeyPrefix,
+    maxBalanceMicros: config.maxBalanceMicros,
+  });
   let app: KikuaiApp;
   try {
     app = await buildApp({ config, store, webappDir: options.webappDir });

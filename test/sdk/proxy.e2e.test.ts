@@ -5,7 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gate, sendJson, startRecordingServer, startTestServer as startKikuaiServer, testProductsYaml, type RecordingServer, type TestServer as KikuaiServer } from '@kikuai/testkit';
+import {
+  gate,
+  sendJson,
+  startRecordingServer,
+  startTestServer as startKikuaiServer,
+  testProductsYaml,
+  type RecordingServer,
+  type TestServer as KikuaiServer,
+} from '@kikuai/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient, KikuaiError, type ServerSentEvent } from '@kikuai/sdk';
 

@@ -57,7 +57,14 @@ export interface PaddleTransaction {
   billing_details: unknown;
   billing_period: unknown;
   items: unknown[];
-  details: { tax_rates_used: unknown[]; totals: PaddleTotals; adjusted_totals: PaddleTotals | null; payout_totals: unknown; adjusted_payout_totals: unknown; line_items: unknown[] };
+  details: {
+    tax_rates_used: unknown[];
+    totals: PaddleTotals;
+    adjusted_totals: PaddleTotals | null;
+    payout_totals: unknown;
+    adjusted_payout_totals: unknown;
+    line_items: unknown[];
+  };
   payments: unknown[];
   checkout: { url: string } | null;
   created_at: string;
@@ -183,9 +190,7 @@ function totals(cents: number, currency: string) {
   };
 }
 
-export async function startFakePaddle(
-  options: { apiKey?: string; webhookSecret?: string; defaultPaymentLink?: string } = {},
-): Promise<FakePaddle> {
+export async function startFakePaddle(options: { apiKey?: string; webhookSecret?: string; defaultPaymentLink?: string } = {}): Promise<FakePaddle> {
   const apiKey = options.apiKey ?? `pdl_sdbx_apikey_${randomBytes(12).toString('hex')}`;
   const webhookSecret = options.webhookSecret ?? `pdl_ntfset_${randomBytes(16).toString('hex')}`;
   const clientToken = `test_${randomBytes(12).toString('hex')}`;
@@ -430,9 +435,7 @@ export async function startFakePaddle(
     async deliver(url, payload, deliverOptions = {}) {
       const rawBody = typeof payload === 'string' ? payload : JSON.stringify(payload);
       const header =
-        deliverOptions.signatureHeader === undefined
-          ? sign(rawBody, { secret: deliverOptions.secret, ts: deliverOptions.ts })
-          : deliverOptions.signatureHeader;
+        deliverOptions.signatureHeader === undefined ? sign(rawBody, { secret: deliverOptions.secret, ts: deliverOptions.ts }) : deliverOptions.signatureHeader;
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(header === null ? {} : { 'paddle-signature': header }) },

@@ -63,7 +63,11 @@ async function readParams(request: IncomingMessage, url: URL): Promise<Record<st
   // Telegram accepts JSON-serialised objects in form fields; decode them like it does.
   for (const [key, value] of Object.entries(params)) {
     if (typeof value === 'string' && /^[[{]/.test(value)) {
-      try { params[key] = JSON.parse(value); } catch { /* a plain string */ }
+      try {
+        params[key] = JSON.parse(value);
+      } catch {
+        /* a plain string */
+      }
     }
   }
   return params;
@@ -92,14 +96,26 @@ export async function startFakeTelegram(options: { botInfo?: Record<string, unkn
   const defaults: Record<string, (params: Record<string, unknown>) => unknown> = {
     getMe: () => ({ ...FAKE_BOT_INFO, ...options.botInfo }),
     sendMessage: message,
-    sendInvoice: (params) => ({ ...message(params), invoice: { title: params.title, description: params.description, start_parameter: '', currency: params.currency, total_amount: (params.prices as Array<{ amount: number }>)?.[0]?.amount ?? 0 } }),
+    sendInvoice: (params) => ({
+      ...message(params),
+      invoice: {
+        title: params.title,
+        description: params.description,
+        start_parameter: '',
+        currency: params.currency,
+        total_amount: (params.prices as Array<{ amount: number }>)?.[0]?.amount ?? 0,
+      },
+    }),
     editMessageText: (params) => ({ ...message(params), message_id: Number(params.message_id ?? 0) }),
     createInvoiceLink: () => `https://t.me/$${randomBytes(12).toString('base64url')}`,
     setWebhook: (params) => {
       webhook = { url: String(params.url), secret_token: params.secret_token ? String(params.secret_token) : null };
       return true;
     },
-    deleteWebhook: () => { webhook = null; return true; },
+    deleteWebhook: () => {
+      webhook = null;
+      return true;
+    },
     getWebhookInfo: () => ({ url: webhook?.url ?? '', has_custom_certificate: false, pending_update_count: queue.length }),
   };
 
@@ -112,7 +128,10 @@ export async function startFakeTelegram(options: { botInfo?: Record<string, unkn
       if (timeoutSeconds > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, timeoutSeconds * 1000);
-          pollers.push(() => { clearTimeout(timer); resolve(); });
+          pollers.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
       }
     }
@@ -157,9 +176,12 @@ export async function startFakeTelegram(options: { botInfo?: Record<string, unkn
     }
     if (method === 'getUpdates') return send(200, { ok: true, result: await takeUpdates(params) });
     const override = overrides.get(method);
-    const result = override !== undefined
-      ? (typeof override === 'function' ? (override as (p: Record<string, unknown>) => unknown)(params) : override)
-      : (defaults[method]?.(params) ?? true);
+    const result =
+      override !== undefined
+        ? typeof override === 'function'
+          ? (override as (p: Record<string, unknown>) => unknown)(params)
+          : override
+        : (defaults[method]?.(params) ?? true);
     send(200, { ok: true, result });
   });
 
@@ -174,7 +196,14 @@ export async function startFakeTelegram(options: { botInfo?: Record<string, unkn
       const found = calls.find((call) => call.method === method && match(call));
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const waiter = { method, match, resolve: (call: RecordedCall) => { clearTimeout(timer); resolve(call); } };
+        const waiter = {
+          method,
+          match,
+          resolve: (call: RecordedCall) => {
+            clearTimeout(timer);
+            resolve(call);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
           reject(new Error(`fake Telegram: no ${method} call within ${timeoutMs} ms (calls so far: ${calls.map((c) => c.method).join(', ') || 'none'})`));

@@ -58,7 +58,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     }),
     validateResponses: options.validateResponses ?? true,
   };
-  const store = createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix, maxBalanceMicros: config.maxBalanceMicros });
+  const store = createStore({
+    redisUrl: config.redisUrl,
+    dataDir: config.dataDir,
+    keyPrefix: config.redisKeyPrefix,
+    maxBalanceMicros: config.maxBalanceMicros,
+  });
   const app = await buildApp({ config, store, logger: options.logger ? { level: 'info' } : false, now: options.now });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

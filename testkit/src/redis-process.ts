@@ -61,13 +61,20 @@ export async function startOwnRedis(options: { persistent: boolean }): Promise<O
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.persistent ? 'yes' : 'no',
-    '--appendfsync', 'always',
-    '--logfile', path.join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.persistent ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--logfile',
+    path.join(dir, 'redis.log'),
   ];
   let child: ChildProcess | null = null;
 

@@ -11,7 +11,11 @@ async function showBalance(ctx: BotContext): Promise<void> {
   const lines = [ctx.t('balance-amount', { amount: formatUsd(balance.balance_usd) })];
   if (balance.account_status === 'suspended') lines.push(ctx.t('balance-suspended'));
   else if (balance.low_balance) lines.push(ctx.t('balance-low'));
-  const keyboard = new InlineKeyboard().text(ctx.t('button-topup'), MENU.topup).text(ctx.t('button-history'), MENU.history).row().text(ctx.t('button-menu'), MENU.main);
+  const keyboard = new InlineKeyboard()
+    .text(ctx.t('button-topup'), MENU.topup)
+    .text(ctx.t('button-history'), MENU.history)
+    .row()
+    .text(ctx.t('button-menu'), MENU.main);
   await ctx.reply(lines.join('\n\n'), { parse_mode: 'HTML', reply_markup: keyboard });
 }
 

@@ -12,7 +12,11 @@ const PAGE_SIZE = 5;
 export function createHistoryFeature(tokens = new PageTokens()): Composer<BotContext> {
   const feature = new Composer<BotContext>();
 
-  async function renderPage(ctx: BotContext, page: HistoryPage, token: string | null): Promise<{ text: string; reply_markup: ReturnType<typeof historyPagerKeyboard> }> {
+  async function renderPage(
+    ctx: BotContext,
+    page: HistoryPage,
+    token: string | null,
+  ): Promise<{ text: string; reply_markup: ReturnType<typeof historyPagerKeyboard> }> {
     const result = await ctx.kikuai.history.list({ limit: PAGE_SIZE, ...(page.cursor ? { cursor: page.cursor } : {}) });
     const lines = result.data.map((entry) =>
       ctx.t('history-entry', {
@@ -24,9 +28,7 @@ export function createHistoryFeature(tokens = new PageTokens()): Composer<BotCon
       }),
     );
     const older = result.next_cursor ? tokens.remember({ cursor: result.next_cursor, page: page.page + 1, previous: token ?? FIRST_PAGE }) : null;
-    const text = lines.length
-      ? [ctx.t('history-title', { page: page.page + 1 }), ...lines].join('\n\n')
-      : ctx.t('history-empty');
+    const text = lines.length ? [ctx.t('history-title', { page: page.page + 1 }), ...lines].join('\n\n') : ctx.t('history-empty');
     return { text, reply_markup: historyPagerKeyboard(ctx, { newer: page.page > 0 ? page.previous : null, older }) };
   }
 

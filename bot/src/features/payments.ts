@@ -76,25 +76,40 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
   } catch (error) {
     if (error instanceof KikuaiError && error.code === 'balance_limit_exceeded') {
       // Final: the API credited nothing and never will for this charge (a redelivery would be refused again); the operator refunds it.
-      ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id }, 'payment not credited: over the balance limit, to be refunded');
+      ctx.logger.error(
+        { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id },
+        'payment not credited: over the balance limit, to be refunded',
+      );
       await tellPayer(ctx, ctx.t('payment-over-limit', { stars: payment.total_amount })).catch(() => undefined);
       return;
     }
     if (isFinalRefusal(error)) {
       ctx.logger.error(
-        { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id, status: (error as KikuaiError).status, code: (error as KikuaiError).code },
+        {
+          update_id: ctx.update.update_id,
+          user_id: ctx.from.id,
+          telegram_payment_charge_id: payment.telegram_payment_charge_id,
+          status: (error as KikuaiError).status,
+          code: (error as KikuaiError).code,
+        },
         'Stars payment refused by the API: nothing credited, kept for the operator',
       );
       await tellPayer(ctx, ctx.t('payment-refused', { stars: payment.total_amount })).catch(() => undefined);
       return;
     }
-    ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id }, 'payment not recorded yet');
+    ctx.logger.error(
+      { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id },
+      'payment not recorded yet',
+    );
     await tellPayer(ctx, ctx.t('payment-delayed', { stars: payment.total_amount })).catch(() => undefined);
     throw new PaymentNotRecordedError('the API did not record a Stars payment', { cause: error });
   }
   // `applied: false` means this charge was credited before: the user was told then.
   if (!result.applied) return;
-  await tellPayer(ctx, ctx.t('payment-credited', { amount: formatUsd(result.topup.amount_usd), stars: payment.total_amount, balance: formatUsd(result.balance_usd) }));
+  await tellPayer(
+    ctx,
+    ctx.t('payment-credited', { amount: formatUsd(result.topup.amount_usd), stars: payment.total_amount, balance: formatUsd(result.balance_usd) }),
+  );
 });
 
 paymentsFeature.on('message:refunded_payment', async (ctx) => {
@@ -110,12 +125,21 @@ paymentsFeature.on('message:refunded_payment', async (ctx) => {
   } catch (error) {
     if (isFinalRefusal(error)) {
       ctx.logger.error(
-        { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id, status: (error as KikuaiError).status, code: (error as KikuaiError).code },
+        {
+          update_id: ctx.update.update_id,
+          user_id: ctx.from.id,
+          telegram_payment_charge_id: refund.telegram_payment_charge_id,
+          status: (error as KikuaiError).status,
+          code: (error as KikuaiError).code,
+        },
         'Stars refund of a charge the API never recorded: nothing debited, kept for the operator',
       );
       return;
     }
-    ctx.logger.error({ update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id }, 'refund not recorded yet');
+    ctx.logger.error(
+      { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id },
+      'refund not recorded yet',
+    );
     throw new PaymentNotRecordedError('the API did not record a Stars refund', { cause: error });
   }
 });

@@ -19,7 +19,12 @@ async function showProducts(ctx: BotContext): Promise<void> {
   const keyboard = new InlineKeyboard();
   for (const product of products) keyboard.text(product.name, PRODUCT_PREFIX + product.id).row();
   const lines = products.map((product) =>
-    ctx.t('products-entry', { name: escapeHtml(product.name), id: product.id, description: escapeHtml(product.description), status: ctx.t(`product-status-${product.status}`) }),
+    ctx.t('products-entry', {
+      name: escapeHtml(product.name),
+      id: product.id,
+      description: escapeHtml(product.description),
+      status: ctx.t(`product-status-${product.status}`),
+    }),
   );
   await ctx.reply([ctx.t('products-title'), ...lines, ctx.t('products-footer')].join('\n\n'), {
     parse_mode: 'HTML',
@@ -32,7 +37,8 @@ async function showProduct(ctx: BotContext, productId: string): Promise<void> {
   try {
     product = await ctx.kikuai.products.get(productId);
   } catch (error) {
-    if (error instanceof KikuaiError && error.status === 404) return void (await ctx.reply(ctx.t('product-not-found', { name: escapeHtml(productId) }), { parse_mode: 'HTML' }));
+    if (error instanceof KikuaiError && error.status === 404)
+      return void (await ctx.reply(ctx.t('product-not-found', { name: escapeHtml(productId) }), { parse_mode: 'HTML' }));
     throw error;
   }
   const endpoints = product.endpoints.map((endpoint) =>
@@ -51,7 +57,8 @@ productsFeature.command('products', showProducts);
 productsFeature.command('product', async (ctx) => {
   const name = ctx.match.trim().toLowerCase();
   if (!name) return showProducts(ctx);
-  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) return void (await ctx.reply(ctx.t('product-not-found', { name: escapeHtml(name.slice(0, 32)) }), { parse_mode: 'HTML' }));
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name))
+    return void (await ctx.reply(ctx.t('product-not-found', { name: escapeHtml(name.slice(0, 32)) }), { parse_mode: 'HTML' }));
   await showProduct(ctx, name);
 });
 productsFeature.callbackQuery(MENU.products, async (ctx) => {

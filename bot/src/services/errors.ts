@@ -52,7 +52,12 @@ export function describeError(error: unknown): FriendlyError {
     return { key: 'error-internal', variables: { requestId: '—' }, level: 'error', logFields };
   }
   if (error instanceof HttpError) {
-    return { key: 'error-internal', variables: { requestId: '—' }, level: 'error', logFields: { error: 'HttpError', message: error.message.replace(/bot\d+:[A-Za-z0-9_-]+/g, 'bot<token>') } };
+    return {
+      key: 'error-internal',
+      variables: { requestId: '—' },
+      level: 'error',
+      logFields: { error: 'HttpError', message: error.message.replace(/bot\d+:[A-Za-z0-9_-]+/g, 'bot<token>') },
+    };
   }
   const name = error instanceof Error ? error.name : typeof error;
   return { key: 'error-internal', variables: { requestId: '—' }, level: 'error', logFields: { error: name } };

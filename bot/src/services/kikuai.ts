@@ -15,7 +15,10 @@ export interface KikuaiClientOptions {
 
 export type KikuaiClientFactory = (telegramUserId: number, options?: KikuaiClientOptions) => KikuaiClient;
 
-export function createKikuaiClientFactory(config: Pick<BotConfig, 'apiBaseUrl' | 'serviceToken' | 'apiTimeoutMs'>, fetchImplementation?: typeof fetch): KikuaiClientFactory {
+export function createKikuaiClientFactory(
+  config: Pick<BotConfig, 'apiBaseUrl' | 'serviceToken' | 'apiTimeoutMs'>,
+  fetchImplementation?: typeof fetch,
+): KikuaiClientFactory {
   return (telegramUserId, options = {}) =>
     createKikuaiClient({
       baseUrl: config.apiBaseUrl,

@@ -37,7 +37,9 @@ export function captureLogger(lines: LogLine[]): Logger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export async function startBotHarness(options: { webhook?: boolean; bot?: Partial<StartBotOptions>; serverEnv?: Record<string, string> } = {}): Promise<BotHarness> {
+export async function startBotHarness(
+  options: { webhook?: boolean; bot?: Partial<StartBotOptions>; serverEnv?: Record<string, string> } = {},
+): Promise<BotHarness> {
   const telegram = await startFakeTelegram();
   const server = await startTestServer({ env: { TELEGRAM_API_ROOT: telegram.apiRoot, ...options.serverEnv } });
   const proxy = await startSwitchableProxy(server.url);

@@ -22,10 +22,17 @@ export async function startSwitchableProxy(target: string): Promise<SwitchablePr
     if (state.rateLimitedFor !== null) {
       const seconds = state.rateLimitedFor;
       response.writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': String(seconds), 'x-request-id': 'req_proxy429' });
-      return void response.end(JSON.stringify({
-        type: 'https://kikuai.dev/problems/rate_limited', title: 'Too many requests', status: 429, code: 'rate_limited',
-        detail: `Retry after ${seconds} s.`, request_id: 'req_proxy429', retry_after_seconds: seconds,
-      }));
+      return void response.end(
+        JSON.stringify({
+          type: 'https://kikuai.dev/problems/rate_limited',
+          title: 'Too many requests',
+          status: 429,
+          code: 'rate_limited',
+          detail: `Retry after ${seconds} s.`,
+          request_id: 'req_proxy429',
+          retry_after_seconds: seconds,
+        }),
+      );
     }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);

@@ -48,7 +48,11 @@ export function textMessage(user: TestUser, text: string, chat: { id: number; ty
 export const command = textMessage;
 
 /** A tap on an inline button under a message the bot sent. */
-export function callbackQuery(user: TestUser, data: string, message: { message_id: number; chat?: { id: number; type: string } } = { message_id: nextMessageId++ }) {
+export function callbackQuery(
+  user: TestUser,
+  data: string,
+  message: { message_id: number; chat?: { id: number; type: string } } = { message_id: nextMessageId++ },
+) {
   return {
     callback_query: {
       id: String(nextQueryId++),
@@ -66,7 +70,11 @@ export function preCheckoutQuery(user: TestUser, invoice: { payload: string; sta
   };
 }
 
-export function successfulPayment(user: TestUser, payment: { payload: string; stars: number; chargeId: string }, chat: { id: number; type: string } = privateChat(user)) {
+export function successfulPayment(
+  user: TestUser,
+  payment: { payload: string; stars: number; chargeId: string },
+  chat: { id: number; type: string } = privateChat(user),
+) {
   return {
     message: {
       message_id: nextMessageId++,

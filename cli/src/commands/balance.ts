@@ -11,7 +11,10 @@ export default class BalanceCommand extends BaseCommand<typeof BalanceCommand> {
     const paint = this.stdoutPaint;
     this.log(`${paint.bold(formatUsd(balance.balance_micros))} ${paint.dim(balance.currency)}`);
     if (balance.account_status === 'suspended') this.log(paint.red('The account is suspended.'));
-    if (balance.low_balance) this.log(paint.yellow(`Below your warning threshold of ${formatUsd(balance.low_balance_threshold_micros ?? 0)}: top up with \`kikuai topup --amount 10\`.`));
+    if (balance.low_balance)
+      this.log(
+        paint.yellow(`Below your warning threshold of ${formatUsd(balance.low_balance_threshold_micros ?? 0)}: top up with \`kikuai topup --amount 10\`.`),
+      );
     return balance;
   }
 }

@@ -9,6 +9,8 @@ export default class HelpCommand extends Command {
   async run(): Promise<void> {
     const { argv } = await this.parse(HelpCommand);
     const Help = await loadHelpClass(this.config);
-    await new Help(this.config, (this.config.pjson.oclif.helpOptions ?? this.config.pjson.helpOptions) as Partial<Interfaces.HelpOptions> | undefined).showHelp(argv as string[]);
+    await new Help(this.config, (this.config.pjson.oclif.helpOptions ?? this.config.pjson.helpOptions) as Partial<Interfaces.HelpOptions> | undefined).showHelp(
+      argv as string[],
+    );
   }
 }

@@ -15,7 +15,10 @@ export default class Login extends BaseCommand<typeof Login> {
   static override examples = [
     { description: 'Paste the key at a prompt (no echo)', command: '<%= config.bin %> login' },
     { description: 'From a secret manager, without it reaching your shell history', command: 'pass kikuai/key | <%= config.bin %> login' },
-    { description: 'A second account on another server', command: '<%= config.bin %> login --profile staging --base-url https://staging.kikuai.dev --api-key "$STAGING_KEY"' },
+    {
+      description: 'A second account on another server',
+      command: '<%= config.bin %> login --profile staging --base-url https://staging.kikuai.dev --api-key "$STAGING_KEY"',
+    },
   ];
 
   async run(): Promise<Me> {
@@ -30,7 +33,7 @@ export default class Login extends BaseCommand<typeof Login> {
       { api_key: apiKey, base_url: connection.baseUrl, account_id: me.account.id, key_id: me.auth.key_id ?? undefined, saved_at: new Date().toISOString() },
       { makeDefault: true },
     );
-    const who = me.account.username ? `@${me.account.username}` : me.account.first_name ?? me.account.id;
+    const who = me.account.username ? `@${me.account.username}` : (me.account.first_name ?? me.account.id);
     this.log(`${this.stdoutPaint.green('✓')} Logged in to ${connection.baseUrl} as ${this.stdoutPaint.bold(who)} (${me.account.id}).`);
     this.log(`Saved to profile "${connection.profileName}" in ${credentialsPath(this.configDir)}.`);
     return me;

@@ -17,7 +17,10 @@ export default class TopupCommand extends BaseCommand<typeof TopupCommand> {
   static override examples = [
     '<%= config.bin %> topup --amount 10',
     '<%= config.bin %> topup --amount 12.50 --method stars',
-    { description: 'Only get the link, e.g. to send it to whoever pays', command: '<%= config.bin %> topup --amount 25 --no-open --no-wait --json | jq -r .checkout_url' },
+    {
+      description: 'Only get the link, e.g. to send it to whoever pays',
+      command: '<%= config.bin %> topup --amount 25 --no-open --no-wait --json | jq -r .checkout_url',
+    },
   ];
 
   static override flags = {
@@ -56,7 +59,9 @@ export default class TopupCommand extends BaseCommand<typeof TopupCommand> {
     }).finally(() => process.removeListener('SIGINT', stopWaiting));
     ux.action.stop(this.stderrPaint.green('credited'));
     const balance = await client.balance.get();
-    this.log(`${this.stdoutPaint.green('✓')} Added ${formatUsd(completed.amount_micros)}. Balance: ${this.stdoutPaint.bold(formatUsd(balance.balance_micros))}.`);
+    this.log(
+      `${this.stdoutPaint.green('✓')} Added ${formatUsd(completed.amount_micros)}. Balance: ${this.stdoutPaint.bold(formatUsd(balance.balance_micros))}.`,
+    );
     return completed;
   }
 }

@@ -15,7 +15,10 @@ export default class Whoami extends BaseCommand<typeof Whoami> {
       ['Account', `${account.id}${name ? `  ${name}` : ''}`],
       ['Status', account.status],
       ['Balance', formatUsd(account.balance_micros)],
-      ['Key', `${me.auth.key_id ?? '-'}  (from ${connection.apiKeySource === 'profile' ? `profile "${connection.profileName}"` : connection.apiKeySource === 'flag' ? '--api-key' : 'KIKUAI_API_KEY'})`],
+      [
+        'Key',
+        `${me.auth.key_id ?? '-'}  (from ${connection.apiKeySource === 'profile' ? `profile "${connection.profileName}"` : connection.apiKeySource === 'flag' ? '--api-key' : 'KIKUAI_API_KEY'})`,
+      ],
       ['Server', connection.baseUrl],
     ];
     for (const [label, value] of rows) this.log(`${this.stdoutPaint.dim(label.padEnd(8))} ${value}`);

@@ -14,7 +14,13 @@ const stored: CredentialsFile = {
 describe('resolveConnection', () => {
   it('uses the default profile when nothing else is given', () => {
     const connection = resolveConnection({}, {}, stored);
-    expect(connection).toMatchObject({ profileName: 'work', apiKey: 'kik_storedstoredstoredstored1234', apiKeySource: 'profile', baseUrl: 'https://api.example.com', warnings: [] });
+    expect(connection).toMatchObject({
+      profileName: 'work',
+      apiKey: 'kik_storedstoredstoredstored1234',
+      apiKeySource: 'profile',
+      baseUrl: 'https://api.example.com',
+      warnings: [],
+    });
   });
 
   it('lets a flag beat the environment, and the environment beat the profile, with a warning', () => {
@@ -31,7 +37,12 @@ describe('resolveConnection', () => {
   });
 
   it('picks the profile by flag, then KIKUAI_PROFILE, and falls back to the default server', () => {
-    expect(resolveConnection({}, { KIKUAI_PROFILE: 'home' }, stored)).toMatchObject({ profileName: 'home', apiKey: 'kik_homehomehomehomehomehome5678', baseUrl: 'http://localhost:8000', baseUrlSource: 'default' });
+    expect(resolveConnection({}, { KIKUAI_PROFILE: 'home' }, stored)).toMatchObject({
+      profileName: 'home',
+      apiKey: 'kik_homehomehomehomehomehome5678',
+      baseUrl: 'http://localhost:8000',
+      baseUrlSource: 'default',
+    });
     expect(resolveConnection({ profile: 'home' }, { KIKUAI_PROFILE: 'work' }, stored)).toMatchObject({ profileName: 'home' });
     expect(resolveConnection({}, {}, { version: 1, default_profile: 'default', profiles: {} })).toMatchObject({ apiKey: undefined, warnings: [] });
   });

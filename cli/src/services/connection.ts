@@ -28,26 +28,28 @@ export interface Connection {
  * always beats the environment, and shadowing a stored credential is never silent.
  */
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, credentials: CredentialsFile): Connection {
-  const [profileName, profileSource] = pick<string>(
-    [flags.profile, 'flag'],
-    [env.KIKUAI_PROFILE, 'environment'],
-    [credentials.default_profile, 'profile'],
-  ) ?? [DEFAULT_PROFILE_NAME, 'default'];
+  const [profileName, profileSource] = pick<string>([flags.profile, 'flag'], [env.KIKUAI_PROFILE, 'environment'], [credentials.default_profile, 'profile']) ?? [
+    DEFAULT_PROFILE_NAME,
+    'default',
+  ];
   const stored = credentials.profiles[profileName];
 
   const apiKey = pick<string>([flags['api-key'], 'flag'], [env.KIKUAI_API_KEY, 'environment'], [stored?.api_key, 'profile']);
-  const [baseUrl, baseUrlSource] = pick<string>(
-    [flags['base-url'], 'flag'],
-    [env.KIKUAI_BASE_URL, 'environment'],
-    [stored?.base_url, 'profile'],
-  ) ?? [DEFAULT_BASE_URL, 'default'];
+  const [baseUrl, baseUrlSource] = pick<string>([flags['base-url'], 'flag'], [env.KIKUAI_BASE_URL, 'environment'], [stored?.base_url, 'profile']) ?? [
+    DEFAULT_BASE_URL,
+    'default',
+  ];
 
   const warnings: string[] = [];
   if (apiKey && apiKey[1] !== 'profile' && stored?.api_key && stored.api_key !== apiKey[0]) {
-    warnings.push(`Warning: using the API key from ${describe(apiKey[1], 'api-key')}, not the one saved in profile "${profileName}" (${maskSecret(stored.api_key)}).`);
+    warnings.push(
+      `Warning: using the API key from ${describe(apiKey[1], 'api-key')}, not the one saved in profile "${profileName}" (${maskSecret(stored.api_key)}).`,
+    );
   }
   if (baseUrlSource !== 'profile' && stored?.base_url && normalizeBaseUrl(stored.base_url) !== normalizeBaseUrl(baseUrl)) {
-    warnings.push(`Warning: using the server ${baseUrl} from ${describe(baseUrlSource, 'base-url')}, not ${stored.base_url} saved in profile "${profileName}".`);
+    warnings.push(
+      `Warning: using the server ${baseUrl} from ${describe(baseUrlSource, 'base-url')}, not ${stored.base_url} saved in profile "${profileName}".`,
+    );
   }
 
   return {

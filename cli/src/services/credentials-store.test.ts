@@ -21,7 +21,11 @@ describe('credentials store', () => {
     await saveProfile(dir, 'work', { api_key: 'kik_two' });
     expect((await readCredentials(dir)).default_profile).toBe('default');
     await saveProfile(dir, 'work', { api_key: 'kik_two' }, { makeDefault: true });
-    expect(await readCredentials(dir)).toEqual({ version: 1, default_profile: 'work', profiles: { default: { api_key: 'kik_one' }, work: { api_key: 'kik_two' } } });
+    expect(await readCredentials(dir)).toEqual({
+      version: 1,
+      default_profile: 'work',
+      profiles: { default: { api_key: 'kik_one' }, work: { api_key: 'kik_two' } },
+    });
 
     expect(await removeProfile(dir, 'work')).toBe(true);
     expect(await removeProfile(dir, 'work')).toBe(false);

@@ -3,7 +3,15 @@ import { reportError } from './error-report.js';
 import { CliError, ExitCode, UsageError } from './exit-codes.js';
 
 function apiError(status: number, body: { code: string; title: string; detail?: string; request_id?: string }, headers: Record<string, string> = {}) {
-  return Object.assign(new Error(body.title), { name: 'KikuaiError', status, code: body.code, title: body.title, detail: body.detail, requestId: body.request_id, headers: new Headers(headers) });
+  return Object.assign(new Error(body.title), {
+    name: 'KikuaiError',
+    status,
+    code: body.code,
+    title: body.title,
+    detail: body.detail,
+    requestId: body.request_id,
+    headers: new Headers(headers),
+  });
 }
 
 describe('reportError', () => {
@@ -11,10 +19,13 @@ describe('reportError', () => {
     const revoked = reportError(apiError(401, { code: 'key_revoked', title: 'API key revoked', detail: 'This API key was revoked.', request_id: 'req_1' }));
     expect(revoked).toEqual({
       exitCode: 3,
-      message: 'This API key was revoked. Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it. (key_revoked, request req_1)',
+      message:
+        'This API key was revoked. Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it. (key_revoked, request req_1)',
     });
 
-    const broke = reportError(apiError(402, { code: 'insufficient_balance', title: 'Insufficient balance', detail: 'The balance does not cover the price', request_id: 'req_2' }));
+    const broke = reportError(
+      apiError(402, { code: 'insufficient_balance', title: 'Insufficient balance', detail: 'The balance does not cover the price', request_id: 'req_2' }),
+    );
     expect(broke.exitCode).toBe(ExitCode.paymentRequired);
     expect(broke.message).toBe('The balance does not cover the price. Top up with `kikuai topup --amount 10`. (insufficient_balance, request req_2)');
 
@@ -25,7 +36,9 @@ describe('reportError', () => {
   });
 
   it('says when to retry once: Retry-After when the server sent it, our words otherwise', () => {
-    const limited = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests', detail: 'Rate limit of 60 requests reached (this key).' }, { 'retry-after': '7' }));
+    const limited = reportError(
+      apiError(429, { code: 'rate_limited', title: 'Too many requests', detail: 'Rate limit of 60 requests reached (this key).' }, { 'retry-after': '7' }),
+    );
     expect(limited).toEqual({ exitCode: 5, message: 'Rate limit of 60 requests reached (this key). Retry after 7 s. (rate_limited)' });
 
     const limitedNoHeader = reportError(apiError(429, { code: 'rate_limited', title: 'Too many requests' }));
@@ -36,8 +49,14 @@ describe('reportError', () => {
     expect(down).toEqual({ exitCode: 6, message: `${detail} Retry after 3 s. (store_unavailable, request req_3)` });
   });
 
-  it('adds its own next step to the server\'s detail, which names no command', () => {
-    const notAllowed = reportError(apiError(403, { code: 'product_not_allowed', title: 'Product not allowed for this key', detail: 'This API key may not call ReliAPI: reliapi is not among its allowed_products.' }));
+  it("adds its own next step to the server's detail, which names no command", () => {
+    const notAllowed = reportError(
+      apiError(403, {
+        code: 'product_not_allowed',
+        title: 'Product not allowed for this key',
+        detail: 'This API key may not call ReliAPI: reliapi is not among its allowed_products.',
+      }),
+    );
     expect(notAllowed.message).toBe(
       'This API key may not call ReliAPI: reliapi is not among its allowed_products. Allow the product with `kikuai keys update <id> --products …` using another key, or use a key that may call it. (product_not_allowed)',
     );

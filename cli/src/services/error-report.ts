@@ -37,7 +37,7 @@ const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
   account_suspended: 'Contact support (/support in the bot).',
   account_not_found: 'Run `kikuai login` with a key of your current account.',
   product_not_allowed: 'Allow the product with `kikuai keys update <id> --products …` using another key, or use a key that may call it.',
-  permission_denied: 'Use a key with that permission (`kikuai keys show <id>` lists a key\'s permissions).',
+  permission_denied: "Use a key with that permission (`kikuai keys show <id>` lists a key's permissions).",
   key_bounds_exceeded: 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
   too_many_keys: 'Revoke a key you no longer use with `kikuai keys revoke <id>` first.',
   insufficient_balance: 'Top up with `kikuai topup --amount 10`.',
@@ -71,7 +71,10 @@ export function reportError(error: unknown, context: { baseUrl?: string } = {}):
     // A proxied product refused the call with its own body (printed by the command): its
     // status says nothing about the kikuai key or balance, so the exit code stays 1.
     const charged = error.costMicros ? ` The call was charged ${formatUsd(error.costMicros)}.` : ' Nothing was charged.';
-    return { message: `The product answered HTTP ${error.status}; its answer is on stdout.${charged}${error.requestId ? ` (request ${error.requestId})` : ''}`, exitCode: ExitCode.error };
+    return {
+      message: `The product answered HTTP ${error.status}; its answer is on stdout.${charged}${error.requestId ? ` (request ${error.requestId})` : ''}`,
+      exitCode: ExitCode.error,
+    };
   }
 
   if (isApiProblem(error)) {

@@ -10,7 +10,11 @@ export function renderLedger(entries: readonly LedgerEntry[], paint: Paint): str
     [
       { header: 'WHEN', value: (entry) => entry.created_at.replace('T', ' ').slice(0, 19) },
       { header: 'KIND', value: (entry) => entry.kind },
-      { header: 'AMOUNT', align: 'right', value: (entry) => (entry.amount_micros >= 0 ? paint.green(`+${formatUsd(entry.amount_micros)}`) : paint.red(formatUsd(entry.amount_micros))) },
+      {
+        header: 'AMOUNT',
+        align: 'right',
+        value: (entry) => (entry.amount_micros >= 0 ? paint.green(`+${formatUsd(entry.amount_micros)}`) : paint.red(formatUsd(entry.amount_micros))),
+      },
       { header: 'BALANCE', align: 'right', value: (entry) => formatUsd(entry.balance_after_micros) },
       { header: 'REASON', value: (entry) => entry.reason },
       { header: 'REFERENCE', value: (entry) => entry.external_ref ?? '' },

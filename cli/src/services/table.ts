@@ -14,7 +14,10 @@ export function renderTable<Row>(rows: readonly Row[], columns: ReadonlyArray<Co
     const gap = ' '.repeat(widths[index]! - stripAnsi(text).length);
     return columns[index]!.align === 'right' ? gap + text : text + gap;
   };
-  const header = columns.map((column, index) => pad(column.header, index)).join('  ').trimEnd();
+  const header = columns
+    .map((column, index) => pad(column.header, index))
+    .join('  ')
+    .trimEnd();
   const lines = cells.map((line) => line.map(pad).join('  ').trimEnd());
   return [options.header ? options.header(header) : header, ...lines].join('\n');
 }

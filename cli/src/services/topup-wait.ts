@@ -17,7 +17,9 @@ export async function waitForTopup(getTopup: () => Promise<Topup>, options: Wait
     if (topup.status === 'completed') return topup;
     if (topup.status !== 'pending') throw new CliError(`Top-up ${topup.id} is ${topup.status}; nothing was credited. Start a new one with \`kikuai topup\`.`);
     if (Date.now() + options.intervalMs > deadline) {
-      throw new CliError(`Top-up ${topup.id} is still pending after ${Math.round(options.timeoutMs / 1000)} s. It is credited when the payment arrives: check \`kikuai balance\` later.`);
+      throw new CliError(
+        `Top-up ${topup.id} is still pending after ${Math.round(options.timeoutMs / 1000)} s. It is credited when the payment arrives: check \`kikuai balance\` later.`,
+      );
     }
     await sleep(options.intervalMs);
   }

@@ -35,7 +35,13 @@ export function tempConfigDir(): { dir: string; cleanup(): void } {
 function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value === undefined || name.startsWith('KIKUAI_') || ['CI', 'DEBUG', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'].includes(name) || name.startsWith('VITEST')) continue;
+    if (
+      value === undefined ||
+      name.startsWith('KIKUAI_') ||
+      ['CI', 'DEBUG', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'].includes(name) ||
+      name.startsWith('VITEST')
+    )
+      continue;
     env[name] = value;
   }
   return env;

@@ -8,7 +8,9 @@ import { parse } from 'yaml';
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 const SPEC_ID = 'https://kikuai.dev/openapi.yaml';
-const document = parse(readFileSync(fileURLToPath(new URL('../../../openapi.yaml', import.meta.url)), 'utf8')) as { components: { schemas: Record<string, unknown> } };
+const document = parse(readFileSync(fileURLToPath(new URL('../../../openapi.yaml', import.meta.url)), 'utf8')) as {
+  components: { schemas: Record<string, unknown> };
+};
 // OpenAPI 3.1 schemas are JSON Schema 2020-12; `example` is an OpenAPI annotation.
 const ajv = new Ajv2020({ strict: false, allErrors: true, keywords: ['example'] });
 addFormats(ajv);

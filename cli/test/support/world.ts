@@ -71,7 +71,13 @@ export async function startWorld(): Promise<World> {
   const telegram = await startFakeTelegram();
   const server = await startTestServer({
     store: 'sqlite',
-    env: { ...paddle.env, TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_PRODUCTS_FILE: productsFile, RELIAPI_URL: upstream.url, RELIAPI_API_KEY: 'reliapi-secret-for-cli-tests' },
+    env: {
+      ...paddle.env,
+      TELEGRAM_API_ROOT: telegram.apiRoot,
+      KIKUAI_PRODUCTS_FILE: productsFile,
+      RELIAPI_URL: upstream.url,
+      RELIAPI_API_KEY: 'reliapi-secret-for-cli-tests',
+    },
   });
   paddle.defaultPaymentLink = `${server.url}/pay`;
 

@@ -6,7 +6,9 @@ export function formatUsd(micros: number, options: { signed?: boolean } = {}): s
   const negative = micros < 0;
   const absolute = Math.abs(micros);
   const whole = Math.floor(absolute / microsPerUsd);
-  let fraction = String(absolute % microsPerUsd).padStart(6, '0').replace(/0+$/, '');
+  let fraction = String(absolute % microsPerUsd)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   if (fraction.length < 2) fraction = fraction.padEnd(2, '0');
   const sign = negative ? '−' : options.signed && micros > 0 ? '+' : '';
   return `${sign}$${whole.toLocaleString('en-US')}.${fraction}`;

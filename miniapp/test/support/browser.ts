@@ -71,10 +71,7 @@ export async function telegramEvents(page: Page): Promise<TelegramEvent[]> {
 export async function sendTelegramEvent(page: Page, type: string, data?: unknown): Promise<void> {
   await page.evaluate(
     ([eventType, eventData]) =>
-      (window as unknown as { Telegram: { WebView: { receiveEvent(t: unknown, d: unknown): void } } }).Telegram.WebView.receiveEvent(
-        eventType,
-        eventData,
-      ),
+      (window as unknown as { Telegram: { WebView: { receiveEvent(t: unknown, d: unknown): void } } }).Telegram.WebView.receiveEvent(eventType, eventData),
     [type, data] as const,
   );
 }

@@ -1,5 +1,15 @@
 import type { RequestOptions } from '../request-options.js';
-import type { AdjustCreditRequest, AdminAccount, AdminAccountList, AdminFindAccountsQuery, LedgerChangeResult, PaymentIncidentList, RefundRequest, StarsPaymentResult, SuspendRequest } from '../types.js';
+import type {
+  AdjustCreditRequest,
+  AdminAccount,
+  AdminAccountList,
+  AdminFindAccountsQuery,
+  LedgerChangeResult,
+  PaymentIncidentList,
+  RefundRequest,
+  StarsPaymentResult,
+  SuspendRequest,
+} from '../types.js';
 import { unwrap, type ResourceContext } from './context.js';
 
 /**
@@ -87,7 +97,8 @@ export function createAdminResource(context: ResourceContext): AdminResource {
     getAccount: (accountId, options) => unwrap(raw.GET('/api/v1/admin/accounts/{account_id}', { ...account(accountId), ...context.init(options) })),
     adjustCredit: (accountId, body, options) =>
       unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/credit', { ...account(accountId), body, ...context.init(options, 'generate') })),
-    suspend: (accountId, body, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/suspend', { ...account(accountId), body, ...context.init(options) })),
+    suspend: (accountId, body, options) =>
+      unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/suspend', { ...account(accountId), body, ...context.init(options) })),
     restore: (accountId, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/restore', { ...account(accountId), ...context.init(options) })),
     listPaymentIncidents: (query, options) => unwrap(raw.GET('/api/v1/admin/payment-incidents', { params: { query: query ?? {} }, ...context.init(options) })),
     refundTopup: (topupId, body, options) =>

@@ -104,7 +104,14 @@ export function createUsageResource(context: ResourceContext): UsageResource {
       (await unwrap(raw.GET('/api/v1/usage', { params: { query: { ...query, format: 'json' } }, ...context.init(options) }))) as UsageReport,
     csv: async (query, options) => {
       const init = context.init(options);
-      const text = await unwrap(raw.GET('/api/v1/usage', { params: { query: { ...query, format: 'csv' } }, parseAs: 'text', ...init, headers: { Accept: 'text/csv', ...init.headers } }));
+      const text = await unwrap(
+        raw.GET('/api/v1/usage', {
+          params: { query: { ...query, format: 'csv' } },
+          parseAs: 'text',
+          ...init,
+          headers: { Accept: 'text/csv', ...init.headers },
+        }),
+      );
       return text ?? '';
     },
   };

@@ -13,9 +13,23 @@ export type TestServer = RecordingServer;
 
 export const startTestServer = (handler: Handler): Promise<TestServer> => startRecordingServer(handler);
 
-export function sendProblem(response: ServerResponse, status: number, code: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+export function sendProblem(
+  response: ServerResponse,
+  status: number,
+  code: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   const requestId = `req_${code}_${status}`;
-  const body = { type: `https://kikuai.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, detail: `Problem ${code}.`, code, request_id: requestId, ...extra };
+  const body = {
+    type: `https://kikuai.dev/problems/${code}`,
+    title: code.replace(/_/g, ' '),
+    status,
+    detail: `Problem ${code}.`,
+    code,
+    request_id: requestId,
+    ...extra,
+  };
   const text = JSON.stringify(body);
   response.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(text), 'X-Request-Id': requestId, ...headers });
   response.end(text);

@@ -9,8 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TelegramUser } from '../store/types.js';
 
 export type InitDataResult =
-  | { ok: true; user: TelegramUser; authDate: number; fields: Map<string, string> }
-  | { ok: false; reason: 'malformed' | 'bad_hash' | 'expired' | 'no_user' };
+  { ok: true; user: TelegramUser; authDate: number; fields: Map<string, string> } | { ok: false; reason: 'malformed' | 'bad_hash' | 'expired' | 'no_user' };
 
 export function secretKeyFor(botToken: string): Buffer {
   return createHmac('sha256', 'WebAppData').update(botToken).digest();
@@ -48,7 +47,9 @@ export function validateInitData(
     .sort()
     .map((key) => `${key}=${fields.get(key)}`)
     .join('\n');
-  const expected = createHmac('sha256', options.secretKey ?? secretKeyFor(botToken)).update(checkString).digest();
+  const expected = createHmac('sha256', options.secretKey ?? secretKeyFor(botToken))
+    .update(checkString)
+    .digest();
   const given = Buffer.from(hash, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_hash' };
 

@@ -43,7 +43,10 @@ export class KeyUsageRecorder {
   private pending = new Map<string, { account_id: string; key_id: string; at_ms: number }>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly store: Store, private readonly logger: FastifyBaseLogger) {
+  constructor(
+    private readonly store: Store,
+    private readonly logger: FastifyBaseLogger,
+  ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }

@@ -39,12 +39,7 @@ export const API_KEY_OPERATIONS: Record<string, OperationRule> = {
 };
 
 export function permissionDenied(permission: Permission, detail?: string): ApiProblem {
-  return new ApiProblem(
-    403,
-    'permission_denied',
-    detail ?? `This API key lacks the ${permission} permission.`,
-    { permission },
-  );
+  return new ApiProblem(403, 'permission_denied', detail ?? `This API key lacks the ${permission} permission.`, { permission });
 }
 
 /** Throws 403 when an API key may not run this operation (`rule` from API_KEY_OPERATIONS). */
@@ -53,9 +48,7 @@ export function checkOperationPermission(rule: OperationRule, key: ApiKeyRecord,
   if (rule.self && (request.params as { key_id?: string } | undefined)?.key_id === key.id) return;
   throw permissionDenied(
     rule.permission,
-    rule.self
-      ? `This API key lacks the ${rule.permission} permission: it may read, narrow, rotate and revoke only itself.`
-      : undefined,
+    rule.self ? `This API key lacks the ${rule.permission} permission: it may read, narrow, rotate and revoke only itself.` : undefined,
   );
 }
 

@@ -32,7 +32,7 @@ export const ERROR_TITLES = {
   account_not_found: 'Account not found',
   product_not_allowed: 'Product not allowed for this key',
   permission_denied: 'Permission denied for this key',
-  key_bounds_exceeded: 'Beyond this key\'s own bounds',
+  key_bounds_exceeded: "Beyond this key's own bounds",
   not_found: 'Not found',
   route_not_found: 'No such route',
   method_not_allowed: 'Method not allowed',

@@ -45,7 +45,10 @@ function describeValidation(error: FastifyError): { detail: string; errors: Arra
 
 export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyReply {
   for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem.body(String(reply.request.id)));
+  return reply
+    .code(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problem.body(String(reply.request.id)));
 }
 
 /**
@@ -87,7 +90,14 @@ export function installErrorHandling(app: FastifyInstance): void {
       return sendProblem(reply, new ApiProblem(400, 'malformed_json', 'The body is not valid JSON.'));
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      const code = error.statusCode === 404 ? 'not_found' : error.statusCode === 413 ? 'payload_too_large' : error.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed';
+      const code =
+        error.statusCode === 404
+          ? 'not_found'
+          : error.statusCode === 413
+            ? 'payload_too_large'
+            : error.statusCode === 415
+              ? 'unsupported_media_type'
+              : 'validation_failed';
       return sendProblem(reply, new ApiProblem(error.statusCode, code, 'The request could not be accepted.'));
     }
     const outage = asStoreUnavailable(error);
@@ -116,7 +126,8 @@ export { problemBody };
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('X-Request-Id', request.id);
-  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is longer than any id.' : 'The URL is malformed (a path segment does not decode).';
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is longer than any id.' : 'The URL is malformed (a path segment does not decode).';
   void sendProblem(reply, new ApiProblem(400, 'validation_failed', detail));
 }
 

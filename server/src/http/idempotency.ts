@@ -50,7 +50,10 @@ export interface IdempotencyContext {
  * a restarted one finds the record but cannot open it, and is refused with 409: the
  * request is never run twice.
  */
-export function resolveIdempotencySecret(options: { configured: string | undefined; storeKind: 'sqlite' | 'redis'; dataDir: string }): { secret: Buffer; source: 'configured' | 'data_dir' | 'process' } {
+export function resolveIdempotencySecret(options: { configured: string | undefined; storeKind: 'sqlite' | 'redis'; dataDir: string }): {
+  secret: Buffer;
+  source: 'configured' | 'data_dir' | 'process';
+} {
   if (options.configured) return { secret: Buffer.from(options.configured, 'utf8'), source: 'configured' };
   if (options.storeKind === 'sqlite') {
     const file = path.join(options.dataDir, SECRET_FILE);
@@ -127,7 +130,13 @@ export async function withIdempotency<Body>(
     .digest('base64url');
   const claimed = await store.claimIdempotent(scope, lookup, fingerprint, PENDING_TTL_SECONDS);
   if (claimed?.state === 'pending') {
-    throw new ApiProblem(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still running. Retry in a moment.', {}, { 'Retry-After': '1' });
+    throw new ApiProblem(
+      409,
+      'idempotency_key_in_progress',
+      'A request with this Idempotency-Key is still running. Retry in a moment.',
+      {},
+      { 'Retry-After': '1' },
+    );
   }
   if (claimed?.state === 'done') {
     if (claimed.fingerprint !== fingerprint) {
@@ -136,7 +145,11 @@ export async function withIdempotency<Body>(
     const body = open(sealing, claimed.body);
     if (body === null) {
       // Sealed under another server secret (rotated, or per process): never run it twice.
-      throw new ApiProblem(409, 'idempotency_key_reused', 'The answer kept for this Idempotency-Key can no longer be read by this server. Check the result, then use a new key.');
+      throw new ApiProblem(
+        409,
+        'idempotency_key_reused',
+        'The answer kept for this Idempotency-Key can no longer be read by this server. Check the result, then use a new key.',
+      );
     }
     reply.header('Idempotent-Replayed', 'true');
     return sent(reply, claimed.status, JSON.parse(body) as Body);

@@ -9,7 +9,6 @@ export interface ProblemExtras {
   [key: string]: unknown;
 }
 
-
 export class ApiProblem extends Error {
   constructor(
     readonly status: number,

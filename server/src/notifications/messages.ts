@@ -16,7 +16,9 @@ export function formatUsd(micros: number): string {
   const sign = micros < 0 ? '-' : '';
   const absolute = Math.abs(micros);
   const whole = Math.floor(absolute / 1_000_000);
-  let fraction = String(absolute % 1_000_000).padStart(6, '0').replace(/0+$/, '');
+  let fraction = String(absolute % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   if (fraction.length < 2) fraction = fraction.padEnd(2, '0');
   return `${sign}$${whole}.${fraction}`;
 }
@@ -25,13 +27,16 @@ const keyLabel = (key: ApiKeyRecord) => `"${key.name}" (${key.prefix}…${key.la
 
 export const messages = {
   paymentCredited(language: Language, amountMicros: number, balanceMicros: number, method: 'paddle' | 'stars' | 'admin'): string {
-    const via = { paddle: { en: 'card', ru: 'картой' }, stars: { en: 'Telegram Stars', ru: 'Telegram Stars' }, admin: { en: 'operator', ru: 'оператор' } }[method][language];
+    const via = { paddle: { en: 'card', ru: 'картой' }, stars: { en: 'Telegram Stars', ru: 'Telegram Stars' }, admin: { en: 'operator', ru: 'оператор' } }[
+      method
+    ][language];
     return language === 'ru'
       ? `✅ Баланс пополнен на ${formatUsd(amountMicros)} (${via}). Баланс: ${formatUsd(balanceMicros)}.`
       : `✅ ${formatUsd(amountMicros)} added to your balance (${via}). Balance: ${formatUsd(balanceMicros)}.`;
   },
   lowBalance(language: Language, balanceMicros: number, thresholdMicros: number | null): string {
-    const threshold = thresholdMicros === null ? '' : language === 'ru' ? ` (порог ${formatUsd(thresholdMicros)})` : ` (your alert is at ${formatUsd(thresholdMicros)})`;
+    const threshold =
+      thresholdMicros === null ? '' : language === 'ru' ? ` (порог ${formatUsd(thresholdMicros)})` : ` (your alert is at ${formatUsd(thresholdMicros)})`;
     return language === 'ru'
       ? `⚠️ Баланс на исходе: осталось ${formatUsd(balanceMicros)}${threshold}. Пополнить: /topup`
       : `⚠️ Low balance: ${formatUsd(balanceMicros)} left${threshold}. Top up with /topup`;

@@ -63,12 +63,21 @@ export async function applyPaymentChange(
 ): Promise<LedgerResult> {
   const result = await context.store.applyLedger(change, context.now().toISOString());
   if (!result.ok && result.reason === 'balance_limit_exceeded' && change.amount_micros > 0) {
-    await reportBalanceLimit(context, { account_id: change.account_id, topup_id: null, external_ref: change.external_ref, amount_micros: change.amount_micros }, result);
+    await reportBalanceLimit(
+      context,
+      { account_id: change.account_id, topup_id: null, external_ref: change.external_ref, amount_micros: change.amount_micros },
+      result,
+    );
   }
   if (result.ok && result.applied) {
     // A refund's notice goes before the crossing it causes ("balance used up").
     if (announce && 'refunded' in announce) {
-      context.events.emit('payment_refunded', { accountId: change.account_id, amountMicros: -result.entry.amount_micros, balanceMicros: result.balance_micros, stars: announce.refunded.stars });
+      context.events.emit('payment_refunded', {
+        accountId: change.account_id,
+        amountMicros: -result.entry.amount_micros,
+        balanceMicros: result.balance_micros,
+        stars: announce.refunded.stars,
+      });
     }
     if (result.crossed) {
       context.events.emit('balance_crossed', { accountId: change.account_id, crossing: result.crossed, balanceMicros: result.balance_micros });

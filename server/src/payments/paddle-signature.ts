@@ -47,9 +47,7 @@ export function verifyPaddleSignature(rawBody: Buffer | string, header: string |
   if (Math.abs(options.nowSeconds - parsed.timestamp) > options.toleranceSeconds) return { ok: false, reason: 'stale' };
 
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
-  const expected = options.secrets.map((secret) =>
-    createHmac('sha256', secret).update(`${parsed.timestamp}:`).update(body).digest(),
-  );
+  const expected = options.secrets.map((secret) => createHmac('sha256', secret).update(`${parsed.timestamp}:`).update(body).digest());
   let matched = false;
   // Compare every candidate with every secret (no early exit) so timing says nothing.
   for (const candidate of parsed.h1) {

@@ -90,7 +90,13 @@ export function transactionFactsOfEvent(data: TransactionEventData): Transaction
     customData: data.custom_data && typeof data.custom_data === 'object' ? data.custom_data : null,
     currencyCode: typeof data.currency_code === 'string' ? data.currency_code : null,
     totals: totals
-      ? { subtotal: totals.subtotal, discount: totals.discount, tax: totals.tax, total: totals.total, currencyCode: typeof totals.currency_code === 'string' ? totals.currency_code : null }
+      ? {
+          subtotal: totals.subtotal,
+          discount: totals.discount,
+          tax: totals.tax,
+          total: totals.total,
+          currencyCode: typeof totals.currency_code === 'string' ? totals.currency_code : null,
+        }
       : null,
   };
 }
@@ -187,12 +193,20 @@ export class PaddleWebhookHandler {
     const result = await this.context.store.completeTopup(
       {
         topup_id: topup.id,
-        credit: { amount_micros: topup.amount_micros, reason: `Card top-up ${topup.id} (Paddle ${facts.id})`, external_ref: ledgerRefs.paddleTransaction(facts.id) },
+        credit: {
+          amount_micros: topup.amount_micros,
+          reason: `Card top-up ${topup.id} (Paddle ${facts.id})`,
+          external_ref: ledgerRefs.paddleTransaction(facts.id),
+        },
       },
       this.context.now().toISOString(),
     );
     if (!result.ok && result.reason === 'balance_limit_exceeded') {
-      await reportBalanceLimit(this.context, { account_id: topup.account_id, topup_id: topup.id, external_ref: ledgerRefs.paddleTransaction(facts.id), amount_micros: topup.amount_micros }, result);
+      await reportBalanceLimit(
+        this.context,
+        { account_id: topup.account_id, topup_id: topup.id, external_ref: ledgerRefs.paddleTransaction(facts.id), amount_micros: topup.amount_micros },
+        result,
+      );
       return 'refused';
     }
     if (!result.ok) {
@@ -222,7 +236,12 @@ export class PaddleWebhookHandler {
       logger.warn({ adjustment_id: adjustmentId, transaction_id: transactionId }, 'paddle adjustment for an unknown transaction: ignored');
       return 'ignored';
     }
-    const facts: TransactionFacts = { id: transaction.id, customData: transaction.customData, currencyCode: transaction.currencyCode, totals: transaction.totals };
+    const facts: TransactionFacts = {
+      id: transaction.id,
+      customData: transaction.customData,
+      currencyCode: transaction.currencyCode,
+      totals: transaction.totals,
+    };
     const topup = await this.topupOf(transactionId, facts.customData);
     if (!topup || !(await this.isBound(topup, facts))) return 'ignored';
 
@@ -230,7 +249,10 @@ export class PaddleWebhookHandler {
     // (same checks, same atomic change). Only what this transaction credited is reversed.
     await this.completeTopup(topup, facts);
     if (!(await this.context.store.findLedgerEntry(topup.account_id, ledgerRefs.paddleTransaction(transactionId)))) {
-      logger.warn({ adjustment_id: adjustmentId, transaction_id: transactionId, topup_id: topup.id }, 'paddle adjustment of a transaction that credited nothing: ignored');
+      logger.warn(
+        { adjustment_id: adjustmentId, transaction_id: transactionId, topup_id: topup.id },
+        'paddle adjustment of a transaction that credited nothing: ignored',
+      );
       return 'ignored';
     }
 

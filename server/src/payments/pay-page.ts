@@ -66,7 +66,10 @@ export function payPagePlugin(context: ServerContext) {
       const { clientToken, environment } = context.config.paddle;
       reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
       if (!clientToken) {
-        return reply.code(503).type('text/html; charset=utf-8').send('<!doctype html><title>kikuai</title><p>Card payments are not configured on this server (PADDLE_CLIENT_TOKEN).</p>');
+        return reply
+          .code(503)
+          .type('text/html; charset=utf-8')
+          .send('<!doctype html><title>kikuai</title><p>Card payments are not configured on this server (PADDLE_CLIENT_TOKEN).</p>');
       }
       return reply.type('text/html; charset=utf-8').send(payPageHtml({ clientToken, environment }));
     });

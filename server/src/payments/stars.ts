@@ -86,7 +86,10 @@ export class StarsPayments {
     const named = /^top_[A-Za-z0-9]{1,64}$/.test(payment.invoice_payload) ? await store.getTopup(payment.invoice_payload) : null;
     const ours = named && named.account_id === account.id && named.method === 'stars' ? named : null;
     if (payment.total_amount > MAX_STARS_PER_INVOICE || (ours?.stars != null && payment.total_amount > ours.stars)) {
-      const limit = ours?.stars != null && ours.stars < MAX_STARS_PER_INVOICE ? `its invoice's ${ours.stars}` : `the ${MAX_STARS_PER_INVOICE} Telegram allows for one invoice`;
+      const limit =
+        ours?.stars != null && ours.stars < MAX_STARS_PER_INVOICE
+          ? `its invoice's ${ours.stars}`
+          : `the ${MAX_STARS_PER_INVOICE} Telegram allows for one invoice`;
       await reportIncident(this.context, {
         id: `stars_amount:${chargeId}`,
         kind: 'stars_amount_refused',
@@ -94,11 +97,20 @@ export class StarsPayments {
         topup_id: ours?.id ?? null,
         detail: `Stars charge ${chargeId} reports ${payment.total_amount} Stars, more than ${limit}.`,
       });
-      throw new ApiProblem(409, 'stars_amount_refused', `This payment reports ${payment.total_amount} Stars, more than ${limit}. Nothing was credited; the operator was told.`);
+      throw new ApiProblem(
+        409,
+        'stars_amount_refused',
+        `This payment reports ${payment.total_amount} Stars, more than ${limit}. Nothing was credited; the operator was told.`,
+      );
     }
 
     // The charge's owner, recorded once across all accounts before anything is credited.
-    const claim = await store.claimStarsCharge({ charge_id: chargeId, account_id: account.id, topup_id: ours?.id ?? orphanTopupId(chargeId), created_at: this.context.now().toISOString() });
+    const claim = await store.claimStarsCharge({
+      charge_id: chargeId,
+      account_id: account.id,
+      topup_id: ours?.id ?? orphanTopupId(chargeId),
+      created_at: this.context.now().toISOString(),
+    });
     if (claim.charge.account_id !== account.id) {
       await reportIncident(this.context, {
         id: `stars_charge:${chargeId}:${account.id}`,
@@ -113,14 +125,22 @@ export class StarsPayments {
     const topup = recorded ?? (await this.orphanTopup(account, chargeId, payment.total_amount, payment.total_amount * config.topups.microsPerStar));
     // What this charge buys: the invoice's value when it is the invoice's amount, else the Stars at today's rate.
     const amountMicros = topup.stars === payment.total_amount ? topup.amount_micros : payment.total_amount * config.topups.microsPerStar;
-    const credit = { amount_micros: amountMicros, reason: `Telegram Stars top-up ${topup.id} (${payment.total_amount} Stars)`, external_ref: ledgerRefs.starsCharge(chargeId) };
+    const credit = {
+      amount_micros: amountMicros,
+      reason: `Telegram Stars top-up ${topup.id} (${payment.total_amount} Stars)`,
+      external_ref: ledgerRefs.starsCharge(chargeId),
+    };
     const now = this.context.now().toISOString();
 
     // The first charge of a pending top-up completes it: status and credit in one change.
     if (topup.status === 'pending') {
       const completed = await store.completeTopup({ topup_id: topup.id, credit, provider_ref: chargeId }, now);
       if (!completed.ok && completed.reason === 'balance_limit_exceeded') {
-        await reportBalanceLimit(this.context, { account_id: account.id, topup_id: topup.id, external_ref: credit.external_ref, amount_micros: amountMicros }, completed);
+        await reportBalanceLimit(
+          this.context,
+          { account_id: account.id, topup_id: topup.id, external_ref: credit.external_ref, amount_micros: amountMicros },
+          completed,
+        );
         throw balanceLimitProblem('This payment', completed);
       }
       if (!completed.ok) throw new ApiProblem(404, 'account_not_found', 'The account no longer exists.');
@@ -140,7 +160,8 @@ export class StarsPayments {
     const charges = chargesOf(current);
     let updated = current;
     if (!charges.includes(chargeId)) {
-      if (charges.length > 0) this.context.logger.warn({ topup_id: topup.id, charges: charges.length + 1 }, 'stars invoice paid more than once: every charge credited');
+      if (charges.length > 0)
+        this.context.logger.warn({ topup_id: topup.id, charges: charges.length + 1 }, 'stars invoice paid more than once: every charge credited');
       updated = (await store.updateTopup(topup.id, { provider_ref: [...charges, chargeId].join(' ') }))!;
     }
     return { applied: result.applied, topup: updated, entry: result.entry, balance_micros: result.balance_micros };
@@ -180,7 +201,11 @@ export class StarsPayments {
   }
 
   /** Debits what a charge credited, once. The charge must have been recorded for this account; an unknown one is final (404) and kept for the operator. */
-  async recordRefund(account: Account, refund: { telegram_payment_charge_id: string; invoice_payload?: string; total_amount?: number }, reason?: string): Promise<StarsOutcome> {
+  async recordRefund(
+    account: Account,
+    refund: { telegram_payment_charge_id: string; invoice_payload?: string; total_amount?: number },
+    reason?: string,
+  ): Promise<StarsOutcome> {
     const chargeId = refund.telegram_payment_charge_id;
     const credit = await this.context.store.findLedgerEntry(account.id, ledgerRefs.starsCharge(chargeId));
     const topup = credit ? await this.topupOfCharge(account, chargeId, refund.invoice_payload) : null;
@@ -192,7 +217,11 @@ export class StarsPayments {
         topup_id: null,
         detail: `Telegram reported a refund of Stars charge ${chargeId}${refund.total_amount ? ` (${refund.total_amount} Stars)` : ''} to the user of account ${account.id}, but kikuai never credited that charge to this account: nothing was debited.`,
       });
-      throw new ApiProblem(404, 'not_found', 'No Stars payment with this telegram_payment_charge_id was recorded for this user. Nothing was debited; the operator was told.');
+      throw new ApiProblem(
+        404,
+        'not_found',
+        'No Stars payment with this telegram_payment_charge_id was recorded for this user. Nothing was debited; the operator was told.',
+      );
     }
     const stars = refund.total_amount ?? (credit.amount_micros === topup.amount_micros ? topup.stars : null);
     const result = await applyPaymentChange(
@@ -223,7 +252,11 @@ export class StarsPayments {
     const topup = await store.getTopup(topupId);
     if (!topup) throw new ApiProblem(404, 'not_found', 'This top-up was not found.');
     if (topup.method !== 'stars') {
-      throw new ApiProblem(400, 'validation_failed', 'Only Stars top-ups are refunded here. Refund card payments in Paddle\'s dashboard: its webhook debits the account.');
+      throw new ApiProblem(
+        400,
+        'validation_failed',
+        "Only Stars top-ups are refunded here. Refund card payments in Paddle's dashboard: its webhook debits the account.",
+      );
     }
     const charges = chargesOf(topup);
     if (charges.length === 0 || (topup.status !== 'completed' && topup.status !== 'refunded')) {

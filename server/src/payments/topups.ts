@@ -131,7 +131,9 @@ export class TopupService {
     if (account.balance_micros + amountMicros > config.maxBalanceMicros) {
       throw balanceLimitProblem('This top-up', { balance_micros: account.balance_micros, limit_micros: config.maxBalanceMicros });
     }
-    const topup = await store.createTopup(pendingTopup({ id: newTopupId(), account_id: account.id, method, amount_micros: amountMicros, stars, created_at: now }));
+    const topup = await store.createTopup(
+      pendingTopup({ id: newTopupId(), account_id: account.id, method, amount_micros: amountMicros, stars, created_at: now }),
+    );
     try {
       if (method === 'paddle') {
         const transaction = await this.paddle.createTopupTransaction({
@@ -140,7 +142,12 @@ export class TopupService {
           customData: { account_id: account.id, topup_id: topup.id },
           checkoutUrl: config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/pay` : null,
         });
-        if (!transaction.checkoutUrl) throw new PaddleCallError('create transaction', 'no_checkout_url', 'Paddle returned no checkout URL: set a default payment link in Paddle (Checkout settings)');
+        if (!transaction.checkoutUrl)
+          throw new PaddleCallError(
+            'create transaction',
+            'no_checkout_url',
+            'Paddle returned no checkout URL: set a default payment link in Paddle (Checkout settings)',
+          );
         return (await store.updateTopup(topup.id, { checkout_url: transaction.checkoutUrl, provider_ref: transaction.id }))!;
       }
       const link = await this.botApi.call<string>('createInvoiceLink', {
@@ -157,7 +164,11 @@ export class TopupService {
       if (error instanceof PaddleCallError || error instanceof BotApiError) {
         this.context.logger.error({ topup_id: topup.id, method, error: error.message }, 'payment provider refused a top-up');
         const provider = method === 'paddle' ? 'Paddle' : 'Telegram';
-        throw new ApiProblem(502, 'payment_provider_error', `${provider} could not start this payment. Try again in a moment. (${provider}: ${error instanceof PaddleCallError ? error.code : error.description})`);
+        throw new ApiProblem(
+          502,
+          'payment_provider_error',
+          `${provider} could not start this payment. Try again in a moment. (${provider}: ${error instanceof PaddleCallError ? error.code : error.description})`,
+        );
       }
       throw error;
     }

@@ -34,7 +34,11 @@ const endpointSchema = z
       .string()
       .regex(SAFE_PATH, 'must be a plain absolute path like /proxy/llm (no "..", "//", "%", "?" or "#")')
       .refine((value) => !value.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain "." or ".." segments'),
-    price_micros: z.number().int('must be a whole number of micro-USD').min(1, 'must be at least 1 (one micro-USD)').max(1_000_000_000, 'must be at most 1,000,000,000 (1,000 USD)'),
+    price_micros: z
+      .number()
+      .int('must be a whole number of micro-USD')
+      .min(1, 'must be at least 1 (one micro-USD)')
+      .max(1_000_000_000, 'must be at most 1,000,000,000 (1,000 USD)'),
     streaming: z.boolean().default(false),
     description: z.string().default(''),
   })
@@ -51,20 +55,31 @@ const productSchema = z
     credential: z
       .object({
         header: z.string().regex(HEADER_NAME, 'must be a header name'),
-        scheme: z.string().regex(/^[A-Za-z]+$/).optional(),
+        scheme: z
+          .string()
+          .regex(/^[A-Za-z]+$/)
+          .optional(),
         env: z.string().regex(ENV_NAME, 'must be an environment variable name like RELIAPI_API_KEY'),
       })
       .strict()
       .optional(),
     timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
     rate_limit: z.object({ requests: z.number().int().min(1).max(1_000_000), window_seconds: z.number().int().min(1).max(86_400) }).strict(),
-    max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(100 * 1024 * 1024),
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(100 * 1024 * 1024),
     response_headers: z
       .array(
         z
           .string()
           .regex(HEADER_NAME, 'must be a header name')
-          .refine((name) => !NEVER_PASSED_RESPONSE_HEADERS.has(name.toLowerCase()) && !name.toLowerCase().startsWith('x-kikuai-'), 'is a header kikuai never passes to the customer'),
+          .refine(
+            (name) => !NEVER_PASSED_RESPONSE_HEADERS.has(name.toLowerCase()) && !name.toLowerCase().startsWith('x-kikuai-'),
+            'is a header kikuai never passes to the customer',
+          ),
       )
       .default([]),
     endpoints: z.array(endpointSchema).min(1, 'must list at least one endpoint'),
@@ -117,7 +132,10 @@ function describePath(raw: unknown, path: Array<string | number>): string {
   if (top !== 'products' || typeof index !== 'number') return path.join('.') || '(top level)';
   const id = (raw as { products?: Array<{ id?: unknown }> })?.products?.[index]?.id;
   const product = `products[${index}]${typeof id === 'string' ? ` (${id})` : ''}`;
-  const field = rest.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('').replace(/^\./, '');
+  const field = rest
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
+    .join('')
+    .replace(/^\./, '');
   return field ? `${product} → ${field}` : product;
 }
 
@@ -226,7 +244,9 @@ export function loadProductCatalog(file: string, environment: Environment): Prod
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ProductsFileError(`${file}: cannot read the products file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); set KIKUAI_PRODUCTS_FILE`);
+    throw new ProductsFileError(
+      `${file}: cannot read the products file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); set KIKUAI_PRODUCTS_FILE`,
+    );
   }
   return parseProductCatalog(text, file, environment);
 }

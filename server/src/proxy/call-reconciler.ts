@@ -87,7 +87,8 @@ export class CallReconciler {
       }
       if (result.outcome !== 'refunded') continue;
       outcome.refunded += 1;
-      if (result.crossed) this.options.events?.emit('balance_crossed', { accountId: call.account_id, crossing: result.crossed, balanceMicros: result.balance_micros });
+      if (result.crossed)
+        this.options.events?.emit('balance_crossed', { accountId: call.account_id, crossing: result.crossed, balanceMicros: result.balance_micros });
     }
     if (kept.length > 0) await store.settleCalls([], kept);
     outcome.kept = kept.length;

@@ -30,7 +30,10 @@ export class CallRecorder {
   private flushing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly store: Store, private readonly logger: FastifyBaseLogger) {
+  constructor(
+    private readonly store: Store,
+    private readonly logger: FastifyBaseLogger,
+  ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }

@@ -86,7 +86,10 @@ export const NEVER_PASSED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'ratelimit',
 ]);
 
-export function customerResponseHeaders(upstream: Record<string, string | string[] | undefined>, product: Pick<Product, 'responseHeaders'>): Record<string, string | string[]> {
+export function customerResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  product: Pick<Product, 'responseHeaders'>,
+): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
   for (const name in upstream) {
     const value = upstream[name];

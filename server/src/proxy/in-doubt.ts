@@ -60,7 +60,10 @@ export class InDoubtCalls {
 
   private add(call: InDoubtCall): void {
     if (this.pending.size >= MAX_IN_DOUBT) {
-      this.logger.error({ ref: call.ref, account_id: call.usage.account_id }, 'too many calls in doubt: this one is left to the reconciliation of reservations');
+      this.logger.error(
+        { ref: call.ref, account_id: call.usage.account_id },
+        'too many calls in doubt: this one is left to the reconciliation of reservations',
+      );
       return;
     }
     this.pending.set(call.ref, call);
@@ -101,6 +104,7 @@ export class InDoubtCalls {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.pending.size > 0) await this.resolve();
-    for (const call of this.pending.values()) this.logger.error({ ref: call.ref, account_id: call.usage.account_id }, 'call still in doubt at shutdown: left to the reconciliation of reservations');
+    for (const call of this.pending.values())
+      this.logger.error({ ref: call.ref, account_id: call.usage.account_id }, 'call still in doubt at shutdown: left to the reconciliation of reservations');
   }
 }

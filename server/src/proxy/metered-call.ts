@@ -105,13 +105,21 @@ function upstreamFailure(error: unknown, product: Product): { cause: RefundCause
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return {
       cause: 'upstream_timeout',
-      problem: new ApiProblem(504, 'upstream_timeout', `${product.name} did not answer within ${product.timeoutMs / 1000} s. The call was refunded; retry later.`),
+      problem: new ApiProblem(
+        504,
+        'upstream_timeout',
+        `${product.name} did not answer within ${product.timeoutMs / 1000} s. The call was refunded; retry later.`,
+      ),
     };
   }
   if (code === 'KIKUAI_BODY_TOO_LARGE') {
     return {
       cause: 'payload_too_large',
-      problem: new ApiProblem(413, 'payload_too_large', `The body is larger than ${product.name} accepts (${product.maxBodyBytes} bytes). The call was refunded.`),
+      problem: new ApiProblem(
+        413,
+        'payload_too_large',
+        `The body is larger than ${product.name} accepts (${product.maxBodyBytes} bytes). The call was refunded.`,
+      ),
     };
   }
   return {
@@ -228,30 +236,41 @@ export function createMeteredCall({ context, upstreams, calls, inDoubt }: Metere
       else abort.emit('abort');
     });
 
-    const reservation = await store.reserve(
-      {
-        account_id: found.account_id,
-        key_id: found.key_id,
-        hash,
-        now_ms: now.getTime(),
-        rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
-        product_id: product.id,
-        price_micros: endpoint.priceMicros,
-        external_ref: ref,
-        reason: `${product.id}/${endpoint.id}`,
-        endpoint: endpoint.id,
-      },
-      now.toISOString(),
-    ).catch((error: unknown) => {
-      // The store did not answer: the caller hears 503, and a charge Redis may still have
-      // applied is refunded once it is back.
-      inDoubt.reservationFailed(error, {
-        ref,
-        reason: `${product.id}/${endpoint.id} refunded: store_unavailable`,
-        usage: { account_id: found.account_id, key_id: found.key_id, product_id: product.id, endpoint: endpoint.id, cost_micros: 0, upstream_status: null, latency_ms: 0, at: now.toISOString() },
+    const reservation = await store
+      .reserve(
+        {
+          account_id: found.account_id,
+          key_id: found.key_id,
+          hash,
+          now_ms: now.getTime(),
+          rate_limits: [...rules, { bucket: productBucket(product.id), limit: product.rateLimit.requests, window_ms: product.rateLimit.windowSeconds * 1000 }],
+          product_id: product.id,
+          price_micros: endpoint.priceMicros,
+          external_ref: ref,
+          reason: `${product.id}/${endpoint.id}`,
+          endpoint: endpoint.id,
+        },
+        now.toISOString(),
+      )
+      .catch((error: unknown) => {
+        // The store did not answer: the caller hears 503, and a charge Redis may still have
+        // applied is refunded once it is back.
+        inDoubt.reservationFailed(error, {
+          ref,
+          reason: `${product.id}/${endpoint.id} refunded: store_unavailable`,
+          usage: {
+            account_id: found.account_id,
+            key_id: found.key_id,
+            product_id: product.id,
+            endpoint: endpoint.id,
+            cost_micros: 0,
+            upstream_status: null,
+            latency_ms: 0,
+            at: now.toISOString(),
+          },
+        });
+        throw error;
       });
-      throw error;
-    });
     if (!reservation.ok) throw reservationProblem(reservation, product);
     const accountId = reservation.account.id;
     const keyId = reservation.key.id;
@@ -320,7 +339,11 @@ export function createMeteredCall({ context, upstreams, calls, inDoubt }: Metere
       upstream.body.resume().on('error', () => {});
       return refunded(
         'upstream_error',
-        new ApiProblem(502, 'upstream_error', `${product.name} answered with a redirect (HTTP ${upstream.statusCode}), which kikuai does not follow. The call was refunded.`),
+        new ApiProblem(
+          502,
+          'upstream_error',
+          `${product.name} answered with a redirect (HTTP ${upstream.statusCode}), which kikuai does not follow. The call was refunded.`,
+        ),
         upstream.statusCode,
       );
     }
@@ -344,7 +367,11 @@ export function createMeteredCall({ context, upstreams, calls, inDoubt }: Metere
           return reply;
         }
         // Nothing reached the customer: the broken answer is not charged.
-        return refunded('upstream_error', new ApiProblem(502, 'upstream_error', `${product.name} broke off its answer. The call was refunded; retry later.`), upstream.statusCode);
+        return refunded(
+          'upstream_error',
+          new ApiProblem(502, 'upstream_error', `${product.name} broke off its answer. The call was refunded; retry later.`),
+          upstream.statusCode,
+        );
       }
       charged(upstream.statusCode);
     } else {

@@ -16,5 +16,7 @@ export function leaveBodiesUnread(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('application/json', (_request, _payload, done) => done(null, STAND_IN_BODY));
   // Like the rest of the API: a body that is not JSON is refused before anything is charged.
-  scope.addContentTypeParser('*', (_request, _payload, done) => done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined));
+  scope.addContentTypeParser('*', (_request, _payload, done) =>
+    done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined),
+  );
 }

@@ -66,10 +66,16 @@ export function adminRoutes(context: ServerContext): Handlers {
           throw notFound('This account');
         }
         request.log.info({ account_id: account.id, amount_micros: body.amount_micros, applied: result.applied }, 'operator credit adjustment');
-        if (result.applied && result.crossed) context.events.emit('balance_crossed', { accountId: account.id, crossing: result.crossed, balanceMicros: result.balance_micros });
+        if (result.applied && result.crossed)
+          context.events.emit('balance_crossed', { accountId: account.id, crossing: result.crossed, balanceMicros: result.balance_micros });
         return {
           status: 200,
-          body: { applied: result.applied, entry: presentLedgerEntry(result.entry), balance_micros: result.balance_micros, balance_usd: microsToUsd(result.balance_micros) },
+          body: {
+            applied: result.applied,
+            entry: presentLedgerEntry(result.entry),
+            balance_micros: result.balance_micros,
+            balance_usd: microsToUsd(result.balance_micros),
+          },
         };
       });
     },

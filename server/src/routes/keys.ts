@@ -80,7 +80,7 @@ export function keyRoutes(context: ServerContext): Handlers {
         permissions: body.permissions ?? parent?.permissions ?? [...PERMISSIONS],
         allowed_products: body.allowed_products ?? parent?.allowed_products ?? null,
         spend_limit_micros: body.spend_limit_micros ?? parent?.spend_limit_micros ?? null,
-        spend_limit_period: body.spend_limit_period ?? (body.spend_limit_micros == null ? parent?.spend_limit_period ?? null : null),
+        spend_limit_period: body.spend_limit_period ?? (body.spend_limit_micros == null ? (parent?.spend_limit_period ?? null) : null),
         expires_at: body.expires_at ?? parent?.expires_at ?? null,
       };
       if (parent) {
@@ -149,7 +149,8 @@ export function keyRoutes(context: ServerContext): Handlers {
         checkMayManage(caller, current, 'change');
         // Itself: only narrower than it is now. Another key: within this key's bounds.
         const exceeded = boundsExceeded({ ...current, ...patch }, caller.id === current.id ? current : caller);
-        if (exceeded) throw boundsProblem(caller.id === current.id ? 'A key can only narrow itself:' : 'A key cannot give a key more than its own bounds:', exceeded);
+        if (exceeded)
+          throw boundsProblem(caller.id === current.id ? 'A key can only narrow itself:' : 'A key cannot give a key more than its own bounds:', exceeded);
       }
       const updated = await store.updateKey(account.id, current.id, patch);
       if (!updated) throw notFound('This API key');

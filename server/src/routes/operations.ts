@@ -4,7 +4,10 @@ import { STORE_RETRY_AFTER_SECONDS } from '../http/error-handler.js';
 import type { Metrics } from '../metrics.js';
 import type { Handlers } from './types.js';
 
-export function operationRoutes(context: ServerContext, options: { specText: string; metrics: Metrics; version: string; isShuttingDown: () => boolean }): Handlers {
+export function operationRoutes(
+  context: ServerContext,
+  options: { specText: string; metrics: Metrics; version: string; isShuttingDown: () => boolean },
+): Handlers {
   return {
     async getHealth() {
       return { status: 'ok', version: options.version };
@@ -27,7 +30,10 @@ export function operationRoutes(context: ServerContext, options: { specText: str
     },
 
     async getMetrics(_request, reply) {
-      return reply.type(options.metrics.registry.contentType).code(200).send(await options.metrics.registry.metrics());
+      return reply
+        .type(options.metrics.registry.contentType)
+        .code(200)
+        .send(await options.metrics.registry.metrics());
     },
 
     async getOpenApi(_request, reply) {

@@ -28,7 +28,9 @@ export type RequestBody<Id extends OperationId> = operations[Id] extends { reque
     : JsonContent<NonNullable<operations[Id]['requestBody']>> | undefined;
 
 /** Header parameters under the names Node gives them (lower case). */
-type HeaderParameters<Id extends OperationId> = { [Name in keyof Defined<Parameters<Id>['header']> as Lowercase<Name & string>]: Defined<Parameters<Id>['header']>[Name] };
+type HeaderParameters<Id extends OperationId> = {
+  [Name in keyof Defined<Parameters<Id>['header']> as Lowercase<Name & string>]: Defined<Parameters<Id>['header']>[Name];
+};
 
 type SuccessStatus = 200 | 201 | 202 | 204;
 type Responses<Id extends OperationId> = operations[Id]['responses'];

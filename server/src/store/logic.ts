@@ -81,7 +81,10 @@ export function keyStatus(key: ApiKeyRecord, nowMs: number): KeyStatus {
   return 'active';
 }
 
-const STATUS_REFUSALS = { revoked: 'key_revoked', disabled: 'key_disabled', expired: 'key_expired' } as const satisfies Record<Exclude<KeyStatus, 'active'>, AuthFailure>;
+const STATUS_REFUSALS = { revoked: 'key_revoked', disabled: 'key_disabled', expired: 'key_expired' } as const satisfies Record<
+  Exclude<KeyStatus, 'active'>,
+  AuthFailure
+>;
 
 /** The balance must reach this level (threshold + 10%, rounded up) before 'recovered' fires. */
 export function recoveryLevel(thresholdMicros: number | null): number {
@@ -180,7 +183,16 @@ export function sumUsage(events: UsageEvent[]): UsageSum[] {
     const id = `${event.account_id}|${day}|${event.product_id}|${event.key_id}`;
     let sum = sums.get(id);
     if (!sum) {
-      sum = { account_id: event.account_id, day, product_id: event.product_id, key_id: event.key_id, requests: 0, errors: 0, cost_micros: 0, latency_ms_total: 0 };
+      sum = {
+        account_id: event.account_id,
+        day,
+        product_id: event.product_id,
+        key_id: event.key_id,
+        requests: 0,
+        errors: 0,
+        cost_micros: 0,
+        latency_ms_total: 0,
+      };
       sums.set(id, sum);
     }
     sum.requests += 1;
@@ -303,7 +315,8 @@ export function checkedBalanceCeiling(ceiling: number | undefined): number {
 
 /** A key's spend limit: 1 to MAX_CHANGE_MICROS, or absent. */
 export function checkedKeyAmounts(key: { spend_limit_micros?: number | null }): void {
-  if (key.spend_limit_micros !== undefined && key.spend_limit_micros !== null) checkedMicros('spend_limit_micros', key.spend_limit_micros, 1, MAX_CHANGE_MICROS);
+  if (key.spend_limit_micros !== undefined && key.spend_limit_micros !== null)
+    checkedMicros('spend_limit_micros', key.spend_limit_micros, 1, MAX_CHANGE_MICROS);
 }
 
 /** A top-up's amount (1 to MAX_CHANGE_MICROS) and number of Stars (an integer of the same bounds), where given. */

@@ -2,14 +2,26 @@
  * One place that turns stored rows into the interface's objects, field by field in the
  * interface's order, so both adapters return identical values (and identical JSON).
  */
-import { PERMISSIONS, type Account, type AccountStatus, type ApiKeyRecord, type LedgerEntry, type LedgerKind, type NewKey, type Permission, type SpendLimitPeriod, type TelegramUser, type Topup, type TopupMethod, type TopupStatus } from './types.js';
+import {
+  PERMISSIONS,
+  type Account,
+  type AccountStatus,
+  type ApiKeyRecord,
+  type LedgerEntry,
+  type LedgerKind,
+  type NewKey,
+  type Permission,
+  type SpendLimitPeriod,
+  type TelegramUser,
+  type Topup,
+  type TopupMethod,
+  type TopupStatus,
+} from './types.js';
 
 type Row = Record<string, string | number | null | undefined>;
 
-const text = (value: string | number | null | undefined): string | null =>
-  value === undefined || value === null || value === '' ? null : String(value);
-const integer = (value: string | number | null | undefined): number | null =>
-  value === undefined || value === null || value === '' ? null : Number(value);
+const text = (value: string | number | null | undefined): string | null => (value === undefined || value === null || value === '' ? null : String(value));
+const integer = (value: string | number | null | undefined): number | null => (value === undefined || value === null || value === '' ? null : Number(value));
 
 export function toAccount(row: Row): Account {
   return {

@@ -21,15 +21,22 @@
 
 import { MAX_CHANGE_MICROS, MAX_TIME_MS, MICROS_LIMIT } from './logic.js';
 
-const LIB = String.raw`
+const LIB =
+  String.raw`
 local function fmt(n) return string.format('%d', n) end
 local function num(v) if v == nil or v == false then return nil end return tonumber(v) end
 -- logic.ts checkedMicros: an integer within [min, max], or nil. tonumber alone lets through
 -- fractions, NaN and values past 2^53 (which fmt would then wrap); every bound here is far
 -- inside the range where Lua's doubles hold integers exactly.
-local MAX_CHANGE = ` + MAX_CHANGE_MICROS + String.raw`
-local MICROS_LIMIT = ` + MICROS_LIMIT + String.raw`
-local MAX_TIME_MS = ` + MAX_TIME_MS + String.raw`
+local MAX_CHANGE = ` +
+  MAX_CHANGE_MICROS +
+  String.raw`
+local MICROS_LIMIT = ` +
+  MICROS_LIMIT +
+  String.raw`
+local MAX_TIME_MS = ` +
+  MAX_TIME_MS +
+  String.raw`
 local function int_in(v, min, max)
   local n = num(v)
   if n == nil or n ~= n or n < min or n > max or math.floor(n) ~= n then return nil end
@@ -189,7 +196,9 @@ end
  * Reply: {'invalid', what} | {'not_found'} | {'duplicate', entry, balance} | {'insufficient', balance}
  *      | {'balance_limit', balance, ceiling} | {'applied', entry, balance, crossed, shortfall}
  */
-export const APPLY_LEDGER = LIB + String.raw`
+export const APPLY_LEDGER =
+  LIB +
+  String.raw`
 -- logic.ts ledgerChangeRefusal: every number is checked before anything is read or written.
 local amount = int_in(ARGV[2], -MAX_CHANGE, MAX_CHANGE)
 if amount == nil or amount == 0 then return { 'invalid', 'amount_micros' } end
@@ -235,7 +244,9 @@ return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
  *        when the caller's snapshot of the account and key is still at revision `rev`: only
  *        the fields that change without a revision are read and sent back.
  */
-export const AUTHORIZE = LIB + String.raw`
+export const AUTHORIZE =
+  LIB +
+  String.raw`
 local now_ms = int_in(ARGV[2], 0, MAX_TIME_MS)
 if now_ms == nil then error('invalid argument: now_ms') end
 local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified')
@@ -263,7 +274,9 @@ return { 'ok', account_flat, key_flat, rate_reply(states), rev }
  * ARGV: now_ms, rule count, then bucket, limit and window_ms per rule.
  * Reply: {'refused', 'account_not_found'} | {'rate_limited', index, states} | {'ok', account, states}
  */
-export const LIMIT_ACCOUNT = LIB + String.raw`
+export const LIMIT_ACCOUNT =
+  LIB +
+  String.raw`
 local now_ms = int_in(ARGV[1], 0, MAX_TIME_MS)
 if now_ms == nil then error('invalid argument: now_ms') end
 local account, account_flat = hgetall(KEYS[1])
@@ -291,7 +304,9 @@ return { 'ok', account_flat, rate_reply(states) }
  *        (the caller checked the key against it; static fields are not read or sent, and
  *        the caller knows the entry it encoded).
  */
-export const RESERVE = LIB + String.raw`
+export const RESERVE =
+  LIB +
+  String.raw`
 local now_ms = int_in(ARGV[2], 0, MAX_TIME_MS)
 local price = int_in(ARGV[4], 0, MAX_CHANGE)
 if now_ms == nil or price == nil then error('invalid argument: now_ms or price') end
@@ -479,7 +494,9 @@ end
  *       transition, then settlement count, then ref, usage field prefix ('<product>|<key>|'),
  *       cost, error (0/1), latency ms and the event's JSON per settlement (oldest first).
  */
-export const SETTLE_CALLS = CALLS_LIB + String.raw`
+export const SETTLE_CALLS =
+  CALLS_LIB +
+  String.raw`
 local at = 4
 for _ = 1, tonumber(ARGV[3]) do
   local value = redis.call('HGET', KEYS[1], ARGV[at])
@@ -528,7 +545,10 @@ return #events
  *       10 retention seconds, 11 events kept, 12 usage field prefix, 13 latency ms, 14 event JSON.
  * Reply: {'settled'} | {'skipped', state segment ('R', 'F', 'A200'…)} | {'not_found'} | {'refunded', entry, balance, crossed}
  */
-export const REFUND_CALL = LIB + CALLS_LIB + String.raw`
+export const REFUND_CALL =
+  LIB +
+  CALLS_LIB +
+  String.raw`
 local value = redis.call('HGET', KEYS[4], ARGV[1])
 if not value then return { 'settled' } end
 local state = string.sub(value, 1, 1)
@@ -594,7 +614,9 @@ return 1
  *      | {'balance_limit', balance, ceiling} (the credit would pass the ceiling: nothing written)
  *      | {'applied', entry, balance, crossed, topup}
  */
-export const COMPLETE_TOPUP = LIB + String.raw`
+export const COMPLETE_TOPUP =
+  LIB +
+  String.raw`
 local topup = hgetall(KEYS[4])
 if topup.id == nil then return { 'topup_not_found' } end
 local account = hgetall(KEYS[1])

@@ -237,11 +237,7 @@ export class RedisStore implements Store {
     );
     // The claim becomes permanent only if it is still ours (it may have expired while we wrote).
     if ((await this.run('kikuaiCompareAndSet', [indexKey], [claim, accountId])) !== 1) {
-      await this.client.del(
-        this.accountKey(accountId, 'account'),
-        this.accountKey(accountId, 'keys'),
-        this.accountKey(accountId, `key:${firstKey.id}`),
-      );
+      await this.client.del(this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`));
       return null;
     }
     const account = await this.getAccount(accountId);
@@ -282,10 +278,23 @@ export class RedisStore implements Store {
   }
 
   /** `revisedAccount`: the account hash whose revision the change bumps (account and key fields). */
-  private async patch(key: string, guardField: string, fields: Record<string, string | number | null>, revisedAccount?: string): Promise<Record<string, string> | null> {
+  private async patch(
+    key: string,
+    guardField: string,
+    fields: Record<string, string | number | null>,
+    revisedAccount?: string,
+  ): Promise<Record<string, string> | null> {
     const set = toPairs(fields);
-    const unset = Object.entries(fields).filter(([, value]) => value === null).map(([name]) => name);
-    const reply = await this.run('kikuaiPatchHash', revisedAccount ? [key, revisedAccount] : [key], [revisedAccount ? this.newRevision() : '', guardField, set.length / 2, ...set, ...unset]);
+    const unset = Object.entries(fields)
+      .filter(([, value]) => value === null)
+      .map(([name]) => name);
+    const reply = await this.run('kikuaiPatchHash', revisedAccount ? [key, revisedAccount] : [key], [
+      revisedAccount ? this.newRevision() : '',
+      guardField,
+      set.length / 2,
+      ...set,
+      ...unset,
+    ]);
     return reply ? flatToObject(reply) : null;
   }
 
@@ -297,7 +306,12 @@ export class RedisStore implements Store {
     return { account_id, key_id };
   }
 
-  async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+  async createKey(
+    accountId: string,
+    key: NewKey,
+    maxKeys: number,
+    now: string,
+  ): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
     checkedKeyAmounts(key);
     // The index goes first: it lives in another slot, and an index to a key that was
     // never written is harmless (authorize finds no key), while the reverse would not be.
@@ -353,7 +367,12 @@ export class RedisStore implements Store {
     if (patch.permissions !== undefined) fields.permissions = storedPermissions(patch.permissions);
     if (patch.spend_limit_micros !== undefined) fields.spend_limit_micros = patch.spend_limit_micros;
     if (patch.spend_limit_period !== undefined) fields.spend_limit_period = patch.spend_limit_period;
-    const flat = await this.patch(this.accountKey(accountId, `key:${keyId}`), 'revoked_at', this.keyFieldsWithInstants(fields), this.accountKey(accountId, 'account'));
+    const flat = await this.patch(
+      this.accountKey(accountId, `key:${keyId}`),
+      'revoked_at',
+      this.keyFieldsWithInstants(fields),
+      this.accountKey(accountId, 'account'),
+    );
     return flat ? toKey(flat) : null;
   }
 
@@ -366,18 +385,27 @@ export class RedisStore implements Store {
     return reply ? toKey(flatToObject(reply)) : null;
   }
 
-  async rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
+  async rotateKey(
+    accountId: string,
+    keyId: string,
+    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
+    previousExpiresAt: string | null,
+  ): Promise<ApiKeyRecord | null> {
     const keyName = this.accountKey(accountId, `key:${keyId}`);
     if (!(await this.getKey(accountId, keyId))) return null;
     await this.client.set(this.global(`keyhash:${newKey.hash}`), `${accountId}|${keyId}`);
-    const reply = await this.run('kikuaiRotateKey', [keyName, this.accountKey(accountId, 'account')], [
-      newKey.hash,
-      newKey.prefix,
-      newKey.last_four,
-      previousExpiresAt ?? '',
-      previousExpiresAt === null ? '' : String(isoToMs(previousExpiresAt)),
-      this.newRevision(),
-    ]);
+    const reply = await this.run(
+      'kikuaiRotateKey',
+      [keyName, this.accountKey(accountId, 'account')],
+      [
+        newKey.hash,
+        newKey.prefix,
+        newKey.last_four,
+        previousExpiresAt ?? '',
+        previousExpiresAt === null ? '' : String(isoToMs(previousExpiresAt)),
+        this.newRevision(),
+      ],
+    );
     return reply ? toKey(flatToObject(reply)) : null;
   }
 
@@ -420,7 +448,11 @@ export class RedisStore implements Store {
 
   async limitAccount(request: LimitAccountRequest): Promise<LimitAccountResult> {
     const limits = this.rateLimits(request.account_id, request.rate_limits);
-    const reply = (await this.run('kikuaiLimitAccount', [this.accountKey(request.account_id, 'account'), limits.key], [request.now_ms, ...limits.args])) as Reply[];
+    const reply = (await this.run(
+      'kikuaiLimitAccount',
+      [this.accountKey(request.account_id, 'account'), limits.key],
+      [request.now_ms, ...limits.args],
+    )) as Reply[];
     if (reply[0] === 'refused') return { ok: false, reason: 'account_not_found' };
     const refused = this.authRefusal(reply, request.rate_limits);
     if (refused) return refused as Extract<LimitAccountResult, { reason: 'rate_limited' }>;
@@ -446,7 +478,15 @@ export class RedisStore implements Store {
     const keys = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')];
     checkedChange(change.amount_micros);
     const args: Array<string | number> = [
-      change.kind, change.amount_micros, change.reason, change.external_ref ?? '', newLedgerId(), now, change.on_insufficient ?? 'reject', this.maxBalanceMicros, this.newRevision(),
+      change.kind,
+      change.amount_micros,
+      change.reason,
+      change.external_ref ?? '',
+      newLedgerId(),
+      now,
+      change.on_insufficient ?? 'reject',
+      this.maxBalanceMicros,
+      this.newRevision(),
     ];
     if (change.key_id && change.kind === 'refund') {
       const starts = periodStarts(Date.parse(now));
@@ -701,7 +741,12 @@ export class RedisStore implements Store {
     )) as string[];
     switch (reply[0]) {
       case 'refunded':
-        return { outcome: 'refunded', entry: parseEntry(accountId, reply[1]!), balance_micros: Number(reply[2]), crossed: (reply[3] || null) as BalanceCrossing | null };
+        return {
+          outcome: 'refunded',
+          entry: parseEntry(accountId, reply[1]!),
+          balance_micros: Number(reply[2]),
+          crossed: (reply[3] || null) as BalanceCrossing | null,
+        };
       case 'skipped': {
         const segment = reply[1]!;
         return { outcome: 'skipped', state: callStateOf(segment)!, upstream_status: segment.length > 1 ? Number(segment.slice(1)) : null };
@@ -756,11 +801,20 @@ export class RedisStore implements Store {
     for (const sum of sumUsage(events)) {
       const field = `${sum.product_id}|${sum.key_id}|`;
       group(sum.account_id, sum.day).increments.push(
-        `${field}requests`, sum.requests, `${field}errors`, sum.errors, `${field}cost_micros`, sum.cost_micros, `${field}latency_ms_total`, sum.latency_ms_total,
+        `${field}requests`,
+        sum.requests,
+        `${field}errors`,
+        sum.errors,
+        `${field}cost_micros`,
+        sum.cost_micros,
+        `${field}latency_ms_total`,
+        sum.latency_ms_total,
       );
     }
     for (const event of keptUsageEvents(events)) group(event.account_id, usageDay(event.at)).raw.push(JSON.stringify(event));
-    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & {
+      exec(): Promise<Array<[Error | null, unknown]> | null>;
+    };
     for (const { account_id: accountId, day, increments, raw } of groups.values()) {
       // Bounded arguments per call (Lua's unpack has a stack limit); the first call also adds the sums.
       for (let start = 0; start === 0 || start < raw.length; start += USAGE_EVENTS_PER_CALL) {
@@ -844,7 +898,12 @@ export class RedisStore implements Store {
     const { credit } = request;
     const reply = (await this.run(
       'kikuaiCompleteTopup',
-      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs'), this.accountKey(accountId, `topup:${request.topup_id}`)],
+      [
+        this.accountKey(accountId, 'account'),
+        this.accountKey(accountId, 'ledger'),
+        this.accountKey(accountId, 'ledger_refs'),
+        this.accountKey(accountId, `topup:${request.topup_id}`),
+      ],
       [credit.amount_micros, credit.reason, credit.external_ref, newLedgerId(), now, request.provider_ref ?? '', this.maxBalanceMicros],
     )) as Reply[];
     switch (reply[0]) {
@@ -891,7 +950,13 @@ export class RedisStore implements Store {
   }
 
   async recordPaymentIncident(incident: PaymentIncident): Promise<boolean> {
-    return (await this.client.hsetnx(this.global('payment_incidents'), incident.id, JSON.stringify({ ...incident, seq: await this.client.incr(this.global('payment_incidents_seq')) }))) === 1;
+    return (
+      (await this.client.hsetnx(
+        this.global('payment_incidents'),
+        incident.id,
+        JSON.stringify({ ...incident, seq: await this.client.incr(this.global('payment_incidents_seq')) }),
+      )) === 1
+    );
   }
 
   async listPaymentIncidents(limit: number): Promise<PaymentIncident[]> {
@@ -903,7 +968,12 @@ export class RedisStore implements Store {
   }
 
   // Idempotency and de-duplication -----------------------------------------------------
-  async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
+  async claimIdempotent(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    ttlSeconds: number,
+  ): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
     const claim = JSON.stringify({ state: 'pending', fingerprint });
     const stored = (await this.run('kikuaiClaimIdempotent', [this.global(`idem:${scope}:${key}`)], [claim, ttlSeconds])) as string | null;
     if (stored === null) return null;
@@ -946,7 +1016,10 @@ function periodArguments(nowMs: number): Array<string | number> {
   const day = Math.floor(nowMs / 86_400_000);
   if (periodArgumentsOfDay?.day !== day) {
     const starts = periodStarts(nowMs);
-    periodArgumentsOfDay = { day, args: (['daily', 'weekly', 'monthly'] as const).flatMap((period) => [starts[period], new Date(starts[period]).toISOString()]) };
+    periodArgumentsOfDay = {
+      day,
+      args: (['daily', 'weekly', 'monthly'] as const).flatMap((period) => [starts[period], new Date(starts[period]).toISOString()]),
+    };
   }
   return periodArgumentsOfDay.args;
 }

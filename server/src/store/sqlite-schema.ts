@@ -9,7 +9,10 @@ import { MICROS_LIMIT } from './logic.js';
  */
 function integerMoney(table: string, columns: Record<string, number>): string {
   const wrong = Object.entries(columns)
-    .map(([column, minimum]) => `(NEW.${column} IS NOT NULL AND (typeof(NEW.${column}) <> 'integer' OR NEW.${column} < ${minimum} OR NEW.${column} > ${MICROS_LIMIT}))`)
+    .map(
+      ([column, minimum]) =>
+        `(NEW.${column} IS NOT NULL AND (typeof(NEW.${column}) <> 'integer' OR NEW.${column} < ${minimum} OR NEW.${column} > ${MICROS_LIMIT}))`,
+    )
     .join(' OR ');
   const message = `${table}: ${Object.keys(columns).join(', ')} must be integers from their minimum to ${MICROS_LIMIT}`;
   return `

@@ -80,7 +80,18 @@ const STALE_RESERVATION_MS = 60_000;
 type IdempotentValue = { state: 'pending'; fingerprint: string } | { state: 'done'; fingerprint: string; status: number; body: string };
 
 const KEY_PATCH_COLUMNS = ['name', 'enabled', 'expires_at', 'allowed_products', 'permissions', 'spend_limit_micros', 'spend_limit_period'] as const;
-const TOPUP_PATCH_COLUMNS = ['method', 'amount_micros', 'stars', 'status', 'checkout_url', 'invoice_link', 'provider_ref', 'ledger_entry_id', 'created_at', 'completed_at'] as const;
+const TOPUP_PATCH_COLUMNS = [
+  'method',
+  'amount_micros',
+  'stars',
+  'status',
+  'checkout_url',
+  'invoice_link',
+  'provider_ref',
+  'ledger_entry_id',
+  'created_at',
+  'completed_at',
+] as const;
 
 /**
  * The embedded adapter. better-sqlite3 is synchronous: every method runs to completion
@@ -190,7 +201,12 @@ export class SqliteStore implements Store {
     return row ? { account_id: row.account_id, key_id: row.key_id } : null;
   }
 
-  private readonly createKeyTransaction = (accountId: string, key: NewKey, maxKeys: number, now: string): { ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' } => {
+  private readonly createKeyTransaction = (
+    accountId: string,
+    key: NewKey,
+    maxKeys: number,
+    now: string,
+  ): { ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' } => {
     if (!this.statements.account.get(accountId)) return { ok: false, reason: 'account_not_found' };
     const { count } = this.statements.countKeys.get(accountId) as { count: number };
     if (count >= maxKeys) return { ok: false, reason: 'too_many_keys' };
@@ -198,7 +214,12 @@ export class SqliteStore implements Store {
     return { ok: true, key: toKey(this.statements.key.get(key.id) as Row) };
   };
 
-  async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+  async createKey(
+    accountId: string,
+    key: NewKey,
+    maxKeys: number,
+    now: string,
+  ): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
     checkedKeyAmounts(key);
     return this.immediate(this.createKeyTransaction, accountId, key, maxKeys, now);
   }
@@ -230,7 +251,11 @@ export class SqliteStore implements Store {
     const columns = KEY_PATCH_COLUMNS.filter((column) => column in values);
     if (columns.length > 0) {
       const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
-      this.cached(`UPDATE api_keys SET ${assignments} WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL`).run({ ...values, id: keyId, account_id: accountId });
+      this.cached(`UPDATE api_keys SET ${assignments} WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL`).run({
+        ...values,
+        id: keyId,
+        account_id: accountId,
+      });
     }
     return this.getKey(accountId, keyId);
   }
@@ -255,7 +280,12 @@ export class SqliteStore implements Store {
     return this.immediate(this.revokeTransaction, accountId, keyId, now);
   }
 
-  private readonly rotateTransaction = (accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): ApiKeyRecord | null => {
+  private readonly rotateTransaction = (
+    accountId: string,
+    keyId: string,
+    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
+    previousExpiresAt: string | null,
+  ): ApiKeyRecord | null => {
     const row = this.liveKey(accountId, keyId);
     if (!row) return null;
     this.statements.insertKeyHash.run(newKey.hash, accountId, keyId);
@@ -270,7 +300,12 @@ export class SqliteStore implements Store {
     return toKey(this.statements.key.get(keyId) as Row);
   };
 
-  async rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
+  async rotateKey(
+    accountId: string,
+    keyId: string,
+    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
+    previousExpiresAt: string | null,
+  ): Promise<ApiKeyRecord | null> {
     return this.immediate(this.rotateTransaction, accountId, keyId, newKey, previousExpiresAt);
   }
 
@@ -299,7 +334,10 @@ export class SqliteStore implements Store {
    * Authentication and rate limits: the part of authorize and reserve that is the same.
    * `snapshot`: this key's snapshot if it would let the request through (looked up once).
    */
-  private authenticate(request: AuthorizeRequest, snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms)):
+  private authenticate(
+    request: AuthorizeRequest,
+    snapshot = this.snapshots.usable(request.account_id, request.key_id, request.hash, request.now_ms),
+  ):
     | { refused: Extract<AuthorizeResult, { ok: false }> }
     | { refused: null; account: Account; key: ApiKeyRecord; commit: () => RateLimitState[]; states: RateLimitState[]; limited: RateLimitState | null } {
     const s = this.statements;
@@ -468,7 +506,15 @@ export class SqliteStore implements Store {
     const rateLimits = auth.commit();
     if (refused) return refused;
     // The reservation rides in the debit row (migration 7): no other write.
-    const openCall = encodeCallRecord({ state: 'reserved', upstream_status: null, reserved_ms: request.now_ms, price_micros: price, key_id: key.id, product_id: request.product_id, endpoint: request.endpoint ?? '' });
+    const openCall = encodeCallRecord({
+      state: 'reserved',
+      upstream_status: null,
+      reserved_ms: request.now_ms,
+      price_micros: price,
+      key_id: key.id,
+      product_id: request.product_id,
+      endpoint: request.endpoint ?? '',
+    });
     const { entry, seq, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now, { openCall });
     this.reserving = { ref: request.external_ref, accountId: account.id, seq, reservedMs: request.now_ms };
     const spendPeriodStart = periodStart ?? key.spend_period_start;
@@ -529,7 +575,10 @@ export class SqliteStore implements Store {
     }
     const nowMs = Date.now();
     for (const [accountId, calls] of mine) {
-      const closedElsewhere = this.closedAmong(accountId, calls.map((call) => call.seq));
+      const closedElsewhere = this.closedAmong(
+        accountId,
+        calls.map((call) => call.seq),
+      );
       const closing = new Set<number>();
       for (const { seq, settlement } of calls) {
         forget.push(settlement.ref);
@@ -649,7 +698,9 @@ export class SqliteStore implements Store {
     s.dropWatermarks.run();
     const calls: OpenCall[] = [];
     for (const { id, open_calls_from_seq: fromSeq } of s.accountsWithOpenCalls.all() as Array<{ id: string; open_calls_from_seq: number }>) {
-      const watermarks = new Map((s.watermarksOf.all(id) as Array<{ instance: number; settled_below_seq: number }>).map((row) => [row.instance, row.settled_below_seq]));
+      const watermarks = new Map(
+        (s.watermarksOf.all(id) as Array<{ instance: number; settled_below_seq: number }>).map((row) => [row.instance, row.settled_below_seq]),
+      );
       const rows = (s.openCallsOf.all(id, fromSeq) as CallRow[]).filter((row) => this.callIsOpen(id, row, fromSeq, watermarks));
       if (rows.length > 0 && rows[0]!.seq > fromSeq) s.advanceOpenCalls.run(rows[0]!.seq, id);
       for (const row of rows) {
@@ -709,7 +760,10 @@ export class SqliteStore implements Store {
     const columns = TOPUP_PATCH_COLUMNS.filter((column) => patch[column] !== undefined);
     if (columns.length > 0) {
       const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
-      this.cached(`UPDATE topups SET ${assignments} WHERE id = @id`).run({ ...Object.fromEntries(columns.map((column) => [column, patch[column]])), id: topupId });
+      this.cached(`UPDATE topups SET ${assignments} WHERE id = @id`).run({
+        ...Object.fromEntries(columns.map((column) => [column, patch[column]])),
+        id: topupId,
+      });
     }
     return this.getTopup(topupId);
   }
@@ -730,7 +784,14 @@ export class SqliteStore implements Store {
       s.completeTopup.run({ id: topup.id, ledger_entry_id: entry.id, completed_at: entry.created_at, provider_ref: request.provider_ref ?? null });
     if (previous) {
       complete(previous);
-      return { ok: true, applied: false, reason: 'repaired', topup: toTopup(s.topup.get(topup.id) as Row), entry: previous, balance_micros: account.balance_micros };
+      return {
+        ok: true,
+        applied: false,
+        reason: 'repaired',
+        topup: toTopup(s.topup.get(topup.id) as Row),
+        entry: previous,
+        balance_micros: account.balance_micros,
+      };
     }
     checkedMicros('the stored balance_micros', account.balance_micros, 0, MICROS_LIMIT);
     if (account.balance_micros + request.credit.amount_micros > this.maxBalanceMicros) {
@@ -781,7 +842,12 @@ export class SqliteStore implements Store {
     return null;
   };
 
-  async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
+  async claimIdempotent(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    ttlSeconds: number,
+  ): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
     const stored = this.immediate(this.claimTransaction, scope, key, fingerprint, ttlSeconds);
     if (stored === null) return null;
     return stored.state === 'pending' ? { state: 'pending' } : { state: 'done', fingerprint: stored.fingerprint, status: stored.status, body: stored.body };
@@ -838,7 +904,8 @@ function prepare(db: Database.Database) {
     ping: db.prepare('SELECT 1'),
     account: db.prepare('SELECT * FROM accounts WHERE id = ?'),
     accountByTelegramId: db.prepare('SELECT * FROM accounts WHERE telegram_id = ?'),
-    insertAccount: db.prepare(`INSERT INTO accounts (id, telegram_id, username, first_name, last_name, language_code, status, suspended_reason, balance_micros, low_balance_threshold_micros, low_balance_notified, created_at)
+    insertAccount:
+      db.prepare(`INSERT INTO accounts (id, telegram_id, username, first_name, last_name, language_code, status, suspended_reason, balance_micros, low_balance_threshold_micros, low_balance_notified, created_at)
       VALUES (@id, @telegram_id, @username, @first_name, @last_name, @language_code, @status, @suspended_reason, @balance_micros, @low_balance_threshold_micros, @low_balance_notified, @created_at)`),
     setStatus: db.prepare('UPDATE accounts SET status = ?, suspended_reason = ? WHERE id = ?'),
     setThreshold: db.prepare('UPDATE accounts SET low_balance_threshold_micros = ?, low_balance_notified = 0 WHERE id = ?'),
@@ -852,16 +919,20 @@ function prepare(db: Database.Database) {
       FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ?`),
     keysOfAccount: db.prepare('SELECT * FROM api_keys WHERE account_id = ? AND revoked_at IS NULL ORDER BY rowid'),
     countKeys: db.prepare('SELECT COUNT(*) AS count FROM api_keys WHERE account_id = ? AND revoked_at IS NULL'),
-    insertKey: db.prepare(`INSERT INTO api_keys (id, account_id, name, prefix, last_four, hash, previous_hash, previous_hash_expires_at, enabled, revoked_at, expires_at, allowed_products, permissions, spend_limit_micros, spend_limit_period, spent_micros, spend_period_start, created_at, last_used_at)
+    insertKey:
+      db.prepare(`INSERT INTO api_keys (id, account_id, name, prefix, last_four, hash, previous_hash, previous_hash_expires_at, enabled, revoked_at, expires_at, allowed_products, permissions, spend_limit_micros, spend_limit_period, spent_micros, spend_period_start, created_at, last_used_at)
       VALUES (@id, @account_id, @name, @prefix, @last_four, @hash, @previous_hash, @previous_hash_expires_at, @enabled, @revoked_at, @expires_at, @allowed_products, @permissions, @spend_limit_micros, @spend_limit_period, @spent_micros, @spend_period_start, @created_at, @last_used_at)`),
     insertKeyHash: db.prepare('INSERT INTO key_hashes (hash, account_id, key_id) VALUES (?, ?, ?)'),
     keyHash: db.prepare('SELECT account_id, key_id FROM key_hashes WHERE hash = ?'),
     revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?'),
     rotateKey: db.prepare(`UPDATE api_keys SET hash = @hash, prefix = @prefix, last_four = @last_four, previous_hash = @previous_hash,
       previous_hash_expires_at = @previous_hash_expires_at WHERE id = @id`),
-    touchKey: db.prepare('UPDATE api_keys SET last_used_at = @at WHERE id = @key_id AND account_id = @account_id AND (last_used_at IS NULL OR last_used_at < @at)'),
+    touchKey: db.prepare(
+      'UPDATE api_keys SET last_used_at = @at WHERE id = @key_id AND account_id = @account_id AND (last_used_at IS NULL OR last_used_at < @at)',
+    ),
     addSpend: db.prepare('UPDATE api_keys SET spent_micros = ?, spend_period_start = ? WHERE id = ?'),
-    insertEntry: db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at, open_call, call_instance)
+    insertEntry:
+      db.prepare(`INSERT INTO ledger (account_id, seq, id, kind, amount_micros, balance_after_micros, reason, external_ref, created_at, open_call, call_instance)
       VALUES (@account_id, @seq, @id, @kind, @amount_micros, @balance_after_micros, @reason, @external_ref, @created_at, @open_call, @call_instance)`),
     entryByRef: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND external_ref = ?'),
     ledgerPage: db.prepare('SELECT * FROM ledger WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
@@ -887,20 +958,27 @@ function prepare(db: Database.Database) {
       WHERE account_id = @account_id AND external_ref = @ref AND open_call IS NOT NULL`),
     countClosedCalls: db.prepare('UPDATE accounts SET open_calls = MAX(0, open_calls - ?) WHERE id = ?'),
     accountsWithOpenCalls: db.prepare('SELECT id, open_calls_from_seq FROM accounts WHERE open_calls > 0'),
-    openCallsOf: db.prepare('SELECT seq, external_ref, open_call, call_instance FROM ledger WHERE account_id = ? AND seq >= ? AND open_call IS NOT NULL ORDER BY seq'),
+    openCallsOf: db.prepare(
+      'SELECT seq, external_ref, open_call, call_instance FROM ledger WHERE account_id = ? AND seq >= ? AND open_call IS NOT NULL ORDER BY seq',
+    ),
     advanceOpenCalls: db.prepare('UPDATE accounts SET open_calls_from_seq = MAX(open_calls_from_seq, ?) WHERE id = ?'),
     pruneUsage: db.prepare('DELETE FROM usage_daily WHERE expires_at_ms < ?'),
     usage: db.prepare(`SELECT day, product_id, key_id, requests, errors, cost_micros, latency_ms_total FROM usage_daily
       WHERE account_id = ? AND day BETWEEN ? AND ? AND expires_at_ms >= ?`),
     insertEvent: db.prepare('INSERT INTO usage_events (account_id, event) VALUES (?, ?)'),
-    trimEvents: db.prepare('DELETE FROM usage_events WHERE account_id = ? AND id <= (SELECT id FROM usage_events WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+    trimEvents: db.prepare(
+      'DELETE FROM usage_events WHERE account_id = ? AND id <= (SELECT id FROM usage_events WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+    ),
     events: db.prepare('SELECT event FROM usage_events WHERE account_id = ? ORDER BY id DESC LIMIT ?'),
-    insertTopup: db.prepare(`INSERT INTO topups (id, account_id, method, amount_micros, stars, status, checkout_url, invoice_link, provider_ref, ledger_entry_id, created_at, completed_at)
+    insertTopup:
+      db.prepare(`INSERT INTO topups (id, account_id, method, amount_micros, stars, status, checkout_url, invoice_link, provider_ref, ledger_entry_id, created_at, completed_at)
       VALUES (@id, @account_id, @method, @amount_micros, @stars, @status, @checkout_url, @invoice_link, @provider_ref, @ledger_entry_id, @created_at, @completed_at)`),
     topup: db.prepare('SELECT * FROM topups WHERE id = ?'),
     completeTopup: db.prepare(`UPDATE topups SET status = 'completed', ledger_entry_id = @ledger_entry_id, completed_at = @completed_at,
       provider_ref = COALESCE(@provider_ref, provider_ref) WHERE id = @id`),
-    insertStarsCharge: db.prepare('INSERT INTO stars_charges (charge_id, account_id, topup_id, created_at) VALUES (@charge_id, @account_id, @topup_id, @created_at) ON CONFLICT (charge_id) DO NOTHING'),
+    insertStarsCharge: db.prepare(
+      'INSERT INTO stars_charges (charge_id, account_id, topup_id, created_at) VALUES (@charge_id, @account_id, @topup_id, @created_at) ON CONFLICT (charge_id) DO NOTHING',
+    ),
     starsCharge: db.prepare('SELECT * FROM stars_charges WHERE charge_id = ?'),
     insertIncident: db.prepare(`INSERT INTO payment_incidents (id, kind, account_id, topup_id, detail, created_at)
       VALUES (@id, @kind, @account_id, @topup_id, @detail, @created_at) ON CONFLICT (id) DO NOTHING`),

@@ -164,13 +164,7 @@ export interface RateLimitState {
   reset_ms: number; // ms until the window resets
 }
 
-export type AuthFailure =
-  | 'key_not_found'
-  | 'key_revoked'
-  | 'key_disabled'
-  | 'key_expired'
-  | 'account_suspended'
-  | 'account_not_found';
+export type AuthFailure = 'key_not_found' | 'key_revoked' | 'key_disabled' | 'key_expired' | 'account_suspended' | 'account_not_found';
 
 /** One round trip: authenticate a key, count it against the rate limits, return what the handler needs. */
 export interface AuthorizeRequest {
@@ -266,7 +260,15 @@ export type CallRefundResult =
   | { outcome: 'account_not_found' };
 
 export type ReserveResult =
-  | { ok: true; account: Account; key: ApiKeyRecord; entry: LedgerEntry; balance_micros: number; crossed: BalanceCrossing | null; rate_limits: RateLimitState[] }
+  | {
+      ok: true;
+      account: Account;
+      key: ApiKeyRecord;
+      entry: LedgerEntry;
+      balance_micros: number;
+      crossed: BalanceCrossing | null;
+      rate_limits: RateLimitState[];
+    }
   | { ok: false; reason: AuthFailure }
   | { ok: false; reason: 'rate_limited'; rate_limit: RateLimitState; rate_limits: RateLimitState[] }
   | { ok: false; reason: 'product_not_allowed' }
@@ -388,13 +390,23 @@ export interface Store {
   // Keys -----------------------------------------------------------------------------
   /** Finds which key a secret hash belongs to (current or previous hash). Cacheable forever: the mapping never changes. */
   findKeyByHash(hash: string): Promise<{ account_id: string; key_id: string } | null>;
-  createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }>;
+  createKey(
+    accountId: string,
+    key: NewKey,
+    maxKeys: number,
+    now: string,
+  ): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }>;
   listKeys(accountId: string): Promise<ApiKeyRecord[]>; // revoked keys excluded, oldest first
   getKey(accountId: string, keyId: string): Promise<ApiKeyRecord | null>; // null for revoked or foreign keys
   updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null>;
   revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null>;
   /** New secret under the same id; the old hash stays valid until `previousExpiresAt` (null: at once). */
-  rotateKey(accountId: string, keyId: string, newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>, previousExpiresAt: string | null): Promise<ApiKeyRecord | null>;
+  rotateKey(
+    accountId: string,
+    keyId: string,
+    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
+    previousExpiresAt: string | null,
+  ): Promise<ApiKeyRecord | null>;
   /** Off the hot path: batched by the caller. */
   touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void>;
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
@@ -450,7 +462,12 @@ export interface Store {
    * Claims `scope/key` for a first caller. Returns null when this call claimed it (go ahead,
    * then `saveIdempotent`), or the stored response of the first caller ('pending' while it runs).
    */
-  claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }>;
+  claimIdempotent(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    ttlSeconds: number,
+  ): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }>;
   saveIdempotent(scope: string, key: string, fingerprint: string, status: number, body: string, ttlSeconds: number): Promise<void>;
   releaseIdempotent(scope: string, key: string): Promise<void>;
   /** True the first time `namespace/id` is seen within `ttlSeconds`. */

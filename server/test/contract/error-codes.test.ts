@@ -66,10 +66,14 @@ describe('error codes: the spec and the server', () => {
 
   it('keeps problem details neutral about callers: no CLI command, bot command or SDK method', () => {
     const problemTexts = sources.flatMap(({ path, text }) =>
-      [...text.matchAll(/(?:new ApiProblem\(|problemBody\(|\[)\s*(?:\d{3}|status|error\.statusCode)[^;]*?(?:\);|\],)/gs)].map((match) => ({ path, text: match[0] })),
+      [...text.matchAll(/(?:new ApiProblem\(|problemBody\(|\[)\s*(?:\d{3}|status|error\.statusCode)[^;]*?(?:\);|\],)/gs)].map((match) => ({
+        path,
+        text: match[0],
+      })),
     );
     expect(problemTexts.length).toBeGreaterThan(40);
-    const callerWords = /`kikuai |\bkikuai (?:keys|topup|login|call|llm|balance)\b|\s--[a-z]|(?:^|[\s(])\/(?:start|topup|api_key|support|help|keys|balance)\b|\b(?:keys|topups|auth|balance|admin|stars|proxy)\.[a-z]+\(|createKikuaiClient/;
+    const callerWords =
+      /`kikuai |\bkikuai (?:keys|topup|login|call|llm|balance)\b|\s--[a-z]|(?:^|[\s(])\/(?:start|topup|api_key|support|help|keys|balance)\b|\b(?:keys|topups|auth|balance|admin|stars|proxy)\.[a-z]+\(|createKikuaiClient/;
     const offending = problemTexts.filter(({ text }) => callerWords.test(text)).map(({ path, text }) => `${path}: ${text.slice(0, 160)}`);
     expect(offending).toEqual([]);
   });

@@ -25,7 +25,10 @@ describe('store outages in the contract', () => {
   );
 
   it('names store_unavailable among the error codes, and ServiceUnavailable carries Retry-After', () => {
-    const components = document.components as { schemas: Record<string, { enum?: string[] }>; responses: Record<string, { headers?: Record<string, unknown> }> };
+    const components = document.components as {
+      schemas: Record<string, { enum?: string[] }>;
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
     expect(components.schemas.ErrorCode!.enum).toContain('store_unavailable');
     expect(components.responses.ServiceUnavailable!.headers).toHaveProperty('Retry-After');
   });

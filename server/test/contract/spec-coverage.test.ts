@@ -23,9 +23,7 @@ describe('the server serves exactly the contract', () => {
   });
 
   it('serves no API route that the spec does not describe', () => {
-    const described = new Set(
-      listOperations(loadSpec().document).map(({ method, path }) => `${method} ${path.replace(/\{([^}]+)\}/g, ':$1')}`),
-    );
+    const described = new Set(listOperations(loadSpec().document).map(({ method, path }) => `${method} ${path.replace(/\{([^}]+)\}/g, ':$1')}`));
     const undescribed = server.app.servedRoutes.filter((route) => {
       const [method, url] = route.split(' ') as [string, string];
       if (method === 'HEAD' || method === 'OPTIONS') return false;

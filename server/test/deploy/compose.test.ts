@@ -96,7 +96,8 @@ describe('docker-compose.yml services, run natively', () => {
     expect(redis).toMatch(/--appendonly yes/);
     expect(redis).toMatch(/--appendfsync always/);
     const environment = compose.services.api!.environment ?? {};
-    for (const name of ['KIKUAI_OPERATOR_CHAT_ID', 'KIKUAI_MAX_BALANCE_MICROS', 'KIKUAI_IDEMPOTENCY_SECRET', 'KIKUAI_ADMIN_TOKEN']) expect(environment).toHaveProperty(name);
+    for (const name of ['KIKUAI_OPERATOR_CHAT_ID', 'KIKUAI_MAX_BALANCE_MICROS', 'KIKUAI_IDEMPOTENCY_SECRET', 'KIKUAI_ADMIN_TOKEN'])
+      expect(environment).toHaveProperty(name);
   });
 
   it('the API service starts on Redis, is ready, and says where it listens without leaking secrets', async () => {
@@ -131,7 +132,9 @@ describe('docker-compose.yml services, run natively', () => {
     writeFileSync(path.join(work, 'nginx.conf'), config);
     const check = spawnSync(nginxBinary, ['-t', '-p', work, '-c', path.join(work, 'nginx.conf'), '-e', `${work}/logs/error.log`], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
-    const nginx = spawn(nginxBinary, ['-p', work, '-c', path.join(work, 'nginx.conf'), '-e', `${work}/logs/error.log`, '-g', 'daemon off;'], { stdio: 'ignore' });
+    const nginx = spawn(nginxBinary, ['-p', work, '-c', path.join(work, 'nginx.conf'), '-e', `${work}/logs/error.log`, '-g', 'daemon off;'], {
+      stdio: 'ignore',
+    });
     try {
       const health = await waitFor(`http://127.0.0.1:${nginxPort}/healthz`);
       expect(await health.json()).toMatchObject({ status: 'ok' });

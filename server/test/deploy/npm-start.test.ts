@@ -67,7 +67,7 @@ describe('npm start', () => {
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'sqlite', ok: true } });
   });
 
-  it.skipIf(!existsSync(path.join(root, 'miniapp/dist/index.html')) && !process.env.CI)('serves the Mini App\'s build at /webapp/', async () => {
+  it.skipIf(!existsSync(path.join(root, 'miniapp/dist/index.html')) && !process.env.CI)("serves the Mini App's build at /webapp/", async () => {
     expect(output).toContain(`Mini App: http://127.0.0.1:${port}/webapp/`);
     const page = await fetch(`http://127.0.0.1:${port}/webapp/`);
     expect(page.status).toBe(200);
@@ -78,9 +78,20 @@ describe('npm start', () => {
     expect(output).toMatch(/bot:\s+running/);
     const user = { id: 880_000_001, is_bot: false, first_name: 'Nia', language_code: 'en' };
     await telegram.pushUpdate({
-      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: user.id, type: 'private', first_name: 'Nia' }, from: user, text: '/start', entities: [{ type: 'bot_command', offset: 0, length: 6 }] },
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: user.id, type: 'private', first_name: 'Nia' },
+        from: user,
+        text: '/start',
+        entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+      },
     });
-    const reply = await telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === user.id && /kik_[0-9A-Za-z]{49}/.test(String(call.params.text)), 15_000);
+    const reply = await telegram.waitForCall(
+      'sendMessage',
+      (call) => Number(call.params.chat_id) === user.id && /kik_[0-9A-Za-z]{49}/.test(String(call.params.text)),
+      15_000,
+    );
     const secret = /kik_[0-9A-Za-z]{49}/.exec(String(reply.params.text))![0];
     const me = await fetch(`http://127.0.0.1:${port}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
     expect(me.status).toBe(200);

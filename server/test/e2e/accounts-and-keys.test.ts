@@ -120,7 +120,12 @@ describe.each(STORE_KINDS)('accounts and keys over HTTP (%s store)', (storeKind)
       body: { name: 'ci', allowed_products: ['reliapi'], spend_limit_micros: 5_000_000, spend_limit_period: 'monthly' },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'ci', status: 'active', allowed_products: ['reliapi'], spend_limit: { limit_micros: 5_000_000, period: 'monthly', spent_micros: 0 } });
+    expect(created.body).toMatchObject({
+      name: 'ci',
+      status: 'active',
+      allowed_products: ['reliapi'],
+      spend_limit: { limit_micros: 5_000_000, period: 'monthly', spent_micros: 0 },
+    });
     const secret: string = created.body.secret;
     expect(created.body.prefix).toBe(secret.slice(0, 8));
     expect(created.body.last_four).toBe(secret.slice(-4));
@@ -215,9 +220,15 @@ describe.each(STORE_KINDS)('accounts and keys over HTTP (%s store)', (storeKind)
     expect(found.body.data[0].account.id).toBe(accountId);
     expect((await call('GET', `/api/v1/admin/accounts?account_id=${accountId}`, { auth: admin })).body.data[0].keys).toHaveLength(1);
 
-    const grant = await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, { auth: admin, body: { amount_micros: 2_500_000, reason: 'welcome', external_ref: 'welcome-1' } });
+    const grant = await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, {
+      auth: admin,
+      body: { amount_micros: 2_500_000, reason: 'welcome', external_ref: 'welcome-1' },
+    });
     expect(grant.body).toMatchObject({ applied: true, balance_micros: 2_500_000, entry: { kind: 'credit', amount_micros: 2_500_000 } });
-    const again = await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, { auth: admin, body: { amount_micros: 2_500_000, reason: 'welcome', external_ref: 'welcome-1' } });
+    const again = await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, {
+      auth: admin,
+      body: { amount_micros: 2_500_000, reason: 'welcome', external_ref: 'welcome-1' },
+    });
     expect(again.body).toMatchObject({ applied: false, balance_micros: 2_500_000 });
     const tooMuch = await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, { auth: admin, body: { amount_micros: -3_000_000, reason: 'oops' } });
     expectProblem(tooMuch, 402, 'insufficient_balance');
@@ -256,10 +267,46 @@ describe.each(STORE_KINDS)('accounts and keys over HTTP (%s store)', (storeKind)
     const accountId: string = result.body.account.id;
     const keyId: string = result.body.api_key.id;
     await server.store.recordUsage([
-      { account_id: accountId, key_id: keyId, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 100, at: '2026-11-20T10:00:00.000Z' },
-      { account_id: accountId, key_id: keyId, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 300, at: '2026-11-20T23:59:00.000Z' },
-      { account_id: accountId, key_id: keyId, product_id: 'reliapi', endpoint: 'http', cost_micros: 0, upstream_status: 502, latency_ms: 50, at: '2026-11-21T01:00:00.000Z' },
-      { account_id: accountId, key_id: keyId, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 10, at: '2026-11-25T01:00:00.000Z' },
+      {
+        account_id: accountId,
+        key_id: keyId,
+        product_id: 'reliapi',
+        endpoint: 'llm',
+        cost_micros: 1000,
+        upstream_status: 200,
+        latency_ms: 100,
+        at: '2026-11-20T10:00:00.000Z',
+      },
+      {
+        account_id: accountId,
+        key_id: keyId,
+        product_id: 'reliapi',
+        endpoint: 'llm',
+        cost_micros: 1000,
+        upstream_status: 200,
+        latency_ms: 300,
+        at: '2026-11-20T23:59:00.000Z',
+      },
+      {
+        account_id: accountId,
+        key_id: keyId,
+        product_id: 'reliapi',
+        endpoint: 'http',
+        cost_micros: 0,
+        upstream_status: 502,
+        latency_ms: 50,
+        at: '2026-11-21T01:00:00.000Z',
+      },
+      {
+        account_id: accountId,
+        key_id: keyId,
+        product_id: 'reliapi',
+        endpoint: 'llm',
+        cost_micros: 1000,
+        upstream_status: 200,
+        latency_ms: 10,
+        at: '2026-11-25T01:00:00.000Z',
+      },
     ]);
     const auth = { apiKey: result.body.api_key.secret };
     const usage = await call('GET', '/api/v1/usage?from=2026-11-20&to=2026-11-21', { auth });

@@ -41,7 +41,9 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
   createTopup: () => ({ body: { method: 'stars', amount_micros: 1_000_000 } }),
   getTopup: () => ({}),
   checkStarsPreCheckout: (f) => ({ body: { invoice_payload: f.topupId, currency: 'XTR', total_amount: 77 } }),
-  recordStarsPayment: (f) => ({ body: { invoice_payload: 'forwarded', currency: 'XTR', total_amount: 77, telegram_payment_charge_id: `intruder-${f.accountId}` } }),
+  recordStarsPayment: (f) => ({
+    body: { invoice_payload: 'forwarded', currency: 'XTR', total_amount: 77, telegram_payment_charge_id: `intruder-${f.accountId}` },
+  }),
   recordStarsRefund: (f) => ({ body: { telegram_payment_charge_id: `paid-${f.accountId}` } }),
   proxyLlm: () => ({ body: { prompt: 'hi' } }),
   proxyHttp: () => ({ body: { url: '/' } }),
@@ -57,7 +59,13 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
 
 /** The spec's path with the fixture's ids in it. */
 function pathOf(template: string, fixture: Fixture): string {
-  const values: Record<string, string> = { key_id: fixture.keyId, topup_id: fixture.topupId, account_id: fixture.accountId, product_id: 'reliapi', endpoint_id: 'http' };
+  const values: Record<string, string> = {
+    key_id: fixture.keyId,
+    topup_id: fixture.topupId,
+    account_id: fixture.accountId,
+    product_id: 'reliapi',
+    endpoint_id: 'http',
+  };
   return template.replace(/\{([^}]+)\}/g, (_match, name: string) => {
     if (!values[name]) throw new Error(`no value for the path parameter ${name}`);
     return encodeURIComponent(values[name]);
@@ -96,7 +104,10 @@ describe.each(STORE_KINDS)('each operation takes only its own kinds of credentia
     });
     expect(paid.status, paid.text).toBe(200);
     fixture = { accountId: user.accountId, telegramId: user.telegramId, keyId: keys.body.data[0].id, topupId: topup.body.id };
-    const initData = signInitData({ auth_date: String(Math.floor(Date.now() / 1000)), query_id: 'AAHkinds', user: JSON.stringify({ id: user.telegramId, first_name: 'Ann' }) }, world.server.botToken);
+    const initData = signInitData(
+      { auth_date: String(Math.floor(Date.now() / 1000)), query_id: 'AAHkinds', user: JSON.stringify({ id: user.telegramId, first_name: 'Ann' }) },
+      world.server.botToken,
+    );
     credentials = { apiKey: { apiKey: user.apiKey }, botService: user.bot, telegramInitData: { initData }, adminToken: { admin: world.server.adminToken } };
   });
   afterAll(async () => world?.close());
@@ -114,7 +125,10 @@ describe.each(STORE_KINDS)('each operation takes only its own kinds of credentia
     for (const { method, path, id, refused } of guarded) {
       for (const kind of refused) {
         const { query, body } = REQUESTS[id]!(fixture);
-        const result = await world.call(method, `${pathOf(path, fixture)}${query ? `?${query}` : ''}`, { auth: credentials[kind], ...(body !== undefined ? { body } : {}) });
+        const result = await world.call(method, `${pathOf(path, fixture)}${query ? `?${query}` : ''}`, {
+          auth: credentials[kind],
+          ...(body !== undefined ? { body } : {}),
+        });
         answers.push(`${id} with ${kind}: ${result.status} ${result.headers.get('content-type')?.split(';')[0]}`);
       }
     }

@@ -39,7 +39,11 @@ function world(storeKind: 'sqlite' | 'redis') {
       ...(storeKind === 'redis' ? { REDIS_URL, KIKUAI_REDIS_PREFIX: prefix } : {}),
       ...env,
     });
-    const app = await buildApp({ config, store: createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix }), logger: false });
+    const app = await buildApp({
+      config,
+      store: createStore({ redisUrl: config.redisUrl, dataDir: config.dataDir, keyPrefix: config.redisKeyPrefix }),
+      logger: false,
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     running.push(app);
     const address = app.server.address();
@@ -53,7 +57,12 @@ const telegramId = () => 800_000_000 + Math.floor(Math.random() * 90_000_000);
 function register(url: string, userId: number, idempotencyKey: string) {
   return fetch(`${url}/api/v1/auth/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-kikuai-service-token': serviceToken, 'x-kikuai-telegram-user-id': String(userId), 'idempotency-key': idempotencyKey },
+    headers: {
+      'content-type': 'application/json',
+      'x-kikuai-service-token': serviceToken,
+      'x-kikuai-telegram-user-id': String(userId),
+      'idempotency-key': idempotencyKey,
+    },
     body: JSON.stringify({ telegram_user: { id: userId, first_name: 'Idem' } }),
   }).then(async (response) => ({ status: response.status, body: (await response.json()) as { api_key: { secret: string } | null; code?: string } }));
 }
@@ -63,11 +72,17 @@ function createKey(url: string, apiKey: string, idempotencyKey: string) {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'idempotency-key': idempotencyKey },
     body: JSON.stringify({ name: 'sealed' }),
-  }).then(async (response) => ({ status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as { id?: string; secret?: string; code?: string } }));
+  }).then(async (response) => ({
+    status: response.status,
+    replayed: response.headers.get('idempotent-replayed'),
+    body: (await response.json()) as { id?: string; secret?: string; code?: string },
+  }));
 }
 
 const keyCount = (url: string, apiKey: string) =>
-  fetch(`${url}/api/v1/api_keys`, { headers: { authorization: `Bearer ${apiKey}` } }).then(async (response) => ((await response.json()) as { data: unknown[] }).data.length);
+  fetch(`${url}/api/v1/api_keys`, { headers: { authorization: `Bearer ${apiKey}` } }).then(
+    async (response) => ((await response.json()) as { data: unknown[] }).data.length,
+  );
 
 describe('idempotency secret on the embedded store, unset', () => {
   it('is generated once in the data directory (0600), so a replay after a restart gets the same secret', async () => {

@@ -28,7 +28,7 @@ function expectProblem(result: CallResult, status: number, code: string) {
 }
 
 describe('the permission table', () => {
-  it('names a permission for every operation that accepts an API key, as the spec\'s x-permission does', () => {
+  it("names a permission for every operation that accepts an API key, as the spec's x-permission does", () => {
     expect(apiKeyOperations.length).toBeGreaterThan(10);
     for (const { operation } of apiKeyOperations) {
       const rule = API_KEY_OPERATIONS[operation.operationId];
@@ -48,7 +48,11 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
   beforeAll(async () => {
     upstream = await startUpstream((_request, response) => json(response, 200, { ok: true }));
     telegram = await startFakeTelegram();
-    server = await startProxyServer({ store: storeKind, upstreamUrl: upstream.url, env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_PADDLE_IN_TELEGRAM: 'false' } });
+    server = await startProxyServer({
+      store: storeKind,
+      upstreamUrl: upstream.url,
+      env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_PADDLE_IN_TELEGRAM: 'false' },
+    });
     call = caller(server);
   });
   afterAll(async () => {
@@ -73,7 +77,7 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
     return { keys, ledger: ledger.items, account, upstreamCalls: upstream.calls.length, invoices: telegram.callsOf('createInvoiceLink').length };
   }
 
-  it('shows every key\'s permissions: all four on keys the bot makes, and on keys stored before permissions existed', async () => {
+  it("shows every key's permissions: all four on keys the bot makes, and on keys stored before permissions existed", async () => {
     const owner = await server.fundedAccount(0);
     const own = await call('GET', `/api/v1/api_keys/${owner.keyId}`, { auth: { apiKey: owner.apiKey } });
     expect(own.body.permissions).toEqual(ALL);
@@ -131,10 +135,17 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
       body: { permissions: ['products:call'], spend_limit_micros: 500, spend_limit_period: 'monthly' },
     });
     expect(narrower.status).toBe(201);
-    expect(narrower.body).toMatchObject({ allowed_products: ['reliapi'], permissions: ['products:call'], spend_limit: { limit_micros: 500, period: 'monthly' } });
+    expect(narrower.body).toMatchObject({
+      allowed_products: ['reliapi'],
+      permissions: ['products:call'],
+      spend_limit: { limit_micros: 500, period: 'monthly' },
+    });
     // Under a daily limit, a longer period of no more than the same amount never spends more in a day.
     const daily = await accountWith({ spend_limit_micros: 1000, spend_limit_period: 'daily' });
-    const weekly = await call('POST', '/api/v1/api_keys', { auth: { apiKey: daily.restricted.apiKey }, body: { spend_limit_micros: 1000, spend_limit_period: 'weekly' } });
+    const weekly = await call('POST', '/api/v1/api_keys', {
+      auth: { apiKey: daily.restricted.apiKey },
+      body: { spend_limit_micros: 1000, spend_limit_period: 'weekly' },
+    });
     expect(weekly.status).toBe(201);
   });
 
@@ -148,7 +159,12 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
   });
 
   it('refuses a key PATCHing its own limits to null, and lets it narrow itself', async () => {
-    const { accountId, restricted } = await accountWith({ allowed_products: ['reliapi'], spend_limit_micros: 1000, spend_limit_period: 'weekly', expires_at: '2099-01-01T00:00:00.000Z' });
+    const { accountId, restricted } = await accountWith({
+      allowed_products: ['reliapi'],
+      spend_limit_micros: 1000,
+      spend_limit_period: 'weekly',
+      expires_at: '2099-01-01T00:00:00.000Z',
+    });
     const before = await state(accountId);
     for (const body of [
       { spend_limit_micros: null },
@@ -164,7 +180,10 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
     }
     expect(await state(accountId)).toEqual(before);
 
-    const narrowed = await call('PATCH', `/api/v1/api_keys/${restricted.id}`, { auth: { apiKey: restricted.apiKey }, body: { spend_limit_micros: 500, permissions: ['products:call', 'billing:read'] } });
+    const narrowed = await call('PATCH', `/api/v1/api_keys/${restricted.id}`, {
+      auth: { apiKey: restricted.apiKey },
+      body: { spend_limit_micros: 500, permissions: ['products:call', 'billing:read'] },
+    });
     expect(narrowed.status).toBe(200);
     expect(narrowed.body).toMatchObject({ permissions: ['products:call', 'billing:read'], spend_limit: { limit_micros: 500 } });
     // Without keys:manage now, it still reads itself; it cannot widen back.
@@ -173,8 +192,13 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
     expectProblem(back, 403, 'key_bounds_exceeded');
   });
 
-  it('refuses a restricted key revoking, rotating or changing the account\'s stronger keys, and one without keys:manage touching any other', async () => {
-    const { accountId, apiKey: fullKey, keyId: fullKeyId, restricted } = await accountWith({ allowed_products: ['reliapi'], spend_limit_micros: 1000, spend_limit_period: 'daily' });
+  it("refuses a restricted key revoking, rotating or changing the account's stronger keys, and one without keys:manage touching any other", async () => {
+    const {
+      accountId,
+      apiKey: fullKey,
+      keyId: fullKeyId,
+      restricted,
+    } = await accountWith({ allowed_products: ['reliapi'], spend_limit_micros: 1000, spend_limit_period: 'daily' });
     const caller403 = await accountWithSecondKey(accountId, fullKey);
     const before = await state(accountId);
     for (const [method, path, body] of [
@@ -194,16 +218,26 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
     expect((await call('GET', '/api/v1/balance', { auth: { apiKey: fullKey } })).status).toBe(200);
 
     // Keys within its bounds it may manage, and widen up to its own bounds but no further.
-    const child = await call('POST', '/api/v1/api_keys', { auth: { apiKey: restricted.apiKey }, body: { spend_limit_micros: 100, spend_limit_period: 'daily' } });
+    const child = await call('POST', '/api/v1/api_keys', {
+      auth: { apiKey: restricted.apiKey },
+      body: { spend_limit_micros: 100, spend_limit_period: 'daily' },
+    });
     const raised = await call('PATCH', `/api/v1/api_keys/${child.body.id}`, { auth: { apiKey: restricted.apiKey }, body: { spend_limit_micros: 1000 } });
     expect(raised.body.spend_limit.limit_micros).toBe(1000);
-    expectProblem(await call('PATCH', `/api/v1/api_keys/${child.body.id}`, { auth: { apiKey: restricted.apiKey }, body: { spend_limit_micros: 1001 } }), 403, 'key_bounds_exceeded');
+    expectProblem(
+      await call('PATCH', `/api/v1/api_keys/${child.body.id}`, { auth: { apiKey: restricted.apiKey }, body: { spend_limit_micros: 1001 } }),
+      403,
+      'key_bounds_exceeded',
+    );
     expect((await call('POST', `/api/v1/api_keys/${child.body.id}/rotate`, { auth: { apiKey: restricted.apiKey }, body: {} })).status).toBe(200);
     expect((await call('DELETE', `/api/v1/api_keys/${child.body.id}`, { auth: { apiKey: restricted.apiKey } })).status).toBe(200);
   });
 
   async function accountWithSecondKey(accountId: string, fullKey: string) {
-    const made = await call('POST', '/api/v1/api_keys', { auth: { apiKey: fullKey }, body: { name: 'caller', permissions: ['products:call', 'billing:read', 'billing:write'] } });
+    const made = await call('POST', '/api/v1/api_keys', {
+      auth: { apiKey: fullKey },
+      body: { name: 'caller', permissions: ['products:call', 'billing:read', 'billing:write'] },
+    });
     expect(made.status).toBe(201);
     return { accountId, apiKey: made.body.secret as string, id: made.body.id as string };
   }
@@ -239,8 +273,16 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
   });
 
   it('lets a full-access key do everything: create any key, widen others, top up, call, read, revoke', async () => {
-    const { accountId, apiKey, restricted } = await accountWith({ allowed_products: ['reliapi'], spend_limit_micros: 1000, spend_limit_period: 'daily', permissions: ['products:call'] });
-    const wide = await call('PATCH', `/api/v1/api_keys/${restricted.id}`, { auth: { apiKey }, body: { allowed_products: null, spend_limit_micros: null, permissions: ALL } });
+    const { accountId, apiKey, restricted } = await accountWith({
+      allowed_products: ['reliapi'],
+      spend_limit_micros: 1000,
+      spend_limit_period: 'daily',
+      permissions: ['products:call'],
+    });
+    const wide = await call('PATCH', `/api/v1/api_keys/${restricted.id}`, {
+      auth: { apiKey },
+      body: { allowed_products: null, spend_limit_micros: null, permissions: ALL },
+    });
     expect(wide.status).toBe(200);
     expect(wide.body).toMatchObject({ allowed_products: null, spend_limit: null, permissions: ALL });
     const topup = await call('POST', '/api/v1/payment/topup', { auth: { apiKey }, body: { method: 'stars', amount_micros: 5_000_000 } });
@@ -264,20 +306,25 @@ describe.each(STORE_KINDS)('key permissions (%s store)', (storeKind) => {
         .replace('{topup_id}', 'top_01JD6Z4T0Q8X9W2V3B4N5M6K7J')
         .replace('{product_id}', 'reliapi')
         .replace('{endpoint_id}', 'llm');
-      const operation = spec.paths[specPath]![method.toLowerCase()] as { requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> } };
+      const operation = spec.paths[specPath]![method.toLowerCase()] as {
+        requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> };
+      };
       const examples = operation.requestBody?.content['application/json']?.examples;
       const body = examples ? Object.values(examples)[0]!.value : operation.requestBody ? { model: 'test' } : undefined;
       if (operationId === 'updateApiKey') return { path, body: { name: 'renamed' } };
       return { path, body };
     }
 
-    it('refuses a key that lacks the operation\'s permission with 403 permission_denied naming it, and changes nothing', async () => {
+    it("refuses a key that lacks the operation's permission with 403 permission_denied naming it, and changes nothing", async () => {
       let checked = 0;
       for (const { method, path: specPath, operation } of apiKeyOperations) {
         const permission = API_KEY_OPERATIONS[operation.operationId]!.permission;
         if (permission === null) continue;
         const owner = await server.fundedAccount(10_000_000);
-        const lacking = await call('POST', '/api/v1/api_keys', { auth: { apiKey: owner.apiKey }, body: { name: 'lacking', permissions: ALL.filter((held: Permission) => held !== permission) } });
+        const lacking = await call('POST', '/api/v1/api_keys', {
+          auth: { apiKey: owner.apiKey },
+          body: { name: 'lacking', permissions: ALL.filter((held: Permission) => held !== permission) },
+        });
         const { path, body } = requestFor(operation.operationId, method, specPath, owner.keyId);
         const before = await state(owner.accountId);
         const result = await call(method, path, { auth: { apiKey: lacking.body.secret }, body });

@@ -30,7 +30,11 @@ describe('logs and cross-origin requests', () => {
         done();
       },
     });
-    app = await buildApp({ config, store: createStore({ dataDir }), logger: { level: 'trace', stream, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } } });
+    app = await buildApp({
+      config,
+      store: createStore({ dataDir }),
+      logger: { level: 'trace', stream, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -72,7 +76,10 @@ describe('logs and cross-origin requests', () => {
 
   it("allows cross-origin calls from the Mini App's origin only", async () => {
     const preflight = (origin: string) =>
-      fetch(`${url}/api/v1/balance`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      fetch(`${url}/api/v1/balance`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
     const allowed = await preflight('https://app.kikuai.example');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.kikuai.example');
     const refused = await preflight('https://evil.example');

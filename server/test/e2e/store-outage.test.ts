@@ -45,7 +45,9 @@ describe.skipIf(!withOwnRedis())('Redis down (redis store)', () => {
     expectStoreUnavailable({ status: proxied.status, headers: proxied.headers, body: await proxied.json() });
     expectStoreUnavailable(await call('GET', '/api/v1/balance', { auth: { apiKey } }));
     expectStoreUnavailable(await call('GET', '/api/v1/api_keys', { auth: { service: server.serviceToken, telegramUserId: 1 } }));
-    expectStoreUnavailable(await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, { auth: { admin: server.adminToken }, body: { amount_micros: 1000, reason: 'outage' } }));
+    expectStoreUnavailable(
+      await call('POST', `/api/v1/admin/accounts/${accountId}/credit`, { auth: { admin: server.adminToken }, body: { amount_micros: 1000, reason: 'outage' } }),
+    );
     const readiness = await call('GET', '/readyz');
     expect(readiness.status).toBe(503);
     expect(readiness.body.store.ok).toBe(false);

@@ -166,7 +166,10 @@ describe.skipIf(!withOwnRedis())('Redis outage under load', () => {
     }
     const chargedWithout200 = charged.filter((requestId) => byRequest.get(requestId)?.status !== 200);
     expect(chargedWithout200, 'charged calls that were not answered 200').toEqual([]);
-    expect(charged.filter((requestId) => !forwarded.has(requestId)), 'charged calls that never reached the upstream').toEqual([]);
+    expect(
+      charged.filter((requestId) => !forwarded.has(requestId)),
+      'charged calls that never reached the upstream',
+    ).toEqual([]);
     expect(new Set(charged).size).toBe(charged.length);
     expect(charged.length).toBe(answeredCalls.length);
 

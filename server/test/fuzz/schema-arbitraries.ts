@@ -132,7 +132,15 @@ function valueOfType(schemas: SpecSchemas, schema: Schema, type: string, depth: 
       }
       const record = fc.record(model, { requiredKeys: [...required].filter((name) => name in model), noNullPrototype: true });
       if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-        return fc.tuple(record, fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), validValue(schemas, schema.additionalProperties, depth + 1), { maxKeys: 2, noNullPrototype: true })).map(([known, extra]) => ({ ...extra, ...known }));
+        return fc
+          .tuple(
+            record,
+            fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), validValue(schemas, schema.additionalProperties, depth + 1), {
+              maxKeys: 2,
+              noNullPrototype: true,
+            }),
+          )
+          .map(([known, extra]) => ({ ...extra, ...known }));
       }
       return record;
     }
@@ -153,7 +161,7 @@ function breakValue(schemas: SpecSchemas, input: Schema | undefined, value: unkn
     const properties = (schema.properties ?? {}) as Record<string, Schema>;
     if (keys.length > 0) {
       const key = keys[path % keys.length]!;
-      return { ...(value), [key]: breakValue(schemas, properties[key] ?? {}, (value as Record<string, unknown>)[key], choice, Math.floor(path / 3)) };
+      return { ...value, [key]: breakValue(schemas, properties[key] ?? {}, (value as Record<string, unknown>)[key], choice, Math.floor(path / 3)) };
     }
   }
   if (Array.isArray(value) && value.length > 0 && path % 3 === 1) {
@@ -175,7 +183,7 @@ function breakValue(schemas: SpecSchemas, input: Schema | undefined, value: unkn
         const lengths = [(schema.maxLength ?? 255) + 1, 10_000, 70_000];
         return 'a'.repeat(lengths[path % lengths.length]);
       }
-      return JSON.stringify(value) ?? "undefined";
+      return JSON.stringify(value) ?? 'undefined';
     case 3:
       if (value && typeof value === 'object' && !Array.isArray(value)) {
         const required = (schema.required ?? []) as string[];
@@ -186,7 +194,7 @@ function breakValue(schemas: SpecSchemas, input: Schema | undefined, value: unkn
       }
       return undefined;
     case 4:
-      if (value && typeof value === 'object' && !Array.isArray(value)) return { ...(value), ['unknown_field_' + (path % 5)]: path % 2 ? 'x' : { nested: [1] } };
+      if (value && typeof value === 'object' && !Array.isArray(value)) return { ...value, ['unknown_field_' + (path % 5)]: path % 2 ? 'x' : { nested: [1] } };
       return [value];
     case 5:
       return ['../../etc/passwd', '\u0000', '%00', '<script>', "' OR 1=1 --", '\ud800', 'key_', 'acc_!!', '   '][path % 9];

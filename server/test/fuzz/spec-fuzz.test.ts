@@ -76,7 +76,13 @@ interface Operation {
 }
 
 type CredentialFamily = 'apiKey' | 'bot' | 'tma' | 'admin';
-const FAMILY_OF_SCHEME: Record<string, CredentialFamily> = { apiKey: 'apiKey', botService: 'bot', botUser: 'bot', telegramInitData: 'tma', adminToken: 'admin' };
+const FAMILY_OF_SCHEME: Record<string, CredentialFamily> = {
+  apiKey: 'apiKey',
+  botService: 'bot',
+  botUser: 'bot',
+  telegramInitData: 'tma',
+  adminToken: 'admin',
+};
 
 const spec = loadSpec().document as Record<string, any>;
 const schemas = new SpecSchemas(spec);
@@ -94,7 +100,8 @@ function readOperations(): Operation[] {
       });
       const requestBody = operation.requestBody ? (schemas.resolve(operation.requestBody) as any) : null;
       const kinds = new Set<CredentialFamily>();
-      for (const requirement of operation.security ?? []) for (const scheme of Object.keys(requirement)) if (FAMILY_OF_SCHEME[scheme]) kinds.add(FAMILY_OF_SCHEME[scheme]);
+      for (const requirement of operation.security ?? [])
+        for (const scheme of Object.keys(requirement)) if (FAMILY_OF_SCHEME[scheme]) kinds.add(FAMILY_OF_SCHEME[scheme]);
       const responses = new Map<string, Map<string, string | null>>();
       for (const [status, rawResponse] of Object.entries(operation.responses ?? {})) {
         let pointer = `#/paths/${escapePointer(path)}/${method}/responses/${status}`;
@@ -191,10 +198,7 @@ const BAD_CREDENTIALS: CredentialChoice[] = [
   'mixed',
 ];
 
-type BodyChoice =
-  | { kind: 'none' }
-  | { kind: 'json'; value: unknown; valid: boolean }
-  | { kind: 'raw'; text: string; contentType: string | null };
+type BodyChoice = { kind: 'none' } | { kind: 'json'; value: unknown; valid: boolean } | { kind: 'raw'; text: string; contentType: string | null };
 
 interface RequestPlan {
   operation: Operation;
@@ -210,7 +214,29 @@ interface RequestPlan {
   longUrl: boolean;
 }
 
-const MALFORMED_IDS = ['', ' ', 'x', '..', '%', 'key_', 'acc_', 'top_', 'KEY_123', 'key_ä', 'key_!!', 'a'.repeat(199), 'a'.repeat(201), 'null', '0', '-1', '1e9', '{}', '<x>', 'key_1/2', '%2e%2e'];
+const MALFORMED_IDS = [
+  '',
+  ' ',
+  'x',
+  '..',
+  '%',
+  'key_',
+  'acc_',
+  'top_',
+  'KEY_123',
+  'key_ä',
+  'key_!!',
+  'a'.repeat(199),
+  'a'.repeat(201),
+  'null',
+  '0',
+  '-1',
+  '1e9',
+  '{}',
+  '<x>',
+  'key_1/2',
+  '%2e%2e',
+];
 
 const text = (maxLength: number) => fc.string({ maxLength, unit: 'binary-ascii' });
 
@@ -219,31 +245,62 @@ function pathValueArbitrary(parameter: Parameter) {
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('fixture' as const), pick: fc.nat(), value: fc.constant('') }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('foreign' as const), pick: fc.nat(), value: fc.constant('') }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('schema' as const), pick: fc.nat(), value: validValue(schemas, parameter.schema).map(String) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('malformed' as const), pick: fc.nat(), value: fc.oneof(fc.constantFrom(...MALFORMED_IDS), text(30)) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('malformed' as const), pick: fc.nat(), value: fc.oneof(fc.constantFrom(...MALFORMED_IDS), text(30)) }),
+    },
   );
 }
 
 function queryArbitrary(operation: Operation): fc.Arbitrary<Array<[string, string]>> {
   const parameters = operation.parameters.filter((parameter) => parameter.in === 'query');
   const each = parameters.map((parameter) =>
-    fc.oneof(
-      { weight: 4, arbitrary: fc.constant(null) },
-      { weight: 4, arbitrary: validValue(schemas, parameter.schema) },
-      { weight: 2, arbitrary: nearMiss(schemas, parameter.schema) },
-    ).map((value) => (value === null || value === undefined ? [] : ([[parameter.name, typeof value === "string" ? value : (JSON.stringify(value) ?? "")]] as Array<[string, string]>))),
+    fc
+      .oneof(
+        { weight: 4, arbitrary: fc.constant(null) },
+        { weight: 4, arbitrary: validValue(schemas, parameter.schema) },
+        { weight: 2, arbitrary: nearMiss(schemas, parameter.schema) },
+      )
+      .map((value) =>
+        value === null || value === undefined
+          ? []
+          : ([[parameter.name, typeof value === 'string' ? value : (JSON.stringify(value) ?? '')]] as Array<[string, string]>),
+      ),
   );
-  const extra = fc.option(fc.tuple(fc.constantFrom('unknown', 'limit', 'cursor', 'from', '__proto__', 'a[b]'), text(20)), { freq: 8 }).map((pair) => (pair ? [pair] : []));
+  const extra = fc
+    .option(fc.tuple(fc.constantFrom('unknown', 'limit', 'cursor', 'from', '__proto__', 'a[b]'), text(20)), { freq: 8 })
+    .map((pair) => (pair ? [pair] : []));
   return fc.tuple(fc.tuple(...each), extra).map(([lists, extraPair]) => [...lists.flat(), ...extraPair] as Array<[string, string]>);
 }
 
-const ODD_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/JSON', 'application/problem+json', 'text/csv', 'application/xml', 'application/json-patch+json', '*/*', ''];
+const ODD_CONTENT_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  'application/JSON',
+  'application/problem+json',
+  'text/csv',
+  'application/xml',
+  'application/json-patch+json',
+  '*/*',
+  '',
+];
 
 function bodyArbitrary(operation: Operation): fc.Arbitrary<BodyChoice> {
   const raw = fc.oneof(
-    fc.record({ kind: fc.constant('raw' as const), text: fc.constantFrom('{', '{"a":', 'null', '[]', '""', '1', 'true', '{"__proto__":{"x":1}}', '\u0000', '{"a":1,"a":2}', ''), contentType: fc.constant('application/json') }),
+    fc.record({
+      kind: fc.constant('raw' as const),
+      text: fc.constantFrom('{', '{"a":', 'null', '[]', '""', '1', 'true', '{"__proto__":{"x":1}}', '\u0000', '{"a":1,"a":2}', ''),
+      contentType: fc.constant('application/json'),
+    }),
     fc.record({ kind: fc.constant('raw' as const), text: fc.constantFrom('{}', 'a=1', 'hello'), contentType: fc.constantFrom(...ODD_CONTENT_TYPES, null) }),
     // Past the body limit.
-    fc.record({ kind: fc.constant('raw' as const), text: fc.constant(JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT + 10) })), contentType: fc.constant('application/json') }),
+    fc.record({
+      kind: fc.constant('raw' as const),
+      text: fc.constant(JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT + 10) })),
+      contentType: fc.constant('application/json'),
+    }),
   );
   if (!operation.body) {
     return fc.oneof({ weight: 9, arbitrary: fc.constant({ kind: 'none' as const }) }, { weight: 1, arbitrary: raw });
@@ -261,7 +318,13 @@ function bodyArbitrary(operation: Operation): fc.Arbitrary<BodyChoice> {
 function headersArbitrary(operation: Operation): fc.Arbitrary<Array<[string, string]>> {
   // fc.option's `freq`: one in `freq` is nil.
   const idempotency = operation.idempotent
-    ? fc.option(fc.oneof({ weight: 6, arbitrary: fc.stringMatching(/^[\x21-\x7E]{1,40}$/) }, { weight: 1, arbitrary: fc.constantFrom('a'.repeat(256), 'has space', '', 'x'.repeat(255)) }), { freq: 2 })
+    ? fc.option(
+        fc.oneof(
+          { weight: 6, arbitrary: fc.stringMatching(/^[\x21-\x7E]{1,40}$/) },
+          { weight: 1, arbitrary: fc.constantFrom('a'.repeat(256), 'has space', '', 'x'.repeat(255)) },
+        ),
+        { freq: 2 },
+      )
     : fc.oneof({ weight: 19, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant('unexpected-idempotency-key') });
   const odd = fc.oneof(
     { weight: 5, arbitrary: fc.constant(null) },
@@ -283,7 +346,9 @@ function headersArbitrary(operation: Operation): fc.Arbitrary<Array<[string, str
       ),
     },
   );
-  return fc.tuple(idempotency, odd).map(([key, header]) => [...(key !== null ? [['idempotency-key', key] as [string, string]] : []), ...(header ? [header] : [])]);
+  return fc
+    .tuple(idempotency, odd)
+    .map(([key, header]) => [...(key !== null ? [['idempotency-key', key] as [string, string]] : []), ...(header ? [header] : [])]);
 }
 
 function credentialArbitrary(operation: Operation): fc.Arbitrary<CredentialChoice> {
@@ -295,20 +360,21 @@ function credentialArbitrary(operation: Operation): fc.Arbitrary<CredentialChoic
   );
 }
 
-const planArbitrary = (): fc.Arbitrary<RequestPlan> => fc.constantFrom(...OPERATIONS).chain((operation) =>
-  fc.record({
-    operation: fc.constant(operation),
-    credential: credentialArbitrary(operation),
-    account: fc.nat({ max: 2 }),
-    pathValues: fc.tuple(...operation.parameters.filter((parameter) => parameter.in === 'path').map(pathValueArbitrary)),
-    query: queryArbitrary(operation),
-    body: bodyArbitrary(operation),
-    headers: headersArbitrary(operation),
-    paddleSignature: fc.constantFrom('valid', 'valid', 'stale', 'garbage', 'missing'),
-    paddleEvent: fc.nat({ max: 3 }),
-    longUrl: fc.nat({ max: 99 }).map((roll) => roll < 2),
-  }),
-);
+const planArbitrary = (): fc.Arbitrary<RequestPlan> =>
+  fc.constantFrom(...OPERATIONS).chain((operation) =>
+    fc.record({
+      operation: fc.constant(operation),
+      credential: credentialArbitrary(operation),
+      account: fc.nat({ max: 2 }),
+      pathValues: fc.tuple(...operation.parameters.filter((parameter) => parameter.in === 'path').map(pathValueArbitrary)),
+      query: queryArbitrary(operation),
+      body: bodyArbitrary(operation),
+      headers: headersArbitrary(operation),
+      paddleSignature: fc.constantFrom('valid', 'valid', 'stale', 'garbage', 'missing'),
+      paddleEvent: fc.nat({ max: 3 }),
+      longUrl: fc.nat({ max: 99 }).map((roll) => roll < 2),
+    }),
+  );
 
 // ---------------------------------------------------------------------------------------
 // The world: the server, the fakes, a live upstream and three funded accounts.
@@ -331,80 +397,94 @@ let upstream: Server;
 const accounts: FixtureAccount[] = [];
 
 async function api(method: string, path: string, headers: Record<string, string>, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, { method, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const parsed = (await response.json());
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const parsed = await response.json();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
   return parsed;
 }
 
 function useWorld(store: 'sqlite' | 'redis', env: Record<string, string> = {}): void {
-beforeAll(async () => {
-  accounts.length = 0;
-  paddle = await startFakePaddle();
-  telegram = await startFakeTelegram();
-  upstream = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ ok: true, path: request.url }));
+  beforeAll(async () => {
+    accounts.length = 0;
+    paddle = await startFakePaddle();
+    telegram = await startFakeTelegram();
+    upstream = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ ok: true, path: request.url }));
+      });
     });
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  server = await startTestServer({
-    store,
-    validateResponses: false,
-    // FUZZ_LOG=1: the server's own log lines (errors with their stacks) on stdout.
-    logger: Boolean(process.env.FUZZ_LOG),
-    env: {
-      ...paddle.env,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      KIKUAI_PRODUCTS_FILE: writeTestProductsFile({ maxBodyBytes: BODY_LIMIT }),
-      RELIAPI_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-      RELIAPI_API_KEY: 'reliapi-secret-for-fuzzing-0123456789',
-      KIKUAI_RATE_LIMIT_PER_KEY: '1000000',
-      KIKUAI_RATE_LIMIT_PER_ACCOUNT: '1000000',
-      KIKUAI_BODY_LIMIT_BYTES: String(BODY_LIMIT),
-      KIKUAI_MAX_KEYS_PER_ACCOUNT: '1000',
-      ...env,
-    },
-  });
-  paddle.defaultPaymentLink = `${server.url}/pay`;
-  for (let index = 0; index < 3; index++) {
-    const registered = await server.register();
-    await server.credit(registered.account.id, 1_000_000_000);
-    const auth = { authorization: `Bearer ${registered.apiKey}` };
-    const restricted = await api('POST', '/api/v1/api_keys', auth, { name: 'restricted', allowed_products: ['routellm'], spend_limit_micros: 1000, spend_limit_period: 'daily' });
-    const revoked = await api('POST', '/api/v1/api_keys', auth, { name: 'revoked' });
-    await api('DELETE', `/api/v1/api_keys/${revoked.id}`, auth);
-    const spares = [await api('POST', '/api/v1/api_keys', auth, { name: 'spare' }), await api('POST', '/api/v1/api_keys', auth, { name: 'spare' })];
-    const paddleTopup = await api('POST', '/api/v1/payment/topup', auth, { method: 'paddle', amount_micros: 5_000_000 });
-    const starsTopup = await api('POST', '/api/v1/payment/topup', { 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(registered.account.telegram_id) }, { method: 'stars', amount_micros: 5_000_000 });
-    accounts.push({
-      id: registered.account.id,
-      telegramId: registered.account.telegram_id,
-      apiKey: registered.apiKey,
-      restrictedKey: restricted.secret,
-      revokedKey: revoked.secret,
-      // Not the keys the fuzzer authenticates with: revoking or rotating those would turn
-      // the rest of the run into 401s.
-      keyIds: [spares[0].id, spares[1].id, revoked.id],
-      topupIds: [paddleTopup.id, starsTopup.id],
-      paddleTransactionId: new URL(paddleTopup.checkout_url).searchParams.get('_ptxn')!,
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer({
+      store,
+      validateResponses: false,
+      // FUZZ_LOG=1: the server's own log lines (errors with their stacks) on stdout.
+      logger: Boolean(process.env.FUZZ_LOG),
+      env: {
+        ...paddle.env,
+        TELEGRAM_API_ROOT: telegram.apiRoot,
+        KIKUAI_PRODUCTS_FILE: writeTestProductsFile({ maxBodyBytes: BODY_LIMIT }),
+        RELIAPI_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        RELIAPI_API_KEY: 'reliapi-secret-for-fuzzing-0123456789',
+        KIKUAI_RATE_LIMIT_PER_KEY: '1000000',
+        KIKUAI_RATE_LIMIT_PER_ACCOUNT: '1000000',
+        KIKUAI_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+        KIKUAI_MAX_KEYS_PER_ACCOUNT: '1000',
+        ...env,
+      },
     });
-  }
-  schemas.hints.set('allowed_products', () => fc.uniqueArray(fc.constantFrom('reliapi', 'routellm'), { maxLength: 2 }));
-  schemas.hints.set('currency', () => fc.constantFrom('XTR', 'XTR', 'USD'));
-  schemas.hints.set('invoice_payload', () => fc.constantFrom(...accounts.flatMap((account) => account.topupIds)));
-  schemas.hints.set('total_amount', () => fc.integer({ min: 1, max: 10_000 }));
-  schemas.hints.set('telegram_payment_charge_id', () => fc.oneof(fc.uuid(), fc.constantFrom('charge-1', 'charge-2')));
-}, 60_000);
+    paddle.defaultPaymentLink = `${server.url}/pay`;
+    for (let index = 0; index < 3; index++) {
+      const registered = await server.register();
+      await server.credit(registered.account.id, 1_000_000_000);
+      const auth = { authorization: `Bearer ${registered.apiKey}` };
+      const restricted = await api('POST', '/api/v1/api_keys', auth, {
+        name: 'restricted',
+        allowed_products: ['routellm'],
+        spend_limit_micros: 1000,
+        spend_limit_period: 'daily',
+      });
+      const revoked = await api('POST', '/api/v1/api_keys', auth, { name: 'revoked' });
+      await api('DELETE', `/api/v1/api_keys/${revoked.id}`, auth);
+      const spares = [await api('POST', '/api/v1/api_keys', auth, { name: 'spare' }), await api('POST', '/api/v1/api_keys', auth, { name: 'spare' })];
+      const paddleTopup = await api('POST', '/api/v1/payment/topup', auth, { method: 'paddle', amount_micros: 5_000_000 });
+      const starsTopup = await api(
+        'POST',
+        '/api/v1/payment/topup',
+        { 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(registered.account.telegram_id) },
+        { method: 'stars', amount_micros: 5_000_000 },
+      );
+      accounts.push({
+        id: registered.account.id,
+        telegramId: registered.account.telegram_id,
+        apiKey: registered.apiKey,
+        restrictedKey: restricted.secret,
+        revokedKey: revoked.secret,
+        // Not the keys the fuzzer authenticates with: revoking or rotating those would turn
+        // the rest of the run into 401s.
+        keyIds: [spares[0].id, spares[1].id, revoked.id],
+        topupIds: [paddleTopup.id, starsTopup.id],
+        paddleTransactionId: new URL(paddleTopup.checkout_url).searchParams.get('_ptxn')!,
+      });
+    }
+    schemas.hints.set('allowed_products', () => fc.uniqueArray(fc.constantFrom('reliapi', 'routellm'), { maxLength: 2 }));
+    schemas.hints.set('currency', () => fc.constantFrom('XTR', 'XTR', 'USD'));
+    schemas.hints.set('invoice_payload', () => fc.constantFrom(...accounts.flatMap((account) => account.topupIds)));
+    schemas.hints.set('total_amount', () => fc.integer({ min: 1, max: 10_000 }));
+    schemas.hints.set('telegram_payment_charge_id', () => fc.oneof(fc.uuid(), fc.constantFrom('charge-1', 'charge-2')));
+  }, 60_000);
 
-afterAll(async () => {
-  await server?.close();
-  await paddle?.close();
-  await telegram?.close();
-  await new Promise((resolve) => upstream?.close(resolve));
-});
+  afterAll(async () => {
+    await server?.close();
+    await paddle?.close();
+    await telegram?.close();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -544,14 +624,16 @@ function violationOf(operation: Operation, outcome: Outcome): string | null {
   // products) answers 503 product_unavailable and charges nothing. Any other 5xx fails.
   const comingSoon = outcome.status === 503 && operation.id === 'callProduct' && outcome.text.includes('"code":"product_unavailable"');
   if (outcome.status >= 500 && !comingSoon) return `a ${outcome.status}`;
-  const documented = operation.responses.get(String(outcome.status)) ?? operation.responses.get(`${String(outcome.status)[0]}XX`) ?? operation.responses.get('default');
+  const documented =
+    operation.responses.get(String(outcome.status)) ?? operation.responses.get(`${String(outcome.status)[0]}XX`) ?? operation.responses.get('default');
   if (!documented) return `status ${outcome.status} is not documented`;
   const mediaType = outcome.contentType.split(';')[0]!.trim().toLowerCase();
   if (outcome.status >= 400 && mediaType !== 'application/problem+json' && !(documented.has(mediaType) && operation.path.includes('/proxy/'))) {
     return `a ${outcome.status} answered as ${mediaType || 'nothing'}, not application/problem+json`;
   }
   if (documented.size === 0) return outcome.text.length > 0 ? `a body where none is documented` : null;
-  if (!documented.has(mediaType)) return `${mediaType || 'no content type'} is not documented for ${outcome.status} (documented: ${[...documented.keys()].join(', ')})`;
+  if (!documented.has(mediaType))
+    return `${mediaType || 'no content type'} is not documented for ${outcome.status} (documented: ${[...documented.keys()].join(', ')})`;
   const pointer = documented.get(mediaType);
   if (pointer && mediaType.includes('json')) {
     let value: unknown;
@@ -577,7 +659,9 @@ async function snapshot(index: number): Promise<string> {
 }
 
 function describePlan(plan: RequestPlan, request: BuiltRequest): string {
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, value.length > 80 ? `${value.slice(0, 40)}…(${value.length})` : value]));
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [name, value.length > 80 ? `${value.slice(0, 40)}…(${value.length})` : value]),
+  );
   const url = request.url.length > 200 ? `${request.url.slice(0, 160)}…(${request.url.length})` : request.url;
   const body = request.body === undefined ? '' : request.body.length > 200 ? `${request.body.slice(0, 160)}…(${request.body.length})` : request.body;
   return `${plan.operation.id} [${plan.credential}] ${request.method} ${url.replace(server.url, '')} ${JSON.stringify(headers)} ${body}`;
@@ -613,7 +697,12 @@ describe('answers below the router', () => {
     ['a request that is not HTTP', 'HELLO THERE\r\n\r\n', 400, 'malformed_request'],
     ['a header name with a space', 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n', 400, 'malformed_request'],
     ['a path that does not decode', 'GET /api/v1/api_keys/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'validation_failed'],
-    ['a path parameter longer than any id', `GET /api/v1/api_keys/key_${'k'.repeat(300)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400, 'validation_failed'],
+    [
+      'a path parameter longer than any id',
+      `GET /api/v1/api_keys/key_${'k'.repeat(300)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      400,
+      'validation_failed',
+    ],
   ])('answers %s with problem+json', async (_name, bytes, status, code) => {
     const answer = await rawExchange(bytes);
     expect(answer.status).toBe(status);
@@ -628,10 +717,30 @@ describe('answers below the router', () => {
 describe('a required body that is missing', () => {
   useWorld('sqlite');
   it.each([
-    ['adminSuspendAccount', 'POST', (account: FixtureAccount) => `/api/v1/admin/accounts/${account.id}/suspend`, () => ({ 'x-kikuai-admin-token': server.adminToken })],
-    ['adminAdjustCredit', 'POST', (account: FixtureAccount) => `/api/v1/admin/accounts/${account.id}/credit`, () => ({ 'x-kikuai-admin-token': server.adminToken })],
-    ['updateApiKey', 'PATCH', (account: FixtureAccount) => `/api/v1/api_keys/${account.keyIds[0]}`, (account: FixtureAccount) => ({ authorization: `Bearer ${account.apiKey}` })],
-    ['recordStarsPayment', 'POST', () => '/api/v1/payment/stars/payments', (account: FixtureAccount) => ({ 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegramId) })],
+    [
+      'adminSuspendAccount',
+      'POST',
+      (account: FixtureAccount) => `/api/v1/admin/accounts/${account.id}/suspend`,
+      () => ({ 'x-kikuai-admin-token': server.adminToken }),
+    ],
+    [
+      'adminAdjustCredit',
+      'POST',
+      (account: FixtureAccount) => `/api/v1/admin/accounts/${account.id}/credit`,
+      () => ({ 'x-kikuai-admin-token': server.adminToken }),
+    ],
+    [
+      'updateApiKey',
+      'PATCH',
+      (account: FixtureAccount) => `/api/v1/api_keys/${account.keyIds[0]}`,
+      (account: FixtureAccount) => ({ authorization: `Bearer ${account.apiKey}` }),
+    ],
+    [
+      'recordStarsPayment',
+      'POST',
+      () => '/api/v1/payment/stars/payments',
+      (account: FixtureAccount) => ({ 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegramId) }),
+    ],
   ] as const)('is a 400 on %s (it was a 500), and changes nothing', async (_id, method, path, headers) => {
     const account = accounts[0]!;
     const before = await snapshot(0);
@@ -646,14 +755,27 @@ describe('a required body that is missing', () => {
 const SHARES: Array<{ store: 'sqlite' | 'redis'; runs: number; seed: number; limits: string; env?: Record<string, string> }> = [
   { store: STORE, runs: RUNS, seed: SEED, limits: 'out of the way' },
   // Tight rate limits: the 429s of every operation, and nothing changed by them.
-  ...(LIMITED_RUNS > 0 ? [{ store: STORE, runs: LIMITED_RUNS, seed: SEED + 2, limits: 'tight', env: { KIKUAI_RATE_LIMIT_PER_KEY: '40', KIKUAI_RATE_LIMIT_PER_ACCOUNT: '60', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '3600' } }] : []),
+  ...(LIMITED_RUNS > 0
+    ? [
+        {
+          store: STORE,
+          runs: LIMITED_RUNS,
+          seed: SEED + 2,
+          limits: 'tight',
+          env: { KIKUAI_RATE_LIMIT_PER_KEY: '40', KIKUAI_RATE_LIMIT_PER_ACCOUNT: '60', KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '3600' },
+        },
+      ]
+    : []),
   // A share on Redis too (its Lua scripts and key layout), when it answers.
-  ...(STORE === 'sqlite' && (redisIsReachable || process.env.CI) && REDIS_RUNS > 0 ? [{ store: 'redis' as const, runs: REDIS_RUNS, seed: SEED + 1, limits: 'out of the way' }] : []),
+  ...(STORE === 'sqlite' && (redisIsReachable || process.env.CI) && REDIS_RUNS > 0
+    ? [{ store: 'redis' as const, runs: REDIS_RUNS, seed: SEED + 1, limits: 'out of the way' }]
+    : []),
 ];
 
 const totals = { requests: 0, violations: 0, shares: 0 };
 afterAll(() => {
-  if (totals.shares > 0) console.log(`spec fuzz total: ${totals.requests} requests in ${totals.shares} shares, ${totals.violations} violations (FUZZ_SEED=${SEED})`);
+  if (totals.shares > 0)
+    console.log(`spec fuzz total: ${totals.requests} requests in ${totals.shares} shares, ${totals.violations} violations (FUZZ_SEED=${SEED})`);
 });
 
 describe.each(SHARES)('fuzzing from the spec ($store, rate limits $limits)', ({ store, runs: RUNS, seed: shareSeed, env, limits }) => {
@@ -673,7 +795,9 @@ describe.each(SHARES)('fuzzing from the spec ($store, rate limits $limits)', ({ 
       const requests = batch.map(build);
       const before = await Promise.all(accounts.map((_account, index) => snapshot(index)));
       const outcomes = await Promise.all(
-        requests.map((request) => send(request).catch((error: Error) => ({ status: 0, contentType: '', text: String(error.cause ?? error.message), requestId: null }))),
+        requests.map((request) =>
+          send(request).catch((error: Error) => ({ status: 0, contentType: '', text: String(error.cause ?? error.message), requestId: null })),
+        ),
       );
       const after = await Promise.all(accounts.map((_account, index) => snapshot(index)));
       sent += batch.length;
@@ -697,14 +821,23 @@ describe.each(SHARES)('fuzzing from the spec ($store, rate limits $limits)', ({ 
           const key = `${plan.operation.id} ${outcome.status} ${problem.slice(0, 90)}`;
           const seen = violations.get(key);
           if (seen) seen.count++;
-          else violations.set(key, { count: 1, sample: `request #${start + index}: ${describePlan(plan, request)}`, detail: `${problem}\n      answer: ${outcome.text.slice(0, 300)}` });
+          else
+            violations.set(key, {
+              count: 1,
+              sample: `request #${start + index}: ${describePlan(plan, request)}`,
+              detail: `${problem}\n      answer: ${outcome.text.slice(0, 300)}`,
+            });
         }
       });
       accounts.forEach((account, index) => {
         stateChecks++;
         if (!mayChange.has(index) && before[index] !== after[index]) {
           const key = `state of ${account.id} changed in batch ${start / BATCH} with no accepted request for it`;
-          violations.set(key, { count: 1, sample: batch.map((plan, offset) => `#${start + offset} ${outcomes[offset]!.status} ${describePlan(plan, requests[offset]!)}`).join('\n      '), detail: `before: ${before[index]}\n      after:  ${after[index]}` });
+          violations.set(key, {
+            count: 1,
+            sample: batch.map((plan, offset) => `#${start + offset} ${outcomes[offset]!.status} ${describePlan(plan, requests[offset]!)}`).join('\n      '),
+            detail: `before: ${before[index]}\n      after:  ${after[index]}`,
+          });
         }
       });
     }
@@ -712,8 +845,19 @@ describe.each(SHARES)('fuzzing from the spec ($store, rate limits $limits)', ({ 
     const lines = [
       `spec fuzz: store ${STORE}, rate limits ${limits}, ${RUNS} requests from seed ${shareSeed} (replay the run: FUZZ_SEED=${SEED}, with the same FUZZ_RUNS, FUZZ_LIMITED_RUNS, FUZZ_REDIS_RUNS)`,
       `  requests: ${sent} across ${histogram.size}/${OPERATIONS.length} operations; state checks: ${stateChecks}`,
-      `  statuses: ${[...statusCounts.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ')}`,
-      ...[...histogram.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, counts]) => `  ${id.padEnd(28)} ${[...counts.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ')}`),
+      `  statuses: ${[...statusCounts.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}×${count}`)
+        .join(' ')}`,
+      ...[...histogram.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(
+          ([id, counts]) =>
+            `  ${id.padEnd(28)} ${[...counts.entries()]
+              .sort(([a], [b]) => a - b)
+              .map(([status, count]) => `${status}×${count}`)
+              .join(' ')}`,
+        ),
       ...[...samples.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, sample]) => `  sample ${key}: ${sample}`),
       `  violations: ${violations.size}`,
       ...[...violations.entries()].slice(0, 40).map(([key, { count, sample, detail }]) => `  ✗ ${key} (×${count})\n      ${detail}\n      ${sample}`),

@@ -42,8 +42,14 @@ describe.each(STORE_KINDS)('amount bounds through the API (%s)', (storeKind) => 
         auth: user.bot,
         body: { invoice_payload: 'top_unknown', currency: 'XTR', total_amount: stars, telegram_payment_charge_id: `charge_${stars}` },
       });
-      const check = await world.call('POST', '/api/v1/payment/stars/pre_checkout', { auth: user.bot, body: { invoice_payload: 'top_unknown', currency: 'XTR', total_amount: stars } });
-      const refund = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: `charge_${stars}`, total_amount: stars } });
+      const check = await world.call('POST', '/api/v1/payment/stars/pre_checkout', {
+        auth: user.bot,
+        body: { invoice_payload: 'top_unknown', currency: 'XTR', total_amount: stars },
+      });
+      const refund = await world.call('POST', '/api/v1/payment/stars/refunds', {
+        auth: user.bot,
+        body: { telegram_payment_charge_id: `charge_${stars}`, total_amount: stars },
+      });
 
       // Then each is refused as invalid, with nothing credited
       for (const response of [payment, check, refund]) {
@@ -59,7 +65,10 @@ describe.each(STORE_KINDS)('amount bounds through the API (%s)', (storeKind) => 
     const user = await world.register();
     await world.server.credit(user.accountId, 8_000_000);
     const credit = (amount: number, externalRef?: string) =>
-      world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, { auth: admin(), body: { amount_micros: amount, reason: 'grant', ...(externalRef ? { external_ref: externalRef } : {}) } });
+      world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, {
+        auth: admin(),
+        body: { amount_micros: amount, reason: 'grant', ...(externalRef ? { external_ref: externalRef } : {}) },
+      });
 
     // When the operator credits $5
     const refused = await credit(5_000_000, 'ticket-1');
@@ -90,9 +99,14 @@ describe.each(STORE_KINDS)('amount bounds through the API (%s)', (storeKind) => 
     const stars = await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 5_000_000 } });
 
     // Then both are refused and no transaction or invoice was asked for; $2 still goes
-    for (const response of [card, stars]) expect(response.body).toMatchObject({ status: 422, code: 'balance_limit_exceeded', balance_micros: 8_000_000, limit_micros: CEILING });
-    expect({ transactions: world.paddle.requestsTo('POST', '/transactions').length, invoices: world.telegram.callsOf('createInvoiceLink').length }).toEqual(asked);
-    expect((await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'paddle', amount_micros: 2_000_000 } })).status).toBe(201);
+    for (const response of [card, stars])
+      expect(response.body).toMatchObject({ status: 422, code: 'balance_limit_exceeded', balance_micros: 8_000_000, limit_micros: CEILING });
+    expect({ transactions: world.paddle.requestsTo('POST', '/transactions').length, invoices: world.telegram.callsOf('createInvoiceLink').length }).toEqual(
+      asked,
+    );
+    expect(
+      (await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'paddle', amount_micros: 2_000_000 } })).status,
+    ).toBe(201);
     expect(world.paddle.requestsTo('POST', '/transactions')).toHaveLength(asked.transactions + 1);
   });
 

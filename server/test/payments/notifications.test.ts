@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { startPaymentsWorld } from './support.js';
 
 const sent = (world: Awaited<ReturnType<typeof startPaymentsWorld>>, chatId: number) =>
-  world.telegram.callsOf('sendMessage').filter((call) => call.params.chat_id === chatId).map((call) => call.params.text);
+  world.telegram
+    .callsOf('sendMessage')
+    .filter((call) => call.params.chat_id === chatId)
+    .map((call) => call.params.text);
 
 describe('notifications', () => {
   it('tells the user about a payment, a low and an exhausted balance (once per crossing) and key changes, in English', async () => {
@@ -17,9 +20,15 @@ describe('notifications', () => {
     try {
       const user = await world.register({ language_code: 'en' });
       const waitFor = (text: string | RegExp) =>
-        world.telegram.waitForCall('sendMessage', (call) => call.params.chat_id === user.telegramId && (typeof text === 'string' ? call.params.text === text : text.test(String(call.params.text))));
+        world.telegram.waitForCall(
+          'sendMessage',
+          (call) => call.params.chat_id === user.telegramId && (typeof text === 'string' ? call.params.text === text : text.test(String(call.params.text))),
+        );
       const adjust = async (amount: number) => {
-        const response = await world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, { auth: { admin: world.server.adminToken }, body: { amount_micros: amount, reason: 'usage' } });
+        const response = await world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, {
+          auth: { admin: world.server.adminToken },
+          body: { amount_micros: amount, reason: 'usage' },
+        });
         expect(response.status).toBe(200);
       };
 

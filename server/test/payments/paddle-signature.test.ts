@@ -12,29 +12,41 @@ const VALID_SECRET = 'VALID_SECRET';
 
 describe('Paddle-Signature: public vectors', () => {
   it('accepts the SDK test body and header', () => {
-    const check = verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9', { ...PINNED, secrets: [VALID_SECRET] });
+    const check = verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9', {
+      ...PINNED,
+      secrets: [VALID_SECRET],
+    });
     expect(check).toEqual({ ok: true, timestamp: 1698796800 });
   });
 
   it('accepts several h1 and ignores an unknown h2', () => {
-    const header = 'ts=1698796800;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h2=RANDOM_HASH';
+    const header =
+      'ts=1698796800;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h1=28981e941fae76e53db32f3d2a83cb69db41476595e84e1970a1b5d98f62b261;h2=RANDOM_HASH';
     expect(verifyPaddleSignature('{"data": "value"}', header, { ...PINNED, secrets: [VALID_SECRET] }).ok).toBe(true);
   });
 
   it('refuses the wrong secret', () => {
-    const check = verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9', { ...PINNED, secrets: ['INVALID_VALID_SECRET'] });
+    const check = verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9', {
+      ...PINNED,
+      secrets: ['INVALID_VALID_SECRET'],
+    });
     expect(check).toEqual({ ok: false, reason: 'mismatch' });
   });
 
   it('refuses the body with spaces added', () => {
-    const check = verifyPaddleSignature('{ "data": [ "1", "2" ]}', 'ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9', { ...PINNED, secrets: [VALID_SECRET] });
+    const check = verifyPaddleSignature('{ "data": [ "1", "2" ]}', 'ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9', {
+      ...PINNED,
+      secrets: [VALID_SECRET],
+    });
     expect(check).toEqual({ ok: false, reason: 'mismatch' });
   });
 
   it('refuses ts=1234;h1=invalid_signature', () => {
     expect(verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1234;h1=invalid_signature', { ...PINNED, secrets: [VALID_SECRET] }).ok).toBe(false);
     // Even with a clock that makes the timestamp fresh, the signature is no hex HMAC.
-    expect(verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1234;h1=invalid_signature', { nowSeconds: 1234, toleranceSeconds: 5, secrets: [VALID_SECRET] })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(
+      verifyPaddleSignature('{"data": ["1", "2"]}', 'ts=1234;h1=invalid_signature', { nowSeconds: 1234, toleranceSeconds: 5, secrets: [VALID_SECRET] }),
+    ).toEqual({ ok: false, reason: 'mismatch' });
   });
 });
 

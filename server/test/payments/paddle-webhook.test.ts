@@ -31,7 +31,10 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(await world.balance(user.accountId)).toBe(12_340_000);
 
     // A later retry of the event, and the same transaction under another event id: nothing more.
-    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, { ...event, notification_id: 'ntf_retry' })).body)).toEqual({ received: true, outcome: 'duplicate' });
+    expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, { ...event, notification_id: 'ntf_retry' })).body)).toEqual({
+      received: true,
+      outcome: 'duplicate',
+    });
     const again = world.paddle.event('transaction.completed', event.data);
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, again)).body)).toEqual({ received: true, outcome: 'duplicate' });
     expect(await world.balance(user.accountId)).toBe(12_340_000);
@@ -39,7 +42,9 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const status = await world.call('GET', `/api/v1/payment/topup/${topup.id}`, { auth: { apiKey: user.apiKey } });
     expect(status.body).toMatchObject({ id: topup.id, status: 'completed', amount_micros: 12_340_000, amount_usd: '12.340000' });
     const history = await world.call('GET', '/api/v1/history', { auth: { apiKey: user.apiKey } });
-    expect(history.body.data.map((entry: any) => [entry.kind, entry.amount_micros, entry.external_ref])).toEqual([['credit', 12_340_000, `paddle:${transactionId}`]]);
+    expect(history.body.data.map((entry: any) => [entry.kind, entry.amount_micros, entry.external_ref])).toEqual([
+      ['credit', 12_340_000, `paddle:${transactionId}`],
+    ]);
   });
 
   it('refuses a wrong secret, an altered body, a stale timestamp and a missing header, and credits nothing', async () => {
@@ -80,8 +85,17 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, pending)).body).outcome).toBe('deferred');
     expect(await world.balance(user.accountId)).toBe(11_000_000);
 
-    const approved = world.paddle.adjustmentEvent(transactionId, { action: 'refund', status: 'approved', adjustmentId: 'adj_01refundpending000000000', eventType: 'adjustment.updated' });
-    const outcomes = await Promise.all([approved, approved, { ...approved, event_id: 'evt_other_delivery' }].map(async (event) => JSON.parse((await world.paddle.deliver(world.webhookUrl, event)).body).outcome));
+    const approved = world.paddle.adjustmentEvent(transactionId, {
+      action: 'refund',
+      status: 'approved',
+      adjustmentId: 'adj_01refundpending000000000',
+      eventType: 'adjustment.updated',
+    });
+    const outcomes = await Promise.all(
+      [approved, approved, { ...approved, event_id: 'evt_other_delivery' }].map(
+        async (event) => JSON.parse((await world.paddle.deliver(world.webhookUrl, event)).body).outcome,
+      ),
+    );
     expect(outcomes.sort()).toEqual(['debited', 'duplicate', 'duplicate']);
     expect(await world.balance(user.accountId)).toBe(1_000_000);
     expect((await world.call('GET', `/api/v1/payment/topup/${topup.id}`, { auth: { apiKey: user.apiKey } })).body.status).toBe('refunded');
@@ -102,7 +116,10 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const { transactionId } = await world.paddleTopup(user.apiKey, 10_000_000);
     await world.paddle.deliver(world.webhookUrl, world.paddle.completeTransaction(transactionId));
     // The user spends most of it before the chargeback comes in.
-    const spent = await world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, { auth: { admin: world.server.adminToken }, body: { amount_micros: -7_000_000, reason: 'usage' } });
+    const spent = await world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, {
+      auth: { admin: world.server.adminToken },
+      body: { amount_micros: -7_000_000, reason: 'usage' },
+    });
     expect(spent.status).toBe(200);
 
     const chargeback = world.paddle.adjustmentEvent(transactionId, { action: 'chargeback', adjustmentId: 'adj_01chargeback0000000000000' });
@@ -117,7 +134,9 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(refused.body.code).toBe('account_suspended');
 
     const reversal = world.paddle.adjustmentEvent(transactionId, { action: 'chargeback_reverse', adjustmentId: 'adj_01chargebackreverse00000' });
-    const outcomes = await Promise.all([reversal, reversal].map(async (event) => JSON.parse((await world.paddle.deliver(world.webhookUrl, event)).body).outcome));
+    const outcomes = await Promise.all(
+      [reversal, reversal].map(async (event) => JSON.parse((await world.paddle.deliver(world.webhookUrl, event)).body).outcome),
+    );
     expect(outcomes.sort()).toEqual(['credited', 'duplicate']);
     expect(await world.balance(user.accountId)).toBe(10_000_000);
   });
@@ -152,13 +171,16 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     // Custom data naming another account's top-up is not honoured.
     const other = await world.register();
     const { topup } = await world.paddleTopup(other.apiKey, 5_000_000);
-    const forged = world.paddle.event('transaction.completed', { ...fixture('php-entity-transaction.completed.json'), custom_data: { account_id: user.accountId, topup_id: topup.id } });
+    const forged = world.paddle.event('transaction.completed', {
+      ...fixture('php-entity-transaction.completed.json'),
+      custom_data: { account_id: user.accountId, topup_id: topup.id },
+    });
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, forged)).body).outcome).toBe('ignored');
     expect(await world.balance(user.accountId)).toBe(0);
     expect(await world.balance(other.accountId)).toBe(0);
   });
 
-  it('reads the PHP fixtures\' shapes: a completed transaction carrying our custom data, then their refund adjustments', async () => {
+  it("reads the PHP fixtures' shapes: a completed transaction carrying our custom data, then their refund adjustments", async () => {
     const user = await world.register();
     const { topup, transactionId } = await world.paddleTopup(user.apiKey, 6_000_000);
     world.paddle.completeTransaction(transactionId);
@@ -187,15 +209,31 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const tax = cents.tax ?? 0;
     const discount = cents.discount ?? 0;
     const total = cents.total ?? cents.subtotal - discount + tax;
-    return { subtotal: String(cents.subtotal), discount: String(discount), tax: String(tax), total: String(total), credit: '0', credit_to_balance: '0', balance: '0', grand_total: String(total), grand_total_tax: String(tax), fee: null, earnings: null, currency_code: currency };
+    return {
+      subtotal: String(cents.subtotal),
+      discount: String(discount),
+      tax: String(tax),
+      total: String(total),
+      credit: '0',
+      credit_to_balance: '0',
+      balance: '0',
+      grand_total: String(total),
+      grand_total_tax: String(tax),
+      fee: null,
+      earnings: null,
+      currency_code: currency,
+    };
   };
   // What the operator reads: the admin API's list of payment incidents.
   const incidentsOf = async (topupId: string) => {
     const listed = await world.call('GET', '/api/v1/admin/payment-incidents?limit=100', { auth: { admin: world.server.adminToken } });
     expect(listed.status).toBe(200);
-    return (listed.body.data as Array<{ kind: string; topup_id: string | null; account_id: string | null; detail: string }>).filter((incident) => incident.topup_id === topupId);
+    return (listed.body.data as Array<{ kind: string; topup_id: string | null; account_id: string | null; detail: string }>).filter(
+      (incident) => incident.topup_id === topupId,
+    );
   };
-  const operatorNotices = (pattern: RegExp) => world.telegram.callsOf('sendMessage').filter((call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && pattern.test(String(call.params.text)));
+  const operatorNotices = (pattern: RegExp) =>
+    world.telegram.callsOf('sendMessage').filter((call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && pattern.test(String(call.params.text)));
   const incidentsCounted = async (kind: string) => {
     const text = (await world.call('GET', '/metrics')).text;
     return Number(new RegExp(`^kikuai_payment_incidents_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
@@ -207,7 +245,11 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const counted = await incidentsCounted('paddle_transaction_mismatch');
     // The attacker's own checkout, its custom_data copied from the victim's top-up, paid with one cent.
     const real = world.paddle.completeTransaction(transactionId);
-    const forged = world.paddle.event('transaction.completed', { ...real.data, id: 'txn_01attackerscheckout00000000', details: { ...real.data.details, totals: totalsOf({ subtotal: 1 }) } });
+    const forged = world.paddle.event('transaction.completed', {
+      ...real.data,
+      id: 'txn_01attackerscheckout00000000',
+      details: { ...real.data.details, totals: totalsOf({ subtotal: 1 }) },
+    });
     const refused = await world.paddle.deliver(world.webhookUrl, forged);
     expect(refused.status).toBe(200);
     expect(JSON.parse(refused.body)).toEqual({ received: true, outcome: 'refused' });
@@ -220,7 +262,10 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(incident!.detail).toContain('txn_01attackerscheckout00000000');
     expect(incident!.detail).toContain(transactionId);
     expect(await incidentsCounted('paddle_transaction_mismatch')).toBe(counted + 1);
-    const notice = await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && String(call.params.text).includes(topup.id));
+    const notice = await world.telegram.waitForCall(
+      'sendMessage',
+      (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && String(call.params.text).includes(topup.id),
+    );
     expect(String(notice.params.text)).toMatch(/paddle_transaction_mismatch/);
 
     // Replayed, and re-sent under another event id: still nothing, still one incident.
@@ -263,16 +308,29 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     const { topup, transactionId } = await world.paddleTopup(user.apiKey, 20_000_000);
     const real = world.paddle.completeTransaction(transactionId);
     const counted = await incidentsCounted('paddle_amount_mismatch');
-    const discounted = world.paddle.event('transaction.completed', { ...real.data, details: { ...real.data.details, totals: totalsOf({ subtotal: 2000, discount: 1999 }) } });
+    const discounted = world.paddle.event('transaction.completed', {
+      ...real.data,
+      details: { ...real.data.details, totals: totalsOf({ subtotal: 2000, discount: 1999 }) },
+    });
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, discounted)).body)).toEqual({ received: true, outcome: 'refused' });
-    const euros = world.paddle.event('transaction.completed', { ...real.data, currency_code: 'EUR', details: { ...real.data.details, totals: totalsOf({ subtotal: 2000 }, 'EUR') } });
+    const euros = world.paddle.event('transaction.completed', {
+      ...real.data,
+      currency_code: 'EUR',
+      details: { ...real.data.details, totals: totalsOf({ subtotal: 2000 }, 'EUR') },
+    });
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, euros)).body).outcome).toBe('refused');
     expect(await world.balance(user.accountId)).toBe(0);
     const [incident] = await incidentsOf(topup.id);
     expect(incident).toMatchObject({ kind: 'paddle_amount_mismatch', account_id: user.accountId });
     expect(incident!.detail).toMatch(/discount 1999.*asked 2000 cents/);
     expect(await incidentsCounted('paddle_amount_mismatch')).toBe(counted + 1);
-    await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && /paddle_amount_mismatch/.test(String(call.params.text)) && String(call.params.text).includes(topup.id));
+    await world.telegram.waitForCall(
+      'sendMessage',
+      (call) =>
+        Number(call.params.chat_id) === OPERATOR_CHAT_ID &&
+        /paddle_amount_mismatch/.test(String(call.params.text)) &&
+        String(call.params.text).includes(topup.id),
+    );
     expect((await world.call('GET', `/api/v1/payment/topup/${topup.id}`, { auth: { apiKey: user.apiKey } })).body.status).toBe('pending');
   });
 
@@ -285,7 +343,10 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, vat)).body).outcome).toBe('credited');
     const exclusive = await world.paddleTopup(user.apiKey, 10_000_000);
     const us = world.paddle.completeTransaction(exclusive.transactionId);
-    const salesTax = world.paddle.event('transaction.completed', { ...us.data, details: { ...us.data.details, totals: totalsOf({ subtotal: 1000, tax: 89 }) } });
+    const salesTax = world.paddle.event('transaction.completed', {
+      ...us.data,
+      details: { ...us.data.details, totals: totalsOf({ subtotal: 1000, tax: 89 }) },
+    });
     expect(JSON.parse((await world.paddle.deliver(world.webhookUrl, salesTax)).body).outcome).toBe('credited');
     expect(await world.balance(user.accountId)).toBe(20_000_000);
   });
@@ -297,7 +358,7 @@ describe.each(STORE_KINDS)('Paddle webhook (%s)', (storeKind) => {
     expect(world.paddle.transaction(transactionId)!.custom_data).toEqual({ account_id: user.accountId, topup_id: topup.id });
   });
 
-  it('debits nothing for a refund of a transaction that is not the top-up\'s own', async () => {
+  it("debits nothing for a refund of a transaction that is not the top-up's own", async () => {
     const user = await world.register();
     await world.server.credit(user.accountId, 4_000_000);
     const { topup, transactionId } = await world.paddleTopup(user.apiKey, 4_000_000);

@@ -13,7 +13,10 @@ const OPERATOR_CHAT_ID = 424242;
 describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
   let world: PaymentsWorld;
   beforeAll(async () => {
-    world = await startPaymentsWorld({ store: storeKind, env: { KIKUAI_MICROS_PER_STAR: String(MICROS_PER_STAR), KIKUAI_OPERATOR_CHAT_ID: String(OPERATOR_CHAT_ID) } });
+    world = await startPaymentsWorld({
+      store: storeKind,
+      env: { KIKUAI_MICROS_PER_STAR: String(MICROS_PER_STAR), KIKUAI_OPERATOR_CHAT_ID: String(OPERATOR_CHAT_ID) },
+    });
   });
   afterEach(async () => world.expectLedgersBalanced());
   afterAll(async () => world?.close());
@@ -59,10 +62,20 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     const foreign = await check(other.bot, { invoice_payload: topup.id, currency: 'XTR', total_amount: 200 });
     expect(foreign.body).toEqual({ ok: false, reason: 'unknown_invoice' });
     // Someone who never started the bot.
-    const stranger = await check({ service: world.server.serviceToken, telegramUserId: 123_456_789_012 }, { invoice_payload: topup.id, currency: 'XTR', total_amount: 200 });
+    const stranger = await check(
+      { service: world.server.serviceToken, telegramUserId: 123_456_789_012 },
+      { invoice_payload: topup.id, currency: 'XTR', total_amount: 200 },
+    );
     expect(stranger.body).toEqual({ ok: false, reason: 'no_account' });
     // Without the service token: no answer at all.
-    expect((await world.call('POST', '/api/v1/payment/stars/pre_checkout', { auth: { service: 'wrong-token-wrong-token', telegramUserId: user.telegramId }, body: { invoice_payload: topup.id, currency: 'XTR', total_amount: 200 } })).status).toBe(401);
+    expect(
+      (
+        await world.call('POST', '/api/v1/payment/stars/pre_checkout', {
+          auth: { service: 'wrong-token-wrong-token', telegramUserId: user.telegramId },
+          body: { invoice_payload: topup.id, currency: 'XTR', total_amount: 200 },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('successful_payment reported twice credits once', async () => {
@@ -70,7 +83,13 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     const topup = await starsTopup(user, 3_000_000);
     const first = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, 'charge-once-1') });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ applied: true, balance_micros: 3_000_000, balance_usd: '3.000000', topup: { id: topup.id, status: 'completed' }, entry: { kind: 'credit', amount_micros: 3_000_000, external_ref: 'stars:charge-once-1' } });
+    expect(first.body).toMatchObject({
+      applied: true,
+      balance_micros: 3_000_000,
+      balance_usd: '3.000000',
+      topup: { id: topup.id, status: 'completed' },
+      entry: { kind: 'credit', amount_micros: 3_000_000, external_ref: 'stars:charge-once-1' },
+    });
     const [again, concurrent] = await Promise.all([
       world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, 'charge-once-1') }),
       world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, 'charge-once-1') }),
@@ -81,7 +100,10 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     }
     expect(await world.balance(user.accountId)).toBe(3_000_000);
     // Once paid, the invoice is no longer accepted at pre-checkout.
-    const late = await world.call('POST', '/api/v1/payment/stars/pre_checkout', { auth: user.bot, body: { invoice_payload: topup.id, currency: 'XTR', total_amount: topup.stars } });
+    const late = await world.call('POST', '/api/v1/payment/stars/pre_checkout', {
+      auth: user.bot,
+      body: { invoice_payload: topup.id, currency: 'XTR', total_amount: topup.stars },
+    });
     expect(late.body).toEqual({ ok: false, reason: 'not_pending' });
   });
 
@@ -118,7 +140,12 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     await world.server.credit(user.accountId, 500_000);
     const refund = { telegram_payment_charge_id: 'charge-refund-1', invoice_payload: topup.id, currency: 'XTR', total_amount: topup.stars };
     const first = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: refund });
-    expect(first.body).toMatchObject({ applied: true, balance_micros: 500_000, topup: { id: topup.id, status: 'refunded' }, entry: { amount_micros: -2_500_000 } });
+    expect(first.body).toMatchObject({
+      applied: true,
+      balance_micros: 500_000,
+      topup: { id: topup.id, status: 'refunded' },
+      entry: { amount_micros: -2_500_000 },
+    });
     const second = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: refund });
     expect(second.body).toMatchObject({ applied: false, balance_micros: 500_000 });
     const unknown = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: 'never-paid' } });
@@ -130,10 +157,16 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     const user = await world.register();
     const topup = await starsTopup(user, 4_000_000);
     await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, 'charge-admin-1') });
-    const spend = await world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, { auth: { admin: world.server.adminToken }, body: { amount_micros: -3_000_000, reason: 'usage' } });
+    const spend = await world.call('POST', `/api/v1/admin/accounts/${user.accountId}/credit`, {
+      auth: { admin: world.server.adminToken },
+      body: { amount_micros: -3_000_000, reason: 'usage' },
+    });
     expect(spend.status).toBe(200);
 
-    const refund = await world.call('POST', `/api/v1/admin/topups/${topup.id}/refund`, { auth: { admin: world.server.adminToken }, body: { reason: 'customer asked' } });
+    const refund = await world.call('POST', `/api/v1/admin/topups/${topup.id}/refund`, {
+      auth: { admin: world.server.adminToken },
+      body: { reason: 'customer asked' },
+    });
     expect(refund.status, refund.text).toBe(200);
     expect(refund.body).toMatchObject({ applied: true, balance_micros: 0, topup: { status: 'refunded' }, entry: { amount_micros: -1_000_000 } });
     const call = await world.telegram.waitForCall('refundStarPayment');
@@ -145,7 +178,10 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     // Again, and the bot's refunded_payment report: no second refund, no second debit.
     const again = await world.call('POST', `/api/v1/admin/topups/${topup.id}/refund`, { auth: { admin: world.server.adminToken } });
     expect(again.body).toMatchObject({ applied: false, balance_micros: 0 });
-    const reported = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: 'charge-admin-1', invoice_payload: topup.id } });
+    const reported = await world.call('POST', '/api/v1/payment/stars/refunds', {
+      auth: user.bot,
+      body: { telegram_payment_charge_id: 'charge-admin-1', invoice_payload: topup.id },
+    });
     expect(reported.body.applied).toBe(false);
     expect(world.telegram.callsOf('refundStarPayment')).toHaveLength(1);
 
@@ -158,10 +194,15 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     expect(refused.body.code).toBe('payment_provider_error');
     expect(await world.balance(user.accountId)).toBe(1_000_000);
   });
-  const incidentsAbout = async (pattern: string) => (await world.server.store.listPaymentIncidents(1000)).filter((incident) => incident.detail.includes(pattern));
+  const incidentsAbout = async (pattern: string) =>
+    (await world.server.store.listPaymentIncidents(1000)).filter((incident) => incident.detail.includes(pattern));
   const operatorNotice = (pattern: string) =>
     world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === OPERATOR_CHAT_ID && String(call.params.text).includes(pattern));
-  const messagesTo = (telegramId: number) => world.telegram.callsOf('sendMessage').filter((call) => Number(call.params.chat_id) === telegramId).map((call) => String(call.params.text));
+  const messagesTo = (telegramId: number) =>
+    world.telegram
+      .callsOf('sendMessage')
+      .filter((call) => Number(call.params.chat_id) === telegramId)
+      .map((call) => String(call.params.text));
 
   it('a charge id credits once across all accounts: another account reporting it gets 409, credits nothing, and the operator hears of it', async () => {
     const payer = await world.register();
@@ -180,7 +221,11 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
 
     // Concurrent reports of one fresh charge by two accounts: exactly one is credited.
     const race = `charge-race-${payer.accountId}`;
-    const answers = await Promise.all([payer, other, payer, other].map((user) => world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, race), invoice_payload: 'forwarded' } })));
+    const answers = await Promise.all(
+      [payer, other, payer, other].map((user) =>
+        world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, race), invoice_payload: 'forwarded' } }),
+      ),
+    );
     expect(answers.filter((answer) => answer.status === 200 && answer.body.applied)).toHaveLength(1);
     expect((await world.balance(payer.accountId)) + (await world.balance(other.accountId))).toBe(1_000_000 + 1_000_000);
   });
@@ -189,7 +234,10 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     const user = await world.register();
     const topup = await starsTopup(user, 2_000_000);
     await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, `charge-nopayload-${user.accountId}`) });
-    const refund = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: `charge-nopayload-${user.accountId}` } });
+    const refund = await world.call('POST', '/api/v1/payment/stars/refunds', {
+      auth: user.bot,
+      body: { telegram_payment_charge_id: `charge-nopayload-${user.accountId}` },
+    });
     expect(refund.status, refund.text).toBe(200);
     expect(refund.body).toMatchObject({ applied: true, balance_micros: 0, topup: { id: topup.id, status: 'refunded' }, entry: { amount_micros: -2_000_000 } });
     await world.telegram.waitForCall('sendMessage', (call) => Number(call.params.chat_id) === user.telegramId && /used up/.test(String(call.params.text)));
@@ -203,7 +251,10 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     const user = await world.register();
     const chargeId = `charge-unknown-${user.accountId}`;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const unknown = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: chargeId, total_amount: 50 } });
+      const unknown = await world.call('POST', '/api/v1/payment/stars/refunds', {
+        auth: user.bot,
+        body: { telegram_payment_charge_id: chargeId, total_amount: 50 },
+      });
       expect(unknown.status).toBe(404);
     }
     expect((await incidentsAbout(chargeId)).map((incident) => [incident.kind, incident.account_id])).toEqual([['stars_refund_unknown_charge', user.accountId]]);
@@ -216,13 +267,19 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
   it('credits nothing for more Stars than the invoice or than Telegram allows for one invoice, and reports it', async () => {
     const user = await world.register();
     const topup = await starsTopup(user, 2_000_000);
-    const over = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, `charge-over-${user.accountId}`), total_amount: 201 } });
+    const over = await world.call('POST', '/api/v1/payment/stars/payments', {
+      auth: user.bot,
+      body: { ...payment(topup, `charge-over-${user.accountId}`), total_amount: 201 },
+    });
     expect(over.status).toBe(409);
     expect(over.body.code).toBe('stars_amount_refused');
     expect((await incidentsAbout(`charge-over-${user.accountId}`)).map((incident) => incident.kind)).toEqual(['stars_amount_refused']);
     await operatorNotice(`charge-over-${user.accountId}`);
     for (const stars of [10_001, 800_000_000_000, 2 ** 53 - 1]) {
-      const huge = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: { ...payment(topup, `charge-huge-${stars}-${user.accountId}`), invoice_payload: 'forwarded', total_amount: stars } });
+      const huge = await world.call('POST', '/api/v1/payment/stars/payments', {
+        auth: user.bot,
+        body: { ...payment(topup, `charge-huge-${stars}-${user.accountId}`), invoice_payload: 'forwarded', total_amount: stars },
+      });
       expect(huge.status).toBe(400);
     }
     expect(await world.balance(user.accountId)).toBe(0);

@@ -12,17 +12,25 @@ const MICROS_PER_STAR = 13_000;
 describe('top-ups', () => {
   let world: PaymentsWorld;
   beforeAll(async () => {
-    world = await startPaymentsWorld({ env: { KIKUAI_MICROS_PER_STAR: String(MICROS_PER_STAR), KIKUAI_TOPUP_MIN_MICROS: '1000000', KIKUAI_TOPUP_MAX_MICROS: '500000000' } });
+    world = await startPaymentsWorld({
+      env: { KIKUAI_MICROS_PER_STAR: String(MICROS_PER_STAR), KIKUAI_TOPUP_MIN_MICROS: '1000000', KIKUAI_TOPUP_MAX_MICROS: '500000000' },
+    });
   });
   afterEach(async () => world.expectLedgersBalanced());
   afterAll(async () => world?.close());
 
   const initDataFor = (telegramId: number) =>
-    signInitData({ user: JSON.stringify({ id: telegramId, first_name: 'Mini' }), auth_date: String(Math.floor(Date.now() / 1000)), query_id: 'AAE1' }, world.server.botToken);
+    signInitData(
+      { user: JSON.stringify({ id: telegramId, first_name: 'Mini' }), auth_date: String(Math.floor(Date.now() / 1000)), query_id: 'AAE1' },
+      world.server.botToken,
+    );
 
   it('paddle: returns the fake Paddle checkout URL; the transaction carries the account, the top-up and the amount', async () => {
     const user = await world.register();
-    const response = await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'paddle', amount_micros: 25_000_000 } });
+    const response = await world.call('POST', '/api/v1/payment/topup', {
+      auth: { apiKey: user.apiKey },
+      body: { method: 'paddle', amount_micros: 25_000_000 },
+    });
     expect(response.status).toBe(201);
     const transactionId = new URL(response.body.checkout_url).searchParams.get('_ptxn');
     expect(response.body).toMatchObject({
@@ -66,7 +74,12 @@ describe('top-ups', () => {
 
   it('refuses amounts outside the configured range, fractions of a cent for cards, and unknown methods with 400 problem+json', async () => {
     const user = await world.register();
-    for (const [method, amount] of [['paddle', 999_999], ['paddle', 500_000_001], ['stars', 10], ['paddle', 1_000_001]] as const) {
+    for (const [method, amount] of [
+      ['paddle', 999_999],
+      ['paddle', 500_000_001],
+      ['stars', 10],
+      ['paddle', 1_000_001],
+    ] as const) {
       const response = await world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method, amount_micros: amount } });
       expect(response.status, `${method} ${amount}`).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -99,7 +112,14 @@ describe('top-ups', () => {
   it('inside Telegram offers Stars and refuses Paddle; outside, Paddle first', async () => {
     const user = await world.register();
     const web = await world.call('GET', '/api/v1/payment/options', { auth: { apiKey: user.apiKey } });
-    expect(web.body).toEqual({ currency: 'USD', min_micros: 1_000_000, max_micros: 500_000_000, presets_micros: [5_000_000, 10_000_000, 25_000_000, 50_000_000], methods: ['paddle', 'stars'], micros_per_star: MICROS_PER_STAR });
+    expect(web.body).toEqual({
+      currency: 'USD',
+      min_micros: 1_000_000,
+      max_micros: 500_000_000,
+      presets_micros: [5_000_000, 10_000_000, 25_000_000, 50_000_000],
+      methods: ['paddle', 'stars'],
+      micros_per_star: MICROS_PER_STAR,
+    });
     const bot = await world.call('GET', '/api/v1/payment/options', { auth: user.bot });
     expect(bot.body.methods).toEqual(['stars']);
     const miniApp = await world.call('GET', '/api/v1/payment/options', { auth: { initData: initDataFor(user.telegramId) } });
@@ -111,7 +131,10 @@ describe('top-ups', () => {
       expect(refused.status).toBe(403);
       expect(refused.body.code).toBe('payment_method_unavailable');
     }
-    const stars = await world.call('POST', '/api/v1/payment/topup', { auth: { initData: initDataFor(user.telegramId) }, body: { method: 'stars', amount_micros: 5_000_000 } });
+    const stars = await world.call('POST', '/api/v1/payment/topup', {
+      auth: { initData: initDataFor(user.telegramId) },
+      body: { method: 'stars', amount_micros: 5_000_000 },
+    });
     expect(stars.status).toBe(201);
   });
 

@@ -69,7 +69,9 @@ function startUpstream(): Promise<{ url: string; received: Map<string, Mode>; se
       }
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received, server })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received, server })),
+  );
 }
 
 describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
@@ -191,7 +193,9 @@ describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
     await load(server.url, sent + 60, 8, { now: false });
 
     // The reconciler settles what the kills left open (older than the timeout + grace).
-    store = createStore(storeKind === 'redis' ? { redisUrl: REDIS_URL, dataDir, keyPrefix: redisPrefix } : { redisUrl: undefined, dataDir, keyPrefix: redisPrefix });
+    store = createStore(
+      storeKind === 'redis' ? { redisUrl: REDIS_URL, dataDir, keyPrefix: redisPrefix } : { redisUrl: undefined, dataDir, keyPrefix: redisPrefix },
+    );
     const deadline = Date.now() + 20_000;
     while ((await store.listOpenCalls(Number.MAX_SAFE_INTEGER, 10)).length > 0) {
       if (Date.now() > deadline) throw new Error('open calls were never reconciled');
@@ -206,7 +210,10 @@ describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
     };
     const entries: Array<{ kind: string; amount_micros: number; external_ref: string | null; reason: string }> = [];
     for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-      const page = (await (await get(`/api/v1/history?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { data: typeof entries; next_cursor: string | null };
+      const page = (await (await get(`/api/v1/history?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+        data: typeof entries;
+        next_cursor: string | null;
+      };
       entries.push(...page.data);
       cursor = page.next_cursor;
     }
@@ -228,7 +235,9 @@ describe.each(STORE_KINDS)('kill -9 mid-load (%s store)', (storeKind) => {
     // Usage = charges, call for call: every reserved call is in the usage once, at its kept cost.
     expect(usage.totals.requests).toBe(debits.size);
     expect(usage.totals.cost_micros).toBe(kept.length * PRICE);
-    const csvTotals = csv.map((line) => line.split(',')).reduce((sum, fields) => ({ requests: sum.requests + Number(fields[3]), cost: sum.cost + Number(fields[5]) }), { requests: 0, cost: 0 });
+    const csvTotals = csv
+      .map((line) => line.split(','))
+      .reduce((sum, fields) => ({ requests: sum.requests + Number(fields[3]), cost: sum.cost + Number(fields[5]) }), { requests: 0, cost: 0 });
     expect(csvTotals).toEqual({ requests: debits.size, cost: kept.length * PRICE });
     // Nothing charged that never reached the upstream, or that it failed, hung, reset or redirected.
     const notReached = kept.filter((id) => !upstream.received.has(id));

@@ -36,7 +36,7 @@ describe.each(STORE_KINDS)('proxy response headers (%s store)', (storeKind) => {
     answer = (response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 
-  it('passes the allowlisted and the product\'s own headers, and none of what the upstream leaks', async () => {
+  it("passes the allowlisted and the product's own headers, and none of what the upstream leaks", async () => {
     answer = (response) =>
       response
         .writeHead(200, {
@@ -54,12 +54,19 @@ describe.each(STORE_KINDS)('proxy response headers (%s store)', (storeKind) => {
     const response = await server.proxy('/api/v1/proxy/llm', apiKey);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
-    for (const [name, value] of Object.entries({ 'cache-control': 'no-store', etag: '"v1"', 'retry-after': '5', 'x-ratelimit-remaining-requests': '99', 'x-reliapi-cache': 'miss' })) {
+    for (const [name, value] of Object.entries({
+      'cache-control': 'no-store',
+      etag: '"v1"',
+      'retry-after': '5',
+      'x-ratelimit-remaining-requests': '99',
+      'x-reliapi-cache': 'miss',
+    })) {
       expect(response.headers.get(name)).toBe(value);
     }
     for (const name of [...Object.keys(LEAKS), 'location']) {
       const value = response.headers.get(name);
-      if (name === 'x-request-id' || name === 'ratelimit-remaining') expect(value).not.toBe(LEAKS[name]); // kikuai's own
+      if (name === 'x-request-id' || name === 'ratelimit-remaining')
+        expect(value).not.toBe(LEAKS[name]); // kikuai's own
       else expect(value).toBeNull();
     }
     expect(JSON.stringify([...response.headers])).not.toContain(UPSTREAM_SECRET);
@@ -84,7 +91,11 @@ describe.each(STORE_KINDS)('proxy response headers (%s store)', (storeKind) => {
     // Not followed: the upstream saw one request.
     expect(upstream.calls.length).toBe(before + 1);
     const kinds = (await server.store.listLedger(accountId, { limit: 10 })).items.map((entry) => [entry.kind, entry.amount_micros]);
-    expect(kinds).toEqual([['refund', PRICE_MICROS], ['debit', -PRICE_MICROS], ['credit', 10_000]]);
+    expect(kinds).toEqual([
+      ['refund', PRICE_MICROS],
+      ['debit', -PRICE_MICROS],
+      ['credit', 10_000],
+    ]);
     expect((await server.store.getAccount(accountId))!.balance_micros).toBe(10_000);
     const events = await server.usageEvents(accountId, 1);
     expect(events).toEqual([expect.objectContaining({ cost_micros: 0, upstream_status: 302 })]);

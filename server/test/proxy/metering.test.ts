@@ -33,7 +33,8 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
 
   beforeAll(async () => {
     upstream = await startUpstream((_request, response, call) => {
-      if (behaviour === 'ok') return json(response, 200, { answer: 42, echo: JSON.parse(call.body || 'null') }, { 'x-upstream': 'reliapi', 'set-cookie': 'session=upstream' });
+      if (behaviour === 'ok')
+        return json(response, 200, { answer: 42, echo: JSON.parse(call.body || 'null') }, { 'x-upstream': 'reliapi', 'set-cookie': 'session=upstream' });
       if (behaviour === 'client_error') return json(response, 422, { error: 'bad model' });
       if (behaviour === 'server_error') return json(response, 500, { error: 'boom' });
       if (behaviour === 'broken') {
@@ -59,9 +60,14 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
     const { accountId, apiKey, keyId } = await server.fundedAccount(10_000);
     const before = upstream.calls.length;
 
-    const response = await server.proxy('/api/v1/proxy/llm', apiKey, { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }, {
-      headers: { 'x-forwarded-host': 'evil.example', cookie: 'a=b', 'user-agent': 'kikuai-test/1' },
-    });
+    const response = await server.proxy(
+      '/api/v1/proxy/llm',
+      apiKey,
+      { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] },
+      {
+        headers: { 'x-forwarded-host': 'evil.example', cookie: 'a=b', 'user-agent': 'kikuai-test/1' },
+      },
+    );
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ answer: 42, echo: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] } });
@@ -91,7 +97,14 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
 
     const events = await server.usageEvents(accountId, 1);
     expect(events).toEqual([
-      expect.objectContaining({ account_id: accountId, key_id: keyId, product_id: 'reliapi', endpoint: 'llm', cost_micros: PRICE_MICROS, upstream_status: 200 }),
+      expect.objectContaining({
+        account_id: accountId,
+        key_id: keyId,
+        product_id: 'reliapi',
+        endpoint: 'llm',
+        cost_micros: PRICE_MICROS,
+        upstream_status: 200,
+      }),
     ]);
   });
 
@@ -156,7 +169,9 @@ describe.each(STORE_KINDS)('metered proxy (%s store)', (storeKind) => {
     const { port } = new URL(server.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(`POST /api/v1/proxy/http HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":"gpt",`);
+    socket.write(
+      `POST /api/v1/proxy/http HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":"gpt",`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -38,12 +38,29 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     const second = open();
     stores.push(store, second);
     const secret = `kik_${randomBytes(24).toString('base64url')}`;
-    const key = { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: createHash('sha256').update(secret).digest('hex') };
+    const key = {
+      id: newKeyId(),
+      name: 'default',
+      prefix: secret.slice(0, 8),
+      last_four: secret.slice(-4),
+      hash: createHash('sha256').update(secret).digest('hex'),
+    };
     const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
     await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
     const reserve = (ref: string, nowMs: number) =>
       store.reserve(
-        { account_id: account.id, key_id: key.id, hash: key.hash, now_ms: nowMs, rate_limits: [], product_id: 'reliapi', price_micros: 1000, external_ref: `call:${ref}`, reason: 'reliapi/llm', endpoint: 'llm' },
+        {
+          account_id: account.id,
+          key_id: key.id,
+          hash: key.hash,
+          now_ms: nowMs,
+          rate_limits: [],
+          product_id: 'reliapi',
+          price_micros: 1000,
+          external_ref: `call:${ref}`,
+          reason: 'reliapi/llm',
+          endpoint: 'llm',
+        },
         iso(nowMs),
       );
     for (const ref of ['reserved', 'forwarded', 'answered']) expect((await reserve(ref, T0)).ok).toBe(true);
@@ -63,7 +80,12 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     expect(outcomes.reduce((sum, outcome) => sum + outcome.refunded, 0)).toBe(2);
 
     const entries = (await store.listLedger(account.id, { limit: 20 })).items;
-    expect(entries.filter((entry) => entry.kind === 'refund').map((entry) => entry.external_ref).sort()).toEqual(['refund:forwarded', 'refund:reserved']);
+    expect(
+      entries
+        .filter((entry) => entry.kind === 'refund')
+        .map((entry) => entry.external_ref)
+        .sort(),
+    ).toEqual(['refund:forwarded', 'refund:reserved']);
     expect((await store.getAccount(account.id))!.balance_micros).toBe(10_000 - 2000);
     expect(await store.sumLedger(account.id)).toBe(10_000 - 2000);
     expect(await store.getUsage(account.id, '2026-03-04', '2026-03-04')).toEqual([
@@ -72,7 +94,24 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     expect((await store.listOpenCalls(Number.MAX_SAFE_INTEGER, 10)).map((call) => call.ref)).toEqual(['call:young']);
 
     // The dead instance's late settlement of a call already settled changes nothing.
-    await store.settleCalls([], [{ ref: 'call:answered', usage: { account_id: account.id, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 5, at: iso(T0) } }]);
+    await store.settleCalls(
+      [],
+      [
+        {
+          ref: 'call:answered',
+          usage: {
+            account_id: account.id,
+            key_id: key.id,
+            product_id: 'reliapi',
+            endpoint: 'llm',
+            cost_micros: 1000,
+            upstream_status: 200,
+            latency_ms: 5,
+            at: iso(T0),
+          },
+        },
+      ],
+    );
     expect((await store.getUsage(account.id, '2026-03-04', '2026-03-04'))[0]!.requests).toBe(3);
   });
 
@@ -81,11 +120,28 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     const late = open();
     stores.push(store, late);
     const secret = `kik_${randomBytes(24).toString('base64url')}`;
-    const key = { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: createHash('sha256').update(secret).digest('hex') };
+    const key = {
+      id: newKeyId(),
+      name: 'default',
+      prefix: secret.slice(0, 8),
+      last_four: secret.slice(-4),
+      hash: createHash('sha256').update(secret).digest('hex'),
+    };
     const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
     await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
     const reserved = await store.reserve(
-      { account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [], product_id: 'reliapi', price_micros: 1000, external_ref: 'call:mid-pass', reason: 'reliapi/llm', endpoint: 'llm' },
+      {
+        account_id: account.id,
+        key_id: key.id,
+        hash: key.hash,
+        now_ms: T0,
+        rate_limits: [],
+        product_id: 'reliapi',
+        price_micros: 1000,
+        external_ref: 'call:mid-pass',
+        reason: 'reliapi/llm',
+        endpoint: 'llm',
+      },
       iso(T0),
     );
     expect(reserved.ok).toBe(true);
@@ -105,7 +161,13 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
       },
     });
     const logger = pino({ level: 'silent' });
-    const outcome = await new CallReconciler({ store: racing, logger, now: () => new Date(T0 + 61_000), settleAfterMs: 60_000, intervalMs: 60_000 }).reconcile();
+    const outcome = await new CallReconciler({
+      store: racing,
+      logger,
+      now: () => new Date(T0 + 61_000),
+      settleAfterMs: 60_000,
+      intervalMs: 60_000,
+    }).reconcile();
 
     // Answered: kept by the rule, in this pass — not refunded, not left open for the next one.
     expect(outcome).toEqual({ refunded: 0, kept: 1 });

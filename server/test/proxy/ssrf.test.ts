@@ -98,7 +98,8 @@ describe('SSRF and path traversal through the proxy', () => {
     expect(upstream.calls.length).toBe(before + 1);
     expect(call.url).toBe('/proxy/llm');
     expect(call.headers.host).toBe(new URL(upstream.url).host);
-    for (const header of ['x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'x-original-url', 'x-rewrite-url']) expect(call.headers[header]).toBeUndefined();
+    for (const header of ['x-forwarded-host', 'x-forwarded-proto', 'forwarded', 'x-original-url', 'x-rewrite-url'])
+      expect(call.headers[header]).toBeUndefined();
   });
 
   it('never lets a body field choose the upstream', async () => {

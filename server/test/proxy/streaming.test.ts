@@ -105,7 +105,10 @@ describe.each(STORE_KINDS)('streaming through the proxy (%s store)', (storeKind)
       });
       outgoing.on('response', (incoming) => {
         let body = '';
-        incoming.setEncoding('utf8').on('data', (text) => (body += text)).on('end', () => resolve({ status: incoming.statusCode!, body }));
+        incoming
+          .setEncoding('utf8')
+          .on('data', (text) => (body += text))
+          .on('end', () => resolve({ status: incoming.statusCode!, body }));
       });
       outgoing.on('error', reject);
       let sent = 0;

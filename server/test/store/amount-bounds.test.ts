@@ -96,10 +96,18 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
 
     // When it is credited $2, as an operator credit and as a refund
     const credit = await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 2_000_000, reason: 'grant', external_ref: 'admin:1' }, iso);
-    const refund = await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 2_000_000, reason: 'refund', external_ref: 'refund:1' }, iso);
+    const refund = await store.applyLedger(
+      { account_id: accountId, kind: 'refund', amount_micros: 2_000_000, reason: 'refund', external_ref: 'refund:1' },
+      iso,
+    );
 
     // Then both are refused, nothing is written and the reference stays free
-    const refusal = { ok: false, reason: 'balance_limit_exceeded', balance_micros: DEFAULT_MAX_BALANCE_MICROS - 1_000_000, limit_micros: DEFAULT_MAX_BALANCE_MICROS };
+    const refusal = {
+      ok: false,
+      reason: 'balance_limit_exceeded',
+      balance_micros: DEFAULT_MAX_BALANCE_MICROS - 1_000_000,
+      limit_micros: DEFAULT_MAX_BALANCE_MICROS,
+    };
     expect(credit).toEqual(refusal);
     expect(refund).toEqual(refusal);
     expect(await state(store, accountId)).toEqual(before);
@@ -116,14 +124,18 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
     // Given an account with $8 and a store whose ceiling is then $5
     const generous = open();
     const { accountId } = await account(generous.store, 8_000_000);
-    const strict = kind === 'redis'
-      ? new RedisStore(generous.redis!, { keyPrefix: generous.prefix!, maxBalanceMicros: 5_000_000 })
-      : new SqliteStore(generous.sqlite!.name, { maxBalanceMicros: 5_000_000 });
+    const strict =
+      kind === 'redis'
+        ? new RedisStore(generous.redis!, { keyPrefix: generous.prefix!, maxBalanceMicros: 5_000_000 })
+        : new SqliteStore(generous.sqlite!.name, { maxBalanceMicros: 5_000_000 });
     if (kind === 'sqlite') cleanups.push(() => strict.close());
 
     // When it is credited 1 micro-USD and debited $1
     const credit = await strict.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 1, reason: 'grant', external_ref: 'admin:1' }, iso);
-    const debit = await strict.applyLedger({ account_id: accountId, kind: 'adjustment', amount_micros: -1_000_000, reason: 'fix', external_ref: 'admin:2' }, iso);
+    const debit = await strict.applyLedger(
+      { account_id: accountId, kind: 'adjustment', amount_micros: -1_000_000, reason: 'fix', external_ref: 'admin:2' },
+      iso,
+    );
 
     // Then the credit is refused and the debit applied
     expect(credit).toEqual({ ok: false, reason: 'balance_limit_exceeded', balance_micros: 8_000_000, limit_micros: 5_000_000 });
@@ -135,9 +147,14 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
     const { store } = open();
     const { accountId } = await account(store, 5_000_000);
     const before = await state(store, accountId);
-    await expect(store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: amount, reason: 'x', external_ref: 'x' }, iso)).rejects.toThrow(InvalidAmountError);
+    await expect(store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: amount, reason: 'x', external_ref: 'x' }, iso)).rejects.toThrow(
+      InvalidAmountError,
+    );
     await expect(
-      store.applyLedger({ account_id: accountId, kind: 'adjustment', amount_micros: -Math.abs(amount), reason: 'x', external_ref: 'y', on_insufficient: 'clamp_and_suspend' }, iso),
+      store.applyLedger(
+        { account_id: accountId, kind: 'adjustment', amount_micros: -Math.abs(amount), reason: 'x', external_ref: 'y', on_insufficient: 'clamp_and_suspend' },
+        iso,
+      ),
     ).rejects.toThrow(InvalidAmountError);
     expect(await state(store, accountId)).toEqual(before);
     expect((await store.getAccount(accountId))!.status).toBe('active');
@@ -146,13 +163,35 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
   it('refuses over-large prices, spend limits, thresholds and top-ups before writing anything', async () => {
     const { store } = open();
     const { accountId, key } = await account(store, 5_000_000);
-    const reserve = { account_id: accountId, key_id: key.id, hash: key.hash, now_ms: NOW, rate_limits: [], product_id: 'reliapi', external_ref: 'call:1', reason: 'call' };
+    const reserve = {
+      account_id: accountId,
+      key_id: key.id,
+      hash: key.hash,
+      now_ms: NOW,
+      rate_limits: [],
+      product_id: 'reliapi',
+      external_ref: 'call:1',
+      reason: 'call',
+    };
     await expect(store.reserve({ ...reserve, price_micros: MAX_SAFE }, iso)).rejects.toThrow(InvalidAmountError);
     await expect(store.reserve({ ...reserve, price_micros: 0.5 }, iso)).rejects.toThrow(InvalidAmountError);
     await expect(store.updateKey(accountId, key.id, { spend_limit_micros: MAX_SAFE })).rejects.toThrow(InvalidAmountError);
     await expect(store.createKey(accountId, { ...newKey(), spend_limit_micros: 1e20 }, 20, iso)).rejects.toThrow(InvalidAmountError);
     await expect(store.setLowBalanceThreshold(accountId, MAX_SAFE)).rejects.toThrow(InvalidAmountError);
-    const topup = { id: newTopupId(), account_id: accountId, method: 'stars' as const, amount_micros: 1_000_000, stars: 100, status: 'pending' as const, checkout_url: null, invoice_link: null, provider_ref: null, ledger_entry_id: null, created_at: iso, completed_at: null };
+    const topup = {
+      id: newTopupId(),
+      account_id: accountId,
+      method: 'stars' as const,
+      amount_micros: 1_000_000,
+      stars: 100,
+      status: 'pending' as const,
+      checkout_url: null,
+      invoice_link: null,
+      provider_ref: null,
+      ledger_entry_id: null,
+      created_at: iso,
+      completed_at: null,
+    };
     await expect(store.createTopup({ ...topup, stars: 8e11 * 13_000 })).rejects.toThrow(InvalidAmountError);
     await expect(store.createTopup({ ...topup, amount_micros: MAX_SAFE })).rejects.toThrow(InvalidAmountError);
     expect(await store.getTopup(topup.id)).toBeNull();
@@ -166,7 +205,20 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
     // balance_limit_exceeded for 10^13 and a plain RangeError for 0; Redis failed inside its script for 10^13.
     const { store } = open();
     const { accountId } = await account(store, 5_000_000);
-    const topup = { id: newTopupId(), account_id: accountId, method: 'paddle' as const, amount_micros: 1_000_000, stars: null, status: 'pending' as const, checkout_url: null, invoice_link: null, provider_ref: 'txn_1', ledger_entry_id: null, created_at: iso, completed_at: null };
+    const topup = {
+      id: newTopupId(),
+      account_id: accountId,
+      method: 'paddle' as const,
+      amount_micros: 1_000_000,
+      stars: null,
+      status: 'pending' as const,
+      checkout_url: null,
+      invoice_link: null,
+      provider_ref: 'txn_1',
+      ledger_entry_id: null,
+      created_at: iso,
+      completed_at: null,
+    };
     await store.createTopup(topup);
     for (const amount of OUT_OF_BOUNDS) {
       const request = { topup_id: topup.id, credit: { amount_micros: amount, reason: 'Card top-up', external_ref: `paddle:txn_${amount}` } };
@@ -186,7 +238,22 @@ describe.each(STORE_KINDS.filter((kind) => kind === 'redis'))('amount bounds in 
     const { accountId, key } = await account(store, DEFAULT_MAX_BALANCE_MICROS - 10);
     const tag = (part: string) => `${prefix}{${accountId}}:${part}`;
     const applyLedger = (amount: string, ceiling = String(DEFAULT_MAX_BALANCE_MICROS)) =>
-      redis!.eval(APPLY_LEDGER, 3, tag('account'), tag('ledger'), tag('ledger_refs'), 'credit', amount, 'x', `ref:${amount}`, newLedgerId(), iso, 'reject', ceiling, 'rev-x');
+      redis!.eval(
+        APPLY_LEDGER,
+        3,
+        tag('account'),
+        tag('ledger'),
+        tag('ledger_refs'),
+        'credit',
+        amount,
+        'x',
+        `ref:${amount}`,
+        newLedgerId(),
+        iso,
+        'reject',
+        ceiling,
+        'rev-x',
+      );
     const before = { account: await redis!.hgetall(tag('account')), ledger: await redis!.zcard(tag('ledger')) };
 
     // Then over-large, fractional, non-numeric and zero amounts are refused as invalid
@@ -199,12 +266,30 @@ describe.each(STORE_KINDS.filter((kind) => kind === 'redis'))('amount bounds in 
     // And RESERVE refuses a price that is not an integer within bounds
     const keys = [tag('account'), tag(`key:${key.id}`), tag('ledger'), tag('ledger_refs'), tag('rl')];
     for (const price of ['9007199254740991', '0.5', '-1']) {
-      await expect(redis!.eval(RESERVE, 5, ...keys, key.hash, String(NOW), 'reliapi', price, 'call:x', 'call', newLedgerId(), iso, ...Array(6).fill('0'), '', '1', '{', '0')).rejects.toThrow(/invalid argument/);
+      await expect(
+        redis!.eval(
+          RESERVE,
+          5,
+          ...keys,
+          key.hash,
+          String(NOW),
+          'reliapi',
+          price,
+          'call:x',
+          'call',
+          newLedgerId(),
+          iso,
+          ...Array(6).fill('0'),
+          '',
+          '1',
+          '{',
+          '0',
+        ),
+      ).rejects.toThrow(/invalid argument/);
     }
     // With nothing written
     expect({ account: await redis!.hgetall(tag('account')), ledger: await redis!.zcard(tag('ledger')) }).toEqual(before);
   });
-
 });
 
 describe('amount bounds in the SQLite file', () => {
@@ -214,18 +299,36 @@ describe('amount bounds in the SQLite file', () => {
     // Given money written through the store
     const { store, sqlite } = open();
     const { accountId, key } = await account(store, 5_000_000);
-    await store.reserve({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: NOW, rate_limits: [], product_id: 'reliapi', price_micros: 1000, external_ref: 'call:1', reason: 'call' }, iso);
+    await store.reserve(
+      {
+        account_id: accountId,
+        key_id: key.id,
+        hash: key.hash,
+        now_ms: NOW,
+        rate_limits: [],
+        product_id: 'reliapi',
+        price_micros: 1000,
+        external_ref: 'call:1',
+        reason: 'call',
+      },
+      iso,
+    );
 
     // Then every money value in the file is an INTEGER
-    expect(sqlite!.prepare('SELECT typeof(balance_micros) AS type, balance_micros FROM accounts WHERE id = ?').get(accountId)).toEqual({ type: 'integer', balance_micros: 4_999_000 });
-    const ledgerTypes = sqlite!.prepare('SELECT DISTINCT typeof(amount_micros) || typeof(balance_after_micros) AS types FROM ledger WHERE account_id = ?').all(accountId);
+    expect(sqlite!.prepare('SELECT typeof(balance_micros) AS type, balance_micros FROM accounts WHERE id = ?').get(accountId)).toEqual({
+      type: 'integer',
+      balance_micros: 4_999_000,
+    });
+    const ledgerTypes = sqlite!
+      .prepare('SELECT DISTINCT typeof(amount_micros) || typeof(balance_after_micros) AS types FROM ledger WHERE account_id = ?')
+      .all(accountId);
     expect(ledgerTypes).toEqual([{ types: 'integerinteger' }]);
 
     // And a float, a value past the bound or text is refused by the file itself, with nothing changed
     for (const value of [1.5, 1e20, 2 ** 53 - 1, 'twelve', -1]) {
       expect(() => sqlite!.prepare('UPDATE accounts SET balance_micros = ? WHERE id = ?').run(value, accountId), String(value)).toThrow(/must be integers/);
     }
-    expect(() => sqlite!.prepare("UPDATE ledger SET amount_micros = 0.25 WHERE account_id = ?").run(accountId)).toThrow(/must be integers/);
+    expect(() => sqlite!.prepare('UPDATE ledger SET amount_micros = 0.25 WHERE account_id = ?').run(accountId)).toThrow(/must be integers/);
     expect(() => sqlite!.prepare('UPDATE api_keys SET spent_micros = 1e300 WHERE id = ?').run(key.id)).toThrow(/must be integers/);
     expect((await store.getAccount(accountId))!.balance_micros).toBe(4_999_000);
   });
@@ -248,7 +351,9 @@ describe('amount bounds in the SQLite file', () => {
     const store = new SqliteStore(file);
     cleanups.push(() => store.close());
     const raw = new Database(file);
-    cleanups.push(async () => { raw.close(); });
+    cleanups.push(async () => {
+      raw.close();
+    });
 
     // Then a float balance is refused and a change gives a random revision, not 1
     expect(() => raw.prepare("UPDATE accounts SET balance_micros = 2.5 WHERE id = 'acc_old'").run()).toThrow(/must be integers/);

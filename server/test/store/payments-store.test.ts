@@ -26,7 +26,13 @@ const adapters = [
     open() {
       const directory = mkdtempSync(join(tmpdir(), 'kikuai-pay-store-'));
       const store = new SqliteStore(join(directory, 'kikuai.db'));
-      return { store, cleanup: async () => { await store.close(); rmSync(directory, { recursive: true, force: true }); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(directory, { recursive: true, force: true });
+        },
+      };
     },
   },
   {
@@ -60,14 +66,21 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
 
   async function account() {
     const secret = randomBytes(8).toString('hex');
-    const { account: created } = await store.register({ id: randomInt(1, 2 ** 47) }, { id: newKeyId(), name: 'default', prefix: 'kik_abcd', last_four: secret.slice(-4), hash: secret.padEnd(64, '0') }, NOW);
+    const { account: created } = await store.register(
+      { id: randomInt(1, 2 ** 47) },
+      { id: newKeyId(), name: 'default', prefix: 'kik_abcd', last_four: secret.slice(-4), hash: secret.padEnd(64, '0') },
+      NOW,
+    );
     return created;
   }
 
   it.skipIf(skip)('findLedgerEntry returns the entry written under a reference, per account', async () => {
     const first = await account();
     const other = await account();
-    const credit = await store.applyLedger({ account_id: first.id, kind: 'credit', amount_micros: 2_600_000, reason: 'stars', external_ref: 'stars:charge-1' }, NOW);
+    const credit = await store.applyLedger(
+      { account_id: first.id, kind: 'credit', amount_micros: 2_600_000, reason: 'stars', external_ref: 'stars:charge-1' },
+      NOW,
+    );
     expect(credit.ok && credit.applied).toBe(true);
     const found = await store.findLedgerEntry(first.id, 'stars:charge-1');
     expect(found).toMatchObject({ account_id: first.id, amount_micros: 2_600_000, external_ref: 'stars:charge-1', kind: 'credit' });
@@ -79,13 +92,39 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
   it.skipIf(skip)('keeps a refunded top-up status', async () => {
     const owner = await account();
     const id = newTopupId();
-    await store.createTopup({ id, account_id: owner.id, method: 'stars', amount_micros: 1_300_000, stars: 100, status: 'completed', checkout_url: null, invoice_link: 'https://t.me/$x', provider_ref: 'a b', ledger_entry_id: null, created_at: NOW, completed_at: NOW });
+    await store.createTopup({
+      id,
+      account_id: owner.id,
+      method: 'stars',
+      amount_micros: 1_300_000,
+      stars: 100,
+      status: 'completed',
+      checkout_url: null,
+      invoice_link: 'https://t.me/$x',
+      provider_ref: 'a b',
+      ledger_entry_id: null,
+      created_at: NOW,
+      completed_at: NOW,
+    });
     expect(await store.updateTopup(id, { status: 'refunded' })).toMatchObject({ id, status: 'refunded', provider_ref: 'a b' });
     expect((await store.getTopup(id))?.status).toBe('refunded');
   });
 
   function pendingPaddleTopup(accountId: string, amount = 5_000_000) {
-    return { id: newTopupId(), account_id: accountId, method: 'paddle' as const, amount_micros: amount, stars: null, status: 'pending' as const, checkout_url: null, invoice_link: null, provider_ref: 'txn_1', ledger_entry_id: null, created_at: NOW, completed_at: null };
+    return {
+      id: newTopupId(),
+      account_id: accountId,
+      method: 'paddle' as const,
+      amount_micros: amount,
+      stars: null,
+      status: 'pending' as const,
+      checkout_url: null,
+      invoice_link: null,
+      provider_ref: 'txn_1',
+      ledger_entry_id: null,
+      created_at: NOW,
+      completed_at: null,
+    };
   }
   const credit = (amount: number, ref: string) => ({ amount_micros: amount, reason: 'Card top-up', external_ref: ref });
 
@@ -93,11 +132,15 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     const owner = await account();
     const topup = await store.createTopup(pendingPaddleTopup(owner.id));
     const results = await Promise.all(
-      ['paddle:txn_1', 'paddle:txn_1', 'paddle:txn_other', 'paddle:txn_third'].map((ref) => store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, ref) }, NOW)),
+      ['paddle:txn_1', 'paddle:txn_1', 'paddle:txn_other', 'paddle:txn_third'].map((ref) =>
+        store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, ref) }, NOW),
+      ),
     );
     const applied = results.filter((result) => result.ok && result.applied);
     expect(applied).toHaveLength(1);
-    expect(results.filter((result) => result.ok && !result.applied).every((result) => result.ok && !result.applied && result.reason === 'already_completed')).toBe(true);
+    expect(
+      results.filter((result) => result.ok && !result.applied).every((result) => result.ok && !result.applied && result.reason === 'already_completed'),
+    ).toBe(true);
     expect((await store.getAccount(owner.id))!.balance_micros).toBe(5_000_000);
     expect(await store.sumLedger(owner.id)).toBe(5_000_000);
     const done = applied[0]!;
@@ -110,7 +153,9 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
   it.skipIf(skip)('completeTopup refuses a credit past the balance ceiling inside the change: nothing credited, the top-up still pending', async () => {
     const owner = await account();
     const nearCeiling = 1_000_000_000_000 - 1_000_000; // the default ceiling ($1,000,000) less $1
-    expect(await store.applyLedger({ account_id: owner.id, kind: 'adjustment', amount_micros: nearCeiling, reason: 'operator', external_ref: 'setup' }, NOW)).toMatchObject({ ok: true, applied: true });
+    expect(
+      await store.applyLedger({ account_id: owner.id, kind: 'adjustment', amount_micros: nearCeiling, reason: 'operator', external_ref: 'setup' }, NOW),
+    ).toMatchObject({ ok: true, applied: true });
     const topup = await store.createTopup(pendingPaddleTopup(owner.id, 5_000_000));
     const refused = await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, NOW);
     expect(refused).toEqual({ ok: false, reason: 'balance_limit_exceeded', balance_micros: nearCeiling, limit_micros: 1_000_000_000_000 });
@@ -119,7 +164,11 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     expect(await store.sumLedger(owner.id)).toBe(nearCeiling);
     // Exactly up to the ceiling is allowed.
     const fits = await store.createTopup(pendingPaddleTopup(owner.id, 1_000_000));
-    expect(await store.completeTopup({ topup_id: fits.id, credit: credit(1_000_000, 'paddle:txn_2') }, NOW)).toMatchObject({ ok: true, applied: true, balance_micros: 1_000_000_000_000 });
+    expect(await store.completeTopup({ topup_id: fits.id, credit: credit(1_000_000, 'paddle:txn_2') }, NOW)).toMatchObject({
+      ok: true,
+      applied: true,
+      balance_micros: 1_000_000_000_000,
+    });
   });
 
   it.skipIf(skip)('completeTopup credits nothing for a refunded top-up, and records provider_ref when asked', async () => {
@@ -135,23 +184,36 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     expect((await store.getAccount(owner.id))!.balance_micros).toBe(1_300_000);
   });
 
-  it.skipIf(skip)('completeTopup repairs a top-up whose credit landed before (older two-write crash, refund first): completed, nothing credited twice', async () => {
-    const owner = await account();
-    const topup = await store.createTopup(pendingPaddleTopup(owner.id));
-    // The state a crash between the old code's two writes left: the credit in, the top-up still pending.
-    const landed = await store.applyLedger({ account_id: owner.id, kind: 'credit', amount_micros: 5_000_000, reason: 'Card top-up', external_ref: 'paddle:txn_1' }, NOW);
-    const repaired = await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, '2026-03-04T11:00:00.000Z');
-    expect(repaired).toMatchObject({ ok: true, applied: false, reason: 'repaired', balance_micros: 5_000_000 });
-    expect(repaired.ok && repaired.topup).toMatchObject({ status: 'completed', ledger_entry_id: landed.ok ? landed.entry.id : '', completed_at: NOW });
-    expect(await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, NOW)).toMatchObject({ applied: false, reason: 'already_completed' });
-    expect(await store.sumLedger(owner.id)).toBe(5_000_000);
-  });
+  it.skipIf(skip)(
+    'completeTopup repairs a top-up whose credit landed before (older two-write crash, refund first): completed, nothing credited twice',
+    async () => {
+      const owner = await account();
+      const topup = await store.createTopup(pendingPaddleTopup(owner.id));
+      // The state a crash between the old code's two writes left: the credit in, the top-up still pending.
+      const landed = await store.applyLedger(
+        { account_id: owner.id, kind: 'credit', amount_micros: 5_000_000, reason: 'Card top-up', external_ref: 'paddle:txn_1' },
+        NOW,
+      );
+      const repaired = await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, '2026-03-04T11:00:00.000Z');
+      expect(repaired).toMatchObject({ ok: true, applied: false, reason: 'repaired', balance_micros: 5_000_000 });
+      expect(repaired.ok && repaired.topup).toMatchObject({ status: 'completed', ledger_entry_id: landed.ok ? landed.entry.id : '', completed_at: NOW });
+      expect(await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, NOW)).toMatchObject({
+        applied: false,
+        reason: 'already_completed',
+      });
+      expect(await store.sumLedger(owner.id)).toBe(5_000_000);
+    },
+  );
 
   it.skipIf(skip)('a Stars charge belongs to the first account that claims it, across accounts and concurrent claims', async () => {
     const first = await account();
     const second = await account();
     const chargeId = `stxCharge${randomBytes(6).toString('hex')}`;
-    const claims = await Promise.all([first, second, first, second].map((owner) => store.claimStarsCharge({ charge_id: chargeId, account_id: owner.id, topup_id: `top_of_${owner.id}`, created_at: NOW })));
+    const claims = await Promise.all(
+      [first, second, first, second].map((owner) =>
+        store.claimStarsCharge({ charge_id: chargeId, account_id: owner.id, topup_id: `top_of_${owner.id}`, created_at: NOW }),
+      ),
+    );
     expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
     const winner = claims.find((claim) => claim.claimed)!.charge;
     for (const claim of claims) expect(claim.charge).toEqual(winner);
@@ -161,7 +223,14 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
 
   it.skipIf(skip)('keeps each payment incident once, newest first', async () => {
     const base = randomBytes(4).toString('hex');
-    const incident = (n: number) => ({ id: `test:${base}:${n}`, kind: 'paddle_transaction_mismatch', account_id: null, topup_id: `top_${n}`, detail: `case ${n}`, created_at: NOW });
+    const incident = (n: number) => ({
+      id: `test:${base}:${n}`,
+      kind: 'paddle_transaction_mismatch',
+      account_id: null,
+      topup_id: `top_${n}`,
+      detail: `case ${n}`,
+      created_at: NOW,
+    });
     expect(await store.recordPaymentIncident(incident(1))).toBe(true);
     expect(await store.recordPaymentIncident(incident(2))).toBe(true);
     expect(await store.recordPaymentIncident({ ...incident(1), detail: 'again' })).toBe(false);

@@ -136,7 +136,16 @@ describe.each(STORE_KINDS)('revisions after a rollback: %s', (kind) => {
     const key = newKey();
     const { account } = await a.register({ id: randomInt(1, 2 ** 47), username: 'ada' }, key, iso);
     await a.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 1_000_000, reason: 'seed', external_ref: 'seed:1' }, iso);
-    const request = { account_id: account.id, key_id: key.id, hash: key.hash, now_ms: NOW, rate_limits: [], product_id: 'reliapi', price_micros: 1000, reason: 'call' };
+    const request = {
+      account_id: account.id,
+      key_id: key.id,
+      hash: key.hash,
+      now_ms: NOW,
+      rate_limits: [],
+      product_id: 'reliapi',
+      price_micros: 1000,
+      reason: 'call',
+    };
     const restore = await capture(account.id, key.id);
     expect(await b.updateKey(account.id, key.id, { spend_limit_micros: 500_000 })).not.toBeNull();
     expect((await a.reserve({ ...request, external_ref: 'call:1' }, iso)).ok).toBe(true);

@@ -89,7 +89,10 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const key = newKey(keyOverrides);
     const registered = await store.register({ id: randomInt(1, 2 ** 47), username: 'ada', first_name: 'Ada' }, key, iso(T0));
     if (balance > 0) {
-      await store.applyLedger({ account_id: registered.account.id, kind: 'credit', amount_micros: balance, reason: 'seed', external_ref: `seed:${randomBytes(4).toString('hex')}` }, iso(T0));
+      await store.applyLedger(
+        { account_id: registered.account.id, kind: 'credit', amount_micros: balance, reason: 'seed', external_ref: `seed:${randomBytes(4).toString('hex')}` },
+        iso(T0),
+      );
     }
     return { accountId: registered.account.id, key, registered };
   }
@@ -114,7 +117,15 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const user = { id: randomInt(1, 2 ** 47), username: 'grace', first_name: 'Grace', last_name: null, language_code: 'en' };
     const first = await store.register(user, key, iso(T0));
     expect(first.created).toBe(true);
-    expect(first.account).toMatchObject({ telegram_id: user.id, username: 'grace', last_name: null, language_code: 'en', status: 'active', balance_micros: 0, low_balance_notified: false });
+    expect(first.account).toMatchObject({
+      telegram_id: user.id,
+      username: 'grace',
+      last_name: null,
+      language_code: 'en',
+      status: 'active',
+      balance_micros: 0,
+      low_balance_notified: false,
+    });
     expect(first.account.id).toMatch(/^acc_[0-9A-Z]{26}$/);
     expect(first.first_key).toMatchObject({ id: key.id, hash: key.hash, enabled: true, revoked_at: null, spent_micros: 0 });
 
@@ -139,7 +150,9 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const { accountId } = await account(500_000);
     const instances = [store, backend.open(), backend.open(), backend.open()];
     const results = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => instances[i % 4]!.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -1000, reason: 'call', external_ref: `d:${i}` }, iso(T0))),
+      Array.from({ length: 1000 }, (_, i) =>
+        instances[i % 4]!.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -1000, reason: 'call', external_ref: `d:${i}` }, iso(T0)),
+      ),
     );
     expect(results.filter((r) => r.ok && r.applied)).toHaveLength(500);
     expect(results.filter((r) => !r.ok && r.reason === 'insufficient_funds')).toHaveLength(500);
@@ -165,7 +178,9 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const { accountId } = await account();
     const instances = [store, backend.open()];
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => instances[i % 2]!.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 5_000_000, reason: 'paddle', external_ref: 'txn_01' }, iso(T0))),
+      Array.from({ length: 20 }, (_, i) =>
+        instances[i % 2]!.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 5_000_000, reason: 'paddle', external_ref: 'txn_01' }, iso(T0)),
+      ),
     );
     const applied = results.filter((r) => r.ok && r.applied);
     expect(applied).toHaveLength(1);
@@ -178,13 +193,23 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
 
   it.skipIf(skip)('refuses a debit beyond the balance and never goes below zero', async () => {
     const { accountId } = await account(1000);
-    expect(await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -1001, reason: 'x' }, iso(T0))).toEqual({ ok: false, reason: 'insufficient_funds', balance_micros: 1000 });
-    expect(await store.applyLedger({ account_id: 'acc_missing', kind: 'credit', amount_micros: 1, reason: 'x' }, iso(T0))).toEqual({ ok: false, reason: 'account_not_found' });
+    expect(await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -1001, reason: 'x' }, iso(T0))).toEqual({
+      ok: false,
+      reason: 'insufficient_funds',
+      balance_micros: 1000,
+    });
+    expect(await store.applyLedger({ account_id: 'acc_missing', kind: 'credit', amount_micros: 1, reason: 'x' }, iso(T0))).toEqual({
+      ok: false,
+      reason: 'account_not_found',
+    });
   });
 
   it.skipIf(skip)('clamp_and_suspend takes what there is, suspends and reports the shortfall', async () => {
     const { accountId } = await account(3000);
-    const result = await store.applyLedger({ account_id: accountId, kind: 'adjustment', amount_micros: -5000, reason: 'chargeback', external_ref: 'cb_1', on_insufficient: 'clamp_and_suspend' }, iso(T0));
+    const result = await store.applyLedger(
+      { account_id: accountId, kind: 'adjustment', amount_micros: -5000, reason: 'chargeback', external_ref: 'cb_1', on_insufficient: 'clamp_and_suspend' },
+      iso(T0),
+    );
     expect(result).toMatchObject({ ok: true, applied: true, balance_micros: 0, crossed: 'exhausted', shortfall_micros: 2000 });
     expect(result.ok && result.entry).toMatchObject({ amount_micros: -3000, balance_after_micros: 0, kind: 'adjustment', external_ref: 'cb_1' });
     const after = await store.getAccount(accountId);
@@ -195,8 +220,10 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('low balance: low once, exhausted at zero, recovered above threshold + 10%', async () => {
     const { accountId } = await account(10_000);
     await store.setLowBalanceThreshold(accountId, 5000);
-    const debit = (amount: number, ref: string) => store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -amount, reason: 'call', external_ref: ref }, iso(T0));
-    const credit = (amount: number, ref: string) => store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: amount, reason: 'topup', external_ref: ref }, iso(T0));
+    const debit = (amount: number, ref: string) =>
+      store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -amount, reason: 'call', external_ref: ref }, iso(T0));
+    const credit = (amount: number, ref: string) =>
+      store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: amount, reason: 'topup', external_ref: ref }, iso(T0));
     expect(await debit(5000, 'a')).toMatchObject({ balance_micros: 5000, crossed: null }); // 5,000 is not below 5,000
     expect(await debit(5000, 'a2')).toMatchObject({ balance_micros: 0, crossed: 'exhausted' });
     expect((await store.getAccount(accountId))!.low_balance_notified).toBe(true);
@@ -228,7 +255,8 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('every change to a key or its account is seen at once by another client with a warm snapshot', async () => {
     const other = backend.open();
     const warm = async (accountId: string, key: { id: string; hash: string }) => {
-      for (let i = 0; i < 2; i++) expect((await other.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [] })).ok).toBe(true);
+      for (let i = 0; i < 2; i++)
+        expect((await other.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [] })).ok).toBe(true);
     };
     const authorizeThroughOther = (accountId: string, key: { id: string; hash: string }) =>
       other.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [] });
@@ -258,7 +286,13 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       expect(await reserveThroughOther(accountId, key)).toEqual({ ok: false, reason: 'product_not_allowed' });
       expect((await reserveThroughOther(accountId, key, 'routellm')).ok).toBe(true);
       await store.updateKey(accountId, key.id, { spend_limit_micros: 2500, spend_limit_period: null });
-      expect(await reserveThroughOther(accountId, key, 'routellm')).toEqual({ ok: false, reason: 'spend_limit_reached', limit_micros: 2500, spent_micros: 2000, period: null });
+      expect(await reserveThroughOther(accountId, key, 'routellm')).toEqual({
+        ok: false,
+        reason: 'spend_limit_reached',
+        limit_micros: 2500,
+        spent_micros: 2000,
+        period: null,
+      });
     }
     {
       const { accountId, key } = await account(10_000);
@@ -280,7 +314,10 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       // A chargeback that takes more than the balance suspends the account.
       const { accountId, key } = await account(1_000);
       await warm(accountId, key);
-      await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -5_000, reason: 'chargeback', external_ref: 'cb', on_insufficient: 'clamp_and_suspend' }, iso(T0));
+      await store.applyLedger(
+        { account_id: accountId, kind: 'debit', amount_micros: -5_000, reason: 'chargeback', external_ref: 'cb', on_insufficient: 'clamp_and_suspend' },
+        iso(T0),
+      );
       expect(await authorizeThroughOther(accountId, key)).toEqual({ ok: false, reason: 'account_suspended' });
     }
     {
@@ -306,7 +343,13 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const next = newKey();
     const graceEnds = T0 + 60_000;
     const rotated = await store.rotateKey(accountId, key.id, next, iso(graceEnds));
-    expect(rotated).toMatchObject({ id: key.id, hash: next.hash, previous_hash: key.hash, previous_hash_expires_at: iso(graceEnds), last_four: next.last_four });
+    expect(rotated).toMatchObject({
+      id: key.id,
+      hash: next.hash,
+      previous_hash: key.hash,
+      previous_hash_expires_at: iso(graceEnds),
+      last_four: next.last_four,
+    });
     expect(await store.findKeyByHash(next.hash)).toEqual({ account_id: accountId, key_id: key.id });
     expect(await store.findKeyByHash(key.hash)).toEqual({ account_id: accountId, key_id: key.id });
     const auth = (hash: string, now_ms: number) => store.authorize({ account_id: accountId, key_id: key.id, hash, now_ms, rate_limits: [] });
@@ -457,7 +500,15 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('aggregates usage per day, product and key; keeps the last 1,000 raw events', async () => {
     const { accountId, key } = await account();
     const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
-      account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: '/v1/x', cost_micros: 1000, upstream_status: 200, latency_ms: 10, at: '2026-03-04T10:00:00.000Z', ...overrides,
+      account_id: accountId,
+      key_id: key.id,
+      product_id: 'reliapi',
+      endpoint: '/v1/x',
+      cost_micros: 1000,
+      upstream_status: 200,
+      latency_ms: 10,
+      at: '2026-03-04T10:00:00.000Z',
+      ...overrides,
     });
     await store.recordUsage([
       event({}),
@@ -498,13 +549,36 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('creates, reads and updates top-ups', async () => {
     const { accountId } = await account();
     const topup: Topup = {
-      id: newTopupId(), account_id: accountId, method: 'stars', amount_micros: 5_000_000, stars: 250, status: 'pending',
-      checkout_url: null, invoice_link: 'https://t.me/$abc', provider_ref: null, ledger_entry_id: null, created_at: iso(T0), completed_at: null,
+      id: newTopupId(),
+      account_id: accountId,
+      method: 'stars',
+      amount_micros: 5_000_000,
+      stars: 250,
+      status: 'pending',
+      checkout_url: null,
+      invoice_link: 'https://t.me/$abc',
+      provider_ref: null,
+      ledger_entry_id: null,
+      created_at: iso(T0),
+      completed_at: null,
     };
     expect(await store.createTopup(topup)).toEqual(topup);
     expect(await store.getTopup(topup.id)).toEqual(topup);
-    const updated = await store.updateTopup(topup.id, { status: 'completed', provider_ref: 'charge_1', ledger_entry_id: 'led_1', completed_at: iso(T0 + 1), invoice_link: null });
-    expect(updated).toEqual({ ...topup, status: 'completed', provider_ref: 'charge_1', ledger_entry_id: 'led_1', completed_at: iso(T0 + 1), invoice_link: null });
+    const updated = await store.updateTopup(topup.id, {
+      status: 'completed',
+      provider_ref: 'charge_1',
+      ledger_entry_id: 'led_1',
+      completed_at: iso(T0 + 1),
+      invoice_link: null,
+    });
+    expect(updated).toEqual({
+      ...topup,
+      status: 'completed',
+      provider_ref: 'charge_1',
+      ledger_entry_id: 'led_1',
+      completed_at: iso(T0 + 1),
+      invoice_link: null,
+    });
     expect(await store.getTopup(topup.id)).toEqual(updated);
     expect(await store.getTopup('top_missing')).toBeNull();
     expect(await store.updateTopup('top_missing', { status: 'failed' })).toBeNull();
@@ -551,7 +625,10 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const second = await store.reserve(request, iso(T0));
     expect(first.ok && second.ok && second.entry.id === first.entry.id).toBe(true);
     expect((await store.getAccount(accountId))!.balance_micros).toBe(9000);
-    const refund = await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'upstream 502', external_ref: 'refund:req_1' }, iso(T0));
+    const refund = await store.applyLedger(
+      { account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'upstream 502', external_ref: 'refund:req_1' },
+      iso(T0),
+    );
     expect(refund).toMatchObject({ ok: true, applied: true, balance_micros: 10_000 });
     expect((await store.listLedger(accountId, { limit: 2 })).items.map((e) => [e.kind, e.amount_micros, e.external_ref])).toEqual([
       ['refund', 1000, 'refund:req_1'],
@@ -565,7 +642,11 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect((await reserve('a')).ok).toBe(true);
     expect((await reserve('b')).ok).toBe(true);
     expect(await reserve('c')).toMatchObject({ ok: false, reason: 'spend_limit_reached', spent_micros: 2000 });
-    const refund = () => store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'upstream 502', external_ref: 'refund:b', key_id: key.id }, iso(T0 + 1));
+    const refund = () =>
+      store.applyLedger(
+        { account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'upstream 502', external_ref: 'refund:b', key_id: key.id },
+        iso(T0 + 1),
+      );
     expect(await refund()).toMatchObject({ ok: true, applied: true, balance_micros: 9000 });
     expect(await refund()).toMatchObject({ ok: true, applied: false, balance_micros: 9000 });
     expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(1000);
@@ -573,24 +654,45 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     // A refund after the period ended leaves the new period's spend alone.
     const tomorrow = T0 + DAY;
     expect((await reserve('e', tomorrow)).ok).toBe(true);
-    await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'late', external_ref: 'refund:x', key_id: key.id }, iso(T0 + 2 * DAY));
+    await store.applyLedger(
+      { account_id: accountId, kind: 'refund', amount_micros: 1000, reason: 'late', external_ref: 'refund:x', key_id: key.id },
+      iso(T0 + 2 * DAY),
+    );
     expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(1000);
   });
 
   it.skipIf(skip)('keeps each reservation open until it is settled or refunded, exactly once, with its usage in the same change', async () => {
     const { accountId, key } = await account(10_000, { spend_limit_micros: 8000, spend_limit_period: 'daily' });
-    const reserve = (ref: string, now_ms = T0) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms, reason: 'reliapi/llm', endpoint: 'llm' }), iso(now_ms));
+    const reserve = (ref: string, now_ms = T0) =>
+      store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms, reason: 'reliapi/llm', endpoint: 'llm' }), iso(now_ms));
     const usage = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
-      account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 7, at: iso(T0), ...overrides,
+      account_id: accountId,
+      key_id: key.id,
+      product_id: 'reliapi',
+      endpoint: 'llm',
+      cost_micros: 1000,
+      upstream_status: 200,
+      latency_ms: 7,
+      at: iso(T0),
+      ...overrides,
     });
     // Other tests of this store reserve too: only this account's open calls are looked at.
     const openCalls = async (before: number) => (await store.listOpenCalls(before, 1000)).filter((call) => call.account_id === accountId);
-    for (const ref of ['kept', 'refunded', 'late', 'answered', 'forwarded', 'young']) expect((await reserve(ref, ref === 'young' ? T0 + 60_000 : T0)).ok).toBe(true);
+    for (const ref of ['kept', 'refunded', 'late', 'answered', 'forwarded', 'young'])
+      expect((await reserve(ref, ref === 'young' ? T0 + 60_000 : T0)).ok).toBe(true);
     expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(6000);
     const open = await openCalls(T0 + 1);
     expect(open.map((call) => call.ref).sort()).toEqual(['call:answered', 'call:forwarded', 'call:kept', 'call:late', 'call:refunded']);
     expect(open.find((call) => call.ref === 'call:kept')).toEqual({
-      account_id: accountId, ref: 'call:kept', state: 'reserved', upstream_status: null, reserved_ms: T0, price_micros: 1000, key_id: key.id, product_id: 'reliapi', endpoint: 'llm',
+      account_id: accountId,
+      ref: 'call:kept',
+      state: 'reserved',
+      upstream_status: null,
+      reserved_ms: T0,
+      price_micros: 1000,
+      key_id: key.id,
+      product_id: 'reliapi',
+      endpoint: 'llm',
     });
 
     // State changes and a kept call travel in one batch.
@@ -602,24 +704,46 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       [{ ref: 'call:kept', usage: usage() }],
     );
     const states = Object.fromEntries((await openCalls(T0 + 1)).map((call) => [call.ref, [call.state, call.upstream_status]]));
-    expect(states).toEqual({ 'call:answered': ['answered', 201], 'call:forwarded': ['forwarded', null], 'call:late': ['reserved', null], 'call:refunded': ['reserved', null] });
+    expect(states).toEqual({
+      'call:answered': ['answered', 201],
+      'call:forwarded': ['forwarded', null],
+      'call:late': ['reserved', null],
+      'call:refunded': ['reserved', null],
+    });
 
     // A refund: the entry, the spend given back, the usage, the reservation closed; once.
     const refund = (ref: string, only_states?: Array<'reserved' | 'forwarded' | 'answered'>) =>
-      store.refundCall({ ref: `call:${ref}`, reason: 'reliapi/llm refunded: upstream_error', usage: usage({ upstream_status: 502 }), ...(only_states ? { only_states } : {}) }, iso(T0 + 5));
-    expect(await refund('refunded')).toMatchObject({ outcome: 'refunded', balance_micros: 5000, entry: { kind: 'refund', amount_micros: 1000, external_ref: 'refund:refunded' } });
+      store.refundCall(
+        { ref: `call:${ref}`, reason: 'reliapi/llm refunded: upstream_error', usage: usage({ upstream_status: 502 }), ...(only_states ? { only_states } : {}) },
+        iso(T0 + 5),
+      );
+    expect(await refund('refunded')).toMatchObject({
+      outcome: 'refunded',
+      balance_micros: 5000,
+      entry: { kind: 'refund', amount_micros: 1000, external_ref: 'refund:refunded' },
+    });
     expect(await refund('refunded')).toEqual({ outcome: 'settled' });
     expect(await refund('kept')).toEqual({ outcome: 'settled' });
     expect(await refund('answered', ['reserved', 'forwarded'])).toEqual({ outcome: 'skipped', state: 'answered', upstream_status: 201 });
     expect((await store.getKey(accountId, key.id))!.spent_micros).toBe(5000);
 
     // A settlement after a refund (a late instance after the reconciler) writes nothing.
-    await store.settleCalls([{ account_id: accountId, ref: 'call:refunded', state: 'answered', upstream_status: 200 }], [{ ref: 'call:refunded', usage: usage() }]);
+    await store.settleCalls(
+      [{ account_id: accountId, ref: 'call:refunded', state: 'answered', upstream_status: 200 }],
+      [{ ref: 'call:refunded', usage: usage() }],
+    );
     expect((await store.getUsage(accountId, '2026-03-04', '2026-03-04'))[0]).toMatchObject({ requests: 2, errors: 1, cost_micros: 1000, latency_ms_total: 14 });
-    expect((await store.listUsageEvents(accountId, 10)).map((event) => [event.cost_micros, event.upstream_status])).toEqual([[0, 502], [1000, 200]]);
+    expect((await store.listUsageEvents(accountId, 10)).map((event) => [event.cost_micros, event.upstream_status])).toEqual([
+      [0, 502],
+      [1000, 200],
+    ]);
 
     // Racing settlers of one call: exactly one refund.
-    const raced = await Promise.all([refund('late'), refund('late'), backend.open().refundCall({ ref: 'call:late', reason: 'r', usage: usage() }, iso(T0 + 6))]);
+    const raced = await Promise.all([
+      refund('late'),
+      refund('late'),
+      backend.open().refundCall({ ref: 'call:late', reason: 'r', usage: usage() }, iso(T0 + 6)),
+    ]);
     expect(raced.filter((result) => result.outcome === 'refunded')).toHaveLength(1);
     expect(await store.sumLedger(accountId)).toBe((await store.getAccount(accountId))!.balance_micros);
     expect((await openCalls(T0 + 1)).map((call) => call.ref).sort()).toEqual(['call:answered', 'call:forwarded']);
@@ -629,9 +753,26 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('closes calls settled out of order, while older ones are in flight, and another instance sees exactly the calls left open', async () => {
     const { accountId, key } = await account(100_000);
     const reserve = (ref: string) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, endpoint: 'llm' }), iso(T0));
-    const usage = (): UsageEvent => ({ account_id: accountId, key_id: key.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 1000, upstream_status: 200, latency_ms: 7, at: iso(T0) });
-    const settle = (on: Store, ...refs: string[]) => on.settleCalls([], refs.map((ref) => ({ ref: `call:${ref}`, usage: usage() })));
-    const openOn = async (on: Store) => (await on.listOpenCalls(T0 + 1, 1000)).filter((call) => call.account_id === accountId).map((call) => call.ref.slice(5)).sort();
+    const usage = (): UsageEvent => ({
+      account_id: accountId,
+      key_id: key.id,
+      product_id: 'reliapi',
+      endpoint: 'llm',
+      cost_micros: 1000,
+      upstream_status: 200,
+      latency_ms: 7,
+      at: iso(T0),
+    });
+    const settle = (on: Store, ...refs: string[]) =>
+      on.settleCalls(
+        [],
+        refs.map((ref) => ({ ref: `call:${ref}`, usage: usage() })),
+      );
+    const openOn = async (on: Store) =>
+      (await on.listOpenCalls(T0 + 1, 1000))
+        .filter((call) => call.account_id === accountId)
+        .map((call) => call.ref.slice(5))
+        .sort();
     for (const ref of ['a', 'b', 'c', 'd', 'e', 'f']) expect((await reserve(ref)).ok).toBe(true);
 
     await settle(store, 'b', 'd'); // a, the oldest, still in flight
@@ -668,7 +809,9 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
 
 describe.skipIf(skipRedis)('RedisStore specifics', () => {
   /** Runs `check` with a new account holding 5,000 micro-USD, its key, the store and a raw client; cleans up after. */
-  async function withFundedAccount(check: (fixture: { store: RedisStore; raw: Redis; key: ReturnType<typeof newKey>; account: { id: string } }) => Promise<void>) {
+  async function withFundedAccount(
+    check: (fixture: { store: RedisStore; raw: Redis; key: ReturnType<typeof newKey>; account: { id: string } }) => Promise<void>,
+  ) {
     const backend = redisBackend();
     const raw = new Redis(REDIS_URL);
     try {
@@ -704,11 +847,28 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
 
   it('keeps every key of an account under its hash tag, with a TTL on rate-limit counters and usage days', () =>
     withFundedAccount(async ({ store, raw, key, account }) => {
-      await store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: T0, rate_limits: [{ bucket: 'account', limit: 5, window_ms: 60_000 }], product_id: 'p', price_micros: 10, external_ref: 'call:1', reason: 'r' }, iso(T0));
-      await store.recordUsage([{ account_id: account.id, key_id: key.id, product_id: 'p', endpoint: '/', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) }]);
+      await store.reserve(
+        {
+          account_id: account.id,
+          key_id: key.id,
+          hash: key.hash,
+          now_ms: T0,
+          rate_limits: [{ bucket: 'account', limit: 5, window_ms: 60_000 }],
+          product_id: 'p',
+          price_micros: 10,
+          external_ref: 'call:1',
+          reason: 'r',
+        },
+        iso(T0),
+      );
+      await store.recordUsage([
+        { account_id: account.id, key_id: key.id, product_id: 'p', endpoint: '/', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) },
+      ]);
       const keys = (await raw.keys(`${store.prefix}{${account.id}}:*`)).map((k) => k.slice(store.prefix.length + account.id.length + 3)).sort();
       expect(keys).toEqual(['account', 'calls', 'events', `key:${key.id}`, 'keys', 'ledger', 'ledger_refs', 'rl', 'usage:2026-03-04']);
-      const slots = new Set(await Promise.all(keys.map((k) => raw.call('CLUSTER', 'KEYSLOT', `${store.prefix}{${account.id}}:${k}`).catch(() => 'no-cluster'))));
+      const slots = new Set(
+        await Promise.all(keys.map((k) => raw.call('CLUSTER', 'KEYSLOT', `${store.prefix}{${account.id}}:${k}`).catch(() => 'no-cluster'))),
+      );
       expect(slots.size).toBe(1);
       const rateTtl = await raw.pttl(`${store.prefix}{${account.id}}:rl`);
       expect(rateTtl).toBeGreaterThan(0);
@@ -721,9 +881,40 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
     withFundedAccount(async ({ store, raw, key, account }) => {
       const index = `${store.prefix}calls:accounts`;
       const reserve = (ref: string, now_ms: number) =>
-        store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms, rate_limits: [], product_id: 'p', price_micros: 10, external_ref: `call:${ref}`, reason: 'p/e', endpoint: 'e' }, iso(now_ms));
+        store.reserve(
+          {
+            account_id: account.id,
+            key_id: key.id,
+            hash: key.hash,
+            now_ms,
+            rate_limits: [],
+            product_id: 'p',
+            price_micros: 10,
+            external_ref: `call:${ref}`,
+            reason: 'p/e',
+            endpoint: 'e',
+          },
+          iso(now_ms),
+        );
       const settle = (ref: string) =>
-        store.settleCalls([], [{ ref: `call:${ref}`, usage: { account_id: account.id, key_id: key.id, product_id: 'p', endpoint: 'e', cost_micros: 10, upstream_status: 200, latency_ms: 1, at: iso(T0) } }]);
+        store.settleCalls(
+          [],
+          [
+            {
+              ref: `call:${ref}`,
+              usage: {
+                account_id: account.id,
+                key_id: key.id,
+                product_id: 'p',
+                endpoint: 'e',
+                cost_micros: 10,
+                upstream_status: 200,
+                latency_ms: 1,
+                at: iso(T0),
+              },
+            },
+          ],
+        );
       expect((await reserve('a', T0)).ok).toBe(true);
       expect((await reserve('b', T0 + 1000)).ok).toBe(true);
       expect(await raw.zscore(index, account.id)).toBe(String(T0)); // once per account per 10 minutes, not per call
@@ -748,7 +939,20 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
         { bucket: 'product:p', limit: 10, window_ms: 60_000 },
       ];
       const call = (n: number, at: number) =>
-        store.reserve({ account_id: account.id, key_id: key.id, hash: key.hash, now_ms: at, rate_limits: rules, product_id: 'p', price_micros: 1, external_ref: `call:${n}`, reason: 'r' }, iso(at));
+        store.reserve(
+          {
+            account_id: account.id,
+            key_id: key.id,
+            hash: key.hash,
+            now_ms: at,
+            rate_limits: rules,
+            product_id: 'p',
+            price_micros: 1,
+            external_ref: `call:${n}`,
+            reason: 'r',
+          },
+          iso(at),
+        );
       // T0 is a whole hour: both windows start at T0, and the hour's expiry is set.
       expect((await call(1, T0)).ok).toBe(true);
       expect(await raw.pttl(windows)).toBeGreaterThan(60_000);
@@ -770,14 +974,40 @@ describe.skipIf(skipRedis)('both adapters return the same bytes', () => {
       results.push(value);
       return value;
     };
-    const key: NewKey = { id: 'key_FIXED', name: 'main ☕', prefix: 'kik_abcd', last_four: 'wxyz', hash: sha256('fixed-secret'), spend_limit_micros: 5000, spend_limit_period: 'weekly', allowed_products: ['reliapi'] };
+    const key: NewKey = {
+      id: 'key_FIXED',
+      name: 'main ☕',
+      prefix: 'kik_abcd',
+      last_four: 'wxyz',
+      hash: sha256('fixed-secret'),
+      spend_limit_micros: 5000,
+      spend_limit_period: 'weekly',
+      allowed_products: ['reliapi'],
+    };
     const registered = record(await store.register({ id: 424242, username: 'zoë', first_name: null, language_code: 'de' }, key, iso(T0)));
     const accountId = registered.account.id;
     record(await store.setLowBalanceThreshold(accountId, 2500));
-    record(await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 4000, reason: 'Stars top-up «50»', external_ref: 'charge_1' }, iso(T0)));
+    record(
+      await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 4000, reason: 'Stars top-up «50»', external_ref: 'charge_1' }, iso(T0)),
+    );
     record(await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 4000, reason: 'again', external_ref: 'charge_1' }, iso(T0)));
     const rules = [{ bucket: 'key:key_FIXED', limit: 6, window_ms: 10_000 }];
-    const reserve = (overrides: Partial<ReserveRequest>) => store.reserve({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0 + 1, rate_limits: rules, product_id: 'reliapi', price_micros: 1000, external_ref: `call:${results.length}`, reason: 'reliapi call', ...overrides }, iso(T0 + 1));
+    const reserve = (overrides: Partial<ReserveRequest>) =>
+      store.reserve(
+        {
+          account_id: accountId,
+          key_id: key.id,
+          hash: key.hash,
+          now_ms: T0 + 1,
+          rate_limits: rules,
+          product_id: 'reliapi',
+          price_micros: 1000,
+          external_ref: `call:${results.length}`,
+          reason: 'reliapi call',
+          ...overrides,
+        },
+        iso(T0 + 1),
+      );
     record(await reserve({}));
     record(await reserve({ product_id: 'routellm' }));
     record(await reserve({ price_micros: 2000 }));
@@ -786,10 +1016,27 @@ describe.skipIf(skipRedis)('both adapters return the same bytes', () => {
     record(await reserve({})); // within the spend limit, but the balance is 0
     record(await reserve({})); // the 7th request of the window
     record(await store.authorize({ account_id: accountId, key_id: key.id, hash: key.hash, now_ms: T0 + 2, rate_limits: rules }));
-    record(await store.applyLedger({ account_id: accountId, kind: 'refund', amount_micros: 2000, reason: 'upstream 503', external_ref: 'refund:x', key_id: key.id }, iso(T0 + 3)));
-    record(await store.applyLedger({ account_id: accountId, kind: 'debit', amount_micros: -9000, reason: 'chargeback', external_ref: 'cb', on_insufficient: 'clamp_and_suspend' }, iso(T0 + 4)));
+    record(
+      await store.applyLedger(
+        { account_id: accountId, kind: 'refund', amount_micros: 2000, reason: 'upstream 503', external_ref: 'refund:x', key_id: key.id },
+        iso(T0 + 3),
+      ),
+    );
+    record(
+      await store.applyLedger(
+        { account_id: accountId, kind: 'debit', amount_micros: -9000, reason: 'chargeback', external_ref: 'cb', on_insufficient: 'clamp_and_suspend' },
+        iso(T0 + 4),
+      ),
+    );
     record(await store.getAccount(accountId));
-    record(await store.createKey(accountId, { id: 'key_SECOND', name: 'two', prefix: 'kik_2', last_four: '2222', hash: sha256('second'), expires_at: iso(T0 + DAY) }, 5, iso(T0 + 5)));
+    record(
+      await store.createKey(
+        accountId,
+        { id: 'key_SECOND', name: 'two', prefix: 'kik_2', last_four: '2222', hash: sha256('second'), expires_at: iso(T0 + DAY) },
+        5,
+        iso(T0 + 5),
+      ),
+    );
     record(await store.updateKey(accountId, 'key_SECOND', { enabled: false, allowed_products: ['a', 'b'] }));
     record(await store.rotateKey(accountId, key.id, { hash: sha256('third'), prefix: 'kik_3', last_four: '3333' }, iso(T0 + 60_000)));
     await store.touchKeys([{ account_id: accountId, key_id: key.id, at: iso(T0 + 6) }]);
@@ -804,7 +1051,20 @@ describe.skipIf(skipRedis)('both adapters return the same bytes', () => {
     ]);
     record(await store.getUsage(accountId, '2026-03-01', '2026-03-31'));
     record(await store.listUsageEvents(accountId, 10));
-    const topup: Topup = { id: 'top_FIXED', account_id: accountId, method: 'paddle', amount_micros: 10_000_000, stars: null, status: 'pending', checkout_url: 'https://pay/x', invoice_link: null, provider_ref: null, ledger_entry_id: null, created_at: iso(T0), completed_at: null };
+    const topup: Topup = {
+      id: 'top_FIXED',
+      account_id: accountId,
+      method: 'paddle',
+      amount_micros: 10_000_000,
+      stars: null,
+      status: 'pending',
+      checkout_url: 'https://pay/x',
+      invoice_link: null,
+      provider_ref: null,
+      ledger_entry_id: null,
+      created_at: iso(T0),
+      completed_at: null,
+    };
     record(await store.createTopup(topup));
     record(await store.updateTopup('top_FIXED', { status: 'completed', provider_ref: 'txn_1' }));
     record(await store.claimIdempotent('s', 'k', 'f', 60));

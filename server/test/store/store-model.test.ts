@@ -55,8 +55,21 @@ async function startingAccount(model: Model, real: Real): Promise<void> {
 async function closeOpenCalls(real: Real): Promise<void> {
   const store = real.stores[0];
   const open = await store.listOpenCalls(FAR_FUTURE, 100_000);
-  const usage = (call: OpenCall) => ({ account_id: call.account_id, key_id: call.key_id, product_id: call.product_id, endpoint: call.endpoint, cost_micros: 0, upstream_status: null, latency_ms: 0, at: new Date(call.reserved_ms).toISOString() });
-  if (open.length > 0) await store.settleCalls([], open.map((call) => ({ ref: call.ref, usage: usage(call) })));
+  const usage = (call: OpenCall) => ({
+    account_id: call.account_id,
+    key_id: call.key_id,
+    product_id: call.product_id,
+    endpoint: call.endpoint,
+    cost_micros: 0,
+    upstream_status: null,
+    latency_ms: 0,
+    at: new Date(call.reserved_ms).toISOString(),
+  });
+  if (open.length > 0)
+    await store.settleCalls(
+      [],
+      open.map((call) => ({ ref: call.ref, usage: usage(call) })),
+    );
   await store.listOpenCalls(FAR_FUTURE, 1);
 }
 

@@ -2,12 +2,7 @@
 import type { TestServer } from '@kikuai/testkit';
 
 export type Auth =
-  | { apiKey: string }
-  | { service: string; telegramUserId: number }
-  | { initData: string }
-  | { admin: string }
-  | { authorization: string }
-  | null;
+  { apiKey: string } | { service: string; telegramUserId: number } | { initData: string } | { admin: string } | { authorization: string } | null;
 
 export interface CallOptions {
   auth?: Auth;

@@ -16,7 +16,8 @@ const vector2 = {
 };
 const vector3 = {
   token: '123456:ABC-DEF',
-  initData: 'auth_date=1700000000&query_id=AAEAAAE&user=%7B%22id%22%3A1%2C%22first_name%22%3A%22Test%22%7D&hash=9dc8130af32fc091679f737ac7531bfd321296e2e7761519e088cfa93a6978ef',
+  initData:
+    'auth_date=1700000000&query_id=AAEAAAE&user=%7B%22id%22%3A1%2C%22first_name%22%3A%22Test%22%7D&hash=9dc8130af32fc091679f737ac7531bfd321296e2e7761519e088cfa93a6978ef',
   authDate: 1700000000,
 };
 

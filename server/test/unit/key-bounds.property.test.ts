@@ -22,7 +22,10 @@ const bounds: fc.Arbitrary<KeyBounds> = fc
   .record({
     permissions: fc.subarray<Permission>([...PERMISSIONS]),
     allowed_products: fc.option(fc.subarray(['reliapi', 'routellm', 'echo'], { minLength: 1 }), { nil: null }),
-    limit: fc.option(fc.record({ micros: fc.constantFrom(50, 100, 200, 300), period: fc.constantFrom<SpendLimitPeriod | null>(null, 'daily', 'weekly', 'monthly') }), { nil: null }),
+    limit: fc.option(
+      fc.record({ micros: fc.constantFrom(50, 100, 200, 300), period: fc.constantFrom<SpendLimitPeriod | null>(null, 'daily', 'weekly', 'monthly') }),
+      { nil: null },
+    ),
     expires_at: fc.option(fc.constantFrom(...EXPIRIES), { nil: null }),
   })
   .map(({ permissions, allowed_products, limit, expires_at }) => ({
@@ -56,7 +59,9 @@ function accepted(key: KeyBounds, schedule: Array<[number, number]>): Array<{ at
 }
 
 /** A few keys, among them one with full access, so that pairs and chains within each other come often. */
-const keys = fc.array(bounds, { minLength: 4, maxLength: 10 }).map((list) => [{ permissions: [...PERMISSIONS], allowed_products: null, spend_limit_micros: null, spend_limit_period: null, expires_at: null }, ...list]);
+const keys = fc
+  .array(bounds, { minLength: 4, maxLength: 10 })
+  .map((list) => [{ permissions: [...PERMISSIONS], allowed_products: null, spend_limit_micros: null, spend_limit_period: null, expires_at: null }, ...list]);
 
 describe('boundsExceeded, as properties', () => {
   it('a key let under another spends no more than it in any of its periods, and holds no permission, product or time it lacks', () => {

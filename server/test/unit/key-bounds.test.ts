@@ -7,7 +7,13 @@ const bound = (fields: Partial<KeyBounds>): KeyBounds => ({ ...full, ...fields }
 
 describe('boundsExceeded', () => {
   it('lets anything under a full-access key, and a key within itself', () => {
-    const narrow = bound({ permissions: ['products:call'], allowed_products: ['reliapi'], spend_limit_micros: 10, spend_limit_period: 'daily', expires_at: '2030-01-01T00:00:00.000Z' });
+    const narrow = bound({
+      permissions: ['products:call'],
+      allowed_products: ['reliapi'],
+      spend_limit_micros: 10,
+      spend_limit_period: 'daily',
+      expires_at: '2030-01-01T00:00:00.000Z',
+    });
     expect(boundsExceeded(full, full)).toBeNull();
     expect(boundsExceeded(narrow, full)).toBeNull();
     expect(boundsExceeded(narrow, narrow)).toBeNull();
@@ -15,7 +21,9 @@ describe('boundsExceeded', () => {
 
   it('refuses more permissions, more products, every product under a product list', () => {
     expect(boundsExceeded(full, bound({ permissions: ['products:call'] }))).toMatch(/^permissions: billing:read/);
-    expect(boundsExceeded(bound({ allowed_products: ['reliapi', 'routellm'] }), bound({ allowed_products: ['reliapi'] }))).toMatch(/^allowed_products: routellm/);
+    expect(boundsExceeded(bound({ allowed_products: ['reliapi', 'routellm'] }), bound({ allowed_products: ['reliapi'] }))).toMatch(
+      /^allowed_products: routellm/,
+    );
     expect(boundsExceeded(full, bound({ allowed_products: ['reliapi'] }))).toMatch(/^allowed_products: every product/);
   });
 
@@ -35,7 +43,9 @@ describe('boundsExceeded', () => {
     expect(boundsExceeded(daily, monthly)).toMatch(/^spend_limit_period/);
     // A lifetime limit (no period) of no more spend fits under any; under a lifetime limit only another.
     expect(boundsExceeded(bound({ spend_limit_micros: 100 }), weekly)).toBeNull();
-    expect(boundsExceeded(daily, bound({ spend_limit_micros: 100 }))).toMatch(/^spend_limit_period: a daily limit could spend more than this key's lifetime one/);
+    expect(boundsExceeded(daily, bound({ spend_limit_micros: 100 }))).toMatch(
+      /^spend_limit_period: a daily limit could spend more than this key's lifetime one/,
+    );
   });
 
   it('refuses no expiry or a later one under an expiring key', () => {

@@ -6,11 +6,18 @@ import { renderKeyDetails, renderSecret } from '../../services/key-view.js';
 
 export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
   static override summary = 'Create an API key; its secret is shown this once.';
-  static override description = 'A key made with an API key stays within that key\'s own bounds: what you leave out (products, permissions, spend limit, expiry) is copied from it, and anything wider is refused.';
+  static override description =
+    "A key made with an API key stays within that key's own bounds: what you leave out (products, permissions, spend limit, expiry) is copied from it, and anything wider is refused.";
   static override examples = [
     '<%= config.bin %> keys create --name ci',
-    { description: 'A key for CI that may only call ReliAPI and spend $5 a month', command: '<%= config.bin %> keys create --name ci --products reliapi --spend-limit 5 --period monthly' },
-    { description: 'A key that may only call products, not manage keys or start top-ups', command: '<%= config.bin %> keys create --name app --permissions products:call' },
+    {
+      description: 'A key for CI that may only call ReliAPI and spend $5 a month',
+      command: '<%= config.bin %> keys create --name ci --products reliapi --spend-limit 5 --period monthly',
+    },
+    {
+      description: 'A key that may only call products, not manage keys or start top-ups',
+      command: '<%= config.bin %> keys create --name app --permissions products:call',
+    },
     { description: 'Just the secret, for a secret store', command: '<%= config.bin %> keys create --name deploy --json | jq -r .secret' },
   ];
 

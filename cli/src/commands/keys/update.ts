@@ -7,7 +7,8 @@ import { renderKeyDetails } from '../../services/key-view.js';
 
 export default class KeysUpdate extends BaseCommand<typeof KeysUpdate> {
   static override summary = 'Rename, enable or disable an API key, or change its expiry, products, permissions or spend limit.';
-  static override description = 'Only what you pass changes. A disabled key is refused at once on every server until it is enabled again. A key may only narrow itself, and may change other keys (with keys:manage) only within its own bounds.';
+  static override description =
+    'Only what you pass changes. A disabled key is refused at once on every server until it is enabled again. A key may only narrow itself, and may change other keys (with keys:manage) only within its own bounds.';
   static override args = { 'key-id': keyIdArg };
   static override examples = [
     '<%= config.bin %> keys update key_01JD… --disable',
@@ -44,7 +45,10 @@ export default class KeysUpdate extends BaseCommand<typeof KeysUpdate> {
     if (flags['spend-limit'] !== undefined) body.spend_limit_micros = flags['spend-limit'];
     if (flags['no-spend-limit']) body.spend_limit_micros = null;
     if (flags.period !== undefined) body.spend_limit_period = flags.period as UpdateApiKeyRequest['spend_limit_period'];
-    if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: pass at least one of --name, --enable, --disable, --expires, --products, --permissions, --spend-limit, --period (see `kikuai keys update --help`).');
+    if (Object.keys(body).length === 0)
+      throw new UsageError(
+        'Nothing to change: pass at least one of --name, --enable, --disable, --expires, --products, --permissions, --spend-limit, --period (see `kikuai keys update --help`).',
+      );
     const key = await (await this.client()).keys.update(this.args['key-id'], body);
     this.log(renderKeyDetails(key, this.stdoutPaint));
     return key;

@@ -14,7 +14,11 @@ const authCodes = new Set<string>(['invalid_init_data', 'init_data_expired', 'un
 /** The Mini App's words for the codes its user can act on; other refusals show the server's `detail`. */
 const wordsByCode: Partial<Record<ErrorCode, { kind: FailureKind; title: string; message: string }>> = {
   account_suspended: { kind: 'suspended', title: 'Your account is suspended', message: 'Contact support through the bot (/support).' },
-  too_many_keys: { kind: 'rejected', title: 'Too many keys', message: 'Your account holds as many API keys as it may. Revoke one you no longer use, then create the new one.' },
+  too_many_keys: {
+    kind: 'rejected',
+    title: 'Too many keys',
+    message: 'Your account holds as many API keys as it may. Revoke one you no longer use, then create the new one.',
+  },
 };
 
 /** What the user should read about an error, never the raw credentials or a stack. */

@@ -100,7 +100,9 @@ export class Together implements fc.AsyncCommand<Model, Real> {
       return;
     }
     if (firstFailure !== null) throw firstFailure as Error;
-    throw new Error(`${this}: the ${real.kind} store answered ${actual.map((outcome) => outcome.result).join(', ')}; no serial order gives that (${tried.join('; ')})`);
+    throw new Error(
+      `${this}: the ${real.kind} store answered ${actual.map((outcome) => outcome.result).join(', ')}; no serial order gives that (${tried.join('; ')})`,
+    );
   }
   toString = (): string => `Together(${this.operations.join(' | ')})`;
 }
@@ -111,11 +113,17 @@ const pick = fc.nat({ max: 7 });
 const via = fc.constantFrom<0 | 1>(0, 1);
 const product = fc.constantFrom(...PRODUCTS);
 /** Mostly prices that fit; now and then free, a fraction or past $1,000,000 (refused before anything). */
-const price = fc.oneof({ arbitrary: fc.constantFrom(100, 250, 1_000, 4_000), weight: 12 }, { arbitrary: fc.constantFrom(0, 0.5, 10_000_000_000_000), weight: 1 });
+const price = fc.oneof(
+  { arbitrary: fc.constantFrom(100, 250, 1_000, 4_000), weight: 12 },
+  { arbitrary: fc.constantFrom(0, 0.5, 10_000_000_000_000), weight: 1 },
+);
 const hashKind = fc.constantFrom<HashKind>('current', 'current', 'current', 'previous', 'retired', 'forged');
 const period = fc.constantFrom(null, 'daily' as const, 'weekly' as const, 'monthly' as const);
 /** Now and then out of bounds (0, a fraction, past $1,000,000): the key is not created or changed. */
-const spendLimit = fc.oneof({ arbitrary: fc.constantFrom(null, 300, 1_000, 5_000), weight: 12 }, { arbitrary: fc.constantFrom(0, 2.5, 10_000_000_000_000), weight: 1 });
+const spendLimit = fc.oneof(
+  { arbitrary: fc.constantFrom(null, 300, 1_000, 5_000), weight: 12 },
+  { arbitrary: fc.constantFrom(0, 2.5, 10_000_000_000_000), weight: 1 },
+);
 /** Any subset: often every one (as the bot and the Mini App create), often without products:call. */
 const permissions: fc.Arbitrary<Permission[]> = fc.oneof(fc.constant<Permission[]>([...PERMISSIONS]), fc.subarray<Permission>([...PERMISSIONS]));
 const allowedProducts = fc.option(fc.subarray([...PRODUCTS], { minLength: 1 }), { nil: null });
@@ -148,10 +156,10 @@ const adminAmount = fc.oneof(
   { arbitrary: fc.constantFrom(500, 5_000, 20_000, 45_000, -300, -5_000), weight: 6 },
   { arbitrary: fc.constantFrom(0, 1.5, 10_000_000_000_000, -10_000_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER), weight: 1 },
 );
-const adminAdjust = fc
-  .tuple(pick, adminAmount, fc.option(refIndex, { nil: null }))
-  .map(([account, amount, ref]) => new AdminAdjust(account, amount, ref));
-const starsCharge = fc.tuple(pick, refIndex, fc.constantFrom(1, 2, 4), via).map(([account, charge, stars, through]) => new StarsCharge(account, charge, stars, through));
+const adminAdjust = fc.tuple(pick, adminAmount, fc.option(refIndex, { nil: null })).map(([account, amount, ref]) => new AdminAdjust(account, amount, ref));
+const starsCharge = fc
+  .tuple(pick, refIndex, fc.constantFrom(1, 2, 4), via)
+  .map(([account, charge, stars, through]) => new StarsCharge(account, charge, stars, through));
 const starsRefund = fc.tuple(pick, fc.option(pick, { nil: null, freq: 5 })).map(([account, charge]) => new StarsRefund(account, charge));
 /** Mostly the top-up's amount (the payment paths check it first); now and then twice it, or out of bounds. */
 const completionAmount = fc.oneof(
@@ -177,12 +185,17 @@ const refundCall = fc
  * so that reconcilers find answered calls to keep).
  */
 const callStep = fc
-  .tuple(pick, pick, fc.constantFrom<CallAction>('forward', 'answer', 'answer', 'answer', 'settle', 'settle'), fc.constantFrom(200, 200, 404), via, fc.constantFrom(true, true, false))
+  .tuple(
+    pick,
+    pick,
+    fc.constantFrom<CallAction>('forward', 'answer', 'answer', 'answer', 'settle', 'settle'),
+    fc.constantFrom(200, 200, 404),
+    via,
+    fc.constantFrom(true, true, false),
+  )
   .map(([account, call, action, status, through, flush]) => new CallStep(account, call, action, status, through, flush));
 /** An instance is killed (what it held in memory lost) or not, time passes (past the threshold) or not, and the reconciler runs a pass. */
-const reconcile = fc
-  .tuple(via, fc.boolean(), fc.constantFrom(0, SETTLE_AFTER_MS + 1_000))
-  .map(([through, crash, wait]) => new Reconcile(through, crash, wait));
+const reconcile = fc.tuple(via, fc.boolean(), fc.constantFrom(0, SETTLE_AFTER_MS + 1_000)).map(([through, crash, wait]) => new Reconcile(through, crash, wait));
 /**
  * The reconciler (its clock past the threshold of every call reserved so far) racing
  * a late instance's batch of one change to the same call (settled, answered, forwarded), its
@@ -256,10 +269,26 @@ export const storeCommands: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = 
   step(register),
   step(adminAdjust),
   step(adminAdjust),
-  step(fc.tuple(pick, fc.constantFrom('suspended' as const, 'active' as const, 'active' as const), via).map(([account, status, through]) => new SetStatus(account, status, through))),
+  step(
+    fc
+      .tuple(pick, fc.constantFrom('suspended' as const, 'active' as const, 'active' as const), via)
+      .map(([account, status, through]) => new SetStatus(account, status, through)),
+  ),
   step(fc.tuple(pick, fc.constantFrom(null, 1_000, 5_000, 20_000)).map(([account, threshold]) => new SetThreshold(account, threshold))),
-  step(fc.tuple(pick, fc.constantFrom('paddle' as const, 'paddle' as const, 'stars' as const), fc.constantFrom(10_000, 26_000, 39_000, 10_000, 26_000, 39_000, 0, 10_000_000_000_000)).map(([account, method, amount]) => new CreateTopup(account, method, amount))),
-  step(fc.tuple(pick, pick, fc.constantFrom('checkout' as const, 'failed' as const, 'expired' as const), refIndex).map(([account, topup, change, txn]) => new UpdateTopup(account, topup, change, txn))),
+  step(
+    fc
+      .tuple(
+        pick,
+        fc.constantFrom('paddle' as const, 'paddle' as const, 'stars' as const),
+        fc.constantFrom(10_000, 26_000, 39_000, 10_000, 26_000, 39_000, 0, 10_000_000_000_000),
+      )
+      .map(([account, method, amount]) => new CreateTopup(account, method, amount)),
+  ),
+  step(
+    fc
+      .tuple(pick, pick, fc.constantFrom('checkout' as const, 'failed' as const, 'expired' as const), refIndex)
+      .map(([account, topup, change, txn]) => new UpdateTopup(account, topup, change, txn)),
+  ),
   step(completeTopup),
   step(completeTopup),
   step(completeTopup),

@@ -59,8 +59,26 @@ async function checkCalls(model: Model, real: Real, account: ModelAccount, ledge
   const where = `account ${account.id} (${real.kind})`;
   const modelOpen = account.calls
     .filter(isOpen)
-    .map((call) => ({ ref: `call:${call.callId}`, state: call.state, status: call.status, reserved_ms: call.reservedMs, price: call.price, key: call.keyId, product: call.product, endpoint: call.callId }));
-  const storedOpen = open.map((call) => ({ ref: call.ref, state: call.state, status: call.upstream_status, reserved_ms: call.reserved_ms, price: call.price_micros, key: call.key_id, product: call.product_id, endpoint: call.endpoint }));
+    .map((call) => ({
+      ref: `call:${call.callId}`,
+      state: call.state,
+      status: call.status,
+      reserved_ms: call.reservedMs,
+      price: call.price,
+      key: call.keyId,
+      product: call.product,
+      endpoint: call.callId,
+    }));
+  const storedOpen = open.map((call) => ({
+    ref: call.ref,
+    state: call.state,
+    status: call.upstream_status,
+    reserved_ms: call.reserved_ms,
+    price: call.price_micros,
+    key: call.key_id,
+    product: call.product_id,
+    endpoint: call.endpoint,
+  }));
   const byRef = (a: { ref: string }, b: { ref: string }) => a.ref.localeCompare(b.ref);
   expect(storedOpen.sort(byRef), `${where}: the open calls and their states are the model's`).toEqual(modelOpen.sort(byRef));
   for (const call of open) {
@@ -88,7 +106,13 @@ async function checkCalls(model: Model, real: Real, account: ModelAccount, ledge
     charged += call.price - (refund ? refund.amount_micros : 0);
     const usage = call.usage!;
     expect(
-      written.map((event) => ({ cost: event.cost_micros, status: event.upstream_status, latency: event.latency_ms, key: event.key_id, product: event.product_id })),
+      written.map((event) => ({
+        cost: event.cost_micros,
+        status: event.upstream_status,
+        latency: event.latency_ms,
+        key: event.key_id,
+        product: event.product_id,
+      })),
       `${what}: one usage event, with its cost`,
     ).toEqual([{ cost: usage.cost, status: usage.status, latency: usage.latency, key: call.keyId, product: call.product }]);
     if (usage.by === 'reconciler') {
@@ -101,11 +125,22 @@ async function checkCalls(model: Model, real: Real, account: ModelAccount, ledge
   const rows = await store.getUsage(account.id, day(model.nowMs - 2 * 86_400_000 - 31 * 86_400_000), day(model.nowMs + 86_400_000));
   const usageCost = rows.reduce((sum, row) => sum + row.cost_micros, 0);
   expect(usageCost, `${where}: usage cost = charges of the closed calls`).toBe(charged);
-  const expected = new Map<string, { day: string; product_id: string; key_id: string; requests: number; errors: number; cost_micros: number; latency_ms_total: number }>();
+  const expected = new Map<
+    string,
+    { day: string; product_id: string; key_id: string; requests: number; errors: number; cost_micros: number; latency_ms_total: number }
+  >();
   for (const call of account.calls) {
     if (!call.usage) continue;
     const id = `${day(call.reservedMs)}|${call.product}|${call.keyId}`;
-    const row = expected.get(id) ?? { day: day(call.reservedMs), product_id: call.product, key_id: call.keyId, requests: 0, errors: 0, cost_micros: 0, latency_ms_total: 0 };
+    const row = expected.get(id) ?? {
+      day: day(call.reservedMs),
+      product_id: call.product,
+      key_id: call.keyId,
+      requests: 0,
+      errors: 0,
+      cost_micros: 0,
+      latency_ms_total: 0,
+    };
     row.requests += 1;
     row.errors += isErrorStatus(call.usage.status) ? 1 : 0;
     row.cost_micros += call.usage.cost;
@@ -114,7 +149,9 @@ async function checkCalls(model: Model, real: Real, account: ModelAccount, ledge
   }
   const rowId = (row: { day: string; product_id: string; key_id: string }) => `${row.day}|${row.product_id}|${row.key_id}`;
   const sortRows = <T extends { day: string; product_id: string; key_id: string }>(list: T[]) => list.sort((a, b) => rowId(a).localeCompare(rowId(b)));
-  expect(sortRows(rows.map((row) => ({ ...row }))), `${where}: usage per day, product and key is the model's closed calls`).toEqual(sortRows([...expected.values()]));
+  expect(sortRows(rows.map((row) => ({ ...row }))), `${where}: usage per day, product and key is the model's closed calls`).toEqual(
+    sortRows([...expected.values()]),
+  );
 }
 
 async function checkAccount(model: Model, real: Real, account: ModelAccount, open: OpenCall[]): Promise<void> {
@@ -154,16 +191,43 @@ async function checkAccount(model: Model, real: Real, account: ModelAccount, ope
 
   const liveKeys = await store.listKeys(account.id);
   const modelKeys = account.keys.filter((key) => !key.revoked);
-  expect(liveKeys.map((key) => key.id), `${where}: live keys`).toEqual(modelKeys.map((key) => key.id));
+  expect(
+    liveKeys.map((key) => key.id),
+    `${where}: live keys`,
+  ).toEqual(modelKeys.map((key) => key.id));
   for (const [index, key] of liveKeys.entries()) {
     const modelled = modelKeys[index]!;
     expect(
-      { enabled: key.enabled, allowed: key.allowed_products, permissions: key.permissions, limit: key.spend_limit_micros, period: key.spend_limit_period, spent: key.spent_micros, since: key.spend_period_start, hash: key.hash },
+      {
+        enabled: key.enabled,
+        allowed: key.allowed_products,
+        permissions: key.permissions,
+        limit: key.spend_limit_micros,
+        period: key.spend_limit_period,
+        spent: key.spent_micros,
+        since: key.spend_period_start,
+        hash: key.hash,
+      },
       `${where}: key ${key.id}`,
-    ).toEqual({ enabled: modelled.enabled, allowed: modelled.allowedProducts, permissions: modelled.permissions, limit: modelled.spendLimit, period: modelled.period, spent: modelled.spent, since: modelled.spendPeriodStart, hash: modelled.hash });
+    ).toEqual({
+      enabled: modelled.enabled,
+      allowed: modelled.allowedProducts,
+      permissions: modelled.permissions,
+      limit: modelled.spendLimit,
+      period: modelled.period,
+      spent: modelled.spent,
+      since: modelled.spendPeriodStart,
+      hash: modelled.hash,
+    });
     if (key.spend_limit_micros !== null) {
-      const spent = effectiveSpent({ ...modelled, spent: key.spent_micros, spendPeriodStart: key.spend_period_start, period: key.spend_limit_period }, model.nowMs);
-      expect(spent <= key.spend_limit_micros || spent <= modelled.spentWhenLimited, `${where}: key ${key.id} spent ${spent} past its limit ${key.spend_limit_micros}`).toBe(true);
+      const spent = effectiveSpent(
+        { ...modelled, spent: key.spent_micros, spendPeriodStart: key.spend_period_start, period: key.spend_limit_period },
+        model.nowMs,
+      );
+      expect(
+        spent <= key.spend_limit_micros || spent <= modelled.spentWhenLimited,
+        `${where}: key ${key.id} spent ${spent} past its limit ${key.spend_limit_micros}`,
+      ).toBe(true);
     }
   }
   for (const [index, key] of account.keys.entries()) {
@@ -174,7 +238,11 @@ async function checkAccount(model: Model, real: Real, account: ModelAccount, ope
       const request = { account_id: account.id, key_id: key.id, hash: key.hash, now_ms: model.nowMs, rate_limits: [] };
       const ask = {
         authorize: async () => store.authorize(request),
-        reserve: async () => store.reserve({ ...request, product_id: 'echo', price_micros: 1, external_ref: `call:refused-${model.runToken}`, reason: 'refused' }, new Date(model.nowMs).toISOString()),
+        reserve: async () =>
+          store.reserve(
+            { ...request, product_id: 'echo', price_micros: 1, external_ref: `call:refused-${model.runToken}`, reason: 'refused' },
+            new Date(model.nowMs).toISOString(),
+          ),
       };
       // Either call may be the first after the change (the one a stale snapshot would let through): alternate.
       for (const call of (index + via) % 2 === 0 ? (['authorize', 'reserve'] as const) : (['reserve', 'authorize'] as const)) {
@@ -205,13 +273,22 @@ async function checkAccount(model: Model, real: Real, account: ModelAccount, ope
 async function checkCharges(model: Model, real: Real): Promise<void> {
   for (const [chargeId, owner] of Object.entries(model.charges)) {
     const stored = await real.stores[1].getStarsCharge(chargeId);
-    expect({ account: stored?.account_id, topup: stored?.topup_id }, `Stars charge ${chargeId} (${real.kind}): one owner, the first to claim`).toEqual({ account: owner.accountId, topup: owner.topupId });
+    expect({ account: stored?.account_id, topup: stored?.topup_id }, `Stars charge ${chargeId} (${real.kind}): one owner, the first to claim`).toEqual({
+      account: owner.accountId,
+      topup: owner.topupId,
+    });
   }
 }
 
 export async function checkInvariants(model: Model, real: Real): Promise<void> {
   // Every call reserved up to now (the suite's runs share the store: only this run's accounts are read).
   const open = await real.stores[0].listOpenCalls(model.nowMs + 1, 10_000);
-  for (const account of model.accounts) await checkAccount(model, real, account, open.filter((call) => call.account_id === account.id));
+  for (const account of model.accounts)
+    await checkAccount(
+      model,
+      real,
+      account,
+      open.filter((call) => call.account_id === account.id),
+    );
   await checkCharges(model, real);
 }

@@ -8,7 +8,16 @@
  * concurrent operations is checked against every serial order, each on its own copy.
  */
 import { MAX_CHANGE_MICROS } from '../../../src/store/logic.js';
-import { PERMISSIONS, type AccountStatus, type BalanceCrossing, type LedgerKind, type Permission, type SpendLimitPeriod, type TopupMethod, type TopupStatus } from '../../../src/store/types.js';
+import {
+  PERMISSIONS,
+  type AccountStatus,
+  type BalanceCrossing,
+  type LedgerKind,
+  type Permission,
+  type SpendLimitPeriod,
+  type TopupMethod,
+  type TopupStatus,
+} from '../../../src/store/types.js';
 
 export const PRODUCTS = ['reliapi', 'routellm', 'echo'] as const;
 export type ProductId = (typeof PRODUCTS)[number];
@@ -173,7 +182,11 @@ export function keyById(account: ModelAccount, keyId: string): ModelKey {
   return key;
 }
 
-export function newModelKey(id: string, hash: string, options: Partial<Pick<ModelKey, 'allowedProducts' | 'permissions' | 'spendLimit' | 'period' | 'expiresMs'>> = {}): ModelKey {
+export function newModelKey(
+  id: string,
+  hash: string,
+  options: Partial<Pick<ModelKey, 'allowedProducts' | 'permissions' | 'spendLimit' | 'period' | 'expiresMs'>> = {},
+): ModelKey {
   return {
     id,
     hash,
@@ -198,7 +211,11 @@ export function periodStart(period: SpendLimitPeriod, nowMs: number): string {
   const date = new Date(nowMs);
   const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()];
   const start =
-    period === 'daily' ? Date.UTC(year, month, day) : period === 'weekly' ? Date.UTC(year, month, day - ((date.getUTCDay() + 6) % 7)) : Date.UTC(year, month, 1);
+    period === 'daily'
+      ? Date.UTC(year, month, day)
+      : period === 'weekly'
+        ? Date.UTC(year, month, day - ((date.getUTCDay() + 6) % 7))
+        : Date.UTC(year, month, 1);
   return new Date(start).toISOString();
 }
 

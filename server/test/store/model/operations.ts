@@ -21,7 +21,19 @@ import pino from 'pino';
 import { CallReconciler } from '../../../src/proxy/call-reconciler.js';
 import { newKeyId, newTopupId } from '../../../src/store/ids.js';
 import { InvalidAmountError } from '../../../src/store/logic.js';
-import { PERMISSIONS, type AccountStatus, type CallSettlement, type CallTransition, type KeyPatch, type Permission, type SpendLimitPeriod, type Store, type Topup, type TopupMethod, type UsageEvent } from '../../../src/store/types.js';
+import {
+  PERMISSIONS,
+  type AccountStatus,
+  type CallSettlement,
+  type CallTransition,
+  type KeyPatch,
+  type Permission,
+  type SpendLimitPeriod,
+  type Store,
+  type Topup,
+  type TopupMethod,
+  type UsageEvent,
+} from '../../../src/store/types.js';
 import {
   accountById,
   applyLedger,
@@ -102,7 +114,10 @@ function pickKey(account: ModelAccount, pick: number): ModelKey {
 
 /** `register`: a new Telegram user gets an account and its first key; a known one gets the same account. */
 export class Register implements Operation {
-  constructor(readonly user: number, readonly via: 0 | 1) {}
+  constructor(
+    readonly user: number,
+    readonly via: 0 | 1,
+  ) {}
   toString = () => `Register(user=${this.user}, via=${this.via})`;
   bind(model: Model): Bound {
     const telegramId = model.telegramBase + this.user;
@@ -111,7 +126,11 @@ export class Register implements Operation {
     const nowMs = model.nowMs;
     return {
       perform: async ({ stores }) => {
-        const result = await stores[this.via].register({ id: telegramId, first_name: 'Model' }, { id: keyId, name: 'first', prefix: 'kik_mode', last_four: 'abcd', hash }, iso(nowMs));
+        const result = await stores[this.via].register(
+          { id: telegramId, first_name: 'Model' },
+          { id: keyId, name: 'first', prefix: 'kik_mode', last_four: 'abcd', hash },
+          iso(nowMs),
+        );
         if (result.created !== (result.first_key !== null)) return { result: 'first_key_mismatch' };
         return { result: result.created ? 'created' : 'existing', accountId: result.account.id };
       },
@@ -141,7 +160,11 @@ export class Register implements Operation {
 
 /** `setAccountStatus`: the operator suspends or restores an account. */
 export class SetStatus implements Operation {
-  constructor(readonly account: number, readonly status: AccountStatus, readonly via: 0 | 1 = 0) {}
+  constructor(
+    readonly account: number,
+    readonly status: AccountStatus,
+    readonly via: 0 | 1 = 0,
+  ) {}
   toString = () => `SetStatus(account=${this.account}, ${this.status}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -161,7 +184,10 @@ export class SetStatus implements Operation {
 
 /** `setLowBalanceThreshold`: below it the user is told once; a new threshold starts a fresh cycle. */
 export class SetThreshold implements Operation {
-  constructor(readonly account: number, readonly threshold: number | null) {}
+  constructor(
+    readonly account: number,
+    readonly threshold: number | null,
+  ) {}
   toString = () => `SetThreshold(account=${this.account}, ${this.threshold ?? 'none'})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -181,11 +207,7 @@ export class SetThreshold implements Operation {
 // Money -------------------------------------------------------------------------------
 
 /** A ledger change and how the model expects it; shared by the payment operations. */
-async function performLedger(
-  store: Store,
-  change: Parameters<Store['applyLedger']>[0],
-  nowMs: number,
-): Promise<{ outcome: Outcome; entryId: string | null }> {
+async function performLedger(store: Store, change: Parameters<Store['applyLedger']>[0], nowMs: number): Promise<{ outcome: Outcome; entryId: string | null }> {
   const result = await store.applyLedger(change, iso(nowMs));
   if (!result.ok) return { outcome: { result: result.reason }, entryId: null };
   return { outcome: { result: result.applied ? withCrossing('applied', result.crossed) : 'duplicate' }, entryId: result.entry.id };
@@ -197,7 +219,11 @@ async function performLedger(
  * bounds (0, a fraction, past $1,000,000 either way) refused before anything.
  */
 export class AdminAdjust implements Operation {
-  constructor(readonly account: number, readonly amount: number, readonly ref: number | null) {}
+  constructor(
+    readonly account: number,
+    readonly amount: number,
+    readonly ref: number | null,
+  ) {}
   toString = () => `AdminAdjust(account=${this.account}, ${this.amount}, ref=${this.ref ?? 'none'})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -207,7 +233,8 @@ export class AdminAdjust implements Operation {
     const nowMs = model.nowMs;
     return {
       perform: async ({ stores }) =>
-        (await performLedger(stores[0], { account_id: account.id, kind, amount_micros: this.amount, reason: 'Operator: model', external_ref: ref }, nowMs)).outcome,
+        (await performLedger(stores[0], { account_id: account.id, kind, amount_micros: this.amount, reason: 'Operator: model', external_ref: ref }, nowMs))
+          .outcome,
       expect: (m) => applyLedger(accountById(m, account.id), { kind, amount: this.amount, ref, nowMs }),
     };
   }
@@ -215,7 +242,11 @@ export class AdminAdjust implements Operation {
 
 /** `createTopup`: a pending top-up (Stars: its number of Stars); an amount out of bounds is refused with nothing kept. */
 export class CreateTopup implements Operation {
-  constructor(readonly account: number, readonly method: TopupMethod, readonly amount: number) {}
+  constructor(
+    readonly account: number,
+    readonly method: TopupMethod,
+    readonly amount: number,
+  ) {}
   toString = () => `CreateTopup(account=${this.account}, ${this.method}, ${this.amount})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -254,7 +285,12 @@ export class CreateTopup implements Operation {
  * top-up set back to failed would be completed, and credited, again (see the store README).
  */
 export class UpdateTopup implements Operation {
-  constructor(readonly account: number, readonly topup: number, readonly change: 'checkout' | 'failed' | 'expired', readonly transaction: number) {}
+  constructor(
+    readonly account: number,
+    readonly topup: number,
+    readonly change: 'checkout' | 'failed' | 'expired',
+    readonly transaction: number,
+  ) {}
   toString = () => `UpdateTopup(account=${this.account}, topup=${this.topup}, ${this.change}${this.change === 'checkout' ? ` txn_${this.transaction}` : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -263,7 +299,8 @@ export class UpdateTopup implements Operation {
     const change = this.change;
     if (change !== 'checkout' && topup.status !== 'pending') return null;
     const providerRef = `txn_${this.transaction}`;
-    const patch: Partial<Topup> = change === 'checkout' ? { checkout_url: `https://pay.example/?_ptxn=${providerRef}`, provider_ref: providerRef } : { status: change };
+    const patch: Partial<Topup> =
+      change === 'checkout' ? { checkout_url: `https://pay.example/?_ptxn=${providerRef}`, provider_ref: providerRef } : { status: change };
     return {
       perform: async ({ stores }) => ({ result: (await stores[0].updateTopup(topup.id, patch))?.status ?? 'not_found' }),
       expect: (m) => {
@@ -313,7 +350,13 @@ export type CompletionAmount = 'asked' | 'double' | 0 | 1.5 | 10_000_000_000_000
  * amount out of bounds `invalid_amount`, both with nothing changed.
  */
 export class CompleteTopup implements Operation {
-  constructor(readonly account: number, readonly topup: number, readonly payment: number, readonly amount: CompletionAmount, readonly via: 0 | 1) {}
+  constructor(
+    readonly account: number,
+    readonly topup: number,
+    readonly payment: number,
+    readonly amount: CompletionAmount,
+    readonly via: 0 | 1,
+  ) {}
   toString = () => `CompleteTopup(account=${this.account}, topup=${this.topup}, payment ${this.payment}, ${this.amount}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -336,7 +379,10 @@ export class CompleteTopup implements Operation {
         const result = await store.completeTopup(request, iso(nowMs));
         if (!result.ok) return { result: result.reason };
         // A completion answers with the top-up pointing to the entry it answers, which holds this credit's reference.
-        if ((result.applied || result.reason === 'repaired') && (result.topup.status !== 'completed' || result.topup.ledger_entry_id !== result.entry?.id || result.entry?.external_ref !== ref)) {
+        if (
+          (result.applied || result.reason === 'repaired') &&
+          (result.topup.status !== 'completed' || result.topup.ledger_entry_id !== result.entry?.id || result.entry?.external_ref !== ref)
+        ) {
           return { result: 'completed_without_its_entry' };
         }
         return { result: result.applied ? withCrossing('applied', result.crossed) : result.reason };
@@ -368,7 +414,13 @@ export class CompleteTopup implements Operation {
  * it does not cover it), a chargeback reversal credits it back; keyed by `paddle:adj:<id>`.
  */
 export class PaddleAdjustment implements Operation {
-  constructor(readonly account: number, readonly topup: number, readonly adjustment: number, readonly action: 'refund' | 'chargeback' | 'chargeback_reverse', readonly full: boolean) {}
+  constructor(
+    readonly account: number,
+    readonly topup: number,
+    readonly adjustment: number,
+    readonly action: 'refund' | 'chargeback' | 'chargeback_reverse',
+    readonly full: boolean,
+  ) {}
   toString = () => `PaddleAdjustment(account=${this.account}, topup=${this.topup}, adj_${this.adjustment}, ${this.action}, ${this.full ? 'full' : 'half'})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -410,7 +462,12 @@ export class PaddleAdjustment implements Operation {
  * credited, keyed by `stars:<charge id>` (replayed with another amount: once).
  */
 export class StarsCharge implements Operation {
-  constructor(readonly account: number, readonly charge: number, readonly stars: number, readonly via: 0 | 1 = 0) {}
+  constructor(
+    readonly account: number,
+    readonly charge: number,
+    readonly stars: number,
+    readonly via: 0 | 1 = 0,
+  ) {}
   toString = () => `StarsCharge(account=${this.account}, ch_${this.charge}, ${this.stars} Stars, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -435,7 +492,10 @@ export class StarsCharge implements Operation {
 /** A Stars refund: finds what the charge credited and debits it once (`stars_refund:<charge id>`), clamping and suspending. */
 export class StarsRefund implements Operation {
   /** `charge`: one of the account's charges (by index), or null for one never recorded. */
-  constructor(readonly account: number, readonly charge: number | null) {}
+  constructor(
+    readonly account: number,
+    readonly charge: number | null,
+  ) {}
   toString = () => `StarsRefund(account=${this.account}, ${this.charge === null ? 'unknown charge' : `charge ${this.charge}`})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -449,7 +509,14 @@ export class StarsRefund implements Operation {
       perform: async ({ stores }) => {
         const credit = await stores[0].findLedgerEntry(account.id, chargeRef);
         if (!credit) return { result: 'not_found' };
-        const change = { account_id: account.id, kind: 'adjustment' as const, amount_micros: -credit.amount_micros, reason: 'Stars refund', external_ref: ref, on_insufficient: 'clamp_and_suspend' as const };
+        const change = {
+          account_id: account.id,
+          kind: 'adjustment' as const,
+          amount_micros: -credit.amount_micros,
+          reason: 'Stars refund',
+          external_ref: ref,
+          on_insufficient: 'clamp_and_suspend' as const,
+        };
         return (await performLedger(stores[0], change, nowMs)).outcome;
       },
       expect: (m) => {
@@ -486,7 +553,10 @@ const describeRestrictions = (r: Restrictions): string =>
 
 /** `createKey`, restricted or not, with any permissions, at most MAX_KEYS live keys; a spend limit out of bounds refused. */
 export class CreateKey implements Operation {
-  constructor(readonly account: number, readonly restrictions: Restrictions) {}
+  constructor(
+    readonly account: number,
+    readonly restrictions: Restrictions,
+  ) {}
   toString = () => `CreateKey(account=${this.account}, ${describeRestrictions(this.restrictions)})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -500,7 +570,18 @@ export class CreateKey implements Operation {
       perform: async ({ stores }) => {
         const result = await stores[0].createKey(
           account.id,
-          { id, name: 'model', prefix: 'kik_mode', last_four: 'wxyz', hash, allowed_products: r.allowedProducts, permissions: r.permissions, spend_limit_micros: r.spendLimit, spend_limit_period: r.period, expires_at: expiresMs === null ? null : iso(expiresMs) },
+          {
+            id,
+            name: 'model',
+            prefix: 'kik_mode',
+            last_four: 'wxyz',
+            hash,
+            allowed_products: r.allowedProducts,
+            permissions: r.permissions,
+            spend_limit_micros: r.spendLimit,
+            spend_limit_period: r.period,
+            expires_at: expiresMs === null ? null : iso(expiresMs),
+          },
           MAX_KEYS,
           iso(nowMs),
         );
@@ -510,7 +591,9 @@ export class CreateKey implements Operation {
         const modelAccount = accountById(m, account.id);
         if (r.spendLimit !== null && outOfBounds(r.spendLimit, 1)) return 'invalid_amount';
         if (modelAccount.keys.filter((key) => !key.revoked).length >= MAX_KEYS) return 'too_many_keys';
-        modelAccount.keys.push(newModelKey(id, hash, { allowedProducts: r.allowedProducts, permissions: r.permissions, spendLimit: r.spendLimit, period: r.period, expiresMs }));
+        modelAccount.keys.push(
+          newModelKey(id, hash, { allowedProducts: r.allowedProducts, permissions: r.permissions, spendLimit: r.spendLimit, period: r.period, expiresMs }),
+        );
         return 'ok';
       },
     };
@@ -529,7 +612,12 @@ export type KeyChange =
  * or permissions, set the spend limit (out of bounds: refused), set the expiry.
  */
 export class UpdateKey implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly change: KeyChange, readonly via: 0 | 1 = 0) {}
+  constructor(
+    readonly account: number,
+    readonly key: number,
+    readonly change: KeyChange,
+    readonly via: 0 | 1 = 0,
+  ) {}
   toString = () => `UpdateKey(account=${this.account}, key=${this.key}, ${JSON.stringify(this.change)}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -570,8 +658,14 @@ export class UpdateKey implements Operation {
 
 /** `rotateKey`: a new secret; the old one stays valid for the grace period (null: out at once). */
 export class RotateKey implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly graceMs: number | null, readonly via: 0 | 1 = 0) {}
-  toString = () => `RotateKey(account=${this.account}, key=${this.key}, grace=${this.graceMs === null ? 'none' : `${this.graceMs / 60_000}min`}, via=${this.via})`;
+  constructor(
+    readonly account: number,
+    readonly key: number,
+    readonly graceMs: number | null,
+    readonly via: 0 | 1 = 0,
+  ) {}
+  toString = () =>
+    `RotateKey(account=${this.account}, key=${this.key}, grace=${this.graceMs === null ? 'none' : `${this.graceMs / 60_000}min`}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account) return null;
@@ -581,7 +675,12 @@ export class RotateKey implements Operation {
     const previousExpiresMs = this.graceMs === null ? null : nowMs + this.graceMs;
     return {
       perform: async ({ stores }) => {
-        const rotated = await stores[this.via].rotateKey(account.id, key.id, { hash, prefix: 'kik_rota', last_four: 'rota' }, previousExpiresMs === null ? null : iso(previousExpiresMs));
+        const rotated = await stores[this.via].rotateKey(
+          account.id,
+          key.id,
+          { hash, prefix: 'kik_rota', last_four: 'rota' },
+          previousExpiresMs === null ? null : iso(previousExpiresMs),
+        );
         return { result: rotated ? 'ok' : 'not_found' };
       },
       expect: (m) => {
@@ -600,7 +699,11 @@ export class RotateKey implements Operation {
 
 /** `revokeKey` through either store object: for good; a second revocation finds nothing. */
 export class RevokeKey implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly via: 0 | 1 = 0) {}
+  constructor(
+    readonly account: number,
+    readonly key: number,
+    readonly via: 0 | 1 = 0,
+  ) {}
   toString = () => `RevokeKey(account=${this.account}, key=${this.key}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -631,7 +734,12 @@ function presentedHash(key: ModelKey, kind: HashKind): string {
 
 /** `authorize` through either store object, counting against the key's and the account's rate limits. */
 export class Authorize implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly hash: HashKind, readonly via: 0 | 1) {}
+  constructor(
+    readonly account: number,
+    readonly key: number,
+    readonly hash: HashKind,
+    readonly via: 0 | 1,
+  ) {}
   toString = () => `Authorize(account=${this.account}, key=${this.key}, ${this.hash}, via=${this.via})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -688,7 +796,18 @@ export class Reserve implements Operation {
     return {
       perform: async ({ stores }) => {
         const result = await stores[this.via].reserve(
-          { account_id: account.id, key_id: key.id, hash, now_ms: nowMs, rate_limits: rateRules(key.id, this.product), product_id: this.product, price_micros: this.price, external_ref: ref, reason: `${this.product} via ${key.id}`, endpoint: callId },
+          {
+            account_id: account.id,
+            key_id: key.id,
+            hash,
+            now_ms: nowMs,
+            rate_limits: rateRules(key.id, this.product),
+            product_id: this.product,
+            price_micros: this.price,
+            external_ref: ref,
+            reason: `${this.product} via ${key.id}`,
+            endpoint: callId,
+          },
           iso(nowMs),
         );
         if (!result.ok) return { result: result.reason };
@@ -714,7 +833,17 @@ export class Reserve implements Operation {
         const crossed = appendEntry(modelAccount, 'debit', -this.price, ref);
         modelKey.spent = spent + this.price;
         if (modelKey.period !== null) modelKey.spendPeriodStart = periodStart(modelKey.period, nowMs);
-        modelAccount.calls.push({ callId, keyId: key.id, product: this.product, price: this.price, reservedMs: nowMs, state: 'reserved', status: null, closedFrom: null, usage: null });
+        modelAccount.calls.push({
+          callId,
+          keyId: key.id,
+          product: this.product,
+          price: this.price,
+          reservedMs: nowMs,
+          state: 'reserved',
+          status: null,
+          closedFrom: null,
+          usage: null,
+        });
         return withCrossing('ok', crossed);
       },
     };
@@ -725,7 +854,16 @@ export class Reserve implements Operation {
 
 /** The usage event an instance writes for a call (the call id as its endpoint, so that each event names its call). */
 function callUsage(accountId: string, call: ModelCall, cost: number, status: number | null, latency: number): UsageEvent {
-  return { account_id: accountId, key_id: call.keyId, product_id: call.product, endpoint: call.callId, cost_micros: cost, upstream_status: status, latency_ms: latency, at: iso(call.reservedMs) };
+  return {
+    account_id: accountId,
+    key_id: call.keyId,
+    product_id: call.product,
+    endpoint: call.callId,
+    cost_micros: cost,
+    upstream_status: status,
+    latency_ms: latency,
+    at: iso(call.reservedMs),
+  };
 }
 
 /** The latency an instance measures (the reconciler measures none: 0), so that the usage events tell who closed a call. */
@@ -741,7 +879,13 @@ export const REFUNDED_LATENCY_MS = 3;
  * `only_states` (reserved, forwarded): an answered call is `skipped`, nothing changed.
  */
 export class RefundCall implements Operation {
-  constructor(readonly account: number, readonly call: number, readonly via: 0 | 1, readonly quiet = false, readonly unanswered = false) {}
+  constructor(
+    readonly account: number,
+    readonly call: number,
+    readonly via: 0 | 1,
+    readonly quiet = false,
+    readonly unanswered = false,
+  ) {}
   toString = () => `RefundCall(account=${this.account}, call=${this.call}, via=${this.via}${this.unanswered ? ', only reserved or forwarded' : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
@@ -806,7 +950,8 @@ export class CallStep implements Operation {
     /** Only when the instance holds nothing else: a batch of this one change (racing a reconciler: see `reconcileRace`). */
     readonly alone = false,
   ) {}
-  toString = () => `CallStep(account=${this.account}, call=${this.call}, ${this.action}${this.action === 'answer' ? ` ${this.status}` : ''}, via=${this.via}${this.flush ? ', flush' : ''})`;
+  toString = () =>
+    `CallStep(account=${this.account}, call=${this.call}, ${this.action}${this.action === 'answer' ? ` ${this.status}` : ''}, via=${this.via}${this.flush ? ', flush' : ''})`;
   bind(model: Model): Bound | null {
     const account = pickAccount(model, this.account);
     if (!account || account.calls.length === 0) return null;
@@ -817,8 +962,19 @@ export class CallStep implements Operation {
     if (this.action === 'answer' && local !== 'reserved' && local !== 'forwarded') return null;
     const item: Buffered =
       this.action === 'settle'
-        ? { kind: 'settle', accountId: account.id, callId: call.callId, status: local === 'answered' ? (lastStatus(model.buffers[this.via], call) ?? 200) : 200 }
-        : { kind: 'transition', accountId: account.id, callId: call.callId, state: this.action === 'forward' ? 'forwarded' : 'answered', status: this.action === 'answer' ? this.status : null };
+        ? {
+            kind: 'settle',
+            accountId: account.id,
+            callId: call.callId,
+            status: local === 'answered' ? (lastStatus(model.buffers[this.via], call) ?? 200) : 200,
+          }
+        : {
+            kind: 'transition',
+            accountId: account.id,
+            callId: call.callId,
+            state: this.action === 'forward' ? 'forwarded' : 'answered',
+            status: this.action === 'answer' ? this.status : null,
+          };
     // As the CallRecorder: a settled call's unwritten state change is never sent.
     const kept = (held: Buffered) => this.action !== 'settle' || held.kind !== 'transition' || held.callId !== call.callId;
     const batch = [...model.buffers[this.via].filter(kept), item];
@@ -832,7 +988,11 @@ export class CallStep implements Operation {
         for (const held of batch) {
           const ref = `call:${held.callId}`;
           if (held.kind === 'transition') transitions.push({ account_id: held.accountId, ref, state: held.state, upstream_status: held.status });
-          else settlements.push({ ref, usage: callUsage(held.accountId, calls.get(held.callId)!, calls.get(held.callId)!.price, held.status, SETTLED_LATENCY_MS) });
+          else
+            settlements.push({
+              ref,
+              usage: callUsage(held.accountId, calls.get(held.callId)!, calls.get(held.callId)!.price, held.status, SETTLED_LATENCY_MS),
+            });
         }
         await stores[this.via].settleCalls(transitions, settlements);
         return { result: 'written', tally: `written ${transitions.length}+${settlements.length}` };
@@ -850,7 +1010,8 @@ export class CallStep implements Operation {
           modelled.status = change.status;
         }
         for (const change of held) {
-          if (change.kind === 'settle') keepCall(callById(accountById(m, change.accountId), change.callId), { status: change.status, latency: SETTLED_LATENCY_MS, by: 'instance' });
+          if (change.kind === 'settle')
+            keepCall(callById(accountById(m, change.accountId), change.callId), { status: change.status, latency: SETTLED_LATENCY_MS, by: 'instance' });
         }
         return 'written';
       },
@@ -887,7 +1048,13 @@ function errorLogger(): { logger: FastifyBaseLogger; errors: string[] } {
  * counts what it listed, not what it closed, and is only tallied.
  */
 export class Reconcile implements Operation {
-  constructor(readonly via: 0 | 1, readonly crash: boolean, readonly waitMs: number, readonly aheadMs = 0, readonly quiet = false) {}
+  constructor(
+    readonly via: 0 | 1,
+    readonly crash: boolean,
+    readonly waitMs: number,
+    readonly aheadMs = 0,
+    readonly quiet = false,
+  ) {}
   toString = () =>
     `Reconcile(via=${this.via}${this.crash ? ', after a crash' : ''}${this.waitMs ? `, ${this.waitMs / 1000}s later` : ''}${this.aheadMs ? `, clock ${this.aheadMs / 1000}s ahead` : ''})`;
   bind(model: Model): Bound {
@@ -897,10 +1064,19 @@ export class Reconcile implements Operation {
         if (this.crash) await real.restart(this.via);
         const { stores } = real;
         const { logger, errors } = errorLogger();
-        const reconciler = new CallReconciler({ store: stores[this.via], logger, now: () => new Date(nowMs), settleAfterMs: SETTLE_AFTER_MS, intervalMs: 60_000 });
+        const reconciler = new CallReconciler({
+          store: stores[this.via],
+          logger,
+          now: () => new Date(nowMs),
+          settleAfterMs: SETTLE_AFTER_MS,
+          intervalMs: 60_000,
+        });
         const outcome = await reconciler.reconcile();
         if (errors.length > 0) return { result: `failed: ${errors.join(' ')}` };
-        return { result: this.quiet ? 'ok' : `refunded ${outcome.refunded}`, tally: `refunded ${outcome.refunded}, kept ${outcome.kept}${this.crash ? ' after a crash' : ''}` };
+        return {
+          result: this.quiet ? 'ok' : `refunded ${outcome.refunded}`,
+          tally: `refunded ${outcome.refunded}, kept ${outcome.kept}${this.crash ? ' after a crash' : ''}`,
+        };
       },
       expect: (m) => {
         if (this.crash) m.buffers[this.via] = [];
@@ -957,7 +1133,12 @@ function revisionChange(account: number, key: number, change: RevisionChange, vi
  * one enabled, restored or granted again let through — never from its cached snapshot.
  */
 export class ChangeThenReserve implements Operation {
-  constructor(readonly account: number, readonly key: number, readonly change: RevisionChange, readonly via: 0 | 1) {}
+  constructor(
+    readonly account: number,
+    readonly key: number,
+    readonly change: RevisionChange,
+    readonly via: 0 | 1,
+  ) {}
   toString = () => `ChangeThenReserve(account=${this.account}, key=${this.key}, ${this.change} via=${this.via}, reserves via=${1 - this.via})`;
   bind(model: Model): Bound | null {
     const other = (1 - this.via) as 0 | 1;
@@ -1004,7 +1185,10 @@ export class ClaimEvent implements Operation {
 
 /** The claimer finishes: saves its answer, or releases the claim (a failed delivery, so that the retry runs afresh). */
 export class FinishEvent implements Operation {
-  constructor(readonly event: number, readonly finish: 'save' | 'release') {}
+  constructor(
+    readonly event: number,
+    readonly finish: 'save' | 'release',
+  ) {}
   toString = () => `FinishEvent(evt_${this.event}, ${this.finish})`;
   bind(model: Model): Bound | null {
     const scope = `model:${model.runToken}`;
