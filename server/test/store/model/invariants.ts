@@ -57,18 +57,16 @@ const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 async function checkCalls(model: Model, real: Real, account: ModelAccount, ledger: LedgerEntry[], open: OpenCall[]): Promise<void> {
   const store = real.stores[0];
   const where = `account ${account.id} (${real.kind})`;
-  const modelOpen = account.calls
-    .filter(isOpen)
-    .map((call) => ({
-      ref: `call:${call.callId}`,
-      state: call.state,
-      status: call.status,
-      reserved_ms: call.reservedMs,
-      price: call.price,
-      key: call.keyId,
-      product: call.product,
-      endpoint: call.callId,
-    }));
+  const modelOpen = account.calls.filter(isOpen).map((call) => ({
+    ref: `call:${call.callId}`,
+    state: call.state,
+    status: call.status,
+    reserved_ms: call.reservedMs,
+    price: call.price,
+    key: call.keyId,
+    product: call.product,
+    endpoint: call.callId,
+  }));
   const storedOpen = open.map((call) => ({
     ref: call.ref,
     state: call.state,
