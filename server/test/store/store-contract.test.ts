@@ -4,17 +4,18 @@
  * Redis comes from REDIS_URL (default 127.0.0.1:6379). When it is unreachable the Redis
  * suite fails if CI is set, and is skipped with a message otherwise.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKeyId, newTopupId } from '../../src/store/ids.js';
+import { newTopupId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { newKey, reserveRequest, sha256 } from '../support/store.js';
 import { REDIS_URL, redisIsReachable, skipRedis } from '@kikuai/testkit/stores';
 
 interface Backend {
@@ -63,13 +64,7 @@ const adapters = [
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z'); // a Wednesday
 const iso = (ms: number): string => new Date(ms).toISOString();
-const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 const DAY = 86_400_000;
-
-function newKey(overrides: Partial<NewKey> = {}): NewKey & { secret: string } {
-  const secret = `kik_${randomBytes(24).toString('base64url')}`;
-  return { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: sha256(secret), secret, ...overrides };
-}
 
 describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   let backend: Backend;
@@ -95,21 +90,6 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       );
     }
     return { accountId: registered.account.id, key, registered };
-  }
-
-  function reserveRequest(accountId: string, key: { id: string; hash: string }, overrides: Partial<ReserveRequest> = {}): ReserveRequest {
-    return {
-      account_id: accountId,
-      key_id: key.id,
-      hash: key.hash,
-      now_ms: T0,
-      rate_limits: [],
-      product_id: 'reliapi',
-      price_micros: 1000,
-      external_ref: `call:${randomBytes(8).toString('hex')}`,
-      reason: 'reliapi call',
-      ...overrides,
-    };
   }
 
   it.skipIf(skip)('registers a Telegram user once, with a first key', async () => {
@@ -882,18 +862,7 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
       const index = `${store.prefix}calls:accounts`;
       const reserve = (ref: string, now_ms: number) =>
         store.reserve(
-          {
-            account_id: account.id,
-            key_id: key.id,
-            hash: key.hash,
-            now_ms,
-            rate_limits: [],
-            product_id: 'p',
-            price_micros: 10,
-            external_ref: `call:${ref}`,
-            reason: 'p/e',
-            endpoint: 'e',
-          },
+          reserveRequest(account.id, key, { now_ms, product_id: 'p', price_micros: 10, external_ref: `call:${ref}`, reason: 'p/e', endpoint: 'e' }),
           iso(now_ms),
         );
       const settle = (ref: string) =>
