@@ -13,7 +13,7 @@ import { createStore, type Store } from '@kikuai/server';
 import { CallReconciler } from '../../src/proxy/call-reconciler.js';
 import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
-import { newKey, reserveRequest } from '../support/store.js';
+import { newKey, reserveRequest, usageEvent } from '../support/store.js';
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -83,16 +83,7 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
       [
         {
           ref: 'call:answered',
-          usage: {
-            account_id: account.id,
-            key_id: key.id,
-            product_id: 'reliapi',
-            endpoint: 'llm',
-            cost_micros: 1000,
-            upstream_status: 200,
-            latency_ms: 5,
-            at: iso(T0),
-          },
+          usage: usageEvent(account.id, key.id, { latency_ms: 5 }),
         },
       ],
     );

@@ -15,7 +15,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
-import { newKey, reserveRequest, sha256 } from '../support/store.js';
+import { newKey, reserveRequest, sha256, usageEvent } from '../support/store.js';
 import { REDIS_URL, redisIsReachable, skipRedis } from '@kikuai/testkit/stores';
 
 interface Backend {
@@ -479,17 +479,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
 
   it.skipIf(skip)('aggregates usage per day, product and key; keeps the last 1,000 raw events', async () => {
     const { accountId, key } = await account();
-    const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
-      account_id: accountId,
-      key_id: key.id,
-      product_id: 'reliapi',
-      endpoint: '/v1/x',
-      cost_micros: 1000,
-      upstream_status: 200,
-      latency_ms: 10,
-      at: '2026-03-04T10:00:00.000Z',
-      ...overrides,
-    });
+    const event = (overrides: Partial<UsageEvent>): UsageEvent => usageEvent(accountId, key.id, { endpoint: '/v1/x', latency_ms: 10, ...overrides });
     await store.recordUsage([
       event({}),
       event({ upstream_status: 502, latency_ms: 30 }),
@@ -645,17 +635,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const { accountId, key } = await account(10_000, { spend_limit_micros: 8000, spend_limit_period: 'daily' });
     const reserve = (ref: string, now_ms = T0) =>
       store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms, reason: 'reliapi/llm', endpoint: 'llm' }), iso(now_ms));
-    const usage = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
-      account_id: accountId,
-      key_id: key.id,
-      product_id: 'reliapi',
-      endpoint: 'llm',
-      cost_micros: 1000,
-      upstream_status: 200,
-      latency_ms: 7,
-      at: iso(T0),
-      ...overrides,
-    });
+    const usage = (overrides: Partial<UsageEvent> = {}): UsageEvent => usageEvent(accountId, key.id, overrides);
     // Other tests of this store reserve too: only this account's open calls are looked at.
     const openCalls = async (before: number) => (await store.listOpenCalls(before, 1000)).filter((call) => call.account_id === accountId);
     for (const ref of ['kept', 'refunded', 'late', 'answered', 'forwarded', 'young'])
@@ -733,16 +713,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('closes calls settled out of order, while older ones are in flight, and another instance sees exactly the calls left open', async () => {
     const { accountId, key } = await account(100_000);
     const reserve = (ref: string) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, endpoint: 'llm' }), iso(T0));
-    const usage = (): UsageEvent => ({
-      account_id: accountId,
-      key_id: key.id,
-      product_id: 'reliapi',
-      endpoint: 'llm',
-      cost_micros: 1000,
-      upstream_status: 200,
-      latency_ms: 7,
-      at: iso(T0),
-    });
+    const usage = (): UsageEvent => usageEvent(accountId, key.id);
     const settle = (on: Store, ...refs: string[]) =>
       on.settleCalls(
         [],
@@ -871,16 +842,7 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
           [
             {
               ref: `call:${ref}`,
-              usage: {
-                account_id: account.id,
-                key_id: key.id,
-                product_id: 'p',
-                endpoint: 'e',
-                cost_micros: 10,
-                upstream_status: 200,
-                latency_ms: 1,
-                at: iso(T0),
-              },
+              usage: usageEvent(account.id, key.id, { product_id: 'p', endpoint: 'e', cost_micros: 10, latency_ms: 1 }),
             },
           ],
         );

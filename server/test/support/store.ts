@@ -1,7 +1,7 @@
 /** What the store and reconciler suites build their data from: API keys as the store receives them, reserve requests, top-ups. */
 import { createHash, randomBytes } from 'node:crypto';
 import { newKeyId, newTopupId } from '../../src/store/ids.js';
-import type { NewKey, ReserveRequest, Topup } from '../../src/store/types.js';
+import type { NewKey, ReserveRequest, Topup, UsageEvent } from '../../src/store/types.js';
 
 /** The instant the store suites start from (a Wednesday). */
 export const T0 = Date.parse('2026-03-04T10:00:00.000Z');
@@ -45,5 +45,20 @@ export function pendingPaddleTopup(accountId: string, amountMicros: number, crea
     ledger_entry_id: null,
     created_at: createdAt,
     completed_at: null,
+  };
+}
+
+/** A metered call's usage: a 1,000 micro-USD `reliapi/llm` call answered 200 in 7 ms at T0. */
+export function usageEvent(accountId: string, keyId: string, overrides: Partial<UsageEvent> = {}): UsageEvent {
+  return {
+    account_id: accountId,
+    key_id: keyId,
+    product_id: 'reliapi',
+    endpoint: 'llm',
+    cost_micros: 1000,
+    upstream_status: 200,
+    latency_ms: 7,
+    at: new Date(T0).toISOString(),
+    ...overrides,
   };
 }
