@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
 import { newUser, successfulPayment } from './support/updates.js';
-import { invoiceForFiveDollars, preCheckout, signUp } from './support/stars.js';
+import { checkedOutFiveDollars, signUp } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -20,8 +20,7 @@ describe('a Stars payment over the balance limit', () => {
     const user = newUser();
     const kikuai = await signUp(harness, user);
     const accountId = (await kikuai.auth.me()).account.id;
-    const payload = String((await invoiceForFiveDollars(harness, user)).params.payload);
-    await preCheckout(harness, user, { payload, stars: 385 });
+    const payload = await checkedOutFiveDollars(harness, user);
     await harness.server.credit(accountId, 8_000_000);
 
     // When Telegram delivers the successful payment to the webhook

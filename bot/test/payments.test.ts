@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
 import { command, groupChat, newUser, refundedPayment, successfulPayment } from './support/updates.js';
-import { invoiceForFiveDollars, preCheckout, signUp } from './support/stars.js';
+import { checkedOutFiveDollars, invoiceForFiveDollars, preCheckout, signUp } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -41,9 +41,7 @@ describe('the Stars top-up', () => {
   it('records a refund found from its charge id alone; the user is told "refunded", then "balance used up", in that order', async () => {
     const user = newUser();
     const kikuai = await signUp(harness, user);
-    const invoice = await invoiceForFiveDollars(harness, user);
-    const payload = String(invoice.params.payload);
-    await preCheckout(harness, user, { payload, stars: 385 });
+    const payload = await checkedOutFiveDollars(harness, user);
     const charge = { payload, stars: 385, chargeId: `stxRefund${user.id}` };
     await harness.replyTo(successfulPayment(user, charge), { chatId: user.id, text: /Payment received/ });
 
@@ -87,9 +85,7 @@ describe('the Stars top-up', () => {
   it('confirms a payment made in a group privately, and credits it', async () => {
     const user = newUser();
     const kikuai = await signUp(harness, user);
-    const invoice = await invoiceForFiveDollars(harness, user);
-    const payload = String(invoice.params.payload);
-    await preCheckout(harness, user, { payload, stars: 385 });
+    const payload = await checkedOutFiveDollars(harness, user);
     const group = groupChat();
     const told = await harness.replyTo(successfulPayment(user, { payload, stars: 385, chargeId: `stxGroup${user.id}` }, group), {
       chatId: user.id,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
 import { command, newUser, refundedPayment, successfulPayment } from './support/updates.js';
-import { invoiceForFiveDollars, preCheckout, signUp } from './support/stars.js';
+import { checkedOutFiveDollars, signUp } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -48,8 +48,7 @@ describe('webhook mode', () => {
   it('credits the same successful_payment update delivered twice once; a failed recording is re-delivered', async () => {
     const user = newUser();
     const kikuai = await signUp(harness, user);
-    const payload = String((await invoiceForFiveDollars(harness, user)).params.payload);
-    expect((await preCheckout(harness, user, { payload, stars: 385 })).params.ok).toBe(true);
+    const payload = await checkedOutFiveDollars(harness, user);
 
     const payment = { update_id: 888_000 + (user.id % 1000), ...successfulPayment(user, { payload, stars: 385, chargeId: `stxWebhook${user.id}` }) };
 

@@ -25,3 +25,10 @@ export function preCheckout(harness: BotHarness, user: TestUser, invoice: { payl
   const query = preCheckoutQuery(user, invoice);
   return harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
 }
+
+/** An invoice for $5 (385 ⭐) whose pre-checkout the bot answered ok: resolves with its payload, ready for the payment. */
+export async function checkedOutFiveDollars(harness: BotHarness, user: TestUser): Promise<string> {
+  const payload = String((await invoiceForFiveDollars(harness, user)).params.payload);
+  expect((await preCheckout(harness, user, { payload, stars: 385 })).params.ok).toBe(true);
+  return payload;
+}
