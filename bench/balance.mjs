@@ -20,12 +20,12 @@ import {
   baselineFirst,
   baselineRatio,
   countRoundTrips,
+  kikuaiTargets,
   measureInterleaved,
   printBaselineComparison,
-  redisAnswers,
-  REDIS_URL,
   startChild,
-} from './proxy.mjs';
+  startStoreServers,
+} from './lib.mjs';
 // The bare route (child role `bare-balance`) lives in proxy.mjs with the other child roles.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,41 +38,17 @@ async function main() {
 
   const upstream = await startChild(script, 'upstream'); // the kikuai children need a products file with a reachable upstream
   const bare = await startChild(script, 'bare-balance');
-  const stores = (await redisAnswers()) ? ['redis', 'sqlite'] : ['sqlite'];
-  if (!stores.includes('redis')) console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
-  const floors = [];
-  const kikuai = [];
-  const baselines = [];
-  for (const store of stores) {
-    floors.push(await startChild(script, 'bare-balance', { store }));
-    if (values.baseline && values['baseline-first'])
-      baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
-    kikuai.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url }));
-    if (values.baseline && !values['baseline-first'])
-      baselines.push(await startChild(script, `kikuai-${store}`, { upstream: upstream.url, dist: values.baseline }));
-  }
+  const servers = await startStoreServers(script, values, { floorRole: 'bare-balance', upstream });
+  const { stores, floors, kikuai, baselines } = servers;
 
   let targets = [
     { name: 'bare', server: bare, url: `${bare.url}/api/v1/balance`, method: 'GET' },
     ...floors.map((child, index) => ({ name: `bare + ${stores[index]} read`, server: child, url: `${child.url}/api/v1/balance`, method: 'GET' })),
-    ...kikuai.map((child, index) => ({
-      name: `kikuai ${stores[index]}`,
-      floor: `bare + ${stores[index]} read`,
-      child,
-      server: child,
-      url: `${child.url}/api/v1/balance`,
-      method: 'GET',
-      headers: { authorization: `Bearer ${child.apiKey}` },
-    })),
-    ...baselines.map((child, index) => ({
-      name: `kikuai ${stores[index]} @baseline`,
-      floor: `bare + ${stores[index]} read`,
-      child,
-      server: child,
-      url: `${child.url}/api/v1/balance`,
-      method: 'GET',
-      headers: { authorization: `Bearer ${child.apiKey}` },
-    })),
+    ...kikuaiTargets(
+      servers,
+      (store) => `bare + ${store} read`,
+      (child) => ({ url: `${child.url}/api/v1/balance`, method: 'GET', headers: { authorization: `Bearer ${child.apiKey}` } }),
+    ),
   ];
 
   if (values['baseline-first']) targets = baselineFirst(targets);

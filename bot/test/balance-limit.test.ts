@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKikuaiClient } from '@kikuai/sdk';
-import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { callbackQuery, command, newUser, preCheckoutQuery, successfulPayment } from './support/updates.js';
+import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
+import { newUser, successfulPayment } from './support/updates.js';
+import { checkedOutFiveDollars, signUp } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -18,18 +18,9 @@ describe('a Stars payment over the balance limit', () => {
     // Given a $5 invoice, paid after the balance grew to $8 (a top-up that would pass the
     // ceiling is refused when it is created, so the balance grows after the invoice)
     const user = newUser();
-    await harness.telegram.pushUpdate(command(user, '/start'));
-    const kikuai = createKikuaiClient({
-      baseUrl: harness.server.url,
-      auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! },
-      maxRetries: 0,
-    });
+    const kikuai = await signUp(harness, user);
     const accountId = (await kikuai.auth.me()).account.id;
-    await harness.telegram.pushUpdate(command(user, '/topup'));
-    const five = buttonsOf(harness.callsFor('sendMessage', user.id).at(-1)!).find((button) => button.callback_data === 'topup:5000000')!;
-    await harness.telegram.pushUpdate(callbackQuery(user, five.callback_data!));
-    const payload = String(harness.callsFor('sendInvoice', user.id)[0]!.params.payload);
-    await harness.telegram.pushUpdate(preCheckoutQuery(user, { payload, stars: 385 }));
+    const payload = await checkedOutFiveDollars(harness, user);
     await harness.server.credit(accountId, 8_000_000);
 
     // When Telegram delivers the successful payment to the webhook

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKikuaiClient } from '@kikuai/sdk';
-import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { callbackQuery, command, groupChat, newUser, preCheckoutQuery, refundedPayment, successfulPayment, type TestUser } from './support/updates.js';
+import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
+import { command, groupChat, newUser, refundedPayment, successfulPayment } from './support/updates.js';
+import { checkedOutFiveDollars, invoiceForFiveDollars, preCheckout, signUp } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -12,31 +12,16 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function signUp(user: TestUser) {
-  const welcome = await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /API key/ });
-  return createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey: secretIn(welcome)! }, maxRetries: 0 });
-}
-
-/** /topup, then a tap on the $5 button: resolves with the invoice the bot sent. */
-async function invoiceForFiveDollars(user: TestUser) {
-  const choice = await harness.replyTo(command(user, '/topup'), { chatId: user.id });
-  expect(textOf(choice)).toContain('How much would you like to add?');
-  const five = buttonsOf(choice).find((button) => button.callback_data === 'topup:5000000');
-  expect(five?.text).toBe('$5.00 · 385 ⭐');
-  return harness.replyTo(callbackQuery(user, five!.callback_data!), { chatId: user.id, method: 'sendInvoice' });
-}
-
 describe('the Stars top-up', () => {
   it('goes invoice → pre-checkout ok → successful_payment → balance credited once, user told', async () => {
     const user = newUser();
-    const kikuai = await signUp(user);
-    const invoice = await invoiceForFiveDollars(user);
+    const kikuai = await signUp(harness, user);
+    const invoice = await invoiceForFiveDollars(harness, user);
     expect(invoice.params).toMatchObject({ currency: 'XTR', provider_token: '', prices: [{ amount: 385 }] });
     const payload = String(invoice.params.payload);
     expect(payload).toMatch(/^top_/);
 
-    const query = preCheckoutQuery(user, { payload, stars: 385 });
-    const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    const answer = await preCheckout(harness, user, { payload, stars: 385 });
     expect(answer.params.ok).toBe(true);
 
     const payment = successfulPayment(user, { payload, stars: 385, chargeId: `stxCharge${user.id}` });
@@ -55,11 +40,8 @@ describe('the Stars top-up', () => {
 
   it('records a refund found from its charge id alone; the user is told "refunded", then "balance used up", in that order', async () => {
     const user = newUser();
-    const kikuai = await signUp(user);
-    const invoice = await invoiceForFiveDollars(user);
-    const payload = String(invoice.params.payload);
-    const query = preCheckoutQuery(user, { payload, stars: 385 });
-    await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    const kikuai = await signUp(harness, user);
+    const payload = await checkedOutFiveDollars(harness, user);
     const charge = { payload, stars: 385, chargeId: `stxRefund${user.id}` };
     await harness.replyTo(successfulPayment(user, charge), { chatId: user.id, text: /Payment received/ });
 
@@ -76,8 +58,8 @@ describe('the Stars top-up', () => {
 
   it('credits nothing for a payment of more Stars than its invoice, tells the payer, and goes on', async () => {
     const user = newUser();
-    const kikuai = await signUp(user);
-    const invoice = await invoiceForFiveDollars(user);
+    const kikuai = await signUp(harness, user);
+    const invoice = await invoiceForFiveDollars(harness, user);
     const payload = String(invoice.params.payload);
     const told = await harness.replyTo(successfulPayment(user, { payload, stars: 386, chargeId: `stxOver${user.id}` }), {
       chatId: user.id,
@@ -94,20 +76,16 @@ describe('the Stars top-up', () => {
 
   it('declines a pre-checkout whose amount does not match the invoice', async () => {
     const user = newUser();
-    await signUp(user);
-    const invoice = await invoiceForFiveDollars(user);
-    const query = preCheckoutQuery(user, { payload: String(invoice.params.payload), stars: 1 });
-    const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    await signUp(harness, user);
+    const invoice = await invoiceForFiveDollars(harness, user);
+    const answer = await preCheckout(harness, user, { payload: String(invoice.params.payload), stars: 1 });
     expect(answer.params).toMatchObject({ ok: false, error_message: 'The amount does not match this invoice. Create a new top-up with /topup.' });
   });
 
   it('confirms a payment made in a group privately, and credits it', async () => {
     const user = newUser();
-    const kikuai = await signUp(user);
-    const invoice = await invoiceForFiveDollars(user);
-    const payload = String(invoice.params.payload);
-    const query = preCheckoutQuery(user, { payload, stars: 385 });
-    await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+    const kikuai = await signUp(harness, user);
+    const payload = await checkedOutFiveDollars(harness, user);
     const group = groupChat();
     const told = await harness.replyTo(successfulPayment(user, { payload, stars: 385, chargeId: `stxGroup${user.id}` }, group), {
       chatId: user.id,
@@ -120,7 +98,7 @@ describe('the Stars top-up', () => {
 
   it('takes an amount typed after /topup', async () => {
     const user = newUser();
-    await signUp(user);
+    await signUp(harness, user);
     const invoice = await harness.replyTo(command(user, '/topup 10'), { chatId: user.id, method: 'sendInvoice' });
     expect(invoice.params).toMatchObject({ currency: 'XTR', prices: [{ amount: 770 }] });
     expect(String(invoice.params.title)).toBe('kikuai balance: $10.01');

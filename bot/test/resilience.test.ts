@@ -4,7 +4,8 @@ import type { UserFromGetMe } from 'grammy/types';
 import { GrammyError } from 'grammy';
 import { createBot } from '../src/bot.js';
 import { secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { command, newUser, preCheckoutQuery } from './support/updates.js';
+import { command, newUser } from './support/updates.js';
+import { preCheckout } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -29,8 +30,7 @@ describe('when the API is down', () => {
       expect(textOf(help)).toContain('/topup: add money with Telegram Stars');
 
       // A pre-checkout query is still answered, in time, with a clear refusal.
-      const query = preCheckoutQuery(user, { payload: 'top_unknown', stars: 385 });
-      const answer = await harness.callAfter(query, 'answerPreCheckoutQuery', (call) => call.params.pre_checkout_query_id === query.pre_checkout_query.id);
+      const answer = await preCheckout(harness, user, { payload: 'top_unknown', stars: 385 });
       expect(answer.params).toMatchObject({
         ok: false,
         error_message: 'Payments are briefly unavailable. You were not charged; please try again in a minute.',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKikuaiClient } from '@kikuai/sdk';
-import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
-import { callbackQuery, command, newUser, preCheckoutQuery, refundedPayment, successfulPayment } from './support/updates.js';
+import { startBotHarness, textOf, type BotHarness } from './support/harness.js';
+import { command, newUser, refundedPayment, successfulPayment } from './support/updates.js';
+import { checkedOutFiveDollars, signUp } from './support/stars.js';
 
 let harness: BotHarness;
 
@@ -47,19 +47,8 @@ describe('webhook mode', () => {
 
   it('credits the same successful_payment update delivered twice once; a failed recording is re-delivered', async () => {
     const user = newUser();
-    await harness.telegram.pushUpdate(command(user, '/start'));
-    const kikuai = createKikuaiClient({
-      baseUrl: harness.server.url,
-      auth: { apiKey: secretIn(harness.callsFor('sendMessage', user.id)[0]!)! },
-      maxRetries: 0,
-    });
-    await harness.telegram.pushUpdate(command(user, '/topup'));
-    const five = buttonsOf(harness.callsFor('sendMessage', user.id).at(-1)!).find((button) => button.callback_data === 'topup:5000000')!;
-    await harness.telegram.pushUpdate(callbackQuery(user, five.callback_data!));
-    const invoice = harness.callsFor('sendInvoice', user.id)[0]!;
-    const payload = String(invoice.params.payload);
-    await harness.telegram.pushUpdate(preCheckoutQuery(user, { payload, stars: 385 }));
-    expect(harness.telegram.callsOf('answerPreCheckoutQuery').at(-1)!.params.ok).toBe(true);
+    const kikuai = await signUp(harness, user);
+    const payload = await checkedOutFiveDollars(harness, user);
 
     const payment = { update_id: 888_000 + (user.id % 1000), ...successfulPayment(user, { payload, stars: 385, chargeId: `stxWebhook${user.id}` }) };
 

@@ -14,6 +14,17 @@ function gate() {
   return { open, opened };
 }
 
+/** Options for runCli that open `gate` once stdout so far contains `text`. */
+function openWhenPrinted(text: string, gate: { open: () => void }) {
+  let stdoutSoFar = '';
+  return {
+    onStdout(printed: string) {
+      stdoutSoFar += printed;
+      if (stdoutSoFar.includes(text)) gate.open();
+    },
+  };
+}
+
 const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
 
 describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
@@ -42,13 +53,7 @@ describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
       response.write('data: {"step":2}\n\n');
       response.end('data: [DONE]\n\n');
     };
-    let stdoutSoFar = '';
-    const result = await kikuai(['call', 'reliapi', 'llm', '--data', '{"model":"m","messages":[],"stream":true}'], {
-      onStdout(text) {
-        stdoutSoFar += text;
-        if (stdoutSoFar.includes('{"step":1}')) seenFirst.open();
-      },
-    });
+    const result = await kikuai(['call', 'reliapi', 'llm', '--data', '{"model":"m","messages":[],"stream":true}'], openWhenPrinted('{"step":1}', seenFirst));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('event: progress\n{"step":1}\n{"step":2}\n[DONE]\n');
     expect(result.stderr).toMatch(/^Cost \$0\.001 · balance \$0\.999 · request \S+\n$/);
@@ -83,13 +88,10 @@ describe('kikuai: streamed answers', { timeout: 120_000 }, () => {
       response.write(chunk(' ink dries.'));
       response.end('data: [DONE]\n\n');
     };
-    let stdoutSoFar = '';
-    const result = await kikuai(['llm', '--model', 'gpt-4o-mini', '--system', 'Be brief.', 'Write a haiku about invoices'], {
-      onStdout(text) {
-        stdoutSoFar += text;
-        if (stdoutSoFar.includes('Invoices')) seenFirst.open();
-      },
-    });
+    const result = await kikuai(
+      ['llm', '--model', 'gpt-4o-mini', '--system', 'Be brief.', 'Write a haiku about invoices'],
+      openWhenPrinted('Invoices', seenFirst),
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('Invoices come due; ink dries.\n');
     expect(result.stderr).toMatch(/^Cost \$0\.001 · balance \$0\.997 · request \S+\n$/);

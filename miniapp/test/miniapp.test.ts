@@ -55,6 +55,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: label }).click();
   }
 
+  /** The row of the key named `name` in the Keys list. */
+  const keyRow = (page: Page, name: RegExp) => page.getByTestId('key-list').getByRole('button', { name });
+
   it('shows the account’s real balance on the dashboard and tells Telegram it is ready', async () => {
     const { page } = await openAsNewUser({ creditMicros: 12_345_000 });
 
@@ -107,10 +110,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   it('renames a key, limits its spending, sets its expiry and rotates its secret', async () => {
     const { page, account, apiKey: oldSecret } = await openAsNewUser();
     await openTab(page, 'Keys');
-    await page
-      .getByTestId('key-list')
-      .getByRole('button', { name: /default/ })
-      .click();
+    await keyRow(page, /default/).click();
 
     await page.getByRole('textbox', { name: 'Name' }).fill('ci runner');
     await page.getByRole('button', { name: 'Rename' }).click();
@@ -151,10 +151,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       (await page.getByTestId('key-permissions').getByRole('listitem').allTextContents()).map((line) => line.replace(/\s+/g, ' ').trim());
 
     await openTab(page, 'Keys');
-    await page
-      .getByTestId('key-list')
-      .getByRole('button', { name: /default/ })
-      .click();
+    await keyRow(page, /default/).click();
     await page.getByRole('heading', { level: 2, name: 'Permissions' }).waitFor();
     expect(await permissionLines()).toEqual([
       '✓ Call products products:call allowed',
@@ -165,10 +162,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(await page.getByText('Full access.').count()).toBe(1);
 
     await openTab(page, 'Keys');
-    await page
-      .getByTestId('key-list')
-      .getByRole('button', { name: /caller/ })
-      .click();
+    await keyRow(page, /caller/).click();
     await page.getByRole('heading', { level: 1, name: 'caller' }).waitFor();
     await page.getByTestId('key-permissions').waitFor();
     expect(await permissionLines()).toEqual([
@@ -300,10 +294,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       await openTab(page, 'Keys');
       await page.getByTestId('key-list').waitFor();
       await shoot('keys');
-      await page
-        .getByTestId('key-list')
-        .getByRole('button', { name: /default/ })
-        .click();
+      await keyRow(page, /default/).click();
       await page.getByRole('heading', { level: 2, name: 'Spend limit' }).waitFor();
       await shoot('key-detail');
 

@@ -131,26 +131,36 @@ describe('usage chart', () => {
 describe('failures', () => {
   const problem = (status: number, code: string, detail: string) => new KikuaiError({ status, body: { code, title: code, detail, request_id: 'req_1' } });
 
-  it("words the codes a user can act on itself, and shows the server's detail for the rest", () => {
-    expect(describeFailure(problem(403, 'account_suspended', 'This account is suspended.'))).toEqual({
-      kind: 'suspended',
-      title: 'Your account is suspended',
-      message: 'Contact support through the bot (/support).',
-      requestId: 'req_1',
-    });
-    expect(describeFailure(problem(409, 'too_many_keys', 'This account already holds 20 keys, the most an account may.'))).toMatchObject({
-      kind: 'rejected',
-      title: 'Too many keys',
-    });
-    expect(describeFailure(problem(400, 'invalid_amount', 'A top-up is between $1.00 and $500.00.'))).toEqual({
-      kind: 'rejected',
-      title: 'That did not work',
-      message: 'A top-up is between $1.00 and $500.00.',
-      requestId: 'req_1',
-    });
-    expect(describeFailure(problem(401, 'init_data_expired', 'The Telegram initData is older than this server accepts.'))).toMatchObject({
-      kind: 'auth',
-      title: 'This session has expired',
-    });
+  it.each([
+    {
+      status: 403,
+      code: 'account_suspended',
+      detail: 'This account is suspended.',
+      failure: { kind: 'suspended', title: 'Your account is suspended', message: 'Contact support through the bot (/support).' },
+    },
+    {
+      status: 409,
+      code: 'too_many_keys',
+      detail: 'This account already holds 20 keys, the most an account may.',
+      failure: {
+        kind: 'rejected',
+        title: 'Too many keys',
+        message: 'Your account holds as many API keys as it may. Revoke one you no longer use, then create the new one.',
+      },
+    },
+    {
+      status: 400,
+      code: 'invalid_amount',
+      detail: 'A top-up is between $1.00 and $500.00.',
+      failure: { kind: 'rejected', title: 'That did not work', message: 'A top-up is between $1.00 and $500.00.' },
+    },
+    {
+      status: 401,
+      code: 'init_data_expired',
+      detail: 'The Telegram initData is older than this server accepts.',
+      failure: { kind: 'auth', title: 'This session has expired', message: 'Close the app and open it again from the bot so Telegram can sign you in afresh.' },
+    },
+  ])("words $code in the user's terms where the user can act on it, else with the server's detail", ({ status, code, detail, failure }) => {
+    expect(describeFailure(problem(status, code, detail))).toEqual({ ...failure, requestId: 'req_1' });
   });
 });

@@ -27,12 +27,15 @@ export type ErrorCode = components['schemas']['ErrorCode'];
 
 // Brands survive the dual-package hazard: an error thrown by the CommonJS build is still
 // `instanceof` the class of the ES module build (and the other way round).
-const kikuaiErrorBrand = Symbol.for('@kikuai/sdk/KikuaiError');
-const networkErrorBrand = Symbol.for('@kikuai/sdk/KikuaiNetworkError');
-const timeoutErrorBrand = Symbol.for('@kikuai/sdk/KikuaiTimeoutError');
-
 function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** Brands the class's instances with `@kikuai/sdk/<name>` and makes `instanceof` test the brand. */
+function brand(errorClass: abstract new (...args: never[]) => Error, name: string): void {
+  const symbol = Symbol.for(`@kikuai/sdk/${name}`);
+  Object.defineProperty(errorClass.prototype, symbol, { value: true });
+  Object.defineProperty(errorClass, Symbol.hasInstance, { value: (value: unknown) => hasBrand(value, symbol) });
 }
 
 /**
@@ -207,15 +210,8 @@ export class KikuaiError extends Error {
   static fromResponse(response: Response, body: unknown): KikuaiError {
     return new KikuaiError({ status: response.status, body, headers: response.headers });
   }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, kikuaiErrorBrand);
-  }
-
-  static {
-    Object.defineProperty(this.prototype, kikuaiErrorBrand, { value: true });
-  }
 }
+brand(KikuaiError, 'KikuaiError');
 
 /**
  * The request never got an HTTP answer: DNS, connection refused or reset, TLS, CORS.
@@ -248,15 +244,8 @@ export class KikuaiNetworkError extends Error {
     this.url = options.url;
     this.attempts = options.attempts;
   }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, networkErrorBrand);
-  }
-
-  static {
-    Object.defineProperty(this.prototype, networkErrorBrand, { value: true });
-  }
 }
+brand(KikuaiNetworkError, 'KikuaiNetworkError');
 
 /**
  * An attempt took longer than `timeoutMs` to get the response headers (and retries, if
@@ -282,12 +271,5 @@ export class KikuaiTimeoutError extends KikuaiNetworkError {
     this.name = 'KikuaiTimeoutError';
     this.timeoutMs = options.timeoutMs;
   }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, timeoutErrorBrand);
-  }
-
-  static {
-    Object.defineProperty(this.prototype, timeoutErrorBrand, { value: true });
-  }
 }
+brand(KikuaiTimeoutError, 'KikuaiTimeoutError');

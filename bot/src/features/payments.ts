@@ -37,8 +37,16 @@ export const paymentsFeature = new Composer<BotContext>();
  * 404 `account_not_found`: a payer without an account yet may /start, and a re-delivery
  * then credits them.
  */
-const isFinalRefusal = (error: unknown) =>
+const isFinalRefusal = (error: unknown): error is KikuaiError =>
   error instanceof KikuaiError && (error.status === 400 || error.status === 409 || (error.status === 404 && error.code === 'not_found'));
+
+/** What a log line says of a Stars charge, and for a final refusal what the API answered. */
+const chargeLogFields = (ctx: BotContext & { from: { id: number } }, chargeId: string, refusal?: KikuaiError) => ({
+  update_id: ctx.update.update_id,
+  user_id: ctx.from.id,
+  telegram_payment_charge_id: chargeId,
+  ...(refusal ? { status: refusal.status, code: refusal.code } : {}),
+});
 
 /** A payment made in a group (a forwarded invoice) is confirmed privately: the balance is nobody else's business. */
 const tellPayer = (ctx: BotContext & { from: { id: number } }, text: string) =>
@@ -76,31 +84,19 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
   } catch (error) {
     if (error instanceof KikuaiError && error.code === 'balance_limit_exceeded') {
       // Final: the API credited nothing and never will for this charge (a redelivery would be refused again); the operator refunds it.
-      ctx.logger.error(
-        { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id },
-        'payment not credited: over the balance limit, to be refunded',
-      );
+      ctx.logger.error(chargeLogFields(ctx, payment.telegram_payment_charge_id), 'payment not credited: over the balance limit, to be refunded');
       await tellPayer(ctx, ctx.t('payment-over-limit', { stars: payment.total_amount })).catch(() => undefined);
       return;
     }
     if (isFinalRefusal(error)) {
       ctx.logger.error(
-        {
-          update_id: ctx.update.update_id,
-          user_id: ctx.from.id,
-          telegram_payment_charge_id: payment.telegram_payment_charge_id,
-          status: (error as KikuaiError).status,
-          code: (error as KikuaiError).code,
-        },
+        chargeLogFields(ctx, payment.telegram_payment_charge_id, error),
         'Stars payment refused by the API: nothing credited, kept for the operator',
       );
       await tellPayer(ctx, ctx.t('payment-refused', { stars: payment.total_amount })).catch(() => undefined);
       return;
     }
-    ctx.logger.error(
-      { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: payment.telegram_payment_charge_id },
-      'payment not recorded yet',
-    );
+    ctx.logger.error(chargeLogFields(ctx, payment.telegram_payment_charge_id), 'payment not recorded yet');
     await tellPayer(ctx, ctx.t('payment-delayed', { stars: payment.total_amount })).catch(() => undefined);
     throw new PaymentNotRecordedError('the API did not record a Stars payment', { cause: error });
   }
@@ -125,21 +121,12 @@ paymentsFeature.on('message:refunded_payment', async (ctx) => {
   } catch (error) {
     if (isFinalRefusal(error)) {
       ctx.logger.error(
-        {
-          update_id: ctx.update.update_id,
-          user_id: ctx.from.id,
-          telegram_payment_charge_id: refund.telegram_payment_charge_id,
-          status: (error as KikuaiError).status,
-          code: (error as KikuaiError).code,
-        },
+        chargeLogFields(ctx, refund.telegram_payment_charge_id, error),
         'Stars refund of a charge the API never recorded: nothing debited, kept for the operator',
       );
       return;
     }
-    ctx.logger.error(
-      { update_id: ctx.update.update_id, user_id: ctx.from.id, telegram_payment_charge_id: refund.telegram_payment_charge_id },
-      'refund not recorded yet',
-    );
+    ctx.logger.error(chargeLogFields(ctx, refund.telegram_payment_charge_id), 'refund not recorded yet');
     throw new PaymentNotRecordedError('the API did not record a Stars refund', { cause: error });
   }
 });

@@ -30,19 +30,15 @@ export const groupChat = (id = -1_000_000_000_000 - Math.floor(Math.random() * 1
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** A message from `user` in `chat`, numbered and dated as Telegram would. */
+function message<Content extends object>(user: TestUser, chat: { id: number; type: string }, content: Content) {
+  return { message: { message_id: nextMessageId++, date: now(), chat, from: user, ...content } };
+}
+
 /** A text message; a leading `/command` gets its bot_command entity like Telegram sends. */
 export function textMessage(user: TestUser, text: string, chat: { id: number; type: string } = privateChat(user)) {
   const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
-  return {
-    message: {
-      message_id: nextMessageId++,
-      date: now(),
-      chat,
-      from: user,
-      text,
-      ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
-    },
-  };
+  return message(user, chat, { text, ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}) });
 }
 
 export const command = textMessage;
@@ -75,37 +71,25 @@ export function successfulPayment(
   payment: { payload: string; stars: number; chargeId: string },
   chat: { id: number; type: string } = privateChat(user),
 ) {
-  return {
-    message: {
-      message_id: nextMessageId++,
-      date: now(),
-      chat,
-      from: user,
-      successful_payment: {
-        currency: 'XTR',
-        total_amount: payment.stars,
-        invoice_payload: payment.payload,
-        telegram_payment_charge_id: payment.chargeId,
-        provider_payment_charge_id: '',
-      },
+  return message(user, chat, {
+    successful_payment: {
+      currency: 'XTR',
+      total_amount: payment.stars,
+      invoice_payload: payment.payload,
+      telegram_payment_charge_id: payment.chargeId,
+      provider_payment_charge_id: '',
     },
-  };
+  });
 }
 
 /** Telegram's `refunded_payment`; its `invoice_payload` is optional (left out when `payload` is). */
 export function refundedPayment(user: TestUser, payment: { payload?: string; stars: number; chargeId: string }) {
-  return {
-    message: {
-      message_id: nextMessageId++,
-      date: now(),
-      chat: privateChat(user),
-      from: user,
-      refunded_payment: {
-        currency: 'XTR',
-        total_amount: payment.stars,
-        ...(payment.payload === undefined ? {} : { invoice_payload: payment.payload }),
-        telegram_payment_charge_id: payment.chargeId,
-      },
+  return message(user, privateChat(user), {
+    refunded_payment: {
+      currency: 'XTR',
+      total_amount: payment.stars,
+      ...(payment.payload === undefined ? {} : { invoice_payload: payment.payload }),
+      telegram_payment_charge_id: payment.chargeId,
     },
-  };
+  });
 }

@@ -47,8 +47,7 @@ export class KeyUsageRecorder {
     private readonly store: Store,
     private readonly logger: FastifyBaseLogger,
   ) {
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
   record(accountId: string, keyId: string, at: Date): void {

@@ -43,8 +43,7 @@ export class CallReconciler {
 
   start(): void {
     void this.reconcile();
-    this.timer = setInterval(() => void this.reconcile(), this.options.intervalMs);
-    this.timer.unref();
+    this.timer = setInterval(() => void this.reconcile(), this.options.intervalMs).unref();
   }
 
   /** One pass; concurrent callers share it. Never throws: a failed pass is logged and retried by the next. */

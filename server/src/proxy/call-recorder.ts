@@ -34,8 +34,7 @@ export class CallRecorder {
     private readonly store: Store,
     private readonly logger: FastifyBaseLogger,
   ) {
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
-    this.timer.unref();
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS).unref();
   }
 
   /** The request is about to go upstream. */

@@ -68,8 +68,7 @@ export class InDoubtCalls {
     }
     this.pending.set(call.ref, call);
     if (!this.timer) {
-      this.timer = setInterval(() => void this.resolve(), RESOLVE_EVERY_MS);
-      this.timer.unref();
+      this.timer = setInterval(() => void this.resolve(), RESOLVE_EVERY_MS).unref();
     }
   }
 

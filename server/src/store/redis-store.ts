@@ -44,11 +44,13 @@ import type {
   BalanceCrossing,
   CompleteTopupRequest,
   CompleteTopupResult,
+  CreateKeyResult,
   CallRefund,
   CallRefundResult,
   CallSettlement,
   CallTransition,
   KeyPatch,
+  IdempotentClaim,
   LedgerChange,
   LedgerEntry,
   LedgerResult,
@@ -63,6 +65,7 @@ import type {
   RegisterResult,
   ReserveRequest,
   ReserveResult,
+  RotatedSecret,
   SpendLimitPeriod,
   StarsCharge,
   Store,
@@ -306,12 +309,7 @@ export class RedisStore implements Store {
     return { account_id, key_id };
   }
 
-  async createKey(
-    accountId: string,
-    key: NewKey,
-    maxKeys: number,
-    now: string,
-  ): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+  async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<CreateKeyResult> {
     checkedKeyAmounts(key);
     // The index goes first: it lives in another slot, and an index to a key that was
     // never written is harmless (authorize finds no key), while the reverse would not be.
@@ -325,7 +323,7 @@ export class RedisStore implements Store {
     )) as string;
     if (result !== 'ok') {
       await this.client.del(indexKey);
-      return { ok: false, reason: result as 'too_many_keys' | 'account_not_found' };
+      return { ok: false, reason: result as Extract<CreateKeyResult, { ok: false }>['reason'] };
     }
     return { ok: true, key: (await this.getKey(accountId, key.id))! };
   }
@@ -385,12 +383,7 @@ export class RedisStore implements Store {
     return reply ? toKey(flatToObject(reply)) : null;
   }
 
-  async rotateKey(
-    accountId: string,
-    keyId: string,
-    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
-    previousExpiresAt: string | null,
-  ): Promise<ApiKeyRecord | null> {
+  async rotateKey(accountId: string, keyId: string, newKey: RotatedSecret, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
     const keyName = this.accountKey(accountId, `key:${keyId}`);
     if (!(await this.getKey(accountId, keyId))) return null;
     await this.client.set(this.global(`keyhash:${newKey.hash}`), `${accountId}|${keyId}`);
@@ -968,16 +961,11 @@ export class RedisStore implements Store {
   }
 
   // Idempotency and de-duplication -----------------------------------------------------
-  async claimIdempotent(
-    scope: string,
-    key: string,
-    fingerprint: string,
-    ttlSeconds: number,
-  ): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
+  async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotentClaim | null> {
     const claim = JSON.stringify({ state: 'pending', fingerprint });
     const stored = (await this.run('kikuaiClaimIdempotent', [this.global(`idem:${scope}:${key}`)], [claim, ttlSeconds])) as string | null;
     if (stored === null) return null;
-    const parsed = JSON.parse(stored) as { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string };
+    const parsed = JSON.parse(stored) as IdempotentClaim;
     return parsed.state === 'pending' ? { state: 'pending' } : { state: 'done', fingerprint: parsed.fingerprint, status: parsed.status, body: parsed.body };
   }
 

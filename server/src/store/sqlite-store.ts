@@ -45,11 +45,13 @@ import type {
   BalanceCrossing,
   CompleteTopupRequest,
   CompleteTopupResult,
+  CreateKeyResult,
   CallRefund,
   CallRefundResult,
   CallSettlement,
   CallTransition,
   KeyPatch,
+  IdempotentClaim,
   LedgerChange,
   LedgerEntry,
   LedgerKind,
@@ -64,6 +66,7 @@ import type {
   RegisterResult,
   ReserveRequest,
   ReserveResult,
+  RotatedSecret,
   StarsCharge,
   Store,
   TelegramUser,
@@ -201,12 +204,7 @@ export class SqliteStore implements Store {
     return row ? { account_id: row.account_id, key_id: row.key_id } : null;
   }
 
-  private readonly createKeyTransaction = (
-    accountId: string,
-    key: NewKey,
-    maxKeys: number,
-    now: string,
-  ): { ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' } => {
+  private readonly createKeyTransaction = (accountId: string, key: NewKey, maxKeys: number, now: string): CreateKeyResult => {
     if (!this.statements.account.get(accountId)) return { ok: false, reason: 'account_not_found' };
     const { count } = this.statements.countKeys.get(accountId) as { count: number };
     if (count >= maxKeys) return { ok: false, reason: 'too_many_keys' };
@@ -214,12 +212,7 @@ export class SqliteStore implements Store {
     return { ok: true, key: toKey(this.statements.key.get(key.id) as Row) };
   };
 
-  async createKey(
-    accountId: string,
-    key: NewKey,
-    maxKeys: number,
-    now: string,
-  ): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }> {
+  async createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<CreateKeyResult> {
     checkedKeyAmounts(key);
     return this.immediate(this.createKeyTransaction, accountId, key, maxKeys, now);
   }
@@ -280,12 +273,7 @@ export class SqliteStore implements Store {
     return this.immediate(this.revokeTransaction, accountId, keyId, now);
   }
 
-  private readonly rotateTransaction = (
-    accountId: string,
-    keyId: string,
-    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
-    previousExpiresAt: string | null,
-  ): ApiKeyRecord | null => {
+  private readonly rotateTransaction = (accountId: string, keyId: string, newKey: RotatedSecret, previousExpiresAt: string | null): ApiKeyRecord | null => {
     const row = this.liveKey(accountId, keyId);
     if (!row) return null;
     this.statements.insertKeyHash.run(newKey.hash, accountId, keyId);
@@ -300,12 +288,7 @@ export class SqliteStore implements Store {
     return toKey(this.statements.key.get(keyId) as Row);
   };
 
-  async rotateKey(
-    accountId: string,
-    keyId: string,
-    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
-    previousExpiresAt: string | null,
-  ): Promise<ApiKeyRecord | null> {
+  async rotateKey(accountId: string, keyId: string, newKey: RotatedSecret, previousExpiresAt: string | null): Promise<ApiKeyRecord | null> {
     return this.immediate(this.rotateTransaction, accountId, keyId, newKey, previousExpiresAt);
   }
 
@@ -842,12 +825,7 @@ export class SqliteStore implements Store {
     return null;
   };
 
-  async claimIdempotent(
-    scope: string,
-    key: string,
-    fingerprint: string,
-    ttlSeconds: number,
-  ): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }> {
+  async claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotentClaim | null> {
     const stored = this.immediate(this.claimTransaction, scope, key, fingerprint, ttlSeconds);
     if (stored === null) return null;
     return stored.state === 'pending' ? { state: 'pending' } : { state: 'done', fingerprint: stored.fingerprint, status: stored.status, body: stored.body };

@@ -374,6 +374,14 @@ export interface PaymentIncident {
   created_at: string;
 }
 
+export type CreateKeyResult = { ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' };
+
+/** The new secret of a rotated key. */
+export type RotatedSecret = Pick<NewKey, 'hash' | 'prefix' | 'last_four'>;
+
+/** What the first caller of an idempotent request left: 'pending' while it runs, then its response. */
+export type IdempotentClaim = { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string };
+
 export interface Store {
   readonly kind: 'redis' | 'sqlite';
 
@@ -390,23 +398,13 @@ export interface Store {
   // Keys -----------------------------------------------------------------------------
   /** Finds which key a secret hash belongs to (current or previous hash). Cacheable forever: the mapping never changes. */
   findKeyByHash(hash: string): Promise<{ account_id: string; key_id: string } | null>;
-  createKey(
-    accountId: string,
-    key: NewKey,
-    maxKeys: number,
-    now: string,
-  ): Promise<{ ok: true; key: ApiKeyRecord } | { ok: false; reason: 'too_many_keys' | 'account_not_found' }>;
+  createKey(accountId: string, key: NewKey, maxKeys: number, now: string): Promise<CreateKeyResult>;
   listKeys(accountId: string): Promise<ApiKeyRecord[]>; // revoked keys excluded, oldest first
   getKey(accountId: string, keyId: string): Promise<ApiKeyRecord | null>; // null for revoked or foreign keys
   updateKey(accountId: string, keyId: string, patch: KeyPatch): Promise<ApiKeyRecord | null>;
   revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null>;
   /** New secret under the same id; the old hash stays valid until `previousExpiresAt` (null: at once). */
-  rotateKey(
-    accountId: string,
-    keyId: string,
-    newKey: Pick<NewKey, 'hash' | 'prefix' | 'last_four'>,
-    previousExpiresAt: string | null,
-  ): Promise<ApiKeyRecord | null>;
+  rotateKey(accountId: string, keyId: string, newKey: RotatedSecret, previousExpiresAt: string | null): Promise<ApiKeyRecord | null>;
   /** Off the hot path: batched by the caller. */
   touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void>;
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
@@ -462,12 +460,7 @@ export interface Store {
    * Claims `scope/key` for a first caller. Returns null when this call claimed it (go ahead,
    * then `saveIdempotent`), or the stored response of the first caller ('pending' while it runs).
    */
-  claimIdempotent(
-    scope: string,
-    key: string,
-    fingerprint: string,
-    ttlSeconds: number,
-  ): Promise<null | { state: 'pending' } | { state: 'done'; fingerprint: string; status: number; body: string }>;
+  claimIdempotent(scope: string, key: string, fingerprint: string, ttlSeconds: number): Promise<IdempotentClaim | null>;
   saveIdempotent(scope: string, key: string, fingerprint: string, status: number, body: string, ttlSeconds: number): Promise<void>;
   releaseIdempotent(scope: string, key: string): Promise<void>;
   /** True the first time `namespace/id` is seen within `ttlSeconds`. */

@@ -2,18 +2,14 @@
  * Where `npm start` listens: loopback by default (the operator's routes move money), the
  * whole network only when HOST says so — and the start-up lines say which.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { freePort } from '@kikuai/testkit/http';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entry = path.join(root, 'launcher/dist/main.js');
+import { launch, launcherEntry, stop, type Launched } from '../support/launcher.js';
 
 /** An IPv4 address of this machine that is not loopback, if it has one. */
 const outsideAddress = Object.values(networkInterfaces())
@@ -38,37 +34,21 @@ function connects(host: string, port: number): Promise<boolean> {
 }
 
 describe('where the server listens', () => {
-  let child: ChildProcess | null = null;
+  let launched: Launched | null = null;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-bind-'));
 
   beforeAll(() => {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
+    if (!existsSync(launcherEntry)) throw new Error(`${launcherEntry} is missing: run \`npm run build\` first (npm test does).`);
   });
   afterEach(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    child = null;
+    await stop(launched?.child);
+    launched = null;
   });
 
   async function start(environment: Record<string, string>): Promise<{ output: string; port: number }> {
     const port = await freePort();
-    let output = '';
-    child = spawn(process.execPath, [entry], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', PORT: String(port), KIKUAI_DATA_DIR: dataDir, KIKUAI_LOG_LEVEL: 'warn', ...environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk) => (output += String(chunk)));
-    child.stderr!.on('data', (chunk) => (output += String(chunk)));
-    const deadline = Date.now() + 20_000;
-    while (!output.includes('bound to:')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return { output, port };
+    launched = await launch({ PORT: String(port), KIKUAI_DATA_DIR: dataDir, KIKUAI_LOG_LEVEL: 'warn', ...environment }, 'bound to:');
+    return { output: launched.output(), port };
   }
 
   it('defaults to loopback in its configuration', () => {

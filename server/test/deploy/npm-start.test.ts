@@ -4,34 +4,27 @@
  * TELEGRAM_BOT_TOKEN and the service token are set — here against the fake Bot API, which
  * hands it a /start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeTelegram, type FakeTelegram } from '@kikuai/testkit';
 import { freePort } from '@kikuai/testkit/http';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const entry = path.join(root, 'launcher/dist/main.js');
+import { launch, launcherEntry, repositoryRoot, stop, type Launched } from '../support/launcher.js';
 
 describe('npm start', () => {
   let telegram: FakeTelegram;
-  let child: ChildProcess;
-  let output = '';
+  let launched: Launched;
   let port = 0;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-start-'));
   const botToken = '7000000002:AAnpm-start-test-token-not-a-real-one';
 
   beforeAll(async () => {
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does).`);
+    if (!existsSync(launcherEntry)) throw new Error(`${launcherEntry} is missing: run \`npm run build\` first (npm test does).`);
     telegram = await startFakeTelegram();
     port = await freePort();
-    child = spawn(process.execPath, [entry], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
+    launched = await launch(
+      {
         PORT: String(port),
         HOST: '127.0.0.1',
         KIKUAI_DATA_DIR: dataDir,
@@ -39,43 +32,32 @@ describe('npm start', () => {
         TELEGRAM_API_ROOT: telegram.apiRoot,
         KIKUAI_BOT_SERVICE_TOKEN: 'svc_npm_start_test_0123456789',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk) => (output += String(chunk)));
-    child.stderr!.on('data', (chunk) => (output += String(chunk)));
-    const deadline = Date.now() + 20_000;
-    while (!output.includes('kikuai API listening')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      'kikuai API listening',
+    );
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stop(launched?.child);
     await telegram?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves the API on the embedded store and says so', async () => {
-    expect(output).toContain(`kikuai API listening on http://127.0.0.1:${port}`);
-    expect(output).toContain(`embedded SQLite at ${dataDir}/kikuai.db`);
+    expect(launched.output()).toContain(`kikuai API listening on http://127.0.0.1:${port}`);
+    expect(launched.output()).toContain(`embedded SQLite at ${dataDir}/kikuai.db`);
     const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', store: { kind: 'sqlite', ok: true } });
   });
 
-  it.skipIf(!existsSync(path.join(root, 'miniapp/dist/index.html')) && !process.env.CI)("serves the Mini App's build at /webapp/", async () => {
-    expect(output).toContain(`Mini App: http://127.0.0.1:${port}/webapp/`);
+  it.skipIf(!existsSync(path.join(repositoryRoot, 'miniapp/dist/index.html')) && !process.env.CI)("serves the Mini App's build at /webapp/", async () => {
+    expect(launched.output()).toContain(`Mini App: http://127.0.0.1:${port}/webapp/`);
     const page = await fetch(`http://127.0.0.1:${port}/webapp/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('id="app"');
   });
 
   it('runs the bot in the same process: a /start gets an account and a first key', async () => {
-    expect(output).toMatch(/bot:\s+running/);
+    expect(launched.output()).toMatch(/bot:\s+running/);
     const user = { id: 880_000_001, is_bot: false, first_name: 'Nia', language_code: 'en' };
     await telegram.pushUpdate({
       message: {
@@ -96,14 +78,12 @@ describe('npm start', () => {
     const me = await fetch(`http://127.0.0.1:${port}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
     expect(me.status).toBe(200);
     expect((await me.json()).account.telegram_id).toBe(user.id);
-    expect(output).not.toContain(secret);
-    expect(output).not.toContain(botToken);
+    expect(launched.output()).not.toContain(secret);
+    expect(launched.output()).not.toContain(botToken);
   });
 
   it('shuts down gracefully on SIGTERM: the bot stops, then the API, and the process exits 0', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toContain('shutting down');
+    expect(await stop(launched.child)).toBe(0);
+    expect(launched.output()).toContain('shutting down');
   });
 });

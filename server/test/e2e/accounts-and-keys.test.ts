@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInitData, startTestServer, type TestServer } from '@kikuai/testkit';
 import { STORE_KINDS } from '@kikuai/testkit/stores';
 import { caller, TestClock, type CallResult } from '../support/http.js';
+import { usageEvent } from '../support/store.js';
+import type { UsageEvent } from '../../src/store/types.js';
 
 function initDataFor(server: TestServer, user: Record<string, unknown>, authDate = Math.floor(Date.now() / 1000)): string {
   return signInitData({ auth_date: String(authDate), query_id: 'AAHtest', user: JSON.stringify(user) }, server.botToken);
@@ -266,47 +268,12 @@ describe.each(STORE_KINDS)('accounts and keys over HTTP (%s store)', (storeKind)
     const { result } = await registerThroughBot();
     const accountId: string = result.body.account.id;
     const keyId: string = result.body.api_key.id;
+    const use = (at: string, latency_ms: number, overrides: Partial<UsageEvent> = {}) => usageEvent(accountId, keyId, { at, latency_ms, ...overrides });
     await server.store.recordUsage([
-      {
-        account_id: accountId,
-        key_id: keyId,
-        product_id: 'reliapi',
-        endpoint: 'llm',
-        cost_micros: 1000,
-        upstream_status: 200,
-        latency_ms: 100,
-        at: '2026-11-20T10:00:00.000Z',
-      },
-      {
-        account_id: accountId,
-        key_id: keyId,
-        product_id: 'reliapi',
-        endpoint: 'llm',
-        cost_micros: 1000,
-        upstream_status: 200,
-        latency_ms: 300,
-        at: '2026-11-20T23:59:00.000Z',
-      },
-      {
-        account_id: accountId,
-        key_id: keyId,
-        product_id: 'reliapi',
-        endpoint: 'http',
-        cost_micros: 0,
-        upstream_status: 502,
-        latency_ms: 50,
-        at: '2026-11-21T01:00:00.000Z',
-      },
-      {
-        account_id: accountId,
-        key_id: keyId,
-        product_id: 'reliapi',
-        endpoint: 'llm',
-        cost_micros: 1000,
-        upstream_status: 200,
-        latency_ms: 10,
-        at: '2026-11-25T01:00:00.000Z',
-      },
+      use('2026-11-20T10:00:00.000Z', 100),
+      use('2026-11-20T23:59:00.000Z', 300),
+      use('2026-11-21T01:00:00.000Z', 50, { endpoint: 'http', cost_micros: 0, upstream_status: 502 }),
+      use('2026-11-25T01:00:00.000Z', 10),
     ]);
     const auth = { apiKey: result.body.api_key.secret };
     const usage = await call('GET', '/api/v1/usage?from=2026-11-20&to=2026-11-21', { auth });

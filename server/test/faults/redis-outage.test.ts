@@ -42,6 +42,19 @@ async function ledgerOf(store: Store, accountId: string) {
 }
 
 /** Drives calls until `until()` holds; each worker sends one request at a time. */
+/** One outage run: the load's current phase, its answers so far and its deadline. */
+interface LoadRun {
+  phase: Answer['phase'];
+  deadline: number;
+  answers: Answer[];
+  /** How many answers of `phase` had `status`. */
+  count(phase: Answer['phase'], status: number): number;
+}
+
+function countAnswers(answers: Answer[], phase: Answer['phase'], status: number): number {
+  return answers.filter((answer) => answer.phase === phase && answer.status === status).length;
+}
+
 function load(server: ProxyTestServer, accounts: Array<{ apiKey: string }>, answers: Answer[], phase: () => Answer['phase'], label: string) {
   let stopped = false;
   let sequence = 0;
@@ -186,34 +199,42 @@ describe.skipIf(!withOwnRedis())('Redis outage under load', () => {
   }
 
   function summary(label: string, answers: Answer[], books: { charged: number; forwarded: number; refundedInDoubt: number }) {
-    const count = (phase: Answer['phase'], status: number) => answers.filter((answer) => answer.phase === phase && answer.status === status).length;
+    const count = (phase: Answer['phase'], status: number) => countAnswers(answers, phase, status);
     console.log(
       `${label}: ${answers.length} requests; before ${count('before', 200)}×200; during the outage ${count('outage', 200)}×200 ${count('outage', 503)}×503; ` +
         `after ${count('after', 200)}×200 ${count('after', 503)}×503; charged ${books.charged}, reached the upstream ${books.forwarded}, charges in doubt refunded ${books.refundedInDoubt}, 500s 0`,
     );
   }
 
-  it('answers 503 while Redis is killed, charges none of them, and recovers by itself when it restarts', async () => {
-    const label = 'kill';
+  /**
+   * Runs `during` with the server under load (phase 'before' until `during` moves it on), then
+   * checks the books and logs the summary.
+   */
+  async function underLoad(label: string, title: string, during: (run: LoadRun) => Promise<void>): Promise<LoadRun> {
     const usageBefore = await usageCost();
-    const deadline = Date.now() + DEADLINE_MS;
     const answers: Answer[] = [];
-    let phase: Answer['phase'] = 'before';
-    const running = load(server, accounts, answers, () => phase, label);
-    const count = (at: Answer['phase'], status: number) => answers.filter((answer) => answer.phase === at && answer.status === status).length;
+    const run: LoadRun = { phase: 'before', deadline: Date.now() + DEADLINE_MS, answers, count: (phase, status) => countAnswers(answers, phase, status) };
+    const running = load(server, accounts, answers, () => run.phase, label);
     try {
-      await waitFor('calls before the kill', () => count('before', 200) >= 150, deadline, answers);
-      phase = 'outage';
-      await redis.kill();
-      await waitFor('503s during the outage', () => count('outage', 503) >= 100, deadline, answers);
-      await redis.start();
-      phase = 'after';
-      await waitFor('recovery', () => count('after', 200) >= 150, deadline, answers);
+      await during(run);
     } finally {
       await running.stop();
     }
     const books = await checkBooks(answers, label, usageBefore);
-    summary('SIGKILL and restart', answers, books);
+    summary(title, answers, books);
+    return run;
+  }
+
+  it('answers 503 while Redis is killed, charges none of them, and recovers by itself when it restarts', async () => {
+    const { count } = await underLoad('kill', 'SIGKILL and restart', async (run) => {
+      await waitFor('calls before the kill', () => run.count('before', 200) >= 150, run.deadline, run.answers);
+      run.phase = 'outage';
+      await redis.kill();
+      await waitFor('503s during the outage', () => run.count('outage', 503) >= 100, run.deadline, run.answers);
+      await redis.start();
+      run.phase = 'after';
+      await waitFor('recovery', () => run.count('after', 200) >= 150, run.deadline, run.answers);
+    });
     expect(count('outage', 503)).toBeGreaterThanOrEqual(100);
     expect(count('after', 200)).toBeGreaterThanOrEqual(150);
     // Readiness is back too.
@@ -221,28 +242,17 @@ describe.skipIf(!withOwnRedis())('Redis outage under load', () => {
   }, 60_000);
 
   it('answers 503 while Redis hangs (CLIENT PAUSE), charges none of them, and recovers when it answers again', async () => {
-    const label = 'pause';
-    const usageBefore = await usageCost();
-    const deadline = Date.now() + DEADLINE_MS;
-    const answers: Answer[] = [];
-    let phase: Answer['phase'] = 'before';
-    const running = load(server, accounts, answers, () => phase, label);
-    const count = (at: Answer['phase'], status: number) => answers.filter((answer) => answer.phase === at && answer.status === status).length;
-    try {
-      await waitFor('calls before the pause', () => count('before', 200) >= 100, deadline, answers);
-      phase = 'outage';
+    await underLoad('pause', 'CLIENT PAUSE', async (run) => {
+      await waitFor('calls before the pause', () => run.count('before', 200) >= 100, run.deadline, run.answers);
+      run.phase = 'outage';
       const pausedUntil = Date.now() + PAUSE_MS;
       await redisCommand(redis.port, 'CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
       const readiness = await fetch(`${server.url}/readyz`);
       expect(readiness.status).toBe(503);
       expect(readiness.headers.get('retry-after')).not.toBeNull();
-      await waitFor('the end of the pause', () => count('outage', 503) >= WORKERS && Date.now() > pausedUntil, deadline, answers);
-      phase = 'after';
-      await waitFor('recovery', () => count('after', 200) >= 100, deadline, answers);
-    } finally {
-      await running.stop();
-    }
-    const books = await checkBooks(answers, label, usageBefore);
-    summary('CLIENT PAUSE', answers, books);
+      await waitFor('the end of the pause', () => run.count('outage', 503) >= WORKERS && Date.now() > pausedUntil, run.deadline, run.answers);
+      run.phase = 'after';
+      await waitFor('recovery', () => run.count('after', 200) >= 100, run.deadline, run.answers);
+    });
   }, 60_000);
 });

@@ -7,17 +7,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes, createHash } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '@kikuai/server';
 import { CallReconciler } from '../../src/proxy/call-reconciler.js';
-import { newKeyId } from '../../src/store/ids.js';
 import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { newKey, reserveRequest, usageEvent } from '../support/store.js';
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A new account with one key and 10,000 micro-USD. */
+async function fundedAccount(store: Store) {
+  const key = newKey();
+  const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
+  await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+  return { account, key };
+}
 
 describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-reconcile-'));
@@ -37,32 +44,9 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     const store = open();
     const second = open();
     stores.push(store, second);
-    const secret = `kik_${randomBytes(24).toString('base64url')}`;
-    const key = {
-      id: newKeyId(),
-      name: 'default',
-      prefix: secret.slice(0, 8),
-      last_four: secret.slice(-4),
-      hash: createHash('sha256').update(secret).digest('hex'),
-    };
-    const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
-    await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
+    const { account, key } = await fundedAccount(store);
     const reserve = (ref: string, nowMs: number) =>
-      store.reserve(
-        {
-          account_id: account.id,
-          key_id: key.id,
-          hash: key.hash,
-          now_ms: nowMs,
-          rate_limits: [],
-          product_id: 'reliapi',
-          price_micros: 1000,
-          external_ref: `call:${ref}`,
-          reason: 'reliapi/llm',
-          endpoint: 'llm',
-        },
-        iso(nowMs),
-      );
+      store.reserve(reserveRequest(account.id, key, { now_ms: nowMs, external_ref: `call:${ref}`, reason: 'reliapi/llm', endpoint: 'llm' }), iso(nowMs));
     for (const ref of ['reserved', 'forwarded', 'answered']) expect((await reserve(ref, T0)).ok).toBe(true);
     expect((await reserve('young', T0 + 50_000)).ok).toBe(true);
     await store.settleCalls(
@@ -99,16 +83,7 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
       [
         {
           ref: 'call:answered',
-          usage: {
-            account_id: account.id,
-            key_id: key.id,
-            product_id: 'reliapi',
-            endpoint: 'llm',
-            cost_micros: 1000,
-            upstream_status: 200,
-            latency_ms: 5,
-            at: iso(T0),
-          },
+          usage: usageEvent(account.id, key.id, { latency_ms: 5 }),
         },
       ],
     );
@@ -119,31 +94,8 @@ describe.each(STORE_KINDS)('call reconciler (%s store)', (storeKind) => {
     const store = open();
     const late = open();
     stores.push(store, late);
-    const secret = `kik_${randomBytes(24).toString('base64url')}`;
-    const key = {
-      id: newKeyId(),
-      name: 'default',
-      prefix: secret.slice(0, 8),
-      last_four: secret.slice(-4),
-      hash: createHash('sha256').update(secret).digest('hex'),
-    };
-    const { account } = await store.register({ id: 600_000_000 + Math.floor(Math.random() * 1e8) }, key, iso(T0));
-    await store.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 10_000, reason: 'seed', external_ref: 'seed' }, iso(T0));
-    const reserved = await store.reserve(
-      {
-        account_id: account.id,
-        key_id: key.id,
-        hash: key.hash,
-        now_ms: T0,
-        rate_limits: [],
-        product_id: 'reliapi',
-        price_micros: 1000,
-        external_ref: 'call:mid-pass',
-        reason: 'reliapi/llm',
-        endpoint: 'llm',
-      },
-      iso(T0),
-    );
+    const { account, key } = await fundedAccount(store);
+    const reserved = await store.reserve(reserveRequest(account.id, key, { external_ref: 'call:mid-pass', reason: 'reliapi/llm', endpoint: 'llm' }), iso(T0));
     expect(reserved.ok).toBe(true);
 
     // A late instance's batch (the call answered, 201) lands after the reconciler listed the call as reserved, before its refund.

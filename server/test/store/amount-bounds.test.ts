@@ -5,33 +5,29 @@
  * atomic change itself (the Lua script; the SQLite transaction and its triggers), not
  * only in the TypeScript before it.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newKeyId, newLedgerId, newTopupId } from '../../src/store/ids.js';
+import { newLedgerId, newTopupId } from '../../src/store/ids.js';
 import { DEFAULT_MAX_BALANCE_MICROS, InvalidAmountError, MAX_CHANGE_MICROS } from '../../src/store/logic.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { APPLY_LEDGER, RESERVE } from '../../src/store/redis-scripts.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { NewKey, Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/types.js';
 import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { newKey, pendingPaddleTopup, reserveRequest } from '../support/store.js';
 
 const NOW = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = new Date(NOW).toISOString();
 const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 const STARS_AT_TODAYS_RATE = 8e11 * 13_000; // 8×10^11 Stars at 13,000 micro-USD a Star
 const OUT_OF_BOUNDS = [MAX_SAFE, -MAX_SAFE, STARS_AT_TODAYS_RATE, 2 ** 64, MAX_CHANGE_MICROS + 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 0];
-
-function newKey(): NewKey {
-  const secret = `kik_${randomBytes(24).toString('base64url')}`;
-  return { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: createHash('sha256').update(secret).digest('hex') };
-}
 
 interface Opened {
   store: Store;
@@ -163,16 +159,7 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
   it('refuses over-large prices, spend limits, thresholds and top-ups before writing anything', async () => {
     const { store } = open();
     const { accountId, key } = await account(store, 5_000_000);
-    const reserve = {
-      account_id: accountId,
-      key_id: key.id,
-      hash: key.hash,
-      now_ms: NOW,
-      rate_limits: [],
-      product_id: 'reliapi',
-      external_ref: 'call:1',
-      reason: 'call',
-    };
+    const reserve = reserveRequest(accountId, key, { external_ref: 'call:1', reason: 'call' });
     await expect(store.reserve({ ...reserve, price_micros: MAX_SAFE }, iso)).rejects.toThrow(InvalidAmountError);
     await expect(store.reserve({ ...reserve, price_micros: 0.5 }, iso)).rejects.toThrow(InvalidAmountError);
     await expect(store.updateKey(accountId, key.id, { spend_limit_micros: MAX_SAFE })).rejects.toThrow(InvalidAmountError);
@@ -205,20 +192,7 @@ describe.each(STORE_KINDS)('amount bounds: %s', (kind) => {
     // balance_limit_exceeded for 10^13 and a plain RangeError for 0; Redis failed inside its script for 10^13.
     const { store } = open();
     const { accountId } = await account(store, 5_000_000);
-    const topup = {
-      id: newTopupId(),
-      account_id: accountId,
-      method: 'paddle' as const,
-      amount_micros: 1_000_000,
-      stars: null,
-      status: 'pending' as const,
-      checkout_url: null,
-      invoice_link: null,
-      provider_ref: 'txn_1',
-      ledger_entry_id: null,
-      created_at: iso,
-      completed_at: null,
-    };
+    const topup = pendingPaddleTopup(accountId, 1_000_000, iso);
     await store.createTopup(topup);
     for (const amount of OUT_OF_BOUNDS) {
       const request = { topup_id: topup.id, credit: { amount_micros: amount, reason: 'Card top-up', external_ref: `paddle:txn_${amount}` } };
@@ -299,20 +273,7 @@ describe('amount bounds in the SQLite file', () => {
     // Given money written through the store
     const { store, sqlite } = open();
     const { accountId, key } = await account(store, 5_000_000);
-    await store.reserve(
-      {
-        account_id: accountId,
-        key_id: key.id,
-        hash: key.hash,
-        now_ms: NOW,
-        rate_limits: [],
-        product_id: 'reliapi',
-        price_micros: 1000,
-        external_ref: 'call:1',
-        reason: 'call',
-      },
-      iso,
-    );
+    await store.reserve(reserveRequest(accountId, key, { external_ref: 'call:1', reason: 'call' }), iso);
 
     // Then every money value in the file is an INTEGER
     expect(sqlite!.prepare('SELECT typeof(balance_micros) AS type, balance_micros FROM accounts WHERE id = ?').get(accountId)).toEqual({

@@ -16,6 +16,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { REDIS_URL, skipRedis } from '@kikuai/testkit/stores';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { pendingPaddleTopup } from '../support/store.js';
 
 const NOW = '2026-03-04T10:00:00.000Z';
 
@@ -110,27 +111,11 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     expect((await store.getTopup(id))?.status).toBe('refunded');
   });
 
-  function pendingPaddleTopup(accountId: string, amount = 5_000_000) {
-    return {
-      id: newTopupId(),
-      account_id: accountId,
-      method: 'paddle' as const,
-      amount_micros: amount,
-      stars: null,
-      status: 'pending' as const,
-      checkout_url: null,
-      invoice_link: null,
-      provider_ref: 'txn_1',
-      ledger_entry_id: null,
-      created_at: NOW,
-      completed_at: null,
-    };
-  }
   const credit = (amount: number, ref: string) => ({ amount_micros: amount, reason: 'Card top-up', external_ref: ref });
 
   it.skipIf(skip)('completeTopup moves pending → completed with its credit once, however many payments complete it, concurrently too', async () => {
     const owner = await account();
-    const topup = await store.createTopup(pendingPaddleTopup(owner.id));
+    const topup = await store.createTopup(pendingPaddleTopup(owner.id, 5_000_000, NOW));
     const results = await Promise.all(
       ['paddle:txn_1', 'paddle:txn_1', 'paddle:txn_other', 'paddle:txn_third'].map((ref) =>
         store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, ref) }, NOW),
@@ -156,14 +141,14 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     expect(
       await store.applyLedger({ account_id: owner.id, kind: 'adjustment', amount_micros: nearCeiling, reason: 'operator', external_ref: 'setup' }, NOW),
     ).toMatchObject({ ok: true, applied: true });
-    const topup = await store.createTopup(pendingPaddleTopup(owner.id, 5_000_000));
+    const topup = await store.createTopup(pendingPaddleTopup(owner.id, 5_000_000, NOW));
     const refused = await store.completeTopup({ topup_id: topup.id, credit: credit(5_000_000, 'paddle:txn_1') }, NOW);
     expect(refused).toEqual({ ok: false, reason: 'balance_limit_exceeded', balance_micros: nearCeiling, limit_micros: 1_000_000_000_000 });
     expect((await store.getTopup(topup.id))!.status).toBe('pending');
     expect(await store.findLedgerEntry(owner.id, 'paddle:txn_1')).toBeNull();
     expect(await store.sumLedger(owner.id)).toBe(nearCeiling);
     // Exactly up to the ceiling is allowed.
-    const fits = await store.createTopup(pendingPaddleTopup(owner.id, 1_000_000));
+    const fits = await store.createTopup(pendingPaddleTopup(owner.id, 1_000_000, NOW));
     expect(await store.completeTopup({ topup_id: fits.id, credit: credit(1_000_000, 'paddle:txn_2') }, NOW)).toMatchObject({
       ok: true,
       applied: true,
@@ -173,10 +158,10 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
 
   it.skipIf(skip)('completeTopup credits nothing for a refunded top-up, and records provider_ref when asked', async () => {
     const owner = await account();
-    const refunded = await store.createTopup({ ...pendingPaddleTopup(owner.id), status: 'refunded' });
+    const refunded = await store.createTopup({ ...pendingPaddleTopup(owner.id, 5_000_000, NOW), status: 'refunded' });
     const late = await store.completeTopup({ topup_id: refunded.id, credit: credit(5_000_000, 'paddle:late') }, NOW);
     expect(late).toMatchObject({ ok: true, applied: false, reason: 'already_completed', entry: null, balance_micros: 0 });
-    const stars = await store.createTopup({ ...pendingPaddleTopup(owner.id, 1_300_000), method: 'stars', stars: 100, provider_ref: null });
+    const stars = await store.createTopup({ ...pendingPaddleTopup(owner.id, 1_300_000, NOW), method: 'stars', stars: 100, provider_ref: null });
     const paid = await store.completeTopup({ topup_id: stars.id, credit: credit(1_300_000, 'stars:charge-9'), provider_ref: 'charge-9' }, NOW);
     expect(paid.ok && paid.applied && paid.topup.provider_ref).toBe('charge-9');
     expect(await store.completeTopup({ topup_id: 'top_missing', credit: credit(1, 'x:1') }, NOW)).toEqual({ ok: false, reason: 'topup_not_found' });
@@ -188,7 +173,7 @@ describe.each(adapters)('payments store additions: $name', ({ open, skip }) => {
     'completeTopup repairs a top-up whose credit landed before (older two-write crash, refund first): completed, nothing credited twice',
     async () => {
       const owner = await account();
-      const topup = await store.createTopup(pendingPaddleTopup(owner.id));
+      const topup = await store.createTopup(pendingPaddleTopup(owner.id, 5_000_000, NOW));
       // The state a crash between the old code's two writes left: the credit in, the top-up still pending.
       const landed = await store.applyLedger(
         { account_id: owner.id, kind: 'credit', amount_micros: 5_000_000, reason: 'Card top-up', external_ref: 'paddle:txn_1' },

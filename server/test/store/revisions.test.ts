@@ -5,27 +5,22 @@
  * the account's keys), and a later change through instance B (a revocation) must still be
  * seen by A's very next request.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newKeyId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { NewKey, Store } from '../../src/store/types.js';
+import type { Store } from '../../src/store/types.js';
 import { REDIS_URL, STORE_KINDS } from '@kikuai/testkit/stores';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { newKey, reserveRequest } from '../support/store.js';
 
 const NOW = Date.parse('2026-03-04T10:00:00.000Z');
 const iso = new Date(NOW).toISOString();
-
-function newKey(): NewKey {
-  const secret = `kik_${randomBytes(24).toString('base64url')}`;
-  return { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: createHash('sha256').update(secret).digest('hex') };
-}
 
 /** Two instances on one store, and a way to put the account's stored state back as it was. */
 interface Pair {
@@ -136,16 +131,7 @@ describe.each(STORE_KINDS)('revisions after a rollback: %s', (kind) => {
     const key = newKey();
     const { account } = await a.register({ id: randomInt(1, 2 ** 47), username: 'ada' }, key, iso);
     await a.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 1_000_000, reason: 'seed', external_ref: 'seed:1' }, iso);
-    const request = {
-      account_id: account.id,
-      key_id: key.id,
-      hash: key.hash,
-      now_ms: NOW,
-      rate_limits: [],
-      product_id: 'reliapi',
-      price_micros: 1000,
-      reason: 'call',
-    };
+    const request = reserveRequest(account.id, key, { reason: 'call' });
     const restore = await capture(account.id, key.id);
     expect(await b.updateKey(account.id, key.id, { spend_limit_micros: 500_000 })).not.toBeNull();
     expect((await a.reserve({ ...request, external_ref: 'call:1' }, iso)).ok).toBe(true);

@@ -4,17 +4,18 @@
  * Redis comes from REDIS_URL (default 127.0.0.1:6379). When it is unreachable the Redis
  * suite fails if CI is set, and is skipped with a message otherwise.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKeyId, newTopupId } from '../../src/store/ids.js';
+import { newTopupId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewKey, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
+import { newKey, reserveRequest, sha256, usageEvent } from '../support/store.js';
 import { REDIS_URL, redisIsReachable, skipRedis } from '@kikuai/testkit/stores';
 
 interface Backend {
@@ -63,13 +64,7 @@ const adapters = [
 
 const T0 = Date.parse('2026-03-04T10:00:00.000Z'); // a Wednesday
 const iso = (ms: number): string => new Date(ms).toISOString();
-const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 const DAY = 86_400_000;
-
-function newKey(overrides: Partial<NewKey> = {}): NewKey & { secret: string } {
-  const secret = `kik_${randomBytes(24).toString('base64url')}`;
-  return { id: newKeyId(), name: 'default', prefix: secret.slice(0, 8), last_four: secret.slice(-4), hash: sha256(secret), secret, ...overrides };
-}
 
 describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   let backend: Backend;
@@ -95,21 +90,6 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       );
     }
     return { accountId: registered.account.id, key, registered };
-  }
-
-  function reserveRequest(accountId: string, key: { id: string; hash: string }, overrides: Partial<ReserveRequest> = {}): ReserveRequest {
-    return {
-      account_id: accountId,
-      key_id: key.id,
-      hash: key.hash,
-      now_ms: T0,
-      rate_limits: [],
-      product_id: 'reliapi',
-      price_micros: 1000,
-      external_ref: `call:${randomBytes(8).toString('hex')}`,
-      reason: 'reliapi call',
-      ...overrides,
-    };
   }
 
   it.skipIf(skip)('registers a Telegram user once, with a first key', async () => {
@@ -499,17 +479,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
 
   it.skipIf(skip)('aggregates usage per day, product and key; keeps the last 1,000 raw events', async () => {
     const { accountId, key } = await account();
-    const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
-      account_id: accountId,
-      key_id: key.id,
-      product_id: 'reliapi',
-      endpoint: '/v1/x',
-      cost_micros: 1000,
-      upstream_status: 200,
-      latency_ms: 10,
-      at: '2026-03-04T10:00:00.000Z',
-      ...overrides,
-    });
+    const event = (overrides: Partial<UsageEvent>): UsageEvent => usageEvent(accountId, key.id, { endpoint: '/v1/x', latency_ms: 10, ...overrides });
     await store.recordUsage([
       event({}),
       event({ upstream_status: 502, latency_ms: 30 }),
@@ -665,17 +635,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     const { accountId, key } = await account(10_000, { spend_limit_micros: 8000, spend_limit_period: 'daily' });
     const reserve = (ref: string, now_ms = T0) =>
       store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms, reason: 'reliapi/llm', endpoint: 'llm' }), iso(now_ms));
-    const usage = (overrides: Partial<UsageEvent> = {}): UsageEvent => ({
-      account_id: accountId,
-      key_id: key.id,
-      product_id: 'reliapi',
-      endpoint: 'llm',
-      cost_micros: 1000,
-      upstream_status: 200,
-      latency_ms: 7,
-      at: iso(T0),
-      ...overrides,
-    });
+    const usage = (overrides: Partial<UsageEvent> = {}): UsageEvent => usageEvent(accountId, key.id, overrides);
     // Other tests of this store reserve too: only this account's open calls are looked at.
     const openCalls = async (before: number) => (await store.listOpenCalls(before, 1000)).filter((call) => call.account_id === accountId);
     for (const ref of ['kept', 'refunded', 'late', 'answered', 'forwarded', 'young'])
@@ -753,16 +713,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
   it.skipIf(skip)('closes calls settled out of order, while older ones are in flight, and another instance sees exactly the calls left open', async () => {
     const { accountId, key } = await account(100_000);
     const reserve = (ref: string) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, endpoint: 'llm' }), iso(T0));
-    const usage = (): UsageEvent => ({
-      account_id: accountId,
-      key_id: key.id,
-      product_id: 'reliapi',
-      endpoint: 'llm',
-      cost_micros: 1000,
-      upstream_status: 200,
-      latency_ms: 7,
-      at: iso(T0),
-    });
+    const usage = (): UsageEvent => usageEvent(accountId, key.id);
     const settle = (on: Store, ...refs: string[]) =>
       on.settleCalls(
         [],
@@ -882,18 +833,7 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
       const index = `${store.prefix}calls:accounts`;
       const reserve = (ref: string, now_ms: number) =>
         store.reserve(
-          {
-            account_id: account.id,
-            key_id: key.id,
-            hash: key.hash,
-            now_ms,
-            rate_limits: [],
-            product_id: 'p',
-            price_micros: 10,
-            external_ref: `call:${ref}`,
-            reason: 'p/e',
-            endpoint: 'e',
-          },
+          reserveRequest(account.id, key, { now_ms, product_id: 'p', price_micros: 10, external_ref: `call:${ref}`, reason: 'p/e', endpoint: 'e' }),
           iso(now_ms),
         );
       const settle = (ref: string) =>
@@ -902,16 +842,7 @@ describe.skipIf(skipRedis)('RedisStore specifics', () => {
           [
             {
               ref: `call:${ref}`,
-              usage: {
-                account_id: account.id,
-                key_id: key.id,
-                product_id: 'p',
-                endpoint: 'e',
-                cost_micros: 10,
-                upstream_status: 200,
-                latency_ms: 1,
-                at: iso(T0),
-              },
+              usage: usageEvent(account.id, key.id, { product_id: 'p', endpoint: 'e', cost_micros: 10, latency_ms: 1 }),
             },
           ],
         );

@@ -1,6 +1,7 @@
 import { getContext } from 'svelte';
 import { createApi, type Api } from '../api/client.js';
 import { describeFailure, type Failure } from '../api/errors.js';
+import { Action } from '../action.svelte.js';
 import { Resource } from '../resource.svelte.js';
 import { Router } from '../router.svelte.js';
 import type { TelegramEnvironment } from '../telegram/telegram.svelte.js';
@@ -48,6 +49,11 @@ export class AppState {
   /** A Resource whose authentication failures end the session (initData expired while the app was open). */
   resource<T>(load: () => Promise<T>): Resource<T> {
     return new Resource(load, (failure) => this.noticeFailure(failure));
+  }
+
+  /** An Action whose authentication failures end the session, as a resource's do. */
+  action(): Action {
+    return new Action((failure) => this.noticeFailure(failure));
   }
 
   noticeFailure(failure: Failure): void {
