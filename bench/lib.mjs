@@ -68,6 +68,8 @@ export async function measureInterleaved(targets, { duration, connections, round
       const figures = await loadTest(target, { duration, connections, warmup: 0 });
       const after = await target.server.cpu();
       figures.cpuMicros = (after.user + after.system - before.user - before.system) / figures.requests;
+      figures.userMicros = (after.user - before.user) / figures.requests;
+      figures.systemMicros = (after.system - before.system) / figures.requests;
       runs.get(target.name).push(figures);
     }
   }
@@ -80,6 +82,8 @@ export async function measureInterleaved(targets, { duration, connections, round
         p50: median(list.map((run) => run.p50)),
         p99: median(list.map((run) => run.p99)),
         cpuMicros: median(list.map((run) => run.cpuMicros)),
+        userMicros: median(list.map((run) => run.userMicros)),
+        systemMicros: median(list.map((run) => run.systemMicros)),
         rounds: list.length,
       },
     ]),
@@ -176,7 +180,13 @@ export function baselineRatio(load, target) {
   const base = load.get(`${target.name} @baseline`);
   if (!base) return null;
   const figures = load.get(target.name);
-  return { rps: figures.rps / base.rps, cpu: figures.cpuMicros / base.cpuMicros };
+  return {
+    rps: figures.rps / base.rps,
+    cpu: figures.cpuMicros / base.cpuMicros,
+    // Where the CPU went (user space: JavaScript, SQLite, parsing; system: the kernel's socket and file writes), µs per request.
+    user: [figures.userMicros, base.userMicros],
+    system: [figures.systemMicros, base.systemMicros],
+  };
 }
 
 export function printBaselineComparison(rows, baseline) {
@@ -185,7 +195,7 @@ export function printBaselineComparison(rows, baseline) {
   console.log(`\nAgainst the baseline (${baseline}), same run:`);
   for (const row of compared) {
     console.log(
-      `- ${row.target}: throughput ${(row.vs_baseline.rps * 100).toFixed(1)} % of the baseline's, server CPU per request ${(row.vs_baseline.cpu * 100).toFixed(1)} % of the baseline's`,
+      `- ${row.target}: throughput ${(row.vs_baseline.rps * 100).toFixed(1)} % of the baseline's, server CPU per request ${(row.vs_baseline.cpu * 100).toFixed(1)} % of the baseline's (user ${row.vs_baseline.user.map((micros) => micros.toFixed(0)).join(' vs ')} µs, system ${row.vs_baseline.system.map((micros) => micros.toFixed(0)).join(' vs ')} µs)`,
     );
   }
 }
@@ -196,8 +206,10 @@ export function printBaselineComparison(rows, baseline) {
  * before or after this build's as --baseline-first says.
  */
 export async function startStoreServers(script, values, { floorRole, floorArgs = {}, upstream }) {
-  const stores = (await redisAnswers()) ? ['redis', 'sqlite'] : ['sqlite'];
+  let stores = (await redisAnswers()) ? ['redis', 'sqlite'] : ['sqlite'];
   if (!stores.includes('redis')) console.error(`Redis does not answer at ${REDIS_URL}: the Redis figures are skipped.`);
+  // BENCH_STORES=sqlite (or redis): one store's rows only, for a shorter run.
+  if (process.env.BENCH_STORES) stores = stores.filter((store) => process.env.BENCH_STORES.split(',').includes(store));
   const floors = [];
   const kikuai = [];
   const baselines = [];

@@ -36,6 +36,7 @@ import { MIGRATIONS } from './sqlite-schema.js';
 import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateWindows } from './rate-windows.js';
 import { ReservedCalls } from './sqlite-reserved-calls.js';
+import { GroupCommit, type BatchOutcome } from './group-commit.js';
 import type {
   Account,
   AccountStatus,
@@ -96,10 +97,15 @@ const TOPUP_PATCH_COLUMNS = [
   'completed_at',
 ] as const;
 
+/** A reservation this store object wrote, remembered once its transaction commits. */
+type ReservedCall = { ref: string; accountId: string; seq: number; reservedMs: number };
+
 /**
  * The embedded adapter. better-sqlite3 is synchronous: every method runs to completion
  * before another starts in this process, and each change is one `BEGIN IMMEDIATE`
  * transaction, so other processes on the same file wait (busy_timeout) instead of failing.
+ * Reservations, the metered call's one write, are the exception that proves it: those
+ * made in one turn of the event loop commit together at its end (group-commit.ts).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -116,7 +122,7 @@ export class SqliteStore implements Store {
   /** The calls this store object reserved and has not closed: settled by watermark. */
   private readonly reservedCalls = new ReservedCalls();
   /** The reserve that the running transaction wrote, added to `reservedCalls` once it commits. */
-  private reserving: { ref: string; accountId: string; seq: number; reservedMs: number } | null = null;
+  private reserving: ReservedCall | null = null;
 
   /** `maxBalanceMicros`: the balance ceiling, no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
   constructor(filename: string, options: { maxBalanceMicros?: number } = {}) {
@@ -516,14 +522,35 @@ export class SqliteStore implements Store {
 
   async reserve(request: ReserveRequest, now: string): Promise<ReserveResult> {
     checkedMicros('price_micros', request.price_micros, 0, MAX_CHANGE_MICROS);
-    this.reserving = null;
-    const result = this.immediate(this.reserveTransaction, request, now);
-    // Committed: from here this store object may settle the call by watermark.
-    const reserved = this.reserving as { ref: string; accountId: string; seq: number; reservedMs: number } | null;
-    if (result.ok && reserved) this.reservedCalls.add(reserved.ref, reserved.accountId, reserved.seq, reserved.reservedMs);
-    this.reserving = null;
-    return result;
+    return this.reserves.submit([request, now]);
   }
+
+  /** Reservations commit in groups: all those made in one turn of the event loop share one commit (group-commit.ts). */
+  private readonly reserves = new GroupCommit<[ReserveRequest, string], ReserveResult>((batch) => {
+    const committed: ReservedCall[] = [];
+    const outcomes = this.immediate(this.reserveBatchTransaction, batch, committed);
+    // Committed: from here this store object may settle these calls by watermark.
+    for (const call of committed) this.reservedCalls.add(call.ref, call.accountId, call.seq, call.reservedMs);
+    return outcomes;
+  });
+
+  /** Each reservation in a savepoint of its own: one that throws is undone alone, and the others still commit. */
+  private readonly reserveBatchTransaction = (batch: [ReserveRequest, string][], committed: ReservedCall[]): BatchOutcome<ReserveResult>[] =>
+    batch.map(([request, now]) => {
+      this.reserving = null;
+      try {
+        const result = this.transaction(this.reserveTransaction)(request, now);
+        if (result.ok && this.reserving) committed.push(this.reserving);
+        return { ok: true, value: result };
+      } catch (error) {
+        // SQLite may have rolled the whole transaction back (a full disk, an I/O error):
+        // then nothing in the batch stands, and every caller hears it.
+        if (!this.db.inTransaction) throw error;
+        return { ok: false, error };
+      } finally {
+        this.reserving = null;
+      }
+    });
 
   /**
    * Closes each settled call and writes its usage, in one change. Calls this store object
@@ -850,6 +877,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Reservations still waiting for their commit are committed and answered first.
+    if (this.db.open) this.reserves.flush();
     if (this.db.open) this.db.close();
   }
 }
