@@ -2,12 +2,20 @@
 // child process, started from the bench's own script), the interleaved load and its figures,
 // the --baseline comparison.
 import { fork } from 'node:child_process';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { REDIS_URL, redisAnswers } from '@kikuai/testkit/redis';
 
+let children = 0;
+
 export function startChild(script, role, args = {}, env = {}) {
+  // A kikuai server logs as shipped (a line per request): into a file, deleted when it stops.
+  const logFile = role.startsWith('kikuai') ? path.join(tmpdir(), `kikuai-bench-${role}-${process.pid}-${++children}.log`) : null;
+  const stdout = logFile ? openSync(logFile, 'w') : 'inherit';
   const child = fork(script, ['--role', role, ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value])], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
     execArgv: process.env.BENCH_CHILD_NODE_OPTIONS ? process.env.BENCH_CHILD_NODE_OPTIONS.split(' ') : [],
   });
   const request = (message, field) =>
@@ -34,7 +42,13 @@ export function startChild(script, role, args = {}, env = {}) {
     profileStop: async () => (await request('profile-stop', 'profile')).profile,
     stop: () =>
       new Promise((resolve) => {
-        child.once('exit', resolve);
+        child.once('exit', (code) => {
+          if (logFile) {
+            closeSync(stdout);
+            rmSync(logFile, { force: true });
+          }
+          resolve(code);
+        });
         child.send('stop');
       }),
   }));

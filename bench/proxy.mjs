@@ -232,7 +232,6 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
   const config = loadConfig({
     KIKUAI_DATA_DIR: dir,
     KIKUAI_PRODUCTS_FILE: productsFile,
-    KIKUAI_LOG_LEVEL: 'silent',
     KIKUAI_RATE_LIMIT_PER_KEY: '1000000',
     KIKUAI_RATE_LIMIT_PER_ACCOUNT: '1000000',
     KIKUAI_RATE_LIMIT_WINDOW_SECONDS: '1', // 10^6 a second: never reached, and within the bounds the config accepts
@@ -258,7 +257,9 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
   );
   await raw.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: 1_000_000_000_000, reason: 'bench credit', external_ref: 'bench' }, now);
 
-  const app = await buildApp({ config, store: countingStore(raw, counters), logger: false });
+  // The shipped logger (one access line per request, at info): its cost is what users pay.
+  // The child's stdout goes to a file (startChild), as a deployment's goes to its log collector.
+  const app = await buildApp({ config, store: countingStore(raw, counters) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const reset = () => {
     counters.storeCalls = 0;

@@ -27,6 +27,7 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from 
 import { ApiProblem } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { securityHeaders } from './http/security-headers.js';
+import { bufferedStdout, OneLinePerRequest } from './http/access-log.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { routeModules } from './routes/index.js';
 import { payPagePlugin } from './payments/index.js';
@@ -159,16 +160,20 @@ export const REDACTED_PATHS = [
 export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const { config } = options;
 
+  // The shipped default: stdout, buffered and written asynchronously (http/access-log.ts).
+  const destination = options.logger === undefined ? bufferedStdout() : null;
   const app = Fastify({
     // Query values never reach a log line, whatever logger options a caller passes.
     logger:
       options.logger === undefined
-        ? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS }
+        ? { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS, stream: destination!.stream }
         : options.logger && typeof options.logger === 'object'
           ? { ...options.logger, serializers: { ...(options.logger as { serializers?: object }).serializers, ...LOG_SERIALIZERS } }
           : options.logger === true
             ? { serializers: LOG_SERIALIZERS }
             : options.logger,
+    // One line per request instead of Fastify's two (http/access-log.ts).
+    logController: new OneLinePerRequest(),
     bodyLimit: config.bodyLimitBytes,
     // Accept a caller's request id when it is short and plain; otherwise make one.
     requestIdHeader: 'x-request-id',
@@ -185,7 +190,10 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   const services = composition.services;
   const { metrics } = services;
   app.decorate('kikuai', services);
-  app.addHook('onClose', () => composition.close());
+  app.addHook('onClose', async () => {
+    await composition.close();
+    destination?.close();
+  });
   let shuttingDown = false;
   app.decorate('beginShutdown', () => {
     shuttingDown = true;
