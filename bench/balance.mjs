@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  closeRedisCpu,
   BENCH_OPTIONS,
   baselineFirst,
   baselineRatio,
@@ -68,6 +69,7 @@ async function main() {
       vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
       vs_baseline: baselineRatio(load, target),
       server_cpu_us_per_request: figures.cpuMicros,
+      redis_cpu_us_per_request: figures.redisMicros,
       cpu_vs_bare: target.name === 'bare' ? null : bareFigures.cpuMicros / figures.cpuMicros,
       store_round_trips_per_request: trips ? trips.storeCallsPerCall : null,
       store_calls_per_request: trips?.byMethod ?? null,
@@ -81,12 +83,12 @@ async function main() {
     );
     const percent = (ratio) => (ratio === null ? '—' : `${(ratio * 100).toFixed(0)} %`);
     console.log(
-      "| target | req/s | p50 ms | p99 ms | vs bare | vs bare + same store read | server CPU µs / req | bare's CPU / this | store round trips / request |",
+      "| target | req/s | p50 ms | p99 ms | vs bare | vs bare + same store read | server CPU µs / req | bare's CPU / this | Redis CPU µs / req | store round trips / request |",
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       console.log(
-        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${percent(row.vs_bare)} | ${percent(row.vs_floor)} | ${row.server_cpu_us_per_request.toFixed(0)} | ${percent(row.cpu_vs_bare)} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`,
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${percent(row.vs_bare)} | ${percent(row.vs_floor)} | ${row.server_cpu_us_per_request.toFixed(0)} | ${percent(row.cpu_vs_bare)} | ${row.redis_cpu_us_per_request == null ? '—' : row.redis_cpu_us_per_request.toFixed(0)} | ${row.store_round_trips_per_request === null ? '—' : row.store_round_trips_per_request.toFixed(2)} |`,
       );
     }
     for (const row of rows.filter((row) => row.store_calls_per_request))
@@ -94,6 +96,7 @@ async function main() {
     printBaselineComparison(rows, values.baseline);
   }
   await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));
+  await closeRedisCpu();
 }
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';

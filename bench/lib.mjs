@@ -78,9 +78,18 @@ export async function measureInterleaved(targets, { duration, connections, round
   const runs = new Map(targets.map((target) => [target.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
+      const onRedis = target.name.includes('redis');
+      const redisBefore = onRedis ? await redisCpu() : null;
       const before = await target.server.cpu();
       const figures = await loadTest(target, { duration, connections, warmup: 0 });
       const after = await target.server.cpu();
+      if (onRedis) {
+        const redisAfter = await redisCpu();
+        // Redis's own CPU (the process, user + system) per request, and the scripts' time per script call (RESERVE on the metered call).
+        figures.redisMicros = (redisAfter.cpuMicros - redisBefore.cpuMicros) / figures.requests;
+        const scriptCalls = redisAfter.scriptCalls - redisBefore.scriptCalls;
+        figures.scriptMicros = scriptCalls > 0 ? (redisAfter.scriptMicros - redisBefore.scriptMicros) / scriptCalls : null;
+      }
       figures.cpuMicros = (after.user + after.system - before.user - before.system) / figures.requests;
       figures.userMicros = (after.user - before.user) / figures.requests;
       figures.systemMicros = (after.system - before.system) / figures.requests;
@@ -97,11 +106,37 @@ export async function measureInterleaved(targets, { duration, connections, round
         p99: median(list.map((run) => run.p99)),
         cpuMicros: median(list.map((run) => run.cpuMicros)),
         userMicros: median(list.map((run) => run.userMicros)),
+        redisMicros: list[0].redisMicros === undefined ? null : median(list.map((run) => run.redisMicros)),
+        scriptMicros: list[0].scriptMicros == null ? null : median(list.map((run) => run.scriptMicros)),
         systemMicros: median(list.map((run) => run.systemMicros)),
         rounds: list.length,
       },
     ]),
   );
+}
+
+let redisClient = null;
+/** Redis's CPU so far (INFO cpu) and its scripts' calls and time (INFO commandstats: EVALSHA and EVAL), in µs. */
+async function redisCpu() {
+  if (!redisClient) {
+    const { Redis } = await import('ioredis');
+    redisClient = new Redis(REDIS_URL);
+  }
+  const cpu = await redisClient.info('cpu');
+  const seconds = (name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
+  const stats = await redisClient.info('commandstats');
+  let scriptCalls = 0;
+  let scriptMicros = 0;
+  for (const match of stats.matchAll(/cmdstat_(evalsha|eval):calls=(\d+),usec=(\d+)/g)) {
+    scriptCalls += Number(match[2]);
+    scriptMicros += Number(match[3]);
+  }
+  return { cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6, scriptCalls, scriptMicros };
+}
+
+export async function closeRedisCpu() {
+  await redisClient?.quit();
+  redisClient = null;
 }
 
 const median = (values) => {

@@ -27,6 +27,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // Redis helpers from the test workspace, built (`npm run build -w @kikuai/testkit`).
 import { deleteRedisPrefix, REDIS_URL } from '@kikuai/testkit/redis';
 import {
+  closeRedisCpu,
   BENCH_OPTIONS,
   baselineFirst,
   baselineRatio,
@@ -380,6 +381,8 @@ async function main() {
       vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
       vs_baseline: baselineRatio(load, target),
       server_cpu_us_per_request: figures.cpuMicros,
+      redis_cpu_us_per_request: figures.redisMicros,
+      redis_script_us_per_call: figures.scriptMicros,
       cpu_vs_bare: target.name === 'direct' ? null : bareCpu / figures.cpuMicros,
       seq_median_ms: latency.get(target.name),
       added_ms: target.name === 'direct' ? null : latency.get(target.name) - direct,
@@ -395,12 +398,12 @@ async function main() {
       `\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`,
     );
     console.log(
-      "| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | server CPU µs / req | bare's CPU / this | seq. median ms | added over direct ms | store round trips / call |",
+      "| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | server CPU µs / req | bare's CPU / this | Redis CPU µs / req | Redis script µs / call | seq. median ms | added over direct ms | store round trips / call |",
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       console.log(
-        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.redis_cpu_us_per_request, 0)} | ${fmt(row.redis_script_us_per_call, 0)} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
       );
     }
     for (const row of rows.filter((row) => row.store_calls_per_call))
@@ -409,6 +412,7 @@ async function main() {
   }
 
   await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));
+  await closeRedisCpu();
 }
 
 const invokedAs = process.argv[1] ? pathToFileURL(path.resolve(process.argv[1])).href : '';
