@@ -48,7 +48,7 @@ const UPSTREAM_BODY = JSON.stringify({
   object: 'chat.completion',
   choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' } }],
 });
-const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
+export const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
 
 // ---------------------------------------------------------------------------------
 // Child roles: each serves one thing and reports its URL over IPC.

@@ -3,9 +3,10 @@
 //   proxy.mjs        the metered proxy's overhead (needs the server and the testkit built)
 //   balance.mjs      GET /balance against its floors (same)
 //   cli-startup.mjs  the built `kikuai` binary's start-up (needs the SDK and the CLI built)
+//   sweep.mjs        an open-loop rate sweep: the highest rate each store holds with p99 ≤ 10 ms
 //
 //   npm run build
-//   npm run bench                                # all three, defaults
+//   npm run bench                                # all four, defaults
 //   npm run bench -- --json                      # extra arguments go to every bench
 //   npm run bench -- --only proxy,balance --duration 5
 //   npm run bench -- --dry-run                   # print the commands, run nothing
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES = ['proxy', 'balance', 'cli-startup'];
+const BENCHES = ['proxy', 'balance', 'cli-startup', 'sweep'];
 
 function usage() {
   return `Usage: npm run bench -- [--only ${BENCHES.join(',')}] [--dry-run] [--help] [arguments for the benches…]
