@@ -87,7 +87,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** A client of the SDK acting as the operator, for `kikuai admin …` (the token comes from --admin-token or KIKUAI_ADMIN_TOKEN). */
   protected async adminClient(adminToken: string | undefined): Promise<KikuaiClient> {
     if (!adminToken?.trim()) {
-      throw new CliError("No admin token. Pass the server's KIKUAI_ADMIN_TOKEN with --admin-token or the KIKUAI_ADMIN_TOKEN variable.", ExitCode.authentication);
+      throw new CliError(
+        "No admin token. Pass the server's KIKUAI_ADMIN_TOKEN with --admin-token or the KIKUAI_ADMIN_TOKEN variable.",
+        ExitCode.authentication,
+      );
     }
     const connection = await this.connection({ quiet: true });
     const { createKikuaiClient } = await import('@kikuai/sdk');

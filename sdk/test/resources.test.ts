@@ -54,7 +54,15 @@ const calls: Call[] = [
   ['getOpenApi', 'GET', '/openapi.yaml', (k) => k.operations.openapi()],
 ];
 
-const generatesIdempotencyKey = new Set(['registerAccount', 'createApiKey', 'rotateApiKey', 'createTopup', 'recordStarsPayment', 'adminAdjustCredit', 'adminCreateAccount']);
+const generatesIdempotencyKey = new Set([
+  'registerAccount',
+  'createApiKey',
+  'rotateApiKey',
+  'createTopup',
+  'recordStarsPayment',
+  'adminAdjustCredit',
+  'adminCreateAccount',
+]);
 // Paddle calls this one, not a client of ours.
 const notInResourceLayer = new Set(['receivePaddleWebhook']);
 

@@ -244,7 +244,8 @@ export function parseProductCatalog(text: string, fileLabel: string, environment
 /** The catalog with `extra` products appended (the built-in demo); an id the file already uses stops the server. */
 export function withProducts(catalog: ProductCatalog, extra: Product[], fileLabel: string): ProductCatalog {
   for (const product of extra) {
-    if (catalog.get(product.id)) throw new ProductsFileError(`${fileLabel}: product id "${product.id}" is reserved for the built-in demo product (KIKUAI_DEMO_PRODUCT)`);
+    if (catalog.get(product.id))
+      throw new ProductsFileError(`${fileLabel}: product id "${product.id}" is reserved for the built-in demo product (KIKUAI_DEMO_PRODUCT)`);
   }
   const products = [...catalog.products, ...extra];
   const byId = new Map(products.map((product) => [product.id, product]));

@@ -29,7 +29,11 @@ function asOperator(server: TestServer, idempotencyKey?: string): Record<string,
 }
 
 async function createAccount(server: TestServer, body: unknown, idempotencyKey?: string) {
-  const response = await fetch(`${server.url}/api/v1/admin/accounts`, { method: 'POST', headers: asOperator(server, idempotencyKey), body: JSON.stringify(body) });
+  const response = await fetch(`${server.url}/api/v1/admin/accounts`, {
+    method: 'POST',
+    headers: asOperator(server, idempotencyKey),
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
