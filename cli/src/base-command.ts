@@ -84,6 +84,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.clientFor(connection.baseUrl, connection.apiKey);
   }
 
+  /** A client of the SDK acting as the operator, for `kikuai admin …` (the token comes from --admin-token or KIKUAI_ADMIN_TOKEN). */
+  protected async adminClient(adminToken: string | undefined): Promise<KikuaiClient> {
+    if (!adminToken?.trim()) {
+      throw new CliError(
+        "No admin token. Pass the server's KIKUAI_ADMIN_TOKEN with --admin-token or the KIKUAI_ADMIN_TOKEN variable.",
+        ExitCode.authentication,
+      );
+    }
+    const connection = await this.connection({ quiet: true });
+    const { createKikuaiClient } = await import('@kikuai/sdk');
+    return createKikuaiClient({ baseUrl: connection.baseUrl, userAgent: `kikuai-cli/${this.config.version}`, auth: { adminToken: adminToken.trim() } });
+  }
+
   /** For public endpoints (products): the saved key is sent when there is one, but none is needed. */
   protected async publicClient(): Promise<KikuaiClient> {
     const connection = await this.connection();

@@ -42,3 +42,10 @@ export const permissionsFlag = Flags.custom<Permission[]>({
     return PERMISSIONS.filter((permission) => items.includes(permission));
   },
 });
+
+/** The operator's token for `kikuai admin …`: from the flag or KIKUAI_ADMIN_TOKEN, never echoed. */
+export const adminTokenFlag = Flags.string({
+  summary: "The server's admin token (env: KIKUAI_ADMIN_TOKEN).",
+  env: 'KIKUAI_ADMIN_TOKEN',
+  helpValue: '<token>',
+});

@@ -399,6 +399,28 @@ export type PaymentIncident = components['schemas']['PaymentIncident'];
 export type PaymentIncidentList = components['schemas']['PaymentIncidentList'];
 
 /**
+ * The body of `admin.createAccount()`: a display name (and optionally a language).
+ *
+ * @example
+ * ```ts
+ * import type { AdminCreateAccountRequest } from '@kikuai/sdk';
+ * const body: AdminCreateAccountRequest = { name: 'dev' };
+ * ```
+ */
+export type AdminCreateAccountRequest = components['schemas']['AdminCreateAccountRequest'];
+
+/**
+ * What `admin.createAccount()` answers: the account and its first key, with the secret shown this once.
+ *
+ * @example
+ * ```ts
+ * import type { AdminCreatedAccount } from '@kikuai/sdk';
+ * const { account, api_key }: AdminCreatedAccount = await operator.admin.createAccount({ name: 'dev' });
+ * ```
+ */
+export type AdminCreatedAccount = components['schemas']['AdminCreatedAccount'];
+
+/**
  * The body of `admin.adjustCredit()`.
  *
  * @example

@@ -41,6 +41,7 @@ const calls: Call[] = [
   ['proxyHttp', 'POST', '/api/v1/proxy/http', (k) => k.proxy.http({})],
   ['callProduct', 'POST', '/api/v1/proxy/reliapi/llm', (k) => k.proxy.call('reliapi', 'llm', {})],
   ['adminFindAccounts', 'GET', '/api/v1/admin/accounts', (k) => k.admin.findAccounts({ telegram_id: 1 })],
+  ['adminCreateAccount', 'POST', '/api/v1/admin/accounts', (k) => k.admin.createAccount({ name: 'dev' })],
   ['adminGetAccount', 'GET', '/api/v1/admin/accounts/acc_1', (k) => k.admin.getAccount('acc_1')],
   ['adminAdjustCredit', 'POST', '/api/v1/admin/accounts/acc_1/credit', (k) => k.admin.adjustCredit('acc_1', { amount_micros: 1, reason: 'r' })],
   ['adminSuspendAccount', 'POST', '/api/v1/admin/accounts/acc_1/suspend', (k) => k.admin.suspend('acc_1', { reason: 'r' })],
@@ -53,7 +54,15 @@ const calls: Call[] = [
   ['getOpenApi', 'GET', '/openapi.yaml', (k) => k.operations.openapi()],
 ];
 
-const generatesIdempotencyKey = new Set(['registerAccount', 'createApiKey', 'rotateApiKey', 'createTopup', 'recordStarsPayment', 'adminAdjustCredit']);
+const generatesIdempotencyKey = new Set([
+  'registerAccount',
+  'createApiKey',
+  'rotateApiKey',
+  'createTopup',
+  'recordStarsPayment',
+  'adminAdjustCredit',
+  'adminCreateAccount',
+]);
 // Paddle calls this one, not a client of ours.
 const notInResourceLayer = new Set(['receivePaddleWebhook']);
 

@@ -122,6 +122,7 @@ const environmentSchema = z.object({
   // At most $1 a Star: a payment's Stars (at most 1,000,000 in the spec) times this stays within one change's bound.
   KIKUAI_MICROS_PER_STAR: integerFrom(13_000, 1, 1_000_000),
   KIKUAI_PADDLE_IN_TELEGRAM: booleanFlag,
+  KIKUAI_DEMO_PRODUCT: booleanFlag,
 });
 
 export type Environment = Record<string, string | undefined>;
@@ -175,6 +176,8 @@ export interface Config {
     microsPerStar: number;
     paddleInTelegram: boolean;
   };
+  /** `KIKUAI_DEMO_PRODUCT`: list the built-in offline `demo` product (an echo upstream); off unless asked for. */
+  demoProduct: boolean;
   /** Tests only: check every response against the spec. */
   validateResponses: boolean;
   /** The variables this configuration was read from: the products file names its upstream URLs and credentials by variable. */
@@ -244,6 +247,7 @@ export function loadConfig(environment: Environment = process.env): Config {
       microsPerStar: env.KIKUAI_MICROS_PER_STAR,
       paddleInTelegram: env.KIKUAI_PADDLE_IN_TELEGRAM,
     },
+    demoProduct: env.KIKUAI_DEMO_PRODUCT,
     validateResponses: false,
     environment,
   };

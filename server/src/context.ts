@@ -8,7 +8,8 @@ import type { Config } from './config.js';
 import type { Store } from './store/types.js';
 import { KeyIndex, KeyUsageRecorder } from './auth/key-index.js';
 import { ServerEventBus } from './events.js';
-import { loadProductCatalog, type ProductCatalog } from './products/catalog.js';
+import { loadProductCatalog, withProducts, type ProductCatalog } from './products/catalog.js';
+import { demoProduct } from './products/demo.js';
 import { resolveIdempotencySecret } from './http/idempotency.js';
 
 export interface ServerContext {
@@ -30,7 +31,8 @@ export interface ServerContext {
 
 export function createContext(config: Config, store: Store, logger: FastifyBaseLogger, now: () => Date = () => new Date()): ServerContext {
   const keyUsage = new KeyUsageRecorder(store, logger);
-  const products = loadProductCatalog(config.productsFile, config.environment);
+  const fromFile = loadProductCatalog(config.productsFile, config.environment);
+  const products = config.demoProduct ? withProducts(fromFile, [demoProduct()], config.productsFile) : fromFile;
   for (const warning of products.warnings) logger.warn(warning);
   const idempotency = resolveIdempotencySecret({ configured: config.idempotencySecret, storeKind: store.kind, dataDir: config.dataDir });
   if (idempotency.source === 'process') {

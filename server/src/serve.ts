@@ -26,6 +26,8 @@ export interface ListeningApi {
 export interface Alongside {
   /** Lines for the start-up banner, e.g. `  bot:      running`. */
   banner: string[];
+  /** What to do next, printed last (default: open the docs, or set .env.example's variables). */
+  next?: string[];
   /** Called on shutdown while the API still answers (Fastify answers 503 from `close()` on, preClose included). */
   stop?(): Promise<void>;
 }
@@ -93,7 +95,7 @@ export async function serve(options: ServeOptions = {}): Promise<KikuaiApp> {
       ...alongside.banner,
       `  Mini App: ${servesMiniApp ? `${localUrl}/webapp/` : 'not served here (build it, or set KIKUAI_WEBAPP_DIR)'}`,
       '',
-      'Next: open the docs, or set the variables of .env.example and restart.',
+      ...(alongside.next ?? ['Next: open the docs, or set the variables of .env.example and restart.']),
       '',
     ].join('\n'),
   );

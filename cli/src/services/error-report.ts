@@ -29,6 +29,7 @@ interface ApiProblem extends Error {
  */
 const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
   unauthenticated: 'Run `kikuai login`, or pass --api-key or set KIKUAI_API_KEY.',
+  invalid_admin_token: "Pass the server's KIKUAI_ADMIN_TOKEN with --admin-token or the KIKUAI_ADMIN_TOKEN variable.",
   invalid_api_key: 'Check that the key was copied whole, or run `kikuai login` with a current one.',
   key_not_found: 'Check that the key was copied whole, or run `kikuai login` with a current one.',
   key_revoked: 'Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it.',

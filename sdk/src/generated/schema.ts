@@ -514,7 +514,19 @@ export interface paths {
          */
         get: operations["adminFindAccounts"];
         put?: never;
-        post?: never;
+        /**
+         * Create an account without Telegram
+         * @description Creates an account for someone who does not use Telegram (a self-hoster, a
+         *     contributor, a service), with its first API key, which holds all four
+         *     permissions as a Telegram user's first key does. The key's secret is in this
+         *     answer only. The account has a negative `telegram_id`, drawn at random:
+         *     Telegram's user ids are positive, so it can never be a Telegram user's, and the
+         *     bot and the Mini App never reach it. Give it credit with `adminAdjustCredit`.
+         *
+         *     Every call creates a new account; send an `Idempotency-Key` to make a retry
+         *     safe (the kept answer, secret included, is sealed: see Idempotency).
+         */
+        post: operations["adminCreateAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -894,6 +906,7 @@ export interface components {
         };
         Account: {
             id: components["schemas"]["AccountId"];
+            /** @description The Telegram user's id; negative for an account the operator created without Telegram (`adminCreateAccount`). */
             telegram_id: number;
             username: string | null;
             first_name: string | null;
@@ -1232,6 +1245,17 @@ export interface components {
             amount_micros: number;
             reason: string;
             external_ref?: string;
+        };
+        AdminCreateAccountRequest: {
+            /** @description A display name for the account (its `first_name`); names need not be unique. */
+            name: string;
+            /** @description The language of its messages, e.g. `en`. */
+            language_code?: string | null;
+        };
+        AdminCreatedAccount: {
+            account: components["schemas"]["Account"];
+            /** @description The account's first key, with all four permissions; its secret is shown this once. */
+            api_key: components["schemas"]["ApiKeyWithSecret"];
         };
         SuspendRequest: {
             reason: string;
@@ -2382,6 +2406,42 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminCreateAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry of this request safe; see Idempotency above. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminCreateAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description The account and its first key. The key's secret is shown this once. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminCreatedAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -2,6 +2,8 @@ import type { RequestOptions } from '../request-options.js';
 import type {
   AdjustCreditRequest,
   AdminAccount,
+  AdminCreateAccountRequest,
+  AdminCreatedAccount,
   AdminAccountList,
   AdminFindAccountsQuery,
   LedgerChangeResult,
@@ -40,6 +42,18 @@ export interface AdminResource {
    * ```
    */
   getAccount(accountId: string, options?: RequestOptions): Promise<AdminAccount>;
+  /**
+   * Creates an account without Telegram, with a first key holding all permissions; the
+   * key's secret is in this answer only. Sends a generated `Idempotency-Key` unless you
+   * pass one, so a retried request creates one account.
+   *
+   * @example
+   * ```ts
+   * const { account, api_key } = await operator.admin.createAccount({ name: 'dev' });
+   * const asDev = createKikuaiClient({ baseUrl, auth: { apiKey: api_key.secret } });
+   * ```
+   */
+  createAccount(body: AdminCreateAccountRequest, options?: RequestOptions): Promise<AdminCreatedAccount>;
   /**
    * Grants (positive) or takes (negative) credit, as a ledger entry. Sends a generated
    * `Idempotency-Key` unless you pass one; `external_ref` makes it apply once for good.
@@ -94,6 +108,7 @@ export function createAdminResource(context: ResourceContext): AdminResource {
   const account = (account_id: string) => ({ params: { path: { account_id } } });
   return {
     findAccounts: (query, options) => unwrap(raw.GET('/api/v1/admin/accounts', { params: { query }, ...context.init(options) })),
+    createAccount: (body, options) => unwrap(raw.POST('/api/v1/admin/accounts', { body, ...context.init(options, 'generate') })),
     getAccount: (accountId, options) => unwrap(raw.GET('/api/v1/admin/accounts/{account_id}', { ...account(accountId), ...context.init(options) })),
     adjustCredit: (accountId, body, options) =>
       unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/credit', { ...account(accountId), body, ...context.init(options, 'generate') })),

@@ -92,7 +92,8 @@ export class Notifier {
 
   private async deliver(accountOrId: string | Account, text: (language: Language, account: Account) => string, kind: string): Promise<void> {
     const account = typeof accountOrId === 'string' ? await this.loadAccount(accountOrId) : accountOrId;
-    if (!account) return;
+    // An account made without Telegram (negative id, `adminCreateAccount`) has no chat to write to.
+    if (!account || account.telegram_id < 0) return;
     const body = { chat_id: account.telegram_id, text: text(languageOf(account.language_code), account), link_preview_options: { is_disabled: true } };
     await this.send(body, kind, { account_id: account.id });
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseProductCatalog, presentProduct, ProductsFileError } from './catalog.js';
+import { parseProductCatalog, presentProduct, ProductsFileError, withProducts } from './catalog.js';
+import { demoProduct } from './demo.js';
 
 const shipped = readFileSync(fileURLToPath(new URL('../../../config/products.yaml', import.meta.url)), 'utf8');
 
@@ -86,5 +87,13 @@ describe('the products file', () => {
 
   it('refuses a product or an endpoint listed twice', () => {
     expect(errorOf(minimal(reliapi() + reliapi()))).toMatch(/products\[1\] \(reliapi\) → id: "reliapi" is listed twice/);
+  });
+
+  it('adds the demo product when asked, and refuses a file that already uses its id', () => {
+    const catalog = withProducts(parseProductCatalog(minimal(reliapi()), 'products.yaml', {}), [demoProduct()], 'products.yaml');
+    expect(catalog.ids()).toEqual(['reliapi', 'demo']);
+    expect(presentProduct(catalog.get('demo')!).endpoints.map((endpoint) => [endpoint.id, endpoint.price_micros])).toEqual([['echo', 100]]);
+    const taken = parseProductCatalog(minimal(reliapi().replace('id: reliapi', 'id: demo')), 'products.yaml', {});
+    expect(() => withProducts(taken, [demoProduct()], 'products.yaml')).toThrow(/"demo" is reserved for the built-in demo product/);
   });
 });

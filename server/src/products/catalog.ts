@@ -107,6 +107,8 @@ export interface Product {
   status: 'live' | 'soon';
   /** The upstream's origin (scheme, host, port): the only place this product's calls go. */
   upstreamOrigin: string;
+  /** Set for the built-in demo product (`products/demo.ts`): served by an echo upstream inside this process. */
+  builtInEcho?: true;
   /** The credential header to send, or null when none is configured. */
   credentialHeader: { name: string; value: string } | null;
   /** Why the product cannot be called although `live` (a missing credential), or null. */
@@ -237,6 +239,18 @@ export function parseProductCatalog(text: string, fileLabel: string, environment
     ids: () => ids,
     warnings,
   };
+}
+
+/** The catalog with `extra` products appended (the built-in demo); an id the file already uses stops the server. */
+export function withProducts(catalog: ProductCatalog, extra: Product[], fileLabel: string): ProductCatalog {
+  for (const product of extra) {
+    if (catalog.get(product.id))
+      throw new ProductsFileError(`${fileLabel}: product id "${product.id}" is reserved for the built-in demo product (KIKUAI_DEMO_PRODUCT)`);
+  }
+  const products = [...catalog.products, ...extra];
+  const byId = new Map(products.map((product) => [product.id, product]));
+  const ids = products.map((product) => product.id);
+  return { products, get: (productId) => byId.get(productId), ids: () => ids, warnings: catalog.warnings };
 }
 
 export function loadProductCatalog(file: string, environment: Environment): ProductCatalog {

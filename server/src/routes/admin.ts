@@ -1,11 +1,27 @@
+import { randomInt } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
+import { generateApiKey } from '../auth/api-key.js';
 import { ApiProblem, balanceLimitProblem, notFound } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { microsToUsd } from '../services/money.js';
-import { presentAccount, presentKey, presentLedgerEntry } from '../services/presenters.js';
+import { presentAccount, presentKey, presentKeyWithSecret, presentLedgerEntry } from '../services/presenters.js';
+import { newKeyId } from '../store/ids.js';
 import type { Account } from '../store/types.js';
 import type { Handlers, Schema } from './types.js';
+
+/** Largest local id drawn: 2^48 - 1, so collisions stay negligible and the id stays an exact JavaScript number. */
+const LOCAL_ID_RANGE = 2 ** 48 - 1;
+const LOCAL_ID_ATTEMPTS = 5;
+
+/**
+ * The `telegram_id` of an account made without Telegram: negative, drawn at random.
+ * Telegram's user ids are positive, so a Telegram user can never register into it, and
+ * the store keeps keying accounts by this one number.
+ */
+function newLocalTelegramId(): number {
+  return -randomInt(1, LOCAL_ID_RANGE);
+}
 
 export function adminRoutes(context: ServerContext): Handlers {
   const { store } = context;
@@ -31,6 +47,25 @@ export function adminRoutes(context: ServerContext): Handlers {
       }
       const account = query.account_id ? await store.getAccount(query.account_id) : await store.getAccountByTelegramId(query.telegram_id!);
       return { data: account ? [await present(account)] : [] };
+    },
+
+    async adminCreateAccount(request, reply) {
+      const { name, language_code: languageCode = null } = request.body;
+      return withIdempotency<Schema<'AdminCreatedAccount'>>(context, request, reply, 'admin:createAccount', async () => {
+        const key = generateApiKey();
+        const now = context.now();
+        const firstKey = { id: newKeyId(), name: 'default', prefix: key.prefix, last_four: key.last_four, hash: key.hash };
+        for (let attempt = 1; attempt <= LOCAL_ID_ATTEMPTS; attempt++) {
+          const result = await store.register({ id: newLocalTelegramId(), first_name: name, language_code: languageCode }, firstKey, now.toISOString());
+          // Not created: that random id was taken already (about one in 2^48 per account); draw another.
+          if (!result.created || !result.first_key) continue;
+          const account = (await store.setLowBalanceThreshold(result.account.id, context.config.defaultLowBalanceMicros)) ?? result.account;
+          request.log.info({ account_id: account.id }, 'account created by operator');
+          context.events.emit('key_created', { account, key: result.first_key });
+          return { status: 201, body: { account: presentAccount(account), api_key: presentKeyWithSecret(result.first_key, key.secret, now) } };
+        }
+        throw new Error(`No free local account id after ${LOCAL_ID_ATTEMPTS} draws`);
+      });
     },
 
     async adminListPaymentIncidents(request) {

@@ -50,6 +50,7 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
   callProduct: () => ({ body: {} }),
   adminFindAccounts: (f) => ({ query: `account_id=${f.accountId}` }),
   adminGetAccount: () => ({}),
+  adminCreateAccount: () => ({ body: { name: 'intruder' } }),
   adminAdjustCredit: () => ({ body: { amount_micros: 5_000_000, reason: 'intruder' } }),
   adminSuspendAccount: () => ({ body: { reason: 'intruder' } }),
   adminRestoreAccount: () => ({}),

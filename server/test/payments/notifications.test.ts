@@ -15,6 +15,24 @@ const sent = (world: Awaited<ReturnType<typeof startPaymentsWorld>>, chatId: num
     .map((call) => call.params.text);
 
 describe('notifications', () => {
+  it('sends nothing to Telegram for an account the operator made without Telegram', async () => {
+    const world = await startPaymentsWorld();
+    try {
+      const created = await world.call('POST', '/api/v1/admin/accounts', { auth: { admin: world.server.adminToken }, body: { name: 'dev' } });
+      expect(created.status).toBe(201);
+      const apiKey = created.body.api_key.secret as string;
+      const credit = await world.call('POST', `/api/v1/admin/accounts/${created.body.account.id}/credit`, {
+        auth: { admin: world.server.adminToken },
+        body: { amount_micros: 500_000, reason: 'below the low-balance alert' },
+      });
+      expect(credit.status).toBe(200);
+      expect((await world.call('POST', '/api/v1/api_keys', { auth: { apiKey }, body: { name: 'ci' } })).status).toBe(201);
+    } finally {
+      await world.close();
+    }
+    expect(world.telegram.callsOf('sendMessage')).toEqual([]);
+  });
+
   it('tells the user about a payment, a low and an exhausted balance (once per crossing) and key changes, in English', async () => {
     const world = await startPaymentsWorld();
     try {
