@@ -29,7 +29,10 @@ const testOnlyWorkspaces = new Set(['@kikuai/testkit']);
 /** The workspaces in the root package.json's order: name, folder, and the workspaces its build needs. */
 export function listWorkspaces() {
   const root = JSON.parse(readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8'));
-  const manifests = root.workspaces.map((folder) => ({ folder, manifest: JSON.parse(readFileSync(path.join(repositoryRoot, folder, 'package.json'), 'utf8')) }));
+  const manifests = root.workspaces.map((folder) => ({
+    folder,
+    manifest: JSON.parse(readFileSync(path.join(repositoryRoot, folder, 'package.json'), 'utf8')),
+  }));
   const names = new Set(manifests.map(({ manifest }) => manifest.name));
   return manifests.map(({ folder, manifest }) => ({
     name: manifest.name,
