@@ -65,8 +65,8 @@ export async function startCommand(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
   while (!output.includes(options.ready)) {
     if (Date.now() - startedAt > options.timeoutMs || child.exitCode !== null) {
       await stopGroup(child);
