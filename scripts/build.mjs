@@ -6,7 +6,7 @@
  *
  * A workspace is stale when it has no `dist/`, has never been built by this script, or
  * when one of its inputs is newer than its last build: a file of the package (sources and
- * config; not `dist/`, `node_modules/` or tests), the root tsconfig.json and lock file, or
+ * config; not `dist/`, `node_modules/`, tests or Markdown), the root tsconfig.json and lock file, or
  * the build of a workspace it depends on. Each successful build leaves a stamp in
  * node_modules/.cache/kikuai-build/ dated when that build began, so that an edit made while
  * it ran is still seen next time; `npm ci` empties node_modules, so new dependencies
@@ -21,7 +21,7 @@ export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.met
 const stampDirectory = path.join(repositoryRoot, 'node_modules/.cache/kikuai-build');
 const rootInputs = ['tsconfig.json', 'package-lock.json'];
 const skippedDirectories = new Set(['dist', 'node_modules', 'test']);
-const skippedFiles = /\.test\.ts$|^oclif\.manifest\.json$|\.tsbuildinfo$/;
+const skippedFiles = /\.test\.ts$|\.md$|^oclif\.manifest\.json$|\.tsbuildinfo$/;
 // The test helpers: no package's build needs them, and counting the edges to them would
 // make a cycle (the testkit starts the server; the server's tests use the testkit).
 const testOnlyWorkspaces = new Set(['@kikuai/testkit']);
