@@ -20,7 +20,7 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'bench/*.mjs', '.ci/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'bench/*.mjs', '.ci/*.mjs', 'scripts/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
         extraFileExtensions: ['.svelte'],
       },

@@ -33,6 +33,7 @@ import { routeModules } from './routes/index.js';
 import { payPagePlugin } from './payments/index.js';
 import { operationRoutes, readPackageVersion } from './routes/operations.js';
 import { METERED_PROXY_OPERATIONS } from './routes/proxy.js';
+import { refuseResponseOnlyBodies } from './http/media-types.js';
 import { leaveBodiesUnread } from './proxy/streamed-body.js';
 import type { Handlers, OperationId } from './routes/types.js';
 
@@ -227,9 +228,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
 
   // The spec's other media types are responses only (CSV, event streams, YAML, problems):
   // as request bodies they are refused, like any type but JSON.
-  app.addContentTypeParser(['application/problem+json', 'text/csv', 'text/event-stream', 'text/plain', 'application/yaml'], (_request, _payload, done) =>
-    done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined),
-  );
+  refuseResponseOnlyBodies(app);
 
   // The API answers JSON; /docs and the Mini App set their own policies. Telegram shows
   // the Mini App in a frame, so frames are not refused here.

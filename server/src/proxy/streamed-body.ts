@@ -8,6 +8,7 @@
  * Content-Length before anything is charged, and while it streams a chunked body.
  */
 import type { FastifyInstance } from 'fastify';
+import { refuseResponseOnlyBodies } from '../http/media-types.js';
 import { ApiProblem } from '../http/problem.js';
 
 const STAND_IN_BODY = Object.freeze({});
@@ -15,6 +16,7 @@ const STAND_IN_BODY = Object.freeze({});
 export function leaveBodiesUnread(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('application/json', (_request, _payload, done) => done(null, STAND_IN_BODY));
+  refuseResponseOnlyBodies(scope);
   // Like the rest of the API: a body that is not JSON is refused before anything is charged.
   scope.addContentTypeParser('*', (_request, _payload, done) =>
     done(new ApiProblem(415, 'unsupported_media_type', 'Send the body as application/json.'), undefined),
