@@ -260,7 +260,8 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
 
   // The shipped logger (one access line per request, at info): its cost is what users pay.
   // The child's stdout goes to a file (startChild), as a deployment's goes to its log collector.
-  const app = await buildApp({ config, store: countingStore(raw, counters) });
+  // BENCH_LOGGING=off: no logger at all, to compare a change with a base whose logging differs.
+  const app = await buildApp({ config, store: countingStore(raw, counters), ...(process.env.BENCH_LOGGING === 'off' ? { logger: false } : {}) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const reset = () => {
     counters.storeCalls = 0;
