@@ -37,7 +37,12 @@ afterAll(async () => {
 
 /** What Telegram shows of an HTML message: the text without tags, entities decoded. */
 const rendered = (html: string) =>
-  html.replace(/<[^>]+>/g, '').replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  html
+    .replace(/<[^>]+>/g, '')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
 const preBlocks = (html: string) => [...html.matchAll(/<pre>([\s\S]*?)<\/pre>/g)].map((match) => rendered(match[1]!));
 const balanceOf = (apiKey: string) => createKikuaiClient({ baseUrl: harness.server.url, auth: { apiKey }, maxRetries: 0 }).balance.get();
 const noEmptyRows = (call: { params: Record<string, unknown> }) =>
@@ -139,7 +144,12 @@ describe('a bot that knows the way', () => {
       /no longer exists/.test(String(call.params.text)),
     );
     expect(String(edited.params.text)).toBe('That key no longer exists. See /api_key.');
-    expect(harness.callsFor('sendMessage', user.id).map((call) => textOf(call)).join('\n')).not.toMatch(/went wrong/);
+    expect(
+      harness
+        .callsFor('sendMessage', user.id)
+        .map((call) => textOf(call))
+        .join('\n'),
+    ).not.toMatch(/went wrong/);
   });
 
   it('answers a new $0 account with the next step, never "running low", and sends no empty button rows', async () => {

@@ -144,7 +144,10 @@ keysFeature.command('new_key', privateOnly, async (ctx) => {
     if (Buffer.byteLength(data) > CALLBACK_DATA_BYTES) return void (await ctx.reply(ctx.t('new-key-usage'), { parse_mode: 'HTML' }));
     keyboard.text(ctx.t(`new-key-preset-${choice}`), data).row();
   }
-  await ctx.reply(ctx.t('new-key-choose', { name: escapeHtml(name) }), { parse_mode: 'HTML', reply_markup: keyboard.text(ctx.t('button-cancel'), ROTATE.cancel) });
+  await ctx.reply(ctx.t('new-key-choose', { name: escapeHtml(name) }), {
+    parse_mode: 'HTML',
+    reply_markup: keyboard.text(ctx.t('button-cancel'), ROTATE.cancel),
+  });
 });
 
 keysFeature.callbackQuery(new RegExp(`^${NEW_KEY}(full|calls|read):(.+)$`, 's'), privateOnly, async (ctx) => {
@@ -158,9 +161,10 @@ async function createKey(ctx: BotContext, name: string, preset: KeyPreset): Prom
   const permissions = KEY_PRESETS[preset];
   const created = await ctx.kikuai.keys.create({ name, ...(permissions ? { permissions: [...permissions] } : {}) });
   await ctx.reply(
-    [ctx.t('new-key-done', { name: escapeHtml(created.name), key: created.secret, permissions: permissionsOf(ctx, created) }), quickstartHtml(ctx, created.secret)].join(
-      '\n\n',
-    ),
+    [
+      ctx.t('new-key-done', { name: escapeHtml(created.name), key: created.secret, permissions: permissionsOf(ctx, created) }),
+      quickstartHtml(ctx, created.secret),
+    ].join('\n\n'),
     { parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
   );
 }

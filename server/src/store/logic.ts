@@ -3,7 +3,19 @@
  * adapter's Lua scripts (`redis-scripts.ts`) implement the same rules line for line.
  * Change one, change the other: the contract suite runs both.
  */
-import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, CallState, LedgerChange, OpenCall, RegisterOptions, SpendLimitPeriod, UsageEvent, UsageRow } from './types.js';
+import type {
+  Account,
+  ApiKeyRecord,
+  AuthFailure,
+  BalanceCrossing,
+  CallState,
+  LedgerChange,
+  OpenCall,
+  RegisterOptions,
+  SpendLimitPeriod,
+  UsageEvent,
+  UsageRow,
+} from './types.js';
 
 const KEY_BUCKET = 'key:';
 const PRODUCT_BUCKET = 'product:';
@@ -331,7 +343,13 @@ export function checkedRegisterOptions(options: RegisterOptions): void {
  */
 export function signupCreditChange(accountId: string, telegramId: number, options: RegisterOptions): LedgerChange | null {
   if (options.signup_credit_micros === 0) return null;
-  return { account_id: accountId, kind: 'signup_credit', amount_micros: options.signup_credit_micros, reason: 'Signup credit', external_ref: `signup:${telegramId}` };
+  return {
+    account_id: accountId,
+    kind: 'signup_credit',
+    amount_micros: options.signup_credit_micros,
+    reason: 'Signup credit',
+    external_ref: `signup:${telegramId}`,
+  };
 }
 
 /** A top-up's amount (1 to MAX_CHANGE_MICROS) and number of Stars (an integer of the same bounds), where given. */

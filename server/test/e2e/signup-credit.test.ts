@@ -23,7 +23,10 @@ describe.each(STORE_KINDS)('signup credit over HTTP (%s store)', (storeKind) => 
 
   const bot = (telegramUserId: number) => ({ service: server.serviceToken, telegramUserId });
   const miniApp = (telegramUserId: number) => ({
-    initData: signInitData({ auth_date: String(Math.floor(Date.now() / 1000)), query_id: 'AAHtest', user: JSON.stringify({ id: telegramUserId, first_name: 'Mia' }) }, server.botToken),
+    initData: signInitData(
+      { auth_date: String(Math.floor(Date.now() / 1000)), query_id: 'AAHtest', user: JSON.stringify({ id: telegramUserId, first_name: 'Mia' }) },
+      server.botToken,
+    ),
   });
 
   it('credits a new account once when the bot and the Mini App register it at the same time, and shows it in the history', async () => {
@@ -57,7 +60,7 @@ describe.each(STORE_KINDS)('signup credit over HTTP (%s store)', (storeKind) => 
     expect(later.text).not.toContain(first.body.api_key.secret);
   });
 
-  it('records the bot as the first secret\'s place when /start comes first', async () => {
+  it("records the bot as the first secret's place when /start comes first", async () => {
     const telegramUserId = nextUser++;
     const first = await call('POST', '/api/v1/auth/register', { auth: bot(telegramUserId), body: { telegram_user: { id: telegramUserId } } });
     expect(first.body.account.first_key_shown_in).toBe('bot');
