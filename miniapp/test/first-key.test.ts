@@ -79,6 +79,6 @@ describe.skipIf(unavailable)('the first key in the Mini App, in Chromium against
       body: JSON.stringify({ telegram_user: { id: user.id } }),
     });
     expect(viaBot.status).toBe(200);
-    expect(await viaBot.json()).toMatchObject({ created: false, api_key: null, account: { first_key_shown_in: 'miniapp' } });
+    expect(await viaBot.json()).toMatchObject({ created: false, api_key: null, account: { first_key_shown_in: 'mini_app' } });
   });
 });

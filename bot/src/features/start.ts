@@ -39,7 +39,7 @@ startFeature.command('start', privateOnly, async (ctx) => {
     return;
   }
   const shownIn = result.account.first_key_shown_in;
-  const where = shownIn === 'miniapp' ? 'start-returning-miniapp' : shownIn === 'bot' ? 'start-returning-bot' : 'start-returning';
+  const where = shownIn === 'mini_app' ? 'start-returning-miniapp' : shownIn === 'bot' ? 'start-returning-bot' : 'start-returning';
   await ctx.reply([ctx.t(where, { name }), quickstartHtml(ctx)].join('\n\n'), {
     parse_mode: 'HTML',
     reply_markup: mainMenuKeyboard(ctx),

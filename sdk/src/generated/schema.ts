@@ -912,11 +912,11 @@ export interface components {
             low_balance_threshold_micros: components["schemas"]["Micros"] | null;
             /**
              * @description Where the secret of the account's first key was shown, once: `bot` when the bot's
-             *     `/start` registered the account, `miniapp` when the Mini App did. The secret itself
+             *     `/start` registered the account, `mini_app` when the Mini App did. The secret itself
              *     is never stored. null for accounts made before this was recorded.
              * @enum {string|null}
              */
-            first_key_shown_in: "bot" | "miniapp" | null;
+            first_key_shown_in: "bot" | "mini_app" | null;
             created_at: components["schemas"]["Timestamp"];
         };
         Me: {

@@ -34,7 +34,7 @@ export function accountRoutes(context: ServerContext): Handlers {
       return withIdempotency<Schema<'RegisterResponse'>>(context, request, reply, `register:${user.id}`, async () => {
         const existing = await store.getAccountByTelegramId(user.id);
         if (existing) return { status: 200, body: { created: false, account: presentAccount(existing), api_key: null } };
-        const shownIn = request.caller!.kind === 'telegram_init_data' ? 'miniapp' : 'bot';
+        const shownIn = request.caller!.kind === 'telegram_init_data' ? 'mini_app' : 'bot';
         const result = await registerTelegramUser(context, user, shownIn);
         if (!result.created || !result.first_key) {
           return { status: 200, body: { created: false, account: presentAccount(result.account), api_key: null } };

@@ -109,7 +109,7 @@ export function toTopup(row: Row): Topup {
 
 /** A new account's stored fields (null as null: each adapter decides how to store it). */
 function shownIn(value: unknown): FirstKeyShownIn | null {
-  return value === 'bot' || value === 'miniapp' ? value : null;
+  return value === 'bot' || value === 'mini_app' ? value : null;
 }
 
 export function newAccountFields(id: string, user: TelegramUser, now: string, options: RegisterOptions): Record<string, string | number | null> {

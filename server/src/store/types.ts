@@ -42,7 +42,7 @@ export interface Account {
 }
 
 /** Where a new account's first key secret was shown: the bot's /start or the Mini App. */
-export type FirstKeyShownIn = 'bot' | 'miniapp';
+export type FirstKeyShownIn = 'bot' | 'mini_app';
 
 export type SpendLimitPeriod = 'daily' | 'weekly' | 'monthly';
 

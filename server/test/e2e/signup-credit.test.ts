@@ -52,11 +52,11 @@ describe.each(STORE_KINDS)('signup credit over HTTP (%s store)', (storeKind) => 
     const first = await call('POST', '/api/v1/auth/register', { auth: miniApp(telegramUserId) });
     expect(first.status).toBe(201);
     expect(first.body.api_key.secret).toMatch(/^kik_/);
-    expect(first.body.account).toMatchObject({ first_key_shown_in: 'miniapp', balance_micros: 100_000 });
+    expect(first.body.account).toMatchObject({ first_key_shown_in: 'mini_app', balance_micros: 100_000 });
 
     const later = await call('POST', '/api/v1/auth/register', { auth: bot(telegramUserId), body: { telegram_user: { id: telegramUserId } } });
     expect(later.status).toBe(200);
-    expect(later.body).toMatchObject({ created: false, api_key: null, account: { first_key_shown_in: 'miniapp', balance_micros: 100_000 } });
+    expect(later.body).toMatchObject({ created: false, api_key: null, account: { first_key_shown_in: 'mini_app', balance_micros: 100_000 } });
     expect(later.text).not.toContain(first.body.api_key.secret);
   });
 

@@ -128,11 +128,11 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
 
   it.skipIf(skip)('20 concurrent registers of one Telegram user credit the signup credit once, as its own ledger kind', async () => {
     const user = { id: randomInt(1, 2 ** 47), username: 'newcomer' };
-    const options = { first_key_shown_in: 'miniapp' as const, signup_credit_micros: 100_000, low_balance_threshold_micros: 50_000 };
+    const options = { first_key_shown_in: 'mini_app' as const, signup_credit_micros: 100_000, low_balance_threshold_micros: 50_000 };
     const instances = [store, backend.open(), backend.open()];
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => instances[i % 3]!.register(user, newKey(), iso(T0), options)));
     const created = results.find((r) => r.created)!;
-    expect(created.account).toMatchObject({ balance_micros: 100_000, low_balance_threshold_micros: 50_000, first_key_shown_in: 'miniapp' });
+    expect(created.account).toMatchObject({ balance_micros: 100_000, low_balance_threshold_micros: 50_000, first_key_shown_in: 'mini_app' });
 
     const history = await store.listLedger(created.account.id, { limit: 10 });
     expect(history.items).toHaveLength(1);
