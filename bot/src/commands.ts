@@ -6,6 +6,8 @@ export const COMMANDS = [
   'start',
   'api_key',
   'regenerate_key',
+  'new_key',
+  'quickstart',
   'balance',
   'topup',
   'usage',

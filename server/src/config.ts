@@ -96,6 +96,8 @@ const environmentSchema = z.object({
   KIKUAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   KIKUAI_DEFAULT_LOW_BALANCE_MICROS: integerFrom(1_000_000, 0, 1_000_000_000_000),
   KIKUAI_MAX_BALANCE_MICROS: integerFrom(DEFAULT_MAX_BALANCE_MICROS, 1, MICROS_LIMIT),
+  // $0.10: a hundred $0.001 calls, enough to see the first call succeed; at most $100 so a typo cannot give away real money.
+  KIKUAI_SIGNUP_CREDIT_MICROS: integerFrom(100_000, 0, 100_000_000),
   TELEGRAM_BOT_TOKEN: optionalString.refine((value) => value === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(value), {
     message: 'must look like "123456:ABC…" (the token @BotFather gave)',
   }),
@@ -146,6 +148,8 @@ export interface Config {
   bodyLimitBytes: number;
   logLevel: string;
   defaultLowBalanceMicros: number;
+  /** Credited once to each new account (a `signup_credit` ledger entry); 0: none. */
+  signupCreditMicros: number;
   /** The balance ceiling: no change takes a balance above it (the store refuses it in its atomic change). */
   maxBalanceMicros: number;
   telegram: {
@@ -220,6 +224,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     bodyLimitBytes: env.KIKUAI_BODY_LIMIT_BYTES,
     logLevel: env.KIKUAI_LOG_LEVEL,
     defaultLowBalanceMicros: env.KIKUAI_DEFAULT_LOW_BALANCE_MICROS,
+    signupCreditMicros: env.KIKUAI_SIGNUP_CREDIT_MICROS,
     maxBalanceMicros: env.KIKUAI_MAX_BALANCE_MICROS,
     telegram: {
       botToken: env.TELEGRAM_BOT_TOKEN,

@@ -53,6 +53,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       KIKUAI_ADMIN_TOKEN: adminToken,
       TELEGRAM_BOT_TOKEN: TEST_BOT_TOKEN,
       KIKUAI_LOG_LEVEL: 'silent',
+      // New accounts start at $0 here, so that each test's money adds up from nothing; a test of the signup credit sets it.
+      KIKUAI_SIGNUP_CREDIT_MICROS: '0',
       ...(useRedis ? { REDIS_URL: REDIS_URL, KIKUAI_REDIS_PREFIX: redisPrefix } : {}),
       ...options.env,
     }),

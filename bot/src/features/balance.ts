@@ -10,6 +10,8 @@ async function showBalance(ctx: BotContext): Promise<void> {
   const balance = await ctx.kikuai.balance.get();
   const lines = [ctx.t('balance-amount', { amount: formatUsd(balance.balance_usd) })];
   if (balance.account_status === 'suspended') lines.push(ctx.t('balance-suspended'));
+  // Nothing to call with yet: the way forward, not a warning.
+  else if (balance.balance_micros === 0) lines.push(ctx.t('balance-empty'));
   else if (balance.low_balance) lines.push(ctx.t('balance-low'));
   const keyboard = new InlineKeyboard()
     .text(ctx.t('button-topup'), MENU.topup)

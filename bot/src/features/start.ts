@@ -1,11 +1,24 @@
-import { Composer } from 'grammy';
+import { Composer, InlineKeyboard } from 'grammy';
+import type { Account } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
 import { MENU, mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { escapeHtml } from '../services/format.js';
+import { escapeHtml, formatUsd } from '../services/format.js';
+import { quickstartHtml } from '../services/quickstart.js';
 
-/** /start: registers the user (once) and shows the first key this one time, then the menu. */
+/** The button under the key message: the user stored the secret, so the message can go. */
+export const KEY_STORED = 'key:stored';
+
+/**
+ * /start: registers the user (once). A new account gets one message with its key, its
+ * credit and the quickstart; a returning one is told where its first key was shown.
+ */
 export const startFeature = new Composer<BotContext>();
+
+/** What the balance lets a new user do next: call at once on a credit, or top up first. */
+export function nextStepLine(ctx: BotContext, account: Pick<Account, 'balance_micros' | 'balance_usd'>): string {
+  return account.balance_micros > 0 ? ctx.t('start-credit', { amount: formatUsd(account.balance_usd) }) : ctx.t('start-no-credit');
+}
 
 startFeature.command('start', privateOnly, async (ctx) => {
   const user = ctx.from!;
@@ -20,10 +33,33 @@ startFeature.command('start', privateOnly, async (ctx) => {
   });
   const name = escapeHtml(user.first_name);
   if (result.created && result.api_key) {
-    await ctx.reply(ctx.t('start-created', { name, key: result.api_key.secret }), { parse_mode: 'HTML', reply_markup: mainMenuKeyboard(ctx) });
+    const text = [ctx.t('start-created', { name, key: result.api_key.secret }), nextStepLine(ctx, result.account), quickstartHtml(ctx, result.api_key.secret)];
+    const keyboard = InlineKeyboard.from([[InlineKeyboard.text(ctx.t('button-key-stored'), KEY_STORED)], ...mainMenuKeyboard(ctx).inline_keyboard]);
+    await ctx.reply(text.join('\n\n'), { parse_mode: 'HTML', reply_markup: keyboard, link_preview_options: { is_disabled: true } });
     return;
   }
-  await ctx.reply(ctx.t('start-returning', { name }), { parse_mode: 'HTML', reply_markup: mainMenuKeyboard(ctx) });
+  const shownIn = result.account.first_key_shown_in;
+  const where = shownIn === 'mini_app' ? 'start-returning-miniapp' : shownIn === 'bot' ? 'start-returning-bot' : 'start-returning';
+  await ctx.reply([ctx.t(where, { name }), quickstartHtml(ctx)].join('\n\n'), {
+    parse_mode: 'HTML',
+    reply_markup: mainMenuKeyboard(ctx),
+    link_preview_options: { is_disabled: true },
+  });
+});
+
+// The secret leaves the chat; the quickstart stays, with the key as a shell variable.
+startFeature.callbackQuery(KEY_STORED, privateOnly, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await ctx.deleteMessage();
+  await ctx.reply([ctx.t('key-message-deleted'), quickstartHtml(ctx)].join('\n\n'), {
+    parse_mode: 'HTML',
+    reply_markup: mainMenuKeyboard(ctx),
+    link_preview_options: { is_disabled: true },
+  });
+});
+
+startFeature.command('quickstart', privateOnly, async (ctx) => {
+  await ctx.reply(quickstartHtml(ctx), { parse_mode: 'HTML', reply_markup: mainMenuKeyboard(ctx), link_preview_options: { is_disabled: true } });
 });
 
 startFeature.callbackQuery(MENU.main, privateOnly, async (ctx) => {

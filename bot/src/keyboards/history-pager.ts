@@ -9,5 +9,6 @@ export function historyPagerKeyboard(ctx: BotContext, pages: { newer: string | n
   const keyboard = new InlineKeyboard();
   if (pages.newer) keyboard.text(ctx.t('button-newer'), HISTORY_PAGE_PREFIX + pages.newer);
   if (pages.older) keyboard.text(ctx.t('button-older'), HISTORY_PAGE_PREFIX + pages.older);
-  return keyboard.row().text(ctx.t('button-menu'), MENU.main);
+  if (pages.newer || pages.older) keyboard.row();
+  return keyboard.text(ctx.t('button-menu'), MENU.main);
 }

@@ -14,5 +14,6 @@ export function topupAmountsKeyboard(ctx: BotContext, presets: number[], microsP
     keyboard.text(ctx.t('button-topup-amount', { amount: formatMicros(amount), stars: starsFor(amount, microsPerStar) }), TOPUP_PREFIX + amount);
     if (index % 2 === 1) keyboard.row();
   });
-  return keyboard.row().text(ctx.t('button-menu'), MENU.main);
+  if (presets.length % 2 === 1) keyboard.row();
+  return keyboard.text(ctx.t('button-menu'), MENU.main);
 }

@@ -8,10 +8,27 @@ start-created =
 
     <code>{ $key }</code>
 
-    ⚠️ It is shown only this once. Store it somewhere safe (a password manager or an environment variable such as KIKUAI_API_KEY) and never share it. Lost it? /regenerate_key gives you a new one.
+    ⚠️ It is shown only this once. Store it somewhere safe (a password manager or an environment variable such as KIKUAI_API_KEY) and never share it, then tap the button below to delete this message. Lost it? /regenerate_key gives you a new one.
+start-credit = 🎁 <b>{ $amount }</b> of free credit is on your balance: enough for your first calls. /topup adds more.
+start-no-credit = Your balance is $0.00. Next step: add money with /topup, then make the call below.
 start-returning =
     Welcome back, { $name }! Your account is ready.
-    Your keys are listed in /api_key (their secrets are never shown again); /regenerate_key replaces a key.
+    Your keys are listed in /api_key (their secrets are never shown again); /regenerate_key replaces a key, /new_key makes another.
+start-returning-bot =
+    Welcome back, { $name }! Your account is ready.
+    Your first key's secret was shown here, in this chat, when you first sent /start. Secrets are never shown again: /regenerate_key gives a key a new one, /new_key makes another key.
+start-returning-miniapp =
+    Welcome back, { $name }! Your account is ready.
+    Your first key's secret was shown in the Mini App, when you first opened it. Secrets are never shown again: /regenerate_key gives a key a new one, /new_key makes another key.
+key-message-deleted = 🗑 The message with your key is deleted. Here is your first call again, with the key from the KIKUAI_API_KEY variable:
+quickstart =
+    <b>Your first call</b> · base URL <code>{ $baseUrl }</code>
+    <pre>{ $curl }</pre>
+    SDK (Node 20+, key in KIKUAI_API_KEY):
+    <pre>{ $sdk }</pre>
+    CLI (asks for the key):
+    <pre>{ $cli }</pre>
+    Docs: { $docsUrl }
 menu-title = What would you like to do?
 
 button-balance = 💰 Balance
@@ -27,6 +44,7 @@ button-cancel = Cancel
 button-open-private = Open a private chat
 button-regenerate = 🔄 Regenerate a key
 button-create-key = Create a key
+button-key-stored = ✅ I stored the key: delete this message
 button-confirm-rotate = Yes, regenerate
 button-newer = ‹ Newer
 button-older = Older ›
@@ -36,13 +54,14 @@ private-only = I only show account details and keys in a private chat. Write to 
 private-only-short = Only in a private chat
 
 balance-amount = Your balance: <b>{ $amount }</b>
+balance-empty = Your balance is $0.00. Next step: add money with /topup; /quickstart shows your first call.
 balance-low = ⚠️ Your balance is running low. Top it up with /topup so your API calls keep working.
 balance-suspended = ⛔ Your account is suspended. Contact /support.
 
 usage-title = <b>Usage, last { $days } days</b> ({ $from } – { $to })
 usage-row = • <b>{ $product }</b>: { $requests } requests, { $errors } failed (refunded), { $cost }
 usage-total = Total: { $requests } requests, { $cost }
-usage-empty = No API calls in the last { $days } days.
+usage-empty = No API calls in the last { $days } days. Your first call: /quickstart.
 
 history-title = <b>History</b>, page { $page }
 history-entry =
@@ -52,7 +71,8 @@ history-kind-credit = credit
 history-kind-debit = charge
 history-kind-refund = refund
 history-kind-adjustment = adjustment
-history-empty = Your history is empty so far.
+history-kind-signup_credit = signup credit
+history-empty = Your history is empty so far. Next step: add money with /topup; /quickstart shows your first call.
 history-expired = That page is gone; here is the latest one.
 
 keys-title = <b>Your API keys</b>
@@ -63,7 +83,7 @@ keys-entry =
 keys-never-used = never
 keys-permissions-all = all
 keys-permissions-none = none
-keys-footer = Secrets are shown only once, when a key is made. Lost one? Regenerate it.
+keys-footer = Secrets are shown only once, when a key is made. Lost one? Regenerate it. Another key: /new_key name.
 keys-empty = You have no active API key. Create one with the button below.
 key-status-active = active
 key-status-disabled = disabled
@@ -86,6 +106,21 @@ rotate-done =
 
     ⚠️ Shown only this once: store it safely and update your apps.
 rotate-key-gone = That key no longer exists. See /api_key.
+new-key-usage =
+    Name the new key: <code>/new_key ci</code>. Add what it may do, or choose with the buttons:
+    <code>full</code>: everything · <code>calls</code>: only call products · <code>read</code>: only read balance and usage.
+    Example: <code>/new_key ci calls</code>
+new-key-name-too-long = A key name is at most 64 characters.
+new-key-choose = What may the key <b>{ $name }</b> do?
+new-key-preset-full = Everything
+new-key-preset-calls = Only call products
+new-key-preset-read = Only read balance and usage
+new-key-done =
+    Your new key <b>{ $name }</b> (permissions: { $permissions }):
+
+    <code>{ $key }</code>
+
+    ⚠️ Shown only this once: store it safely.
 rotate-cancelled = Cancelled. Your key is unchanged.
 
 topup-choose = How much would you like to add? You pay in Telegram Stars (from { $min } to { $max }; /topup 12.50 for another amount).
@@ -129,6 +164,8 @@ help =
     /start: your account and first API key
     /api_key: your keys
     /regenerate_key: a new secret for a key
+    /new_key name: another key, with its permissions
+    /quickstart: your first call (curl, SDK, CLI)
     /balance: your balance
     /topup: add money with Telegram Stars
     /usage: your calls of the last days
@@ -153,12 +190,15 @@ error-api-unavailable = kikuai is briefly unavailable; nothing was charged. Plea
 error-rate-limited = Too many requests. Please wait { $seconds } s and try again.
 error-account-suspended = Your account is suspended. Contact /support.
 error-too-many-keys = Your account holds as many API keys as it may. Revoke one you no longer use in the Mini App, then try again.
+error-no-account = You have no account yet. Send /start to create it.
 error-internal = Something went wrong on our side. Please try again; if it keeps happening, contact /support (reference { $requestId }).
 error-telegram-busy = Telegram asks us to slow down. Please try again in { $seconds } s.
 
 command-start = Your account and first API key
 command-api-key = Your API keys
 command-regenerate-key = A new secret for a key
+command-new-key = Another API key
+command-quickstart = Your first call
 command-balance = Your balance
 command-topup = Add money with Telegram Stars
 command-usage = Your usage

@@ -8,10 +8,27 @@ start-created =
 
     <code>{ $key }</code>
 
-    ⚠️ Он показывается только один раз. Сохраните его в надёжном месте (менеджер паролей или переменная окружения, например KIKUAI_API_KEY) и никому не передавайте. Потеряли? /regenerate_key выдаст новый.
+    ⚠️ Он показывается только один раз. Сохраните его в надёжном месте (менеджер паролей или переменная окружения, например KIKUAI_API_KEY) и никому не передавайте, затем нажмите кнопку ниже, чтобы удалить это сообщение. Потеряли? /regenerate_key выдаст новый.
+start-credit = 🎁 На балансе <b>{ $amount }</b> бесплатного кредита: хватит на первые вызовы. /topup пополнит баланс.
+start-no-credit = Ваш баланс $0.00. Следующий шаг: пополните его через /topup, затем сделайте вызов ниже.
 start-returning =
     С возвращением, { $name }! Ваш аккаунт готов.
-    Ключи перечислены в /api_key (их секреты больше не показываются); /regenerate_key заменит ключ.
+    Ключи перечислены в /api_key (их секреты больше не показываются); /regenerate_key заменит ключ, /new_key создаст ещё один.
+start-returning-bot =
+    С возвращением, { $name }! Ваш аккаунт готов.
+    Секрет вашего первого ключа был показан здесь, в этом чате, когда вы впервые отправили /start. Секреты больше не показываются: /regenerate_key выдаст ключу новый, /new_key создаст ещё один ключ.
+start-returning-miniapp =
+    С возвращением, { $name }! Ваш аккаунт готов.
+    Секрет вашего первого ключа был показан в мини-приложении, когда вы впервые его открыли. Секреты больше не показываются: /regenerate_key выдаст ключу новый, /new_key создаст ещё один ключ.
+key-message-deleted = 🗑 Сообщение с ключом удалено. Вот ваш первый вызов ещё раз, с ключом из переменной KIKUAI_API_KEY:
+quickstart =
+    <b>Ваш первый вызов</b> · базовый URL <code>{ $baseUrl }</code>
+    <pre>{ $curl }</pre>
+    SDK (Node 20+, ключ в KIKUAI_API_KEY):
+    <pre>{ $sdk }</pre>
+    CLI (спросит ключ):
+    <pre>{ $cli }</pre>
+    Документация: { $docsUrl }
 menu-title = Что вы хотите сделать?
 
 button-balance = 💰 Баланс
@@ -27,6 +44,7 @@ button-cancel = Отмена
 button-open-private = Открыть личный чат
 button-regenerate = 🔄 Перевыпустить ключ
 button-create-key = Создать ключ
+button-key-stored = ✅ Ключ сохранён: удалить это сообщение
 button-confirm-rotate = Да, перевыпустить
 button-newer = ‹ Новее
 button-older = Старше ›
@@ -36,13 +54,14 @@ private-only = Данные аккаунта и ключи я показываю
 private-only-short = Только в личном чате
 
 balance-amount = Ваш баланс: <b>{ $amount }</b>
+balance-empty = Ваш баланс $0.00. Следующий шаг: пополните его через /topup; /quickstart покажет первый вызов.
 balance-low = ⚠️ Баланс заканчивается. Пополните его через /topup, чтобы вызовы API продолжали работать.
 balance-suspended = ⛔ Ваш аккаунт заблокирован. Напишите в /support.
 
 usage-title = <b>Расход за последние { $days } дн.</b> ({ $from } – { $to })
 usage-row = • <b>{ $product }</b>: запросов { $requests }, неудачных { $errors } (возвращены), { $cost }
 usage-total = Итого: запросов { $requests }, { $cost }
-usage-empty = За последние { $days } дн. вызовов API не было.
+usage-empty = За последние { $days } дн. вызовов API не было. Ваш первый вызов: /quickstart.
 
 history-title = <b>История</b>, страница { $page }
 history-entry =
@@ -52,7 +71,8 @@ history-kind-credit = зачисление
 history-kind-debit = списание
 history-kind-refund = возврат
 history-kind-adjustment = корректировка
-history-empty = История пока пуста.
+history-kind-signup_credit = бонус за регистрацию
+history-empty = История пока пуста. Следующий шаг: пополните баланс через /topup; /quickstart покажет первый вызов.
 history-expired = Эта страница устарела; вот последняя.
 
 keys-title = <b>Ваши API-ключи</b>
@@ -63,7 +83,7 @@ keys-entry =
 keys-never-used = никогда
 keys-permissions-all = все
 keys-permissions-none = никаких
-keys-footer = Секрет показывается только один раз, при создании ключа. Потеряли? Перевыпустите ключ.
+keys-footer = Секрет показывается только один раз, при создании ключа. Потеряли? Перевыпустите ключ. Ещё один ключ: /new_key имя.
 keys-empty = У вас нет активного API-ключа. Создайте его кнопкой ниже.
 key-status-active = активен
 key-status-disabled = отключён
@@ -86,6 +106,21 @@ rotate-done =
 
     ⚠️ Показывается только один раз: сохраните его и обновите свои приложения.
 rotate-key-gone = Этого ключа больше нет. Смотрите /api_key.
+new-key-usage =
+    Назовите новый ключ: <code>/new_key ci</code>. Добавьте, что ему можно, или выберите кнопкой:
+    <code>full</code>: всё · <code>calls</code>: только вызывать продукты · <code>read</code>: только читать баланс и расход.
+    Пример: <code>/new_key ci calls</code>
+new-key-name-too-long = Имя ключа: не больше 64 символов.
+new-key-choose = Что можно ключу <b>{ $name }</b>?
+new-key-preset-full = Всё
+new-key-preset-calls = Только вызывать продукты
+new-key-preset-read = Только читать баланс и расход
+new-key-done =
+    Ваш новый ключ <b>{ $name }</b> (права: { $permissions }):
+
+    <code>{ $key }</code>
+
+    ⚠️ Показывается только один раз: сохраните его.
 rotate-cancelled = Отменено. Ключ не изменился.
 
 topup-choose = Сколько добавить? Оплата в Telegram Stars (от { $min } до { $max }; другая сумма: /topup 12.50).
@@ -129,6 +164,8 @@ help =
     /start: ваш аккаунт и первый API-ключ
     /api_key: ваши ключи
     /regenerate_key: новый секрет ключа
+    /new_key имя: ещё один ключ, с его правами
+    /quickstart: первый вызов (curl, SDK, CLI)
     /balance: ваш баланс
     /topup: пополнить через Telegram Stars
     /usage: ваши вызовы за последние дни
@@ -153,12 +190,15 @@ error-api-unavailable = kikuai ненадолго недоступен, день
 error-rate-limited = Слишком много запросов. Подождите { $seconds } с и попробуйте снова.
 error-account-suspended = Ваш аккаунт заблокирован. Напишите в /support.
 error-too-many-keys = У аккаунта уже столько API-ключей, сколько можно. Отзовите ненужный в мини-приложении и попробуйте снова.
+error-no-account = У вас ещё нет аккаунта. Отправьте /start, чтобы создать его.
 error-internal = Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится, напишите в /support (код { $requestId }).
 error-telegram-busy = Telegram просит нас притормозить. Попробуйте через { $seconds } с.
 
 command-start = Ваш аккаунт и первый API-ключ
 command-api-key = Ваши API-ключи
 command-regenerate-key = Новый секрет ключа
+command-new-key = Ещё один API-ключ
+command-quickstart = Ваш первый вызов
 command-balance = Ваш баланс
 command-topup = Пополнить через Telegram Stars
 command-usage = Ваш расход

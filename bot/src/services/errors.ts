@@ -20,6 +20,8 @@ export interface FriendlyError {
  */
 const REPLY_BY_CODE: Partial<Record<ErrorCode, string>> = {
   account_suspended: 'error-account-suspended',
+  // The bot acts for a Telegram user who never sent /start.
+  account_not_found: 'error-no-account',
   too_many_keys: 'error-too-many-keys',
 };
 

@@ -20,6 +20,12 @@ export interface paths {
          *     call any number of times, also concurrently: one Telegram user has one
          *     account and gets one first key.
          *
+         *     A new account starts with the operator's signup credit
+         *     (`KIKUAI_SIGNUP_CREDIT_MICROS`, a `signup_credit` ledger entry written in the
+         *     same atomic change), once per Telegram user. The account remembers who showed
+         *     the first key's secret (`first_key_shown_in`: the bot or the Mini App), so that
+         *     the other one can say where it went.
+         *
          *     The bot calls it with its service credential and names the user in
          *     `telegram_user`; the Mini App calls it with its initData, which names the
          *     user itself (the body may then be empty).
@@ -917,6 +923,13 @@ export interface components {
             balance_micros: components["schemas"]["Micros"];
             balance_usd: components["schemas"]["UsdString"];
             low_balance_threshold_micros: components["schemas"]["Micros"] | null;
+            /**
+             * @description Where the secret of the account's first key was shown, once: `bot` when the bot's
+             *     `/start` registered the account, `mini_app` when the Mini App did. The secret itself
+             *     is never stored. null for accounts made before this was recorded.
+             * @enum {string|null}
+             */
+            first_key_shown_in: "bot" | "mini_app" | null;
             created_at: components["schemas"]["Timestamp"];
         };
         Me: {
@@ -1052,10 +1065,10 @@ export interface components {
         LedgerEntry: {
             id: string;
             /**
-             * @description `credit`: money in (top-up, grant); `debit`: a charge; `refund`: a charge returned; `adjustment`: an operator or provider correction.
+             * @description `credit`: money in (top-up, grant); `debit`: a charge; `refund`: a charge returned; `adjustment`: an operator or provider correction; `signup_credit`: the free credit a new account gets once at registration (the operator sets it; its `external_ref` is `signup:<telegram id>`).
              * @enum {string}
              */
-            kind: "credit" | "debit" | "refund" | "adjustment";
+            kind: "credit" | "debit" | "refund" | "adjustment" | "signup_credit";
             amount_micros: components["schemas"]["SignedMicros"];
             amount_usd: components["schemas"]["UsdString"];
             balance_after_micros: components["schemas"]["Micros"];

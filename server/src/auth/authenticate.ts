@@ -15,8 +15,7 @@ import { ApiProblem } from '../http/problem.js';
 import type { Account, ApiKeyRecord, AuthFailure, TelegramUser } from '../store/types.js';
 import { hashApiKey, isWellFormedApiKey } from './api-key.js';
 import { secretKeyFor, validateInitData } from './init-data.js';
-import { generateApiKey } from './api-key.js';
-import { newKeyId } from '../store/ids.js';
+import { registerTelegramUser } from '../services/registration.js';
 import { rateLimitedProblem, setRateLimitHeaders } from '../rate-limit/headers.js';
 import { accountRateLimitRule, rateLimitRules } from '../rate-limit/rules.js';
 import { API_KEY_OPERATIONS, checkOperationPermission } from './permissions.js';
@@ -104,20 +103,15 @@ export function bearerKeyHash(request: FastifyRequest): string | null {
 }
 
 /**
- * Registers a Telegram user met for the first time through the Mini App: their
- * account and first key are created (the key's secret is not shown; they can rotate
- * it or create another from the Keys screen).
+ * Registers a Telegram user met for the first time through the Mini App on a request
+ * other than its register (which the Mini App sends first): their account, first key
+ * and signup credit are created, but the key's secret is shown by nobody (the account
+ * records that; they can rotate it or create another from the Keys screen).
  */
 async function ensureAccount(context: ServerContext, user: TelegramUser): Promise<Account> {
   const existing = await context.store.getAccountByTelegramId(user.id);
   if (existing) return existing;
-  const key = generateApiKey();
-  const result = await context.store.register(
-    user,
-    { id: newKeyId(), name: 'default', prefix: key.prefix, last_four: key.last_four, hash: key.hash },
-    context.now().toISOString(),
-  );
-  return result.account;
+  return (await registerTelegramUser(context, user, null)).account;
 }
 
 export interface AuthenticateOptions {

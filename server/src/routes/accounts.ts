@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
-import { generateApiKey } from '../auth/api-key.js';
 import { requireAccount } from '../auth/authenticate.js';
 import { ApiProblem } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { presentAccount, presentKeyWithSecret } from '../services/presenters.js';
-import { newKeyId } from '../store/ids.js';
+import { registerTelegramUser } from '../services/registration.js';
 import type { Caller } from '../auth/authenticate.js';
 import type { Account, TelegramUser } from '../store/types.js';
 import type { Handlers, OperationRequest, Schema } from './types.js';
@@ -35,21 +34,16 @@ export function accountRoutes(context: ServerContext): Handlers {
       return withIdempotency<Schema<'RegisterResponse'>>(context, request, reply, `register:${user.id}`, async () => {
         const existing = await store.getAccountByTelegramId(user.id);
         if (existing) return { status: 200, body: { created: false, account: presentAccount(existing), api_key: null } };
-        const key = generateApiKey();
-        const now = context.now();
-        const result = await store.register(
-          user,
-          { id: newKeyId(), name: 'default', prefix: key.prefix, last_four: key.last_four, hash: key.hash },
-          now.toISOString(),
-        );
+        const shownIn = request.caller!.kind === 'telegram_init_data' ? 'mini_app' : 'bot';
+        const result = await registerTelegramUser(context, user, shownIn);
         if (!result.created || !result.first_key) {
           return { status: 200, body: { created: false, account: presentAccount(result.account), api_key: null } };
         }
-        const account = (await store.setLowBalanceThreshold(result.account.id, context.config.defaultLowBalanceMicros)) ?? result.account;
+        const account = result.account;
         context.events.emit('key_created', { account, key: result.first_key });
         return {
           status: 201,
-          body: { created: true, account: presentAccount(account), api_key: presentKeyWithSecret(result.first_key, key.secret, now) },
+          body: { created: true, account: presentAccount(account), api_key: presentKeyWithSecret(result.first_key, result.secret, context.now()) },
         };
       });
     },

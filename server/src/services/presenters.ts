@@ -18,6 +18,7 @@ export function presentAccount(account: Account): Schemas['Account'] {
     balance_micros: account.balance_micros,
     balance_usd: microsToUsd(account.balance_micros),
     low_balance_threshold_micros: account.low_balance_threshold_micros,
+    first_key_shown_in: account.first_key_shown_in,
     created_at: account.created_at,
   };
 }

@@ -3,7 +3,19 @@
  * adapter's Lua scripts (`redis-scripts.ts`) implement the same rules line for line.
  * Change one, change the other: the contract suite runs both.
  */
-import type { Account, ApiKeyRecord, AuthFailure, BalanceCrossing, CallState, OpenCall, SpendLimitPeriod, UsageEvent, UsageRow } from './types.js';
+import type {
+  Account,
+  ApiKeyRecord,
+  AuthFailure,
+  BalanceCrossing,
+  CallState,
+  LedgerChange,
+  OpenCall,
+  RegisterOptions,
+  SpendLimitPeriod,
+  UsageEvent,
+  UsageRow,
+} from './types.js';
 
 const KEY_BUCKET = 'key:';
 const PRODUCT_BUCKET = 'product:';
@@ -317,6 +329,27 @@ export function checkedBalanceCeiling(ceiling: number | undefined): number {
 export function checkedKeyAmounts(key: { spend_limit_micros?: number | null }): void {
   if (key.spend_limit_micros !== undefined && key.spend_limit_micros !== null)
     checkedMicros('spend_limit_micros', key.spend_limit_micros, 1, MAX_CHANGE_MICROS);
+}
+
+/** A new account's amounts: the signup credit 0 to MAX_CHANGE_MICROS, the threshold 0 to MICROS_LIMIT or null. */
+export function checkedRegisterOptions(options: RegisterOptions): void {
+  checkedMicros('signup_credit_micros', options.signup_credit_micros, 0, MAX_CHANGE_MICROS);
+  if (options.low_balance_threshold_micros !== null) checkedMicros('low_balance_threshold_micros', options.low_balance_threshold_micros, 0, MICROS_LIMIT);
+}
+
+/**
+ * The signup credit of a new account, or null when the operator gives none. Its external
+ * reference names the Telegram user, so that the credit exists at most once per user.
+ */
+export function signupCreditChange(accountId: string, telegramId: number, options: RegisterOptions): LedgerChange | null {
+  if (options.signup_credit_micros === 0) return null;
+  return {
+    account_id: accountId,
+    kind: 'signup_credit',
+    amount_micros: options.signup_credit_micros,
+    reason: 'Signup credit',
+    external_ref: `signup:${telegramId}`,
+  };
 }
 
 /** A top-up's amount (1 to MAX_CHANGE_MICROS) and number of Stars (an integer of the same bounds), where given. */

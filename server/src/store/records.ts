@@ -6,11 +6,13 @@ import {
   PERMISSIONS,
   type Account,
   type AccountStatus,
+  type FirstKeyShownIn,
   type ApiKeyRecord,
   type LedgerEntry,
   type LedgerKind,
   type NewKey,
   type Permission,
+  type RegisterOptions,
   type SpendLimitPeriod,
   type TelegramUser,
   type Topup,
@@ -36,6 +38,7 @@ export function toAccount(row: Row): Account {
     balance_micros: Number(row.balance_micros),
     low_balance_threshold_micros: integer(row.low_balance_threshold_micros),
     low_balance_notified: String(row.low_balance_notified) === '1',
+    first_key_shown_in: shownIn(row.first_key_shown_in),
     created_at: String(row.created_at),
   };
 }
@@ -105,7 +108,11 @@ export function toTopup(row: Row): Topup {
 }
 
 /** A new account's stored fields (null as null: each adapter decides how to store it). */
-export function newAccountFields(id: string, user: TelegramUser, now: string): Record<string, string | number | null> {
+function shownIn(value: unknown): FirstKeyShownIn | null {
+  return value === 'bot' || value === 'mini_app' ? value : null;
+}
+
+export function newAccountFields(id: string, user: TelegramUser, now: string, options: RegisterOptions): Record<string, string | number | null> {
   return {
     id,
     telegram_id: user.id,
@@ -116,8 +123,9 @@ export function newAccountFields(id: string, user: TelegramUser, now: string): R
     status: 'active',
     suspended_reason: null,
     balance_micros: 0,
-    low_balance_threshold_micros: null,
+    low_balance_threshold_micros: options.low_balance_threshold_micros,
     low_balance_notified: '0',
+    first_key_shown_in: options.first_key_shown_in,
     created_at: now,
   };
 }

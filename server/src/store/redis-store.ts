@@ -25,6 +25,8 @@ import {
   MAX_CHANGE_MICROS,
   MICROS_LIMIT,
   callRefundRef,
+  checkedRegisterOptions,
+  signupCreditChange,
   callStateOf,
   callStateSegment,
   decodeCallRecord,
@@ -62,6 +64,7 @@ import type {
   PaymentIncident,
   RateLimitRule,
   RateLimitState,
+  RegisterOptions,
   RegisterResult,
   ReserveRequest,
   ReserveResult,
@@ -74,6 +77,7 @@ import type {
   UsageEvent,
   UsageRow,
 } from './types.js';
+import { PLAIN_REGISTRATION } from './types.js';
 
 type Client = Redis | Cluster;
 type Reply = string | number | null | Reply[];
@@ -204,8 +208,9 @@ export class RedisStore implements Store {
   }
 
   // Accounts -------------------------------------------------------------------------
-  async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+  async register(user: TelegramUser, firstKey: NewKey, now: string, options: RegisterOptions = PLAIN_REGISTRATION): Promise<RegisterResult> {
     checkedKeyAmounts(firstKey);
+    checkedRegisterOptions(options);
     const indexKey = this.global(`tg:${user.id}`);
     const deadline = Date.now() + REGISTER_CLAIM_MS * 2;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
@@ -216,7 +221,7 @@ export class RedisStore implements Store {
         throw new Error(`Telegram user ${user.id} is indexed to a missing account ${indexed}`);
       }
       if (indexed === null) {
-        const created = await this.tryCreate(indexKey, user, firstKey, now);
+        const created = await this.tryCreate(indexKey, user, firstKey, now, options);
         if (created) return created;
       }
       // Someone else holds the claim and is writing the account: wait for it.
@@ -225,22 +230,33 @@ export class RedisStore implements Store {
     throw new Error(`Timed out registering Telegram user ${user.id}`);
   }
 
-  /** Claims the Telegram id (SET NX, with a TTL so a crashed claimer does not lock it forever), then writes the account. */
-  private async tryCreate(indexKey: string, user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult | null> {
+  /**
+   * Claims the Telegram id (SET NX, with a TTL so a crashed claimer does not lock it forever),
+   * then writes the account and its signup credit. Until the claim is made permanent the
+   * account is reachable by nobody, so a crash before that leaves an orphan that no one can
+   * use, and the next register starts over: the user's account always has its one credit.
+   */
+  private async tryCreate(indexKey: string, user: TelegramUser, firstKey: NewKey, now: string, options: RegisterOptions): Promise<RegisterResult | null> {
     const accountId = newAccountId();
     const claim = `${PENDING}${accountId}`;
     if ((await this.client.set(indexKey, claim, 'PX', REGISTER_CLAIM_MS, 'NX')) !== 'OK') return null;
     await this.client.set(this.global(`keyhash:${firstKey.hash}`), `${accountId}|${firstKey.id}`);
-    const accountFields = toPairs({ ...newAccountFields(accountId, user, now), rev: this.newRevision() });
+    const accountFields = toPairs({ ...newAccountFields(accountId, user, now, options), rev: this.newRevision() });
     const keyFields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, firstKey, now)));
-    await this.run(
-      'kikuaiCreateAccount',
-      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)],
-      [accountFields.length, ...accountFields, ...keyFields],
-    );
+    const written = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)];
+    await this.run('kikuaiCreateAccount', written, [accountFields.length, ...accountFields, ...keyFields]);
+    const credit = signupCreditChange(accountId, user.id, options);
+    if (credit) {
+      written.push(this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs'));
+      const result = await this.applyLedger(credit, now);
+      if (!result.ok) {
+        await this.client.del(...written);
+        throw new Error(`The signup credit was refused: ${result.reason}`);
+      }
+    }
     // The claim becomes permanent only if it is still ours (it may have expired while we wrote).
     if ((await this.run('kikuaiCompareAndSet', [indexKey], [claim, accountId])) !== 1) {
-      await this.client.del(this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`));
+      await this.client.del(...written);
       return null;
     }
     const account = await this.getAccount(accountId);

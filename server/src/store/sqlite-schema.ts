@@ -226,4 +226,8 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, instance)
   ) WITHOUT ROWID;
   `,
+  // 9: where the first key's secret was shown ('bot' or 'mini_app'; NULL for older accounts).
+  `
+  ALTER TABLE accounts ADD COLUMN first_key_shown_in TEXT;
+  `,
 ];

@@ -27,7 +27,9 @@ import {
   checkedChange,
   checkedKeyAmounts,
   checkedMicros,
+  checkedRegisterOptions,
   checkedTopupAmounts,
+  signupCreditChange,
   MAX_CHANGE_MICROS,
   MICROS_LIMIT,
 } from './logic.js';
@@ -63,6 +65,7 @@ import type {
   OpenCall,
   Page,
   PaymentIncident,
+  RegisterOptions,
   RateLimitState,
   RegisterResult,
   ReserveRequest,
@@ -75,6 +78,7 @@ import type {
   UsageEvent,
   UsageRow,
 } from './types.js';
+import { PLAIN_REGISTRATION } from './types.js';
 
 type Row = Record<string, string | number | null>;
 /** A debit row as far as its call is concerned (migrations 7 and 8). */
@@ -154,18 +158,25 @@ export class SqliteStore implements Store {
   }
 
   // Accounts -------------------------------------------------------------------------
-  private readonly registerTransaction = (user: TelegramUser, firstKey: NewKey, now: string, accountId: string): RegisterResult => {
+  private readonly registerTransaction = (user: TelegramUser, firstKey: NewKey, now: string, options: RegisterOptions, accountId: string): RegisterResult => {
     const s = this.statements;
     const existing = s.accountByTelegramId.get(user.id) as Row | undefined;
     if (existing) return { account: toAccount(existing), created: false, first_key: null };
-    s.insertAccount.run(newAccountFields(accountId, user, now));
+    s.insertAccount.run(newAccountFields(accountId, user, now, options));
     this.insertKey(accountId, firstKey, now);
+    const credit = signupCreditChange(accountId, user.id, options);
+    if (credit) {
+      const result = this.applyTransaction(credit, now);
+      // A throw rolls the whole registration back: an account never exists without its credit.
+      if (!result.ok) throw new Error(`The signup credit was refused: ${result.reason}`);
+    }
     return { account: this.requireAccount(accountId), created: true, first_key: toKey(s.key.get(firstKey.id) as Row) };
   };
 
-  async register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult> {
+  async register(user: TelegramUser, firstKey: NewKey, now: string, options: RegisterOptions = PLAIN_REGISTRATION): Promise<RegisterResult> {
     checkedKeyAmounts(firstKey);
-    return this.immediate(this.registerTransaction, user, firstKey, now, newAccountId());
+    checkedRegisterOptions(options);
+    return this.immediate(this.registerTransaction, user, firstKey, now, options, newAccountId());
   }
 
   private insertKey(accountId: string, key: NewKey, now: string): void {
@@ -912,8 +923,8 @@ function prepare(db: Database.Database) {
     account: db.prepare('SELECT * FROM accounts WHERE id = ?'),
     accountByTelegramId: db.prepare('SELECT * FROM accounts WHERE telegram_id = ?'),
     insertAccount:
-      db.prepare(`INSERT INTO accounts (id, telegram_id, username, first_name, last_name, language_code, status, suspended_reason, balance_micros, low_balance_threshold_micros, low_balance_notified, created_at)
-      VALUES (@id, @telegram_id, @username, @first_name, @last_name, @language_code, @status, @suspended_reason, @balance_micros, @low_balance_threshold_micros, @low_balance_notified, @created_at)`),
+      db.prepare(`INSERT INTO accounts (id, telegram_id, username, first_name, last_name, language_code, status, suspended_reason, balance_micros, low_balance_threshold_micros, low_balance_notified, first_key_shown_in, created_at)
+      VALUES (@id, @telegram_id, @username, @first_name, @last_name, @language_code, @status, @suspended_reason, @balance_micros, @low_balance_threshold_micros, @low_balance_notified, @first_key_shown_in, @created_at)`),
     setStatus: db.prepare('UPDATE accounts SET status = ?, suspended_reason = ? WHERE id = ?'),
     setThreshold: db.prepare('UPDATE accounts SET low_balance_threshold_micros = ?, low_balance_notified = 0 WHERE id = ?'),
     setLanguage: db.prepare('UPDATE accounts SET language_code = ? WHERE id = ?'),

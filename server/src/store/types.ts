@@ -36,8 +36,13 @@ export interface Account {
   low_balance_threshold_micros: number | null;
   /** True while the balance sits below the threshold and the user was told. */
   low_balance_notified: boolean;
+  /** Who showed the first key's secret (the secret itself is never stored); null for accounts older than this field. */
+  first_key_shown_in: FirstKeyShownIn | null;
   created_at: string; // ISO 8601
 }
+
+/** Where a new account's first key secret was shown: the bot's /start or the Mini App. */
+export type FirstKeyShownIn = 'bot' | 'mini_app';
 
 export type SpendLimitPeriod = 'daily' | 'weekly' | 'monthly';
 
@@ -76,7 +81,8 @@ export interface ApiKeyRecord {
   last_used_at: string | null;
 }
 
-export type LedgerKind = 'credit' | 'debit' | 'refund' | 'adjustment';
+/** `signup_credit`: the operator's free credit, written once by `register` (external_ref `signup:<telegram id>`). */
+export type LedgerKind = 'credit' | 'debit' | 'refund' | 'adjustment' | 'signup_credit';
 
 export interface LedgerEntry {
   id: string; // led_… ; ids sort by time (ULID-like), newest last
@@ -278,6 +284,19 @@ export type ReserveResult =
   | { ok: false; reason: 'spend_limit_reached'; limit_micros: number; spent_micros: number; period: SpendLimitPeriod | null }
   | { ok: false; reason: 'insufficient_funds'; balance_micros: number; price_micros: number };
 
+/** What a new account starts with, besides its first key (default: PLAIN_REGISTRATION). */
+export interface RegisterOptions {
+  /** Who shows the first key's secret; null: nobody does. */
+  first_key_shown_in: FirstKeyShownIn | null;
+  /** The signup credit (0: none), written with the account in one atomic change as a `signup_credit` entry. */
+  signup_credit_micros: number;
+  /** The new account's low-balance threshold (null: no warning). */
+  low_balance_threshold_micros: number | null;
+}
+
+/** No credit, no threshold, the secret shown by nobody. */
+export const PLAIN_REGISTRATION: RegisterOptions = { first_key_shown_in: null, signup_credit_micros: 0, low_balance_threshold_micros: null };
+
 export interface RegisterResult {
   account: Account;
   created: boolean;
@@ -386,8 +405,11 @@ export interface Store {
   readonly kind: 'redis' | 'sqlite';
 
   // Accounts -------------------------------------------------------------------------
-  /** Creates the account of a Telegram user with its first key, or returns the existing one unchanged. Safe under races. */
-  register(user: TelegramUser, firstKey: NewKey, now: string): Promise<RegisterResult>;
+  /**
+   * Creates the account of a Telegram user with its first key and signup credit, or returns
+   * the existing one unchanged. Safe under races: one account, one first key, one credit.
+   */
+  register(user: TelegramUser, firstKey: NewKey, now: string, options?: RegisterOptions): Promise<RegisterResult>;
   getAccount(accountId: string): Promise<Account | null>;
   getAccountByTelegramId(telegramId: number): Promise<Account | null>;
   setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null>;

@@ -126,6 +126,28 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect(keys[0]!.id).toBe(results.find((r) => r.created)!.first_key!.id);
   });
 
+  it.skipIf(skip)('20 concurrent registers of one Telegram user credit the signup credit once, as its own ledger kind', async () => {
+    const user = { id: randomInt(1, 2 ** 47), username: 'newcomer' };
+    const options = { first_key_shown_in: 'mini_app' as const, signup_credit_micros: 100_000, low_balance_threshold_micros: 50_000 };
+    const instances = [store, backend.open(), backend.open()];
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => instances[i % 3]!.register(user, newKey(), iso(T0), options)));
+    const created = results.find((r) => r.created)!;
+    expect(created.account).toMatchObject({ balance_micros: 100_000, low_balance_threshold_micros: 50_000, first_key_shown_in: 'mini_app' });
+
+    const history = await store.listLedger(created.account.id, { limit: 10 });
+    expect(history.items).toHaveLength(1);
+    expect(history.items[0]).toMatchObject({ kind: 'signup_credit', amount_micros: 100_000, balance_after_micros: 100_000, external_ref: `signup:${user.id}` });
+    expect(await store.sumLedger(created.account.id)).toBe(100_000);
+    expect((await store.getAccountByTelegramId(user.id))!.balance_micros).toBe(100_000);
+  });
+
+  it.skipIf(skip)('a signup credit of 0 writes no ledger entry', async () => {
+    const user = { id: randomInt(1, 2 ** 47) };
+    const result = await store.register(user, newKey(), iso(T0), { first_key_shown_in: 'bot', signup_credit_micros: 0, low_balance_threshold_micros: null });
+    expect(result.account).toMatchObject({ balance_micros: 0, first_key_shown_in: 'bot' });
+    expect((await store.listLedger(result.account.id, { limit: 10 })).items).toEqual([]);
+  });
+
   it.skipIf(skip)('1,000 concurrent debits against a balance covering 500: exactly 500 succeed', async () => {
     const { accountId } = await account(500_000);
     const instances = [store, backend.open(), backend.open(), backend.open()];

@@ -5,7 +5,7 @@ import { Action } from '../action.svelte.js';
 import { Resource } from '../resource.svelte.js';
 import { Router } from '../router.svelte.js';
 import type { TelegramEnvironment } from '../telegram/telegram.svelte.js';
-import type { Account, Balance } from '../api/types.js';
+import type { Account, ApiKeyWithSecret, Balance } from '../api/types.js';
 
 export type Phase = 'outside-telegram' | 'starting' | 'ready' | 'auth-failed' | 'start-failed';
 
@@ -17,6 +17,8 @@ export class AppState {
   phase = $state<Phase>('starting');
   failure = $state.raw<Failure | undefined>(undefined);
   account = $state.raw<Account | undefined>(undefined);
+  /** The first key, when this open created the account: its secret is shown once, here, then dropped. */
+  firstKey = $state.raw<ApiKeyWithSecret | undefined>(undefined);
   readonly balance: Resource<Balance>;
 
   constructor(telegram: TelegramEnvironment, api?: Api) {
@@ -38,6 +40,7 @@ export class AppState {
     try {
       const registration = await this.api.auth.register();
       this.account = registration.account;
+      if (registration.created && registration.api_key) this.firstKey = registration.api_key;
       this.phase = 'ready';
       await this.balance.reload();
     } catch (error) {
