@@ -2,8 +2,10 @@
 // An open-loop rate sweep of the metered call: requests leave at a fixed arrival rate,
 // whether or not earlier ones have been answered (a closed-loop tool such as autocannon
 // sends the next request only when one returns, so a slow server slows its own load and
-// hides its queue). Each request's latency counts from when it was due to leave, so time
-// spent waiting for a free connection counts too (no coordinated omission).
+// hides its queue). Each request's latency counts from when it was handed to the client
+// pool, so time spent waiting for a free connection counts too (no coordinated omission);
+// how late this process's own timer handed it over is reported apart (`send lag`), as it
+// is the load generator's delay, not the server's.
 //
 // For each target (the bare proxy, the bare proxy + one store read, kikuai on each
 // store), the rate rises step by step (×1.25 from --start) for --step seconds each until
@@ -24,32 +26,38 @@ async function openLoop(pool, target, rate, seconds) {
   const url = new URL(target.url);
   const total = Math.round(rate * seconds);
   const latencies = [];
+  const lags = [];
   let failures = 0;
   let sent = 0;
   const started = performance.now();
   const inFlight = [];
-  const send = (due) =>
-    pool
+  const send = () => {
+    const handed = performance.now();
+    return pool
       .request({ method: target.method, path: url.pathname, headers: target.headers, body: target.body })
       .then(async (response) => {
         await response.body.dump();
         if (response.statusCode >= 400) failures++;
-        latencies.push(performance.now() - due);
+        latencies.push(performance.now() - handed);
       })
       .catch(() => failures++);
+  };
   while (sent < total) {
     const now = performance.now();
-    // Every request due by now leaves now; the next tick is at most a millisecond away.
+    // Every request due by now leaves now; the next tick is a millisecond away, or later when this process is busy.
     while (sent < total && started + (sent * 1000) / rate <= now) {
-      inFlight.push(send(started + (sent * 1000) / rate));
+      lags.push(now - (started + (sent * 1000) / rate));
+      inFlight.push(send());
       sent++;
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(inFlight);
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.POSITIVE_INFINITY;
-  return { rate, p50: at(0.5), p99: at(0.99), failures, achieved: (latencies.length / (performance.now() - started)) * 1000 };
+  const quantile = (values, q) => {
+    values.sort((a, b) => a - b);
+    return values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.POSITIVE_INFINITY;
+  };
+  return { rate, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), lagP99: quantile(lags, 0.99), failures };
 }
 
 async function sweep(target, { start, step, p99Ms, max }) {
@@ -102,19 +110,26 @@ async function main() {
   for (const target of targets) {
     const { held, steps } = await sweep(target, options);
     const last = steps.at(-1);
-    rows.push({ target: target.name, held_rps: held?.rate ?? 0, p50_ms: held?.p50 ?? null, p99_ms: held?.p99 ?? null, broke_at: last === held ? null : last });
+    rows.push({
+      target: target.name,
+      held_rps: held?.rate ?? 0,
+      p50_ms: held?.p50 ?? null,
+      p99_ms: held?.p99 ?? null,
+      send_lag_p99_ms: held?.lagP99 ?? null,
+      broke_at: last === held ? null : last,
+    });
     console.error(`  ${target.name}: holds ${held?.rate ?? 0} req/s`);
   }
   const bareHeld = rows[0].held_rps;
   if (values.json) console.log(JSON.stringify({ node: process.version, options, rows }, null, 2));
   else {
     console.log(`\nkikuai open-loop sweep — node ${process.version}, p99 ≤ ${options.p99Ms} ms and no errors, steps of ${options.step} s, loopback\n`);
-    console.log('| target | highest rate held, req/s | vs bare proxy | p50 ms there | p99 ms there | next step |');
-    console.log('|---|---:|---:|---:|---:|---|');
+    console.log('| target | highest rate held, req/s | vs bare proxy | p50 ms there | p99 ms there | send lag p99 ms there | next step |');
+    console.log('|---|---:|---:|---:|---:|---:|---|');
     for (const row of rows) {
       const next = row.broke_at ? `${row.broke_at.rate} req/s: p99 ${row.broke_at.p99.toFixed(1)} ms, ${row.broke_at.failures} errors` : 'not reached (--max)';
       console.log(
-        `| ${row.target} | ${row.held_rps} | ${bareHeld ? `${((row.held_rps / bareHeld) * 100).toFixed(0)} %` : '—'} | ${row.p50_ms?.toFixed(2) ?? '—'} | ${row.p99_ms?.toFixed(2) ?? '—'} | ${next} |`,
+        `| ${row.target} | ${row.held_rps} | ${bareHeld ? `${((row.held_rps / bareHeld) * 100).toFixed(0)} %` : '—'} | ${row.p50_ms?.toFixed(2) ?? '—'} | ${row.p99_ms?.toFixed(2) ?? '—'} | ${row.send_lag_p99_ms?.toFixed(2) ?? '—'} | ${next} |`,
       );
     }
   }
