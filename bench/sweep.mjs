@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startChild, startStoreServers, kikuaiTargets, closeRedisCpu } from './lib.mjs';
+import { startChild, startStoreServers, kikuaiTargets, closeRedisCpu, loadTest } from './lib.mjs';
 import { REQUEST_BODY } from './proxy.mjs';
 
 const proxyScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'proxy.mjs');
@@ -67,7 +67,9 @@ async function sweep(target, { start, step, p99Ms, max }) {
   const steps = [];
   let held = null;
   try {
-    await openLoop(pool, target, start, 1); // warm-up
+    // Warm-up: 2 s flat out (the server's code compiled, its pools filled), then a second at the first rate.
+    await loadTest(target, { duration: 2, connections: 32, warmup: 0 });
+    await openLoop(pool, target, start, 1);
     for (let rate = start; rate <= max; rate = Math.round(rate * 1.25)) {
       const result = await openLoop(pool, target, rate, step);
       steps.push(result);
