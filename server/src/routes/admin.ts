@@ -56,10 +56,16 @@ export function adminRoutes(context: ServerContext): Handlers {
         const now = context.now();
         const firstKey = { id: newKeyId(), name: 'default', prefix: key.prefix, last_four: key.last_four, hash: key.hash };
         for (let attempt = 1; attempt <= LOCAL_ID_ATTEMPTS; attempt++) {
-          const result = await store.register({ id: newLocalTelegramId(), first_name: name, language_code: languageCode }, firstKey, now.toISOString());
+          // One atomic change, as a Telegram registration: no signup credit (the operator
+          // credits explicitly), the operator's default threshold, the secret shown here.
+          const result = await store.register({ id: newLocalTelegramId(), first_name: name, language_code: languageCode }, firstKey, now.toISOString(), {
+            first_key_shown_in: null,
+            signup_credit_micros: 0,
+            low_balance_threshold_micros: context.config.defaultLowBalanceMicros,
+          });
           // Not created: that random id was taken already (about one in 2^48 per account); draw another.
           if (!result.created || !result.first_key) continue;
-          const account = (await store.setLowBalanceThreshold(result.account.id, context.config.defaultLowBalanceMicros)) ?? result.account;
+          const account = result.account;
           request.log.info({ account_id: account.id }, 'account created by operator');
           context.events.emit('key_created', { account, key: result.first_key });
           return { status: 201, body: { account: presentAccount(account), api_key: presentKeyWithSecret(result.first_key, key.secret, now) } };

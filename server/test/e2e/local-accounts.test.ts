@@ -44,6 +44,8 @@ describe.each(STORE_KINDS)('accounts without Telegram (%s)', (store) => {
     expect(created.status).toBe(201);
     expect(created.body.account.first_name).toBe('dev');
     expect(created.body.account.telegram_id).toBeLessThan(0);
+    // Written with the account: no signup credit (the operator credits), the default threshold.
+    expect(created.body.account).toMatchObject({ balance_micros: 0, low_balance_threshold_micros: 1_000_000 });
     expect(created.body.api_key.permissions).toEqual(['products:call', 'billing:read', 'billing:write', 'keys:manage']);
 
     const me = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${created.body.api_key.secret}` } });
