@@ -4,7 +4,6 @@ export type { RequestOptions } from './request-options.js';
 export { createRetryingFetch, isRetryableRequest, parseRetryAfter, type RetryBackoff, type RetryingFetchOptions } from './retrying-fetch.js';
 export { parseServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export { SDK_VERSION } from './version.js';
-export { firstCallQuickstart, type Quickstart } from './quickstart.js';
 export type { AdminResource } from './resources/admin.js';
 export type { AuthResource } from './resources/auth.js';
 export type { BalanceResource, HistoryResource, UsageResource } from './resources/billing.js';
