@@ -79,6 +79,8 @@ const environmentSchema = z.object({
   // with an admin token set, the operator's routes move money.
   HOST: optionalString.transform((value) => value ?? '127.0.0.1'),
   REDIS_URL: url(['redis:', 'rediss:']),
+  // REDIS_URL names one node of a Redis Cluster; the others are discovered from it.
+  REDIS_CLUSTER: booleanFlag,
   KIKUAI_REDIS_PREFIX: optionalString.transform((value) => value ?? 'kikuai:'),
   KIKUAI_DATA_DIR: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, '.data'))),
   KIKUAI_PRODUCTS_FILE: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, 'config/products.yaml'))),
@@ -133,6 +135,8 @@ export interface Config {
   port: number;
   host: string;
   redisUrl: string | undefined;
+  /** REDIS_URL is a seed node of a Redis Cluster. */
+  redisCluster: boolean;
   redisKeyPrefix: string;
   dataDir: string;
   productsFile: string;
@@ -198,6 +202,8 @@ export function loadConfig(environment: Environment = process.env): Config {
   if (env.KIKUAI_TOPUP_MIN_MICROS > env.KIKUAI_TOPUP_MAX_MICROS) {
     throw new ConfigError('Invalid configuration: KIKUAI_TOPUP_MIN_MICROS must not exceed KIKUAI_TOPUP_MAX_MICROS');
   }
+  if (env.REDIS_CLUSTER && !env.REDIS_URL)
+    throw new ConfigError('Invalid configuration: REDIS_CLUSTER is set but REDIS_URL is not (give one node of the cluster)');
   const presets = env.KIKUAI_TOPUP_PRESETS_MICROS ?? [5_000_000, 10_000_000, 25_000_000, 50_000_000];
   const outside = presets.find((amount) => amount < env.KIKUAI_TOPUP_MIN_MICROS || amount > env.KIKUAI_TOPUP_MAX_MICROS);
   if (outside !== undefined) {
@@ -207,6 +213,7 @@ export function loadConfig(environment: Environment = process.env): Config {
     port: env.PORT,
     host: env.HOST,
     redisUrl: env.REDIS_URL,
+    redisCluster: env.REDIS_CLUSTER,
     redisKeyPrefix: env.KIKUAI_REDIS_PREFIX,
     dataDir: env.KIKUAI_DATA_DIR,
     productsFile: env.KIKUAI_PRODUCTS_FILE,

@@ -13,6 +13,8 @@ export { newAccountId, newKeyId, newLedgerId, newTopupId, ulid } from './ids.js'
 export interface CreateStoreOptions {
   /** Set: the Redis store (production, scale-out). Unset: the embedded SQLite store. */
   redisUrl?: string | undefined;
+  /** `redisUrl` is one node of a Redis Cluster (REDIS_CLUSTER=true). */
+  redisCluster?: boolean | undefined;
   /** Where the SQLite store keeps `kikuai.db`; created if missing. Default `./data`. */
   dataDir?: string | undefined;
   /** Redis key prefix, default `kikuai:`. */
@@ -24,7 +26,12 @@ export interface CreateStoreOptions {
 /** Redis when a URL is given, else SQLite at `<dataDir>/kikuai.db`. */
 export function createStore(options: CreateStoreOptions = {}): Store {
   const bounds = options.maxBalanceMicros === undefined ? {} : { maxBalanceMicros: options.maxBalanceMicros };
-  if (options.redisUrl) return new RedisStore(options.redisUrl, { ...bounds, ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}) });
+  if (options.redisUrl)
+    return new RedisStore(options.redisUrl, {
+      ...bounds,
+      ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+      ...(options.redisCluster ? { cluster: true } : {}),
+    });
   const dataDir = options.dataDir ?? 'data';
   mkdirSync(dataDir, { recursive: true });
   return new SqliteStore(join(dataDir, 'kikuai.db'), bounds);

@@ -1,4 +1,4 @@
-import { Redis, type Cluster } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newAccountId, newLedgerId } from './ids.js';
 import {
@@ -122,6 +122,11 @@ export interface RedisStoreOptions {
   maxBalanceMicros?: number;
   /** A command with no answer after this long fails (the request answers 503). Default 1000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * The URL names one node of a Redis Cluster (`REDIS_CLUSTER=true`): the store discovers the
+   * others from it. Every script's keys share one account's hash tag, so each runs on one node.
+   */
+  cluster?: boolean;
 }
 
 /**
@@ -137,15 +142,28 @@ export interface RedisStoreOptions {
  * - Reconnection never stops: every 50 ms more per attempt, at most every 500 ms, so the
  *   API is back within half a second of Redis.
  */
-function connectFailingFast(url: string, options: RedisStoreOptions): Redis {
-  const client = new Redis(url, {
-    enableAutoPipelining: true, // concurrent requests share one write to Redis (more throughput, no added latency)
+function connectFailingFast(url: string, options: RedisStoreOptions): Client {
+  const failFast = {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: 2000,
     commandTimeout: options.commandTimeoutMs ?? 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
+  };
+  const client: Client = options.cluster
+    ? new Cluster([url], {
+        enableAutoPipelining: true,
+        // ioredis routes an auto-pipeline by the command's first argument, which for our
+        // scripts is the key count, not a key: scripts go alone, routed by their keys.
+        autoPipeliningIgnoredCommands: Object.keys(COMMANDS),
+        clusterRetryStrategy: failFast.retryStrategy,
+        // Credentials and TLS of the seed URL apply to every node the cluster names.
+        redisOptions: { ...failFast, ...nodeOptionsOf(url) },
+      })
+    : new Redis(url, {
+        enableAutoPipelining: true, // concurrent requests share one write to Redis (more throughput, no added latency)
+        ...failFast,
+      });
   client.once('ready', () => {
     client.options.enableOfflineQueue = false;
   });
@@ -153,6 +171,16 @@ function connectFailingFast(url: string, options: RedisStoreOptions): Redis {
   // ioredis prints each reconnection failure to stderr.
   client.on('error', () => undefined);
   return client;
+}
+
+/** What a node connection needs from a `redis[s]://user:password@host:port` URL besides its address. */
+function nodeOptionsOf(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }
 
 const flatToObject = (flat: Reply): Record<string, string> => {
@@ -420,11 +448,9 @@ export class RedisStore implements Store {
 
   async touchKeys(uses: Array<{ account_id: string; key_id: string; at: string }>): Promise<void> {
     if (uses.length === 0) return;
-    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & { exec(): Promise<unknown> };
-    for (const use of uses) pipeline.kikuaiTouchKey(1, this.accountKey(use.account_id, `key:${use.key_id}`), use.at);
-    const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
-    const failed = replies.find(([error]) => error)?.[0];
-    if (failed) throw failed;
+    // One command per key, sent together (auto-pipelining writes them at once), not as one
+    // pipeline: on Redis Cluster a pipeline must stay on one node, and these accounts need not.
+    await Promise.all(uses.map((use) => this.run('kikuaiTouchKey', [this.accountKey(use.account_id, `key:${use.key_id}`)], [use.at])));
   }
 
   /** The account's rate windows (one hash: see rate_check in redis-scripts.ts) and the rules as script arguments. */
@@ -821,26 +847,26 @@ export class RedisStore implements Store {
       );
     }
     for (const event of keptUsageEvents(events)) group(event.account_id, usageDay(event.at)).raw.push(JSON.stringify(event));
-    const pipeline = this.client.pipeline() as unknown as Record<CommandName, (...parameters: Array<string | number>) => void> & {
-      exec(): Promise<Array<[Error | null, unknown]> | null>;
-    };
+    // Sent together, not as one pipeline: on Redis Cluster the accounts live on different nodes.
+    const sent: Array<Promise<Reply>> = [];
     for (const { account_id: accountId, day, increments, raw } of groups.values()) {
       // Bounded arguments per call (Lua's unpack has a stack limit); the first call also adds the sums.
       for (let start = 0; start === 0 || start < raw.length; start += USAGE_EVENTS_PER_CALL) {
-        pipeline.kikuaiRecordUsage(
-          2,
-          this.accountKey(accountId, `usage:${day}`),
-          this.accountKey(accountId, 'events'),
-          USAGE_RETENTION_DAYS * 86_400,
-          USAGE_EVENTS_KEPT,
-          ...(start === 0 ? [increments.length / 2, ...increments] : [0]),
-          ...raw.slice(start, start + USAGE_EVENTS_PER_CALL),
+        sent.push(
+          this.run(
+            'kikuaiRecordUsage',
+            [this.accountKey(accountId, `usage:${day}`), this.accountKey(accountId, 'events')],
+            [
+              USAGE_RETENTION_DAYS * 86_400,
+              USAGE_EVENTS_KEPT,
+              ...(start === 0 ? [increments.length / 2, ...increments] : [0]),
+              ...raw.slice(start, start + USAGE_EVENTS_PER_CALL),
+            ],
+          ),
         );
       }
     }
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error)?.[0];
-    if (failed) throw failed;
+    await Promise.all(sent);
   }
 
   async getUsage(accountId: string, fromDay: string, toDay: string): Promise<UsageRow[]> {

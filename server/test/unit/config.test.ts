@@ -18,6 +18,8 @@ describe('configuration', () => {
     [{ KIKUAI_ADMIN_TOKEN: 'short' }, /KIKUAI_ADMIN_TOKEN must be at least 16 characters/],
     [{ PADDLE_ENVIRONMENT: 'live' }, /PADDLE_ENVIRONMENT/],
     [{ KIKUAI_TOPUP_PRESETS_MICROS: '5,ten' }, /KIKUAI_TOPUP_PRESETS_MICROS/],
+    [{ REDIS_CLUSTER: 'true' }, /REDIS_CLUSTER is set but REDIS_URL is not/],
+    [{ REDIS_CLUSTER: 'maybe' }, /REDIS_CLUSTER must be true or false/],
   ])('stops with one line naming the variable: %o', (environment, message) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     try {
