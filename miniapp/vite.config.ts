@@ -1,11 +1,13 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { precompress } from './build/precompress.js';
 
-// The server serves `dist/` at /webapp and the API on the same origin.
+// The server serves `dist/` at /webapp and the API on the same origin; every text file
+// gets a `.br` and a `.gz` beside it (build/precompress.ts).
 // `npm run dev` proxies /api to KIKUAI_API_URL (default http://localhost:8000).
 export default defineConfig({
   base: '/webapp/',
-  plugins: [svelte()],
+  plugins: [svelte(), precompress()],
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', reportCompressedSize: true },
   server: {
     proxy: { '/api': { target: process.env.KIKUAI_API_URL ?? 'http://localhost:8000', changeOrigin: true } },
