@@ -155,7 +155,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(await chart.getAttribute('aria-label')).toBe('Usage over 7 days: $0.0003 for 3 requests.');
     expect(await chart.getByRole('button').count()).toBe(7);
     await chart.getByRole('button').last().click();
-    await expect.poll(() => page.getByTestId('chart-readout').textContent()).toMatch(/^\d{1,2} \w{3}: \$0\.0003 · 3 requests$|^\w{3} \d{1,2}: \$0\.0003 · 3 requests$/);
+    await expect
+      .poll(() => page.getByTestId('chart-readout').textContent())
+      .toMatch(/^\d{1,2} \w{3}: \$0\.0003 · 3 requests$|^\w{3} \d{1,2}: \$0\.0003 · 3 requests$/);
 
     await page.getByRole('button', { name: '30 days' }).click();
     await expect.poll(() => chart.getByRole('button').count()).toBe(30);

@@ -179,11 +179,14 @@ describe('failures', () => {
       en: { kind: 'auth', title: 'This session has expired', message: 'Close the app and open it again from the bot so Telegram can sign you in afresh.' },
       ru: { kind: 'auth', title: 'Сеанс истёк', message: 'Закройте приложение и откройте его снова из бота, чтобы Telegram заново выполнил вход.' },
     },
-  ])("words $code in the user's terms and language where the user can act on it, else with the server's detail", ({ status, code, detail, en: inEnglish, ru: inRussian }) => {
-    const failure = describeFailure(problem(status, code, detail));
-    expect(read(failure, 'en')).toEqual({ ...inEnglish, requestId: 'req_1' });
-    expect(read(failure, 'ru')).toEqual({ ...inRussian, requestId: 'req_1' });
-  });
+  ])(
+    "words $code in the user's terms and language where the user can act on it, else with the server's detail",
+    ({ status, code, detail, en: inEnglish, ru: inRussian }) => {
+      const failure = describeFailure(problem(status, code, detail));
+      expect(read(failure, 'en')).toEqual({ ...inEnglish, requestId: 'req_1' });
+      expect(read(failure, 'ru')).toEqual({ ...inRussian, requestId: 'req_1' });
+    },
+  );
 });
 
 describe('message catalogs', () => {
@@ -212,7 +215,7 @@ describe('message catalogs', () => {
     ]);
   });
 
-  it("chooses Russian for a Telegram user whose language_code is Russian, English for everyone else", () => {
+  it('chooses Russian for a Telegram user whose language_code is Russian, English for everyone else', () => {
     const initData = (user: Record<string, unknown>) => new URLSearchParams({ user: JSON.stringify(user), auth_date: '1', hash: 'ab' }).toString();
     expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'ru' })))).toBe('ru');
     expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'ru-RU' })))).toBe('ru');

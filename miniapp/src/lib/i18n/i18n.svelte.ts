@@ -42,8 +42,7 @@ export class I18n {
     await this.load(locale);
   }
 
-  t = (key: MessageKey, params?: Record<string, string | number>): string =>
-    this.#catalog ? translate(this.#catalog, this.locale, key, params) : '';
+  t = (key: MessageKey, params?: Record<string, string | number>): string => (this.#catalog ? translate(this.#catalog, this.locale, key, params) : '');
 
   /** A `Text`: translated when it is a key, as it is when it came from elsewhere. */
   text = (value: Text): string => (typeof value === 'string' ? this.t(value) : value.text);
