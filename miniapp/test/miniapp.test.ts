@@ -141,6 +141,27 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect((await telegramEvents(page)).filter(([type, data]) => type === 'web_app_setup_back_button' && data?.includes('true'))).toEqual([]);
   });
 
+  it('shows skeletons of what loads, never a spinner', async () => {
+    const { page } = await openAsNewUser({ creditMicros: 1_000_000 });
+    let releaseUsage: () => void = () => {};
+    const usageHeld = new Promise<void>((resolve) => (releaseUsage = resolve));
+    await page.route('**/api/v1/usage?**', async (route) => {
+      await usageHeld;
+      await route.continue();
+    });
+    await page.getByTestId('balance').waitFor();
+    await page.getByRole('button', { name: '30 days' }).click();
+
+    const skeleton = page.getByRole('status').filter({ hasText: 'Loading usage…' });
+    await skeleton.waitFor();
+    expect(await skeleton.getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator('.spinner').count()).toBe(0);
+    await page.screenshot({ path: path.join(screenshotDir, 'dashboard-loading-en-light.png') });
+    releaseUsage();
+    await page.getByTestId('no-usage').waitFor();
+    expect(await skeleton.count()).toBe(0);
+  });
+
   it('charts usage per day, says a day’s cost when it is tapped, and offers products when there is none', async () => {
     const { page, apiKey } = await openAsNewUser({ creditMicros: 1_000_000 });
     const empty = page.getByTestId('no-usage');
