@@ -15,6 +15,17 @@ if (import.meta.env.MODE === 'development') {
 
 const telegram = new TelegramEnvironment();
 telegram.start();
-const app = new AppState(telegram);
+const app = new AppState(telegram, undefined, localStorageIfAllowed());
+// Registration and the user's catalog load side by side; the screens need the words first.
+const started = app.start();
+await app.i18n.load();
 mount(App, { target: document.getElementById('app')!, context: appContext(app) });
-void app.start();
+await started;
+
+function localStorageIfAllowed(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}

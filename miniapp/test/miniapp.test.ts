@@ -22,7 +22,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   beforeAll(async () => {
     ensureBuilt();
     telegram = await startFakeTelegram();
-    server = await startTestServer({ env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_WEBAPP_DIR: distDir } });
+    server = await startTestServer({ env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_WEBAPP_DIR: distDir, KIKUAI_DEMO_PRODUCT: '1' } });
     webapp = await webappOrigin(server.url);
     browser = await launchChromium();
     mkdirSync(screenshotDir, { recursive: true });
@@ -40,11 +40,14 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   });
 
   /** A Telegram user with an account (registered as the bot would), and a page opened by them. */
-  async function openAsNewUser(options: { theme?: Record<string, string | undefined>; creditMicros?: number } = {}) {
-    const user = { id: 0, first_name: 'Ada', username: 'ada', language_code: 'en' };
+  async function openAsNewUser(
+    options: { theme?: Record<string, string | undefined>; creditMicros?: number; language?: 'en' | 'ru'; demoCalls?: number } = {},
+  ) {
+    const user = { id: 0, first_name: 'Ada', username: 'ada', language_code: options.language ?? 'en' };
     const { account, apiKey } = await server.register({ first_name: user.first_name, username: user.username });
     user.id = account.telegram_id;
     if (options.creditMicros) await server.credit(account.id, options.creditMicros, 'welcome credit');
+    if (options.demoCalls) await callDemo(apiKey, options.demoCalls);
     const initData = signInitData(server.botToken, user);
     const { context, page } = await openTelegramPage(browser.browser, `${webapp.origin}/webapp/${launchHash(initData, options.theme ?? lightTheme)}`);
     openContexts.push(context);
@@ -52,7 +55,45 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   }
 
   async function openTab(page: Page, label: string) {
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: label }).click();
+    await page.getByRole('navigation').getByRole('button', { name: label }).click();
+  }
+
+  /** The MainButton as Telegram would draw it now: the last `web_app_setup_main_button` the app sent. */
+  async function mainButton(page: Page): Promise<{ is_visible: boolean; is_active?: boolean; text?: string } | undefined> {
+    const last = (await telegramEvents(page)).filter(([type]) => type === 'web_app_setup_main_button').at(-1);
+    return last?.[1] ? (JSON.parse(last[1]) as { is_visible: boolean; is_active?: boolean; text?: string }) : undefined;
+  }
+
+  /** Whether Telegram would show the BackButton now: the last `web_app_setup_back_button` the app sent. */
+  async function backButtonVisible(page: Page): Promise<boolean> {
+    const last = (await telegramEvents(page)).filter(([type]) => type === 'web_app_setup_back_button').at(-1);
+    return last?.[1] ? (JSON.parse(last[1]) as { is_visible: boolean }).is_visible : false;
+  }
+
+  /** Plays the user tapping the MainButton, once Telegram shows it active with `text`. */
+  async function tapMainButton(page: Page, text: string | RegExp) {
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_visible: true, is_active: true, text: expect.stringMatching(text) });
+    await sendTelegramEvent(page, 'main_button_pressed');
+  }
+
+  /** Calls the demo product `count` times with the key, and waits until usage counts them (the server records calls in batches). */
+  async function callDemo(apiKey: string, count: number) {
+    for (let call = 0; call < count; call += 1) {
+      const response = await fetch(`${server.url}/api/v1/proxy/demo/echo`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ call }),
+      });
+      expect(response.status).toBe(200);
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    await expect
+      .poll(async () => {
+        const usage = await fetch(`${server.url}/api/v1/usage?from=${today}&to=${today}`, { headers: { authorization: `Bearer ${apiKey}` } });
+        const { rows } = (await usage.json()) as { rows: { requests: number }[] };
+        return rows.reduce((sum, row) => sum + row.requests, 0);
+      })
+      .toBeGreaterThanOrEqual(count);
   }
 
   /** The row of the key named `name` in the Keys list. */
@@ -68,6 +109,81 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(sent).toContain('web_app_expand');
   });
 
+  it('opens with register and usage only: the balance comes with register, and no BackButton on the root tabs', async () => {
+    const user = { id: 0, first_name: 'Ada', language_code: 'en' };
+    const { account } = await server.register({ first_name: user.first_name });
+    user.id = account.telegram_id;
+    await server.credit(account.id, 3_000_000);
+    const context = await browser.browser.newContext({ viewport: { width: 390, height: 844 } });
+    openContexts.push(context);
+    const page = await context.newPage();
+    const apiCalls: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/')) apiCalls.push(`${request.method()} ${url.pathname}`);
+    });
+    await page.addInitScript(() => {
+      const target = window as unknown as { __events: unknown[]; TelegramWebviewProxy: unknown };
+      target.__events = [];
+      target.TelegramWebviewProxy = { postEvent: (type: string, data: string | undefined) => target.__events.push([type, data]) };
+    });
+    await page.goto(`${webapp.origin}/webapp/${launchHash(signInitData(server.botToken, user), lightTheme)}`);
+
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('$3.00');
+    await page.getByTestId('no-usage').waitFor();
+    expect(apiCalls).toEqual(['POST /api/v1/auth/register', 'GET /api/v1/usage']);
+
+    for (const tab of ['Keys', 'Top up', 'History', 'Products', 'Home']) {
+      await openTab(page, tab);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      expect(await backButtonVisible(page), tab).toBe(false);
+    }
+    expect((await telegramEvents(page)).filter(([type, data]) => type === 'web_app_setup_back_button' && data?.includes('true'))).toEqual([]);
+  });
+
+  it('shows skeletons of what loads, never a spinner', async () => {
+    const { page } = await openAsNewUser({ creditMicros: 1_000_000 });
+    let releaseUsage: () => void = () => {};
+    const usageHeld = new Promise<void>((resolve) => (releaseUsage = resolve));
+    await page.route('**/api/v1/usage?**', async (route) => {
+      await usageHeld;
+      await route.continue();
+    });
+    await page.getByTestId('balance').waitFor();
+    await page.getByRole('button', { name: '30 days' }).click();
+
+    const skeleton = page.getByRole('status').filter({ hasText: 'Loading usage…' });
+    await skeleton.waitFor();
+    expect(await skeleton.getAttribute('aria-busy')).toBe('true');
+    expect(await page.locator('.spinner').count()).toBe(0);
+    await page.screenshot({ path: path.join(screenshotDir, 'dashboard-loading-en-light.png') });
+    releaseUsage();
+    await page.getByTestId('no-usage').waitFor();
+    expect(await skeleton.count()).toBe(0);
+  });
+
+  it('charts usage per day, says a day’s cost when it is tapped, and offers products when there is none', async () => {
+    const { page, apiKey } = await openAsNewUser({ creditMicros: 1_000_000 });
+    const empty = page.getByTestId('no-usage');
+    await empty.waitFor();
+    await empty.getByRole('button', { name: 'See products' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Products' }).waitFor();
+
+    await callDemo(apiKey, 3);
+    await openTab(page, 'Home');
+    const chart = page.getByTestId('usage-chart');
+    await chart.waitFor();
+    expect(await chart.getAttribute('aria-label')).toBe('Usage over 7 days: $0.0003 for 3 requests.');
+    expect(await chart.getByRole('button').count()).toBe(7);
+    await chart.getByRole('button').last().click();
+    await expect
+      .poll(() => page.getByTestId('chart-readout').textContent())
+      .toMatch(/^\d{1,2} \w{3}: \$0\.0003 · 3 requests$|^\w{3} \d{1,2}: \$0\.0003 · 3 requests$/);
+
+    await page.getByRole('button', { name: '30 days' }).click();
+    await expect.poll(() => chart.getByRole('button').count()).toBe(30);
+  });
+
   it('warns when the balance is low', async () => {
     const { page } = await openAsNewUser({ creditMicros: 250_000 });
 
@@ -79,8 +195,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     const { page, account } = await openAsNewUser();
     await openTab(page, 'Keys');
 
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_visible: true, is_active: false, text: 'Create key' });
     await page.getByLabel('Name', { exact: true }).fill('laptop');
-    await page.getByRole('button', { name: 'Create key' }).click();
+    await tapMainButton(page, 'Create key');
     const secret = await page.getByTestId('secret').inputValue();
     expect(secret).toMatch(/^kik_[0-9A-Za-z]{40,60}$/);
 
@@ -93,8 +210,12 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     const keyList = page.getByTestId('key-list');
     await keyList.getByRole('button', { name: /laptop/ }).click();
     await page.getByRole('heading', { level: 1, name: 'laptop' }).waitFor();
-    const backShown = (await telegramEvents(page)).filter(([type]) => type === 'web_app_setup_back_button').at(-1);
-    expect(backShown?.[1]).toBe(JSON.stringify({ is_visible: true }));
+    await expect.poll(() => backButtonVisible(page)).toBe(true);
+    await sendTelegramEvent(page, 'back_button_pressed');
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await expect.poll(() => backButtonVisible(page)).toBe(false);
+    await keyList.getByRole('button', { name: /laptop/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'laptop' }).waitFor();
 
     await page.getByRole('button', { name: 'Revoke key' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke “laptop”?' });
@@ -107,21 +228,31 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(refused.status).toBe(401);
   });
 
-  it('renames a key, limits its spending, sets its expiry and rotates its secret', async () => {
+  it('renames a key, limits its spending and sets its expiry with one MainButton, never active on an empty or invalid field, then rotates its secret', async () => {
     const { page, account, apiKey: oldSecret } = await openAsNewUser();
     await openTab(page, 'Keys');
     await keyRow(page, /default/).click();
+    await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
 
+    // Nothing changed yet, then an empty name, then an amount that is not one: the MainButton stays inactive.
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_visible: true, is_active: false, text: 'Save changes' });
+    await page.getByRole('textbox', { name: 'Name' }).fill('');
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_active: false });
     await page.getByRole('textbox', { name: 'Name' }).fill('ci runner');
-    await page.getByRole('button', { name: 'Rename' }).click();
-    await page.getByRole('heading', { level: 1, name: 'ci runner' }).waitFor();
-    await page.getByLabel('Limit (USD)').fill('2.50');
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_active: true });
+    await page.getByLabel('Spend limit (USD)').fill('two fifty');
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_active: false });
+    await sendTelegramEvent(page, 'main_button_pressed');
+    await page.getByLabel('Spend limit (USD)').fill('2.50');
     await page.getByLabel('Per').selectOption('weekly');
-    await page.getByRole('button', { name: 'Save limit' }).click();
-    await page.getByText('Spend limit saved.').waitFor();
     await page.getByLabel('Expires at the end of (UTC)').fill('2099-12-31');
-    await page.getByRole('button', { name: 'Save expiry' }).click();
-    await page.getByText('Expiry saved.').waitFor();
+    await tapMainButton(page, 'Save changes');
+    await page.getByText('Changes saved.').waitFor();
+    await page.getByRole('heading', { level: 1, name: 'ci runner' }).waitFor();
+    await expect.poll(() => mainButton(page)).toMatchObject({ is_active: false });
+    expect((await telegramEvents(page)).filter(([type]) => type === 'web_app_trigger_haptic_feedback').at(-1)?.[1]).toBe(
+      JSON.stringify({ type: 'notification', notification_type: 'success' }),
+    );
 
     const keys = await fetch(`${server.url}/api/v1/api_keys`, {
       headers: { 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegram_id) },
@@ -184,6 +315,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
 
     const topupResponse = page.waitForResponse((response) => response.url().endsWith('/api/v1/payment/topup'));
     await sendTelegramEvent(page, 'main_button_pressed');
+    await expect
+      .poll(async () => (await telegramEvents(page)).filter(([type]) => type === 'web_app_trigger_haptic_feedback').map(([, data]) => data))
+      .toContain(JSON.stringify({ type: 'impact', impact_style: 'medium' }));
     const topup = (await (await topupResponse).json()) as { invoice_link: string; amount_micros: number; stars: number };
     expect(topup.amount_micros).toBeGreaterThanOrEqual(5_000_000);
     const slug = topup.invoice_link.replace('https://t.me/$', '');
@@ -241,6 +375,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     openContexts.push(expiredPage.context);
     await expiredPage.page.getByTestId('auth-error').waitFor();
     expect(await expiredPage.page.getByRole('heading', { level: 1 }).textContent()).toBe('This session has expired');
+
+    await expiredPage.page.getByRole('button', { name: 'Close' }).click();
+    expect((await telegramEvents(expiredPage.page)).map(([type]) => type)).toContain('web_app_close');
   });
 
   it('says the server is unreachable when the API is down, and offers to try again', async () => {
@@ -280,50 +417,102 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(await page.evaluate(() => document.documentElement.dataset.colorScheme)).toBe('dark');
   });
 
-  it('saves a screenshot of every screen at 390×844 in the light and the dark theme', async () => {
-    for (const [themeName, theme] of [
-      ['light', lightTheme],
-      ['dark', darkTheme],
-    ] as const) {
-      const { page, account } = await openAsNewUser({ theme, creditMicros: 7_500_000 });
-      const shoot = (screen: string) => page.screenshot({ path: path.join(screenshotDir, `${screen}-${themeName}.png`) });
-      await page.getByTestId('balance').waitFor();
-      await page.getByRole('img', { name: /Usage over 7 days/ }).waitFor();
-      await shoot('dashboard');
+  it('saves a screenshot of every screen at 390×844 in English and Russian, light and dark', async () => {
+    const words = {
+      en: { keys: 'Keys', topup: 'Top up', history: 'History', products: 'Products', settings: 'Settings', prices: 'Prices' },
+      ru: { keys: 'Ключи', topup: 'Пополнить', history: 'История', products: 'Продукты', settings: 'Настройки', prices: 'Prices' },
+    } as const;
+    for (const language of ['en', 'ru'] as const) {
+      for (const [themeName, theme] of [
+        ['light', lightTheme],
+        ['dark', darkTheme],
+      ] as const) {
+        const { page, account } = await openAsNewUser({ theme, creditMicros: 7_500_000, language, demoCalls: 4 });
+        const shoot = (screen: string) => page.screenshot({ path: path.join(screenshotDir, `${screen}-${language}-${themeName}.png`) });
+        await page.getByTestId('balance').waitFor();
+        await page.getByTestId('usage-chart').getByRole('button').last().click();
+        await shoot('dashboard');
 
-      await openTab(page, 'Keys');
-      await page.getByTestId('key-list').waitFor();
-      await shoot('keys');
-      await keyRow(page, /default/).click();
-      await page.getByRole('heading', { level: 2, name: 'Spend limit' }).waitFor();
-      await shoot('key-detail');
+        await openTab(page, words[language].keys);
+        await page.getByTestId('key-list').waitFor();
+        await shoot('keys');
+        await keyRow(page, /default/).click();
+        await page.getByRole('heading', { level: 2, name: words[language].settings }).waitFor();
+        await shoot('key-detail');
 
-      await openTab(page, 'Top up');
-      await page.getByRole('radio').first().waitFor();
-      await shoot('topup');
+        await openTab(page, words[language].topup);
+        await page.getByRole('radio').first().waitFor();
+        await shoot('topup');
 
-      await openTab(page, 'History');
-      await page.getByTestId('history-list').waitFor();
-      await shoot('history');
+        await openTab(page, words[language].history);
+        await page.getByTestId('history-list').waitFor();
+        await shoot('history');
 
-      await openTab(page, 'Products');
-      await page.getByTestId('product-list').waitFor();
-      await shoot('products');
-      await page.getByTestId('product-list').getByRole('button').first().click();
-      await page.getByRole('heading', { level: 2, name: 'Prices' }).waitFor();
-      await shoot('product-detail');
+        await openTab(page, words[language].products);
+        await page.getByTestId('product-list').waitFor();
+        await shoot('products');
+        await page.getByTestId('product-list').getByRole('button').first().click();
+        await page.getByRole('heading', { level: 2 }).first().waitFor();
+        await shoot('product-detail');
 
-      const expired = signInitData(server.botToken, { id: account.telegram_id }, { authDate: 1_000_000_000 });
-      await page.goto(`${webapp.origin}/webapp/${launchHash(expired, theme)}`);
-      await page.reload();
-      await page.getByTestId('auth-error').waitFor();
-      await shoot('auth-error');
+        const expired = signInitData(server.botToken, { id: account.telegram_id, language_code: language }, { authDate: 1_000_000_000 });
+        await page.goto(`${webapp.origin}/webapp/${launchHash(expired, theme)}`);
+        await page.reload();
+        await page.getByTestId('auth-error').waitFor();
+        await shoot('auth-error');
+
+        const deadApi = await staticWebapp('http://127.0.0.1:9');
+        try {
+          await page.goto(`${deadApi.origin}/webapp/${launchHash(signInitData(server.botToken, { id: 42, language_code: language }), theme)}`);
+          await page.getByTestId('start-error').waitFor();
+          await shoot('start-error');
+        } finally {
+          await deadApi.close();
+        }
+
+        const outside = await openTelegramPage(browser.browser, `${webapp.origin}/webapp/`, { locale: language, colorScheme: themeName });
+        openContexts.push(outside.context);
+        await outside.page.getByTestId('outside-telegram').waitFor();
+        await outside.page.screenshot({ path: path.join(screenshotDir, `outside-telegram-${language}-${themeName}.png`) });
+      }
     }
-    const outside = await openTelegramPage(browser.browser, `${webapp.origin}/webapp/`);
-    openContexts.push(outside.context);
-    await outside.page.getByTestId('outside-telegram').waitFor();
-    await outside.page.screenshot({ path: path.join(screenshotDir, 'outside-telegram-light.png') });
-    await outside.page.emulateMedia({ colorScheme: 'dark' });
-    await outside.page.screenshot({ path: path.join(screenshotDir, 'outside-telegram-dark.png') });
+  }, 180_000);
+
+  it('speaks Russian to a Telegram user whose language is Russian, and switches to English and back on the Home screen', async () => {
+    const { page } = await openAsNewUser({ creditMicros: 2_000_000, language: 'ru' });
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Привет, Ada');
+    expect((await page.getByRole('navigation', { name: 'Разделы' }).getByRole('button').allTextContents()).map((label) => label.trim())).toEqual([
+      'Главная',
+      'Ключи',
+      'Пополнить',
+      'История',
+      'Продукты',
+    ]);
+    expect(await mainButton(page)).toMatchObject({ is_visible: true, text: 'Пополнить' });
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ru');
+
+    await page.getByTestId('language-switch').getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Hi, Ada');
+    await expect.poll(() => mainButton(page)).toMatchObject({ text: 'Top up' });
+
+    // The choice is kept on this device: a reload stays in English although Telegram says ru.
+    await page.reload();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Hi, Ada');
+    await page.getByTestId('language-switch').getByRole('button', { name: 'Русский' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Привет, Ada');
+  });
+
+  it('serves a hashed asset brotli-compressed with a one-year cache, and index.html uncached (through the server)', async () => {
+    const page = await (await fetch(`${webapp.origin}/webapp/`)).text();
+    const script = /src="\/webapp\/(assets\/index-[\w-]+\.js)"/.exec(page)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${webapp.origin}/webapp/${script}`, { headers: { 'accept-encoding': 'br' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await asset.text()).toContain('web_app_ready');
+
+    const index = await fetch(`${webapp.origin}/webapp/`, { headers: { 'accept-encoding': 'br' } });
+    expect(index.headers.get('cache-control')).toBe('no-cache');
   });
 });

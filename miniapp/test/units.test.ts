@@ -1,12 +1,17 @@
 import { KikuaiError } from '@kikuai/sdk';
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from '../src/lib/api/errors.js';
+import { describeFailure, type Failure } from '../src/lib/api/errors.js';
+import { en } from '../src/lib/i18n/en.js';
+import { ru } from '../src/lib/i18n/ru.js';
+import { languageFromInitData, localeFor, translate, type Catalog, type Locale, type MessageKey } from '../src/lib/i18n/translate.js';
 import { readLaunchParams } from '../src/lib/telegram/launch-params.js';
 import { invoiceSlug } from '../src/lib/telegram/bridge.js';
 import { colorSchemeOf } from '../src/lib/telegram/theme.js';
 import { darkTheme, lightTheme } from '../src/lib/telegram/themes.js';
 import { formatUsd, parseUsd, starsFor } from '../src/lib/money.js';
 import { usageSeries } from '../src/lib/usage-chart.js';
+
+const catalogs: Record<Locale, Catalog> = { en, ru };
 
 class MemoryStorage implements Storage {
   #items = new Map<string, string>();
@@ -130,37 +135,93 @@ describe('usage chart', () => {
 
 describe('failures', () => {
   const problem = (status: number, code: string, detail: string) => new KikuaiError({ status, body: { code, title: code, detail, request_id: 'req_1' } });
+  const read = (failure: Failure, locale: Locale) => ({
+    kind: failure.kind,
+    title: typeof failure.title === 'string' ? translate(catalogs[locale], locale, failure.title) : failure.title.text,
+    message: typeof failure.message === 'string' ? translate(catalogs[locale], locale, failure.message) : failure.message.text,
+    requestId: failure.requestId,
+  });
 
   it.each([
     {
       status: 403,
       code: 'account_suspended',
       detail: 'This account is suspended.',
-      failure: { kind: 'suspended', title: 'Your account is suspended', message: 'Contact support through the bot (/support).' },
+      en: { kind: 'suspended', title: 'Your account is suspended', message: 'Contact support through the bot (/support).' },
+      ru: { kind: 'suspended', title: 'Ваш аккаунт приостановлен', message: 'Напишите в поддержку через бота (/support).' },
     },
     {
       status: 409,
       code: 'too_many_keys',
       detail: 'This account already holds 20 keys, the most an account may.',
-      failure: {
+      en: {
         kind: 'rejected',
         title: 'Too many keys',
         message: 'Your account holds as many API keys as it may. Revoke one you no longer use, then create the new one.',
+      },
+      ru: {
+        kind: 'rejected',
+        title: 'Слишком много ключей',
+        message: 'У аккаунта уже столько API-ключей, сколько разрешено. Отзовите ненужный, затем создайте новый.',
       },
     },
     {
       status: 400,
       code: 'invalid_amount',
       detail: 'A top-up is between $1.00 and $500.00.',
-      failure: { kind: 'rejected', title: 'That did not work', message: 'A top-up is between $1.00 and $500.00.' },
+      en: { kind: 'rejected', title: 'That did not work', message: 'A top-up is between $1.00 and $500.00.' },
+      ru: { kind: 'rejected', title: 'Не получилось', message: 'A top-up is between $1.00 and $500.00.' },
     },
     {
       status: 401,
       code: 'init_data_expired',
       detail: 'The Telegram initData is older than this server accepts.',
-      failure: { kind: 'auth', title: 'This session has expired', message: 'Close the app and open it again from the bot so Telegram can sign you in afresh.' },
+      en: { kind: 'auth', title: 'This session has expired', message: 'Close the app and open it again from the bot so Telegram can sign you in afresh.' },
+      ru: { kind: 'auth', title: 'Сеанс истёк', message: 'Закройте приложение и откройте его снова из бота, чтобы Telegram заново выполнил вход.' },
     },
-  ])("words $code in the user's terms where the user can act on it, else with the server's detail", ({ status, code, detail, failure }) => {
-    expect(describeFailure(problem(status, code, detail))).toEqual({ ...failure, requestId: 'req_1' });
+  ])(
+    "words $code in the user's terms and language where the user can act on it, else with the server's detail",
+    ({ status, code, detail, en: inEnglish, ru: inRussian }) => {
+      const failure = describeFailure(problem(status, code, detail));
+      expect(read(failure, 'en')).toEqual({ ...inEnglish, requestId: 'req_1' });
+      expect(read(failure, 'ru')).toEqual({ ...inRussian, requestId: 'req_1' });
+    },
+  );
+});
+
+describe('message catalogs', () => {
+  const placeholders = (message: string) => [...message.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+
+  it('gives Russian for every English message, with the same placeholders and a form for each Russian plural', () => {
+    expect(Object.keys(ru).sort()).toEqual(Object.keys(en).sort());
+    for (const key of Object.keys(en) as MessageKey[]) {
+      expect(new Set(placeholders(ru[key])), key).toEqual(new Set(placeholders(en[key])));
+      const englishForms = en[key].split('|').length;
+      if (englishForms > 1) expect(ru[key].split('|').length, key).toBe(3);
+    }
+  });
+
+  it('fills in names and picks the plural form each language needs', () => {
+    expect(translate(en, 'en', 'dashboard.greeting', { name: 'Ada' })).toBe('Hi, Ada');
+    expect(translate(ru, 'ru', 'dashboard.greeting', { name: 'Ада' })).toBe('Привет, Ада');
+    expect([1, 2, 5].map((count) => translate(en, 'en', 'dashboard.requests', { count }))).toEqual(['1 request', '2 requests', '5 requests']);
+    expect([1, 2, 5, 21, 22, 11].map((count) => translate(ru, 'ru', 'dashboard.requests', { count }))).toEqual([
+      '1 запрос',
+      '2 запроса',
+      '5 запросов',
+      '21 запрос',
+      '22 запроса',
+      '11 запросов',
+    ]);
+  });
+
+  it('chooses Russian for a Telegram user whose language_code is Russian, English for everyone else', () => {
+    const initData = (user: Record<string, unknown>) => new URLSearchParams({ user: JSON.stringify(user), auth_date: '1', hash: 'ab' }).toString();
+    expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'ru' })))).toBe('ru');
+    expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'ru-RU' })))).toBe('ru');
+    expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'en' })))).toBe('en');
+    expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'de' })))).toBe('en');
+    expect(localeFor(languageFromInitData(initData({ id: 1 })))).toBe('en');
+    expect(localeFor(languageFromInitData('not init data'))).toBe('en');
   });
 });

@@ -323,8 +323,19 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
     const webappDir = config.webappDir ?? options.webappDir;
     if (webappDir && existsSync(path.join(webappDir, 'index.html'))) {
       // The Mini App: its files under /webapp/, and its page at /webapp and /webapp/ (routes
-      // ignore a trailing slash, so one route serves both).
-      await pages.register(fastifyStatic, { root: webappDir, prefix: '/webapp/', index: false, wildcard: true });
+      // ignore a trailing slash, so one route serves both). The build writes `.br`/`.gz`
+      // beside each file, sent as they are to a browser that accepts them.
+      await pages.register(fastifyStatic, {
+        root: webappDir,
+        prefix: '/webapp/',
+        index: false,
+        wildcard: true,
+        preCompressed: true,
+        cacheControl: false,
+        setHeaders: (reply, filePath) => {
+          reply.header('cache-control', webappCacheControl(filePath));
+        },
+      });
       pages.get('/webapp', (_request, reply) => reply.sendFile('index.html'));
     }
 
@@ -333,4 +344,14 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   });
 
   return app;
+}
+
+/**
+ * Vite names every asset after its content hash, so a browser may keep one for a year
+ * without asking; the page that names them is revalidated on every open, so a deploy
+ * shows at once (an old page would ask for assets the new deploy no longer has).
+ */
+function webappCacheControl(filePath: string): string {
+  const hashedAsset = /[\\/]assets[\\/][^\\/]+-[\w-]{8,}\.\w+(?:\.(?:br|gz))?$/.test(filePath);
+  return hashedAsset ? 'public, max-age=31536000, immutable' : 'no-cache';
 }

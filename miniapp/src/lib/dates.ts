@@ -12,13 +12,30 @@ export function lastDays(count: number, today: Date = new Date()): string[] {
   return days;
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-
-export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
+// One formatter per locale and style: building an Intl.DateTimeFormat is the slow part.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}${JSON.stringify(options)}`;
+  let format = formatters.get(key);
+  if (!format) formatters.set(key, (format = new Intl.DateTimeFormat(locale, options)));
+  return format;
 }
 
-export function formatDate(iso: string): string {
-  return dateOnly.format(new Date(iso));
+/** A moment in the user's time zone; `locale` unset: the browser's. */
+export function formatDateTime(iso: string, locale?: string): string {
+  return formatter(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatDate(iso: string, locale?: string): string {
+  return formatter(locale, { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+/** A UTC day (`2026-11-28`) as people write it: `28 Nov`, `28 нояб.`. */
+export function formatDay(day: string, locale?: string): string {
+  return formatter(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+}
+
+/** The short weekday of a UTC day: `Sat`, `сб`. */
+export function weekdayOf(day: string, locale?: string): string {
+  return formatter(locale, { weekday: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 }

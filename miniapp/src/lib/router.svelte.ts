@@ -13,6 +13,7 @@ export interface Route {
 export class Router {
   stack = $state.raw<Route[]>([{ name: 'dashboard' }]);
   current = $derived(this.stack[this.stack.length - 1] ?? { name: 'dashboard' as const });
+  /** Only a detail has somewhere to go back to: the tabs are all roots, as Telegram's guidelines want (no BackButton there). */
   canGoBack = $derived(this.stack.length > 1);
 
   /** Opens a screen on top of the current one (a detail). */
@@ -22,7 +23,7 @@ export class Router {
 
   /** Switches to a top-level screen (a tab), forgetting the details above it. */
   open(route: Route): void {
-    this.stack = route.name === 'dashboard' ? [route] : [{ name: 'dashboard' }, route];
+    this.stack = [route];
   }
 
   back(): void {

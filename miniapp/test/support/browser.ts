@@ -46,8 +46,12 @@ export type TelegramEvent = [type: string, data: string | undefined];
  * A phone-sized page inside a pretend Telegram client: what the app asks of Telegram
  * (`TelegramWebviewProxy.postEvent`) is recorded in `window.__events`.
  */
-export async function openTelegramPage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+export async function openTelegramPage(
+  browser: Browser,
+  url: string,
+  options: { locale?: string; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, ...options });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   await page.addInitScript(() => {

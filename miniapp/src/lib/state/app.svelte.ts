@@ -4,6 +4,8 @@ import { describeFailure, type Failure } from '../api/errors.js';
 import { Action } from '../action.svelte.js';
 import { Resource } from '../resource.svelte.js';
 import { Router } from '../router.svelte.js';
+import { I18n } from '../i18n/i18n.svelte.js';
+import { languageFromInitData } from '../i18n/translate.js';
 import type { TelegramEnvironment } from '../telegram/telegram.svelte.js';
 import type { Account, ApiKeyWithSecret, Balance } from '../api/types.js';
 
@@ -20,9 +22,12 @@ export class AppState {
   /** The first key, when this open created the account: its secret is shown once, here, then dropped. */
   firstKey = $state.raw<ApiKeyWithSecret | undefined>(undefined);
   readonly balance: Resource<Balance>;
+  readonly i18n: I18n;
+  #balanceFromRegister = false;
 
-  constructor(telegram: TelegramEnvironment, api?: Api) {
+  constructor(telegram: TelegramEnvironment, api?: Api, storage?: Storage) {
     this.telegram = telegram;
+    this.i18n = new I18n(languageFromInitData(telegram.launch?.initData) ?? globalThis.navigator?.language, storage);
     this.api = api ?? (telegram.launch ? createApi(telegram.launch.initData) : null);
     if (!this.api) this.phase = 'outside-telegram';
     this.balance = this.resource(() => this.client.balance.get());
@@ -33,20 +38,34 @@ export class AppState {
     return this.api;
   }
 
-  /** Registers on first open (idempotent) and loads the balance; an invalid or expired initData ends here. */
+  /**
+   * Registers on first open (idempotent); an invalid or expired initData ends here. The
+   * account register returns carries the balance, so the dashboard shows it without
+   * another round trip, and only its usage is still to load.
+   */
   async start(): Promise<void> {
     if (!this.api) return;
     this.phase = 'starting';
     try {
       const registration = await this.api.auth.register();
       this.account = registration.account;
+      this.balance.value = balanceOf(registration.account);
+      this.#balanceFromRegister = true;
       if (registration.created && registration.api_key) this.firstKey = registration.api_key;
       this.phase = 'ready';
-      await this.balance.reload();
     } catch (error) {
       this.failure = describeFailure(error);
       this.phase = this.failure.kind === 'auth' ? 'auth-failed' : 'start-failed';
     }
+  }
+
+  /** Reloads the balance, unless register has just brought it (the dashboard's first showing). */
+  refreshBalance(): void {
+    if (this.#balanceFromRegister) {
+      this.#balanceFromRegister = false;
+      return;
+    }
+    void this.balance.reload();
   }
 
   /** A Resource whose authentication failures end the session (initData expired while the app was open). */
@@ -64,6 +83,19 @@ export class AppState {
     this.failure = failure;
     this.phase = 'auth-failed';
   }
+}
+
+/** The balance as `GET /balance` states it, from the account register returns (the same rule as the server's). */
+export function balanceOf(account: Account): Balance {
+  const threshold = account.low_balance_threshold_micros;
+  return {
+    balance_micros: account.balance_micros,
+    balance_usd: account.balance_usd,
+    currency: 'USD',
+    low_balance_threshold_micros: threshold,
+    low_balance: threshold !== null && account.balance_micros < threshold,
+    account_status: account.status,
+  };
 }
 
 const contextKey = Symbol('kikuai-app');

@@ -36,7 +36,11 @@ export interface OutgoingEvents {
   };
   web_app_open_invoice: { slug: string };
   web_app_open_link: { url: string };
-  web_app_trigger_haptic_feedback: { type: 'notification'; notification_type: 'error' | 'success' | 'warning' };
+  web_app_trigger_haptic_feedback:
+    | { type: 'notification'; notification_type: 'error' | 'success' | 'warning' }
+    | { type: 'impact'; impact_style: 'light' | 'medium' | 'heavy' | 'rigid' | 'soft' }
+    | { type: 'selection_change' };
+  web_app_close: undefined;
 }
 
 type Listener = (data: unknown) => void;

@@ -95,8 +95,24 @@ export class TelegramEnvironment {
     this.bridge.post('web_app_open_link', { url });
   }
 
+  /** Haptic feedback for an outcome: a payment went through, failed, or needs a second look. */
   notify(type: 'error' | 'success' | 'warning'): void {
     this.bridge.post('web_app_trigger_haptic_feedback', { type: 'notification', notification_type: type });
+  }
+
+  /** Haptic feedback for a tap that moves money (the Pay button), felt before the answer comes. */
+  impact(style: 'light' | 'medium' | 'heavy' = 'medium'): void {
+    this.bridge.post('web_app_trigger_haptic_feedback', { type: 'impact', impact_style: style });
+  }
+
+  /** Haptic feedback for a changed choice (an amount, a period). */
+  selectionChanged(): void {
+    this.bridge.post('web_app_trigger_haptic_feedback', { type: 'selection_change' });
+  }
+
+  /** Closes the Mini App (the error screens' Close button). */
+  close(): void {
+    this.bridge.post('web_app_close');
   }
 }
 
