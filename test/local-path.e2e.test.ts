@@ -1,19 +1,20 @@
 /**
- * Issue 16, acceptance (c): without Telegram, `npm start` (the built launcher) and then the
- * commands it prints reach a charged call. The commands run as printed, through `npx
- * kikuai` (the built binary), against a real server on a temp SQLite dir with the demo
- * product and an admin token. Prints how many commands and seconds it took.
+ * Issue 16, acceptance (c): without Telegram, `npm start -- --demo` on a tree with no `.env`
+ * and no KIKUAI_* variable, then the commands it prints, reach a charged call: no restart,
+ * no hand-written variable (the admin token is generated into the data dir, 0600, and the
+ * printed commands read it from there). The commands run as printed, through `npx kikuai`
+ * (the built binary), against the real server on a temp SQLite dir. Then the demo's page in
+ * `kikuai products show` gives a curl that, run as printed, is charged too. Prints how many
+ * commands and seconds it took.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const adminToken = `adm_${randomBytes(16).toString('hex')}`;
 
 /** The runner's environment without anything of ours that would change what the commands do. */
 function userEnvironment(extra: Record<string, string>): Record<string, string> {
@@ -39,39 +40,48 @@ describe('the local path without Telegram', () => {
   let launcher: ChildProcess;
   let output = '';
   let dataDir: string;
+  let startSeconds = 0;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-local-path-'));
-    launcher = spawn(process.execPath, [path.join(root, 'launcher/dist/main.js')], {
+    const started = performance.now();
+    launcher = spawn('npm', ['start', '--', '--demo'], {
       cwd: root,
-      // What an operator sets for this path; no Telegram variable at all.
-      env: userEnvironment({ PORT: '0', KIKUAI_DATA_DIR: dataDir, KIKUAI_ADMIN_TOKEN: adminToken, KIKUAI_DEMO_PRODUCT: '1', KIKUAI_LOG_LEVEL: 'warn' }),
+      // Only the test's isolation (a free port, a temp data dir, quiet logs): no admin token, no demo variable.
+      env: userEnvironment({ PORT: '0', KIKUAI_DATA_DIR: dataDir, KIKUAI_LOG_LEVEL: 'warn' }),
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: npm, its shell and node stop together.
+      detached: true,
     });
     launcher.stdout!.on('data', (chunk) => (output += String(chunk)));
     launcher.stderr!.on('data', (chunk) => (output += String(chunk)));
-    const deadline = Date.now() + 30_000;
+    // npm start builds what is stale first.
+    const deadline = Date.now() + 240_000;
     while (!/^\s+3\. /m.test(output)) {
       if (Date.now() > deadline || launcher.exitCode !== null) throw new Error(`npm start printed no local path:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    startSeconds = (performance.now() - started) / 1000;
   });
 
   afterAll(async () => {
     if (launcher && launcher.exitCode === null) {
       const exited = new Promise((resolve) => launcher.once('exit', resolve));
-      launcher.kill('SIGTERM');
+      process.kill(-launcher.pid!, 'SIGTERM');
       await exited;
     }
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('reaches a charged call in the three commands npm start prints', async () => {
-    const printed = [...output.matchAll(/^\s+\d\. (npx kikuai .+)$/gm)].map((match) => match[1]!);
+    const printed = [...output.matchAll(/^\s+\d\. (.*npx kikuai .+)$/gm)].map((match) => match[1]!);
     expect(printed).toHaveLength(3);
+    expect(output).not.toMatch(/adm_/);
+    const tokenFile = path.join(dataDir, 'admin-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     const configDir = mkdtempSync(path.join(tmpdir(), 'kikuai-local-path-cli-'));
-    // A shell of the operator's: the admin token as the server has it, a config dir of its own.
-    const env = userEnvironment({ KIKUAI_ADMIN_TOKEN: adminToken, KIKUAI_CONFIG_DIR: configDir });
+    // A fresh shell of the user's: nothing of kikuai's set, a config dir of its own.
+    const env = userEnvironment({ KIKUAI_CONFIG_DIR: configDir });
     try {
       const started = performance.now();
       let accountId = '';
@@ -83,7 +93,9 @@ describe('the local path without Telegram', () => {
         results.push(result);
       }
       const seconds = (performance.now() - started) / 1000;
-      console.log(`local path without Telegram: ${printed.length} commands after npm start, ${seconds.toFixed(1)} s`);
+      console.log(
+        `local path without Telegram: npm start -- --demo (${startSeconds.toFixed(1)} s to its banner, stale builds included), then ${printed.length} printed commands, ${seconds.toFixed(1)} s`,
+      );
 
       expect(accountId).toMatch(/^acc_/);
       expect(JSON.parse(results[2]!.stdout)).toEqual({ echo: { hello: 'kikuai' } });
@@ -94,6 +106,18 @@ describe('the local path without Telegram', () => {
         data: Array<{ kind: string; amount_micros: number; reason: string }>;
       };
       expect(history.data).toContainEqual(expect.objectContaining({ kind: 'debit', amount_micros: -price, reason: 'demo/echo' }));
+
+      // The demo's page: its curl, run as printed with the key in KIKUAI_API_KEY, is charged too.
+      const page = (await shell('npx kikuai products show demo', env)).stdout;
+      expect(page).toMatch(/^echo {2}POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/proxy\/demo\/echo$/m);
+      expect(page).toContain('Limits: 600 requests per 60 s per account');
+      const curl = /^ {4}(curl .+)$/m.exec(page)![1]!;
+      const savedKey = (JSON.parse(readFileSync(path.join(configDir, 'credentials.json'), 'utf8')) as { profiles: Record<string, { api_key: string }> }).profiles
+        .default!.api_key;
+      const answered = await shell(curl, { ...env, KIKUAI_API_KEY: savedKey });
+      expect(JSON.parse(answered.stdout)).toEqual({ echo: { hello: 'kikuai' } });
+      const after = JSON.parse((await shell('npx kikuai balance --json', env)).stdout) as { balance_micros: number };
+      expect(after.balance_micros).toBe(1_000_000 - 2 * price);
     } finally {
       rmSync(configDir, { recursive: true, force: true });
     }
