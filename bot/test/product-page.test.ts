@@ -25,7 +25,12 @@ afterAll(async () => {
 
 /** What Telegram shows of an HTML block: the text without tags, entities decoded. */
 const rendered = (html: string) =>
-  html.replace(/<[^>]+>/g, '').replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  html
+    .replace(/<[^>]+>/g, '')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
 const preBlocks = (html: string) => [...html.matchAll(/<pre>([\s\S]*?)<\/pre>/g)].map((match) => rendered(match[1]!));
 
 describe("a product's page in the bot", () => {

@@ -26,7 +26,9 @@ describe.skipIf(unavailable)('the first key in the Mini App, in Chromium against
   beforeAll(async () => {
     ensureBuilt();
     telegram = await startFakeTelegram();
-    server = await startTestServer({ env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_WEBAPP_DIR: distDir, KIKUAI_SIGNUP_CREDIT_MICROS: '100000', KIKUAI_DEMO_PRODUCT: '1' } });
+    server = await startTestServer({
+      env: { TELEGRAM_API_ROOT: telegram.apiRoot, KIKUAI_WEBAPP_DIR: distDir, KIKUAI_SIGNUP_CREDIT_MICROS: '100000', KIKUAI_DEMO_PRODUCT: '1' },
+    });
     webapp = await webappOrigin(server.url);
     browser = await launchChromium();
   });
@@ -101,7 +103,10 @@ describe.skipIf(unavailable)('the first key in the Mini App, in Chromium against
     await page.getByRole('button', { name: 'I have stored it' }).click();
 
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Products' }).click();
-    await page.getByTestId('product-list').getByRole('button', { name: /Demo echo/ }).click();
+    await page
+      .getByTestId('product-list')
+      .getByRole('button', { name: /Demo echo/ })
+      .click();
     const echo = page.getByTestId('endpoint-echo');
     expect(await echo.getByTestId('endpoint-url').textContent()).toBe(`POST ${webapp.origin}/api/v1/proxy/demo/echo`);
     expect(await page.getByTestId('product-limits').textContent()).toContain('Request body up to 64 KiB');

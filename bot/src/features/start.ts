@@ -33,7 +33,11 @@ startFeature.command('start', privateOnly, async (ctx) => {
   });
   const name = escapeHtml(user.first_name);
   if (result.created && result.api_key) {
-    const text = [ctx.t('start-created', { name, key: result.api_key.secret }), nextStepLine(ctx, result.account), await quickstartHtml(ctx, result.api_key.secret)];
+    const text = [
+      ctx.t('start-created', { name, key: result.api_key.secret }),
+      nextStepLine(ctx, result.account),
+      await quickstartHtml(ctx, result.api_key.secret),
+    ];
     const keyboard = InlineKeyboard.from([[InlineKeyboard.text(ctx.t('button-key-stored'), KEY_STORED)], ...mainMenuKeyboard(ctx).inline_keyboard]);
     await ctx.reply(text.join('\n\n'), { parse_mode: 'HTML', reply_markup: keyboard, link_preview_options: { is_disabled: true } });
     return;

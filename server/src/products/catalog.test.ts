@@ -104,7 +104,12 @@ describe('the products file', () => {
   it("shows each endpoint's full URL, the limits and a working example on the base URL", () => {
     const catalog = parseProductCatalog(shipped, 'config/products.yaml', {});
     const page = presentProduct(catalog.get('reliapi')!, BASE);
-    expect(page).toMatchObject({ rate_limit: { requests: 600, window_seconds: 60 }, timeout_ms: 60_000, max_body_bytes: 100 * 1024 * 1024, docs_url: `${BASE}/docs` });
+    expect(page).toMatchObject({
+      rate_limit: { requests: 600, window_seconds: 60 },
+      timeout_ms: 60_000,
+      max_body_bytes: 100 * 1024 * 1024,
+      docs_url: `${BASE}/docs`,
+    });
     const http = page.endpoints.find((endpoint) => endpoint.id === 'http')!;
     expect(http.url).toBe(`${BASE}/api/v1/proxy/reliapi/http`);
     expect(http.example.body).toEqual({ target: 'example', method: 'GET', path: '/status' });
@@ -116,12 +121,18 @@ describe('the products file', () => {
   });
 
   it('quotes an example body for the shell whatever it holds', () => {
-    const catalog = parseProductCatalog(minimal(reliapi('', `{ id: http, path: /proxy/http, price_micros: 1000, example: { text: "it's $HOME \\"x\\"" } }`)), 'products.yaml', {});
+    const catalog = parseProductCatalog(
+      minimal(reliapi('', `{ id: http, path: /proxy/http, price_micros: 1000, example: { text: "it's $HOME \\"x\\"" } }`)),
+      'products.yaml',
+      {},
+    );
     const example = presentProduct(catalog.get('reliapi')!, BASE).endpoints[0]!.example;
     // What the shell hands the program: the words after `--data` and `-e`, printed by printf.
     const asShellSees = (line: string, program: string) => execFileSync('sh', ['-c', line.replace(program, 'printf %s ')], { encoding: 'utf8' });
     expect(asShellSees(example.cli, 'npx kikuai call reliapi http --data ')).toBe(JSON.stringify({ text: `it's $HOME "x"` }));
-    expect(asShellSees(example.sdk, 'npm i @kikuai/sdk && node --input-type=module -e ')).toContain(`kikuai.proxy.call('reliapi', 'http', { text: 'it\\'s $HOME "x"' })`);
+    expect(asShellSees(example.sdk, 'npm i @kikuai/sdk && node --input-type=module -e ')).toContain(
+      `kikuai.proxy.call('reliapi', 'http', { text: 'it\\'s $HOME "x"' })`,
+    );
   });
 
   it('picks the demo for the quickstart when it is on, else the first live endpoint that does not stream', () => {
