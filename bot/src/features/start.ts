@@ -63,7 +63,11 @@ startFeature.callbackQuery(KEY_STORED, privateOnly, async (ctx) => {
 });
 
 startFeature.command('quickstart', privateOnly, async (ctx) => {
-  await ctx.reply(await quickstartHtml(ctx), { parse_mode: 'HTML', reply_markup: mainMenuKeyboard(ctx), link_preview_options: { is_disabled: true } });
+  await ctx.reply((await quickstartHtml(ctx)) || ctx.t('products-empty'), {
+    parse_mode: 'HTML',
+    reply_markup: mainMenuKeyboard(ctx),
+    link_preview_options: { is_disabled: true },
+  });
 });
 
 startFeature.callbackQuery(MENU.main, privateOnly, async (ctx) => {
