@@ -1,32 +1,26 @@
 /**
- * Issue 16, acceptance (c): without Telegram, `npm start` (the built launcher) and then the
- * commands it prints reach a charged call. The commands run as printed, through `npx
- * kikuai` (the built binary), against a real server on a temp SQLite dir with the demo
- * product and an admin token. Prints how many commands and seconds it took.
+ * Issue 16, acceptance (c): without Telegram, in a scratch copy of the repository (no `.env`,
+ * no `.data`, no KIKUAI_* variable: a fresh clone), `npm start -- --demo` and then the
+ * commands it prints reach a charged call: no restart, no hand-written variable (the admin
+ * token is generated into the data dir, 0600, and the printed commands read it from there).
+ * The commands run as printed, through `npx kikuai` (the built binary), against the real
+ * server on the default SQLite store. Then the demo's page in `kikuai products show` gives a
+ * curl that, run as printed, is charged too. Prints how many commands and seconds it took.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@kikuai/testkit/http';
+import { copyRepository, startCommand, stopGroup, type ScratchRepository, type Started } from './support/scratch-repository.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const adminToken = `adm_${randomBytes(16).toString('hex')}`;
+/** The user's shell: PATH and HOME, nothing of kikuai's. */
+const userEnvironment = (extra: Record<string, string>) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...extra });
 
-/** The runner's environment without anything of ours that would change what the commands do. */
-function userEnvironment(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith('KIKUAI_') && !name.startsWith('VITEST') && !['CI', 'NODE_OPTIONS'].includes(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-function shell(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function shell(command: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));
@@ -36,64 +30,72 @@ function shell(command: string, env: Record<string, string>): Promise<{ code: nu
 }
 
 describe('the local path without Telegram', () => {
-  let launcher: ChildProcess;
-  let output = '';
-  let dataDir: string;
+  let repository: ScratchRepository;
+  let started: Started | undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'kikuai-local-path-'));
-    launcher = spawn(process.execPath, [path.join(root, 'launcher/dist/main.js')], {
-      cwd: root,
-      // What an operator sets for this path; no Telegram variable at all.
-      env: userEnvironment({ PORT: '0', KIKUAI_DATA_DIR: dataDir, KIKUAI_ADMIN_TOKEN: adminToken, KIKUAI_DEMO_PRODUCT: '1', KIKUAI_LOG_LEVEL: 'warn' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+    repository = copyRepository();
+    // Only a free port, so the test never meets another server on 8000.
+    started = await startCommand('npm', ['start', '--', '--demo'], {
+      cwd: repository.root,
+      env: { PORT: String(await freePort()) },
+      ready: '  3. ',
+      timeoutMs: 300_000,
     });
-    launcher.stdout!.on('data', (chunk) => (output += String(chunk)));
-    launcher.stderr!.on('data', (chunk) => (output += String(chunk)));
-    const deadline = Date.now() + 30_000;
-    while (!/^\s+3\. /m.test(output)) {
-      if (Date.now() > deadline || launcher.exitCode !== null) throw new Error(`npm start printed no local path:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
+    // The banner's last line is printed whole before the next chunk; wait for its end.
+    while (!/^ {2}3\. .+\n/m.test(started.output())) await new Promise((resolve) => setTimeout(resolve, 50));
+  }, 320_000);
 
   afterAll(async () => {
-    if (launcher && launcher.exitCode === null) {
-      const exited = new Promise((resolve) => launcher.once('exit', resolve));
-      launcher.kill('SIGTERM');
-      await exited;
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await stopGroup(started?.child);
+    repository?.remove();
   });
 
   it('reaches a charged call in the three commands npm start prints', async () => {
-    const printed = [...output.matchAll(/^\s+\d\. (npx kikuai .+)$/gm)].map((match) => match[1]!);
+    const output = started!.output();
+    const printed = [...output.matchAll(/^\s+\d\. (.*npx kikuai .+)$/gm)].map((match) => match[1]!);
     expect(printed).toHaveLength(3);
+    expect(output).not.toMatch(/adm_/);
+    expect(statSync(path.join(repository.root, '.data/admin-token')).mode & 0o777).toBe(0o600);
     const configDir = mkdtempSync(path.join(tmpdir(), 'kikuai-local-path-cli-'));
-    // A shell of the operator's: the admin token as the server has it, a config dir of its own.
-    const env = userEnvironment({ KIKUAI_ADMIN_TOKEN: adminToken, KIKUAI_CONFIG_DIR: configDir });
+    const env = userEnvironment({ KIKUAI_CONFIG_DIR: configDir });
+    const run = (command: string, extra: Record<string, string> = {}) => shell(command, repository.root, { ...env, ...extra });
     try {
-      const started = performance.now();
+      const commandsStarted = performance.now();
       let accountId = '';
       const results = [];
       for (const command of printed) {
-        const result = await shell(command.replace('<the account id step 1 printed>', accountId), env);
+        const result = await run(command.replace('<the account id step 1 printed>', accountId));
         expect(result, `${command}\n${result.stderr}`).toMatchObject({ code: 0 });
         accountId ||= /Created account (acc_\w+)/.exec(result.stdout)?.[1] ?? '';
         results.push(result);
       }
-      const seconds = (performance.now() - started) / 1000;
-      console.log(`local path without Telegram: ${printed.length} commands after npm start, ${seconds.toFixed(1)} s`);
+      const seconds = (performance.now() - commandsStarted) / 1000;
+      console.log(
+        `local path without Telegram: npm start -- --demo (${(started!.readyAfterMs / 1000).toFixed(1)} s to its banner, stale builds included), ` +
+          `then ${printed.length} printed commands, ${seconds.toFixed(1)} s`,
+      );
 
       expect(accountId).toMatch(/^acc_/);
       expect(JSON.parse(results[2]!.stdout)).toEqual({ echo: { hello: 'kikuai' } });
-      const price = JSON.parse((await shell('npx kikuai products show demo --json', env)).stdout).endpoints[0].price_micros as number;
-      const balance = JSON.parse((await shell('npx kikuai balance --json', env)).stdout) as { balance_micros: number };
+      const price = JSON.parse((await run('npx kikuai products show demo --json')).stdout).endpoints[0].price_micros as number;
+      const balance = JSON.parse((await run('npx kikuai balance --json')).stdout) as { balance_micros: number };
       expect(balance.balance_micros).toBe(1_000_000 - price);
-      const history = JSON.parse((await shell('npx kikuai history --json', env)).stdout) as {
+      const history = JSON.parse((await run('npx kikuai history --json')).stdout) as {
         data: Array<{ kind: string; amount_micros: number; reason: string }>;
       };
       expect(history.data).toContainEqual(expect.objectContaining({ kind: 'debit', amount_micros: -price, reason: 'demo/echo' }));
+
+      // The demo's page: its curl, run as printed with the key in KIKUAI_API_KEY, is charged too.
+      const page = (await run('npx kikuai products show demo')).stdout;
+      expect(page).toMatch(/^echo {2}POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/proxy\/demo\/echo$/m);
+      expect(page).toContain('Limits: 600 requests per 60 s per account');
+      const curl = /^ {4}(curl .+)$/m.exec(page)![1]!;
+      const credentials = JSON.parse(readFileSync(path.join(configDir, 'credentials.json'), 'utf8')) as { profiles: Record<string, { api_key: string }> };
+      const answered = await run(curl, { KIKUAI_API_KEY: credentials.profiles.default!.api_key });
+      expect(JSON.parse(answered.stdout)).toEqual({ echo: { hello: 'kikuai' } });
+      const after = JSON.parse((await run('npx kikuai balance --json')).stdout) as { balance_micros: number };
+      expect(after.balance_micros).toBe(1_000_000 - 2 * price);
     } finally {
       rmSync(configDir, { recursive: true, force: true });
     }

@@ -6,8 +6,6 @@ export interface BotConfig {
   apiBaseUrl: string;
   /** The bot's service credential (`KIKUAI_BOT_SERVICE_TOKEN`). */
   serviceToken: string;
-  /** The API's public address, shown in the quickstart (`KIKUAI_PUBLIC_URL`); default `apiBaseUrl`. */
-  publicUrl?: string;
   /** The Mini App's public address; without it the menu has no "Open app" button. */
   webappUrl?: string;
   /** How long an old key keeps working after /regenerate_key (seconds; 0 = refused at once). */
@@ -78,7 +76,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     bot: {
       apiBaseUrl: optionalUrl(env, 'API_BASE_URL') ?? `http://127.0.0.1:${env.PORT?.trim() || '8000'}`,
       serviceToken: required(env, 'KIKUAI_BOT_SERVICE_TOKEN'),
-      publicUrl: optionalUrl(env, 'KIKUAI_PUBLIC_URL'),
       webappUrl: optionalUrl(env, 'WEBAPP_URL'),
       rotateGraceSeconds: integer(env, 'KIKUAI_BOT_ROTATE_GRACE_SECONDS', 0),
       apiTimeoutMs: integer(env, 'KIKUAI_BOT_API_TIMEOUT_MS', 5000),

@@ -21,8 +21,6 @@ export interface StartBotOptions {
   webhookPort?: number;
   webhookHost?: string;
   webappUrl?: string;
-  /** The API's public address for the quickstart; default `apiBaseUrl`. */
-  publicUrl?: string;
   /** The Bot API server; default Telegram's. */
   apiRoot?: string;
   logger?: Logger;
@@ -50,7 +48,6 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     config: {
       apiBaseUrl: options.apiBaseUrl,
       serviceToken: options.serviceToken,
-      publicUrl: options.publicUrl,
       webappUrl: options.webappUrl,
       rotateGraceSeconds: options.rotateGraceSeconds ?? 0,
       apiTimeoutMs: options.apiTimeoutMs ?? 5_000,

@@ -56,9 +56,9 @@ describe('a first call that succeeds', () => {
     const html = textOf(welcome);
     const key = secretIn(welcome)!;
     expect(html).toContain('<b>$0.10</b> of free credit');
-    expect(html).toContain(`${harness.proxy.url}/docs`);
+    expect(html).toContain(`${harness.server.url}/docs`);
     expect(html).toContain('npm i @kikuai/sdk');
-    expect(html).toContain(`npx kikuai login --base-url ${harness.proxy.url}`);
+    expect(html).toContain(`npx kikuai login --base-url ${harness.server.url}`);
     expect(buttonsOf(welcome).map((button) => button.callback_data)).toContain('key:stored');
     expect(noEmptyRows(welcome)).toBe(true);
 

@@ -224,6 +224,8 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
     expect(list.data.map((product: { id: string }) => product.id)).toEqual(['reliapi', 'routellm', 'tiny']);
     const shown = await kikuai(['products', 'show', 'reliapi']);
     expect(shown.stdout).toContain('kikuai call reliapi llm');
+    expect(shown.stdout).toContain(`POST ${world.server.url}/api/v1/proxy/reliapi/http`);
+    expect(shown.stdout).toMatch(/Limits: 100000 requests per 60 s per account · request body up to 100 MiB · the answer must begin within 10 s/);
     parseAs('Product', (await kikuai(['products', 'show', 'reliapi', '--json'])).stdout);
   });
 

@@ -23,8 +23,6 @@ export async function startBotAlongside({ config, localUrl, log }: ListeningApi,
     const bot = await startBot({
       token: config.telegram.botToken,
       apiBaseUrl: config.apiBaseUrl ?? localUrl,
-      // The base URL the quickstart shows (KIKUAI_PUBLIC_URL); the bot falls back to apiBaseUrl.
-      publicUrl: config.publicUrl,
       serviceToken: config.botServiceToken,
       webhookUrl: config.telegram.webhookUrl,
       webhookSecret: config.telegram.webhookSecret,

@@ -333,6 +333,28 @@ export type Product = components['schemas']['Product'];
 export type ProductEndpoint = components['schemas']['ProductEndpoint'];
 
 /**
+ * A working call of one endpoint, ready to copy (curl, SDK, CLI), on the server's public base URL.
+ *
+ * @example
+ * ```ts
+ * import type { CallExample } from '@kikuai/sdk';
+ * const { curl }: CallExample = (await kikuai.products.get('reliapi')).endpoints[0]!.example;
+ * ```
+ */
+export type CallExample = components['schemas']['CallExample'];
+
+/**
+ * The first call with a new key on this server: base URL, curl, SDK and CLI lines, the docs.
+ *
+ * @example
+ * ```ts
+ * import type { Quickstart } from '@kikuai/sdk';
+ * const quickstart: Quickstart | null = (await kikuai.products.list()).quickstart;
+ * ```
+ */
+export type Quickstart = components['schemas']['Quickstart'];
+
+/**
  * The body of `products.list()`.
  *
  * @example

@@ -79,7 +79,7 @@ async function askToConfirm(ctx: BotContext, key: ApiKey): Promise<void> {
 }
 
 async function sendNewSecret(ctx: BotContext, secret: string): Promise<void> {
-  await ctx.reply([ctx.t('rotate-done', { key: secret }), quickstartHtml(ctx, secret)].join('\n\n'), {
+  await ctx.reply([ctx.t('rotate-done', { key: secret }), await quickstartHtml(ctx, secret)].join('\n\n'), {
     parse_mode: 'HTML',
     link_preview_options: { is_disabled: true },
   });
@@ -163,7 +163,7 @@ async function createKey(ctx: BotContext, name: string, preset: KeyPreset): Prom
   await ctx.reply(
     [
       ctx.t('new-key-done', { name: escapeHtml(created.name), key: created.secret, permissions: permissionsOf(ctx, created) }),
-      quickstartHtml(ctx, created.secret),
+      await quickstartHtml(ctx, created.secret),
     ].join('\n\n'),
     { parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
   );

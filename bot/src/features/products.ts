@@ -32,6 +32,55 @@ async function showProducts(ctx: BotContext): Promise<void> {
   });
 }
 
+/** Telegram refuses a message longer than this. */
+const MESSAGE_LIMIT = 4096;
+
+/** `104857600` → `100 MiB`, `65536` → `64 KiB`. */
+function byteSize(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1 && size % 1024 === 0) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${size} ${units[unit]}`;
+}
+
+/** The product's page: each endpoint's method, URL and price, the limits, and a working example of each. */
+function productPage(ctx: BotContext, product: Product, withSdk: boolean): string {
+  const pre = (text: string) => `<pre>${escapeHtml(text)}</pre>`;
+  const endpoints = product.endpoints.map((endpoint) =>
+    [
+      ctx.t('product-endpoint', {
+        id: endpoint.id,
+        price: formatUsd(endpoint.price_usd),
+        streams: endpoint.streaming ? ctx.t('product-endpoint-streams') : '',
+        description: escapeHtml(endpoint.description),
+        method: endpoint.method,
+        url: escapeHtml(endpoint.url),
+      }),
+      ctx.t('product-example-curl'),
+      pre(endpoint.example.curl),
+      ...(withSdk ? [ctx.t('product-example-sdk'), pre(endpoint.example.sdk)] : []),
+      ctx.t('product-example-cli'),
+      pre(endpoint.example.cli),
+    ].join('\n'),
+  );
+  return [
+    ctx.t('product-title', { name: escapeHtml(product.name), status: ctx.t(`product-status-${product.status}`) }),
+    escapeHtml(product.description),
+    ctx.t('product-limits', {
+      requests: product.rate_limit.requests,
+      seconds: product.rate_limit.window_seconds,
+      bodySize: byteSize(product.max_body_bytes),
+      timeoutSeconds: Math.ceil(product.timeout_ms / 1000),
+    }),
+    ...endpoints,
+    ctx.t('product-docs', { docsUrl: escapeHtml(product.docs_url) }),
+  ].join('\n\n');
+}
+
 async function showProduct(ctx: BotContext, productId: string): Promise<void> {
   let product: Product;
   try {
@@ -41,16 +90,14 @@ async function showProduct(ctx: BotContext, productId: string): Promise<void> {
       return void (await ctx.reply(ctx.t('product-not-found', { name: escapeHtml(productId) }), { parse_mode: 'HTML' }));
     throw error;
   }
-  const endpoints = product.endpoints.map((endpoint) =>
-    ctx.t('product-endpoint', { id: endpoint.id, price: formatUsd(endpoint.price_usd), description: escapeHtml(endpoint.description) }),
-  );
-  const text = [
-    ctx.t('product-title', { name: escapeHtml(product.name), status: ctx.t(`product-status-${product.status}`) }),
-    escapeHtml(product.description),
-    endpoints.join('\n'),
-    ctx.t('product-rate-limit', { requests: product.rate_limit.requests, seconds: product.rate_limit.window_seconds }),
-  ].join('\n\n');
-  await ctx.reply(text, { parse_mode: 'HTML', ...(ctx.chat?.type === 'private' ? { reply_markup: backToMenuKeyboard(ctx) } : {}) });
+  const full = productPage(ctx, product, true);
+  // A product with many endpoints drops the SDK lines rather than be refused by Telegram.
+  const text = full.length <= MESSAGE_LIMIT ? full : productPage(ctx, product, false);
+  await ctx.reply(text, {
+    parse_mode: 'HTML',
+    link_preview_options: { is_disabled: true },
+    ...(ctx.chat?.type === 'private' ? { reply_markup: backToMenuKeyboard(ctx) } : {}),
+  });
 }
 
 productsFeature.command('products', showProducts);

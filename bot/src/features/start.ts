@@ -33,14 +33,18 @@ startFeature.command('start', privateOnly, async (ctx) => {
   });
   const name = escapeHtml(user.first_name);
   if (result.created && result.api_key) {
-    const text = [ctx.t('start-created', { name, key: result.api_key.secret }), nextStepLine(ctx, result.account), quickstartHtml(ctx, result.api_key.secret)];
+    const text = [
+      ctx.t('start-created', { name, key: result.api_key.secret }),
+      nextStepLine(ctx, result.account),
+      await quickstartHtml(ctx, result.api_key.secret),
+    ];
     const keyboard = InlineKeyboard.from([[InlineKeyboard.text(ctx.t('button-key-stored'), KEY_STORED)], ...mainMenuKeyboard(ctx).inline_keyboard]);
     await ctx.reply(text.join('\n\n'), { parse_mode: 'HTML', reply_markup: keyboard, link_preview_options: { is_disabled: true } });
     return;
   }
   const shownIn = result.account.first_key_shown_in;
   const where = shownIn === 'mini_app' ? 'start-returning-miniapp' : shownIn === 'bot' ? 'start-returning-bot' : 'start-returning';
-  await ctx.reply([ctx.t(where, { name }), quickstartHtml(ctx)].join('\n\n'), {
+  await ctx.reply([ctx.t(where, { name }), await quickstartHtml(ctx)].join('\n\n'), {
     parse_mode: 'HTML',
     reply_markup: mainMenuKeyboard(ctx),
     link_preview_options: { is_disabled: true },
@@ -51,7 +55,7 @@ startFeature.command('start', privateOnly, async (ctx) => {
 startFeature.callbackQuery(KEY_STORED, privateOnly, async (ctx) => {
   await ctx.answerCallbackQuery();
   await ctx.deleteMessage();
-  await ctx.reply([ctx.t('key-message-deleted'), quickstartHtml(ctx)].join('\n\n'), {
+  await ctx.reply([ctx.t('key-message-deleted'), await quickstartHtml(ctx)].join('\n\n'), {
     parse_mode: 'HTML',
     reply_markup: mainMenuKeyboard(ctx),
     link_preview_options: { is_disabled: true },
@@ -59,7 +63,11 @@ startFeature.callbackQuery(KEY_STORED, privateOnly, async (ctx) => {
 });
 
 startFeature.command('quickstart', privateOnly, async (ctx) => {
-  await ctx.reply(quickstartHtml(ctx), { parse_mode: 'HTML', reply_markup: mainMenuKeyboard(ctx), link_preview_options: { is_disabled: true } });
+  await ctx.reply((await quickstartHtml(ctx)) || ctx.t('products-empty'), {
+    parse_mode: 'HTML',
+    reply_markup: mainMenuKeyboard(ctx),
+    link_preview_options: { is_disabled: true },
+  });
 });
 
 startFeature.callbackQuery(MENU.main, privateOnly, async (ctx) => {

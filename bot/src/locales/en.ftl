@@ -145,6 +145,7 @@ payment-credited =
 payment-refused = We received your payment of { $stars } ⭐, but it does not match its invoice, so it was not credited. Our team has been told and will sort it out; you can also write to /paysupport.
 payment-over-limit = Your payment of { $stars } ⭐ would take your balance above its limit, so it was not credited. It will be refunded to you; questions: /paysupport
 
+## products
 products-title = <b>Products</b>
 products-entry =
     • <b>{ $name }</b> (<code>{ $id }</code>), { $status }
@@ -154,8 +155,15 @@ products-empty = No products are available yet.
 product-status-live = available
 product-status-soon = coming soon
 product-title = <b>{ $name }</b> ({ $status })
-product-endpoint = • <code>{ $id }</code>: { $price } per request. { $description }
-product-rate-limit = Rate limit: { $requests } requests per { $seconds } s.
+product-endpoint =
+    <b>{ $id }</b>: { $price } per request{ $streams }. { $description }
+    <code>{ $method } { $url }</code>
+product-endpoint-streams = , may stream (server-sent events)
+product-limits = Limits: { $requests } requests per { $seconds } s per account · request body up to { $bodySize } · the answer must begin within { $timeoutSeconds } s (else refunded).
+product-example-curl = curl (key in KIKUAI_API_KEY):
+product-example-sdk = SDK (Node 20+):
+product-example-cli = CLI (after <code>kikuai login</code>):
+product-docs = Docs: { $docsUrl }
 product-not-found = There is no product called <b>{ $name }</b>. See /products.
 
 help =

@@ -145,6 +145,7 @@ payment-credited =
 payment-refused = Мы получили ваш платёж на { $stars } ⭐, но он не совпадает со счётом и не зачислен. Команда уже в курсе и разберётся; можно также написать в /paysupport.
 payment-over-limit = Ваш платёж на { $stars } ⭐ поднял бы баланс выше его предела, поэтому он не зачислен. Мы вернём его вам; вопросы: /paysupport
 
+## products
 products-title = <b>Продукты</b>
 products-entry =
     • <b>{ $name }</b> (<code>{ $id }</code>), { $status }
@@ -154,8 +155,15 @@ products-empty = Продуктов пока нет.
 product-status-live = доступен
 product-status-soon = скоро
 product-title = <b>{ $name }</b> ({ $status })
-product-endpoint = • <code>{ $id }</code>: { $price } за запрос. { $description }
-product-rate-limit = Лимит: { $requests } запросов за { $seconds } с.
+product-endpoint =
+    <b>{ $id }</b>: { $price } за запрос{ $streams }. { $description }
+    <code>{ $method } { $url }</code>
+product-endpoint-streams = , может отвечать потоком (server-sent events)
+product-limits = Лимиты: { $requests } запросов за { $seconds } с на аккаунт · тело запроса до { $bodySize } · ответ должен начаться за { $timeoutSeconds } с (иначе деньги возвращаются).
+product-example-curl = curl (ключ в KIKUAI_API_KEY):
+product-example-sdk = SDK (Node 20+):
+product-example-cli = CLI (после <code>kikuai login</code>):
+product-docs = Документация: { $docsUrl }
 product-not-found = Продукта <b>{ $name }</b> нет. Смотрите /products.
 
 help =

@@ -18,11 +18,26 @@ export function renderProductTable(products: readonly Product[], paint: Paint): 
   );
 }
 
+/** `104857600` → `100 MiB`, `65536` → `64 KiB`. */
+function byteSize(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1 && size % 1024 === 0) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${size} ${units[unit]}`;
+}
+
+/** A product's page: status, limits, the price table, then each endpoint's method, URL and ready-to-run lines. */
 export function renderProductDetails(product: Product, paint: Paint): string {
   const head = [
     `${paint.bold(product.name)} (${product.id}) ${product.status === 'live' ? paint.green('live') : paint.yellow(product.status)}`,
     product.description,
-    `Rate limit: ${product.rate_limit.requests} requests per ${product.rate_limit.window_seconds} s`,
+    `Limits: ${product.rate_limit.requests} requests per ${product.rate_limit.window_seconds} s per account · ` +
+      `request body up to ${byteSize(product.max_body_bytes)} · the answer must begin within ${Math.ceil(product.timeout_ms / 1000)} s (else refunded)`,
+    `Docs: ${product.docs_url}`,
     '',
   ];
   const table = renderTable(
@@ -31,10 +46,19 @@ export function renderProductDetails(product: Product, paint: Paint): string {
       { header: 'ENDPOINT', value: (endpoint) => endpoint.id },
       { header: 'PRICE', align: 'right', value: (endpoint) => formatUsd(endpoint.price_micros) },
       { header: 'STREAMS', value: (endpoint) => (endpoint.streaming ? 'yes' : 'no') },
-      { header: 'CALL', value: (endpoint) => `kikuai call ${product.id} ${endpoint.id}` },
       { header: 'DESCRIPTION', value: (endpoint) => endpoint.description },
     ],
     { header: paint.bold },
   );
-  return [...head, table].join('\n');
+  const examples = product.endpoints.flatMap((endpoint) => [
+    '',
+    `${paint.bold(endpoint.id)}  ${endpoint.method} ${endpoint.url}`,
+    '  curl (key in KIKUAI_API_KEY):',
+    `    ${endpoint.example.curl}`,
+    '  SDK (Node 20+):',
+    `    ${endpoint.example.sdk}`,
+    '  CLI:',
+    `    ${endpoint.example.cli}`,
+  ]);
+  return [...head, table, ...examples].join('\n');
 }

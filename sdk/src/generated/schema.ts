@@ -388,7 +388,9 @@ export interface paths {
         };
         /**
          * List products
-         * @description The products sold through kikuai, with their endpoints and prices.
+         * @description The products sold through kikuai, with their endpoints, prices, limits and a
+         *     working example of each endpoint on this server's public base URL, and the
+         *     quickstart: the first call every face shows beside a new key.
          */
         get: operations["listProducts"];
         put?: never;
@@ -411,7 +413,9 @@ export interface paths {
         };
         /**
          * Get a product
-         * @description One product with its endpoints and prices.
+         * @description One product as its page shows it: each endpoint's method and full URL, its price,
+         *     the product's limits (rate limit, body size, timeout) and a working example of each
+         *     endpoint (curl, SDK, CLI) on this server's public base URL.
          */
         get: operations["getProduct"];
         put?: never;
@@ -499,6 +503,16 @@ export interface paths {
          *     endpoint of a product, metered as `proxyLlm` is. Only configured products
          *     and endpoints are ever contacted. A product that is not live yet answers
          *     503 and charges nothing.
+         *
+         *     Each endpoint's full URL, price, limits and a working example (curl, SDK, CLI)
+         *     are in `getProduct`. For instance, on a server started with the built-in demo
+         *     product (`npm start -- --demo`):
+         *
+         *     ```sh
+         *     curl -sS -X POST http://127.0.0.1:8000/api/v1/proxy/demo/echo \
+         *       -H "Authorization: Bearer $KIKUAI_API_KEY" -H "Content-Type: application/json" \
+         *       -d '{"hello":"kikuai"}'
+         *     ```
          */
         post: operations["callProduct"];
         delete?: never;
@@ -1194,15 +1208,74 @@ export interface components {
         };
         ProductEndpoint: {
             id: components["schemas"]["EndpointId"];
-            /** @enum {string} */
+            /**
+             * @description The HTTP method of a call (`url`).
+             * @enum {string}
+             */
             method: "POST";
             /** @description The path at the product's upstream. */
             path: string;
+            /**
+             * Format: uri
+             * @description Where to send a call: the metered proxy's full URL on this server's public base
+             *     URL (`KIKUAI_PUBLIC_URL`, else the address the request came to), e.g.
+             *     `https://api.kikuai.dev/api/v1/proxy/reliapi/http`.
+             */
+            url: string;
             price_micros: components["schemas"]["Micros"];
             price_usd: components["schemas"]["UsdString"];
             /** @description May answer with server-sent events. */
             streaming: boolean;
             description: string;
+            example: components["schemas"]["CallExample"];
+        };
+        /**
+         * @description A working call of one endpoint, ready to copy, on this server's public base URL. The
+         *     API key is the shell variable `$KIKUAI_API_KEY` (curl) or `process.env.KIKUAI_API_KEY`
+         *     (SDK); a face that shows the secret beside the example may put it in place of
+         *     `$KIKUAI_API_KEY`. The CLI line uses the key `kikuai login` stored.
+         */
+        CallExample: {
+            /** @description The request body of the example. */
+            body: {
+                [key: string]: unknown;
+            };
+            /** @description A POSIX shell line: `curl` with the key, the content type and the body. */
+            curl: string;
+            /** @description A POSIX shell line: installs `@kikuai/sdk` and calls the endpoint from a one-line Node (20+) script. */
+            sdk: string;
+            /** @description A POSIX shell line: the same call with the `kikuai` CLI. */
+            cli: string;
+        };
+        /**
+         * @description The first call with a new key, on this server: the cheapest way to a charged call
+         *     (the built-in demo product when it is on, else the first live endpoint that needs
+         *     no streaming). Every face shows these lines beside a key.
+         */
+        Quickstart: {
+            /**
+             * Format: uri
+             * @description This server's public base URL, without a trailing slash.
+             */
+            base_url: string;
+            /**
+             * Format: uri
+             * @description The API reference on this server.
+             */
+            docs_url: string;
+            product_id: components["schemas"]["ProductId"];
+            endpoint_id: components["schemas"]["EndpointId"];
+            /**
+             * Format: uri
+             * @description The endpoint's `url`.
+             */
+            url: string;
+            /** @description The endpoint's `example.curl`. */
+            curl: string;
+            /** @description The endpoint's `example.sdk`. */
+            sdk: string;
+            /** @description Logs in with `kikuai login` on this base URL, then the endpoint's `example.cli`. */
+            cli: string;
         };
         Product: {
             id: components["schemas"]["ProductId"];
@@ -1211,13 +1284,25 @@ export interface components {
             /** @enum {string} */
             status: "live" | "soon";
             endpoints: components["schemas"]["ProductEndpoint"][];
+            /** @description Calls allowed per account for this product in a sliding window; more answer 429. */
             rate_limit: {
                 requests: number;
                 window_seconds: number;
             };
+            /** @description How long kikuai waits for the upstream's answer to begin; 504 (refunded) after. */
+            timeout_ms: number;
+            /** @description The largest request body forwarded; a larger one answers 413 and costs nothing. */
+            max_body_bytes: number;
+            /**
+             * Format: uri
+             * @description The API reference on this server.
+             */
+            docs_url: string;
         };
         ProductList: {
             data: components["schemas"]["Product"][];
+            /** @description The first call with a new key; null when no product is live. */
+            quickstart: components["schemas"]["Quickstart"] | null;
         };
         /** @description The product's own request body, forwarded as it is. */
         ProxyRequestBody: {

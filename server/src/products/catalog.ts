@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConfigError, type Environment } from '../config.js';
 import { microsToUsd } from '../services/money.js';
 import { NEVER_PASSED_RESPONSE_HEADERS } from '../proxy/headers.js';
+import { callExample, proxyPath } from './examples.js';
 
 export class ProductsFileError extends ConfigError {
   override name = 'ProductsFileError';
@@ -41,6 +42,8 @@ const endpointSchema = z
       .max(1_000_000_000, 'must be at most 1,000,000,000 (1,000 USD)'),
     streaming: z.boolean().default(false),
     description: z.string().default(''),
+    /** The request body of the example every face shows for this endpoint. */
+    example: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
@@ -96,6 +99,8 @@ export interface ProductEndpoint {
   priceMicros: number;
   streaming: boolean;
   description: string;
+  /** The body of the endpoint's example call (`products.yaml` `example`; `{}` when unset). */
+  exampleBody: Record<string, unknown>;
   /** The upstream path to request: the base URL's path + the endpoint's path. Fixed at load. */
   upstreamPath: string;
 }
@@ -223,6 +228,7 @@ export function parseProductCatalog(text: string, fileLabel: string, environment
             priceMicros: endpoint.price_micros,
             streaming: endpoint.streaming,
             description: endpoint.description,
+            exampleBody: endpoint.example,
             upstreamPath: basePath + endpoint.path,
           },
         ]),
@@ -265,8 +271,11 @@ export function loadProductCatalog(file: string, environment: Environment): Prod
   return parseProductCatalog(text, file, environment);
 }
 
-/** The API's view of a product (openapi.yaml `Product`): never the upstream or its credential. */
-export function presentProduct(product: Product): components['schemas']['Product'] {
+/**
+ * The API's view of a product (openapi.yaml `Product`), its URLs and examples on `baseUrl`
+ * (the server's public address): never the upstream or its credential.
+ */
+export function presentProduct(product: Product, baseUrl: string): components['schemas']['Product'] {
   return {
     id: product.id,
     name: product.name,
@@ -276,11 +285,16 @@ export function presentProduct(product: Product): components['schemas']['Product
       id: endpoint.id,
       method: 'POST' as const,
       path: endpoint.path,
+      url: baseUrl + proxyPath(endpoint),
       price_micros: endpoint.priceMicros,
       price_usd: microsToUsd(endpoint.priceMicros),
       streaming: endpoint.streaming,
       description: endpoint.description,
+      example: callExample(baseUrl, endpoint),
     })),
     rate_limit: { requests: product.rateLimit.requests, window_seconds: product.rateLimit.windowSeconds },
+    timeout_ms: product.timeoutMs,
+    max_body_bytes: product.maxBodyBytes,
+    docs_url: `${baseUrl}/docs`,
   };
 }

@@ -36,6 +36,7 @@ export function demoProduct(): Product {
           priceMicros: DEMO_PRICE_MICROS,
           streaming: false,
           description: 'Answers {"echo": <the body you sent>}.',
+          exampleBody: { hello: 'kikuai' },
           upstreamPath: '/echo',
         },
       ],

@@ -4,7 +4,7 @@ import { BaseCommand } from '../../base-command.js';
 import { renderProductDetails } from '../../services/product-view.js';
 
 export default class ProductsShow extends BaseCommand<typeof ProductsShow> {
-  static override summary = 'Show a product: its endpoints, their prices and its rate limit.';
+  static override summary = "Show a product's page: each endpoint's URL and price, the limits, and a curl, SDK and CLI example of each call.";
   static override args = { product: Args.string({ description: 'The product id, e.g. reliapi.', required: true }) };
   static override examples = ['<%= config.bin %> products show reliapi'];
 
