@@ -81,7 +81,11 @@ export class Metrics {
     "Accounts seen for the first time in a UTC day (an authorized request or a metered call), counted once across every instance: increase over [1d] is the day's active accounts.",
     this.registry,
   );
-  readonly accounts = new Gauge({ name: 'kikuai_accounts', help: 'Accounts in the store (the store that can count them; -1 when it cannot).', registers: [this.registry] });
+  readonly accounts = new Gauge({
+    name: 'kikuai_accounts',
+    help: 'Accounts in the store (the store that can count them; -1 when it cannot).',
+    registers: [this.registry],
+  });
   readonly reservationsPending = new Gauge({
     name: 'kikuai_reservations_pending',
     help: 'Metered calls reserved and not yet settled or refunded (counted up to 1000).',
@@ -92,17 +96,35 @@ export class Metrics {
     help: 'Open reservations older than the reconciler settles (the longest product timeout plus grace): the reconciler is behind or failing (counted up to 1000).',
     registers: [this.registry],
   });
-  readonly storeUp = new Gauge({ name: 'kikuai_store_up', help: 'Whether the primary store answered a ping at scrape time (1) or not (0).', labelNames: ['kind'], registers: [this.registry] });
+  readonly storeUp = new Gauge({
+    name: 'kikuai_store_up',
+    help: 'Whether the primary store answered a ping at scrape time (1) or not (0).',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   /** Set by the PostgreSQL outbox (issue 18, item 2); 0 until it exists. */
-  readonly outboxLag = new Gauge({ name: 'kikuai_outbox_lag_seconds', help: 'Age of the oldest outbox entry not yet written to PostgreSQL.', registers: [this.registry] });
+  readonly outboxLag = new Gauge({
+    name: 'kikuai_outbox_lag_seconds',
+    help: 'Age of the oldest outbox entry not yet written to PostgreSQL.',
+    registers: [this.registry],
+  });
   readonly outboxPending = new Gauge({ name: 'kikuai_outbox_pending', help: 'Outbox entries not yet written to PostgreSQL.', registers: [this.registry] });
   /** Set by the PostgreSQL writer: 1 configured (DATABASE_URL), 0 not; and whether it answers. */
-  readonly postgresConfigured = new Gauge({ name: 'kikuai_postgres_configured', help: 'Whether DATABASE_URL is set (1) or not (0).', registers: [this.registry] });
-  readonly postgresUp = new Gauge({ name: 'kikuai_postgres_up', help: 'Whether PostgreSQL answered its last write or ping (1) or not (0); 0 when not configured.', registers: [this.registry] });
+  readonly postgresConfigured = new Gauge({
+    name: 'kikuai_postgres_configured',
+    help: 'Whether DATABASE_URL is set (1) or not (0).',
+    registers: [this.registry],
+  });
+  readonly postgresUp = new Gauge({
+    name: 'kikuai_postgres_up',
+    help: 'Whether PostgreSQL answered its last write or ping (1) or not (0); 0 when not configured.',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kikuai_' });
-    for (const gauge of [this.outboxLag, this.outboxPending, this.postgresConfigured, this.postgresUp, this.reservationsPending, this.reservationsStuck]) gauge.set(0);
+    for (const gauge of [this.outboxLag, this.outboxPending, this.postgresConfigured, this.postgresUp, this.reservationsPending, this.reservationsStuck])
+      gauge.set(0);
     this.accounts.set(-1);
   }
 
@@ -122,7 +144,10 @@ export class Metrics {
       try {
         await store.ping();
         const nowMs = options.now().getTime();
-        const [open, old] = await Promise.all([store.listOpenCalls(nowMs + 1, SCRAPE_COUNT_LIMIT), store.listOpenCalls(nowMs - options.stuckAfterMs, SCRAPE_COUNT_LIMIT)]);
+        const [open, old] = await Promise.all([
+          store.listOpenCalls(nowMs + 1, SCRAPE_COUNT_LIMIT),
+          store.listOpenCalls(nowMs - options.stuckAfterMs, SCRAPE_COUNT_LIMIT),
+        ]);
         pending.set(open.length);
         stuck.set(old.length);
         if (countAccounts) accounts.set(await countAccounts());
@@ -256,7 +281,10 @@ export class Metrics {
       if (name === 'close' || typeof method !== 'function') continue;
       const timer = this.storeDuration.series({ operation: name });
       const countsMoney = name === 'applyLedger' || name === 'reserve' || name === 'refundCall';
-      const errors = { unavailable: this.storeErrors.series({ operation: name, kind: 'unavailable' }), error: this.storeErrors.series({ operation: name, kind: 'error' }) };
+      const errors = {
+        unavailable: this.storeErrors.series({ operation: name, kind: 'unavailable' }),
+        error: this.storeErrors.series({ operation: name, kind: 'error' }),
+      };
       const after = this.afterOperation(name, store);
       // No async wrapper (one promise and one await fewer per call), and a float clock.
       wrappers[name] = (...args: unknown[]) => {
@@ -303,14 +331,7 @@ export class Metrics {
 
 /** How a metered call ended: charged, or refused or refunded and why. */
 export type CallOutcome =
-  | 'charged'
-  | 'refused'
-  | 'upstream_error'
-  | 'upstream_timeout'
-  | 'upstream_unreachable'
-  | 'client_disconnected'
-  | 'payload_too_large'
-  | 'store_unavailable';
+  'charged' | 'refused' | 'upstream_error' | 'upstream_timeout' | 'upstream_unreachable' | 'client_disconnected' | 'payload_too_large' | 'store_unavailable';
 export type PaymentProvider = 'paddle' | 'stars';
 /** Payment events counted apart from the ledger's credits and refunds. */
 export type PaymentOutcome = 'refused' | 'failed';

@@ -70,8 +70,8 @@ function runService(name: string, values: Record<string, string>, overrides: Rec
     env: { PATH: process.env.PATH ?? '', ...resolveEnvironment(service.environment ?? {}, values), ...overrides },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
-  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
   return { child, output: () => output };
 }
 
@@ -148,9 +148,10 @@ describe('docker-compose.yml services, run natively', () => {
       apis.push({ ...api, port });
     }
     // Generous: the machine running the suite may be busy (two cores, several suites).
-    for (const api of apis) await waitFor(`http://127.0.0.1:${api.port}/readyz`, 45_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${api.output()}`);
-    });
+    for (const api of apis)
+      await waitFor(`http://127.0.0.1:${api.port}/readyz`, 45_000).catch((error: Error) => {
+        throw new Error(`${error.message}\n${api.output()}`);
+      });
   });
 
   afterAll(async () => {
@@ -212,9 +213,21 @@ describe('docker-compose.yml services, run natively', () => {
       const made = spawnSync(
         'openssl',
         [
-          'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-          '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-          '-keyout', path.join(work, 'tls/privkey.pem'), '-out', path.join(work, 'tls/fullchain.pem'),
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost,IP:127.0.0.1',
+          '-keyout',
+          path.join(work, 'tls/privkey.pem'),
+          '-out',
+          path.join(work, 'tls/fullchain.pem'),
         ],
         { encoding: 'utf8' },
       );
@@ -247,7 +260,10 @@ describe('docker-compose.yml services, run natively', () => {
       await waitForOutput(bot, 'bot started');
 
       const config = readFileSync(path.join(root, 'deploy/nginx.conf'), 'utf8')
-        .replace('server api:8000 max_fails=3 fail_timeout=10s;', apis.map((api) => `server 127.0.0.1:${api.port} max_fails=3 fail_timeout=10s;`).join('\n    '))
+        .replace(
+          'server api:8000 max_fails=3 fail_timeout=10s;',
+          apis.map((api) => `server 127.0.0.1:${api.port} max_fails=3 fail_timeout=10s;`).join('\n    '),
+        )
         .replace('proxy_pass http://bot:8081;', `proxy_pass http://127.0.0.1:${botPort};`)
         .replace('listen 80;', `listen 127.0.0.1:${httpPort};`)
         .replace('listen 443 ssl http2;', `listen 127.0.0.1:${port} ssl http2;`)
@@ -297,7 +313,9 @@ describe('docker-compose.yml services, run natively', () => {
       }
       for (const api of apis) {
         const metrics = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
-        expect(metrics, `instance on ${api.port} served some`).toMatch(/kikuai_http_requests_total\{route="\/api\/v1\/products",method="GET",status="200"\} [1-9]/);
+        expect(metrics, `instance on ${api.port} served some`).toMatch(
+          /kikuai_http_requests_total\{route="\/api\/v1\/products",method="GET",status="200"\} [1-9]/,
+        );
       }
     });
 
@@ -361,7 +379,11 @@ describe('docker-compose.yml services, run natively', () => {
       const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
       const before = ((await (await edge('/api/v1/balance', { headers: auth })).json()) as { balance_micros: number }).balance_micros;
       paddle.defaultPaymentLink = `${https}/pay`;
-      const created = await edge('/api/v1/payment/topup', { method: 'POST', headers: auth, body: JSON.stringify({ method: 'paddle', amount_micros: 5_000_000 }) });
+      const created = await edge('/api/v1/payment/topup', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ method: 'paddle', amount_micros: 5_000_000 }),
+      });
       expect(created.status).toBe(201);
       const transactionId = new URL(((await created.json()) as { checkout_url: string }).checkout_url).searchParams.get('_ptxn')!;
       const rawBody = JSON.stringify(paddle.completeTransaction(transactionId));

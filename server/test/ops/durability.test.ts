@@ -33,7 +33,9 @@ import { startPaymentsWorld, type PaymentsWorld } from '../payments/support.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The redis service's flags in docker-compose.yml, less the program name. */
-const deploymentFlags = (parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: { redis: { command: string[] } } }).services.redis.command.slice(1);
+const deploymentFlags = (
+  parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: { redis: { command: string[] } } }
+).services.redis.command.slice(1);
 
 const PADDLE_CREDITS = 4;
 const STARS_PAYMENTS = 4;
@@ -52,9 +54,13 @@ class DeploymentRedis {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', [...deploymentFlags, '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--logfile', path.join(this.dir, 'redis.log')], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      [...deploymentFlags, '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--logfile', path.join(this.dir, 'redis.log')],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.child = child;
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -133,7 +139,13 @@ describe.skipIf(!withOwnRedis())('acknowledged money changes and revocations sur
       const chargeId = `durability-charge-${index}`;
       const reported = await world.call('POST', '/api/v1/payment/stars/payments', {
         auth: user.bot,
-        body: { invoice_payload: created.body.id, currency: 'XTR', total_amount: created.body.stars, telegram_payment_charge_id: chargeId, provider_payment_charge_id: '' },
+        body: {
+          invoice_payload: created.body.id,
+          currency: 'XTR',
+          total_amount: created.body.stars,
+          telegram_payment_charge_id: chargeId,
+          provider_payment_charge_id: '',
+        },
       });
       noteAck();
       expect(reported.status, reported.text).toBe(200);

@@ -60,7 +60,10 @@ describe('Prometheus, Alertmanager and Grafana configuration in deploy/', () => 
     };
     const tested = new Set(tests.tests.flatMap((test) => test.alert_rule_test.filter((check) => check.exp_alerts.length > 0).map((check) => check.alertname)));
     const alerts = rules.groups.flatMap((group) => group.rules.map((rule) => rule.alert));
-    expect(alerts.filter((alert) => !tested.has(alert)), 'alerts without a test that makes them fire').toEqual([]);
+    expect(
+      alerts.filter((alert) => !tested.has(alert)),
+      'alerts without a test that makes them fire',
+    ).toEqual([]);
     const result = run('promtool', ['test', 'rules', 'alerts.test.yml'], deploy('prometheus'));
     expect(result.status, result.output).toBe(0);
   });
@@ -68,7 +71,17 @@ describe('Prometheus, Alertmanager and Grafana configuration in deploy/', () => 
   it('the alerts the issue asks for are there, each with a runbook section', () => {
     const alerts = rules.groups.flatMap((group) => group.rules);
     const names = alerts.map((rule) => rule.alert);
-    for (const name of ['PaymentFailures', 'WebhookSignatureFailures', 'HighErrorRate', 'HighLatencyP99', 'RedisDown', 'PostgresDown', 'OutboxLag', 'HighLoad', 'ReservationsStuck'])
+    for (const name of [
+      'PaymentFailures',
+      'WebhookSignatureFailures',
+      'HighErrorRate',
+      'HighLatencyP99',
+      'RedisDown',
+      'PostgresDown',
+      'OutboxLag',
+      'HighLoad',
+      'ReservationsStuck',
+    ])
       expect(names).toContain(name);
     const runbook = readFileSync(path.join(root, 'docs/operations.md'), 'utf8');
     for (const name of names) expect(runbook, `docs/operations.md explains ${name}`).toMatch(new RegExp(`^#+ ${name}\\b`, 'm'));
@@ -90,7 +103,9 @@ describe('Prometheus, Alertmanager and Grafana configuration in deploy/', () => 
   });
 
   it('Grafana is provisioned with the money, traffic, products, payments and health dashboards on the Prometheus data source', () => {
-    const source = parse(readFileSync(deploy('grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: Array<{ uid: string; url: string }> };
+    const source = parse(readFileSync(deploy('grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+      datasources: Array<{ uid: string; url: string }>;
+    };
     expect(source.datasources[0]).toMatchObject({ uid: 'kikuai-prometheus', url: 'http://prometheus:9090' });
     expect(dashboardFiles.sort()).toEqual(['health.json', 'money.json', 'payments.json', 'products.json', 'traffic.json']);
     expect(new Set(dashboards.map(({ json }) => json.uid)).size).toBe(dashboards.length);
@@ -144,7 +159,13 @@ describe('every metric the rules and dashboards name is exported by /metrics aft
     starsCreditMicros = stars.body.amount_micros; // whole Stars: a little over what was asked
     const paid = await call('POST', '/api/v1/payment/stars/payments', {
       auth: user.bot,
-      body: { invoice_payload: stars.body.id, currency: 'XTR', total_amount: stars.body.stars, telegram_payment_charge_id: 'monitoring-charge-1', provider_payment_charge_id: '' },
+      body: {
+        invoice_payload: stars.body.id,
+        currency: 'XTR',
+        total_amount: stars.body.stars,
+        telegram_payment_charge_id: 'monitoring-charge-1',
+        provider_payment_charge_id: '',
+      },
     });
     expect(paid.status, paid.text).toBe(200);
 
@@ -168,13 +189,20 @@ describe('every metric the rules and dashboards name is exported by /metrics aft
   });
 
   /** Names with at least one sample in the exposition (histograms' _bucket, _sum and _count included). */
-  const sampled = () => new Set(exposition.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split(/[{ ]/)[0]!));
+  const sampled = () =>
+    new Set(
+      exposition
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#'))
+        .map((line) => line.split(/[{ ]/)[0]!),
+    );
 
   it('names every metric of the alert rules and the dashboards, with samples', () => {
     const named = new Map<string, string>();
     for (const group of rules.groups) for (const rule of group.rules) for (const name of metricNames(rule.expr)) named.set(name, `alert ${rule.alert}`);
     for (const { name: file, json } of dashboards)
-      for (const panel of json.panels) for (const target of panel.targets) for (const name of metricNames(target.expr)) named.set(name, `${file}: ${panel.title}`);
+      for (const panel of json.panels)
+        for (const target of panel.targets) for (const name of metricNames(target.expr)) named.set(name, `${file}: ${panel.title}`);
     expect(named.size).toBeGreaterThan(20);
     const exported = sampled();
     const missing = [...named].filter(([name]) => !exported.has(name)).map(([name, where]) => `${name} (${where})`);
