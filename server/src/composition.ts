@@ -73,7 +73,7 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
   });
   const longestTimeoutMs = Math.max(0, ...context.products.products.map((product) => product.timeoutMs));
   // Reservations older than the reconciler's horizon are stuck (an alert in deploy/prometheus).
-  metrics.watchStore(store, { stuckAfterMs: longestTimeoutMs + config.reconcile.graceMs, now: context.now });
+  metrics.watchStore(store, { stuckAfterMs: longestTimeoutMs + config.reconcile.graceMs, now: context.now, pendingCalls: () => calls.openCount });
   const reconciler = new CallReconciler({
     store: context.store,
     logger,

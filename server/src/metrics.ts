@@ -88,7 +88,7 @@ export class Metrics {
   });
   readonly reservationsPending = new Gauge({
     name: 'kikuai_reservations_pending',
-    help: 'Metered calls reserved and not yet settled or refunded (counted up to 1000).',
+    help: 'Metered calls this instance reserved and has not yet settled in the store or refunded (in flight, or settled and waiting for the next batch).',
     registers: [this.registry],
   });
   readonly reservationsStuck = new Gauge({
@@ -129,11 +129,13 @@ export class Metrics {
   }
 
   /**
-   * Figures read from the store when Prometheus scrapes (not on the request path): whether
-   * it answers, open reservations and stuck ones. Bounded reads; a failure leaves the
-   * previous values and says the store is down.
+   * Figures read when Prometheus scrapes (not on the request path): whether the store
+   * answers, the reservations this instance holds open (`pendingCalls`, from memory), and
+   * stuck ones — those the reconciler would settle, read as it reads them (the same cut-off,
+   * so the read changes nothing the reconciler would not). Bounded reads; a failure leaves
+   * the previous values and says the store is down.
    */
-  watchStore(store: Store, options: { stuckAfterMs: number; now: () => Date }): void {
+  watchStore(store: Store, options: { stuckAfterMs: number; now: () => Date; pendingCalls: () => number }): void {
     const storeUp = this.storeUp;
     const pending = this.reservationsPending;
     const stuck = this.reservationsStuck;
