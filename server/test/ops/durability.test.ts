@@ -204,6 +204,8 @@ describe.skipIf(!withOwnRedis())('acknowledged money changes and revocations sur
     const balance = await world.call('GET', '/api/v1/balance', { auth: { apiKey: acknowledged.apiKey } });
     expect(balance.body.balance_micros).toBe(acknowledged.balanceMicros);
     for (const { secret } of acknowledged.revoked) expect((await world.call('GET', '/api/v1/balance', { auth: { apiKey: secret } })).status).toBe(401);
+    // The account count behind the kikuai_accounts gauge was written with the registration too.
+    expect((await world.call('GET', '/metrics')).text).toMatch(/^kikuai_accounts 1$/m);
   }
 
   it('after kill -9 and a restart on the same directory, every acknowledged credit and revocation is there', async () => {
