@@ -72,6 +72,8 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
     if (crossing) context.events.emit('balance_crossed', { accountId, crossing, balanceMicros });
   });
   const longestTimeoutMs = Math.max(0, ...context.products.products.map((product) => product.timeoutMs));
+  // Reservations older than the reconciler's horizon are stuck (an alert in deploy/prometheus).
+  metrics.watchStore(store, { stuckAfterMs: longestTimeoutMs + config.reconcile.graceMs, now: context.now, pendingCalls: () => calls.openCount });
   const reconciler = new CallReconciler({
     store: context.store,
     logger,
@@ -81,7 +83,7 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
     intervalMs: config.reconcile.intervalMs,
   });
   reconciler.start();
-  const meteredCall = createMeteredCall({ context, upstreams, calls, inDoubt });
+  const meteredCall = createMeteredCall({ context, upstreams, calls, inDoubt, metrics });
 
   return {
     services: { ...context, metrics, botApi, notifier, payments, proxy: { upstreams, calls, inDoubt, reconciler, meteredCall } },

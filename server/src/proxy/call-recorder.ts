@@ -63,6 +63,11 @@ export class CallRecorder {
     this.inFlight.delete(ref);
   }
 
+  /** Calls reserved by this process whose settlement the store has not yet written (the `kikuai_reservations_pending` gauge). */
+  get openCount(): number {
+    return this.inFlight.size + this.pending.length;
+  }
+
   /** Writes what is pending; concurrent callers wait for the same write. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;

@@ -34,6 +34,7 @@ import { customerResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { productBucket } from '../store/logic.js';
 import type { CallRecorder } from './call-recorder.js';
 import type { InDoubtCalls } from './in-doubt.js';
+import type { Metrics } from '../metrics.js';
 import type { Upstreams } from './upstreams.js';
 
 export interface MeteredCallDependencies {
@@ -42,6 +43,8 @@ export interface MeteredCallDependencies {
   calls: CallRecorder;
   /** Charges left in doubt by a store outage, refunded once the store is back. */
   inDoubt: InDoubtCalls;
+  /** Counts each call's outcome and upstream latency by product. */
+  metrics?: Pick<Metrics, 'countCall'>;
 }
 
 /** Why a reserved call is given back. */
@@ -148,7 +151,7 @@ function limitBody(body: Readable, maxBytes: number): Readable {
 /** Serves one metered call of `productId`'s `endpointId` (the proxy's route handlers call it). */
 export type MeteredCall = (request: FastifyRequest, reply: FastifyReply, productId: string, endpointId: string) => Promise<FastifyReply>;
 
-export function createMeteredCall({ context, upstreams, calls, inDoubt }: MeteredCallDependencies): MeteredCall {
+export function createMeteredCall({ context, upstreams, calls, inDoubt, metrics }: MeteredCallDependencies): MeteredCall {
   const { store, keyIndex, events, logger } = context;
 
   function emitCrossing(accountId: string, crossing: BalanceCrossing | null, balanceMicros: number) {
@@ -269,9 +272,13 @@ export function createMeteredCall({ context, upstreams, calls, inDoubt }: Metere
             at: now.toISOString(),
           },
         });
+        metrics?.countCall(product.id, 'store_unavailable', null);
         throw error;
       });
-    if (!reservation.ok) throw reservationProblem(reservation, product);
+    if (!reservation.ok) {
+      metrics?.countCall(product.id, 'refused', null);
+      throw reservationProblem(reservation, product);
+    }
     const accountId = reservation.account.id;
     const keyId = reservation.key.id;
     context.keyUsage.record(accountId, keyId, now);
@@ -289,8 +296,14 @@ export function createMeteredCall({ context, upstreams, calls, inDoubt }: Metere
       latency_ms: Math.round(performance.now() - started),
       at: now.toISOString(),
     });
-    const charged = (upstreamStatus: number) => calls.settled(ref, usageOf(endpoint.priceMicros, upstreamStatus));
+    let forwardedAt = 0;
+    const upstreamSeconds = () => (forwardedAt ? (performance.now() - forwardedAt) / 1000 : null);
+    const charged = (upstreamStatus: number) => {
+      calls.settled(ref, usageOf(endpoint.priceMicros, upstreamStatus));
+      metrics?.countCall(product.id, 'charged', upstreamSeconds());
+    };
     const refunded = async (cause: RefundCause, problem: ApiProblem | null, upstreamStatus: number | null): Promise<FastifyReply> => {
+      metrics?.countCall(product.id, cause, upstreamSeconds());
       const balance = await refund(ref, endpoint, cause, usageOf(0, upstreamStatus));
       if (!problem) {
         // The client is gone: there is no one to answer.
@@ -309,6 +322,7 @@ export function createMeteredCall({ context, upstreams, calls, inDoubt }: Metere
     const body = smallBody ?? (Number.isSafeInteger(declaredLength) ? request.raw : limitBody(request.raw, product.maxBodyBytes));
 
     let upstream: Dispatcher.ResponseData;
+    forwardedAt = performance.now();
     try {
       upstream = await upstreams.pool(product.id)!.request({
         method: 'POST',

@@ -22,8 +22,8 @@ function presentStarsOutcome(outcome: StarsOutcome): Schema<'StarsPaymentResult'
   };
 }
 
-export function paymentRoutes(context: ServerContext & Pick<Services, 'payments'>): Handlers {
-  const { payments } = context;
+export function paymentRoutes(context: ServerContext & Pick<Services, 'payments' | 'metrics'>): Handlers {
+  const { payments, metrics } = context;
 
   return {
     async getTopupOptions(request) {
@@ -58,7 +58,13 @@ export function paymentRoutes(context: ServerContext & Pick<Services, 'payments'
       // Idempotency-Key is honoured, but the charge id already makes repeats harmless.
       return withIdempotency(context, request, reply, `${account.id}:recordStarsPayment`, async () => ({
         status: 200,
-        body: presentStarsOutcome(await payments.stars.recordPayment(account, body)),
+        body: presentStarsOutcome(
+          await payments.stars.recordPayment(account, body).catch((error: unknown) => {
+            // Credits are counted from the ledger (metrics.ts); here a report that credited nothing.
+            metrics.countPayment('stars', error instanceof ApiProblem ? 'refused' : 'failed');
+            throw error;
+          }),
+        ),
       }));
     },
 

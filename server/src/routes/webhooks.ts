@@ -16,7 +16,7 @@ const REFUSALS = {
   not_configured: 'No Paddle webhook secret is configured on this server (PADDLE_WEBHOOK_SECRET).',
 } as const;
 
-export function webhookRoutes(context: Pick<Services, 'config' | 'now' | 'payments'>): Handlers {
+export function webhookRoutes(context: Pick<Services, 'config' | 'now' | 'payments' | 'metrics'>): Handlers {
   return {
     async receivePaddleWebhook(request) {
       const rawBody = (request as unknown as { rawBody?: Buffer }).rawBody;
@@ -29,9 +29,15 @@ export function webhookRoutes(context: Pick<Services, 'config' | 'now' | 'paymen
       if (!check.ok || !rawBody) {
         const reason = check.ok ? 'missing' : check.reason;
         request.log.warn({ reason }, 'paddle webhook refused');
+        context.metrics.countSignatureFailure('paddle', reason);
         throw new ApiProblem(401, 'invalid_signature', REFUSALS[reason]);
       }
-      const outcome = await context.payments.paddleWebhook.handle(request.body);
+      // Credits and refunds are counted from the ledger (metrics.ts); here what moved no money.
+      const outcome = await context.payments.paddleWebhook.handle(request.body).catch((error: unknown) => {
+        context.metrics.countPayment('paddle', 'failed'); // answered 5xx: Paddle delivers it again
+        throw error;
+      });
+      if (outcome === 'refused') context.metrics.countPayment('paddle', 'refused');
       return { received: true, outcome };
     },
   };

@@ -287,6 +287,8 @@ export class RedisStore implements Store {
       await this.client.del(...written);
       return null;
     }
+    // The count behind the `kikuai_accounts` gauge (metrics.ts); not part of the account's change.
+    await this.client.incr(this.global('accounts:count'));
     const account = await this.getAccount(accountId);
     const key = await this.getKey(accountId, firstKey.id);
     return { account: account!, created: true, first_key: key };
@@ -1026,6 +1028,14 @@ export class RedisStore implements Store {
   // Operations -----------------------------------------------------------------------
   async ping(): Promise<void> {
     await (this.client as Redis).ping();
+  }
+
+  /**
+   * Accounts created since this counter began (`accounts:count`, for the `kikuai_accounts`
+   * gauge): one INCR per registration. Not part of the Store interface: a metric, not money.
+   */
+  async countAccounts(): Promise<number> {
+    return Number((await this.client.get(this.global('accounts:count'))) ?? 0);
   }
 
   async close(): Promise<void> {

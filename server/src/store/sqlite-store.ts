@@ -887,6 +887,11 @@ export class SqliteStore implements Store {
     this.statements.ping.get();
   }
 
+  /** Accounts in the file, for the `kikuai_accounts` gauge (metrics.ts). Not part of the Store interface. */
+  async countAccounts(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+  }
+
   async close(): Promise<void> {
     // Reservations still waiting for their commit are committed and answered first.
     if (this.db.open) this.reserves.flush();
