@@ -1,10 +1,11 @@
-import { Command, Errors, Flags, ux, type Interfaces } from '@oclif/core';
+import { Command, Errors, Flags, toConfiguredId, ux, type Interfaces } from '@oclif/core';
 import type { KikuaiClient } from '@kikuai/sdk';
 import { DEFAULT_PROFILE_NAME, readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
 import { resolveConnection, type Connection } from './services/connection.js';
-import { reportError } from './services/error-report.js';
+import { errorLine, reportError } from './services/error-report.js';
 import { CliError, ExitCode } from './services/exit-codes.js';
-import { paintFor, type Paint } from './services/terminal.js';
+import { paintFor, stripAnsi, type Paint } from './services/terminal.js';
+import { describeUsageError } from './services/usage-error.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -118,26 +119,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<never> {
-    // oclif's own errors (a wrong flag, a missing argument, an explicit exit) keep oclif's
-    // rendering; their exit code is 2 (usage) unless they set another.
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<never> {
     if (error instanceof Errors.ExitError) throw error;
-    if (error instanceof Errors.CLIError) {
-      if (process.env.DEBUG) this.stderr(error.stack ?? '');
-      throw error;
-    }
-    const flagProblem = describeFlagParsingError(error);
-    const { message, exitCode } = flagProblem ?? reportError(error, { baseUrl: this.resolvedConnection?.baseUrl });
+    // oclif's parse errors (a missing or unknown flag, a value out of its list) are printed
+    // like ours: one line, then where to read more; their exit code is 2 (usage).
+    const usage = describeUsageError(error, {
+      command: `${this.config.bin} ${toConfiguredId(this.id ?? '', this.config)}`.trim(),
+      flagNames: this.flagNames(),
+    });
+    const { message, exitCode } = usage
+      ? { message: usage, exitCode: error.oclif?.exit ?? ExitCode.usage }
+      : error instanceof Errors.CLIError
+        ? { message: stripAnsi(error.message), exitCode: error.oclif?.exit ?? ExitCode.error }
+        : reportError(error, { baseUrl: this.resolvedConnection?.baseUrl, keyId: this.resolvedConnection?.keyId });
     if (ux.action.running) ux.action.stop(this.stderrPaint.red('failed'));
-    this.stderr(`${this.stderrPaint.red('Error:')} ${message}`);
+    this.stderr(errorLine(message, this.stderrPaint));
     if (process.env.DEBUG && error.stack) this.stderr(this.stderrPaint.dim(error.stack));
     throw new Errors.ExitError(exitCode);
   }
-}
 
-/** A custom flag's parser threw: oclif rethrows it as `Parsing --flag \n\t<why>` with `oclif.exit`. */
-function describeFlagParsingError(error: Error & { oclif?: { exit?: number } }): { message: string; exitCode: typeof ExitCode.usage } | undefined {
-  const match = /^Parsing (--[\w-]+)\s*\n\s*([\s\S]*?)\s*(?:See more help with --help)?\s*$/.exec(error.message);
-  if (!match || error.oclif?.exit === undefined) return undefined;
-  return { message: `Invalid ${match[1]}: ${match[2]!.replace(/\s+/g, ' ')}`, exitCode: ExitCode.usage };
+  private flagNames(): string[] {
+    return Object.keys({ ...(this.ctor as typeof BaseCommand).baseFlags, ...this.ctor.flags, ...(this.ctor.enableJsonFlag ? { json: true } : {}) });
+  }
 }

@@ -1,3 +1,4 @@
+import type { RequestOptions } from '@kikuai/sdk';
 import { Args, Flags } from '@oclif/core';
 import { parseUsdToMicros } from './services/money.js';
 
@@ -8,6 +9,18 @@ export const usdFlag = Flags.custom<number>({
     const micros = parseUsdToMicros(input);
     if (micros === undefined) throw new Error(`Expected a USD amount such as 10 or 12.50 (at most six decimals), got "${input}".`);
     return micros;
+  },
+});
+
+const PAYMENT_METHODS = ['paddle', 'stars'] as const;
+
+/** `--method paddle|stars`, checked in its parser so that it is checked after the flags listed before it. */
+export const paymentMethodFlag = Flags.custom<(typeof PAYMENT_METHODS)[number]>({
+  helpValue: PAYMENT_METHODS.join('|'),
+  async parse(input) {
+    const method = PAYMENT_METHODS.find((name) => name === input);
+    if (!method) throw new Error(`Expected ${PAYMENT_METHODS.join(' or ')}, got "${input}".`);
+    return method;
   },
 });
 
@@ -49,3 +62,23 @@ export const adminTokenFlag = Flags.string({
   env: 'KIKUAI_ADMIN_TOKEN',
   helpValue: '<token>',
 });
+
+/**
+ * `--idempotency-key` on commands that move money or create keys: run again with the same
+ * key and the same request, the server answers as the first time instead of doing it twice
+ * (the API keeps keys for 24 hours). Without it, the SDK makes one per run.
+ */
+export const idempotencyKeyFlag = Flags.custom<string>({
+  summary: 'Makes a rerun safe: the same key with the same request is done once (kept 24 h).',
+  helpValue: '<key>',
+  async parse(input) {
+    // The contract's pattern for the Idempotency-Key header.
+    if (!/^[\x21-\x7E]{1,255}$/.test(input)) throw new Error(`Expected 1 to 255 printable ASCII characters without spaces, got "${input}".`);
+    return input;
+  },
+});
+
+/** The SDK's request options for a command's `--idempotency-key`. */
+export function idempotencyOptions(flags: { 'idempotency-key'?: string }): RequestOptions {
+  return flags['idempotency-key'] ? { idempotencyKey: flags['idempotency-key'] } : {};
+}
