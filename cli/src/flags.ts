@@ -1,6 +1,7 @@
 import type { RequestOptions } from '@kikuai/sdk';
 import { Args, Flags } from '@oclif/core';
 import { parseUsdToMicros } from './services/money.js';
+import { parseWhen, toTimestamp } from './services/when.js';
 
 /** A USD amount such as `10` or `12.50`, parsed to integer micro-USD (no floats). */
 export const usdFlag = Flags.custom<number>({
@@ -82,3 +83,17 @@ export const idempotencyKeyFlag = Flags.custom<string>({
 export function idempotencyOptions(flags: { 'idempotency-key'?: string }): RequestOptions {
   return flags['idempotency-key'] ? { idempotencyKey: flags['idempotency-key'] } : {};
 }
+
+const WHEN_EXAMPLES = 'tomorrow, 30d, 2h, 2027-01-01 or 2027-01-01T12:00:00Z';
+
+/** `--expires` as people type it (`tomorrow`, `30d`, `2h`, ISO dates), in the future, sent as an RFC 3339 timestamp. */
+export const expiresFlag = Flags.custom<string>({
+  summary: `When the key stops working: ${WHEN_EXAMPLES} (dates are UTC).`,
+  helpValue: '<when>',
+  async parse(input) {
+    const when = await parseWhen(input);
+    if (!when) throw new Error(`Expected a date or a time from now such as ${WHEN_EXAMPLES}, got "${input}".`);
+    if (when.getTime() <= Date.now()) throw new Error(`"${input}" is ${toTimestamp(when)}, in the past: an expiry must be in the future.`);
+    return toTimestamp(when);
+  },
+});
