@@ -1,10 +1,11 @@
 import { Command, Errors, Flags, toConfiguredId, ux, type Interfaces } from '@oclif/core';
-import type { KikuaiClient } from '@kikuai/sdk';
+import type { KikuaiClient, KikuaiClientOptions } from '@kikuai/sdk';
 import { DEFAULT_PROFILE_NAME, readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
 import { resolveConnection, type Connection } from './services/connection.js';
 import { errorLine, reportError } from './services/error-report.js';
 import { CliError, ExitCode } from './services/exit-codes.js';
 import { paintFor, stripAnsi, type Paint } from './services/terminal.js';
+import { fetchWithSpinner, spinnerAllowed } from './services/spinner.js';
 import { describeUsageError } from './services/usage-error.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -94,8 +95,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       );
     }
     const connection = await this.connection({ quiet: true });
-    const { createKikuaiClient } = await import('@kikuai/sdk');
-    return createKikuaiClient({ baseUrl: connection.baseUrl, userAgent: `kikuai-cli/${this.config.version}`, auth: { adminToken: adminToken.trim() } });
+    return this.sdkClient(connection.baseUrl, { adminToken: adminToken.trim() });
   }
 
   /** For public endpoints (products): the saved key is sent when there is one, but none is needed. */
@@ -105,8 +105,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async clientFor(baseUrl: string, apiKey: string | undefined): Promise<KikuaiClient> {
+    return this.sdkClient(baseUrl, apiKey ? { apiKey } : undefined);
+  }
+
+  /** The SDK's client; in a terminal, a call that takes over 300 ms shows a spinner on stderr. */
+  private async sdkClient(baseUrl: string, auth: KikuaiClientOptions['auth']): Promise<KikuaiClient> {
     const { createKikuaiClient } = await import('@kikuai/sdk');
-    return createKikuaiClient({ baseUrl, userAgent: `kikuai-cli/${this.config.version}`, ...(apiKey ? { auth: { apiKey } } : {}) });
+    const spinner = spinnerAllowed({ json: this.jsonEnabled() })
+      ? { fetch: fetchWithSpinner(`Waiting for ${URL.canParse(baseUrl) ? new URL(baseUrl).host : baseUrl}`) }
+      : {};
+    return createKikuaiClient({ baseUrl, userAgent: `kikuai-cli/${this.config.version}`, ...(auth ? { auth } : {}), ...spinner });
   }
 
   /** One line on stderr, also under `--json` (stdout carries only the data). */
