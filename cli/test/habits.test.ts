@@ -3,6 +3,7 @@
  * completion, "did you mean", profiles, a spinner only for a person at a terminal, human
  * dates, idempotency keys, and every error said once in one line.
  */
+import type { ApiKey, ApiKeyList, ApiKeyWithSecret } from '@kikuai/sdk';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,7 +158,9 @@ describe('kikuai against a server: profiles, spinner, dates, idempotency, errors
     const terminal = await inTerminal();
     expect(terminal).toContain(`Waiting for ${new URL(world.server.url).host}...`);
     // The spinner's line is erased before the answer is printed.
-    expect(terminal).toMatch(/\u001B\[1A\u001B\[2K[^]*\{"ok":true\}/);
+    const erased = terminal.lastIndexOf('\u001B[1A\u001B[2K');
+    expect(erased).toBeGreaterThan(terminal.lastIndexOf('Waiting for'));
+    expect(terminal.indexOf('{"ok":true}')).toBeGreaterThan(erased);
     expect(await inTerminal('--json')).not.toContain('Waiting');
   });
 
@@ -166,12 +169,12 @@ describe('kikuai against a server: profiles, spinner, dates, idempotency, errors
     const { apiKey } = await world.account(0);
     const created = await kikuai(['keys', 'create', '--name', 'short', '--expires', 'tomorrow', '--api-key', apiKey, '--json']);
     expect(created.code, created.stderr).toBe(0);
-    const key = parseAs('ApiKeyWithSecret', created.stdout);
+    const key = parseAs<ApiKeyWithSecret>('ApiKeyWithSecret', created.stdout);
     const hoursAway = (Date.parse(key.expires_at!) - Date.now()) / 3_600_000;
     expect(hoursAway).toBeGreaterThan(12);
     expect(hoursAway).toBeLessThan(48);
 
-    const updated = parseAs('ApiKey', (await kikuai(['keys', 'update', key.id, '--expires', '30d', '--api-key', apiKey, '--json'])).stdout);
+    const updated = parseAs<ApiKey>('ApiKey', (await kikuai(['keys', 'update', key.id, '--expires', '30d', '--api-key', apiKey, '--json'])).stdout);
     expect(Math.round((Date.parse(updated.expires_at!) - Date.now()) / 86_400_000)).toBe(30);
 
     const garbage = await kikuai(['keys', 'create', '--expires', 'whenever', '--api-key', apiKey]);
@@ -185,10 +188,10 @@ describe('kikuai against a server: profiles, spinner, dates, idempotency, errors
     config = tempConfigDir();
     const { apiKey } = await world.account(0);
     const create = (name: string) => kikuai(['keys', 'create', '--name', name, '--idempotency-key', 'deploy-42', '--api-key', apiKey, '--json']);
-    const first = parseAs('ApiKeyWithSecret', (await create('deploy')).stdout);
-    const again = parseAs('ApiKeyWithSecret', (await create('deploy')).stdout);
+    const first = parseAs<ApiKeyWithSecret>('ApiKeyWithSecret', (await create('deploy')).stdout);
+    const again = parseAs<ApiKeyWithSecret>('ApiKeyWithSecret', (await create('deploy')).stdout);
     expect(again.id).toBe(first.id);
-    const keys = parseAs('ApiKeyList', (await kikuai(['keys', 'list', '--api-key', apiKey, '--json'])).stdout);
+    const keys = parseAs<ApiKeyList>('ApiKeyList', (await kikuai(['keys', 'list', '--api-key', apiKey, '--json'])).stdout);
     expect(keys.data.filter((key) => key.name === 'deploy')).toHaveLength(1);
 
     const otherBody = await create('other');
@@ -199,7 +202,7 @@ describe('kikuai against a server: profiles, spinner, dates, idempotency, errors
   it("an API error is one line: the server's words once, the CLI's next step once, the key's id filled in", async () => {
     config = tempConfigDir();
     const { apiKey } = await world.account(0);
-    const other = parseAs('ApiKeyWithSecret', (await kikuai(['keys', 'create', '--name', 'admin', '--api-key', apiKey, '--json'])).stdout);
+    const other = parseAs<ApiKeyWithSecret>('ApiKeyWithSecret', (await kikuai(['keys', 'create', '--name', 'admin', '--api-key', apiKey, '--json'])).stdout);
     expect((await kikuai(['login', '--api-key', apiKey])).code).toBe(0);
     const { key_id: keyId } = JSON.parse((await kikuai(['profiles', '--json'])).stdout).profiles[0];
     expect((await kikuai(['keys', 'update', keyId, '--disable', '--api-key', other.secret])).code).toBe(0);

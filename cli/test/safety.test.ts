@@ -131,7 +131,9 @@ describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
     const { apiKey } = await world.account(0);
     const amount = await kikuai(['topup', '--amount', '12.345678901', '--api-key', apiKey]);
     expect(amount.code).toBe(2);
-    expect(amount.stderr).toBe('Error: Invalid --amount: Expected a USD amount such as 10 or 12.50 (at most six decimals), got "12.345678901". See `kikuai topup --help`.\n');
+    expect(amount.stderr).toBe(
+      'Error: Invalid --amount: Expected a USD amount such as 10 or 12.50 (at most six decimals), got "12.345678901". See `kikuai topup --help`.\n',
+    );
     const unknown = await kikuai(['balance', '--nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('Error: Unknown flag --nope. See `kikuai balance --help`.\n');

@@ -172,23 +172,23 @@ ${fn}() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
     case " ${knownIds(spec).join(' ')} " in
-      *" \${id:+\$id:}\$word "*) id="\${id:+\$id:}\$word" ;;
+      *" \${id:+$id:}$word "*) id="\${id:+$id:}$word" ;;
     esac
   done
   # The value of a flag: its choices, or files and free text.
-  case "\$id \$prev" in
+  case "$id $prev" in
 ${valueCases.join('\n')}
   esac
-  case "\$prev" in
+  case "$prev" in
     ${values.free.join('|')}) COMPREPLY=(); return ;;
   esac
   local candidates=""
-  case "\$id" in
+  case "$id" in
 ${places(spec)
   .map((id) => `    "${id}") candidates="${wordsAt(id)}" ;;`)
   .join('\n')}
   esac
-  COMPREPLY=($(compgen -W "\$candidates" -- "\$cur"))
+  COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
 }
 complete -o default -F ${fn} ${spec.bin}
 `;
@@ -222,21 +222,21 @@ ${fn}() {
   # The command typed so far: words that extend a known command or topic (arguments do not).
   for ((i = 2; i < CURRENT; i++)); do
     word=\${words[i]}
-    if (( \${known[(Ie)\${id:+\$id:}\$word]} )); then id=\${id:+\$id:}\$word; fi
+    if (( \${known[(Ie)\${id:+$id:}$word]} )); then id=\${id:+$id:}$word; fi
   done
   # The value of a flag: its choices, or files and free text.
-  case "\$id \${words[CURRENT-1]}" in
+  case "$id \${words[CURRENT-1]}" in
 ${valueCases.join('\n')}
   esac
   case "\${words[CURRENT-1]}" in
     ${values.free.join('|')}) _files; return ;;
   esac
-  case "\$id" in
+  case "$id" in
 ${placeCases.join('\n')}
   esac
 }
-if [[ \$zsh_eval_context[-1] == loadautofunc ]]; then
-  ${fn} "\$@"
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+  ${fn} "$@"
 else
   compdef ${fn} ${spec.bin}
 fi
