@@ -27,6 +27,8 @@ export const paymentMethodFlag = Flags.custom<(typeof PAYMENT_METHODS)[number]>(
 
 export const yesFlag = Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation (required when stdin is not a terminal or CI is set).' });
 
+export const profileNameArg = Args.string({ description: 'The profile, as `kikuai profiles` lists it.', required: true });
+
 export const keyIdArg = Args.string({ description: 'The key id (key_…), as `kikuai keys list` shows it.', required: true });
 
 export const productsFlag = Flags.string({

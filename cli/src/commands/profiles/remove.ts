@@ -1,5 +1,5 @@
-import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { profileNameArg } from '../../flags.js';
 import { readCredentials, removeProfile } from '../../services/credentials-store.js';
 import { listProfiles, unknownProfile, type ProfileList } from '../../services/profiles.js';
 
@@ -7,7 +7,7 @@ export default class ProfilesRemove extends BaseCommand<typeof ProfilesRemove> {
   static override summary = 'Forget a saved profile and its key (the key itself stays valid).';
   static override description =
     'Revoke the key with `kikuai keys revoke` if it leaked. When the default profile is removed, another saved one becomes the default.';
-  static override args = { name: Args.string({ description: 'The profile, as `kikuai profiles` lists it.', required: true }) };
+  static override args = { name: profileNameArg };
   static override examples = ['<%= config.bin %> profiles remove staging'];
 
   async run(): Promise<ProfileList> {

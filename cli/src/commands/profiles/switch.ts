@@ -1,11 +1,11 @@
-import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { profileNameArg } from '../../flags.js';
 import { setDefaultProfile } from '../../services/credentials-store.js';
 import { listProfiles, unknownProfile, type ProfileList } from '../../services/profiles.js';
 
 export default class ProfilesSwitch extends BaseCommand<typeof ProfilesSwitch> {
   static override summary = 'Make a saved profile the default, used when neither --profile nor KIKUAI_PROFILE names one.';
-  static override args = { name: Args.string({ description: 'The profile, as `kikuai profiles` lists it.', required: true }) };
+  static override args = { name: profileNameArg };
   static override examples = ['<%= config.bin %> profiles switch staging'];
 
   async run(): Promise<ProfileList> {
