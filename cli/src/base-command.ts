@@ -2,7 +2,7 @@ import { Command, Errors, Flags, toConfiguredId, ux, type Interfaces } from '@oc
 import type { KikuaiClient, KikuaiClientOptions } from '@kikuai/sdk';
 import { DEFAULT_PROFILE_NAME, readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
 import { resolveConnection, type Connection } from './services/connection.js';
-import { errorLine, reportError } from './services/error-report.js';
+import { errorLine, reportError, type ErrorContext } from './services/error-report.js';
 import { CliError, ExitCode } from './services/exit-codes.js';
 import { paintFor, stripAnsi, type Paint } from './services/terminal.js';
 import { fetchWithSpinner, spinnerAllowed } from './services/spinner.js';
@@ -128,25 +128,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<never> {
-    if (error instanceof Errors.ExitError) throw error;
-    // oclif's parse errors (a missing or unknown flag, a value out of its list) are printed
-    // like ours: one line, then where to read more; their exit code is 2 (usage).
-    const usage = describeUsageError(error, {
-      command: `${this.config.bin} ${toConfiguredId(this.id ?? '', this.config)}`.trim(),
-      flagNames: this.flagNames(),
-    });
-    const { message, exitCode } = usage
-      ? { message: usage, exitCode: error.oclif?.exit ?? ExitCode.usage }
-      : error instanceof Errors.CLIError
-        ? { message: stripAnsi(error.message), exitCode: error.oclif?.exit ?? ExitCode.error }
-        : reportError(error, { baseUrl: this.resolvedConnection?.baseUrl, keyId: this.resolvedConnection?.keyId });
-    if (ux.action.running) ux.action.stop(this.stderrPaint.red('failed'));
-    this.stderr(errorLine(message, this.stderrPaint));
-    if (process.env.DEBUG && error.stack) this.stderr(this.stderrPaint.dim(error.stack));
-    throw new Errors.ExitError(exitCode);
+    failCommand(this, error, { baseUrl: this.resolvedConnection?.baseUrl, keyId: this.resolvedConnection?.keyId });
   }
+}
 
-  private flagNames(): string[] {
-    return Object.keys({ ...(this.ctor as typeof BaseCommand).baseFlags, ...this.ctor.flags, ...(this.ctor.enableJsonFlag ? { json: true } : {}) });
-  }
+/**
+ * The one way any command fails: one line on stderr (`Error: …`) and a documented exit
+ * code. oclif's parse errors (a missing or unknown flag, a value out of its list) are
+ * reworded into the same line; their exit code is 2 (usage).
+ */
+export function failCommand(command: Command, error: Error & { oclif?: { exit?: number } }, context: ErrorContext = {}): never {
+  if (error instanceof Errors.ExitError) throw error;
+  const ctor = command.constructor as typeof Command;
+  const flagNames = Object.keys({ ...ctor.baseFlags, ...ctor.flags, ...(ctor.enableJsonFlag ? { json: true } : {}) });
+  const usage = describeUsageError(error, { command: `${command.config.bin} ${toConfiguredId(command.id ?? '', command.config)}`.trim(), flagNames });
+  const { message, exitCode } = usage
+    ? { message: usage, exitCode: error.oclif?.exit ?? ExitCode.usage }
+    : error instanceof Errors.CLIError
+      ? { message: stripAnsi(error.message), exitCode: error.oclif?.exit ?? ExitCode.error }
+      : reportError(error, context);
+  const paint = paintFor(process.stderr);
+  if (ux.action.running) ux.action.stop(paint.red('failed'));
+  process.stderr.write(`${errorLine(message, paint)}\n`);
+  if (process.env.DEBUG && error.stack) process.stderr.write(`${paint.dim(error.stack)}\n`);
+  throw new Errors.ExitError(exitCode);
 }

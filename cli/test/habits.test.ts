@@ -82,6 +82,9 @@ describe('kikuai completion and did-you-mean', { timeout: 60_000 }, () => {
     const unknown = await runCli(['xyzzy']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('Error: "xyzzy" is not a kikuai command. See `kikuai --help` for the list.\n');
+    expect((await runCli(['help', 'blanace'])).stderr).toBe(typo.stderr);
+    const completion = await runCli(['completion', 'tcsh']);
+    expect(completion).toMatchObject({ code: 2, stdout: '', stderr: 'Error: Expected tcsh to be one of: bash, zsh, fish. See `kikuai completion --help`.\n' });
     const flag = await runCli(['balance', '--jsn']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe('Error: Unknown flag --jsn. Did you mean --json? See `kikuai balance --help`.\n');

@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
 import path from 'node:path';
+import { failCommand } from '../base-command.js';
 import { UsageError } from '../services/exit-codes.js';
 import { completionScript, completionSpec, SHELLS, type Shell } from '../services/completion.js';
 
@@ -31,5 +32,9 @@ export default class Completion extends Command {
     }
     const spec = completionSpec(this.config.bin, this.config.commands, this.config.topics);
     process.stdout.write(completionScript(shell, spec));
+  }
+
+  protected override async catch(error: Error): Promise<never> {
+    failCommand(this, error);
   }
 }

@@ -1,8 +1,8 @@
-import { Errors, toConfiguredId, type Hook } from '@oclif/core';
+import { Errors, toConfiguredId, type Hook, type Interfaces } from '@oclif/core';
+import { notACommand } from '../services/command-suggestion.js';
 import { errorLine } from '../services/error-report.js';
 import { ExitCode } from '../services/exit-codes.js';
 import { paintFor } from '../services/terminal.js';
-import { didYouMean } from '../services/usage-error.js';
 
 /**
  * A mistyped command ends in one line on stderr and exit 2, with the command it most
@@ -10,22 +10,19 @@ import { didYouMean } from '../services/usage-error.js';
  * must not move money.
  */
 const hook: Hook.CommandNotFound = async function ({ id, config }) {
-  const visible = config.commands.filter((command) => !command.hidden).map((command) => command.id);
-  const typed = toConfiguredId(id, config);
-  const bin = config.bin;
-  // `kikuai balance extra`: the command exists, the word after it does not belong.
-  const parent = visible.filter((command) => id.startsWith(`${command}:`)).sort((a, b) => b.length - a.length)[0];
-  let message: string;
-  if (parent) {
-    const extra = toConfiguredId(id.slice(parent.length + 1), config);
-    message = `Unexpected argument "${extra}" for \`${bin} ${toConfiguredId(parent, config)}\`. See \`${bin} ${toConfiguredId(parent, config)} --help\`.`;
-  } else {
-    const guess = didYouMean(id, visible);
-    const suggestion = guess ? ` Did you mean \`${bin} ${toConfiguredId(guess, config)}\`?` : '';
-    message = `"${typed}" is not a ${bin} command.${suggestion} See \`${bin} --help\` for the list.`;
-  }
-  process.stderr.write(`${errorLine(message, paintFor(process.stderr))}\n`);
-  throw new Errors.ExitError(ExitCode.usage);
+  failAsUnknownCommand(id, config);
 };
 
 export default hook;
+
+/** Prints the one line for words that name no command and ends with exit 2 (also for `kikuai help <typo>`). */
+export function failAsUnknownCommand(id: string, config: Interfaces.Config): never {
+  const message = notACommand(id, {
+    bin: config.bin,
+    commands: config.commands.filter((command) => !command.hidden).map((command) => command.id),
+    topics: config.topics.filter((topic) => !topic.hidden).map((topic) => topic.name),
+    display: (commandId) => toConfiguredId(commandId, config),
+  });
+  process.stderr.write(`${errorLine(message, paintFor(process.stderr))}\n`);
+  throw new Errors.ExitError(ExitCode.usage);
+}

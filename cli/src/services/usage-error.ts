@@ -8,9 +8,12 @@ import { stripAnsi } from './terminal.js';
  */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0 || input === '') return undefined;
+  // The one name the input starts (`bal` → `balance`) beats a closer-looking other one (`call`).
+  const started = candidates.filter((candidate) => candidate.startsWith(input));
+  if (started.length === 1) return started[0];
   const best = closest(input, [...candidates]);
-  const allowed = Math.max(2, Math.floor(best.length / 3));
-  return distance(input, best) <= allowed || best.startsWith(input) ? best : undefined;
+  const allowed = Math.max(2, Math.floor(input.length / 4));
+  return distance(input, best) <= allowed ? best : undefined;
 }
 
 /** What the failed command line was, for the sentence that ends a usage error. */
