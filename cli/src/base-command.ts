@@ -1,10 +1,12 @@
-import { Command, Errors, Flags, ux, type Interfaces } from '@oclif/core';
-import type { KikuaiClient } from '@kikuai/sdk';
+import { Command, Errors, Flags, toConfiguredId, ux, type Interfaces } from '@oclif/core';
+import type { KikuaiClient, KikuaiClientOptions } from '@kikuai/sdk';
 import { DEFAULT_PROFILE_NAME, readCredentials, resolveConfigDir, type CredentialsFile } from './services/credentials-store.js';
 import { resolveConnection, type Connection } from './services/connection.js';
-import { reportError } from './services/error-report.js';
+import { errorLine, reportError, type ErrorContext } from './services/error-report.js';
 import { CliError, ExitCode } from './services/exit-codes.js';
-import { paintFor, type Paint } from './services/terminal.js';
+import { paintFor, stripAnsi, type Paint } from './services/terminal.js';
+import { fetchWithSpinner, spinnerAllowed } from './services/spinner.js';
+import { describeUsageError } from './services/usage-error.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -93,8 +95,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       );
     }
     const connection = await this.connection({ quiet: true });
-    const { createKikuaiClient } = await import('@kikuai/sdk');
-    return createKikuaiClient({ baseUrl: connection.baseUrl, userAgent: `kikuai-cli/${this.config.version}`, auth: { adminToken: adminToken.trim() } });
+    return this.sdkClient(connection.baseUrl, { adminToken: adminToken.trim() });
   }
 
   /** For public endpoints (products): the saved key is sent when there is one, but none is needed. */
@@ -104,8 +105,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async clientFor(baseUrl: string, apiKey: string | undefined): Promise<KikuaiClient> {
+    return this.sdkClient(baseUrl, apiKey ? { apiKey } : undefined);
+  }
+
+  /** The SDK's client; in a terminal, a call that takes over 300 ms shows a spinner on stderr. */
+  private async sdkClient(baseUrl: string, auth: KikuaiClientOptions['auth']): Promise<KikuaiClient> {
     const { createKikuaiClient } = await import('@kikuai/sdk');
-    return createKikuaiClient({ baseUrl, userAgent: `kikuai-cli/${this.config.version}`, ...(apiKey ? { auth: { apiKey } } : {}) });
+    const spinner = spinnerAllowed({ json: this.jsonEnabled() })
+      ? { fetch: fetchWithSpinner(`Waiting for ${URL.canParse(baseUrl) ? new URL(baseUrl).host : baseUrl}`) }
+      : {};
+    return createKikuaiClient({ baseUrl, userAgent: `kikuai-cli/${this.config.version}`, ...(auth ? { auth } : {}), ...spinner });
   }
 
   /** One line on stderr, also under `--json` (stdout carries only the data). */
@@ -118,26 +127,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<never> {
-    // oclif's own errors (a wrong flag, a missing argument, an explicit exit) keep oclif's
-    // rendering; their exit code is 2 (usage) unless they set another.
-    if (error instanceof Errors.ExitError) throw error;
-    if (error instanceof Errors.CLIError) {
-      if (process.env.DEBUG) this.stderr(error.stack ?? '');
-      throw error;
-    }
-    const flagProblem = describeFlagParsingError(error);
-    const { message, exitCode } = flagProblem ?? reportError(error, { baseUrl: this.resolvedConnection?.baseUrl });
-    if (ux.action.running) ux.action.stop(this.stderrPaint.red('failed'));
-    this.stderr(`${this.stderrPaint.red('Error:')} ${message}`);
-    if (process.env.DEBUG && error.stack) this.stderr(this.stderrPaint.dim(error.stack));
-    throw new Errors.ExitError(exitCode);
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<never> {
+    failCommand(this, error, { baseUrl: this.resolvedConnection?.baseUrl, keyId: this.resolvedConnection?.keyId });
   }
 }
 
-/** A custom flag's parser threw: oclif rethrows it as `Parsing --flag \n\t<why>` with `oclif.exit`. */
-function describeFlagParsingError(error: Error & { oclif?: { exit?: number } }): { message: string; exitCode: typeof ExitCode.usage } | undefined {
-  const match = /^Parsing (--[\w-]+)\s*\n\s*([\s\S]*?)\s*(?:See more help with --help)?\s*$/.exec(error.message);
-  if (!match || error.oclif?.exit === undefined) return undefined;
-  return { message: `Invalid ${match[1]}: ${match[2]!.replace(/\s+/g, ' ')}`, exitCode: ExitCode.usage };
+/**
+ * The one way any command fails: one line on stderr (`Error: …`) and a documented exit
+ * code. oclif's parse errors (a missing or unknown flag, a value out of its list) are
+ * reworded into the same line; their exit code is 2 (usage).
+ */
+export function failCommand(command: Command, error: Error & { oclif?: { exit?: number } }, context: ErrorContext = {}): never {
+  if (error instanceof Errors.ExitError) throw error;
+  const ctor = command.constructor as typeof Command;
+  const flagNames = Object.keys({ ...ctor.baseFlags, ...ctor.flags, ...(ctor.enableJsonFlag ? { json: true } : {}) });
+  const usage = describeUsageError(error, { command: `${command.config.bin} ${toConfiguredId(command.id ?? '', command.config)}`.trim(), flagNames });
+  const { message, exitCode } = usage
+    ? { message: usage, exitCode: error.oclif?.exit ?? ExitCode.usage }
+    : error instanceof Errors.CLIError
+      ? { message: stripAnsi(error.message), exitCode: error.oclif?.exit ?? ExitCode.error }
+      : reportError(error, context);
+  const paint = paintFor(process.stderr);
+  if (ux.action.running) ux.action.stop(paint.red('failed'));
+  process.stderr.write(`${errorLine(message, paint)}\n`);
+  if (process.env.DEBUG && error.stack) process.stderr.write(`${paint.dim(error.stack)}\n`);
+  throw new Errors.ExitError(exitCode);
 }

@@ -1,4 +1,5 @@
-import { Help } from '@oclif/core';
+import { Errors, Help } from '@oclif/core';
+import { failAsUnknownCommand } from './hooks/command-not-found.js';
 import { EXIT_CODE_MEANINGS } from './services/exit-codes.js';
 
 const ENVIRONMENT: Array<[string, string]> = [
@@ -13,6 +14,17 @@ const ENVIRONMENT: Array<[string, string]> = [
 
 /** oclif's help, with the environment variables and exit codes added to `kikuai --help`. */
 export default class KikuaiHelp extends Help {
+  /** `kikuai help blanace` and `kikuai blanace --help` say what `kikuai blanace` says. */
+  override async showHelp(argv: string[]): Promise<void> {
+    try {
+      await super.showHelp(argv);
+    } catch (error) {
+      const unknown = error instanceof Errors.CLIError ? /^Command (\S+) not found\.$/.exec(error.message) : null;
+      if (unknown) failAsUnknownCommand(unknown[1]!, this.config);
+      throw error;
+    }
+  }
+
   protected override async showRootHelp(): Promise<void> {
     await super.showRootHelp();
     this.log('');

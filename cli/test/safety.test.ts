@@ -131,9 +131,12 @@ describe('kikuai: errors, exit codes and prompts', { timeout: 120_000 }, () => {
     const { apiKey } = await world.account(0);
     const amount = await kikuai(['topup', '--amount', '12.345678901', '--api-key', apiKey]);
     expect(amount.code).toBe(2);
-    expect(amount.stderr).toBe('Error: Invalid --amount: Expected a USD amount such as 10 or 12.50 (at most six decimals), got "12.345678901".\n');
+    expect(amount.stderr).toBe(
+      'Error: Invalid --amount: Expected a USD amount such as 10 or 12.50 (at most six decimals), got "12.345678901". See `kikuai topup --help`.\n',
+    );
     const unknown = await kikuai(['balance', '--nope']);
     expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('Error: Unknown flag --nope. See `kikuai balance --help`.\n');
     const body = await kikuai(['call', 'reliapi', 'http', '--api-key', apiKey, '--data', '{oops']);
     expect(body.code).toBe(2);
     expect(body.stderr).toMatch(/^Error: The body from --data is not valid JSON/);

@@ -64,10 +64,21 @@ describe('kikuai topup', { timeout: 120_000 }, () => {
     expect(world.telegram.callsOf('createInvoiceLink').at(-1)?.params).toMatchObject({ currency: 'XTR', provider_token: '' });
   });
 
-  it('an amount below the minimum is refused by the server as a usage error (exit 2)', async () => {
+  it('an amount outside the range is refused before anything is created, naming the range (exit 2)', async () => {
     const { apiKey } = await world.account(0);
+    const transactions = world.paddle.requestsTo('POST', '/transactions').length;
     const result = await kikuai(apiKey, ['topup', '--amount', '0.50', '--no-open', '--no-wait']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^Error: .+\(invalid_amount, request \S+\)\n$/);
+    expect(result.stderr).toMatch(/^Error: A top-up is between \$\S+ and \$\S+; got \$0\.50\.\n$/);
+    expect(world.paddle.requestsTo('POST', '/transactions').length).toBe(transactions);
+  });
+
+  it('checks the amount before the payment method', async () => {
+    const { apiKey } = await world.account(0);
+    const result = await kikuai(apiKey, ['topup', '--amount', 'ten', '--method', 'bitcoin']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'Error: Invalid --amount: Expected a USD amount such as 10 or 12.50 (at most six decimals), got "ten". See `kikuai topup --help`.\n',
+    );
   });
 });

@@ -1,9 +1,10 @@
 import type { Topup } from '@kikuai/sdk';
 import { Flags, ux } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { usdFlag } from '../flags.js';
+import { idempotencyKeyFlag, idempotencyOptions, paymentMethodFlag, usdFlag } from '../flags.js';
 import { formatUsd } from '../services/money.js';
 import { isCi } from '../services/terminal.js';
+import { checkTopupRequest } from '../services/topup-request.js';
 import { waitForTopup } from '../services/topup-wait.js';
 
 export default class TopupCommand extends BaseCommand<typeof TopupCommand> {
@@ -25,17 +26,20 @@ export default class TopupCommand extends BaseCommand<typeof TopupCommand> {
 
   static override flags = {
     amount: usdFlag({ summary: 'How much to add, in USD (e.g. 10 or 12.50).', required: true }),
-    method: Flags.string({ summary: 'How to pay.', options: ['paddle', 'stars'], default: 'paddle' }),
+    // Checked after --amount (a flag with `options` would be checked first): a wrong amount is the likelier mistake.
+    method: paymentMethodFlag({ summary: 'How to pay: paddle (card) or stars (Telegram Stars).', default: 'paddle' }),
     open: Flags.boolean({ summary: 'Open the checkout in the browser.', default: true, allowNo: true }),
     wait: Flags.boolean({ summary: 'Wait until the top-up is credited.', default: true, allowNo: true }),
     timeout: Flags.integer({ summary: 'Seconds to wait for the payment.', default: 1800, min: 1 }),
+    'idempotency-key': idempotencyKeyFlag(),
     'poll-interval': Flags.integer({ summary: 'Milliseconds between status checks.', default: 2000, min: 100, hidden: true }),
   };
 
   async run(): Promise<Topup> {
     const client = await this.client();
-    const method = this.flags.method as Topup['method'];
-    const topup = await client.topups.create({ method, amount_micros: this.flags.amount });
+    const method = this.flags.method;
+    checkTopupRequest(await client.topups.options(), method, this.flags.amount);
+    const topup = await client.topups.create({ method, amount_micros: this.flags.amount }, idempotencyOptions(this.flags));
     const link = topup.checkout_url ?? topup.invoice_link;
     const where = method === 'stars' ? 'Pay in Telegram' : 'Pay by card';
     const line = `${where}: ${link ?? '(the server gave no link)'}`;

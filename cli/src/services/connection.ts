@@ -16,6 +16,8 @@ export interface Connection {
   profileSource: Source;
   apiKey: string | undefined;
   apiKeySource: Source | undefined;
+  /** The id of the key in use, when it is the profile's (login saves it). */
+  keyId: string | undefined;
   baseUrl: string;
   baseUrlSource: Source;
   /** One line each, for stderr: a flag or variable is hiding what the profile stores. */
@@ -57,6 +59,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     profileSource,
     apiKey: apiKey?.[0],
     apiKeySource: apiKey?.[1],
+    keyId: apiKey?.[1] === 'profile' ? stored?.key_id : undefined,
     baseUrl: normalizeBaseUrl(baseUrl),
     baseUrlSource,
     warnings,

@@ -84,3 +84,12 @@ export async function removeProfile(configDir: string, name: string): Promise<bo
   await writeCredentials(configDir, credentials);
   return true;
 }
+
+/** Makes `name` the profile commands use when neither --profile nor KIKUAI_PROFILE names one. Returns false when there is no such profile. */
+export async function setDefaultProfile(configDir: string, name: string): Promise<boolean> {
+  const credentials = await readCredentials(configDir);
+  if (!credentials.profiles[name]) return false;
+  credentials.default_profile = name;
+  await writeCredentials(configDir, credentials);
+  return true;
+}

@@ -58,8 +58,16 @@ describe('reportError', () => {
       }),
     );
     expect(notAllowed.message).toBe(
-      'This API key may not call ReliAPI: reliapi is not among its allowed_products. Allow the product with `kikuai keys update <id> --products …` using another key, or use a key that may call it. (product_not_allowed)',
+      'This API key may not call ReliAPI: reliapi is not among its allowed_products. Allow the product with `kikuai keys update KEY-ID --products …` (KEY-ID from `kikuai keys list`) using another key, or use a key that may call it. (product_not_allowed)',
     );
+    const disabled = apiError(401, { code: 'key_disabled', title: 'API key disabled', detail: 'This API key is disabled.' });
+    expect(reportError(disabled, { keyId: 'key_01ABC' }).message).toBe(
+      'This API key is disabled. Enable it again with `kikuai keys update key_01ABC --enable` using another key. (key_disabled)',
+    );
+    for (const code of ['key_disabled', 'key_expired', 'product_not_allowed', 'permission_denied', 'too_many_keys', 'spend_limit_reached']) {
+      expect(reportError(apiError(403, { code, title: code }), { keyId: 'key_01ABC' }).message).not.toMatch(/<\w+>/);
+      expect(reportError(apiError(403, { code, title: code })).message).not.toMatch(/<\w+>/);
+    }
     const suspended = reportError(apiError(403, { code: 'account_suspended', title: 'Account suspended', detail: 'This account is suspended.' }));
     expect(suspended.message).toBe('This account is suspended. Contact support (/support in the bot). (account_suspended)');
   });

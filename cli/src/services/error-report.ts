@@ -1,6 +1,8 @@
 import { formatUsd } from './money.js';
 import type { ErrorCode } from '@kikuai/sdk';
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import type { Paint } from './terminal.js';
+import { endSentence } from './usage-error.js';
 
 /** What a failure looks like to the user: one line, and the code the process ends with. */
 export interface ErrorReport {
@@ -23,29 +25,45 @@ interface ApiProblem extends Error {
   body?: unknown;
 }
 
+/** What the CLI knows about the failed call, to fill in the command it suggests. */
+export interface ErrorContext {
+  baseUrl?: string;
+  /** The id of the key in use, when the profile saved it (a key from a flag or the environment has none here). */
+  keyId?: string;
+}
+
 /**
  * What to do next, in the CLI's terms, for the codes a CLI user meets. The server's
- * `detail` says what happened and names no command; this says what to run.
+ * `detail` says what happened and names no command; this says what to run, with the
+ * key's id filled in when it is known, and never a placeholder to fill by hand.
  */
-const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
-  unauthenticated: 'Run `kikuai login`, or pass --api-key or set KIKUAI_API_KEY.',
-  invalid_admin_token: "Pass the server's KIKUAI_ADMIN_TOKEN with --admin-token or the KIKUAI_ADMIN_TOKEN variable.",
-  invalid_api_key: 'Check that the key was copied whole, or run `kikuai login` with a current one.',
-  key_not_found: 'Check that the key was copied whole, or run `kikuai login` with a current one.',
-  key_revoked: 'Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it.',
-  key_disabled: 'Enable it again with `kikuai keys update <id> --enable` using another key.',
-  key_expired: 'Create a new key with `kikuai keys create`, or clear the expiry with `kikuai keys update <id> --no-expires`, using another key.',
-  account_suspended: 'Contact support (/support in the bot).',
-  account_not_found: 'Run `kikuai login` with a key of your current account.',
-  product_not_allowed: 'Allow the product with `kikuai keys update <id> --products …` using another key, or use a key that may call it.',
-  permission_denied: "Use a key with that permission (`kikuai keys show <id>` lists a key's permissions).",
-  key_bounds_exceeded: 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
-  too_many_keys: 'Revoke a key you no longer use with `kikuai keys revoke <id>` first.',
-  insufficient_balance: 'Top up with `kikuai topup --amount 10`.',
-  spend_limit_reached: 'Raise the limit with `kikuai keys update <id> --spend-limit …` or wait for it to reset.',
-  rate_limited: 'Wait a moment and try again.',
-  store_unavailable: 'Try again in a moment.',
+const NEXT_STEP: Partial<Record<ErrorCode, (context: ErrorContext) => string>> = {
+  unauthenticated: () => 'Run `kikuai login`, or pass --api-key or set KIKUAI_API_KEY.',
+  invalid_admin_token: () => "Pass the server's KIKUAI_ADMIN_TOKEN with --admin-token or the KIKUAI_ADMIN_TOKEN variable.",
+  invalid_api_key: () => 'Check that the key was copied whole, or run `kikuai login` with a current one.',
+  key_not_found: () => 'Check that the key was copied whole, or run `kikuai login` with a current one.',
+  key_revoked: () => 'Create a new key with `kikuai keys create` using another key, or in the bot (/api_key), and run `kikuai login` with it.',
+  key_disabled: ({ keyId }) => `Enable it again with ${keysUpdate(keyId, '--enable')} using another key.`,
+  key_expired: ({ keyId }) => `Create a new key with \`kikuai keys create\`, or clear the expiry with ${keysUpdate(keyId, '--no-expires')}, using another key.`,
+  account_suspended: () => 'Contact support (/support in the bot).',
+  account_not_found: () => 'Run `kikuai login` with a key of your current account.',
+  product_not_allowed: ({ keyId }) => `Allow the product with ${keysUpdate(keyId, '--products …')} using another key, or use a key that may call it.`,
+  permission_denied: ({ keyId }) =>
+    keyId
+      ? `Use a key with that permission (\`kikuai keys show ${keyId}\` lists this one's).`
+      : 'Use a key with that permission (`kikuai keys list` shows what each holds).',
+  key_bounds_exceeded: () => 'A key can give or change only what it holds itself; use a wider key, the bot or the Mini App.',
+  too_many_keys: () => 'Revoke a key you no longer use first (`kikuai keys list`, then `kikuai keys revoke` with its id).',
+  insufficient_balance: () => 'Top up with `kikuai topup --amount 10`.',
+  spend_limit_reached: ({ keyId }) => `Raise the limit with ${keysUpdate(keyId, '--spend-limit …')} or wait for it to reset.`,
+  rate_limited: () => 'Wait a moment and try again.',
+  store_unavailable: () => 'Try again in a moment.',
 };
+
+/** `kikuai keys update key_… --enable` when the key's id is known; otherwise the argument's name and where to find it. */
+function keysUpdate(keyId: string | undefined, flags: string): string {
+  return keyId ? `\`kikuai keys update ${keyId} ${flags}\`` : `\`kikuai keys update KEY-ID ${flags}\` (KEY-ID from \`kikuai keys list\`)`;
+}
 
 function isApiProblem(error: unknown): error is ApiProblem {
   return error instanceof Error && error.name === 'KikuaiError' && typeof (error as Partial<ApiProblem>).status === 'number';
@@ -60,12 +78,12 @@ export function exitCodeForStatus(status: number, code?: string): ExitCodeValue 
   return ExitCode.error;
 }
 
-function endSentence(text: string): string {
-  const trimmed = text.trim();
-  return /[.!?)]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+/** The one shape of every error the CLI prints, its own, the API's and oclif's alike. */
+export function errorLine(message: string, paint: Paint): string {
+  return `${paint.red('Error:')} ${message}`;
 }
 
-export function reportError(error: unknown, context: { baseUrl?: string } = {}): ErrorReport {
+export function reportError(error: unknown, context: ErrorContext = {}): ErrorReport {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
 
   if (isApiProblem(error) && error.problem === undefined && error.body !== undefined && error.costMicros !== null && error.costMicros !== undefined) {
@@ -82,7 +100,7 @@ export function reportError(error: unknown, context: { baseUrl?: string } = {}):
     // What happened (the server's detail), then what to do (ours): each said once.
     const parts = [endSentence(error.detail || error.title || error.message || `HTTP ${error.status}`)];
     const retryAfter = error.status === 429 || error.status === 503 ? error.headers?.get('retry-after') : undefined;
-    const nextStep = retryAfter ? `Retry after ${retryAfter} s.` : error.code ? NEXT_STEP[error.code as ErrorCode] : undefined;
+    const nextStep = retryAfter ? `Retry after ${retryAfter} s.` : error.code ? NEXT_STEP[error.code as ErrorCode]?.(context) : undefined;
     if (nextStep) parts.push(nextStep);
     if (error.costMicros) parts.push(`The call was charged ${formatUsd(error.costMicros)}.`);
     const tags = [error.code, error.requestId && `request ${error.requestId}`].filter(Boolean).join(', ');

@@ -1,7 +1,7 @@
 import type { LedgerChangeResult } from '@kikuai/sdk';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { adminTokenFlag } from '../../flags.js';
+import { adminTokenFlag, idempotencyKeyFlag, idempotencyOptions } from '../../flags.js';
 import { formatUsd, parseUsdToMicros } from '../../services/money.js';
 import { UsageError } from '../../services/exit-codes.js';
 
@@ -29,6 +29,7 @@ export default class AdminCredit extends BaseCommand<typeof AdminCredit> {
     reason: Flags.string({ summary: 'Why, for the ledger.', default: 'Credit from the CLI' }),
     'external-ref': Flags.string({ summary: 'Your reference (a ticket id): the same reference credits once.', helpValue: '<ref>' }),
     'admin-token': adminTokenFlag,
+    'idempotency-key': idempotencyKeyFlag(),
   };
 
   async run(): Promise<LedgerChangeResult> {
@@ -37,11 +38,15 @@ export default class AdminCredit extends BaseCommand<typeof AdminCredit> {
       throw new UsageError(`Expected a positive USD amount such as 5 or 12.50 (at most six decimals), got "${this.args.amount}".`);
     }
     const operator = await this.adminClient(this.flags['admin-token']);
-    const result = await operator.admin.adjustCredit(this.args.account, {
-      amount_micros: amount,
-      reason: this.flags.reason,
-      ...(this.flags['external-ref'] ? { external_ref: this.flags['external-ref'] } : {}),
-    });
+    const result = await operator.admin.adjustCredit(
+      this.args.account,
+      {
+        amount_micros: amount,
+        reason: this.flags.reason,
+        ...(this.flags['external-ref'] ? { external_ref: this.flags['external-ref'] } : {}),
+      },
+      idempotencyOptions(this.flags),
+    );
     const paint = this.stdoutPaint;
     const what = result.applied ? `Credited ${formatUsd(amount)} to ${this.args.account}` : `Already credited (external ref ${this.flags['external-ref']})`;
     this.log(`${paint.green('✓')} ${what}: the balance is ${paint.bold(formatUsd(result.balance_micros))}.`);

@@ -1,7 +1,7 @@
 import type { ApiKeyWithSecret, CreateApiKeyRequest } from '@kikuai/sdk';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { permissionsFlag, productsFlag, splitList, usdFlag } from '../../flags.js';
+import { expiresFlag, idempotencyKeyFlag, idempotencyOptions, permissionsFlag, productsFlag, splitList, usdFlag } from '../../flags.js';
 import { renderKeyDetails, renderSecret } from '../../services/key-view.js';
 
 export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
@@ -27,7 +27,8 @@ export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
     permissions: permissionsFlag(),
     'spend-limit': usdFlag({ summary: 'Most the key may spend per period, in USD (e.g. 5 or 2.50).' }),
     period: Flags.string({ summary: 'When the spend limit resets (default monthly).', options: ['daily', 'weekly', 'monthly'], dependsOn: ['spend-limit'] }),
-    expires: Flags.string({ summary: 'When the key stops working (RFC 3339, e.g. 2027-01-01T00:00:00Z).', helpValue: '<timestamp>' }),
+    expires: expiresFlag(),
+    'idempotency-key': idempotencyKeyFlag(),
   };
 
   async run(): Promise<ApiKeyWithSecret> {
@@ -40,7 +41,7 @@ export default class KeysCreate extends BaseCommand<typeof KeysCreate> {
       body.spend_limit_period = (period ?? 'monthly') as CreateApiKeyRequest['spend_limit_period'];
     }
     if (expires) body.expires_at = expires;
-    const key = await (await this.client()).keys.create(body);
+    const key = await (await this.client()).keys.create(body, idempotencyOptions(this.flags));
     this.log(renderKeyDetails(key, this.stdoutPaint));
     this.log(renderSecret(key, this.stdoutPaint));
     if (!this.jsonEnabled()) this.stderr(this.stderrPaint.yellow('Store the secret now: it cannot be shown again.'));

@@ -1,7 +1,7 @@
 import type { ApiKeyWithSecret } from '@kikuai/sdk';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { keyIdArg, yesFlag } from '../../flags.js';
+import { idempotencyKeyFlag, idempotencyOptions, keyIdArg, yesFlag } from '../../flags.js';
 import { CliError } from '../../services/exit-codes.js';
 import { assertCanPrompt, confirm } from '../../services/interaction.js';
 import { renderKeyDetails, renderSecret } from '../../services/key-view.js';
@@ -19,6 +19,7 @@ export default class KeysRotate extends BaseCommand<typeof KeysRotate> {
   static override flags = {
     grace: Flags.integer({ summary: 'Seconds the old secret stays valid.', min: 0, max: 604_800, default: 0 }),
     yes: yesFlag,
+    'idempotency-key': idempotencyKeyFlag(),
   };
 
   async run(): Promise<ApiKeyWithSecret> {
@@ -29,7 +30,7 @@ export default class KeysRotate extends BaseCommand<typeof KeysRotate> {
       if (!(await confirm(`Rotate ${keyId}? Its current secret stops working.${grace}`))) throw new CliError('Cancelled: the key was not rotated.');
     }
     const client = await this.client();
-    const key = await client.keys.rotate(keyId, { grace_period_seconds: this.flags.grace });
+    const key = await client.keys.rotate(keyId, { grace_period_seconds: this.flags.grace }, idempotencyOptions(this.flags));
     this.log(renderKeyDetails(key, this.stdoutPaint));
     this.log(renderSecret(key, this.stdoutPaint));
     const connection = await this.connection();

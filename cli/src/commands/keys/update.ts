@@ -1,7 +1,7 @@
 import type { ApiKey, UpdateApiKeyRequest } from '@kikuai/sdk';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { keyIdArg, permissionsFlag, productsFlag, splitList, usdFlag } from '../../flags.js';
+import { expiresFlag, keyIdArg, permissionsFlag, productsFlag, splitList, usdFlag } from '../../flags.js';
 import { UsageError } from '../../services/exit-codes.js';
 import { renderKeyDetails } from '../../services/key-view.js';
 
@@ -21,7 +21,7 @@ export default class KeysUpdate extends BaseCommand<typeof KeysUpdate> {
     name: Flags.string({ summary: 'New name.' }),
     enable: Flags.boolean({ summary: 'Enable the key.', exclusive: ['disable'] }),
     disable: Flags.boolean({ summary: 'Disable the key (refused until enabled again).', exclusive: ['enable'] }),
-    expires: Flags.string({ summary: 'When the key stops working (RFC 3339).', helpValue: '<timestamp>', exclusive: ['no-expires'] }),
+    expires: expiresFlag({ exclusive: ['no-expires'] }),
     'no-expires': Flags.boolean({ summary: 'Clear the expiry.' }),
     products: productsFlag,
     'all-products': Flags.boolean({ summary: 'Allow every product.', exclusive: ['products'] }),

@@ -1,7 +1,7 @@
 import type { AdminCreatedAccount } from '@kikuai/sdk';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../base-command.js';
-import { adminTokenFlag } from '../../../flags.js';
+import { adminTokenFlag, idempotencyKeyFlag, idempotencyOptions } from '../../../flags.js';
 import { credentialsPath, saveProfile } from '../../../services/credentials-store.js';
 import { renderKeyDetails, renderSecret } from '../../../services/key-view.js';
 
@@ -23,11 +23,15 @@ export default class AdminAccountsCreate extends BaseCommand<typeof AdminAccount
     language: Flags.string({ summary: 'The language of its messages, e.g. en.', helpValue: '<code>' }),
     login: Flags.boolean({ summary: 'Save the new key to the profile (as `kikuai login` does) instead of printing it.' }),
     'admin-token': adminTokenFlag,
+    'idempotency-key': idempotencyKeyFlag(),
   };
 
   async run(): Promise<AdminCreatedAccount> {
     const operator = await this.adminClient(this.flags['admin-token']);
-    const created = await operator.admin.createAccount({ name: this.flags.name, ...(this.flags.language ? { language_code: this.flags.language } : {}) });
+    const created = await operator.admin.createAccount(
+      { name: this.flags.name, ...(this.flags.language ? { language_code: this.flags.language } : {}) },
+      idempotencyOptions(this.flags),
+    );
     const { account, api_key: key } = created;
     const paint = this.stdoutPaint;
     this.log(`${paint.green('✓')} Created account ${paint.bold(account.id)} (${account.first_name}).`);
