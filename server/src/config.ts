@@ -79,6 +79,8 @@ const environmentSchema = z.object({
   // with an admin token set, the operator's routes move money.
   HOST: optionalString.transform((value) => value ?? '127.0.0.1'),
   REDIS_URL: url(['redis:', 'rediss:']),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  KIKUAI_OUTBOX_IDLE_MS: integerFrom(1000, 10, 60_000),
   KIKUAI_REDIS_PREFIX: optionalString.transform((value) => value ?? 'kikuai:'),
   KIKUAI_DATA_DIR: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, '.data'))),
   KIKUAI_PRODUCTS_FILE: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, 'config/products.yaml'))),
@@ -134,6 +136,10 @@ export interface Config {
   host: string;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** PostgreSQL (`DATABASE_URL`): the store then writes an outbox that is drained into it (`outbox/`); unset: no outbox. */
+  databaseUrl: string | undefined;
+  /** How long the outbox drain pauses when it found nothing (`KIKUAI_OUTBOX_IDLE_MS`). */
+  outboxIdleMs: number;
   dataDir: string;
   productsFile: string;
   botServiceToken: string | undefined;
@@ -208,6 +214,8 @@ export function loadConfig(environment: Environment = process.env): Config {
     host: env.HOST,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.KIKUAI_REDIS_PREFIX,
+    databaseUrl: env.DATABASE_URL,
+    outboxIdleMs: env.KIKUAI_OUTBOX_IDLE_MS,
     dataDir: env.KIKUAI_DATA_DIR,
     productsFile: env.KIKUAI_PRODUCTS_FILE,
     botServiceToken: env.KIKUAI_BOT_SERVICE_TOKEN,

@@ -2,7 +2,7 @@
  * Prometheus metrics (`/metrics`): requests and latency by route and status, store
  * latency by operation, and money moved through the ledger.
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { STORE_OPERATIONS, type CallRefundResult, type LedgerEntry, type LedgerResult, type ReserveResult, type Store } from './store/types.js';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './metric-series.js';
 
@@ -28,6 +28,14 @@ export class Metrics {
     'Payment events that moved no money and were kept for the operator, by kind.',
     this.registry,
   );
+
+  // The outbox to PostgreSQL (`outbox/drain.ts`), set after each drain pass; 0 without DATABASE_URL.
+  readonly outboxPending = new Gauge({ name: 'kikuai_outbox_pending', help: 'Outbox events not yet in PostgreSQL.', registers: [this.registry] });
+  readonly outboxLag = new Gauge({
+    name: 'kikuai_outbox_lag_seconds',
+    help: 'Age of the oldest outbox event not yet in PostgreSQL (0 when none waits).',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kikuai_' });
