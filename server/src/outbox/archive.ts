@@ -67,7 +67,12 @@ export class Archive {
       to,
       users: { total: Number(total.rows[0]!.total), new_per_day: days(created.rows), active_per_day: days(active.rows) },
       revenue_per_day: revenue.rows.map((row) => ({ day: row.day, provider: row.provider, payments: Number(row.payments), amount_micros: Number(row.amount) })),
-      products: products.rows.map((row) => ({ product_id: row.product_id, calls: Number(row.calls), refunded_calls: Number(row.refunded), spend_micros: Number(row.spend) })),
+      products: products.rows.map((row) => ({
+        product_id: row.product_id,
+        calls: Number(row.calls),
+        refunded_calls: Number(row.refunded),
+        spend_micros: Number(row.spend),
+      })),
       top_accounts: accounts.rows.map((row) => ({ account_id: row.account_id, calls: Number(row.calls), spend_micros: Number(row.spend) })),
     };
   }

@@ -9,7 +9,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import type { OutboxBacklog, OutboxEvent, Store } from '../store/types.js';
-import { migrate } from './postgres.js';
+import { migrate, withClient } from './postgres.js';
 
 export interface OutboxDrainOptions {
   store: Store;
@@ -101,40 +101,39 @@ export class OutboxDrain {
 export async function writeEvents(pool: pg.Pool, events: OutboxEvent[]): Promise<void> {
   const ledger = events.filter((event): event is Extract<OutboxEvent, { type: 'ledger' }> => event.type === 'ledger');
   const accounts = events.filter((event): event is Extract<OutboxEvent, { type: 'account_created' }> => event.type === 'account_created');
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    if (accounts.length > 0) {
-      await client.query(
-        `INSERT INTO accounts (id, telegram_id, created_at)
+  await withClient(pool, async (client) => {
+    try {
+      await client.query('BEGIN');
+      if (accounts.length > 0) {
+        await client.query(
+          `INSERT INTO accounts (id, telegram_id, created_at)
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) ON CONFLICT DO NOTHING`,
-        [accounts.map((event) => event.account_id), accounts.map((event) => String(event.telegram_id)), accounts.map((event) => event.at)],
-      );
-    }
-    if (ledger.length > 0) {
-      await client.query(
-        `INSERT INTO ledger_entries (id, account_id, seq, kind, amount_micros, balance_after_micros, reason, external_ref, product_id, created_at)
+          [accounts.map((event) => event.account_id), accounts.map((event) => String(event.telegram_id)), accounts.map((event) => event.at)],
+        );
+      }
+      if (ledger.length > 0) {
+        await client.query(
+          `INSERT INTO ledger_entries (id, account_id, seq, kind, amount_micros, balance_after_micros, reason, external_ref, product_id, created_at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
          ON CONFLICT DO NOTHING`,
-        [
-          ledger.map((event) => event.entry.id),
-          ledger.map((event) => event.account_id),
-          ledger.map((event) => String(event.seq)),
-          ledger.map((event) => event.entry.kind),
-          ledger.map((event) => String(event.entry.amount_micros)),
-          ledger.map((event) => String(event.entry.balance_after_micros)),
-          ledger.map((event) => event.entry.reason),
-          ledger.map((event) => event.entry.external_ref),
-          ledger.map((event) => event.product_id),
-          ledger.map((event) => event.entry.created_at),
-        ],
-      );
+          [
+            ledger.map((event) => event.entry.id),
+            ledger.map((event) => event.account_id),
+            ledger.map((event) => String(event.seq)),
+            ledger.map((event) => event.entry.kind),
+            ledger.map((event) => String(event.entry.amount_micros)),
+            ledger.map((event) => String(event.entry.balance_after_micros)),
+            ledger.map((event) => event.entry.reason),
+            ledger.map((event) => event.entry.external_ref),
+            ledger.map((event) => event.product_id),
+            ledger.map((event) => event.entry.created_at),
+          ],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -16,14 +16,34 @@ export function createPostgresPool(connectionString: string): pg.Pool {
   return pool;
 }
 
+/**
+ * Runs `work` on one client of the pool. A client whose server went away between two
+ * queries emits 'error' (an uncaught exception without a listener): the query sees it
+ * instead, and a client that failed is discarded rather than pooled.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let failed = false;
+  try {
+    return await work(client);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    client.off('error', ignore);
+    client.release(failed);
+  }
+}
+
 /** Applies the migrations not yet applied, each in its own transaction; safe when several instances start at once. */
 export async function migrate(pool: pg.Pool, directory = MIGRATIONS_DIR): Promise<string[]> {
   const files = readdirSync(directory)
     .filter((name) => name.endsWith('.sql'))
     .sort();
-  const client = await pool.connect();
   const applied: string[] = [];
-  try {
+  await withClient(pool, async (client) => {
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     for (const file of files) {
       await client.query('BEGIN');
@@ -42,8 +62,6 @@ export async function migrate(pool: pg.Pool, directory = MIGRATIONS_DIR): Promis
         throw error;
       }
     }
-  } finally {
-    client.release();
-  }
+  });
   return applied;
 }
