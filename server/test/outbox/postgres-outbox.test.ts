@@ -12,7 +12,7 @@ import { STORE_KINDS } from '@kikuai/testkit/stores';
 import type { LedgerEntry, Store } from '../../src/store/types.js';
 import { Archive } from '../../src/outbox/archive.js';
 import { startPaymentsWorld, type PaymentsWorld } from '../payments/support.js';
-import { createTestDatabase, PostgresProxy, skipPostgres, type TestDatabase } from '../support/postgres.js';
+import { createTestDatabase, PostgresProxy, skipPostgres, type TestDatabase } from '@kikuai/testkit/postgres';
 
 async function allEntries(store: Store, accountId: string): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
