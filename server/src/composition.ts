@@ -101,6 +101,9 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
       pool,
       logger,
       idleMs: config.outboxIdleMs,
+      retentionDays: config.ledgerRetentionDays,
+      trimIntervalMs: config.ledgerTrimIntervalMs,
+      now: context.now,
       onBacklog: (backlog, at) => {
         metrics.outboxPending.set(backlog.pending);
         metrics.outboxLag.set(backlog.oldest_at === null ? 0 : Math.max(0, (at.getTime() - Date.parse(backlog.oldest_at)) / 1000));

@@ -77,12 +77,16 @@ export class Archive {
     };
   }
 
-  /** An account's entries below sequence number `beforeSeq` (null: from the newest), newest first. */
-  async ledgerBefore(accountId: string, beforeSeq: number | null, limit: number): Promise<Array<LedgerEntry & { seq: number }>> {
+  /**
+   * An account's entries older than `before` (a sequence number, or the entry with this id;
+   * neither, or an id PostgreSQL does not have yet: from the newest), newest first.
+   */
+  async ledgerBefore(accountId: string, before: { seq?: number; id?: string }, limit: number): Promise<Array<LedgerEntry & { seq: number }>> {
     const { rows } = await this.pool.query<Record<string, string | Date | null>>(
       `SELECT id, seq, kind, amount_micros, balance_after_micros, reason, external_ref, created_at FROM ledger_entries
-       WHERE account_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
-      [accountId, beforeSeq === null ? null : String(beforeSeq), limit],
+       WHERE account_id = $1 AND seq < coalesce($2::bigint, (SELECT seq FROM ledger_entries WHERE id = $3), 9223372036854775807)
+       ORDER BY seq DESC LIMIT $4`,
+      [accountId, before.seq === undefined ? null : String(before.seq), before.id ?? null, limit],
     );
     return rows.map((row) => ({
       id: String(row.id),

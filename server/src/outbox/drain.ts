@@ -21,10 +21,17 @@ export interface OutboxDrainOptions {
   idleMs?: number;
   /** The longest pause after failures (it doubles from idleMs up to this). */
   maxBackoffMs?: number;
+  /** The Redis ledger's retention in days (0: keep every entry); see `trimOnce`. */
+  retentionDays?: number;
+  /** How often the retention runs. */
+  trimIntervalMs?: number;
   /** Told the backlog after each pass (the metrics' gauges). */
   onBacklog?: (backlog: OutboxBacklog, now: Date) => void;
   now?: () => Date;
 }
+
+/** Entries one trim script removes at most (bounded work per script). */
+const TRIM_BATCH = 1000;
 
 export class OutboxDrain {
   private readonly options: Required<Omit<OutboxDrainOptions, 'onBacklog'>> & Pick<OutboxDrainOptions, 'onBacklog'>;
@@ -33,9 +40,10 @@ export class OutboxDrain {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private failures = 0;
+  private lastTrimMs = 0;
 
   constructor(options: OutboxDrainOptions) {
-    this.options = { batchSize: 500, idleMs: 1000, maxBackoffMs: 30_000, now: () => new Date(), ...options };
+    this.options = { batchSize: 500, idleMs: 1000, maxBackoffMs: 30_000, retentionDays: 0, trimIntervalMs: 3_600_000, now: () => new Date(), ...options };
   }
 
   start(): void {
@@ -60,6 +68,28 @@ export class OutboxDrain {
     return moved;
   }
 
+  /**
+   * The ledger's retention: removes from the store the entries older than `retentionDays`
+   * that PostgreSQL has (the store decides what it can remove: `Store.trimLedger`). History
+   * past it is read from PostgreSQL (`routes/billing.ts`). Returns how many were removed.
+   */
+  async trimOnce(): Promise<number> {
+    const cutoff = new Date(this.options.now().getTime() - this.options.retentionDays * 86_400_000).toISOString();
+    const { rows } = await this.options.pool.query<{ account_id: string; seq: string }>(
+      'SELECT account_id, max(seq) AS seq FROM ledger_entries WHERE created_at < $1 GROUP BY account_id',
+      [cutoff],
+    );
+    let removed = 0;
+    for (const row of rows) {
+      for (;;) {
+        const count = await this.options.store.trimLedger(row.account_id, Number(row.seq), cutoff, TRIM_BATCH);
+        removed += count;
+        if (count < TRIM_BATCH) break;
+      }
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -79,6 +109,11 @@ export class OutboxDrain {
   private async pass(): Promise<void> {
     try {
       await this.drainOnce();
+      if (this.options.retentionDays > 0 && Date.now() - this.lastTrimMs >= this.options.trimIntervalMs) {
+        this.lastTrimMs = Date.now();
+        const removed = await this.trimOnce();
+        if (removed > 0) this.options.logger.info({ removed }, 'ledger retention: entries now kept only in PostgreSQL');
+      }
       if (this.failures > 0) this.options.logger.info({ failures: this.failures }, 'outbox drain: PostgreSQL reached again, caught up');
       this.failures = 0;
     } catch (error) {

@@ -192,10 +192,13 @@ local function append_encoded(account_key, ledger_key, refs_key, encoded_head, b
   return entry
 end
 
+-- A reference maps to its entry's sequence number, or (TRIM_LEDGER archived the entry) to the
+-- entry itself, kept so that the reference still answers as applied.
 local function entry_by_ref(ledger_key, refs_key, ref)
   if ref == '' then return nil end
   local seq = redis.call('HGET', refs_key, ref)
   if not seq then return nil end
+  if string.sub(seq, 1, 1) == '{' then return seq end
   return redis.call('ZRANGEBYSCORE', ledger_key, seq, seq)[1]
 end
 `;
@@ -614,6 +617,34 @@ export const ACK_OUTBOX = String.raw`
 if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return 0 end
 redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
 return 1
+`;
+
+/**
+ * The Redis ledger's retention (store README, "Ledger retention"): removes the account's
+ * entries up to sequence number ARGV[1] (those PostgreSQL has) created before ARGV[2] (ISO),
+ * oldest first, at most ARGV[3] of them. A metered call's reference (`call:`, `refund:`) goes
+ * with its entry (a call is settled within minutes); any other reference keeps the entry's
+ * JSON in its place, so a payment delivered again still answers as applied.
+ * KEYS: ledger, ledger refs. Reply: how many entries were removed.
+ */
+export const TRIM_LEDGER = String.raw`
+local entries = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+local removed = 0
+for i = 1, #entries, 2 do
+  local entry = cjson.decode(entries[i])
+  if entry.created_at >= ARGV[2] then break end
+  local ref = entry.external_ref
+  if ref ~= nil and ref ~= '' and ref ~= cjson.null then
+    if string.sub(ref, 1, 5) == 'call:' or string.sub(ref, 1, 7) == 'refund:' then
+      redis.call('HDEL', KEYS[2], ref)
+    else
+      redis.call('HSET', KEYS[2], ref, entries[i])
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], entries[i + 1], entries[i + 1])
+  removed = removed + 1
+end
+return removed
 `;
 
 /** KEYS: idempotency key. ARGV: claim JSON, ttl seconds. Reply: false when claimed, else the stored JSON. */

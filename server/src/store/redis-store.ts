@@ -129,6 +129,7 @@ const COMMANDS = {
   kikuaiCompareAndSet: scripts.COMPARE_AND_SET,
   kikuaiCompleteTopup: scripts.COMPLETE_TOPUP,
   kikuaiAckOutbox: scripts.ACK_OUTBOX,
+  kikuaiTrimLedger: scripts.TRIM_LEDGER,
 } as const;
 type CommandName = keyof typeof COMMANDS;
 
@@ -586,6 +587,8 @@ export class RedisStore implements Store {
     // Entries are never rewritten: the ref → seq mapping and the entry can be read apart.
     const seq = await this.client.hget(this.accountKey(accountId, 'ledger_refs'), externalRef);
     if (seq === null) return null;
+    // An entry past the ledger's retention is kept in its reference's place (TRIM_LEDGER).
+    if (seq.startsWith('{')) return parseEntry(accountId, seq);
     const [raw] = await this.client.zrangebyscore(this.accountKey(accountId, 'ledger'), seq, seq);
     return raw ? parseEntry(accountId, raw) : null;
   }
@@ -1102,6 +1105,10 @@ export class RedisStore implements Store {
       if (at !== null && (oldest === null || at < oldest)) oldest = at;
     }
     return { pending, oldest_at: oldest };
+  }
+
+  async trimLedger(accountId: string, upToSeq: number, createdBefore: string, limit: number): Promise<number> {
+    return Number(await this.run('kikuaiTrimLedger', [this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')], [upToSeq, createdBefore, limit]));
   }
 
   // Operations -----------------------------------------------------------------------

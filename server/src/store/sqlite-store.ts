@@ -924,6 +924,10 @@ export class SqliteStore implements Store {
     return { pending: row.pending, oldest_at: row.oldest_at };
   }
 
+  async trimLedger(): Promise<number> {
+    return 0;
+  }
+
   // Operations -----------------------------------------------------------------------
   async ping(): Promise<void> {
     this.statements.ping.get();

@@ -494,6 +494,14 @@ export interface Store {
   /** Removes the events of a batch (once they are safe in PostgreSQL); events read by another reader again are harmless. */
   ackOutbox(receipt: string): Promise<void>;
   outboxBacklog(): Promise<OutboxBacklog>;
+  /**
+   * The ledger's retention (Redis only; SQLite keeps its ledger on disk and removes nothing):
+   * removes up to `limit` of the account's entries with a sequence number up to `upToSeq` (the
+   * caller has them in PostgreSQL) created before `createdBefore`. Returns how many it removed.
+   * References keep answering as applied; the balance is untouched (it no longer equals the sum
+   * of the kept entries, only that of PostgreSQL's).
+   */
+  trimLedger(accountId: string, upToSeq: number, createdBefore: string, limit: number): Promise<number>;
 
   // Operations -----------------------------------------------------------------------
   ping(): Promise<void>;
@@ -584,6 +592,7 @@ const OPERATIONS: Record<StoreOperation, true> = {
   readOutbox: true,
   ackOutbox: true,
   outboxBacklog: true,
+  trimLedger: true,
   ping: true,
   close: true,
 };

@@ -116,7 +116,7 @@ describe.each(STORE_KINDS)('PostgreSQL through the outbox (%s store)', (storeKin
       const archive = new Archive(pool);
       for (const [accountId, entries] of ledgers) {
         // History from PostgreSQL: the store's ledger, entry for entry (newest first).
-        expect((await archive.ledgerBefore(accountId, null, 1000)).map(({ seq: _seq, ...entry }) => entry)).toEqual(entries);
+        expect((await archive.ledgerBefore(accountId, {}, 1000)).map(({ seq: _seq, ...entry }) => entry)).toEqual(entries);
       }
       await pool.end();
 
