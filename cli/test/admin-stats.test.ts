@@ -31,7 +31,11 @@ describe.skipIf(skipPostgres)('kikuai admin stats', { timeout: 120_000 }, () => 
     const { account, apiKey } = await server.register();
     await server.credit(account.id, 1_000_000);
     for (const _ of [1, 2, 3]) {
-      const call = await fetch(`${server.url}/api/v1/proxy/demo/echo`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{}' });
+      const call = await fetch(`${server.url}/api/v1/proxy/demo/echo`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(call.status).toBe(200);
     }
     // The drain runs in the background: wait until the calls are in PostgreSQL.

@@ -62,7 +62,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       return via.toString();
     },
     async drop() {
-      const client = new pg.Client({ connectionString: adminUrl! });
+      const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();

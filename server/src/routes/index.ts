@@ -13,4 +13,14 @@ import { proxyRoutes } from './proxy.js';
 import type { RouteModule } from './types.js';
 import { webhookRoutes } from './webhooks.js';
 
-export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes, analyticsRoutes, productRoutes, proxyRoutes, paymentRoutes, webhookRoutes];
+export const routeModules: RouteModule[] = [
+  accountRoutes,
+  keyRoutes,
+  billingRoutes,
+  adminRoutes,
+  analyticsRoutes,
+  productRoutes,
+  proxyRoutes,
+  paymentRoutes,
+  webhookRoutes,
+];

@@ -181,7 +181,15 @@ export function parseOutboxEvent(accountId: string, raw: string): OutboxEvent {
   const event = JSON.parse(raw) as Row & { entry?: Row };
   if (event.type === 'ledger') {
     const entry = toEntry(accountId, event.entry!);
-    return { type: 'ledger', event_id: entry.id, account_id: accountId, at: entry.created_at, seq: Number(event.seq), entry, product_id: text(event.product_id) };
+    return {
+      type: 'ledger',
+      event_id: entry.id,
+      account_id: accountId,
+      at: entry.created_at,
+      seq: Number(event.seq),
+      entry,
+      product_id: text(event.product_id),
+    };
   }
   return { type: 'account_created', event_id: String(event.event_id), account_id: accountId, at: String(event.at), telegram_id: Number(event.telegram_id) };
 }

@@ -518,7 +518,12 @@ export class RedisStore implements Store {
   // Ledger ---------------------------------------------------------------------------
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
     const accountId = change.account_id;
-    const keys = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs'), this.outboxKey(accountId)];
+    const keys = [
+      this.accountKey(accountId, 'account'),
+      this.accountKey(accountId, 'ledger'),
+      this.accountKey(accountId, 'ledger_refs'),
+      this.outboxKey(accountId),
+    ];
     checkedChange(change.amount_micros);
     const args: Array<string | number> = [
       change.kind,
@@ -1108,7 +1113,9 @@ export class RedisStore implements Store {
   }
 
   async trimLedger(accountId: string, upToSeq: number, createdBefore: string, limit: number): Promise<number> {
-    return Number(await this.run('kikuaiTrimLedger', [this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')], [upToSeq, createdBefore, limit]));
+    return Number(
+      await this.run('kikuaiTrimLedger', [this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')], [upToSeq, createdBefore, limit]),
+    );
   }
 
   // Operations -----------------------------------------------------------------------

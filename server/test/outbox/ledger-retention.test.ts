@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@kikuai/testkit';
 import { skipRedis } from '@kikuai/testkit/stores';
 import { createTestDatabase, skipPostgres, type TestDatabase } from '@kikuai/testkit/postgres';
-import { caller, TestClock } from '../support/http.js';
+import { caller, TestClock, type CallResult } from '../support/http.js';
+
+type HistoryPage = { data: Array<{ id: string }>; next_cursor: string | null };
 
 async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -45,7 +47,11 @@ describe.skipIf(skipPostgres || skipRedis)('the Redis ledger past its retention'
     const call = caller(server);
     const { account, apiKey } = await server.register();
     const admin = { admin: server.adminToken };
-    const credit = () => call('POST', `/api/v1/admin/accounts/${account.id}/credit`, { auth: admin, body: { amount_micros: 1_000_000, reason: 'ticket', external_ref: 'ticket-1' } });
+    const credit = () =>
+      call('POST', `/api/v1/admin/accounts/${account.id}/credit`, {
+        auth: admin,
+        body: { amount_micros: 1_000_000, reason: 'ticket', external_ref: 'ticket-1' },
+      });
     expect((await credit()).status).toBe(200);
     for (let n = 0; n < 5; n++) expect((await call('POST', '/api/v1/proxy/demo/echo', { auth: { apiKey }, body: { n } })).status).toBe(200);
 
@@ -53,7 +59,9 @@ describe.skipIf(skipPostgres || skipRedis)('the Redis ledger past its retention'
       const items: Array<{ id: string }> = [];
       let cursor: string | null = null;
       do {
-        const page = await call('GET', `/api/v1/history?limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { auth: { apiKey } });
+        const page: CallResult<HistoryPage> = await call('GET', `/api/v1/history?limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+          auth: { apiKey },
+        });
         expect(page.status, page.text).toBe(200);
         items.push(...page.body.data);
         cursor = page.body.next_cursor;

@@ -90,11 +90,17 @@ describe.each([
       low_balance_threshold_micros: null,
     });
     const topup = await store.createTopup(pendingPaddleTopup(account.id, 5_000_000, iso(T0)));
-    await store.completeTopup({ topup_id: topup.id, credit: { amount_micros: 5_000_000, reason: 'card top-up', external_ref: `paddle:txn_${telegramId}` } }, iso(T0 + 1000));
+    await store.completeTopup(
+      { topup_id: topup.id, credit: { amount_micros: 5_000_000, reason: 'card top-up', external_ref: `paddle:txn_${telegramId}` } },
+      iso(T0 + 1000),
+    );
     const kept = await store.reserve(reserveRequest(account.id, key, { price_micros: 2_000 }), iso(T0 + 2000));
     const refunded = reserveRequest(account.id, key, { price_micros: 3_000, product_id: 'routellm' });
     await store.reserve(refunded, iso(T0 + 3000));
-    await store.refundCall({ ref: refunded.external_ref, reason: 'upstream failed', usage: usageEvent(account.id, key.id, { product_id: 'routellm' }) }, iso(T0 + 4000));
+    await store.refundCall(
+      { ref: refunded.external_ref, reason: 'upstream failed', usage: usageEvent(account.id, key.id, { product_id: 'routellm' }) },
+      iso(T0 + 4000),
+    );
     await store.applyLedger({ account_id: account.id, kind: 'adjustment', amount_micros: -1_000, reason: 'operator' }, iso(T0 + 5000));
     expect(kept.ok).toBe(true);
     return { accountId: account.id, telegramId };
@@ -115,7 +121,13 @@ describe.each([
     expect(await store.outboxBacklog()).toEqual({ pending: 7, oldest_at: iso(T0) });
     const events = await drainAll(store, 3);
     const ledger = (await store.listLedger(accountId, { limit: 100 })).items.reverse();
-    expect(events[0]).toEqual({ type: 'account_created', event_id: `account_created:${accountId}`, account_id: accountId, at: iso(T0), telegram_id: telegramId });
+    expect(events[0]).toEqual({
+      type: 'account_created',
+      event_id: `account_created:${accountId}`,
+      account_id: accountId,
+      at: iso(T0),
+      telegram_id: telegramId,
+    });
     const entries = events.slice(1);
     expect(entries.map((event) => event.type === 'ledger' && event.entry)).toEqual(ledger);
     expect(entries.map((event) => event.type === 'ledger' && [event.seq, event.product_id, event.event_id === event.entry.id])).toEqual([
