@@ -529,3 +529,26 @@ export type HistoryQuery = NonNullable<operations['listHistory']['parameters']['
  * ```
  */
 export type AdminFindAccountsQuery = NonNullable<operations['adminFindAccounts']['parameters']['query']>;
+
+/**
+ * The body of `admin.getStats()`: analytics read from PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * import type { AdminStats } from '@kikuai/sdk';
+ * const stats: AdminStats = await operator.admin.getStats({ from: '2026-11-01', to: '2026-11-30' });
+ * console.log(stats.users.total, stats.products);
+ * ```
+ */
+export type AdminStats = components['schemas']['AdminStats'];
+
+/**
+ * The query of `admin.getStats()`: days (UTC, inclusive) and how many top accounts.
+ *
+ * @example
+ * ```ts
+ * import type { AdminStatsQuery } from '@kikuai/sdk';
+ * const query: AdminStatsQuery = { from: '2026-11-01', to: '2026-11-30', top: 5 };
+ * ```
+ */
+export type AdminStatsQuery = NonNullable<operations['adminGetStats']['parameters']['query']>;

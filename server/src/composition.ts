@@ -10,6 +10,8 @@
  *   payments     Paddle, top-ups, the Paddle webhook, Stars
  *   proxy        upstream pools, the call recorder, in-doubt refunds, the reconciler,
  *                and the metered call they make up
+ *   postgres     with DATABASE_URL: the outbox drain into PostgreSQL and the archive read
+ *                from it (history past the store's retention, analytics); else null
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
@@ -22,6 +24,9 @@ import { CallRecorder } from './proxy/call-recorder.js';
 import { InDoubtCalls } from './proxy/in-doubt.js';
 import { createMeteredCall, type MeteredCall } from './proxy/metered-call.js';
 import { Upstreams } from './proxy/upstreams.js';
+import { Archive } from './outbox/archive.js';
+import { OutboxDrain } from './outbox/drain.js';
+import { createPostgresPool } from './outbox/postgres.js';
 import type { Store } from './store/types.js';
 import { createBotApi, type BotApi } from './telegram/bot-api.js';
 
@@ -35,7 +40,13 @@ export interface ProxyServices {
   meteredCall: MeteredCall;
 }
 
+export interface PostgresServices {
+  drain: OutboxDrain;
+  archive: Archive;
+}
+
 export interface Services extends ServerContext {
+  postgres: PostgresServices | null;
   metrics: Metrics;
   botApi: BotApi;
   notifier: Notifier;
@@ -85,8 +96,27 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
   reconciler.start();
   const meteredCall = createMeteredCall({ context, upstreams, calls, inDoubt, metrics });
 
+  const pool = config.databaseUrl ? createPostgresPool(config.databaseUrl) : null;
+  const postgres = pool && {
+    drain: new OutboxDrain({
+      store: context.store,
+      pool,
+      logger,
+      idleMs: config.outboxIdleMs,
+      retentionDays: config.ledgerRetentionDays,
+      trimIntervalMs: config.ledgerTrimIntervalMs,
+      now: context.now,
+      onBacklog: (backlog, at) => {
+        metrics.outboxPending.set(backlog.pending);
+        metrics.outboxLag.set(backlog.oldest_at === null ? 0 : Math.max(0, (at.getTime() - Date.parse(backlog.oldest_at)) / 1000));
+      },
+    }),
+    archive: new Archive(pool),
+  };
+  postgres?.drain.start();
+
   return {
-    services: { ...context, metrics, botApi, notifier, payments, proxy: { upstreams, calls, inDoubt, reconciler, meteredCall } },
+    services: { ...context, metrics, botApi, notifier, payments, proxy: { upstreams, calls, inDoubt, reconciler, meteredCall }, postgres },
     async close() {
       await context.keyUsage.close();
       await notifier.flush();
@@ -94,6 +124,8 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
       await calls.close();
       await reconciler.close();
       await inDoubt.close();
+      await postgres?.drain.close();
+      await pool?.end();
       await store.close();
     },
   };

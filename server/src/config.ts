@@ -81,6 +81,10 @@ const environmentSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']),
   // REDIS_URL names one node of a Redis Cluster; the others are discovered from it.
   REDIS_CLUSTER: booleanFlag,
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  KIKUAI_OUTBOX_IDLE_MS: integerFrom(1000, 10, 60_000),
+  KIKUAI_LEDGER_RETENTION_DAYS: integerFrom(0, 0, 36_500),
+  KIKUAI_LEDGER_TRIM_INTERVAL_MS: integerFrom(3_600_000, 100, 86_400_000),
   KIKUAI_REDIS_PREFIX: optionalString.transform((value) => value ?? 'kikuai:'),
   KIKUAI_DATA_DIR: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, '.data'))),
   KIKUAI_PRODUCTS_FILE: optionalString.transform((value) => path.resolve(value ?? path.join(repositoryRoot, 'config/products.yaml'))),
@@ -138,6 +142,17 @@ export interface Config {
   /** REDIS_URL is a seed node of a Redis Cluster. */
   redisCluster: boolean;
   redisKeyPrefix: string;
+  /** PostgreSQL (`DATABASE_URL`): the store then writes an outbox that is drained into it (`outbox/`); unset: no outbox. */
+  databaseUrl: string | undefined;
+  /** How long the outbox drain pauses when it found nothing (`KIKUAI_OUTBOX_IDLE_MS`). */
+  outboxIdleMs: number;
+  /**
+   * With DATABASE_URL, the Redis ledger keeps entries this many days and PostgreSQL all of them
+   * (`KIKUAI_LEDGER_RETENTION_DAYS`; 0, the default: the store keeps every entry), checked every
+   * `ledgerTrimIntervalMs`.
+   */
+  ledgerRetentionDays: number;
+  ledgerTrimIntervalMs: number;
   dataDir: string;
   productsFile: string;
   botServiceToken: string | undefined;
@@ -215,6 +230,10 @@ export function loadConfig(environment: Environment = process.env): Config {
     redisUrl: env.REDIS_URL,
     redisCluster: env.REDIS_CLUSTER,
     redisKeyPrefix: env.KIKUAI_REDIS_PREFIX,
+    databaseUrl: env.DATABASE_URL,
+    outboxIdleMs: env.KIKUAI_OUTBOX_IDLE_MS,
+    ledgerRetentionDays: env.KIKUAI_LEDGER_RETENTION_DAYS,
+    ledgerTrimIntervalMs: env.KIKUAI_LEDGER_TRIM_INTERVAL_MS,
     dataDir: env.KIKUAI_DATA_DIR,
     productsFile: env.KIKUAI_PRODUCTS_FILE,
     botServiceToken: env.KIKUAI_BOT_SERVICE_TOKEN,

@@ -65,6 +65,7 @@ export async function serve(options: ServeOptions = {}): Promise<KikuaiApp> {
     dataDir: config.dataDir,
     keyPrefix: config.redisKeyPrefix,
     maxBalanceMicros: config.maxBalanceMicros,
+    outbox: config.databaseUrl !== undefined,
   });
   let app: KikuaiApp;
   try {

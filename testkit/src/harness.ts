@@ -65,6 +65,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir: config.dataDir,
     keyPrefix: config.redisKeyPrefix,
     maxBalanceMicros: config.maxBalanceMicros,
+    outbox: config.databaseUrl !== undefined,
   });
   const app = await buildApp({ config, store, logger: options.logger ? { level: 'info' } : false, now: options.now });
   await app.listen({ port: 0, host: '127.0.0.1' });

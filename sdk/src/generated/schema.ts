@@ -698,6 +698,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Analytics
+         * @description Figures for days `from`…`to` (UTC), read from PostgreSQL (`DATABASE_URL`), which the
+         *     outbox fills with every registration and ledger entry: accounts in total (created up
+         *     to the end of `to`), new and active per day (active: at least one metered call that
+         *     day), revenue per payment provider per day (payment credits: Paddle transactions and
+         *     Stars charges, before refunds), calls and spend per product (spend net of refunded
+         *     calls), and the accounts that spent most. Events still waiting in the outbox are not
+         *     counted yet (`kikuai_outbox_lag_seconds`). Without `DATABASE_URL`, or while
+         *     PostgreSQL does not answer: 503 `service_unavailable`.
+         */
+        get: operations["adminGetStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -865,7 +892,7 @@ export interface components {
          *     | `payment_provider_error` | 502 | The payment provider (Paddle, Telegram) refused or failed; nothing was credited or debited. |
          *     | `stars_amount_refused` | 409 | A Stars payment is for more Stars than its invoice or Telegram allows; nothing was credited, the operator was told. |
          *     | `stars_charge_conflict` | 409 | A Stars charge was already recorded for another account; nothing was credited, the operator was told. |
-         *     | `service_unavailable` | 503 | Reserved: not sent today (a data store outage is `store_unavailable`). |
+         *     | `service_unavailable` | 503 | A dependency other than the data store is not there: PostgreSQL for `adminGetStats` (unset or not answering). |
          *     | `store_unavailable` | 503 | The data store does not answer; nothing was charged (`Retry-After`). |
          *     | `internal_error` | 500 | Something failed on the server; nothing was charged. Quote the `request_id`. |
          * @enum {string}
@@ -1337,6 +1364,49 @@ export interface components {
         };
         PaymentIncidentList: {
             data: components["schemas"]["PaymentIncident"][];
+        };
+        DayCount: {
+            /** Format: date */
+            day: string;
+            count: number;
+        };
+        AdminStats: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            users: {
+                /** @description Accounts created up to the end of `to`. */
+                total: number;
+                /** @description Days without a new account are left out. */
+                new_per_day: components["schemas"]["DayCount"][];
+                /** @description Accounts with at least one metered call that day; days without any are left out. */
+                active_per_day: components["schemas"]["DayCount"][];
+            };
+            revenue_per_day: {
+                /** Format: date */
+                day: string;
+                /** @description `paddle` or `stars`. */
+                provider: string;
+                payments: number;
+                amount_micros: components["schemas"]["Micros"];
+                amount_usd: components["schemas"]["UsdString"];
+            }[];
+            products: {
+                product_id: string;
+                /** @description Metered calls charged, refunded ones included. */
+                calls: number;
+                refunded_calls: number;
+                spend_micros: components["schemas"]["Micros"];
+                spend_usd: components["schemas"]["UsdString"];
+            }[];
+            /** @description By spend on metered calls, most first. */
+            top_accounts: {
+                account_id: components["schemas"]["AccountId"];
+                calls: number;
+                spend_micros: components["schemas"]["Micros"];
+                spend_usd: components["schemas"]["UsdString"];
+            }[];
         };
         AdjustCreditRequest: {
             /** @description Positive grants credit; negative takes it. */
@@ -2743,6 +2813,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentIncidentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminGetStats: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), `YYYY-MM-DD`. Default 29 days before `to`. */
+                from?: string;
+                /** @description Last day (UTC), `YYYY-MM-DD`. Default today. */
+                to?: string;
+                /** @description How many accounts `top_accounts` ranks, 1 to 100. */
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminStats"];
                 };
             };
             400: components["responses"]["BadRequest"];

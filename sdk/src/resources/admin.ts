@@ -6,6 +6,8 @@ import type {
   AdminCreatedAccount,
   AdminAccountList,
   AdminFindAccountsQuery,
+  AdminStats,
+  AdminStatsQuery,
   LedgerChangeResult,
   PaymentIncidentList,
   RefundRequest,
@@ -101,6 +103,18 @@ export interface AdminResource {
    * ```
    */
   listPaymentIncidents(query?: { limit?: number }, options?: RequestOptions): Promise<PaymentIncidentList>;
+  /**
+   * Analytics from PostgreSQL (the server needs `DATABASE_URL`, else 503 `service_unavailable`):
+   * accounts in total, new and active per day, revenue per provider per day, calls and spend
+   * per product, and the accounts that spent most, for days `from`…`to` (UTC; default the last 30).
+   *
+   * @example
+   * ```ts
+   * const stats = await operator.admin.getStats({ from: '2026-11-01', to: '2026-11-30', top: 5 });
+   * for (const product of stats.products) console.log(product.product_id, product.calls, product.spend_usd);
+   * ```
+   */
+  getStats(query?: AdminStatsQuery, options?: RequestOptions): Promise<AdminStats>;
 }
 
 export function createAdminResource(context: ResourceContext): AdminResource {
@@ -116,6 +130,7 @@ export function createAdminResource(context: ResourceContext): AdminResource {
       unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/suspend', { ...account(accountId), body, ...context.init(options) })),
     restore: (accountId, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/restore', { ...account(accountId), ...context.init(options) })),
     listPaymentIncidents: (query, options) => unwrap(raw.GET('/api/v1/admin/payment-incidents', { params: { query: query ?? {} }, ...context.init(options) })),
+    getStats: (query, options) => unwrap(raw.GET('/api/v1/admin/stats', { params: { query: query ?? {} }, ...context.init(options) })),
     refundTopup: (topupId, body, options) =>
       unwrap(raw.POST('/api/v1/admin/topups/{topup_id}/refund', { params: { path: { topup_id: topupId } }, body: body ?? {}, ...context.init(options) })),
   };

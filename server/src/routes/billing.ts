@@ -1,4 +1,6 @@
+import type { Services } from '../composition.js';
 import type { ServerContext } from '../context.js';
+import { listLedgerWithArchive } from '../outbox/history.js';
 import { requireAccount } from '../auth/authenticate.js';
 import { InvalidCursorError } from '../store/logic.js';
 import { ApiProblem } from '../http/problem.js';
@@ -16,8 +18,10 @@ function csvField(value: string | number): string {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function billingRoutes(context: ServerContext): Handlers {
+export function billingRoutes(context: ServerContext & Pick<Services, 'postgres'>): Handlers {
   const { store } = context;
+  // Past the ledger's retention, history comes from PostgreSQL (only a store that trims needs it).
+  const archive = context.config.ledgerRetentionDays > 0 ? (context.postgres?.archive ?? null) : null;
   return {
     async getBalance(request) {
       const account = requireAccount(request);
@@ -37,7 +41,7 @@ export function billingRoutes(context: ServerContext): Handlers {
       const query = request.query;
       let page;
       try {
-        page = await store.listLedger(account.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
+        page = await listLedgerWithArchive(store, archive, account.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
       } catch (error) {
         if (error instanceof InvalidCursorError) {
           throw new ApiProblem(400, 'validation_failed', 'query/cursor is not a cursor this API gave. Start again without it.');

@@ -4,6 +4,7 @@
  */
 import { accountRoutes } from './accounts.js';
 import { adminRoutes } from './admin.js';
+import { analyticsRoutes } from './analytics.js';
 import { billingRoutes } from './billing.js';
 import { keyRoutes } from './keys.js';
 import { paymentRoutes } from './payments.js';
@@ -12,4 +13,14 @@ import { proxyRoutes } from './proxy.js';
 import type { RouteModule } from './types.js';
 import { webhookRoutes } from './webhooks.js';
 
-export const routeModules: RouteModule[] = [accountRoutes, keyRoutes, billingRoutes, adminRoutes, productRoutes, proxyRoutes, paymentRoutes, webhookRoutes];
+export const routeModules: RouteModule[] = [
+  accountRoutes,
+  keyRoutes,
+  billingRoutes,
+  adminRoutes,
+  analyticsRoutes,
+  productRoutes,
+  proxyRoutes,
+  paymentRoutes,
+  webhookRoutes,
+];

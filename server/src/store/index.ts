@@ -21,11 +21,13 @@ export interface CreateStoreOptions {
   keyPrefix?: string | undefined;
   /** The balance ceiling (`KIKUAI_MAX_BALANCE_MICROS`), default 10^12 micro-USD. */
   maxBalanceMicros?: number | undefined;
+  /** Write the outbox that PostgreSQL is fed from (set when `DATABASE_URL` is); default off. */
+  outbox?: boolean | undefined;
 }
 
 /** Redis when a URL is given, else SQLite at `<dataDir>/kikuai.db`. */
 export function createStore(options: CreateStoreOptions = {}): Store {
-  const bounds = options.maxBalanceMicros === undefined ? {} : { maxBalanceMicros: options.maxBalanceMicros };
+  const bounds = { ...(options.maxBalanceMicros === undefined ? {} : { maxBalanceMicros: options.maxBalanceMicros }), outbox: options.outbox ?? false };
   if (options.redisUrl)
     return new RedisStore(options.redisUrl, {
       ...bounds,

@@ -11,6 +11,7 @@ import {
   type LedgerEntry,
   type LedgerKind,
   type NewKey,
+  type OutboxEvent,
   type Permission,
   type RegisterOptions,
   type SpendLimitPeriod,
@@ -160,4 +161,35 @@ export function isoToMs(iso: string | null): number | null {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new TypeError(`Not an ISO 8601 instant: ${iso}`);
   return ms;
+}
+
+/**
+ * Outbox events as both adapters store them (JSON; the Lua twin is `push_ledger_event` in
+ * `redis-scripts.ts`, whose numbers are strings): a ledger entry with its sequence number
+ * and, for a metered call's debit, its product.
+ */
+export function encodeLedgerEvent(seq: number, entry: LedgerEntry, productId: string | null): string {
+  const { account_id: _accountId, ...stored } = entry;
+  return JSON.stringify({ type: 'ledger', seq, product_id: productId, entry: stored });
+}
+
+export function encodeAccountCreatedEvent(accountId: string, telegramId: number, at: string): string {
+  return JSON.stringify({ type: 'account_created', event_id: `account_created:${accountId}`, at, telegram_id: telegramId });
+}
+
+export function parseOutboxEvent(accountId: string, raw: string): OutboxEvent {
+  const event = JSON.parse(raw) as Row & { entry?: Row };
+  if (event.type === 'ledger') {
+    const entry = toEntry(accountId, event.entry!);
+    return {
+      type: 'ledger',
+      event_id: entry.id,
+      account_id: accountId,
+      at: entry.created_at,
+      seq: Number(event.seq),
+      entry,
+      product_id: text(event.product_id),
+    };
+  }
+  return { type: 'account_created', event_id: String(event.event_id), account_id: accountId, at: String(event.at), telegram_id: Number(event.telegram_id) };
 }

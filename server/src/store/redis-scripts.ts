@@ -161,35 +161,51 @@ local function rate_reply(states)
   return out
 end
 
+-- The outbox (server/src/outbox/, records.ts parseOutboxEvent): a list under the account's
+-- tag that the change it records RPUSHes to. The account key in the outbox's place in KEYS
+-- means the store keeps no outbox (no DATABASE_URL): nothing is pushed.
+local function outbox_of(key) if key ~= KEYS[1] then return key end return nil end
+local function push_ledger_event(outbox, seq, entry, product)
+  if outbox then
+    redis.call('RPUSH', outbox, '{"type":"ledger","seq":' .. fmt(seq) .. ',"product_id":' .. (product and cjson.encode(product) or 'null') .. ',"entry":' .. entry .. '}')
+  end
+end
+
 -- Appends a ledger entry; the sorted set's score is the account's ledger sequence.
-local function append_entry(account_key, ledger_key, refs_key, id, kind, amount, balance_after, reason, ref, created_at)
+local function append_entry(account_key, ledger_key, refs_key, id, kind, amount, balance_after, reason, ref, created_at, outbox)
   local seq = redis.call('HINCRBY', account_key, 'ledger_seq', 1)
   local entry = cjson.encode({ id = id, kind = kind, amount_micros = fmt(amount), balance_after_micros = fmt(balance_after),
     reason = reason, external_ref = ref, created_at = created_at })
   redis.call('ZADD', ledger_key, seq, entry)
   if ref ~= '' then redis.call('HSET', refs_key, ref, seq) end
+  push_ledger_event(outbox, seq, entry, nil)
   return entry
 end
 
 -- Appends an entry the caller encoded (JSON up to the balance after, which only the script knows).
-local function append_encoded(account_key, ledger_key, refs_key, encoded_head, balance_after, ref)
+local function append_encoded(account_key, ledger_key, refs_key, encoded_head, balance_after, ref, outbox, product)
   local seq = redis.call('HINCRBY', account_key, 'ledger_seq', 1)
   local entry = encoded_head .. fmt(balance_after) .. '"}'
   redis.call('ZADD', ledger_key, seq, entry)
   if ref ~= '' then redis.call('HSET', refs_key, ref, seq) end
+  push_ledger_event(outbox, seq, entry, product)
   return entry
 end
 
+-- A reference maps to its entry's sequence number, or (TRIM_LEDGER archived the entry) to the
+-- entry itself, kept so that the reference still answers as applied.
 local function entry_by_ref(ledger_key, refs_key, ref)
   if ref == '' then return nil end
   local seq = redis.call('HGET', refs_key, ref)
   if not seq then return nil end
+  if string.sub(seq, 1, 1) == '{' then return seq end
   return redis.call('ZRANGEBYSCORE', ledger_key, seq, seq)[1]
 end
 `;
 
 /**
- * KEYS: account, ledger, ledger refs, and for a refund that releases spend: the key.
+ * KEYS: account, ledger, ledger refs, the outbox (the account again: none), and for a refund
+ *       that releases spend: the key.
  * ARGV: 1 kind, 2 amount, 3 reason, 4 external_ref ('' for none), 5 entry id, 6 created_at,
  *       7 on_insufficient, 8 the balance ceiling, 9 the new revision (used when the change
  *       suspends the account), then 10..12 daily/weekly/monthly period start ms at created_at.
@@ -222,15 +238,15 @@ if amount > 0 and new > ceiling then return { 'balance_limit', account.balance_m
 local crossed, notified = crossing(account, old, new)
 -- logic.ts releasedSpend
 local released_spent = nil
-if KEYS[4] and ARGV[1] == 'refund' and amount > 0 then
-  released_spent = released_spend(hgetall(KEYS[4]), amount, ARGV[10], ARGV[11], ARGV[12])
+if KEYS[5] and ARGV[1] == 'refund' and amount > 0 then
+  released_spent = released_spend(hgetall(KEYS[5]), amount, ARGV[10], ARGV[11], ARGV[12])
 end
-if released_spent ~= nil then redis.call('HSET', KEYS[4], 'spent_micros', fmt(released_spent)) end
+if released_spent ~= nil then redis.call('HSET', KEYS[5], 'spent_micros', fmt(released_spent)) end
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
 if shortfall > 0 then
   redis.call('HSET', KEYS[1], 'status', 'suspended', 'suspended_reason', 'insufficient_funds: shortfall of ' .. fmt(shortfall) .. ' micro-USD', 'rev', ARGV[9])
 end
-local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[5], ARGV[1], amount, new, ARGV[3], ARGV[4], ARGV[6])
+local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[5], ARGV[1], amount, new, ARGV[3], ARGV[4], ARGV[6], outbox_of(KEYS[4]))
 return { 'applied', entry, fmt(new), crossed, fmt(shortfall) }
 `;
 
@@ -288,7 +304,8 @@ return { 'ok', account_flat, rate_reply(states) }
 `;
 
 /**
- * KEYS: account, key, ledger, ledger refs, the account's rate windows, the account's open calls.
+ * KEYS: account, key, ledger, ledger refs, the account's rate windows, the account's open calls,
+ *       the outbox (the account again: none).
  * ARGV (the last one is the call's record for the open calls, `encodeCallRecord`): 1 hash, 2 now_ms, 3 product, 4 price, 5 external_ref, 6 reason, 7 entry id, 8 created_at,
  *       9..14 daily/weekly/monthly period start (ms, ISO), 15 the caller's snapshot revision
  *       ('' none), 16 '1' when the snapshot's key may call the product, else logic.ts callRefusal's
@@ -360,7 +377,7 @@ if refused then return refused end
 local new = old - price
 local crossed, notified = crossing(account, old, new)
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
-local entry = append_encoded(KEYS[1], KEYS[3], KEYS[4], ARGV[17], new, ARGV[5])
+local entry = append_encoded(KEYS[1], KEYS[3], KEYS[4], ARGV[17], new, ARGV[5], outbox_of(KEYS[7]), ARGV[3])
 -- The reservation, open until settled or refunded (SETTLE_CALLS, REFUND_CALL).
 redis.call('HSET', KEYS[6], ARGV[5], ARGV[#ARGV])
 if period_start_ms ~= nil then
@@ -377,14 +394,16 @@ return { 'ok', entry, account_after, key_after, crossed, rate_reply(states), rev
 `;
 
 /**
- * KEYS: account, key list, first key. ARGV: account field/value pairs count, pairs..., key pairs...
+ * KEYS: account, key list, first key, the outbox (the account again: none).
+ * ARGV: the outbox event, account field/value pairs count, pairs..., key pairs...
  * Reply: 1 created, 0 the account exists.
  */
 export const CREATE_ACCOUNT = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local n = tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2, 1 + n))
-redis.call('HSET', KEYS[3], unpack(ARGV, 2 + n, #ARGV))
+local n = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + n))
+redis.call('HSET', KEYS[3], unpack(ARGV, 3 + n, #ARGV))
+if KEYS[4] ~= KEYS[1] then redis.call('RPUSH', KEYS[4], ARGV[1]) end
 local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
 redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
 return 1
@@ -539,7 +558,8 @@ return #events
  * Refunds an open call: the refund entry, the key's spend given back, the reservation
  * closed and the call's usage (an error, no cost) — or nothing when the call is settled
  * already or in a state ARGV[6] does not list.
- * KEYS: account, ledger, ledger refs, open calls, day aggregate hash, raw event list, key.
+ * KEYS: account, ledger, ledger refs, open calls, day aggregate hash, raw event list, key,
+ *       the outbox (the account again: none).
  * ARGV: 1 call ref, 2 refund ref, 3 reason, 4 entry id, 5 created_at, 6 state letters
  *       allowed ('' any), 7..9 daily/weekly/monthly period start ms at created_at,
  *       10 retention seconds, 11 events kept, 12 usage field prefix, 13 latency ms, 14 event JSON.
@@ -574,7 +594,7 @@ local crossed, notified = crossing(account, old, new)
 local released_spent = released_spend(hgetall(KEYS[7]), amount, ARGV[7], ARGV[8], ARGV[9])
 if released_spent ~= nil then redis.call('HSET', KEYS[7], 'spent_micros', fmt(released_spent)) end
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
-local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'refund', amount, new, ARGV[3], ARGV[2], ARGV[5])
+local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'refund', amount, new, ARGV[3], ARGV[2], ARGV[5], outbox_of(KEYS[8]))
 redis.call('HDEL', KEYS[4], ARGV[1])
 add_usage(KEYS[5], ARGV[12], 1, 1, 0, tonumber(ARGV[13]), tonumber(ARGV[10]))
 redis.call('LPUSH', KEYS[6], ARGV[14])
@@ -586,6 +606,45 @@ return { 'refunded', entry, fmt(new), crossed }
 export const UNINDEX_CALLS = String.raw`
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 0
+`;
+
+/**
+ * KEYS: an account's outbox. ARGV: how many events were read, the first of them.
+ * Removes them only if the list still starts with that event: a reader that acknowledges
+ * events another reader removed first removes nothing (they are drained again, harmlessly).
+ */
+export const ACK_OUTBOX = String.raw`
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return 0 end
+redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
+return 1
+`;
+
+/**
+ * The Redis ledger's retention (store README, "Ledger retention"): removes the account's
+ * entries up to sequence number ARGV[1] (those PostgreSQL has) created before ARGV[2] (ISO),
+ * oldest first, at most ARGV[3] of them. A metered call's reference (`call:`, `refund:`) goes
+ * with its entry (a call is settled within minutes); any other reference keeps the entry's
+ * JSON in its place, so a payment delivered again still answers as applied.
+ * KEYS: ledger, ledger refs. Reply: how many entries were removed.
+ */
+export const TRIM_LEDGER = String.raw`
+local entries = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+local removed = 0
+for i = 1, #entries, 2 do
+  local entry = cjson.decode(entries[i])
+  if entry.created_at >= ARGV[2] then break end
+  local ref = entry.external_ref
+  if ref ~= nil and ref ~= '' and ref ~= cjson.null then
+    if string.sub(ref, 1, 5) == 'call:' or string.sub(ref, 1, 7) == 'refund:' then
+      redis.call('HDEL', KEYS[2], ref)
+    else
+      redis.call('HSET', KEYS[2], ref, entries[i])
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], entries[i + 1], entries[i + 1])
+  removed = removed + 1
+end
+return removed
 `;
 
 /** KEYS: idempotency key. ARGV: claim JSON, ttl seconds. Reply: false when claimed, else the stored JSON. */
@@ -606,7 +665,7 @@ return 1
 /**
  * completeTopup: a top-up's status and its credit in one step (logic.ts
  * COMPLETABLE_TOPUP_STATUSES; sqlite-store.ts completeTopupTransaction is its twin).
- * KEYS: account, ledger, ledger refs, the top-up.
+ * KEYS: account, ledger, ledger refs, the top-up, the outbox (the account again: none).
  * ARGV: amount, reason, external_ref, entry id, created_at, provider_ref ('' keeps it), the balance ceiling.
  * Reply: {'topup_not_found'} | {'account_not_found'}
  *      | {'already_completed', entry or '', balance, topup} (nothing written)
@@ -646,7 +705,7 @@ local new = old + amount
 if new > ceiling then return { 'balance_limit', account.balance_micros, fmt(ceiling) } end
 local crossed, notified = crossing(account, old, new)
 redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
-local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'credit', amount, new, ARGV[2], ARGV[3], ARGV[5])
+local entry = append_entry(KEYS[1], KEYS[2], KEYS[3], ARGV[4], 'credit', amount, new, ARGV[2], ARGV[3], ARGV[5], outbox_of(KEYS[5]))
 complete(ARGV[4], ARGV[5])
 return { 'applied', entry, fmt(new), crossed, redis.call('HGETALL', KEYS[4]) }
 `;

@@ -34,10 +34,24 @@ import {
   isErrorStatus,
   refundedUsage,
 } from './logic.js';
-import { isoToMs, newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
+import {
+  encodeAccountCreatedEvent,
+  isoToMs,
+  newAccountFields,
+  newKeyFields,
+  parseOutboxEvent,
+  storedPermissions,
+  toAccount,
+  toEntry,
+  toKey,
+  toTopup,
+} from './records.js';
 import * as scripts from './redis-scripts.js';
 import { AuthSnapshots, revisionTokens, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import type {
+  OutboxBacklog,
+  OutboxBatch,
+  OutboxEvent,
   Account,
   AccountStatus,
   ApiKeyRecord,
@@ -93,6 +107,8 @@ const PENDING = 'pending:';
 const CALL_INDEX_REFRESH_MS = 10 * 60_000;
 const CALL_INDEX_CACHE_MAX = 100_000;
 const SETTLEMENTS_PER_CALL = 1000;
+/** Accounts one outbox read looks at (the index is scored by time: the least recently indexed first). */
+const OUTBOX_ACCOUNTS_PER_READ = 1000;
 
 const COMMANDS = {
   kikuaiApplyLedger: scripts.APPLY_LEDGER,
@@ -112,6 +128,8 @@ const COMMANDS = {
   kikuaiClaimIdempotent: scripts.CLAIM_IDEMPOTENT,
   kikuaiCompareAndSet: scripts.COMPARE_AND_SET,
   kikuaiCompleteTopup: scripts.COMPLETE_TOPUP,
+  kikuaiAckOutbox: scripts.ACK_OUTBOX,
+  kikuaiTrimLedger: scripts.TRIM_LEDGER,
 } as const;
 type CommandName = keyof typeof COMMANDS;
 
@@ -127,6 +145,8 @@ export interface RedisStoreOptions {
    * others from it. Every script's keys share one account's hash tag, so each runs on one node.
    */
   cluster?: boolean;
+  /** Write the outbox that PostgreSQL is fed from (`DATABASE_URL`); off: nothing is written for it. */
+  outbox?: boolean;
 }
 
 /**
@@ -211,9 +231,12 @@ export class RedisStore implements Store {
   private readonly maxBalanceMicros: number;
   /** When this process last wrote each account into the open-calls index (`calls:accounts`). */
   private readonly callIndexWrites = new Map<string, number>();
+  /** When this process last wrote each account into the outbox index (`outbox:accounts`); null: no outbox. */
+  private readonly outboxIndexWrites: Map<string, number> | null;
 
   constructor(client: Client | string, options: RedisStoreOptions = {}) {
     this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
+    this.outboxIndexWrites = options.outbox ? new Map() : null;
     this.ownsClient = typeof client === 'string';
     this.client = typeof client === 'string' ? connectFailingFast(client, options) : client;
     this.prefix = options.keyPrefix ?? 'kikuai:';
@@ -233,6 +256,10 @@ export class RedisStore implements Store {
   }
   private global(part: string): string {
     return `${this.prefix}${part}`;
+  }
+  /** The account's outbox, or (no outbox) its account key, which tells the scripts to push nothing. */
+  private outboxKey(accountId: string): string {
+    return this.accountKey(accountId, this.outboxIndexWrites ? 'outbox' : 'account');
   }
 
   // Accounts -------------------------------------------------------------------------
@@ -272,7 +299,14 @@ export class RedisStore implements Store {
     const accountFields = toPairs({ ...newAccountFields(accountId, user, now, options), rev: this.newRevision() });
     const keyFields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, firstKey, now)));
     const written = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)];
-    await this.run('kikuaiCreateAccount', written, [accountFields.length, ...accountFields, ...keyFields]);
+    await this.indexOutbox(accountId);
+    await this.run(
+      'kikuaiCreateAccount',
+      [...written, this.outboxKey(accountId)],
+      [encodeAccountCreatedEvent(accountId, user.id, now), accountFields.length, ...accountFields, ...keyFields],
+    );
+    // A claimer that lost its claim deletes the events of the account it wrote too.
+    if (this.outboxIndexWrites) written.push(this.outboxKey(accountId));
     const credit = signupCreditChange(accountId, user.id, options);
     if (credit) {
       written.push(this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs'));
@@ -512,7 +546,12 @@ export class RedisStore implements Store {
   // Ledger ---------------------------------------------------------------------------
   async applyLedger(change: LedgerChange, now: string): Promise<LedgerResult> {
     const accountId = change.account_id;
-    const keys = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')];
+    const keys = [
+      this.accountKey(accountId, 'account'),
+      this.accountKey(accountId, 'ledger'),
+      this.accountKey(accountId, 'ledger_refs'),
+      this.outboxKey(accountId),
+    ];
     checkedChange(change.amount_micros);
     const args: Array<string | number> = [
       change.kind,
@@ -530,6 +569,7 @@ export class RedisStore implements Store {
       keys.push(this.accountKey(accountId, `key:${change.key_id}`));
       args.push(starts.daily, starts.weekly, starts.monthly);
     }
+    await this.indexOutbox(accountId);
     const reply = (await this.run('kikuaiApplyLedger', keys, args)) as string[];
     switch (reply[0]) {
       case 'invalid':
@@ -580,6 +620,8 @@ export class RedisStore implements Store {
     // Entries are never rewritten: the ref → seq mapping and the entry can be read apart.
     const seq = await this.client.hget(this.accountKey(accountId, 'ledger_refs'), externalRef);
     if (seq === null) return null;
+    // An entry past the ledger's retention is kept in its reference's place (TRIM_LEDGER).
+    if (seq.startsWith('{')) return parseEntry(accountId, seq);
     const [raw] = await this.client.zrangebyscore(this.accountKey(accountId, 'ledger'), seq, seq);
     return raw ? parseEntry(accountId, raw) : null;
   }
@@ -593,7 +635,9 @@ export class RedisStore implements Store {
     const snapshot = this.snapshots.usable(accountId, request.key_id, request.hash, request.now_ms);
     const entryId = newLedgerId();
     const indexing = this.indexOpenCalls(accountId, request.now_ms);
+    const outboxIndexing = this.indexOutbox(accountId);
     if (indexing) await indexing;
+    if (outboxIndexing) await outboxIndexing;
     const reply = (await this.run(
       'kikuaiReserve',
       [
@@ -603,6 +647,7 @@ export class RedisStore implements Store {
         this.accountKey(accountId, 'ledger_refs'),
         limits.key,
         this.accountKey(accountId, 'calls'),
+        this.outboxKey(accountId),
       ],
       [
         request.hash,
@@ -699,6 +744,22 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * The outbox drain finds accounts with events through a global index (`outbox:accounts`),
+   * written before the script that pushes an event, once per account every
+   * CALL_INDEX_REFRESH_MS per instance, as `indexOpenCalls` does (and for the same reason).
+   */
+  private indexOutbox(accountId: string, nowMs = Date.now()): Promise<void> | null {
+    const writes = this.outboxIndexWrites;
+    if (!writes) return null;
+    const last = writes.get(accountId);
+    if (last !== undefined && nowMs - last < CALL_INDEX_REFRESH_MS && nowMs >= last) return null;
+    return this.client.zadd(this.global('outbox:accounts'), 'GT', nowMs, accountId).then(() => {
+      if (writes.size >= CALL_INDEX_CACHE_MAX) writes.clear();
+      writes.set(accountId, nowMs);
+    });
+  }
+
   async settleCalls(transitions: CallTransition[], settlements: CallSettlement[]): Promise<void> {
     if (transitions.length === 0 && settlements.length === 0) return;
     // One script per account and usage day (all its keys share the account's slot).
@@ -748,6 +809,7 @@ export class RedisStore implements Store {
     const { usage } = refund;
     const accountId = usage.account_id;
     const starts = periodStarts(Date.parse(now));
+    await this.indexOutbox(accountId);
     const reply = (await this.run(
       'kikuaiRefundCall',
       [
@@ -758,6 +820,7 @@ export class RedisStore implements Store {
         this.accountKey(accountId, `usage:${usageDay(usage.at)}`),
         this.accountKey(accountId, 'events'),
         this.accountKey(accountId, `key:${usage.key_id}`),
+        this.outboxKey(accountId),
       ],
       [
         refund.ref,
@@ -933,6 +996,7 @@ export class RedisStore implements Store {
     const accountId = await this.client.get(this.global(`topup:${request.topup_id}`));
     if (accountId === null) return { ok: false, reason: 'topup_not_found' };
     const { credit } = request;
+    await this.indexOutbox(accountId);
     const reply = (await this.run(
       'kikuaiCompleteTopup',
       [
@@ -940,6 +1004,7 @@ export class RedisStore implements Store {
         this.accountKey(accountId, 'ledger'),
         this.accountKey(accountId, 'ledger_refs'),
         this.accountKey(accountId, `topup:${request.topup_id}`),
+        this.outboxKey(accountId),
       ],
       [credit.amount_micros, credit.reason, credit.external_ref, newLedgerId(), now, request.provider_ref ?? '', this.maxBalanceMicros],
     )) as Reply[];
@@ -1023,6 +1088,62 @@ export class RedisStore implements Store {
 
   async markSeen(namespace: string, id: string, ttlSeconds: number): Promise<boolean> {
     return (await this.client.set(this.global(`seen:${namespace}:${id}`), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  // Outbox -----------------------------------------------------------------------------
+  /**
+   * Each indexed account's oldest events, up to `limit` in all. An account whose outbox is
+   * empty and that no instance indexed lately leaves the index (compare-and-delete on its
+   * score, as `listOpenCalls` does): an event pushed later is indexed before it is pushed.
+   */
+  async readOutbox(limit: number): Promise<OutboxBatch> {
+    const index = this.global('outbox:accounts');
+    const events: OutboxEvent[] = [];
+    const receipt: Array<[accountId: string, count: number, first: string]> = [];
+    const flat = await this.client.zrange(index, 0, '+inf', 'BYSCORE', 'LIMIT', 0, OUTBOX_ACCOUNTS_PER_READ, 'WITHSCORES');
+    const perAccount = Math.max(1, Math.ceil(limit / Math.max(1, flat.length / 2)));
+    const lists = await Promise.all(Array.from({ length: flat.length / 2 }, (_, n) => this.client.lrange(this.outboxKey(flat[n * 2]!), 0, perAccount - 1)));
+    for (let i = 0; i < flat.length; i += 2) {
+      const accountId = flat[i]!;
+      const raw = lists[i / 2]!;
+      if (raw.length === 0) {
+        if (Number(flat[i + 1]) < Date.now() - 2 * CALL_INDEX_REFRESH_MS) await this.run('kikuaiUnindexCalls', [index], [accountId, flat[i + 1]!]);
+        continue;
+      }
+      if (events.length >= limit) continue;
+      receipt.push([accountId, raw.length, raw[0]!]);
+      for (const item of raw) events.push(parseOutboxEvent(accountId, item));
+    }
+    return { events, receipt: JSON.stringify(receipt) };
+  }
+
+  async ackOutbox(receipt: string): Promise<void> {
+    const read = JSON.parse(receipt) as Array<[string, number, string]>;
+    await Promise.all(read.map(([accountId, count, first]) => this.run('kikuaiAckOutbox', [this.outboxKey(accountId)], [count, first])));
+  }
+
+  async outboxBacklog(): Promise<OutboxBacklog> {
+    const accounts = await this.client.zrange(this.global('outbox:accounts'), 0, -1);
+    const heads = await Promise.all(
+      accounts.map(async (accountId) => {
+        const key = this.outboxKey(accountId);
+        const [length, first] = await Promise.all([this.client.llen(key), this.client.lindex(key, 0)]);
+        return { length, at: first === null ? null : parseOutboxEvent(accountId, first).at };
+      }),
+    );
+    let pending = 0;
+    let oldest: string | null = null;
+    for (const { length, at } of heads) {
+      pending += length;
+      if (at !== null && (oldest === null || at < oldest)) oldest = at;
+    }
+    return { pending, oldest_at: oldest };
+  }
+
+  async trimLedger(accountId: string, upToSeq: number, createdBefore: string, limit: number): Promise<number> {
+    return Number(
+      await this.run('kikuaiTrimLedger', [this.accountKey(accountId, 'ledger'), this.accountKey(accountId, 'ledger_refs')], [upToSeq, createdBefore, limit]),
+    );
   }
 
   // Operations -----------------------------------------------------------------------

@@ -230,4 +230,10 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE accounts ADD COLUMN first_key_shown_in TEXT;
   `,
+  // 10: the outbox that PostgreSQL is fed from (server/src/outbox/), written in the transaction
+  // of the change it records, only by a store opened with \`outbox: true\` (DATABASE_URL set):
+  // one more row per ledger entry then, none without it. Rows leave once PostgreSQL has them.
+  `
+  CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, at TEXT NOT NULL, event TEXT NOT NULL);
+  `,
 ];

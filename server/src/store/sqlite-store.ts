@@ -33,13 +33,26 @@ import {
   MAX_CHANGE_MICROS,
   MICROS_LIMIT,
 } from './logic.js';
-import { newAccountFields, newKeyFields, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
+import {
+  encodeAccountCreatedEvent,
+  encodeLedgerEvent,
+  newAccountFields,
+  newKeyFields,
+  parseOutboxEvent,
+  storedPermissions,
+  toAccount,
+  toEntry,
+  toKey,
+  toTopup,
+} from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateWindows } from './rate-windows.js';
 import { ReservedCalls } from './sqlite-reserved-calls.js';
 import { GroupCommit, type BatchOutcome } from './group-commit.js';
 import type {
+  OutboxBacklog,
+  OutboxBatch,
   Account,
   AccountStatus,
   ApiKeyRecord,
@@ -129,8 +142,16 @@ export class SqliteStore implements Store {
   private reserving: ReservedCall | null = null;
 
   /** `maxBalanceMicros`: the balance ceiling, no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD). */
-  constructor(filename: string, options: { maxBalanceMicros?: number } = {}) {
+  /** Whether this store writes the outbox that PostgreSQL is fed from (`DATABASE_URL`). */
+  private readonly outbox: boolean;
+
+  /**
+   * `maxBalanceMicros`: the balance ceiling, no change takes a balance above it (default $1,000,000; at most 10^15 micro-USD).
+   * `outbox`: write the outbox that PostgreSQL is fed from; off, nothing is written for it.
+   */
+  constructor(filename: string, options: { maxBalanceMicros?: number; outbox?: boolean } = {}) {
     this.maxBalanceMicros = checkedBalanceCeiling(options.maxBalanceMicros);
+    this.outbox = options.outbox ?? false;
     this.db = new Database(filename);
     this.rateWindows = rateWindowsFor(filename === ':memory:' ? filename : path.resolve(filename));
     this.db.pragma('journal_mode = WAL');
@@ -163,6 +184,7 @@ export class SqliteStore implements Store {
     const existing = s.accountByTelegramId.get(user.id) as Row | undefined;
     if (existing) return { account: toAccount(existing), created: false, first_key: null };
     s.insertAccount.run(newAccountFields(accountId, user, now, options));
+    if (this.outbox) s.insertOutbox.run(accountId, now, encodeAccountCreatedEvent(accountId, user.id, now));
     this.insertKey(accountId, firstKey, now);
     const credit = signupCreditChange(accountId, user.id, options);
     if (credit) {
@@ -388,7 +410,7 @@ export class SqliteStore implements Store {
     reason: string,
     externalRef: string | null,
     now: string,
-    extra: { status?: AccountStatus; suspended_reason?: string; openCall?: string } = {},
+    extra: { status?: AccountStatus; suspended_reason?: string; openCall?: string; productId?: string } = {},
   ): { entry: LedgerEntry; seq: number; crossed: BalanceCrossing | null; notified: boolean } {
     const s = this.statements;
     const newBalance = account.balance_micros + amount;
@@ -413,7 +435,9 @@ export class SqliteStore implements Store {
       created_at: now,
     };
     s.insertEntry.run({ ...row, open_call: extra.openCall ?? null, call_instance: extra.openCall ? this.instance : null });
-    return { entry: toEntry(account.id, row), seq: sequence, crossed, notified };
+    const entry = toEntry(account.id, row);
+    if (this.outbox) s.insertOutbox.run(account.id, now, encodeLedgerEvent(sequence, entry, extra.productId ?? null));
+    return { entry, seq: sequence, crossed, notified };
   }
 
   private entryByRef(accountId: string, externalRef: string | null | undefined): LedgerEntry | null {
@@ -515,7 +539,10 @@ export class SqliteStore implements Store {
       product_id: request.product_id,
       endpoint: request.endpoint ?? '',
     });
-    const { entry, seq, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now, { openCall });
+    const { entry, seq, crossed, notified } = this.appendEntry(account, 'debit', -price, request.reason, request.external_ref, now, {
+      openCall,
+      productId: request.product_id,
+    });
     this.reserving = { ref: request.external_ref, accountId: account.id, seq, reservedMs: request.now_ms };
     const spendPeriodStart = periodStart ?? key.spend_period_start;
     this.statements.addSpend.run(spent + price, spendPeriodStart, key.id);
@@ -882,6 +909,25 @@ export class SqliteStore implements Store {
     return this.statements.markSeen.run({ namespace, id, expires_at_ms: now + ttlSeconds * 1000, now }).changes > 0;
   }
 
+  // Outbox -----------------------------------------------------------------------------
+  async readOutbox(limit: number): Promise<OutboxBatch> {
+    const rows = this.statements.readOutbox.all(limit) as Array<{ id: number; account_id: string; event: string }>;
+    return { events: rows.map((row) => parseOutboxEvent(row.account_id, row.event)), receipt: rows.length === 0 ? '0' : String(rows.at(-1)!.id) };
+  }
+
+  async ackOutbox(receipt: string): Promise<void> {
+    this.statements.ackOutbox.run(Number(receipt));
+  }
+
+  async outboxBacklog(): Promise<OutboxBacklog> {
+    const row = this.statements.outboxBacklog.get() as { pending: number; oldest_at: string | null };
+    return { pending: row.pending, oldest_at: row.oldest_at };
+  }
+
+  async trimLedger(): Promise<number> {
+    return 0;
+  }
+
   // Operations -----------------------------------------------------------------------
   async ping(): Promise<void> {
     this.statements.ping.get();
@@ -1009,6 +1055,10 @@ function prepare(db: Database.Database) {
     idempotent: db.prepare('SELECT value FROM idempotency WHERE scope = ? AND key = ? AND expires_at_ms > ?'),
     saveIdempotent: db.prepare('INSERT OR REPLACE INTO idempotency (scope, key, value, expires_at_ms) VALUES (?, ?, ?, ?)'),
     deleteIdempotent: db.prepare('DELETE FROM idempotency WHERE scope = ? AND key = ?'),
+    insertOutbox: db.prepare('INSERT INTO outbox (account_id, at, event) VALUES (?, ?, ?)'),
+    readOutbox: db.prepare('SELECT id, account_id, event FROM outbox ORDER BY id LIMIT ?'),
+    ackOutbox: db.prepare('DELETE FROM outbox WHERE id <= ?'),
+    outboxBacklog: db.prepare('SELECT count(*) AS pending, min(at) AS oldest_at FROM outbox'),
     markSeen: db.prepare(`INSERT INTO seen (namespace, id, expires_at_ms) VALUES (@namespace, @id, @expires_at_ms)
       ON CONFLICT (namespace, id) DO UPDATE SET expires_at_ms = excluded.expires_at_ms WHERE seen.expires_at_ms <= @now`),
   };

@@ -488,9 +488,56 @@ export interface Store {
   /** True the first time `namespace/id` is seen within `ttlSeconds`. */
   markSeen(namespace: string, id: string, ttlSeconds: number): Promise<boolean>;
 
+  // Outbox (only a store opened with `outbox: true` writes it) ------------------------------
+  /** Up to about `limit` events not yet acknowledged, oldest first per account. Reading removes nothing. */
+  readOutbox(limit: number): Promise<OutboxBatch>;
+  /** Removes the events of a batch (once they are safe in PostgreSQL); events read by another reader again are harmless. */
+  ackOutbox(receipt: string): Promise<void>;
+  outboxBacklog(): Promise<OutboxBacklog>;
+  /**
+   * The ledger's retention (Redis only; SQLite keeps its ledger on disk and removes nothing):
+   * removes up to `limit` of the account's entries with a sequence number up to `upToSeq` (the
+   * caller has them in PostgreSQL) created before `createdBefore`. Returns how many it removed.
+   * References keep answering as applied; the balance is untouched (it no longer equals the sum
+   * of the kept entries, only that of PostgreSQL's).
+   */
+  trimLedger(accountId: string, upToSeq: number, createdBefore: string, limit: number): Promise<number>;
+
   // Operations -----------------------------------------------------------------------
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What the outbox carries to PostgreSQL (`server/src/outbox/`), written in the same atomic
+ * change as the thing it records, and only by a store opened with `outbox: true`.
+ * `ledger`: every ledger entry; `account_created`: a registration.
+ */
+export type OutboxEvent =
+  | {
+      type: 'ledger';
+      /** The entry's id: unique, so PostgreSQL keeps each entry once however often it is drained. */
+      event_id: string;
+      account_id: string;
+      at: string;
+      /** The entry's per-account sequence number (the ledger's order). */
+      seq: number;
+      entry: LedgerEntry;
+      /** The product of a metered call's debit (`reserve`); null for every other entry. */
+      product_id: string | null;
+    }
+  | { type: 'account_created'; event_id: string; account_id: string; at: string; telegram_id: number };
+
+/** Events read from the outbox, oldest first per account; `receipt` acknowledges exactly these. */
+export interface OutboxBatch {
+  events: OutboxEvent[];
+  receipt: string;
+}
+
+/** How far the outbox is behind: events not yet acknowledged, and when the oldest of them happened. */
+export interface OutboxBacklog {
+  pending: number;
+  oldest_at: string | null;
 }
 
 /** The names of the Store interface's methods. */
@@ -542,6 +589,10 @@ const OPERATIONS: Record<StoreOperation, true> = {
   saveIdempotent: true,
   releaseIdempotent: true,
   markSeen: true,
+  readOutbox: true,
+  ackOutbox: true,
+  outboxBacklog: true,
+  trimLedger: true,
   ping: true,
   close: true,
 };
