@@ -106,6 +106,7 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
       retentionDays: config.ledgerRetentionDays,
       trimIntervalMs: config.ledgerTrimIntervalMs,
       now: context.now,
+      onReachable: (reachable) => metrics.postgresUp.set(reachable ? 1 : 0),
       onBacklog: (backlog, at) => {
         metrics.outboxPending.set(backlog.pending);
         metrics.outboxLag.set(backlog.oldest_at === null ? 0 : Math.max(0, (at.getTime() - Date.parse(backlog.oldest_at)) / 1000));
@@ -113,6 +114,7 @@ export function composeServices({ config, store, logger, now }: ComposeOptions):
     }),
     archive: new Archive(pool),
   };
+  metrics.postgresConfigured.set(pool ? 1 : 0);
   postgres?.drain.start();
 
   return {

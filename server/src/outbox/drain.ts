@@ -27,6 +27,8 @@ export interface OutboxDrainOptions {
   trimIntervalMs?: number;
   /** Told the backlog after each pass (the metrics' gauges). */
   onBacklog?: (backlog: OutboxBacklog, now: Date) => void;
+  /** Told after each pass whether it reached PostgreSQL and wrote what waited (the `kikuai_postgres_up` gauge). */
+  onReachable?: (reachable: boolean) => void;
   now?: () => Date;
 }
 
@@ -34,7 +36,7 @@ export interface OutboxDrainOptions {
 const TRIM_BATCH = 1000;
 
 export class OutboxDrain {
-  private readonly options: Required<Omit<OutboxDrainOptions, 'onBacklog'>> & Pick<OutboxDrainOptions, 'onBacklog'>;
+  private readonly options: Required<Omit<OutboxDrainOptions, 'onBacklog' | 'onReachable'>> & Pick<OutboxDrainOptions, 'onBacklog' | 'onReachable'>;
   private migrated = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
@@ -116,8 +118,10 @@ export class OutboxDrain {
       }
       if (this.failures > 0) this.options.logger.info({ failures: this.failures }, 'outbox drain: PostgreSQL reached again, caught up');
       this.failures = 0;
+      this.options.onReachable?.(true);
     } catch (error) {
       this.failures += 1;
+      this.options.onReachable?.(false);
       // Only the message: a driver error can carry the query's parameters.
       if (this.failures === 1 || this.failures % 20 === 0) {
         this.options.logger.warn({ failures: this.failures, error: (error as Error).message }, 'outbox drain failed; events wait in the store and are retried');

@@ -92,6 +92,8 @@ describe.each(STORE_KINDS)('PostgreSQL through the outbox (%s store)', (storeKin
       await load(5);
       // The drain has tried and failed: the events wait, and the gauge says so.
       await waitFor('the outbox gauge', async () => (await metric(world, 'kikuai_outbox_pending')) > 0);
+      expect(await metric(world, 'kikuai_postgres_configured')).toBe(1);
+      expect(await metric(world, 'kikuai_postgres_up')).toBe(0);
       const stats = await world.call('GET', '/api/v1/admin/stats', { auth: admin });
       expect(stats.status).toBe(503);
       expect(stats.body.code).toBe('service_unavailable');
@@ -108,6 +110,7 @@ describe.each(STORE_KINDS)('PostgreSQL through the outbox (%s store)', (storeKin
       await waitFor('every entry in PostgreSQL', async () => Number((await direct.query('SELECT count(*) AS n FROM ledger_entries')).rows[0].n) >= total);
       await waitFor('the outbox emptied', async () => (await metric(world, 'kikuai_outbox_pending')) === 0);
       expect(await metric(world, 'kikuai_outbox_lag_seconds')).toBe(0);
+      expect(await metric(world, 'kikuai_postgres_up')).toBe(1);
 
       // Exactly once: the same entries, in the same order, on both stores.
       const archived = await direct.query('SELECT id, account_id, seq FROM ledger_entries ORDER BY account_id, seq');
