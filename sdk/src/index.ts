@@ -2,6 +2,7 @@ export { createKikuaiClient, type KikuaiAuth, type KikuaiClient, type KikuaiClie
 export { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode, type KikuaiErrorInit, type Problem } from './errors.js';
 export type { RequestOptions } from './request-options.js';
 export { createRetryingFetch, isRetryableRequest, parseRetryAfter, type RetryBackoff, type RetryingFetchOptions } from './retrying-fetch.js';
+export { formatUsd, MICROS_PER_USD, MINUS_SIGN, type FormatUsdOptions, type MoneyLocale } from './money.js';
 export { parseServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export { SDK_VERSION } from './version.js';
 export type { AdminResource } from './resources/admin.js';
