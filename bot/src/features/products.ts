@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
 import { MENU, backToMenuKeyboard } from '../keyboards/main-menu.js';
-import { escapeHtml, formatUsd } from '../services/format.js';
+import { escapeHtml, formatMoney } from '../services/format.js';
 import { KikuaiError, type Product } from '@kikuai/sdk';
 
 const PRODUCT_PREFIX = 'prod:';
@@ -42,7 +42,7 @@ async function showProduct(ctx: BotContext, productId: string): Promise<void> {
     throw error;
   }
   const endpoints = product.endpoints.map((endpoint) =>
-    ctx.t('product-endpoint', { id: endpoint.id, price: formatUsd(endpoint.price_usd), description: escapeHtml(endpoint.description) }),
+    ctx.t('product-endpoint', { id: endpoint.id, price: formatMoney(ctx, endpoint.price_micros), description: escapeHtml(endpoint.description) }),
   );
   const text = [
     ctx.t('product-title', { name: escapeHtml(product.name), status: ctx.t(`product-status-${product.status}`) }),

@@ -1096,13 +1096,13 @@ export interface components {
             presets_micros: components["schemas"]["Micros"][];
             /** @description The methods offered to this caller, preferred first. */
             methods: ("paddle" | "stars")[];
-            /** @description What one Telegram Star adds to the balance. */
+            /** @description What one Telegram Star is worth: a Stars invoice asks for `ceil(amount_micros / micros_per_star)` Stars and credits `amount_micros` exactly. */
             micros_per_star: number;
         };
         CreateTopupRequest: {
             /** @enum {string} */
             method: "paddle" | "stars";
-            /** @description The amount to add, within the configured minimum and maximum. For Stars it is rounded up to whole Stars. */
+            /** @description The amount to add, within the configured minimum and maximum; exactly this is credited. For Stars the invoice's Star count is rounded up to whole Stars, the amount is not. */
             amount_micros: number;
         };
         Topup: {
