@@ -11,7 +11,7 @@ export type { BalanceResource, HistoryResource, UsageResource } from './resource
 export type { KeysResource } from './resources/keys.js';
 export type { OperationsResource } from './resources/operations.js';
 export type { ProductsResource } from './resources/products.js';
-export type { ProxyCallOptions, ProxyMetering, ProxyResource, ProxyResult, ProxyStream } from './resources/proxy.js';
+export type { LlmChatStream, ProxyCallOptions, ProxyMetering, ProxyResource, ProxyResult, ProxyStream } from './resources/proxy.js';
 export type { StarsResource } from './resources/stars.js';
 export type { TopupsResource, WaitForCompletionOptions } from './resources/topups.js';
 export * from './types.js';
