@@ -7,7 +7,14 @@ describe('streamed proxy calls', () => {
   afterEach(() => server?.close());
 
   /** An OpenAI-style chunk carrying `content`, as a server-sent event's data. */
-  const chunk = (content: string) => JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+  const chunk = (content: string) =>
+    JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'gpt-4o-mini',
+      choices: [{ index: 0, delta: { content }, finish_reason: null }],
+    });
 
   it('yields each chat chunk parsed, the first before the server has sent the rest, and stops at [DONE]', async () => {
     const rest = gate();

@@ -194,7 +194,10 @@ async function* chatChunks(response: Response, body: ReadableStream<Uint8Array> 
   if (!isEventStream(response)) {
     const completion = parseChunk(await new Response(body).text()) as LlmChatCompletion;
     if (!Array.isArray(completion.choices)) return yield completion as unknown as LlmChatCompletionChunk;
-    yield { ...completion, choices: completion.choices.map(({ message, ...choice }) => ({ ...choice, delta: { ...message, content: message.content as string | null } })) };
+    yield {
+      ...completion,
+      choices: completion.choices.map(({ message, ...choice }) => ({ ...choice, delta: { ...message, content: message.content as string | null } })),
+    };
     return;
   }
   for await (const event of parseServerSentEvents(body)) {
@@ -220,7 +223,10 @@ export function createProxyResource(context: ResourceContext): ProxyResource {
     const request = { ...init, headers, parseAs: 'stream' as const };
     const result =
       target.kind === 'llm'
-        ? await raw.POST('/api/v1/proxy/llm', { ...request, body: (streaming && body.stream === undefined ? { ...body, stream: true } : body) as LlmChatRequest })
+        ? await raw.POST('/api/v1/proxy/llm', {
+            ...request,
+            body: (streaming && body.stream === undefined ? { ...body, stream: true } : body) as LlmChatRequest,
+          })
         : target.kind === 'http'
           ? await raw.POST('/api/v1/proxy/http', { ...request, body: body as HttpProxyRequest })
           : await raw.POST('/api/v1/proxy/{product_id}/{endpoint_id}', {
