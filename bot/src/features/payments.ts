@@ -104,7 +104,11 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
   if (!result.applied) return;
   await tellPayer(
     ctx,
-    ctx.t('payment-credited', { amount: formatMoney(ctx, result.topup.amount_micros), stars: payment.total_amount, balance: formatMoney(ctx, result.balance_micros) }),
+    ctx.t('payment-credited', {
+      amount: formatMoney(ctx, result.topup.amount_micros),
+      stars: payment.total_amount,
+      balance: formatMoney(ctx, result.balance_micros),
+    }),
   );
 });
 

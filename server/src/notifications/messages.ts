@@ -12,7 +12,6 @@ export function languageOf(languageCode: string | null | undefined): Language {
   return languageCode?.toLowerCase().startsWith('ru') ? 'ru' : 'en';
 }
 
-
 /** The SDK's one money format, in the message's language. */
 const formatMoney = (language: Language, micros: number) => formatUsdIn(micros, { locale: language });
 
@@ -29,7 +28,11 @@ export const messages = {
   },
   lowBalance(language: Language, balanceMicros: number, thresholdMicros: number | null): string {
     const threshold =
-      thresholdMicros === null ? '' : language === 'ru' ? ` (порог ${formatMoney(language, thresholdMicros)})` : ` (your alert is at ${formatMoney(language, thresholdMicros)})`;
+      thresholdMicros === null
+        ? ''
+        : language === 'ru'
+          ? ` (порог ${formatMoney(language, thresholdMicros)})`
+          : ` (your alert is at ${formatMoney(language, thresholdMicros)})`;
     return language === 'ru'
       ? `⚠️ Баланс на исходе: осталось ${formatMoney(language, balanceMicros)}${threshold}. Пополнить: /topup`
       : `⚠️ Low balance: ${formatMoney(language, balanceMicros)} left${threshold}. Top up with /topup`;
