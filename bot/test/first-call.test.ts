@@ -174,7 +174,8 @@ describe('a bot that knows the way', () => {
     expect(textOf(balance)).toContain('Your balance: <b>$0.10</b>');
     expect(textOf(balance)).not.toContain('running low');
     const history = await harness.replyTo(command(user, '/history'), { chatId: user.id });
-    expect(textOf(history)).toContain('signup credit <b>$0.10</b>');
+    // History rows carry their sign, as in the Mini App and the CLI.
+    expect(textOf(history)).toContain('signup credit <b>+$0.10</b>');
     expect(noEmptyRows(history)).toBe(true);
   });
 

@@ -26,15 +26,15 @@ describe('the Stars top-up', () => {
 
     const payment = successfulPayment(user, { payload, stars: 385, chargeId: `stxCharge${user.id}` });
     const told = await harness.replyTo(payment, { chatId: user.id, text: /Payment received/ });
-    // 385 whole Stars buy $5.005 at 13 000 micro-USD a Star: the API rounds up to whole Stars.
-    expect(textOf(told)).toContain('<b>$5.005</b> was added to your balance. New balance: <b>$5.005</b>.');
-    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
+    // $5 at 13 000 micro-USD a Star is 385 Stars (rounded up); the balance gets exactly the $5.00 chosen.
+    expect(textOf(told)).toContain('<b>$5.00</b> was added to your balance. New balance: <b>$5.00</b>.');
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_000_000);
 
     // Telegram delivers the same payment again (after a crash, say): no second credit, no second message.
     await harness.telegram.pushUpdate(successfulPayment(user, { payload, stars: 385, chargeId: `stxCharge${user.id}` }));
     const balance = await harness.replyTo(command(user, '/balance'), { chatId: user.id, text: /Your balance/ });
-    expect(textOf(balance)).toContain('<b>$5.005</b>');
-    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
+    expect(textOf(balance)).toContain('<b>$5.00</b>');
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_000_000);
     expect(harness.callsFor('sendMessage', user.id).filter((call) => /Payment received/.test(textOf(call)))).toHaveLength(1);
   });
 
@@ -50,7 +50,7 @@ describe('the Stars top-up', () => {
     await harness.replyTo(refundedPayment(user, { stars: 385, chargeId: charge.chargeId }), { chatId: user.id, text: /used up/ });
     const told = harness.callsFor('sendMessage', user.id).slice(mark).map(textOf);
     expect(told).toEqual([
-      '↩️ Your payment of 385 ⭐ was refunded: $5.005 taken from your balance. Balance: $0.00.',
+      '↩️ Your payment of 385 ⭐ was refunded: $5.00 taken from your balance. Balance: $0.00.',
       expect.stringMatching(/^⛔ Your balance is used up/),
     ]);
     expect((await kikuai.balance.get()).balance_micros).toBe(0);
@@ -91,9 +91,9 @@ describe('the Stars top-up', () => {
       chatId: user.id,
       text: /Payment received/,
     });
-    expect(textOf(told)).toContain('New balance: <b>$5.005</b>');
+    expect(textOf(told)).toContain('New balance: <b>$5.00</b>');
     expect(harness.callsFor('sendMessage', group.id)).toHaveLength(0);
-    expect((await kikuai.balance.get()).balance_micros).toBe(5_005_000);
+    expect((await kikuai.balance.get()).balance_micros).toBe(5_000_000);
   });
 
   it('takes an amount typed after /topup', async () => {
@@ -101,6 +101,7 @@ describe('the Stars top-up', () => {
     await signUp(harness, user);
     const invoice = await harness.replyTo(command(user, '/topup 10'), { chatId: user.id, method: 'sendInvoice' });
     expect(invoice.params).toMatchObject({ currency: 'XTR', prices: [{ amount: 770 }] });
-    expect(String(invoice.params.title)).toBe('kikuai balance: $10.01');
+    // 770 Stars (rounded up) for exactly the $10.00 typed.
+    expect(String(invoice.params.title)).toBe('kikuai balance: $10.00');
   });
 });

@@ -215,7 +215,7 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
 
     const human = await kikuai(['history', '--limit', '2']);
     expect(human.stdout.split('\n')[0]).toMatch(/^WHEN\s+KIND\s+AMOUNT\s+BALANCE\s+REASON\s+REFERENCE$/);
-    expect(human.stdout).toContain('-$0.001');
+    expect(human.stdout).toContain('\u2212$0.001');
     expect(human.stdout).toContain(`More: kikuai history --limit 2 --cursor ${page.next_cursor}`);
   });
 

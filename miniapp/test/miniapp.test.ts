@@ -344,7 +344,8 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     expect(recorded.status).toBe(200);
     await sendTelegramEvent(page, 'invoice_closed', { slug, status: 'paid' });
 
-    // Stars are whole: $5.00 rounds up to the next whole Star, and that is what is credited.
+    // The Star count rounds up; the balance gets exactly the $5.00 chosen.
+    expect(topup.amount_micros).toBe(5_000_000);
     const balance = await fetch(`${server.url}/api/v1/balance`, {
       headers: { 'x-kikuai-service-token': server.serviceToken, 'x-kikuai-telegram-user-id': String(account.telegram_id) },
     });

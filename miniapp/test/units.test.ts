@@ -89,7 +89,7 @@ describe('money', () => {
     expect(formatUsd(1_000)).toBe('$0.001');
     expect(formatUsd(1_234_567_890)).toBe('$1,234.56789');
     expect(formatUsd(-250_000)).toBe('−$0.25');
-    expect(formatUsd(250_000, { signed: true })).toBe('+$0.25');
+    expect(formatUsd(250_000, { sign: 'always' })).toBe('+$0.25');
   });
 
   it('parses typed amounts without floating point', () => {

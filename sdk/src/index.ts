@@ -2,6 +2,7 @@ export { createKikuaiClient, type KikuaiAuth, type KikuaiClient, type KikuaiClie
 export { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode, type KikuaiErrorInit, type Problem } from './errors.js';
 export type { RequestOptions } from './request-options.js';
 export { createRetryingFetch, isRetryableRequest, parseRetryAfter, type RetryBackoff, type RetryingFetchOptions } from './retrying-fetch.js';
+export { formatUsd, MICROS_PER_USD, MINUS_SIGN, type FormatUsdOptions, type MoneyLocale } from './money.js';
 export { parseServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export { SDK_VERSION } from './version.js';
 export type { AdminResource } from './resources/admin.js';
@@ -10,7 +11,7 @@ export type { BalanceResource, HistoryResource, UsageResource } from './resource
 export type { KeysResource } from './resources/keys.js';
 export type { OperationsResource } from './resources/operations.js';
 export type { ProductsResource } from './resources/products.js';
-export type { ProxyCallOptions, ProxyMetering, ProxyResource, ProxyResult, ProxyStream } from './resources/proxy.js';
+export type { LlmChatStream, ProxyCallOptions, ProxyMetering, ProxyResource, ProxyResult, ProxyStream } from './resources/proxy.js';
 export type { StarsResource } from './resources/stars.js';
 export type { TopupsResource, WaitForCompletionOptions } from './resources/topups.js';
 export * from './types.js';

@@ -377,6 +377,74 @@ export type ProductList = components['schemas']['ProductList'];
 export type ProxyRequestBody = components['schemas']['ProxyRequestBody'];
 
 /**
+ * An OpenAI-compatible chat request for ReliAPI's LLM proxy (`kikuai.proxy.llm`): `target`,
+ * `model` and `messages` are required; the target's own options pass through.
+ *
+ * @example
+ * ```ts
+ * import type { LlmChatRequest } from '@kikuai/sdk';
+ * const body: LlmChatRequest = { target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 100 };
+ * ```
+ */
+export type LlmChatRequest = components['schemas']['LlmChatRequest'];
+
+/**
+ * One message of a chat: `role` and `content` (text, parts, or null for a tool call).
+ *
+ * @example
+ * ```ts
+ * import type { LlmChatMessage } from '@kikuai/sdk';
+ * const messages: LlmChatMessage[] = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Explain HTTP 402' }];
+ * ```
+ */
+export type LlmChatMessage = components['schemas']['LlmChatMessage'];
+
+/**
+ * The whole answer to a chat request that did not stream: `data` of `kikuai.proxy.llm()`.
+ *
+ * @example
+ * ```ts
+ * import type { LlmChatCompletion } from '@kikuai/sdk';
+ * const { data }: { data: LlmChatCompletion } = await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages });
+ * console.log(data.choices[0]?.message.content, data.usage?.total_tokens);
+ * ```
+ */
+export type LlmChatCompletion = components['schemas']['LlmChatCompletion'];
+
+/**
+ * One piece of a streamed chat answer, as `kikuai.proxy.llm(…, { stream: true })` yields it.
+ *
+ * @example
+ * ```ts
+ * import type { LlmChatCompletionChunk } from '@kikuai/sdk';
+ * const textOf = (chunk: LlmChatCompletionChunk) => chunk.choices[0]?.delta.content ?? '';
+ * ```
+ */
+export type LlmChatCompletionChunk = components['schemas']['LlmChatCompletionChunk'];
+
+/**
+ * The tokens a target counted for a chat call.
+ *
+ * @example
+ * ```ts
+ * import type { LlmUsage } from '@kikuai/sdk';
+ * const tokens = (usage: LlmUsage | undefined) => usage?.total_tokens ?? 0;
+ * ```
+ */
+export type LlmUsage = components['schemas']['LlmUsage'];
+
+/**
+ * A request for ReliAPI's HTTP proxy (`kikuai.proxy.http`): `target`, `method` and `path`.
+ *
+ * @example
+ * ```ts
+ * import type { HttpProxyRequest } from '@kikuai/sdk';
+ * const body: HttpProxyRequest = { target: 'example', method: 'GET', path: '/status' };
+ * ```
+ */
+export type HttpProxyRequest = components['schemas']['HttpProxyRequest'];
+
+/**
  * An account as operators see it, with its keys.
  *
  * @example

@@ -58,7 +58,7 @@ describe.skipIf(browserUnavailable())('in a browser', () => {
         balanceCalls += 1;
         if (balanceCalls === 1) sendProblem(response, 503, 'service_unavailable', {}, { 'Retry-After': '0' });
         else sendJson(response, 200, { ...sampleBalance, seen_authorization: request.headers.authorization, seen_user_agent: request.headers['user-agent'] });
-      } else if (route === 'POST /api/v1/proxy/llm') {
+      } else if (route === 'POST /api/v1/proxy/reliapi/llm') {
         response.writeHead(200, { 'Content-Type': 'text/event-stream', 'X-Kikuai-Cost-Micros': '1000' });
         response.write('data: first\r\n\r\n');
         order.push('server sent first');
@@ -98,7 +98,7 @@ describe.skipIf(browserUnavailable())('in a browser', () => {
       });
       const balance = (await kikuai.balance.get()) as Record<string, unknown>;
       const error = await kikuai.keys.get('key_missing').catch((caught: unknown) => caught);
-      const stream = await kikuai.proxy.llm({ model: 'm' }, { stream: true });
+      const stream = await kikuai.proxy.stream('reliapi', 'llm', { model: 'm' });
       const data: string[] = [];
       for await (const event of stream) {
         data.push(event.data);

@@ -49,7 +49,7 @@ describe('error mapping', () => {
     );
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
 
-    const error = (await kikuai.proxy.llm({ model: 'nope' }).catch((caught: unknown) => caught)) as KikuaiError;
+    const error = (await kikuai.proxy.llm({ target: 'openai', model: 'nope', messages: [] }).catch((caught: unknown) => caught)) as KikuaiError;
 
     expect(error.status).toBe(422);
     expect(error.body).toEqual({ error: 'bad model' });

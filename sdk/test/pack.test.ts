@@ -177,9 +177,12 @@ export async function main(): Promise<void> {
   const secret: string = key.secret;
   const entries: LedgerEntry[] = [];
   for await (const entry of kikuai.history.iterate({ limit: 10 })) entries.push(entry);
-  const result: ProxyResult<{ ok: boolean }> = await kikuai.proxy.llm<{ ok: boolean }>({ model: 'm' });
-  const stream = await kikuai.proxy.llm({ model: 'm' }, { stream: true });
-  for await (const event of stream) console.log(event.data, event.event, event.id);
+  const result: ProxyResult<{ ok: boolean }> = await kikuai.proxy.llm<{ ok: boolean }>({ target: 'openai', model: 'm', messages: [{ role: 'user', content: 'Hi' }] });
+  const stream = await kikuai.proxy.llm({ target: 'openai', model: 'm', messages: [] }, { stream: true });
+  for await (const chunk of stream) console.log(chunk.choices[0]?.delta.content);
+  for await (const event of await kikuai.proxy.stream('reliapi', 'llm', {})) console.log(event.data, event.event, event.id);
+  // @ts-expect-error a chat call names its model and messages
+  await kikuai.proxy.llm({ target: 'openai' });
   const raw = await kikuai.raw.GET('/api/v1/api_keys/{key_id}', { params: { path: { key_id: 'key_1' } } });
   type BalancePath = paths['/api/v1/balance'];
   const micros: components['schemas']['Balance']['balance_micros'] = 1;

@@ -86,7 +86,7 @@ describe('automatic retries', () => {
     });
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' }, maxRetries: 3, retryBackoff: fastBackoff });
 
-    await expect(kikuai.proxy.llm({ model: 'm' })).rejects.toMatchObject({ name: 'KikuaiNetworkError', attempts: 1 });
+    await expect(kikuai.proxy.llm({ target: 'openai', model: 'm', messages: [] })).rejects.toMatchObject({ name: 'KikuaiNetworkError', attempts: 1 });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -127,7 +127,7 @@ describe('automatic retries', () => {
     );
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' }, maxRetries: 2, retryBackoff: fastBackoff });
 
-    const result = await kikuai.proxy.http({ target: 'example' }, { idempotencyKey: 'call-7' });
+    const result = await kikuai.proxy.http<{ ok: boolean }>({ target: 'example', method: 'GET', path: '/status' }, { idempotencyKey: 'call-7' });
 
     expect(result.data).toEqual({ ok: true });
     expect(server.requests.map((request) => request.headers['idempotency-key'])).toEqual(['call-7', 'call-7']);

@@ -1,12 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKikuaiClient, type ServerSentEvent } from '../src/index.js';
+import { createKikuaiClient, type LlmChatCompletionChunk, type ServerSentEvent } from '../src/index.js';
 import { gate, sendJson, startTestServer, type TestServer } from './support/test-server.js';
 
 describe('streamed proxy calls', () => {
   let server: TestServer;
   afterEach(() => server?.close());
 
-  it('yields the first event before the server has sent the rest', async () => {
+  /** An OpenAI-style chunk carrying `content`, as a server-sent event's data. */
+  const chunk = (content: string) =>
+    JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'gpt-4o-mini',
+      choices: [{ index: 0, delta: { content }, finish_reason: null }],
+    });
+
+  it('yields each chat chunk parsed, the first before the server has sent the rest, and stops at [DONE]', async () => {
     const rest = gate();
     const order: string[] = [];
     server = await startTestServer(async (_request, response) => {
@@ -16,11 +26,11 @@ describe('streamed proxy calls', () => {
         'X-Kikuai-Cost-Micros': '1000',
         'X-Kikuai-Balance-Micros': '4000',
       });
-      response.write('event: delta\ndata: {"n":1}\n\n');
+      response.write(`data: ${chunk('Hel')}\n\n`);
       order.push('server sent first');
       await rest.promise;
       order.push('server sends rest');
-      response.write('data: {"n":2}\r\n\r\n');
+      response.write(`: keep-alive\r\n\r\ndata: ${chunk('lo')}\r\n\r\n`);
       response.end('data: [DONE]\n\n');
     });
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
@@ -30,17 +40,53 @@ describe('streamed proxy calls', () => {
     expect(stream.balanceMicros).toBe(4000);
     expect(stream.requestId).toBe('req_stream');
 
-    const events: ServerSentEvent[] = [];
-    for await (const event of stream) {
-      order.push(`client got ${event.data}`);
-      events.push(event);
-      if (events.length === 1) rest.open();
+    const chunks: LlmChatCompletionChunk[] = [];
+    for await (const received of stream) {
+      const text: string | null | undefined = received.choices[0]?.delta.content;
+      order.push(`client got ${text}`);
+      chunks.push(received);
+      if (chunks.length === 1) rest.open();
     }
 
-    expect(order).toEqual(['server sent first', 'client got {"n":1}', 'server sends rest', 'client got {"n":2}', 'client got [DONE]']);
-    expect(events[0]).toEqual({ event: 'delta', data: '{"n":1}', id: '' });
+    expect(order).toEqual(['server sent first', 'client got Hel', 'server sends rest', 'client got lo']);
+    expect(chunks[0]).toEqual(JSON.parse(chunk('Hel')));
     expect(JSON.parse(server.requests[0]!.body)).toEqual({ target: 'openai', model: 'gpt-4o-mini', messages: [], stream: true });
     expect(server.requests[0]!.headers.accept).toContain('text/event-stream');
+  });
+
+  it('rejects the loop with a SyntaxError when a chat event is not JSON', async () => {
+    server = await startTestServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      response.end(`data: ${chunk('ok')}\n\ndata: not json\n\n`);
+    });
+    const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
+
+    const texts: string[] = [];
+    const reading = (async () => {
+      for await (const received of await kikuai.proxy.llm({ target: 'openai', model: 'm', messages: [] }, { stream: true })) {
+        texts.push(received.choices[0]?.delta.content ?? '');
+      }
+    })();
+
+    await expect(reading).rejects.toThrow(new SyntaxError('The chat stream sent an event that is not JSON: not json'));
+    expect(texts).toEqual(['ok']);
+  });
+
+  it('yields a whole completion as one chunk when the target answers without streaming', async () => {
+    const completion = {
+      id: 'chatcmpl-2',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }],
+    };
+    server = await startTestServer((_request, response) => sendJson(response, 200, completion));
+    const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
+
+    const chunks: LlmChatCompletionChunk[] = [];
+    for await (const received of await kikuai.proxy.llm({ target: 'openai', model: 'm', messages: [] }, { stream: true })) chunks.push(received);
+
+    expect(chunks).toEqual([{ ...completion, choices: [{ index: 0, delta: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }] }]);
   });
 
   it('streams any product endpoint, and leaves the body as given', async () => {
@@ -63,7 +109,7 @@ describe('streamed proxy calls', () => {
     const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
 
     const events: ServerSentEvent[] = [];
-    for await (const event of await kikuai.proxy.http({ target: 'x' }, { stream: true })) events.push(event);
+    for await (const event of await kikuai.proxy.http({ target: 'x', method: 'GET', path: '/' }, { stream: true })) events.push(event);
 
     expect(events).toEqual([{ event: 'message', data: '{"whole":true}', id: '' }]);
   });

@@ -51,7 +51,7 @@ export const SPEC_PATH = path.resolve(here, '../../openapi.yaml');
 
 interface Operation {
   operationId: string;
-  requestBody?: { required?: boolean };
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> };
   security?: Array<Record<string, unknown>>;
   'x-fastify-config'?: Record<string, unknown>;
 }
@@ -105,6 +105,18 @@ export function operationsOf(document: OpenApiDocument, keep: (operationId: stri
     if (!HTTP_METHODS.some((method) => item[method])) delete copy.paths[specPath];
   }
   return lowercaseHeaderParameters(copy);
+}
+
+/**
+ * The metered proxy streams its bodies unread (proxy/streamed-body.ts): the typed bodies the
+ * spec gives some of its operations (`LlmChatRequest`…) describe them for clients, and the
+ * stand-in body the proxy scope parses to must not be checked against them.
+ */
+function withProxyBodiesUnchecked(document: OpenApiDocument): OpenApiDocument {
+  for (const { operation } of listOperations(document)) {
+    for (const media of Object.values(operation.requestBody?.content ?? {})) media.schema = { $ref: '#/components/schemas/ProxyRequestBody' };
+  }
+  return document;
 }
 
 export function loadSpec(specPath = SPEC_PATH): { text: string; document: OpenApiDocument } {
@@ -303,7 +315,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KikuaiApp> {
   await app.register(async (proxyScope) => {
     leaveBodiesUnread(proxyScope);
     await proxyScope.register(openapiGlue, {
-      specification: operationsOf(spec.document, (operationId) => METERED_PROXY_OPERATIONS.has(operationId)),
+      specification: withProxyBodiesUnchecked(operationsOf(spec.document, (operationId) => METERED_PROXY_OPERATIONS.has(operationId))),
       operationResolver,
     } as never);
   });

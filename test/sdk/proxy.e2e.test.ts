@@ -15,7 +15,7 @@ import {
   type TestServer as KikuaiServer,
 } from '@kikuai/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKikuaiClient, KikuaiError, type ServerSentEvent } from '@kikuai/sdk';
+import { createKikuaiClient, KikuaiError, type LlmChatCompletionChunk } from '@kikuai/sdk';
 
 const PRICE_MICROS = 1000;
 
@@ -28,6 +28,10 @@ describe('proxy calls through the real server', () => {
   let rest = gate();
   const order: string[] = [];
 
+  /** What an OpenAI-compatible target streams: one piece of the answer per event. */
+  const chatChunk = (content: string) =>
+    JSON.stringify({ id: 'chatcmpl-1', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+
   beforeAll(async () => {
     upstream = await startRecordingServer(async (request, response) => {
       const body = JSON.parse(request.body || '{}') as { stream?: boolean };
@@ -36,11 +40,11 @@ describe('proxy calls through the real server', () => {
         return;
       }
       response.writeHead(200, { 'Content-Type': 'text/event-stream' });
-      response.write('data: {"n":1}\n\n');
+      response.write(`data: ${chatChunk('Hel')}\n\n`);
       order.push('upstream sent first');
       await rest.promise;
       order.push('upstream sends rest');
-      response.end('data: {"n":2}\n\ndata: [DONE]\n\n');
+      response.end(`data: ${chatChunk('lo')}\n\ndata: [DONE]\n\n`);
     });
     productsDirectory = mkdtempSync(path.join(tmpdir(), 'kikuai-sdk-products-'));
     writeFileSync(path.join(productsDirectory, 'products.yaml'), productsYaml);
@@ -71,21 +75,22 @@ describe('proxy calls through the real server', () => {
     expect((await kikuai.balance.get()).balance_micros).toBe(10_000 - PRICE_MICROS);
   });
 
-  it('streams events through the server as the upstream sends them', async () => {
+  it('streams parsed chat chunks through the server as the upstream sends them', async () => {
     const kikuai = await fundedClient(10_000);
     rest = gate();
     order.length = 0;
 
     const stream = await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages: [] }, { stream: true });
-    const events: ServerSentEvent[] = [];
-    for await (const event of stream) {
-      order.push(`client got ${event.data}`);
-      events.push(event);
-      if (events.length === 1) rest.open();
+    const chunks: LlmChatCompletionChunk[] = [];
+    for await (const chunk of stream) {
+      order.push(`client got ${chunk.choices[0]?.delta.content}`);
+      chunks.push(chunk);
+      if (chunks.length === 1) rest.open();
     }
 
     expect(stream.costMicros).toBe(PRICE_MICROS);
-    expect(order).toEqual(['upstream sent first', 'client got {"n":1}', 'upstream sends rest', 'client got {"n":2}', 'client got [DONE]']);
+    // [DONE] ends the loop: it is not a chunk.
+    expect(order).toEqual(['upstream sent first', 'client got Hel', 'upstream sends rest', 'client got lo']);
   });
 
   it('refuses a call the balance does not cover, with the price in the problem', async () => {

@@ -2,13 +2,13 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
 import { MENU } from '../keyboards/main-menu.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { formatUsd } from '../services/format.js';
+import { formatMoney } from '../services/format.js';
 
 export const balanceFeature = new Composer<BotContext>();
 
 async function showBalance(ctx: BotContext): Promise<void> {
   const balance = await ctx.kikuai.balance.get();
-  const lines = [ctx.t('balance-amount', { amount: formatUsd(balance.balance_usd) })];
+  const lines = [ctx.t('balance-amount', { amount: formatMoney(ctx, balance.balance_micros) })];
   if (balance.account_status === 'suspended') lines.push(ctx.t('balance-suspended'));
   // Nothing to call with yet: the way forward, not a warning.
   else if (balance.balance_micros === 0) lines.push(ctx.t('balance-empty'));

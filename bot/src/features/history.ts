@@ -3,7 +3,7 @@ import type { BotContext } from '../context.js';
 import { FIRST_PAGE, HISTORY_PAGE_PREFIX, historyPagerKeyboard } from '../keyboards/history-pager.js';
 import { MENU } from '../keyboards/main-menu.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { escapeHtml, formatTime, formatUsd } from '../services/format.js';
+import { escapeHtml, formatMoney, formatTime } from '../services/format.js';
 import { PageTokens, type HistoryPage } from '../services/page-tokens.js';
 
 const PAGE_SIZE = 5;
@@ -22,8 +22,8 @@ export function createHistoryFeature(tokens = new PageTokens()): Composer<BotCon
       ctx.t('history-entry', {
         time: formatTime(entry.created_at),
         kind: ctx.t(`history-kind-${entry.kind}`),
-        amount: formatUsd(entry.amount_usd),
-        balance: formatUsd(entry.balance_after_usd),
+        amount: formatMoney(ctx, entry.amount_micros, { sign: 'always' }),
+        balance: formatMoney(ctx, entry.balance_after_micros),
         reason: escapeHtml(entry.reason),
       }),
     );

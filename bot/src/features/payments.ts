@@ -3,7 +3,7 @@ import { KikuaiError, type StarsPreCheckoutResult } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
 import { PaymentNotRecordedError } from '../middlewares/reply-on-error.js';
 import { describeError } from '../services/errors.js';
-import { formatUsd } from '../services/format.js';
+import { formatMoney } from '../services/format.js';
 
 /** Telegram wants the pre-checkout answer within 10 s: short API timeout, one retry. */
 const PRE_CHECKOUT_CLIENT = { timeoutMs: 3_500, maxRetries: 1 };
@@ -104,7 +104,11 @@ paymentsFeature.on('message:successful_payment', async (ctx) => {
   if (!result.applied) return;
   await tellPayer(
     ctx,
-    ctx.t('payment-credited', { amount: formatUsd(result.topup.amount_usd), stars: payment.total_amount, balance: formatUsd(result.balance_usd) }),
+    ctx.t('payment-credited', {
+      amount: formatMoney(ctx, result.topup.amount_micros),
+      stars: payment.total_amount,
+      balance: formatMoney(ctx, result.balance_micros),
+    }),
   );
 });
 

@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
 import { MENU, backToMenuKeyboard } from '../keyboards/main-menu.js';
-import { escapeHtml, formatUsd } from '../services/format.js';
+import { escapeHtml, formatMoney } from '../services/format.js';
 import { KikuaiError, type Product } from '@kikuai/sdk';
 
 const PRODUCT_PREFIX = 'prod:';
@@ -54,7 +54,7 @@ function productPage(ctx: BotContext, product: Product, withSdk: boolean): strin
     [
       ctx.t('product-endpoint', {
         id: endpoint.id,
-        price: formatUsd(endpoint.price_usd),
+        price: formatMoney(ctx, endpoint.price_micros),
         streams: endpoint.streaming ? ctx.t('product-endpoint-streams') : '',
         description: escapeHtml(endpoint.description),
         method: endpoint.method,

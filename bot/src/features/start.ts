@@ -3,7 +3,7 @@ import type { Account } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
 import { MENU, mainMenuKeyboard } from '../keyboards/main-menu.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { escapeHtml, formatUsd } from '../services/format.js';
+import { escapeHtml, formatMoney } from '../services/format.js';
 import { quickstartHtml } from '../services/quickstart.js';
 
 /** The button under the key message: the user stored the secret, so the message can go. */
@@ -17,7 +17,7 @@ export const startFeature = new Composer<BotContext>();
 
 /** What the balance lets a new user do next: call at once on a credit, or top up first. */
 export function nextStepLine(ctx: BotContext, account: Pick<Account, 'balance_micros' | 'balance_usd'>): string {
-  return account.balance_micros > 0 ? ctx.t('start-credit', { amount: formatUsd(account.balance_usd) }) : ctx.t('start-no-credit');
+  return account.balance_micros > 0 ? ctx.t('start-credit', { amount: formatMoney(ctx, account.balance_micros) }) : ctx.t('start-no-credit');
 }
 
 startFeature.command('start', privateOnly, async (ctx) => {

@@ -3,7 +3,7 @@ import type { BotContext } from '../context.js';
 import { MENU } from '../keyboards/main-menu.js';
 import { TOPUP_PREFIX, topupAmountsKeyboard } from '../keyboards/topup-amounts.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { formatMicros, parseUsdToMicros } from '../services/format.js';
+import { formatMoney, parseUsdToMicros } from '../services/format.js';
 
 /**
  * /topup: the amounts come from the API; the chosen one becomes a pending top-up, and
@@ -19,7 +19,7 @@ async function showAmounts(ctx: BotContext): Promise<void> {
     await ctx.reply(ctx.t('topup-unavailable'));
     return;
   }
-  await ctx.reply(ctx.t('topup-choose', { min: formatMicros(options.min_micros), max: formatMicros(options.max_micros) }), {
+  await ctx.reply(ctx.t('topup-choose', { min: formatMoney(ctx, options.min_micros), max: formatMoney(ctx, options.max_micros) }), {
     reply_markup: topupAmountsKeyboard(ctx, options.presets_micros, options.micros_per_star),
   });
 }
@@ -27,12 +27,12 @@ async function showAmounts(ctx: BotContext): Promise<void> {
 async function sendInvoice(ctx: BotContext, amountMicros: number, idempotencyKey: string): Promise<void> {
   const options = await ctx.kikuai.topups.options();
   if (amountMicros < options.min_micros || amountMicros > options.max_micros) {
-    await ctx.reply(ctx.t('topup-out-of-range', { min: formatMicros(options.min_micros), max: formatMicros(options.max_micros) }));
+    await ctx.reply(ctx.t('topup-out-of-range', { min: formatMoney(ctx, options.min_micros), max: formatMoney(ctx, options.max_micros) }));
     return;
   }
   const topup = await ctx.kikuai.topups.create({ method: 'stars', amount_micros: amountMicros }, { idempotencyKey });
   const stars = topup.stars ?? Math.ceil(topup.amount_micros / options.micros_per_star);
-  const amount = formatMicros(topup.amount_micros);
+  const amount = formatMoney(ctx, topup.amount_micros);
   await ctx.replyWithInvoice(
     ctx.t('invoice-title', { amount }),
     ctx.t('invoice-description', { amount, stars }),

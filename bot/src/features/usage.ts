@@ -2,7 +2,7 @@ import { Composer } from 'grammy';
 import type { BotContext } from '../context.js';
 import { MENU, backToMenuKeyboard } from '../keyboards/main-menu.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { escapeHtml, formatMicros } from '../services/format.js';
+import { escapeHtml, formatMoney } from '../services/format.js';
 
 const USAGE_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -27,12 +27,12 @@ async function showUsage(ctx: BotContext): Promise<void> {
     byProduct.set(row.product_id, sum);
   }
   const lines = [...byProduct].map(([product, sum]) =>
-    ctx.t('usage-row', { product: escapeHtml(product), requests: sum.requests, errors: sum.errors, cost: formatMicros(sum.cost) }),
+    ctx.t('usage-row', { product: escapeHtml(product), requests: sum.requests, errors: sum.errors, cost: formatMoney(ctx, sum.cost) }),
   );
   const text = [
     ctx.t('usage-title', { days: USAGE_DAYS, from: report.from, to: report.to }),
     lines.join('\n'),
-    ctx.t('usage-total', { requests: report.totals.requests, cost: formatMicros(report.totals.cost_micros) }),
+    ctx.t('usage-total', { requests: report.totals.requests, cost: formatMoney(ctx, report.totals.cost_micros) }),
   ].join('\n\n');
   await ctx.reply(text, { parse_mode: 'HTML', reply_markup: backToMenuKeyboard(ctx) });
 }

@@ -1,6 +1,6 @@
 import { InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
-import { formatMicros } from '../services/format.js';
+import { formatMoney } from '../services/format.js';
 import { MENU } from './main-menu.js';
 
 export const TOPUP_PREFIX = 'topup:';
@@ -11,7 +11,7 @@ export const starsFor = (amountMicros: number, microsPerStar: number): number =>
 export function topupAmountsKeyboard(ctx: BotContext, presets: number[], microsPerStar: number): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   presets.forEach((amount, index) => {
-    keyboard.text(ctx.t('button-topup-amount', { amount: formatMicros(amount), stars: starsFor(amount, microsPerStar) }), TOPUP_PREFIX + amount);
+    keyboard.text(ctx.t('button-topup-amount', { amount: formatMoney(ctx, amount), stars: starsFor(amount, microsPerStar) }), TOPUP_PREFIX + amount);
     if (index % 2 === 1) keyboard.row();
   });
   if (presets.length % 2 === 1) keyboard.row();

@@ -1,6 +1,9 @@
 ## The kikuai bot, English. Every message here exists in ru.ftl too (a test checks).
 ## Messages with HTML are sent with parse_mode HTML; variables are escaped by the code.
 
+# The language amounts are written in (the SDK's formatUsd locale): $1,234.50.
+money-locale = en
+
 start-created =
     Welcome to kikuai, { $name }!
 

@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, formatMicros, formatTime, formatUsd, parseUsdToMicros } from './format.js';
+import { escapeHtml, formatMicros, formatMoney, formatTime, formatUsd, parseUsdToMicros } from './format.js';
 
 describe('money display', () => {
-  it('shows cents, and more digits only when there are any', () => {
+  const english = { t: () => 'en' };
+  const russian = { t: () => 'ru' };
+
+  it("writes micros by the SDK's one format, in the reply's language", () => {
+    expect(formatMoney(english, 5_000_000)).toBe('$5.00');
+    expect(formatMoney(english, 1_000)).toBe('$0.001');
+    expect(formatMoney(russian, 1_234_500_000)).toBe('1\u00a0234,50\u00a0$');
+    expect(formatMoney(english, -1_000, { sign: 'always' })).toBe('\u2212$0.001');
+    expect(formatMoney(english, 1_000, { sign: 'always' })).toBe('+$0.001');
+  });
+
+  it('keeps the older helpers on the same rule', () => {
     expect(formatUsd('12.500000')).toBe('$12.50');
-    expect(formatUsd('0.001000')).toBe('$0.001');
-    expect(formatUsd('5.005000')).toBe('$5.005');
-    expect(formatUsd('-5.000000')).toBe('-$5.00');
-    expect(formatMicros(5_005_000)).toBe('$5.005');
+    expect(formatUsd('-5.000000')).toBe('\u2212$5.00');
     expect(formatMicros(0)).toBe('$0.00');
-    expect(formatMicros(-1)).toBe('-$0.000001');
+    expect(() => formatUsd('12,5')).toThrow(RangeError);
   });
 
   it('reads a typed amount without floating point', () => {

@@ -1,24 +1,33 @@
-/** Display helpers. Amounts arrive from the API as six-decimal USD strings; no float arithmetic here. */
+/** Display helpers. Money is shown by the SDK's one format, from the API's `*_micros` fields. */
+import { formatUsd as formatUsdIn, type FormatUsdOptions } from '@kikuai/sdk';
+import type { BotContext } from '../context.js';
+import { localeOf } from '../i18n.js';
 
 export function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
-/** `'12.500000'` → `$12.50`, `'0.001000'` → `$0.001`, `'-5.000000'` → `-$5.00`. */
-export function formatUsd(usd: string): string {
-  const negative = usd.startsWith('-');
-  const [whole = '0', fraction = ''] = usd.replace(/^[-+]/, '').split('.');
-  const trimmed = fraction.replace(/0+$/, '').padEnd(2, '0');
-  return `${negative ? '-' : ''}$${whole}.${trimmed}`;
+/**
+ * Micro-USD in the language the reply is written in (`$1,234.50` / `1 234,50 $`). The
+ * locale is read from the catalog itself (`money-locale`), so it follows whatever chose
+ * the reply's language.
+ */
+export function formatMoney(ctx: Pick<BotContext, 't'>, micros: number, options: Omit<FormatUsdOptions, 'locale'> = {}): string {
+  return formatUsdIn(micros, { ...options, locale: localeOf(ctx.t('money-locale')) });
 }
 
-/** Micro-USD to a display string, integer arithmetic only: 5_000_000 → `$5.00`. */
+/** Micro-USD in English (`$5.00`). Kept for callers without a context; replies use {@link formatMoney}. */
 export function formatMicros(micros: number): string {
-  const sign = micros < 0 ? '-' : '';
-  const absolute = Math.abs(micros);
-  const whole = Math.floor(absolute / 1_000_000);
-  const fraction = String(absolute % 1_000_000).padStart(6, '0');
-  return formatUsd(`${sign}${whole}.${fraction}`);
+  return formatUsdIn(micros);
+}
+
+/** A six-decimal `*_usd` wire string in English (`'12.500000'` → `$12.50`). Kept for older callers; prefer the `*_micros` fields. */
+export function formatUsd(usd: string): string {
+  const match = /^([-+]?)(\d+)(?:\.(\d{0,6}))?$/.exec(usd);
+  if (!match) throw new RangeError(`not a USD amount: ${usd}`);
+  const [, sign, whole = '0', fraction = ''] = match;
+  const micros = BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
+  return formatUsdIn(sign === '-' ? -micros : micros);
 }
 
 /** `2026-11-27T10:00:00.000Z` → `2026-11-27 10:00 UTC`. */

@@ -1,8 +1,9 @@
+import type { LlmChatMessage } from '@kikuai/sdk';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
 import { UsageError } from '../services/exit-codes.js';
 import { readStdin } from '../services/interaction.js';
-import { chatText, describeMetering, parseJson, printUpstreamRefusal } from '../services/proxy-output.js';
+import { describeMetering, printUpstreamRefusal } from '../services/proxy-output.js';
 
 export default class Llm extends BaseCommand<typeof Llm> {
   static override summary = "Ask an LLM through ReliAPI's LLM proxy: a prompt in, the answer streamed out.";
@@ -31,7 +32,10 @@ export default class Llm extends BaseCommand<typeof Llm> {
   async run(): Promise<void> {
     const prompt = this.args.prompt ?? (process.stdin.isTTY ? undefined : (await readStdin()).trim());
     if (!prompt) throw new UsageError('No prompt: pass it as an argument (`kikuai llm "…"`) or pipe it on stdin.');
-    const messages = [...(this.flags.system ? [{ role: 'system', content: this.flags.system }] : []), { role: 'user', content: prompt }];
+    const messages: LlmChatMessage[] = [
+      ...(this.flags.system ? [{ role: 'system' as const, content: this.flags.system }] : []),
+      { role: 'user', content: prompt },
+    ];
     const client = await this.client();
     const stream = await client.proxy
       .llm({ target: this.flags.target, model: this.flags.model, messages, stream: true }, { stream: true })
@@ -41,14 +45,13 @@ export default class Llm extends BaseCommand<typeof Llm> {
       });
     const json = this.jsonEnabled();
     let wroteText = false;
-    for await (const event of stream) {
-      if (event.data.trim() === '[DONE]') break;
-      const chunk = parseJson(event.data);
+    // The SDK parses each event into a chat chunk and ends the loop at `[DONE]`.
+    for await (const chunk of stream) {
       if (json) {
-        if (chunk !== undefined) process.stdout.write(`${JSON.stringify(chunk)}\n`);
+        process.stdout.write(`${JSON.stringify(chunk)}\n`);
         continue;
       }
-      const text = chunk === undefined ? event.data : chatText(chunk);
+      const text = chunk.choices[0]?.delta.content ?? '';
       if (text) {
         process.stdout.write(text);
         wroteText = true;

@@ -13,7 +13,8 @@ export function renderLedger(entries: readonly LedgerEntry[], paint: Paint): str
       {
         header: 'AMOUNT',
         align: 'right',
-        value: (entry) => (entry.amount_micros >= 0 ? paint.green(`+${formatUsd(entry.amount_micros)}`) : paint.red(formatUsd(entry.amount_micros))),
+        value: (entry) =>
+          entry.amount_micros >= 0 ? paint.green(formatUsd(entry.amount_micros, { sign: 'always' })) : paint.red(formatUsd(entry.amount_micros)),
       },
       { header: 'BALANCE', align: 'right', value: (entry) => formatUsd(entry.balance_after_micros) },
       { header: 'REASON', value: (entry) => entry.reason },

@@ -23,7 +23,7 @@ describe('formatUsd', () => {
     expect(formatUsd(12_500_000)).toBe('$12.50');
     expect(formatUsd(1_000)).toBe('$0.001');
     expect(formatUsd(0)).toBe('$0.00');
-    expect(formatUsd(-500)).toBe('-$0.0005');
+    expect(formatUsd(-500)).toBe('\u2212$0.0005');
     expect(formatUsd(1_234_567_890_000)).toBe('$1,234,567.89');
   });
 });

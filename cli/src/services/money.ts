@@ -17,13 +17,5 @@ export function parseUsdToMicros(text: string): number | undefined {
   return micros <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(micros) : undefined;
 }
 
-/** 12_500_000 → `"$12.50"`, 1_000 → `"$0.001"`, -500 → `"-$0.0005"`: at least two decimals, no trailing zeros past them. */
-export function formatUsd(micros: number | bigint): string {
-  const value = BigInt(micros);
-  const negative = value < 0n;
-  const absolute = negative ? -value : value;
-  const whole = absolute / MICROS_PER_USD;
-  let fraction = (absolute % MICROS_PER_USD).toString().padStart(6, '0').replace(/0+$/, '');
-  if (fraction.length < 2) fraction = fraction.padEnd(2, '0');
-  return `${negative ? '-' : ''}$${whole.toLocaleString('en-US')}.${fraction}`;
-}
+/** The SDK's one money format (`$1,234.50`, `$0.001`, `−$5.00`), re-exported for the commands and views. */
+export { formatUsd } from '@kikuai/sdk';

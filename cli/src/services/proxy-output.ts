@@ -10,16 +10,6 @@ export function describeMetering(metering: Pick<ProxyMetering, 'costMicros' | 'b
   return parts.join(' · ');
 }
 
-/**
- * The text in one chunk of an OpenAI-style answer: `choices[0].delta.content` in a
- * streamed chunk, `choices[0].message.content` in a whole answer. Anything else: ''.
- */
-export function chatText(chunk: unknown): string {
-  const choice = (chunk as { choices?: Array<{ delta?: { content?: unknown }; message?: { content?: unknown }; text?: unknown }> } | null)?.choices?.[0];
-  const content = choice?.delta?.content ?? choice?.message?.content ?? choice?.text;
-  return typeof content === 'string' ? content : '';
-}
-
 export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);

@@ -1137,13 +1137,13 @@ export interface components {
             presets_micros: components["schemas"]["Micros"][];
             /** @description The methods offered to this caller, preferred first. */
             methods: ("paddle" | "stars")[];
-            /** @description What one Telegram Star adds to the balance. */
+            /** @description What one Telegram Star is worth: a Stars invoice asks for `ceil(amount_micros / micros_per_star)` Stars and credits `amount_micros` exactly. */
             micros_per_star: number;
         };
         CreateTopupRequest: {
             /** @enum {string} */
             method: "paddle" | "stars";
-            /** @description The amount to add, within the configured minimum and maximum. For Stars it is rounded up to whole Stars. */
+            /** @description The amount to add, within the configured minimum and maximum; exactly this is credited. For Stars the invoice's Star count is rounded up to whole Stars, the amount is not. */
             amount_micros: number;
         };
         Topup: {
@@ -1337,6 +1337,160 @@ export interface components {
         };
         /** @description The product's own response body, passed through as it is. */
         ProxyResponseBody: Record<string, never> | unknown[] | string | number | boolean | null;
+        /**
+         * @description An OpenAI-compatible chat completion request for ReliAPI's LLM proxy (`proxyLlm`).
+         *     kikuai forwards it as it is: fields beyond these (the target's own options) pass
+         *     through.
+         */
+        LlmChatRequest: {
+            /** @description The ReliAPI target the call goes to, e.g. `openai`. */
+            target: string;
+            /** @description The model, as the target names it, e.g. `gpt-4o-mini`. */
+            model: string;
+            /** @description The conversation so far, oldest first. */
+            messages: components["schemas"]["LlmChatMessage"][];
+            /** @description Answer with server-sent events of `LlmChatCompletionChunk` (see `LlmChatSuccess`). */
+            stream?: boolean;
+            temperature?: number;
+            top_p?: number;
+            max_tokens?: number;
+            n?: number;
+            stop?: string | string[];
+            tools?: components["schemas"]["LlmTool"][];
+            user?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One message of a chat. */
+        LlmChatMessage: {
+            /** @enum {string} */
+            role: "system" | "developer" | "user" | "assistant" | "tool";
+            /** @description The text; an array of parts (text, images) for a `user` message; null for an `assistant` message that only calls tools. */
+            content: string | components["schemas"]["LlmContentPart"][] | null;
+            name?: string;
+            /** @description For a `tool` message: the call it answers. */
+            tool_call_id?: string;
+            tool_calls?: components["schemas"]["LlmToolCall"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A part of a message: `{ type: text, text }` or `{ type: image_url, image_url: { url } }`. */
+        LlmContentPart: {
+            type: string;
+            text?: string;
+            image_url?: {
+                url: string;
+                detail?: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A function the model may call. */
+        LlmTool: {
+            /** @constant */
+            type: "function";
+            function: {
+                name: string;
+                description?: string;
+                /** @description The arguments as a JSON Schema. */
+                parameters?: {
+                    [key: string]: unknown;
+                };
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A call of a tool by the model; `arguments` is JSON text. */
+        LlmToolCall: {
+            id: string;
+            /** @constant */
+            type: "function";
+            function: {
+                name: string;
+                arguments: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The target's whole answer to a chat request that did not stream. */
+        LlmChatCompletion: {
+            id: string;
+            /** @description `chat.completion` */
+            object?: string;
+            /** @description Unix seconds. */
+            created?: number;
+            model: string;
+            choices: ({
+                index: number;
+                message: components["schemas"]["LlmChatMessage"];
+                /** @description `stop`, `length`, `tool_calls`, `content_filter`, or null. */
+                finish_reason: string | null;
+            } & {
+                [key: string]: unknown;
+            })[];
+            usage?: components["schemas"]["LlmUsage"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One server-sent event of a streamed chat answer: a piece of the message in `choices[].delta`. */
+        LlmChatCompletionChunk: {
+            id: string;
+            /** @description `chat.completion.chunk` */
+            object?: string;
+            /** @description Unix seconds. */
+            created?: number;
+            model: string;
+            choices: ({
+                index: number;
+                /** @description What this chunk adds to the message. */
+                delta: {
+                    /** @enum {string} */
+                    role?: "system" | "developer" | "user" | "assistant" | "tool";
+                    content?: string | null;
+                    tool_calls?: {
+                        [key: string]: unknown;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+                finish_reason?: string | null;
+            } & {
+                [key: string]: unknown;
+            })[];
+            usage?: components["schemas"]["LlmUsage"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Tokens the target counted for the call. */
+        LlmUsage: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            total_tokens: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description A request for ReliAPI's HTTP proxy (`proxyHttp`): which configured target to call,
+         *     and how. Forwarded as it is; further fields (the target's own options) pass through.
+         */
+        HttpProxyRequest: {
+            /** @description The ReliAPI target, as configured there. */
+            target: string;
+            /** @enum {string} */
+            method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+            /** @description The path on the target, starting with `/`. */
+            path: string;
+            query?: {
+                [key: string]: unknown;
+            };
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description The body to send to the target: JSON, or text. */
+            body?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
         AdminAccount: {
             account: components["schemas"]["Account"];
             suspended_reason: string | null;
@@ -1673,6 +1827,23 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["ProxyResponseBody"];
+                "text/event-stream": string;
+            };
+        };
+        /**
+         * @description The target's chat completion, streamed as it arrives. The call was charged. As JSON
+         *     a `LlmChatCompletion`; when the request set `stream: true`, server-sent events whose
+         *     `data` is a `LlmChatCompletionChunk` in JSON, the last one `[DONE]`.
+         */
+        LlmChatSuccess: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "X-Kikuai-Cost-Micros": components["headers"]["X-Kikuai-Cost-Micros"];
+                "X-Kikuai-Balance-Micros": components["headers"]["X-Kikuai-Balance-Micros"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["LlmChatCompletion"];
                 "text/event-stream": string;
             };
         };
@@ -2462,11 +2633,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProxyRequestBody"];
+                "application/json": components["schemas"]["LlmChatRequest"];
             };
         };
         responses: {
-            200: components["responses"]["ProxySuccess"];
+            200: components["responses"]["LlmChatSuccess"];
             400: components["responses"]["ProxyUpstreamClientError"];
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
@@ -2492,7 +2663,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProxyRequestBody"];
+                "application/json": components["schemas"]["HttpProxyRequest"];
             };
         };
         responses: {

@@ -1,7 +1,7 @@
 import { KikuaiError } from '../errors.js';
 import type { RequestOptions } from '../request-options.js';
 import { parseServerSentEvents, type ServerSentEvent } from '../server-sent-events.js';
-import type { ProxyRequestBody } from '../types.js';
+import type { HttpProxyRequest, LlmChatCompletion, LlmChatCompletionChunk, LlmChatRequest, ProxyRequestBody } from '../types.js';
 import type { ResourceContext } from './context.js';
 
 /**
@@ -82,6 +82,26 @@ export interface ProxyStream extends ProxyMetering, AsyncIterable<ServerSentEven
 }
 
 /**
+ * A streamed chat answer from `kikuai.proxy.llm(…, { stream: true })`: the metering headers
+ * at once, then each chunk parsed from its server-sent event as it arrives, until the
+ * target's `[DONE]`. Breaking out of the loop, or the request's `signal`, closes the stream;
+ * it can be iterated once. An event whose data is not JSON rejects the loop with a
+ * `SyntaxError`. A target that ignores `stream` and answers with one whole completion
+ * yields it as one chunk, its `message` as the `delta`.
+ *
+ * @example
+ * ```ts
+ * const stream = await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages }, { stream: true });
+ * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+ * console.log('\ncharged', stream.costMicros);
+ * ```
+ */
+export interface LlmChatStream extends ProxyMetering, AsyncIterable<LlmChatCompletionChunk> {
+  /** The response, whose body the iterator reads. */
+  response: Response;
+}
+
+/**
  * Metered calls to product APIs, paid from the balance (API key callers): `kikuai.proxy`.
  * Errors throw {@link KikuaiError}, with `costMicros` when the upstream refused and the
  * call was charged.
@@ -93,17 +113,21 @@ export interface ProxyStream extends ProxyMetering, AsyncIterable<ServerSentEven
  */
 export interface ProxyResource {
   /**
-   * ReliAPI's LLM proxy (`reliapi`/`llm`). With `{ stream: true }` the body gets
-   * `stream: true` too (unless it sets `stream` itself) and a {@link ProxyStream} is returned.
+   * ReliAPI's LLM proxy (`reliapi`/`llm`), OpenAI-compatible chat: `data` is a
+   * {@link LlmChatCompletion}. With `{ stream: true }` the body gets `stream: true` too
+   * (unless it sets `stream` itself) and a {@link LlmChatStream} of parsed chunks is returned.
    *
    * @example
    * ```ts
    * const { data } = await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
-   * for await (const event of await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages: [] }, { stream: true })) console.log(event.data);
+   * console.log(data.choices[0]?.message.content);
+   * for await (const chunk of await kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages }, { stream: true })) {
+   *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+   * }
    * ```
    */
-  llm(body: ProxyRequestBody, options: ProxyCallOptions & { stream: true }): Promise<ProxyStream>;
-  llm<T = unknown>(body: ProxyRequestBody, options?: ProxyCallOptions & { stream?: false }): Promise<ProxyResult<T>>;
+  llm(body: LlmChatRequest, options: ProxyCallOptions & { stream: true }): Promise<LlmChatStream>;
+  llm<T = LlmChatCompletion>(body: LlmChatRequest, options?: ProxyCallOptions & { stream?: false }): Promise<ProxyResult<T>>;
   /**
    * ReliAPI's HTTP proxy (`reliapi`/`http`).
    *
@@ -112,15 +136,15 @@ export interface ProxyResource {
    * const { data, costMicros } = await kikuai.proxy.http({ target: 'example', method: 'GET', path: '/status' });
    * ```
    */
-  http(body: ProxyRequestBody, options: ProxyCallOptions & { stream: true }): Promise<ProxyStream>;
-  http<T = unknown>(body: ProxyRequestBody, options?: ProxyCallOptions & { stream?: false }): Promise<ProxyResult<T>>;
+  http(body: HttpProxyRequest, options: ProxyCallOptions & { stream: true }): Promise<ProxyStream>;
+  http<T = unknown>(body: HttpProxyRequest, options?: ProxyCallOptions & { stream?: false }): Promise<ProxyResult<T>>;
   /**
    * Any product endpoint: `POST /api/v1/proxy/{product_id}/{endpoint_id}`.
    *
    * @example
    * ```ts
-   * const { data } = await kikuai.proxy.call('reliapi', 'llm', { target: 'openai', model: 'gpt-4o-mini', messages: [] });
-   * const stream = await kikuai.proxy.call('reliapi', 'llm', { target: 'openai', model: 'gpt-4o-mini', messages: [], stream: true }, { stream: true });
+   * const { data } = await kikuai.proxy.call('routellm', 'route', { model: 'auto', messages: [] });
+   * const stream = await kikuai.proxy.call('routellm', 'route', { model: 'auto', messages: [], stream: true }, { stream: true });
    * ```
    */
   call(productId: string, endpointId: string, body: ProxyRequestBody, options: ProxyCallOptions & { stream: true }): Promise<ProxyStream>;
@@ -156,6 +180,32 @@ function isEventStream(response: Response): boolean {
   return (response.headers.get('Content-Type') ?? '').toLowerCase().startsWith('text/event-stream');
 }
 
+function parseChunk(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new SyntaxError(`The chat stream sent an event that is not JSON: ${data.slice(0, 200)}`);
+  }
+}
+
+/** The chunks of a chat answer: each event's JSON until `[DONE]`, or a whole completion as one chunk. */
+async function* chatChunks(response: Response, body: ReadableStream<Uint8Array> | null): AsyncGenerator<LlmChatCompletionChunk, void, undefined> {
+  if (!body) return;
+  if (!isEventStream(response)) {
+    const completion = parseChunk(await new Response(body).text()) as LlmChatCompletion;
+    if (!Array.isArray(completion.choices)) return yield completion as unknown as LlmChatCompletionChunk;
+    yield {
+      ...completion,
+      choices: completion.choices.map(({ message, ...choice }) => ({ ...choice, delta: { ...message, content: message.content as string | null } })),
+    };
+    return;
+  }
+  for await (const event of parseServerSentEvents(body)) {
+    if (event.data.trim() === '[DONE]') return;
+    yield parseChunk(event.data) as LlmChatCompletionChunk;
+  }
+}
+
 async function* singleEvent(body: ReadableStream<Uint8Array> | null): AsyncGenerator<ServerSentEvent, void, undefined> {
   const text = body ? await new Response(body).text() : '';
   yield { event: 'message', data: text, id: '' };
@@ -166,16 +216,19 @@ type Target = { kind: 'llm' } | { kind: 'http' } | { kind: 'call'; productId: st
 export function createProxyResource(context: ResourceContext): ProxyResource {
   const { raw } = context;
 
-  async function send(target: Target, body: ProxyRequestBody, options: ProxyCallOptions | undefined): Promise<ProxyResult | ProxyStream> {
+  async function send(target: Target, body: ProxyRequestBody, options: ProxyCallOptions | undefined): Promise<ProxyResult | ProxyStream | LlmChatStream> {
     const streaming = options?.stream === true;
     const init = context.init(options);
     const headers = { Accept: streaming ? 'text/event-stream, application/json' : 'application/json', ...init.headers };
     const request = { ...init, headers, parseAs: 'stream' as const };
     const result =
       target.kind === 'llm'
-        ? await raw.POST('/api/v1/proxy/llm', { ...request, body: streaming && body.stream === undefined ? { ...body, stream: true } : body })
+        ? await raw.POST('/api/v1/proxy/llm', {
+            ...request,
+            body: (streaming && body.stream === undefined ? { ...body, stream: true } : body) as LlmChatRequest,
+          })
         : target.kind === 'http'
-          ? await raw.POST('/api/v1/proxy/http', { ...request, body })
+          ? await raw.POST('/api/v1/proxy/http', { ...request, body: body as HttpProxyRequest })
           : await raw.POST('/api/v1/proxy/{product_id}/{endpoint_id}', {
               ...request,
               params: { path: { product_id: target.productId, endpoint_id: target.endpointId } },
@@ -184,6 +237,9 @@ export function createProxyResource(context: ResourceContext): ProxyResource {
     const { response } = result;
     if (result.error !== undefined || !response.ok) throw KikuaiError.fromResponse(response, result.error);
     const stream = (result.data ?? null) as ReadableStream<Uint8Array> | null;
+    if (streaming && target.kind === 'llm') {
+      return { ...metering(response), response, [Symbol.asyncIterator]: () => chatChunks(response, stream) };
+    }
     if (streaming) {
       return {
         ...metering(response),
@@ -198,8 +254,8 @@ export function createProxyResource(context: ResourceContext): ProxyResource {
   }
 
   return {
-    llm: ((body: ProxyRequestBody, options?: ProxyCallOptions) => send({ kind: 'llm' }, body, options)) as ProxyResource['llm'],
-    http: ((body: ProxyRequestBody, options?: ProxyCallOptions) => send({ kind: 'http' }, body, options)) as ProxyResource['http'],
+    llm: ((body: LlmChatRequest, options?: ProxyCallOptions) => send({ kind: 'llm' }, body, options)) as ProxyResource['llm'],
+    http: ((body: HttpProxyRequest, options?: ProxyCallOptions) => send({ kind: 'http' }, body, options)) as ProxyResource['http'],
     call: ((productId: string, endpointId: string, body: ProxyRequestBody, options?: ProxyCallOptions) =>
       send({ kind: 'call', productId, endpointId }, body, options)) as ProxyResource['call'],
     stream: (productId, endpointId, body, options) => send({ kind: 'call', productId, endpointId }, body, { ...options, stream: true }) as Promise<ProxyStream>,

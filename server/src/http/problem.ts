@@ -2,7 +2,7 @@
  * RFC 9457 problem details. Every error the API returns is an `ApiProblem` thrown from
  * a handler or mapped from a Fastify error in `error-handler.ts`.
  */
-import { microsToUsd } from '../services/money.js';
+import { formatUsd } from '@kikuai/sdk';
 import { ERROR_TITLES, type ErrorCode } from './error-codes.js';
 
 export interface ProblemExtras {
@@ -47,6 +47,6 @@ export const balanceLimitProblem = (what: string, refused: { balance_micros: num
   new ApiProblem(
     422,
     'balance_limit_exceeded',
-    `${what} would take the balance (${microsToUsd(refused.balance_micros)} USD) above its limit of ${microsToUsd(refused.limit_micros)} USD; nothing was changed.`,
+    `${what} would take the balance (${formatUsd(refused.balance_micros)}) above its limit of ${formatUsd(refused.limit_micros)}; nothing was changed.`,
     { balance_micros: refused.balance_micros, limit_micros: refused.limit_micros },
   );

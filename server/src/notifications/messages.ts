@@ -3,6 +3,7 @@
  * Telegram `language_code`; anything else gets English). Plain text: no parse mode, so
  * key names need no escaping.
  */
+import { formatUsd as formatUsdIn } from '@kikuai/sdk';
 import type { ApiKeyRecord, PaymentIncident } from '../store/types.js';
 
 export type Language = 'en' | 'ru';
@@ -11,17 +12,8 @@ export function languageOf(languageCode: string | null | undefined): Language {
   return languageCode?.toLowerCase().startsWith('ru') ? 'ru' : 'en';
 }
 
-/** 12_500_000 → "$12.50"; 1_500 → "$0.0015"; -2_000_000 → "-$2.00". At least two decimals, no trailing zeros beyond them. */
-export function formatUsd(micros: number): string {
-  const sign = micros < 0 ? '-' : '';
-  const absolute = Math.abs(micros);
-  const whole = Math.floor(absolute / 1_000_000);
-  let fraction = String(absolute % 1_000_000)
-    .padStart(6, '0')
-    .replace(/0+$/, '');
-  if (fraction.length < 2) fraction = fraction.padEnd(2, '0');
-  return `${sign}$${whole}.${fraction}`;
-}
+/** The SDK's one money format, in the message's language. */
+const formatMoney = (language: Language, micros: number) => formatUsdIn(micros, { locale: language });
 
 const keyLabel = (key: ApiKeyRecord) => `"${key.name}" (${key.prefix}…${key.last_four})`;
 
@@ -31,21 +23,25 @@ export const messages = {
       method
     ][language];
     return language === 'ru'
-      ? `✅ Баланс пополнен на ${formatUsd(amountMicros)} (${via}). Баланс: ${formatUsd(balanceMicros)}.`
-      : `✅ ${formatUsd(amountMicros)} added to your balance (${via}). Balance: ${formatUsd(balanceMicros)}.`;
+      ? `✅ Баланс пополнен на ${formatMoney(language, amountMicros)} (${via}). Баланс: ${formatMoney(language, balanceMicros)}.`
+      : `✅ ${formatMoney(language, amountMicros)} added to your balance (${via}). Balance: ${formatMoney(language, balanceMicros)}.`;
   },
   lowBalance(language: Language, balanceMicros: number, thresholdMicros: number | null): string {
     const threshold =
-      thresholdMicros === null ? '' : language === 'ru' ? ` (порог ${formatUsd(thresholdMicros)})` : ` (your alert is at ${formatUsd(thresholdMicros)})`;
+      thresholdMicros === null
+        ? ''
+        : language === 'ru'
+          ? ` (порог ${formatMoney(language, thresholdMicros)})`
+          : ` (your alert is at ${formatMoney(language, thresholdMicros)})`;
     return language === 'ru'
-      ? `⚠️ Баланс на исходе: осталось ${formatUsd(balanceMicros)}${threshold}. Пополнить: /topup`
-      : `⚠️ Low balance: ${formatUsd(balanceMicros)} left${threshold}. Top up with /topup`;
+      ? `⚠️ Баланс на исходе: осталось ${formatMoney(language, balanceMicros)}${threshold}. Пополнить: /topup`
+      : `⚠️ Low balance: ${formatMoney(language, balanceMicros)} left${threshold}. Top up with /topup`;
   },
   starsRefunded(language: Language, stars: number | null, amountMicros: number, balanceMicros: number): string {
-    const paid = stars === null ? formatUsd(amountMicros) : `${stars} ⭐`;
+    const paid = stars === null ? formatMoney(language, amountMicros) : `${stars} ⭐`;
     return language === 'ru'
-      ? `↩️ Платёж ${paid} возвращён: с баланса списано ${formatUsd(amountMicros)}. Баланс: ${formatUsd(balanceMicros)}.`
-      : `↩️ Your payment of ${paid} was refunded: ${formatUsd(amountMicros)} taken from your balance. Balance: ${formatUsd(balanceMicros)}.`;
+      ? `↩️ Платёж ${paid} возвращён: с баланса списано ${formatMoney(language, amountMicros)}. Баланс: ${formatMoney(language, balanceMicros)}.`
+      : `↩️ Your payment of ${paid} was refunded: ${formatMoney(language, amountMicros)} taken from your balance. Balance: ${formatMoney(language, balanceMicros)}.`;
   },
   /** To the operator's chat, in English. */
   paymentIncident(incident: PaymentIncident): string {
@@ -54,8 +50,8 @@ export const messages = {
   },
   balanceExhausted(language: Language, balanceMicros: number): string {
     return language === 'ru'
-      ? `⛔ Баланс исчерпан (${formatUsd(balanceMicros)}). Платные вызовы API остановлены до пополнения: /topup`
-      : `⛔ Your balance is used up (${formatUsd(balanceMicros)}). Paid API calls stop until you top up: /topup`;
+      ? `⛔ Баланс исчерпан (${formatMoney(language, balanceMicros)}). Платные вызовы API остановлены до пополнения: /topup`
+      : `⛔ Your balance is used up (${formatMoney(language, balanceMicros)}). Paid API calls stop until you top up: /topup`;
   },
   keyCreated(language: Language, key: ApiKeyRecord): string {
     return language === 'ru' ? `🔑 Создан API-ключ ${keyLabel(key)}.` : `🔑 API key ${keyLabel(key)} was created.`;

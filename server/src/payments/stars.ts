@@ -26,7 +26,7 @@ import type { components } from '@kikuai/sdk/contract';
 import type { ServerContext } from '../context.js';
 import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import type { Account, LedgerEntry, Topup } from '../store/types.js';
-import { formatUsd } from '../notifications/messages.js';
+import { formatUsd } from '@kikuai/sdk';
 import { announceCredit, applyPaymentChange, ledgerRefs, reportBalanceLimit } from './ledger.js';
 import { reportIncident } from './incidents.js';
 import { MAX_STARS_PER_INVOICE, pendingTopup } from './topups.js';

@@ -15,7 +15,7 @@ import type { Caller } from '../auth/authenticate.js';
 import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import { newTopupId } from '../store/ids.js';
 import type { Account, Topup, TopupMethod } from '../store/types.js';
-import { formatUsd } from '../notifications/messages.js';
+import { formatUsd } from '@kikuai/sdk';
 import type { PaddleApi } from './paddle-api.js';
 import { PaddleCallError } from './paddle-api.js';
 import { BotApiError, type BotApi } from '../telegram/bot-api.js';
@@ -124,9 +124,9 @@ export class TopupService {
   async create(account: Account, method: TopupMethod, requestedMicros: number): Promise<Topup> {
     const { store, config } = this.context;
     const now = this.context.now().toISOString();
+    // The user's amount is what gets credited; only the Star count rounds (up, so a Stars top-up is never sold short).
     const stars = method === 'stars' ? this.starsFor(requestedMicros) : null;
-    // Stars are whole: the top-up is worth what the Stars pay for.
-    const amountMicros = stars === null ? requestedMicros : stars * config.topups.microsPerStar;
+    const amountMicros = requestedMicros;
     // Not paid at all rather than paid and refused: the store refuses the credit again if the balance grew meanwhile.
     if (account.balance_micros + amountMicros > config.maxBalanceMicros) {
       throw balanceLimitProblem('This top-up', { balance_micros: account.balance_micros, limit_micros: config.maxBalanceMicros });

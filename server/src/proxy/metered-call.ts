@@ -28,7 +28,7 @@ import { rateLimitRules } from '../rate-limit/rules.js';
 import { permissionDenied } from '../auth/permissions.js';
 import { ApiProblem, notFound } from '../http/problem.js';
 import type { Product, ProductEndpoint } from '../products/catalog.js';
-import { microsToUsd } from '../services/money.js';
+import { formatUsd } from '@kikuai/sdk';
 import type { BalanceCrossing, ReserveResult, UsageEvent } from '../store/types.js';
 import { customerResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { productBucket } from '../store/logic.js';
@@ -88,14 +88,14 @@ function reservationProblem(result: Exclude<ReserveResult, { ok: true }>, produc
       return new ApiProblem(
         402,
         'spend_limit_reached',
-        `This key's ${result.period ?? 'lifetime'} spend limit (${microsToUsd(result.limit_micros)} USD) is reached: ${microsToUsd(result.spent_micros)} USD spent.`,
+        `This key's ${result.period ?? 'lifetime'} spend limit (${formatUsd(result.limit_micros)}) is reached: ${formatUsd(result.spent_micros)} spent.`,
         { limit_micros: result.limit_micros, spent_micros: result.spent_micros, ...(result.period ? { period: result.period } : {}) },
       );
     case 'insufficient_funds':
       return new ApiProblem(
         402,
         'insufficient_balance',
-        `The balance (${microsToUsd(result.balance_micros)} USD) does not cover the price of this call (${microsToUsd(result.price_micros)} USD).`,
+        `The balance (${formatUsd(result.balance_micros)}) does not cover the price of this call (${formatUsd(result.price_micros)}).`,
         { balance_micros: result.balance_micros, price_micros: result.price_micros },
       );
     default:

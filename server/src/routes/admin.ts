@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.js';
 import { generateApiKey } from '../auth/api-key.js';
 import { ApiProblem, balanceLimitProblem, notFound } from '../http/problem.js';
 import { withIdempotency } from '../http/idempotency.js';
+import { formatUsd } from '@kikuai/sdk';
 import { microsToUsd } from '../services/money.js';
 import { presentAccount, presentKey, presentKeyWithSecret, presentLedgerEntry } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
@@ -99,7 +100,7 @@ export function adminRoutes(context: ServerContext): Handlers {
         );
         if (!result.ok) {
           if (result.reason === 'insufficient_funds') {
-            throw new ApiProblem(402, 'insufficient_balance', `The balance (${microsToUsd(result.balance_micros)} USD) does not cover this adjustment.`, {
+            throw new ApiProblem(402, 'insufficient_balance', `The balance (${formatUsd(result.balance_micros)}) does not cover this adjustment.`, {
               balance_micros: result.balance_micros,
             });
           }

@@ -1,4 +1,7 @@
-/** Money is integer micro-USD; these helpers only format it for display. No floats. */
+/**
+ * Money is integer micro-USD. `microsToUsd` writes the API's `*_usd` wire strings (six
+ * decimals, no symbol); text for people uses the SDK's `formatUsd`, the one display rule.
+ */
 export const MICROS_PER_USD = 1_000_000;
 
 /** 12500000 → "12.500000"; -1500 → "-0.001500". */

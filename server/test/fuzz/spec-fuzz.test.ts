@@ -416,7 +416,9 @@ function useWorld(store: 'sqlite' | 'redis', env: Record<string, string> = {}): 
       request.resume();
       request.on('end', () => {
         response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ ok: true, path: request.url }));
+        // ReliAPI's LLM endpoint answers an OpenAI-style chat completion (the spec's LlmChatCompletion).
+        const chat = { id: 'chatcmpl-1', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] };
+        response.end(JSON.stringify(request.url === '/proxy/llm' ? chat : { ok: true, path: request.url }));
       });
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));

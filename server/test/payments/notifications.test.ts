@@ -100,7 +100,7 @@ describe('notifications', () => {
     } finally {
       await world.close();
     }
-    expect(sent(world, telegramId)).toEqual(['✅ Баланс пополнен на $2.00 (картой). Баланс: $2.00.']);
+    expect(sent(world, telegramId)).toEqual(['✅ Баланс пополнен на 2,00\u00a0$ (картой). Баланс: 2,00\u00a0$.']);
   });
 
   it('leaves the confirmation of a Stars payment to the bot, which reported it', async () => {

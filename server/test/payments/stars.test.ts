@@ -107,6 +107,22 @@ describe.each(STORE_KINDS)('Telegram Stars (%s)', (storeKind) => {
     expect(late.body).toEqual({ ok: false, reason: 'not_pending' });
   });
 
+  it('credits exactly the amount the user chose: the Star count rounds up, the credit does not', async () => {
+    const user = await world.register();
+    // $12.345 at 10,000 micro-USD a Star is 1,234.5 Stars: the invoice asks for 1,235.
+    const topup = await starsTopup(user, 12_345_000);
+    expect(topup).toMatchObject({ stars: 1_235, amount_micros: 12_345_000 });
+    expect(world.telegram.callsOf('createInvoiceLink').at(-1)!.params).toMatchObject({ payload: topup.id, prices: [{ amount: 1_235 }] });
+
+    const credited = await world.call('POST', '/api/v1/payment/stars/payments', { auth: user.bot, body: payment(topup, 'charge-exact-1') });
+    expect(credited.body).toMatchObject({ applied: true, balance_micros: 12_345_000, topup: { status: 'completed', amount_micros: 12_345_000 } });
+    expect(await world.balance(user.accountId)).toBe(12_345_000);
+
+    // A refund takes back what was credited, no more.
+    const refund = await world.call('POST', '/api/v1/payment/stars/refunds', { auth: user.bot, body: { telegram_payment_charge_id: 'charge-exact-1' } });
+    expect(refund.body).toMatchObject({ applied: true, balance_micros: 0, entry: { amount_micros: -12_345_000 } });
+  });
+
   it('two different charges for one invoice are both credited, and the top-up lists both', async () => {
     const user = await world.register();
     const topup = await starsTopup(user, 1_500_000);

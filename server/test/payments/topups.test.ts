@@ -64,7 +64,8 @@ describe('top-ups', () => {
     expect(response.status).toBe(201);
     const stars = Math.ceil(5_000_000 / MICROS_PER_STAR); // 385
     expect(stars).toBe(385);
-    expect(response.body).toMatchObject({ method: 'stars', status: 'pending', stars, amount_micros: stars * MICROS_PER_STAR, checkout_url: null });
+    // The chosen $5.00 is what the top-up credits; the Stars round up to cover it.
+    expect(response.body).toMatchObject({ method: 'stars', status: 'pending', stars, amount_micros: 5_000_000, checkout_url: null });
     expect(response.body.invoice_link).toMatch(/^https:\/\/t\.me\/\$/);
     const call = world.telegram.callsOf('createInvoiceLink').at(-1)!;
     expect(call.token).toBe(world.server.botToken);

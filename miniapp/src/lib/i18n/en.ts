@@ -143,7 +143,7 @@ export const en = {
   'topup.choose': 'Choose an amount',
   'topup.pay-stars': 'Pay {stars} Stars for {amount}',
   'topup.pay-card': 'Pay {amount} by card',
-  'topup.stars-note': 'Paid in Telegram Stars: one Star adds {amount}, so the amount is rounded up to whole Stars.',
+  'topup.stars-note': 'Paid in Telegram Stars at {amount} a Star: the Star count is rounded up, and exactly the amount you chose is added.',
   'topup.unavailable': 'Top-ups are not available here right now.',
   'topup.card-opened': 'The card checkout opened in your browser. Your balance updates once the payment completes.',
   'topup.cancelled': 'Payment cancelled.',

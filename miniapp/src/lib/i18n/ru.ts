@@ -141,7 +141,7 @@ export const ru: Catalog = {
   'topup.choose': 'Выберите сумму',
   'topup.pay-stars': 'Оплатить {stars} Stars за {amount}',
   'topup.pay-card': 'Оплатить {amount} картой',
-  'topup.stars-note': 'Оплата в Telegram Stars: одна звезда добавляет {amount}, поэтому сумма округляется вверх до целых звёзд.',
+  'topup.stars-note': 'Оплата в Telegram Stars по {amount} за звезду: число звёзд округляется вверх, а на баланс приходит ровно выбранная сумма.',
   'topup.unavailable': 'Пополнение здесь сейчас недоступно.',
   'topup.card-opened': 'Оплата картой открылась в браузере. Баланс обновится, когда платёж пройдёт.',
   'topup.cancelled': 'Оплата отменена.',
