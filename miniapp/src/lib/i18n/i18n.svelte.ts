@@ -1,3 +1,4 @@
+import { moneyLocale } from '../money-locale.svelte.js';
 import { localeFor, translate, type Catalog, type Locale, type MessageKey, type Text } from './translate.js';
 
 export { localeNames, locales, type Locale, type MessageKey, type Text } from './translate.js';
@@ -30,6 +31,7 @@ export class I18n {
     const catalog = await catalogLoaders[locale]();
     this.#catalog = catalog;
     this.locale = locale;
+    moneyLocale.value = locale;
   }
 
   /** Switches the language and remembers the choice on this device. */
