@@ -1,15 +1,24 @@
 /** Money is integer micro-USD everywhere; these helpers only format and parse it for people. */
+import { formatUsd as formatUsdIn, type FormatUsdOptions, type MoneyLocale } from '@kikuai/sdk';
+
 export const microsPerUsd = 1_000_000;
 
-import { formatUsd as formatUsdIn, type FormatUsdOptions } from '@kikuai/sdk';
-import { moneyLocale } from './money-locale.svelte.js';
+let currentLocale: () => MoneyLocale = () => 'en';
+
+/**
+ * Where amounts take their language from: the app's i18n (`I18n` registers a getter of its
+ * reactive `locale`, so an amount on screen is rewritten when the user switches language).
+ */
+export function useMoneyLocale(locale: () => MoneyLocale): void {
+  currentLocale = locale;
+}
 
 /**
  * The SDK's one money format (`$12.50`, `$0.001`, `−$5.00`; `{ sign: 'always' }` for `+$5.00`),
  * in the app's language (`1 234,50 $` in Russian) unless `locale` is given.
  */
 export function formatUsd(micros: number, options: FormatUsdOptions = {}): string {
-  return formatUsdIn(micros, { locale: moneyLocale.value, ...options });
+  return formatUsdIn(micros, { locale: currentLocale(), ...options });
 }
 
 /** `"5"`, `"5.5"`, `"$5.25"` → micros, without floating point; null when it is not an amount. */

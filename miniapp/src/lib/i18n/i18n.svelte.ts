@@ -1,4 +1,4 @@
-import { moneyLocale } from '../money-locale.svelte.js';
+import { useMoneyLocale } from '../money.js';
 import { localeFor, translate, type Catalog, type Locale, type MessageKey, type Text } from './translate.js';
 
 export { localeNames, locales, type Locale, type MessageKey, type Text } from './translate.js';
@@ -24,6 +24,7 @@ export class I18n {
   constructor(languageCode?: string | null, storage?: Storage) {
     this.#storage = storage;
     this.locale = this.#stored() ?? localeFor(languageCode);
+    useMoneyLocale(() => this.locale);
   }
 
   /** Loads the catalog of `locale` (the chosen one by default) and switches to it. */
@@ -31,7 +32,6 @@ export class I18n {
     const catalog = await catalogLoaders[locale]();
     this.#catalog = catalog;
     this.locale = locale;
-    moneyLocale.value = locale;
   }
 
   /** Switches the language and remembers the choice on this device. */
