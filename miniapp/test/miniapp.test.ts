@@ -491,9 +491,12 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     ]);
     expect(await mainButton(page)).toMatchObject({ is_visible: true, text: 'Пополнить' });
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('ru');
+    // Amounts in the reader's language too (the SDK's one format), rewritten on a switch.
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('2,00\u00a0$');
 
     await page.getByTestId('language-switch').getByRole('button', { name: 'English' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Hi, Ada');
+    await expect.poll(() => page.getByTestId('balance').textContent()).toBe('$2.00');
     await expect.poll(() => mainButton(page)).toMatchObject({ text: 'Top up' });
 
     // The choice is kept on this device: a reload stays in English although Telegram says ru.
