@@ -1126,10 +1126,7 @@ export interface components {
         };
         /** @description The per-call charges of one product on one UTC day, within one page (`GET /api/v1/history/daily`). */
         ChargesGroup: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             type: "charges";
             /**
              * Format: date
@@ -1148,10 +1145,7 @@ export interface components {
         };
         /** @description One ledger entry on its own row. */
         HistoryEntryItem: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             type: "entry";
             entry: components["schemas"]["LedgerEntry"];
         };
