@@ -90,7 +90,7 @@ describe('the local path without Telegram', () => {
       const price = JSON.parse((await shell('npx kikuai products show demo --json', env)).stdout).endpoints[0].price_micros as number;
       const balance = JSON.parse((await shell('npx kikuai balance --json', env)).stdout) as { balance_micros: number };
       expect(balance.balance_micros).toBe(1_000_000 - price);
-      const history = JSON.parse((await shell('npx kikuai history --json', env)).stdout) as {
+      const history = JSON.parse((await shell('npx kikuai history --calls --json', env)).stdout) as {
         data: Array<{ kind: string; amount_micros: number; reason: string }>;
       };
       expect(history.data).toContainEqual(expect.objectContaining({ kind: 'debit', amount_micros: -price, reason: 'demo/echo' }));
