@@ -176,12 +176,31 @@ describe('/history', () => {
       for (let i = 0; i < count; i++) {
         const at = Date.parse(`${day}T09:00:00.000Z`) + minute++ * 60_000;
         await harness.server.store.reserve(
-          { account_id: account.id, key_id: key!.id, hash: key!.hash, now_ms: at, rate_limits: [], product_id: product, price_micros: 1000, external_ref: `call:${user.id}-${minute}`, reason: `${product}/llm` },
+          {
+            account_id: account.id,
+            key_id: key!.id,
+            hash: key!.hash,
+            now_ms: at,
+            rate_limits: [],
+            product_id: product,
+            price_micros: 1000,
+            external_ref: `call:${user.id}-${minute}`,
+            reason: `${product}/llm`,
+          },
           new Date(at).toISOString(),
         );
       }
     }
-    const usage = { account_id: account.id, key_id: key!.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 0, upstream_status: 502, latency_ms: 5, at: new Date().toISOString() };
+    const usage = {
+      account_id: account.id,
+      key_id: key!.id,
+      product_id: 'reliapi',
+      endpoint: 'llm',
+      cost_micros: 0,
+      upstream_status: 502,
+      latency_ms: 5,
+      at: new Date().toISOString(),
+    };
     await harness.server.store.refundCall({ ref: `call:${user.id}-1`, reason: 'reliapi/llm refunded: upstream_error', usage }, new Date().toISOString());
     return { user, day };
   }
@@ -197,7 +216,11 @@ describe('/history', () => {
     expect(text.match(/reliapi\/llm/g)).toHaveLength(1); // only the refund's reason: no line per call
     const button = buttonsOf(first).find((candidate) => candidate.text === `🔎 reliapi · ${day.slice(5)}`)!;
 
-    const calls = await harness.callAfter(callbackQuery(user, button.callback_data!, { message_id: 77 }), 'editMessageText', (call) => Number(call.params.chat_id) === user.id);
+    const calls = await harness.callAfter(
+      callbackQuery(user, button.callback_data!, { message_id: 77 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id,
+    );
     const lines = String(calls.params.text).split('\n');
     expect(lines[0]).toBe(`<b>reliapi</b>, ${day}: single calls, page 1`);
     expect(lines.slice(1)).toHaveLength(10);
@@ -208,7 +231,10 @@ describe('/history', () => {
       'editMessageText',
       (call) => Number(call.params.chat_id) === user.id && call !== calls,
     );
-    expect(String(rest.params.text).split('\n').slice(1)).toEqual([`${day} 09:01 UTC · <b>-$0.001</b> · reliapi/llm`, `${day} 09:00 UTC · <b>-$0.001</b> · reliapi/llm`]);
+    expect(String(rest.params.text).split('\n').slice(1)).toEqual([
+      `${day} 09:01 UTC · <b>-$0.001</b> · reliapi/llm`,
+      `${day} 09:00 UTC · <b>-$0.001</b> · reliapi/llm`,
+    ]);
     const back = buttonsOf(rest).find((candidate) => candidate.text === '‹ History')!;
     const again = await harness.callAfter(
       callbackQuery(user, back.callback_data!, { message_id: 77 }),

@@ -234,12 +234,31 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       const product = i < 12 ? 'reliapi' : 'routellm';
       const at = Date.parse(`${day}T09:00:00.000Z`) + i * 60_000;
       const reserved = await server.store.reserve(
-        { account_id: account.id, key_id: key!.id, hash: key!.hash, now_ms: at, rate_limits: [], product_id: product, price_micros: 1000, external_ref: `call:mini-${i}`, reason: `${product}/llm` },
+        {
+          account_id: account.id,
+          key_id: key!.id,
+          hash: key!.hash,
+          now_ms: at,
+          rate_limits: [],
+          product_id: product,
+          price_micros: 1000,
+          external_ref: `call:mini-${i}`,
+          reason: `${product}/llm`,
+        },
         new Date(at).toISOString(),
       );
       expect(reserved.ok).toBe(true);
     }
-    const usage = { account_id: account.id, key_id: key!.id, product_id: 'reliapi', endpoint: 'llm', cost_micros: 0, upstream_status: 502, latency_ms: 5, at: new Date().toISOString() };
+    const usage = {
+      account_id: account.id,
+      key_id: key!.id,
+      product_id: 'reliapi',
+      endpoint: 'llm',
+      cost_micros: 0,
+      upstream_status: 502,
+      latency_ms: 5,
+      at: new Date().toISOString(),
+    };
     await server.store.refundCall({ ref: 'call:mini-0', reason: 'reliapi/llm refunded: upstream_error', usage }, new Date().toISOString());
     expect(apiKey).toMatch(/^kik_/);
 

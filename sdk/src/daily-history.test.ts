@@ -15,16 +15,26 @@ const group = (calls: number, first_at: string, last_at: string, product_id = 'r
 });
 const topup: DailyHistoryItem = {
   type: 'entry',
-  entry: { id: 'led_1', kind: 'credit', amount_micros: 5_000_000, amount_usd: '5.000000', balance_after_micros: 5_000_000, balance_after_usd: '5.000000', reason: 'Top-up', external_ref: null, created_at: '2026-11-30T08:00:00.000Z' },
+  entry: {
+    id: 'led_1',
+    kind: 'credit',
+    amount_micros: 5_000_000,
+    amount_usd: '5.000000',
+    balance_after_micros: 5_000_000,
+    balance_after_usd: '5.000000',
+    reason: 'Top-up',
+    external_ref: null,
+    created_at: '2026-11-30T08:00:00.000Z',
+  },
 };
 
 describe('appendDailyHistory', () => {
   it('joins a group that a page break cut in two into one row', () => {
-    const rows = appendDailyHistory([group(3, '2026-11-30T12:00:00.000Z', '2026-11-30T13:00:00.000Z')], [group(1200, '2026-11-30T09:00:00.000Z', '2026-11-30T11:59:00.000Z'), topup]);
-    expect(rows).toEqual([
-      { ...group(1203, '2026-11-30T09:00:00.000Z', '2026-11-30T13:00:00.000Z'), amount_usd: '-1.203000' },
-      topup,
-    ]);
+    const rows = appendDailyHistory(
+      [group(3, '2026-11-30T12:00:00.000Z', '2026-11-30T13:00:00.000Z')],
+      [group(1200, '2026-11-30T09:00:00.000Z', '2026-11-30T11:59:00.000Z'), topup],
+    );
+    expect(rows).toEqual([{ ...group(1203, '2026-11-30T09:00:00.000Z', '2026-11-30T13:00:00.000Z'), amount_usd: '-1.203000' }, topup]);
   });
 
   it('keeps rows of another product, or with a top-up between them, apart', () => {

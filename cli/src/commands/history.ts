@@ -32,7 +32,13 @@ export default class History extends BaseCommand<typeof History> {
   async run(): Promise<DailyHistoryPage | LedgerPage> {
     const { calls, day, product, kind } = this.flags;
     const single = calls || day !== undefined || product !== undefined || kind !== undefined;
-    return single ? this.singleEntries({ ...(day ? { day } : {}), ...(product ? { product_id: product, kind: 'debit' } : {}), ...(kind ? { kind: kind as (typeof KINDS)[number] } : {}) }) : this.daily();
+    return single
+      ? this.singleEntries({
+          ...(day ? { day } : {}),
+          ...(product ? { product_id: product, kind: 'debit' } : {}),
+          ...(kind ? { kind: kind as (typeof KINDS)[number] } : {}),
+        })
+      : this.daily();
   }
 
   private async daily(): Promise<DailyHistoryPage> {

@@ -1,5 +1,15 @@
 import type { RequestOptions } from '../request-options.js';
-import type { Balance, DailyHistoryItem, DailyHistoryPage, DailyHistoryQuery, HistoryQuery, LedgerEntry, LedgerPage, UsageQuery, UsageReport } from '../types.js';
+import type {
+  Balance,
+  DailyHistoryItem,
+  DailyHistoryPage,
+  DailyHistoryQuery,
+  HistoryQuery,
+  LedgerEntry,
+  LedgerPage,
+  UsageQuery,
+  UsageReport,
+} from '../types.js';
 import { unwrap, type ResourceContext } from './context.js';
 
 /**

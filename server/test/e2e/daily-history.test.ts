@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@kikuai/testkit';
 import { STORE_KINDS } from '@kikuai/testkit/stores';
-import { caller } from '../support/http.js';
+import { caller, type CallResult } from '../support/http.js';
 import { HISTORY_DAYS, historyTotals, writeMixedLedger, type HistoryItemLike, type MixedLedger } from '../support/history.js';
 import { sha256 } from '../support/store.js';
 
@@ -36,7 +36,11 @@ describe.each(STORE_KINDS)('daily history over HTTP (%s store)', (storeKind) => 
     const pageSizes: number[] = [];
     let cursor: string | null = null;
     do {
-      const response = await call('GET', `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { auth: { apiKey } });
+      const response: CallResult<{ data: HistoryItemLike[]; next_cursor: string | null }> = await call(
+        'GET',
+        `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+        { auth: { apiKey } },
+      );
       expect(response.status).toBe(200);
       pageSizes.push(response.body.data.length);
       items.push(...response.body.data);

@@ -13,7 +13,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTopupId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { ChargesGroup, DailyHistoryItem, LedgerEntry, NewKey, Page, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
+import type {
+  ChargesGroup,
+  DailyHistoryItem,
+  LedgerEntry,
+  NewKey,
+  Page,
+  RateLimitRule,
+  ReserveRequest,
+  Store,
+  Topup,
+  UsageEvent,
+} from '../../src/store/types.js';
 import { HISTORY_DAYS, historyTotals, writeMixedLedger } from '../support/history.js';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 import { newKey, reserveRequest, sha256, usageEvent } from '../support/store.js';
@@ -500,51 +511,62 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     await expect(store.listLedger(accountId, { limit: 50, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
   });
 
-  it.skipIf(skip)('daily history: 1,000 calls over 3 days and 2 products group by day and product, sum to the ledger, page without loss or repeat', async () => {
-    const { accountId, key } = await account();
-    const written = await writeMixedLedger(store, accountId, key);
-    const items: DailyHistoryItem[] = [];
-    const pageSizes: number[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Page<DailyHistoryItem> = await store.listDailyHistory(accountId, { limit: 4, cursor });
-      pageSizes.push(page.items.length);
-      items.push(...page.items);
-      cursor = page.next_cursor;
-    } while (cursor);
-    expect(Math.max(...pageSizes)).toBeLessThanOrEqual(4);
+  it.skipIf(skip)(
+    'daily history: 1,000 calls over 3 days and 2 products group by day and product, sum to the ledger, page without loss or repeat',
+    async () => {
+      const { accountId, key } = await account();
+      const written = await writeMixedLedger(store, accountId, key);
+      const items: DailyHistoryItem[] = [];
+      const pageSizes: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<DailyHistoryItem> = await store.listDailyHistory(accountId, { limit: 4, cursor });
+        pageSizes.push(page.items.length);
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(Math.max(...pageSizes)).toBeLessThanOrEqual(4);
 
-    const totals = historyTotals(items);
-    expect(totals.sum).toBe(await store.sumLedger(accountId));
-    expect(totals.groups).toEqual(written.chargesByGroup);
-    expect(new Set(totals.entryIds).size).toBe(totals.entryIds.length);
-    expect(totals.entryIds).toHaveLength(written.standalone);
-    const kinds = items.flatMap((item) => (item.type === 'entry' ? [item.entry.kind] : []));
-    expect(new Set(kinds)).toEqual(new Set(['credit', 'refund', 'adjustment']));
-    // Newest first: the adjustment of the last evening, then the last day's groups.
-    expect(items[0]).toMatchObject({ type: 'entry', entry: { kind: 'adjustment', amount_micros: -500 } });
-    expect(items[1]).toMatchObject({ type: 'charges', day: HISTORY_DAYS[2] });
+      const totals = historyTotals(items);
+      expect(totals.sum).toBe(await store.sumLedger(accountId));
+      expect(totals.groups).toEqual(written.chargesByGroup);
+      expect(new Set(totals.entryIds).size).toBe(totals.entryIds.length);
+      expect(totals.entryIds).toHaveLength(written.standalone);
+      const kinds = items.flatMap((item) => (item.type === 'entry' ? [item.entry.kind] : []));
+      expect(new Set(kinds)).toEqual(new Set(['credit', 'refund', 'adjustment']));
+      // Newest first: the adjustment of the last evening, then the last day's groups.
+      expect(items[0]).toMatchObject({ type: 'entry', entry: { kind: 'adjustment', amount_micros: -500 } });
+      expect(items[1]).toMatchObject({ type: 'charges', day: HISTORY_DAYS[2] });
 
-    // The single calls of a group, one filter away, from the group's own cursor.
-    const group = items.find((item): item is ChargesGroup => item.type === 'charges' && item.day === HISTORY_DAYS[1] && item.product_id === 'routellm')!;
-    const calls: LedgerEntry[] = [];
-    cursor = group.calls_cursor;
-    do {
-      const page: Page<LedgerEntry> = await store.filterLedger(accountId, { limit: 100, cursor, kind: 'debit', day: group.day, product_id: group.product_id });
-      calls.push(...page.items);
-      cursor = page.next_cursor;
-    } while (cursor);
-    expect(calls.length).toBe(written.chargesByGroup.get(`${HISTORY_DAYS[1]}|routellm`)!.calls);
-    expect(calls.every((entry) => entry.kind === 'debit' && entry.reason === 'routellm/llm' && entry.created_at.startsWith(HISTORY_DAYS[1]!))).toBe(true);
-    expect(calls[0]!.created_at).toBe(group.last_at);
-    // A day's calls that span page breaks show as several groups; the filter lists them all.
-    const firstOfDay = items.flatMap((item) => (item.type === 'charges' && item.day === group.day && item.product_id === group.product_id ? [item.first_at] : [])).sort()[0];
-    expect(calls.at(-1)!.created_at).toBe(firstOfDay);
-    const refunds = await store.filterLedger(accountId, { limit: 100, kind: 'refund', product_id: 'reliapi' });
-    expect(refunds.items.length).toBeGreaterThan(0);
-    expect(refunds.items.every((entry) => entry.kind === 'refund' && entry.reason.startsWith('reliapi/'))).toBe(true);
-    await expect(store.listDailyHistory(accountId, { limit: 5, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
-  });
+      // The single calls of a group, one filter away, from the group's own cursor.
+      const group = items.find((item): item is ChargesGroup => item.type === 'charges' && item.day === HISTORY_DAYS[1] && item.product_id === 'routellm')!;
+      const calls: LedgerEntry[] = [];
+      cursor = group.calls_cursor;
+      do {
+        const page: Page<LedgerEntry> = await store.filterLedger(accountId, {
+          limit: 100,
+          cursor,
+          kind: 'debit',
+          day: group.day,
+          product_id: group.product_id,
+        });
+        calls.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(calls.length).toBe(written.chargesByGroup.get(`${HISTORY_DAYS[1]}|routellm`)!.calls);
+      expect(calls.every((entry) => entry.kind === 'debit' && entry.reason === 'routellm/llm' && entry.created_at.startsWith(HISTORY_DAYS[1]!))).toBe(true);
+      expect(calls[0]!.created_at).toBe(group.last_at);
+      // A day's calls that span page breaks show as several groups; the filter lists them all.
+      const firstOfDay = items
+        .flatMap((item) => (item.type === 'charges' && item.day === group.day && item.product_id === group.product_id ? [item.first_at] : []))
+        .sort()[0];
+      expect(calls.at(-1)!.created_at).toBe(firstOfDay);
+      const refunds = await store.filterLedger(accountId, { limit: 100, kind: 'refund', product_id: 'reliapi' });
+      expect(refunds.items.length).toBeGreaterThan(0);
+      expect(refunds.items.every((entry) => entry.kind === 'refund' && entry.reason.startsWith('reliapi/'))).toBe(true);
+      await expect(store.listDailyHistory(accountId, { limit: 5, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
+    },
+  );
 
   it.skipIf(skip)('daily history reads at most 2,000 entries a page: a longer run of one group continues on the next page', async () => {
     const { accountId, key } = await account(10_000_000);

@@ -40,7 +40,16 @@ export async function writeMixedLedger(store: Store, accountId: string, key: { i
     const sum = chargesByGroup.get(group) ?? { calls: 0, amount_micros: 0 };
     chargesByGroup.set(group, { calls: sum.calls + 1, amount_micros: sum.amount_micros - PRICES[product]! });
     if (i % 50 === 7) {
-      const usage = { account_id: accountId, key_id: key.id, product_id: product, endpoint: 'llm', cost_micros: 0, upstream_status: 502, latency_ms: 5, at: iso(at) };
+      const usage = {
+        account_id: accountId,
+        key_id: key.id,
+        product_id: product,
+        endpoint: 'llm',
+        cost_micros: 0,
+        upstream_status: 502,
+        latency_ms: 5,
+        at: iso(at),
+      };
       await store.refundCall({ ref, reason: `${product}/llm refunded: upstream_error`, usage }, iso(at + 1000));
       standalone++;
     }
