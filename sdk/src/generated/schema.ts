@@ -206,8 +206,9 @@ export interface paths {
          *     one charges group of `GET /api/v1/history/daily` (start from the group's
          *     `calls_cursor` to skip what is newer than the group).
          *
-         *     A filtered page reads at most 2,000 ledger entries (SQLite: one index range scan
-         *     per 500; Redis: one `ZREVRANGEBYSCORE … LIMIT 0 500` per 500). When the entries it
+         *     A filtered page reads at most 2,000 ledger entries, in windows of 100, 400, then 500
+         *     (SQLite: one primary-key range scan per window; Redis: one `ZREVRANGEBYSCORE … LIMIT`
+         *     per window). When the entries it
          *     may read run out first, the page holds fewer than `limit` entries (perhaps none)
          *     and `next_cursor` goes on from where it stopped. With `day`, the reading stops at
          *     the first entry ten minutes older than that day.
@@ -236,9 +237,9 @@ export interface paths {
          *     A group sits where its newest call is. Its single calls are one request away:
          *     `GET /api/v1/history?kind=debit&day=<day>&product_id=<product_id>&cursor=<calls_cursor>`.
          *
-         *     Bounded: a page reads at most 2,000 ledger entries (SQLite: an index range scan of
-         *     at most 500 rows per step; Redis: `ZREVRANGEBYSCORE … LIMIT 0 500` per step, at
-         *     most four steps). A page ends before the entry that would open item `limit + 1`,
+         *     Bounded: a page reads at most 2,000 ledger entries, in windows of 100, 400, then 500
+         *     (SQLite: one primary-key range scan per window; Redis: one `ZREVRANGEBYSCORE … LIMIT`
+         *     per window; at most five). A page ends before the entry that would open item `limit + 1`,
          *     or where those 2,000 entries end; `next_cursor` goes on from there. So every
          *     entry lands in exactly one item of one page, and the groups' sums with the
          *     entries' amounts add up to the ledger. A day's calls of one product that span a

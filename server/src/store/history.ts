@@ -2,13 +2,14 @@
  * The history views of the ledger (`listDailyHistory`, `filterLedger`), one rule for both
  * adapters: each adapter only reads a window of entries, newest first, by sequence; the
  * grouping and filtering happen here. A page reads at most HISTORY_SCAN_ENTRIES entries,
- * in windows of HISTORY_WINDOW_ENTRIES, whatever the ledger's size.
+ * in windows of 100, 400, then HISTORY_WINDOW_ENTRIES, whatever the ledger's size.
  */
 import { assertPageLimit, decodeLedgerCursor, encodeLedgerCursor } from './logic.js';
 import type { ChargesGroup, DailyHistoryItem, LedgerEntry, LedgerFilter, Page } from './types.js';
 
 export const HISTORY_SCAN_ENTRIES = 2_000;
 export const HISTORY_WINDOW_ENTRIES = 500;
+const HISTORY_FIRST_WINDOW_ENTRIES = 100;
 /** Ledger order is commit order; `created_at` is the writer's clock, which may lag a little behind a later commit. */
 const DAY_FILTER_SLACK_MS = 10 * 60_000;
 
@@ -41,13 +42,16 @@ function chargeGroupKey(entry: LedgerEntry): { key: string; day: string; product
 async function* scan(read: LedgerWindowReader, cursor: string | null | undefined): AsyncGenerator<SequencedEntry, { done: boolean }, undefined> {
   let before = cursor ? decodeLedgerCursor(cursor) : Number.MAX_SAFE_INTEGER;
   let budget = HISTORY_SCAN_ENTRIES;
+  // Small first: most pages end within the first hundred entries.
+  let size = HISTORY_FIRST_WINDOW_ENTRIES;
   while (budget > 0) {
-    const count = Math.min(HISTORY_WINDOW_ENTRIES, budget);
+    const count = Math.min(size, budget);
     const window = await read(before, count);
     for (const row of window) yield row;
     if (window.length < count) return { done: true };
     budget -= window.length;
     before = window[window.length - 1]!.seq;
+    size = Math.min(size * 4, HISTORY_WINDOW_ENTRIES);
   }
   return { done: false };
 }
