@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient, KikuaiError } from '@kikuai/sdk';
+import { recordProxiedCalls } from '@kikuai/testkit';
 import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
 import { callbackQuery, command, groupChat, newUser } from './support/updates.js';
 
@@ -168,40 +169,17 @@ describe('/history', () => {
     const user = newUser({ language_code: languageCode });
     await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /kik_/ });
     const account = (await harness.server.store.getAccountByTelegramId(user.id))!;
-    const [key] = await harness.server.store.listKeys(account.id);
     await harness.server.credit(account.id, 1_000_000, 'Top-up (Telegram Stars)');
     const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    let minute = 0;
-    for (const [product, count] of Object.entries(calls)) {
-      for (let i = 0; i < count; i++) {
-        const at = Date.parse(`${day}T09:00:00.000Z`) + minute++ * 60_000;
-        await harness.server.store.reserve(
-          {
-            account_id: account.id,
-            key_id: key!.id,
-            hash: key!.hash,
-            now_ms: at,
-            rate_limits: [],
-            product_id: product,
-            price_micros: 1000,
-            external_ref: `call:${user.id}-${minute}`,
-            reason: `${product}/llm`,
-          },
-          new Date(at).toISOString(),
-        );
-      }
-    }
-    const usage = {
-      account_id: account.id,
-      key_id: key!.id,
-      product_id: 'reliapi',
-      endpoint: 'llm',
-      cost_micros: 0,
-      upstream_status: 502,
-      latency_ms: 5,
-      at: new Date().toISOString(),
-    };
-    await harness.server.store.refundCall({ ref: `call:${user.id}-1`, reason: 'reliapi/llm refunded: upstream_error', usage }, new Date().toISOString());
+    const nine = Date.parse(`${day}T09:00:00.000Z`);
+    const products = Object.entries(calls).flatMap(([product, count]) => Array.from({ length: count }, () => product));
+    // One call a minute from 09:00 UTC; the first one failed and was refunded.
+    await recordProxiedCalls(
+      harness.server.store,
+      account.id,
+      products.map((product_id, minute) => ({ product_id, at: nine + minute * 60_000, refunded: minute === 0 })),
+      String(user.id),
+    );
     return { user, day };
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/testkit';
+import { recordProxiedCalls, startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/testkit';
 import { browserUnavailable, launchChromium, openTelegramPage, sendTelegramEvent, telegramEvents, type LaunchedBrowser } from './support/browser.js';
 import { launchHash, signInitData } from './support/init-data.js';
 import { distDir, ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';
@@ -226,41 +226,12 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   });
 
   it('shows the calls of a day and product as one row, top-ups and refunds as rows of their own, and the single calls one tap away', async () => {
-    const { page, account, apiKey } = await openAsNewUser({ creditMicros: 1_000_000 });
-    const [key] = await server.store.listKeys(account.id);
+    const { page, account } = await openAsNewUser({ creditMicros: 1_000_000 });
     const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    // Written as the proxy writes calls: 12 reliapi calls and 3 routellm calls yesterday from 09:00 UTC, one refunded.
-    for (let i = 0; i < 15; i++) {
-      const product = i < 12 ? 'reliapi' : 'routellm';
-      const at = Date.parse(`${day}T09:00:00.000Z`) + i * 60_000;
-      const reserved = await server.store.reserve(
-        {
-          account_id: account.id,
-          key_id: key!.id,
-          hash: key!.hash,
-          now_ms: at,
-          rate_limits: [],
-          product_id: product,
-          price_micros: 1000,
-          external_ref: `call:mini-${i}`,
-          reason: `${product}/llm`,
-        },
-        new Date(at).toISOString(),
-      );
-      expect(reserved.ok).toBe(true);
-    }
-    const usage = {
-      account_id: account.id,
-      key_id: key!.id,
-      product_id: 'reliapi',
-      endpoint: 'llm',
-      cost_micros: 0,
-      upstream_status: 502,
-      latency_ms: 5,
-      at: new Date().toISOString(),
-    };
-    await server.store.refundCall({ ref: 'call:mini-0', reason: 'reliapi/llm refunded: upstream_error', usage }, new Date().toISOString());
-    expect(apiKey).toMatch(/^kik_/);
+    const nine = Date.parse(`${day}T09:00:00.000Z`);
+    // 12 reliapi calls, then 3 routellm calls, one a minute from 09:00 UTC yesterday; the first one refunded.
+    const made = Array.from({ length: 15 }, (_, i) => ({ product_id: i < 12 ? 'reliapi' : 'routellm', at: nine + i * 60_000, refunded: i === 0 }));
+    await recordProxiedCalls(server.store, account.id, made, 'mini');
 
     await openTab(page, 'History');
     const list = page.getByTestId('history-list');
@@ -268,9 +239,9 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     const rows = await list.locator(':scope > li').allInnerTexts();
     const flat = rows.map((text) => text.replace(/\s+/g, ' ').trim());
     expect(flat).toHaveLength(4);
-    expect(flat[0]).toMatch(/^reliapi\/llm refunded: upstream_error Refund · .+ \+\$0\.001 \$0\.986$/);
-    expect(flat[1]).toMatch(/^routellm · 3 calls .+ · 09:12–09:14 UTC [-−]\$0\.003 Show calls$/);
-    expect(flat[2]).toMatch(/^reliapi · 12 calls .+ · 09:00–09:11 UTC [-−]\$0\.012 Show calls$/);
+    expect(flat[0]).toMatch(/^routellm · 3 calls .+ · 09:12–09:14 UTC [-−]\$0\.003 Show calls$/);
+    expect(flat[1]).toMatch(/^reliapi · 12 calls .+ · 09:00–09:11 UTC [-−]\$0\.012 Show calls$/);
+    expect(flat[2]).toMatch(/^reliapi\/llm refunded: upstream_error Refund · .+ \+\$0\.001 \$1\.00$/);
     expect(flat[3]).toMatch(/^Operator: welcome credit Credit · .+ \+\$1\.00 \$1\.00$/);
 
     const reliapi = page.getByTestId('charges-group').filter({ hasText: 'reliapi · 12 calls' });
