@@ -1,4 +1,4 @@
-/** Proxied calls written into a store as the proxy writes them (`reserve`, and `refundCall` for a failed one), at chosen times. */
+/** Proxied calls written into a store as the proxy writes them (`reserve`, then `settleCalls`, or `refundCall` for a failed one), at chosen times. */
 import type { Store } from '@kikuai/server';
 
 export interface ProxiedCall {
@@ -32,18 +32,13 @@ export async function recordProxiedCalls(store: Store, accountId: string, calls:
       at,
     );
     if (!reserved.ok) throw new Error(`call ${index} was refused: ${reserved.reason}`);
+    const usage = { account_id: accountId, key_id: key.id, product_id: call.product_id, endpoint: 'llm', latency_ms: 5, at };
     if (call.refunded) {
-      const usage = {
-        account_id: accountId,
-        key_id: key.id,
-        product_id: call.product_id,
-        endpoint: 'llm',
-        cost_micros: 0,
-        upstream_status: 502,
-        latency_ms: 5,
-        at,
-      };
-      await store.refundCall({ ref, reason: `${call.product_id}/llm refunded: upstream_error`, usage }, new Date(call.at + 1000).toISOString());
+      const refunded = { ...usage, cost_micros: 0, upstream_status: 502 };
+      await store.refundCall({ ref, reason: `${call.product_id}/llm refunded: upstream_error`, usage: refunded }, new Date(call.at + 1000).toISOString());
+    } else {
+      // Settled as the proxy settles a kept call, so that no reconciler refunds it later.
+      await store.settleCalls([], [{ ref, usage: { ...usage, cost_micros: call.price_micros ?? 1000, upstream_status: 200 } }]);
     }
   }
 }

@@ -511,16 +511,35 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     await expect(store.listLedger(accountId, { limit: 50, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
   });
 
+  /**
+   * The history tests' calls stay open (never settled), and the open-call tests count every
+   * open call of their store: the history tests get a store of their own, removed after.
+   */
+  const ownBackends: Backend[] = [];
+  afterAll(async () => {
+    for (const own of ownBackends) await own.cleanup();
+  });
+  async function ownStore(balance = 0) {
+    const own = make();
+    ownBackends.push(own);
+    const history = own.open();
+    const key = newKey();
+    const { account } = await history.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
+    if (balance > 0)
+      await history.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: balance, reason: 'seed', external_ref: 'seed' }, iso(T0));
+    return { history, accountId: account.id, key };
+  }
+
   it.skipIf(skip)(
     'daily history: 1,000 calls over 3 days and 2 products group by day and product, sum to the ledger, page without loss or repeat',
     async () => {
-      const { accountId, key } = await account();
-      const written = await writeMixedLedger(store, accountId, key);
+      const { history, accountId } = await ownStore();
+      const written = await writeMixedLedger(history, accountId);
       const items: DailyHistoryItem[] = [];
       const pageSizes: number[] = [];
       let cursor: string | null = null;
       do {
-        const page: Page<DailyHistoryItem> = await store.listDailyHistory(accountId, { limit: 4, cursor });
+        const page: Page<DailyHistoryItem> = await history.listDailyHistory(accountId, { limit: 4, cursor });
         pageSizes.push(page.items.length);
         items.push(...page.items);
         cursor = page.next_cursor;
@@ -528,7 +547,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       expect(Math.max(...pageSizes)).toBeLessThanOrEqual(4);
 
       const totals = historyTotals(items);
-      expect(totals.sum).toBe(await store.sumLedger(accountId));
+      expect(totals.sum).toBe(await history.sumLedger(accountId));
       expect(totals.groups).toEqual(written.chargesByGroup);
       expect(new Set(totals.entryIds).size).toBe(totals.entryIds.length);
       expect(totals.entryIds).toHaveLength(written.standalone);
@@ -543,7 +562,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       const calls: LedgerEntry[] = [];
       cursor = group.calls_cursor;
       do {
-        const page: Page<LedgerEntry> = await store.filterLedger(accountId, {
+        const page: Page<LedgerEntry> = await history.filterLedger(accountId, {
           limit: 100,
           cursor,
           kind: 'debit',
@@ -561,19 +580,19 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
         .flatMap((item) => (item.type === 'charges' && item.day === group.day && item.product_id === group.product_id ? [item.first_at] : []))
         .sort()[0];
       expect(calls.at(-1)!.created_at).toBe(firstOfDay);
-      const refunds = await store.filterLedger(accountId, { limit: 100, kind: 'refund', product_id: 'reliapi' });
+      const refunds = await history.filterLedger(accountId, { limit: 100, kind: 'refund', product_id: 'reliapi' });
       expect(refunds.items.length).toBeGreaterThan(0);
       expect(refunds.items.every((entry) => entry.kind === 'refund' && entry.reason.startsWith('reliapi/'))).toBe(true);
-      await expect(store.listDailyHistory(accountId, { limit: 5, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
+      await expect(history.listDailyHistory(accountId, { limit: 5, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
     },
   );
 
   it.skipIf(skip)('daily history reads at most 2,000 entries a page: a longer run of one group continues on the next page', async () => {
-    const { accountId, key } = await account(10_000_000);
-    for (let i = 0; i < 2100; i++) await store.reserve(reserveRequest(accountId, key, { reason: 'reliapi/llm', now_ms: T0 + i }), iso(T0 + i));
-    const first = await store.listDailyHistory(accountId, { limit: 20 });
+    const { history, accountId, key } = await ownStore(10_000_000);
+    for (let i = 0; i < 2100; i++) await history.reserve(reserveRequest(accountId, key, { reason: 'reliapi/llm', now_ms: T0 + i }), iso(T0 + i));
+    const first = await history.listDailyHistory(accountId, { limit: 20 });
     expect(first.items).toEqual([expect.objectContaining({ type: 'charges', calls: 2000, amount_micros: -2_000_000 })]);
-    const second = await store.listDailyHistory(accountId, { limit: 20, cursor: first.next_cursor });
+    const second = await history.listDailyHistory(accountId, { limit: 20, cursor: first.next_cursor });
     expect(second.items).toEqual([expect.objectContaining({ type: 'charges', calls: 100 }), expect.objectContaining({ type: 'entry' })]);
     expect(second.next_cursor).toBeNull();
   });

@@ -1,10 +1,10 @@
 /**
  * A mixed ledger for the history tests (store contract and HTTP): 1,000 proxied calls of two
- * products over three UTC days, written through `reserve` as the proxy writes them, with
+ * products over three UTC days, written as the proxy writes them (reserve, then settle or refund), with
  * top-ups, refunds of failed calls and an operator adjustment among them.
  */
 import type { Store } from '../../src/store/types.js';
-import { reserveRequest } from './store.js';
+import { recordProxiedCalls } from '@kikuai/testkit';
 
 export const HISTORY_START = Date.parse('2026-03-02T00:30:00.000Z');
 export const HISTORY_DAYS = ['2026-03-02', '2026-03-03', '2026-03-04'];
@@ -18,7 +18,7 @@ export interface MixedLedger {
   standalone: number;
 }
 
-export async function writeMixedLedger(store: Store, accountId: string, key: { id: string; hash: string }): Promise<MixedLedger> {
+export async function writeMixedLedger(store: Store, accountId: string): Promise<MixedLedger> {
   const iso = (ms: number) => new Date(ms).toISOString();
   const credit = (i: number, micros: number, at: number) =>
     store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: micros, reason: 'Top-up (Telegram Stars)', external_ref: `stars:${i}` }, iso(at));
@@ -30,29 +30,12 @@ export async function writeMixedLedger(store: Store, accountId: string, key: { i
     // 334 calls a day, about four minutes apart, from 00:30 UTC.
     const at = HISTORY_START + Math.floor(i / 334) * 86_400_000 + (i % 334) * 240_000;
     const product = i % 3 === 0 ? 'routellm' : 'reliapi';
-    const ref = `call:h${i}`;
-    const reserved = await store.reserve(
-      reserveRequest(accountId, key, { now_ms: at, product_id: product, price_micros: PRICES[product]!, external_ref: ref, reason: `${product}/llm` }),
-      iso(at),
-    );
-    if (!reserved.ok) throw new Error(`call ${i} was refused: ${reserved.reason}`);
+    const refunded = i % 50 === 7;
+    await recordProxiedCalls(store, accountId, [{ product_id: product, at, price_micros: PRICES[product]!, refunded }], `h${i}`);
     const group = `${iso(at).slice(0, 10)}|${product}`;
     const sum = chargesByGroup.get(group) ?? { calls: 0, amount_micros: 0 };
     chargesByGroup.set(group, { calls: sum.calls + 1, amount_micros: sum.amount_micros - PRICES[product]! });
-    if (i % 50 === 7) {
-      const usage = {
-        account_id: accountId,
-        key_id: key.id,
-        product_id: product,
-        endpoint: 'llm',
-        cost_micros: 0,
-        upstream_status: 502,
-        latency_ms: 5,
-        at: iso(at),
-      };
-      await store.refundCall({ ref, reason: `${product}/llm refunded: upstream_error`, usage }, iso(at + 1000));
-      standalone++;
-    }
+    if (refunded) standalone++;
     if (i % 150 === 75) {
       await credit(i, 1_000_000, at + 2000);
       standalone++;
