@@ -81,7 +81,7 @@ describe('the local path without Telegram', () => {
       const price = JSON.parse((await run('npx kikuai products show demo --json')).stdout).endpoints[0].price_micros as number;
       const balance = JSON.parse((await run('npx kikuai balance --json')).stdout) as { balance_micros: number };
       expect(balance.balance_micros).toBe(1_000_000 - price);
-      const history = JSON.parse((await run('npx kikuai history --json')).stdout) as {
+      const history = JSON.parse((await run('npx kikuai history --calls --json')).stdout) as {
         data: Array<{ kind: string; amount_micros: number; reason: string }>;
       };
       expect(history.data).toContainEqual(expect.objectContaining({ kind: 'debit', amount_micros: -price, reason: 'demo/echo' }));

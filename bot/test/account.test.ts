@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKikuaiClient, KikuaiError } from '@kikuai/sdk';
+import { recordProxiedCalls } from '@kikuai/testkit';
 import { buttonsOf, secretIn, startBotHarness, textOf, type BotHarness } from './support/harness.js';
 import { callbackQuery, command, groupChat, newUser } from './support/updates.js';
 
@@ -161,5 +162,71 @@ describe('/history', () => {
       (call) => Number(call.params.chat_id) === user.id && call !== second,
     );
     expect(String(back.params.text)).toContain('page 1');
+  });
+
+  /** A registered user with `calls` proxied calls per product yesterday (written as the proxy writes them), a top-up and a refund among them. */
+  async function userWithCalls(languageCode: string, calls: Record<string, number>) {
+    const user = newUser({ language_code: languageCode });
+    await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /kik_/ });
+    const account = (await harness.server.store.getAccountByTelegramId(user.id))!;
+    await harness.server.credit(account.id, 1_000_000, 'Top-up (Telegram Stars)');
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const nine = Date.parse(`${day}T09:00:00.000Z`);
+    const products = Object.entries(calls).flatMap(([product, count]) => Array.from({ length: count }, () => product));
+    // One call a minute from 09:00 UTC; the first one failed and was refunded.
+    await recordProxiedCalls(
+      harness.server.store,
+      account.id,
+      products.map((product_id, minute) => ({ product_id, at: nine + minute * 60_000, refunded: minute === 0 })),
+      String(user.id),
+    );
+    return { user, day };
+  }
+
+  it('shows the calls of a day and product on one line, the top-up and the refund on their own, and lists the single calls behind a button', async () => {
+    const { user, day } = await userWithCalls('en', { reliapi: 12, routellm: 3 });
+    const first = await harness.replyTo(command(user, '/history'), { chatId: user.id });
+    const text = textOf(first);
+    expect(text).toContain(`${day} · <b>reliapi</b>: 12 calls <b>-$0.012</b>\n09:00–09:11 UTC`);
+    expect(text).toContain(`${day} · <b>routellm</b>: 3 calls <b>-$0.003</b>\n09:12–09:14 UTC`);
+    expect(text).toContain('refund <b>$0.001</b>');
+    expect(text).toContain('credit <b>$1.00</b>');
+    expect(text.match(/reliapi\/llm/g)).toHaveLength(1); // only the refund's reason: no line per call
+    const button = buttonsOf(first).find((candidate) => candidate.text === `🔎 reliapi · ${day.slice(5)}`)!;
+
+    const calls = await harness.callAfter(
+      callbackQuery(user, button.callback_data!, { message_id: 77 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id,
+    );
+    const lines = String(calls.params.text).split('\n');
+    expect(lines[0]).toBe(`<b>reliapi</b>, ${day}: single calls, page 1`);
+    expect(lines.slice(1)).toHaveLength(10);
+    expect(lines[1]).toBe(`${day} 09:11 UTC · <b>-$0.001</b> · reliapi/llm`);
+    const older = buttonsOf(calls).find((candidate) => candidate.text === 'Older ›')!;
+    const rest = await harness.callAfter(
+      callbackQuery(user, older.callback_data!, { message_id: 77 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id && call !== calls,
+    );
+    expect(String(rest.params.text).split('\n').slice(1)).toEqual([
+      `${day} 09:01 UTC · <b>-$0.001</b> · reliapi/llm`,
+      `${day} 09:00 UTC · <b>-$0.001</b> · reliapi/llm`,
+    ]);
+    const back = buttonsOf(rest).find((candidate) => candidate.text === '‹ History')!;
+    const again = await harness.callAfter(
+      callbackQuery(user, back.callback_data!, { message_id: 77 }),
+      'editMessageText',
+      (call) => Number(call.params.chat_id) === user.id && call !== calls && call !== rest,
+    );
+    expect(String(again.params.text)).toContain('reliapi</b>: 12 calls');
+  });
+
+  it('counts the calls in Russian', async () => {
+    const { user, day } = await userWithCalls('ru', { reliapi: 21, routellm: 3 });
+    const first = await harness.replyTo(command(user, '/history'), { chatId: user.id });
+    expect(textOf(first)).toContain(`${day} · <b>reliapi</b>: 21 вызов <b>-$0.021</b>`);
+    expect(textOf(first)).toContain(`${day} · <b>routellm</b>: 3 вызова <b>-$0.003</b>`);
+    expect(buttonsOf(first).map((button) => button.text)).toContain('🔎 routellm · ' + day.slice(5));
   });
 });

@@ -198,25 +198,56 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
     expect(csv.stdout).toContain(`${today},reliapi,${user.keyId},2,0,2000,0.002000,`);
   });
 
-  it('pages through history with --limit and --cursor, or fetches --all', async () => {
-    const first = await kikuai(['history', '--limit', '2', '--json']);
-    const page = parseAs('LedgerPage', first.stdout);
+  it('shows history with the calls of a day and product on one row, the top-up on its own, and the single calls one flag away', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const human = await kikuai(['history']);
+    expect(human.code, human.stderr).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^WHEN\s+WHAT\s+AMOUNT\s+BALANCE\s+DETAIL$/);
+    expect(lines[1]).toMatch(new RegExp(`^${today} \\d\\d:\\d\\d–\\d\\d:\\d\\d\\s+reliapi · 2 calls\\s+-\\$0\\.002\\s+--day ${today} --product reliapi$`));
+    expect(lines[2]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d\s+top-up\s+\+\$5\.00\s+\$5\.00\s+/);
+    expect(lines).toHaveLength(3);
+
+    const daily = parseAs('DailyHistoryPage', (await kikuai(['history', '--json'])).stdout);
+    expect(daily.data).toEqual([
+      expect.objectContaining({ type: 'charges', day: today, product_id: 'reliapi', calls: 2, amount_micros: -2 * PRICE_MICROS }),
+      expect.objectContaining({ type: 'entry', entry: expect.objectContaining({ kind: 'credit', amount_micros: 5_000_000 }) }),
+    ]);
+
+    const calls = await kikuai(['history', '--day', today, '--product', 'reliapi']);
+    expect(calls.code, calls.stderr).toBe(0);
+    expect(calls.stdout.split('\n')[0]).toMatch(/^WHEN\s+KIND\s+AMOUNT\s+BALANCE\s+REASON\s+REFERENCE$/);
+    expect(calls.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringContaining('-$0.001'), expect.stringContaining('-$0.001')]);
+    const callsPage = parseAs('LedgerPage', (await kikuai(['history', '--day', today, '--product', 'reliapi', '--json'])).stdout);
+    expect(callsPage.data.map((entry: { kind: string; reason: string }) => entry.kind)).toEqual(['debit', 'debit']);
+  });
+
+  it('pages through history with --limit and --cursor, or fetches --all, grouped or one entry a row', async () => {
+    const first = parseAs('DailyHistoryPage', (await kikuai(['history', '--limit', '1', '--json'])).stdout);
+    expect(first.data).toEqual([expect.objectContaining({ type: 'charges', calls: 2 })]);
+    const rest = parseAs('DailyHistoryPage', (await kikuai(['history', '--limit', '1', '--cursor', first.next_cursor, '--json'])).stdout);
+    expect(rest.data).toEqual([expect.objectContaining({ type: 'entry' })]);
+    expect(rest.next_cursor).toBeNull();
+    expect((await kikuai(['history', '--limit', '1'])).stdout).toContain(`More: kikuai history --limit 1 --cursor ${first.next_cursor}`);
+
+    const firstEntries = await kikuai(['history', '--calls', '--limit', '2', '--json']);
+    const page = parseAs('LedgerPage', firstEntries.stdout);
     expect(page.data.map((entry: { kind: string; amount_micros: number }) => [entry.kind, entry.amount_micros])).toEqual([
       ['debit', -PRICE_MICROS],
       ['debit', -PRICE_MICROS],
     ]);
     expect(page.next_cursor).toEqual(expect.any(String));
-    const second = parseAs('LedgerPage', (await kikuai(['history', '--limit', '2', '--cursor', page.next_cursor, '--json'])).stdout);
+    const second = parseAs('LedgerPage', (await kikuai(['history', '--calls', '--limit', '2', '--cursor', page.next_cursor, '--json'])).stdout);
     expect(second.data.map((entry: { kind: string; amount_micros: number }) => [entry.kind, entry.amount_micros])).toEqual([['credit', 5_000_000]]);
     expect(second.next_cursor).toBeNull();
 
-    const all = parseAs('LedgerPage', (await kikuai(['history', '--all', '--json'])).stdout);
-    expect(all.data).toHaveLength(3);
+    expect(parseAs('LedgerPage', (await kikuai(['history', '--calls', '--all', '--json'])).stdout).data).toHaveLength(3);
+    expect(parseAs('DailyHistoryPage', (await kikuai(['history', '--all', '--json'])).stdout).data).toHaveLength(2);
 
-    const human = await kikuai(['history', '--limit', '2']);
+    const human = await kikuai(['history', '--calls', '--limit', '2']);
     expect(human.stdout.split('\n')[0]).toMatch(/^WHEN\s+KIND\s+AMOUNT\s+BALANCE\s+REASON\s+REFERENCE$/);
     expect(human.stdout).toContain('\u2212$0.001');
-    expect(human.stdout).toContain(`More: kikuai history --limit 2 --cursor ${page.next_cursor}`);
+    expect(human.stdout).toContain(`More: kikuai history --calls --limit 2 --cursor ${page.next_cursor}`);
   });
 
   it('lists and shows products without needing a key', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/testkit';
+import { recordProxiedCalls, startFakeTelegram, startTestServer, type FakeTelegram, type TestServer } from '@kikuai/testkit';
 import { browserUnavailable, launchChromium, openTelegramPage, sendTelegramEvent, telegramEvents, type LaunchedBrowser } from './support/browser.js';
 import { launchHash, signInitData } from './support/init-data.js';
 import { distDir, ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';
@@ -358,6 +358,34 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       .replace(/0{1,4}$/, '');
     const shown = `$${whole}.${fraction}`;
     await expect.poll(() => page.getByTestId('topup-outcome').textContent()).toBe(`Paid. Your balance is ${shown}.`);
+  });
+
+  it('shows the calls of a day and product as one row, top-ups and refunds as rows of their own, and the single calls one tap away', async () => {
+    const { page, account } = await openAsNewUser({ creditMicros: 1_000_000 });
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const nine = Date.parse(`${day}T09:00:00.000Z`);
+    // 12 reliapi calls, then 3 routellm calls, one a minute from 09:00 UTC yesterday; the first one refunded.
+    const made = Array.from({ length: 15 }, (_, i) => ({ product_id: i < 12 ? 'reliapi' : 'routellm', at: nine + i * 60_000, refunded: i === 0 }));
+    await recordProxiedCalls(server.store, account.id, made, 'mini');
+
+    await openTab(page, 'History');
+    const list = page.getByTestId('history-list');
+    await list.waitFor();
+    const rows = await list.locator(':scope > li').allInnerTexts();
+    const flat = rows.map((text) => text.replace(/\s+/g, ' ').trim());
+    expect(flat).toHaveLength(4);
+    expect(flat[0]).toMatch(/^routellm · 3 calls .+ · 09:12–09:14 UTC [-−]\$0\.003 Show calls$/);
+    expect(flat[1]).toMatch(/^reliapi · 12 calls .+ · 09:00–09:11 UTC [-−]\$0\.012 Show calls$/);
+    expect(flat[2]).toMatch(/^reliapi\/llm refunded: upstream_error Refund · .+ \+\$0\.001 \$1\.00$/);
+    expect(flat[3]).toMatch(/^Operator: welcome credit Credit · .+ \+\$1\.00 \$1\.00$/);
+
+    const reliapi = page.getByTestId('charges-group').filter({ hasText: 'reliapi · 12 calls' });
+    await reliapi.getByRole('button').first().click();
+    const calls = reliapi.getByTestId('group-calls').locator('li');
+    await expect.poll(() => calls.count()).toBe(12);
+    expect((await calls.first().innerText()).replace(/\s+/g, ' ')).toMatch(/reliapi\/llm [-−]\$0\.001$/);
+    expect(await reliapi.getByRole('button').first().getAttribute('aria-expanded')).toBe('true');
+    await page.screenshot({ path: path.join(screenshotDir, 'history-calls-light.png') });
   });
 
   it('shows an auth error when initData is forged or expired', async () => {

@@ -4,6 +4,7 @@ export type { RequestOptions } from './request-options.js';
 export { createRetryingFetch, isRetryableRequest, parseRetryAfter, type RetryBackoff, type RetryingFetchOptions } from './retrying-fetch.js';
 export { formatUsd, MICROS_PER_USD, MINUS_SIGN, type FormatUsdOptions, type MoneyLocale } from './money.js';
 export { parseServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
+export { appendDailyHistory } from './daily-history.js';
 export { SDK_VERSION } from './version.js';
 export type { AdminResource } from './resources/admin.js';
 export type { AuthResource } from './resources/auth.js';

@@ -577,15 +577,64 @@ export type Readiness = components['schemas']['Readiness'];
 export type UsageQuery = Omit<NonNullable<operations['getUsage']['parameters']['query']>, 'format'>;
 
 /**
- * The query of `history.list()`: `limit` (1 to 100) and the `cursor` of the previous page.
+ * The query of `history.list()`: `limit` (1 to 100), the `cursor` of the previous page, and
+ * the filters `kind`, `day` (UTC, `YYYY-MM-DD`) and `product_id`. Together, `kind: 'debit'`,
+ * `day` and `product_id` list the single calls behind a {@link ChargesGroup}.
  *
  * @example
  * ```ts
  * import type { HistoryQuery } from '@kikuai/sdk';
- * const query: HistoryQuery = { limit: 100 };
+ * const query: HistoryQuery = { limit: 100, kind: 'debit', day: '2026-11-30', product_id: 'reliapi' };
  * ```
  */
 export type HistoryQuery = NonNullable<operations['listHistory']['parameters']['query']>;
+
+/**
+ * The query of `history.daily()`: `limit` (1 to 100) and the `cursor` of the previous page.
+ *
+ * @example
+ * ```ts
+ * import type { DailyHistoryQuery } from '@kikuai/sdk';
+ * const query: DailyHistoryQuery = { limit: 20 };
+ * ```
+ */
+export type DailyHistoryQuery = NonNullable<operations['listDailyHistory']['parameters']['query']>;
+
+/**
+ * The per-call charges of one product on one UTC day (`type: 'charges'`): how many calls,
+ * their sum (negative), the first and last call's time, and `calls_cursor` to list them.
+ *
+ * @example
+ * ```ts
+ * import type { ChargesGroup } from '@kikuai/sdk';
+ * const calls = (group: ChargesGroup) =>
+ *   kikuai.history.list({ kind: 'debit', day: group.day, product_id: group.product_id, cursor: group.calls_cursor });
+ * ```
+ */
+export type ChargesGroup = components['schemas']['ChargesGroup'];
+
+/**
+ * One row of the daily history: a {@link ChargesGroup}, or `{ type: 'entry', entry }` for a
+ * top-up, refund, adjustment, signup credit or any other ledger entry.
+ *
+ * @example
+ * ```ts
+ * import type { DailyHistoryItem } from '@kikuai/sdk';
+ * const label = (item: DailyHistoryItem) => (item.type === 'charges' ? `${item.calls} calls` : item.entry.kind);
+ * ```
+ */
+export type DailyHistoryItem = components['schemas']['DailyHistoryItem'];
+
+/**
+ * One page of the daily history: `data` and the `next_cursor` (null on the last page).
+ *
+ * @example
+ * ```ts
+ * import type { DailyHistoryPage } from '@kikuai/sdk';
+ * const page: DailyHistoryPage = await kikuai.history.daily({ limit: 20 });
+ * ```
+ */
+export type DailyHistoryPage = components['schemas']['DailyHistoryPage'];
 
 /**
  * The query of `admin.findAccounts()`: a Telegram id or an account id.

@@ -19,6 +19,7 @@ const calls: Call[] = [
   ['getBalance', 'GET', '/api/v1/balance', (k) => k.balance.get()],
   ['getUsage', 'GET', '/api/v1/usage', (k) => k.usage.get()],
   ['listHistory', 'GET', '/api/v1/history', (k) => k.history.list()],
+  ['listDailyHistory', 'GET', '/api/v1/history/daily', (k) => k.history.daily()],
   ['getTopupOptions', 'GET', '/api/v1/payment/options', (k) => k.topups.options()],
   ['createTopup', 'POST', '/api/v1/payment/topup', (k) => k.topups.create({ method: 'stars', amount_micros: 1 })],
   ['getTopup', 'GET', '/api/v1/payment/topup/top_1', (k) => k.topups.get('top_1')],

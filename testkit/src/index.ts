@@ -7,6 +7,7 @@
 export { startTestServer, TEST_BOT_TOKEN, type TestServer, type TestServerOptions } from './harness.js';
 export { signInitData } from '@kikuai/server';
 export { startFakeTelegram, FAKE_BOT_INFO, type FakeTelegram, type RecordedCall } from './fake-telegram.js';
+export { recordProxiedCalls, type ProxiedCall } from './proxied-calls.js';
 export { testProductsYaml, writeTestProductsFile, type TestProductsOptions } from './products.js';
 export { startFakePaddle, signPaddleBody, type FakePaddle, type PaddleEvent, type PaddleTransaction, type PaddleCreateTransactionBody } from './fake-paddle.js';
 export { startOwnRedis, redisCommand, redisServerAvailable, withOwnRedis, type OwnRedis } from './redis-process.js';

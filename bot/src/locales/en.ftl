@@ -219,3 +219,17 @@ command-help = What I can do
 command-paysupport = Help with a payment
 command-terms = Terms of service
 command-support = Contact us
+
+## history
+# A line of the calls of one product on one UTC day, and the page of its single calls.
+history-group =
+    { $day } · <b>{ $product }</b>: { $calls } { $calls ->
+        [one] call
+       *[other] calls
+    } <b>{ $amount }</b>
+    { $from }–{ $to } UTC
+history-calls-title = <b>{ $product }</b>, { $day }: single calls, page { $page }
+history-call = { $time } · <b>{ $amount }</b> · { $reason }
+history-calls-none = No calls on this page.
+button-history-calls = 🔎 { $group }
+button-history-back = ‹ History

@@ -219,3 +219,18 @@ command-help = Что я умею
 command-paysupport = Помощь с платежом
 command-terms = Условия использования
 command-support = Связаться с нами
+
+## history
+# Строка вызовов одного продукта за один день (UTC) и страница отдельных вызовов.
+history-group =
+    { $day } · <b>{ $product }</b>: { $calls } { $calls ->
+        [one] вызов
+        [few] вызова
+       *[many] вызовов
+    } <b>{ $amount }</b>
+    { $from }–{ $to } UTC
+history-calls-title = <b>{ $product }</b>, { $day }: отдельные вызовы, страница { $page }
+history-call = { $time } · <b>{ $amount }</b> · { $reason }
+history-calls-none = На этой странице вызовов нет.
+button-history-calls = 🔎 { $group }
+button-history-back = ‹ История

@@ -11,6 +11,8 @@ export interface HistoryPage {
   page: number;
   /** The token of the page before, or null for the first page. */
   previous: string | null;
+  /** On a page of single calls: whose calls (a charges group's day and product), and the history page to go back to. */
+  calls?: { day: string; product_id: string; back: string };
 }
 
 export class PageTokens {

@@ -201,9 +201,52 @@ export interface paths {
         };
         /**
          * List ledger entries
-         * @description Every change of the balance, newest first, cursor-paginated.
+         * @description Every change of the balance, newest first, cursor-paginated. The filters narrow
+         *     the list; together, `kind=debit&day=…&product_id=…` lists the single calls behind
+         *     one charges group of `GET /api/v1/history/daily` (start from the group's
+         *     `calls_cursor` to skip what is newer than the group).
+         *
+         *     A filtered page reads at most 2,000 ledger entries, in windows of 100, 400, then 500
+         *     (SQLite: one primary-key range scan per window; Redis: one `ZREVRANGEBYSCORE … LIMIT`
+         *     per window). When the entries it
+         *     may read run out first, the page holds fewer than `limit` entries (perhaps none)
+         *     and `next_cursor` goes on from where it stopped. With `day`, the reading stops at
+         *     the first entry ten minutes older than that day.
          */
         get: operations["listHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/history/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History grouped by day
+         * @description The ledger as people read it, newest first: the per-call charges of one product
+         *     on one UTC day on one row (a `charges` group), and every other entry — top-ups,
+         *     refunds, adjustments, signup credits, other debits — on its own row (`entry`).
+         *     A group sits where its newest call is. Its single calls are one request away:
+         *     `GET /api/v1/history?kind=debit&day=<day>&product_id=<product_id>&cursor=<calls_cursor>`.
+         *
+         *     Bounded: a page reads at most 2,000 ledger entries, in windows of 100, 400, then 500
+         *     (SQLite: one primary-key range scan per window; Redis: one `ZREVRANGEBYSCORE … LIMIT`
+         *     per window; at most five). A page ends before the entry that would open item `limit + 1`,
+         *     or where those 2,000 entries end; `next_cursor` goes on from there. So every
+         *     entry lands in exactly one item of one page, and the groups' sums with the
+         *     entries' amounts add up to the ledger. A day's calls of one product that span a
+         *     page break (more than 2,000 calls, or more than `limit` other rows among them)
+         *     show as more than one group.
+         */
+        get: operations["listDailyHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1103,13 +1146,14 @@ export interface components {
                 cost_usd: components["schemas"]["UsdString"];
             };
         };
+        /**
+         * @description `credit`: money in (top-up, grant); `debit`: a charge; `refund`: a charge returned; `adjustment`: an operator or provider correction; `signup_credit`: the free credit a new account gets once at registration (the operator sets it; its `external_ref` is `signup:<telegram id>`).
+         * @enum {string}
+         */
+        LedgerKind: "credit" | "debit" | "refund" | "adjustment" | "signup_credit";
         LedgerEntry: {
             id: string;
-            /**
-             * @description `credit`: money in (top-up, grant); `debit`: a charge; `refund`: a charge returned; `adjustment`: an operator or provider correction; `signup_credit`: the free credit a new account gets once at registration (the operator sets it; its `external_ref` is `signup:<telegram id>`).
-             * @enum {string}
-             */
-            kind: "credit" | "debit" | "refund" | "adjustment" | "signup_credit";
+            kind: components["schemas"]["LedgerKind"];
             amount_micros: components["schemas"]["SignedMicros"];
             amount_usd: components["schemas"]["UsdString"];
             balance_after_micros: components["schemas"]["Micros"];
@@ -1120,6 +1164,36 @@ export interface components {
         };
         LedgerPage: {
             data: components["schemas"]["LedgerEntry"][];
+            next_cursor: string | null;
+        };
+        /** @description The per-call charges of one product on one UTC day, within one page (`GET /api/v1/history/daily`). */
+        ChargesGroup: {
+            /** @constant */
+            type: "charges";
+            /**
+             * Format: date
+             * @description The UTC day, `YYYY-MM-DD`.
+             */
+            day: string;
+            product_id: components["schemas"]["ProductId"];
+            /** @description How many calls were charged. */
+            calls: number;
+            amount_micros: components["schemas"]["SignedMicros"];
+            amount_usd: components["schemas"]["UsdString"];
+            first_at: components["schemas"]["Timestamp"];
+            last_at: components["schemas"]["Timestamp"];
+            /** @description The `cursor` for `GET /api/v1/history?kind=debit&day=<day>&product_id=<product_id>` that starts at this group's newest call. */
+            calls_cursor: string;
+        };
+        /** @description One ledger entry on its own row. */
+        HistoryEntryItem: {
+            /** @constant */
+            type: "entry";
+            entry: components["schemas"]["LedgerEntry"];
+        };
+        DailyHistoryItem: components["schemas"]["ChargesGroup"] | components["schemas"]["HistoryEntryItem"];
+        DailyHistoryPage: {
+            data: components["schemas"]["DailyHistoryItem"][];
             next_cursor: string | null;
         };
         LedgerChangeResult: {
@@ -2301,6 +2375,21 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Only entries of this kind.
+                 * @example debit
+                 */
+                kind?: components["schemas"]["LedgerKind"];
+                /**
+                 * @description Only entries of this UTC day, `YYYY-MM-DD`.
+                 * @example 2026-11-30
+                 */
+                day?: string;
+                /**
+                 * @description Only the per-call charges and refunds of this product.
+                 * @example reliapi
+                 */
+                product_id?: components["schemas"]["ProductId"];
             };
             header?: never;
             path?: never;
@@ -2316,6 +2405,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDailyHistory: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of history items. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "charges",
+                     *           "day": "2026-11-30",
+                     *           "product_id": "reliapi",
+                     *           "calls": 412,
+                     *           "amount_micros": -412000,
+                     *           "amount_usd": "-0.412000",
+                     *           "first_at": "2026-11-30T08:01:12.000Z",
+                     *           "last_at": "2026-11-30T17:42:03.000Z",
+                     *           "calls_cursor": "bDE6MTQwMw"
+                     *         },
+                     *         {
+                     *           "type": "entry",
+                     *           "entry": {
+                     *             "id": "led_01JD6Z4T0Q8X9W2V3B4N5M6K7J",
+                     *             "kind": "credit",
+                     *             "amount_micros": 5000000,
+                     *             "amount_usd": "5.000000",
+                     *             "balance_after_micros": 5412000,
+                     *             "balance_after_usd": "5.412000",
+                     *             "reason": "Top-up (Telegram Stars)",
+                     *             "external_ref": "stars:charge_1",
+                     *             "created_at": "2026-11-30T08:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": "bDE6OTkw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DailyHistoryPage"];
                 };
             };
             400: components["responses"]["BadRequest"];

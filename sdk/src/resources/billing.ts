@@ -1,5 +1,15 @@
 import type { RequestOptions } from '../request-options.js';
-import type { Balance, HistoryQuery, LedgerEntry, LedgerPage, UsageQuery, UsageReport } from '../types.js';
+import type {
+  Balance,
+  DailyHistoryItem,
+  DailyHistoryPage,
+  DailyHistoryQuery,
+  HistoryQuery,
+  LedgerEntry,
+  LedgerPage,
+  UsageQuery,
+  UsageReport,
+} from '../types.js';
 import { unwrap, type ResourceContext } from './context.js';
 
 /**
@@ -91,6 +101,31 @@ export interface HistoryResource {
    * ```
    */
   iterate(query?: HistoryQuery, options?: RequestOptions): AsyncGenerator<LedgerEntry, void, undefined>;
+  /**
+   * One page of the history as people read it: the per-call charges of each product and
+   * UTC day on one row (`type: 'charges'`), every top-up, refund, adjustment and signup
+   * credit on its own (`type: 'entry'`). A group's single calls:
+   * `list({ kind: 'debit', day, product_id, cursor: calls_cursor })`.
+   *
+   * @example
+   * ```ts
+   * const { data } = await kikuai.history.daily({ limit: 20 });
+   * for (const item of data) {
+   *   if (item.type === 'charges') console.log(item.day, item.product_id, item.calls, item.amount_usd);
+   *   else console.log(item.entry.kind, item.entry.amount_usd);
+   * }
+   * ```
+   */
+  daily(query?: DailyHistoryQuery, options?: RequestOptions): Promise<DailyHistoryPage>;
+  /**
+   * Every row of the daily history, fetching the next page only when the previous one is used up.
+   *
+   * @example
+   * ```ts
+   * for await (const item of kikuai.history.iterateDaily({ limit: 50 })) if (item.type === 'charges') console.log(item.calls);
+   * ```
+   */
+  iterateDaily(query?: DailyHistoryQuery, options?: RequestOptions): AsyncGenerator<DailyHistoryItem, void, undefined>;
 }
 
 export function createBalanceResource(context: ResourceContext): BalanceResource {
@@ -117,23 +152,35 @@ export function createUsageResource(context: ResourceContext): UsageResource {
   };
 }
 
+/** Every page from `query.cursor` (or the start) to the last, each fetched when the previous one was used. */
+async function* paginate<Query extends { cursor?: string }, Page extends { next_cursor: string | null }>(
+  fetchPage: (query: Query) => Promise<Page>,
+  query: Query,
+): AsyncGenerator<Page, void, undefined> {
+  let cursor = query.cursor;
+  for (;;) {
+    const page = await fetchPage({ ...query, cursor });
+    yield page;
+    if (!page.next_cursor) return;
+    cursor = page.next_cursor;
+  }
+}
+
 export function createHistoryResource(context: ResourceContext): HistoryResource {
   const list = (query: HistoryQuery | undefined, options: RequestOptions | undefined) =>
     unwrap(context.raw.GET('/api/v1/history', { params: { query: query ?? {} }, ...context.init(options) }));
-  async function* pages(query?: HistoryQuery, options?: RequestOptions): AsyncGenerator<LedgerPage, void, undefined> {
-    let cursor = query?.cursor;
-    for (;;) {
-      const page = await list({ ...query, cursor }, options);
-      yield page;
-      if (!page.next_cursor) return;
-      cursor = page.next_cursor;
-    }
-  }
+  const daily = (query: DailyHistoryQuery | undefined, options: RequestOptions | undefined) =>
+    unwrap(context.raw.GET('/api/v1/history/daily', { params: { query: query ?? {} }, ...context.init(options) }));
+  const pages = (query?: HistoryQuery, options?: RequestOptions) => paginate((next: HistoryQuery) => list(next, options), query ?? {});
   return {
     list,
     pages,
     async *iterate(query, options) {
       for await (const page of pages(query, options)) yield* page.data;
+    },
+    daily,
+    async *iterateDaily(query, options) {
+      for await (const page of paginate((next: DailyHistoryQuery) => daily(next, options), query ?? {})) yield* page.data;
     },
   };
 }

@@ -29,6 +29,7 @@ export const API_KEY_OPERATIONS: Record<string, OperationRule> = {
   getBalance: { permission: 'billing:read' },
   getUsage: { permission: 'billing:read' },
   listHistory: { permission: 'billing:read' },
+  listDailyHistory: { permission: 'billing:read' },
   getTopupOptions: { permission: 'billing:read' },
   getTopup: { permission: 'billing:read' },
   createTopup: { permission: 'billing:write' },

@@ -5,7 +5,7 @@ import { requireAccount } from '../auth/authenticate.js';
 import { InvalidCursorError } from '../store/logic.js';
 import { ApiProblem } from '../http/problem.js';
 import { microsToUsd } from '../services/money.js';
-import { presentLedgerEntry, presentUsageRow } from '../services/presenters.js';
+import { presentHistoryItem, presentLedgerEntry, presentUsageRow } from '../services/presenters.js';
 import { sent, type Handlers } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -16,6 +16,17 @@ const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 function csvField(value: string | number): string {
   const text = String(value);
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+async function withCursor<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) {
+      throw new ApiProblem(400, 'validation_failed', 'query/cursor is not a cursor this API gave. Start again without it.');
+    }
+    throw error;
+  }
 }
 
 export function billingRoutes(context: ServerContext & Pick<Services, 'postgres'>): Handlers {
@@ -38,17 +49,22 @@ export function billingRoutes(context: ServerContext & Pick<Services, 'postgres'
 
     async listHistory(request) {
       const account = requireAccount(request);
-      const query = request.query;
-      let page;
-      try {
-        page = await listLedgerWithArchive(store, archive, account.id, { limit: query.limit ?? 20, cursor: query.cursor ?? null });
-      } catch (error) {
-        if (error instanceof InvalidCursorError) {
-          throw new ApiProblem(400, 'validation_failed', 'query/cursor is not a cursor this API gave. Start again without it.');
-        }
-        throw error;
-      }
+      const { limit = 20, cursor = null, kind, day, product_id } = request.query;
+      const filtered = kind !== undefined || day !== undefined || product_id !== undefined;
+      // The single calls of a group come from the store; the plain list continues from PostgreSQL past the retention.
+      const page = await withCursor(() =>
+        filtered
+          ? store.filterLedger(account.id, { limit, cursor, ...(kind ? { kind } : {}), ...(day ? { day } : {}), ...(product_id ? { product_id } : {}) })
+          : listLedgerWithArchive(store, archive, account.id, { limit, cursor }),
+      );
       return { data: page.items.map(presentLedgerEntry), next_cursor: page.next_cursor };
+    },
+
+    async listDailyHistory(request) {
+      const account = requireAccount(request);
+      const { limit = 20, cursor = null } = request.query;
+      const page = await withCursor(() => store.listDailyHistory(account.id, { limit, cursor }));
+      return { data: page.items.map(presentHistoryItem), next_cursor: page.next_cursor };
     },
 
     async getUsage(request, reply) {

@@ -1,7 +1,7 @@
 /** Store records → the API's shapes (openapi.yaml's schemas, typed from the contract). */
 import type { components } from '@kikuai/sdk/contract';
 import { currentSpend, keyStatus, periodEnd } from '../store/logic.js';
-import type { Account, ApiKeyRecord, LedgerEntry, Topup, UsageRow } from '../store/types.js';
+import type { Account, ApiKeyRecord, DailyHistoryItem, LedgerEntry, Topup, UsageRow } from '../store/types.js';
 import { microsToUsd } from './money.js';
 
 type Schemas = components['schemas'];
@@ -69,6 +69,11 @@ export function presentLedgerEntry(entry: LedgerEntry): Schemas['LedgerEntry'] {
     external_ref: entry.external_ref,
     created_at: entry.created_at,
   };
+}
+
+export function presentHistoryItem(item: DailyHistoryItem): Schemas['DailyHistoryItem'] {
+  if (item.type === 'entry') return { type: 'entry', entry: presentLedgerEntry(item.entry) };
+  return { ...item, amount_usd: microsToUsd(item.amount_micros) };
 }
 
 export function presentTopup(topup: Topup): Schemas['Topup'] {

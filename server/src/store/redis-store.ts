@@ -47,6 +47,7 @@ import {
   toTopup,
 } from './records.js';
 import * as scripts from './redis-scripts.js';
+import { dailyHistoryPage, filteredLedgerPage, type LedgerWindowReader, type SequencedEntry } from './history.js';
 import { AuthSnapshots, revisionTokens, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import type {
   OutboxBacklog,
@@ -68,7 +69,9 @@ import type {
   KeyPatch,
   IdempotentClaim,
   LedgerChange,
+  DailyHistoryItem,
   LedgerEntry,
+  LedgerFilter,
   LedgerResult,
   LimitAccountRequest,
   LimitAccountResult,
@@ -608,6 +611,24 @@ export class RedisStore implements Store {
     }
     const more = flat.length / 2 > options.limit;
     return { items, next_cursor: more ? encodeLedgerCursor(lastSequence) : null };
+  }
+
+  async listDailyHistory(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<DailyHistoryItem>> {
+    return dailyHistoryPage(this.ledgerWindowOf(accountId), options);
+  }
+
+  async filterLedger(accountId: string, filter: LedgerFilter): Promise<Page<LedgerEntry>> {
+    return filteredLedgerPage(this.ledgerWindowOf(accountId), filter);
+  }
+
+  /** One ZREVRANGEBYSCORE (O(log n + count)) per window. */
+  private ledgerWindowOf(accountId: string): LedgerWindowReader {
+    return async (beforeSeq, count) => {
+      const flat = await this.client.zrevrangebyscore(this.accountKey(accountId, 'ledger'), `(${beforeSeq}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count);
+      const rows: SequencedEntry[] = [];
+      for (let i = 0; i < flat.length; i += 2) rows.push({ seq: Number(flat[i + 1]), entry: parseEntry(accountId, flat[i]!) });
+      return rows;
+    };
   }
 
   async sumLedger(accountId: string): Promise<number> {

@@ -46,6 +46,7 @@ import {
   toTopup,
 } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import { dailyHistoryPage, filteredLedgerPage, type LedgerWindowReader } from './history.js';
 import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateWindows } from './rate-windows.js';
 import { ReservedCalls } from './sqlite-reserved-calls.js';
@@ -69,7 +70,9 @@ import type {
   KeyPatch,
   IdempotentClaim,
   LedgerChange,
+  DailyHistoryItem,
   LedgerEntry,
+  LedgerFilter,
   LedgerKind,
   LedgerResult,
   LimitAccountRequest,
@@ -494,6 +497,20 @@ export class SqliteStore implements Store {
     const page = rows.slice(0, options.limit);
     const more = rows.length > options.limit;
     return { items: page.map((row) => toEntry(accountId, row)), next_cursor: more ? encodeLedgerCursor(Number(page[page.length - 1]!.seq)) : null };
+  }
+
+  async listDailyHistory(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<DailyHistoryItem>> {
+    return dailyHistoryPage(this.ledgerWindowOf(accountId), options);
+  }
+
+  async filterLedger(accountId: string, filter: LedgerFilter): Promise<Page<LedgerEntry>> {
+    return filteredLedgerPage(this.ledgerWindowOf(accountId), filter);
+  }
+
+  /** One range scan of the (account_id, seq) key per window. */
+  private ledgerWindowOf(accountId: string): LedgerWindowReader {
+    return async (beforeSeq, count) =>
+      (this.statements.ledgerPage.all(accountId, beforeSeq, count) as Row[]).map((row) => ({ seq: Number(row.seq), entry: toEntry(accountId, row) }));
   }
 
   async sumLedger(accountId: string): Promise<number> {

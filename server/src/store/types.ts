@@ -156,6 +156,33 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** `filterLedger`'s query: a page of the entries that match every filter given (`history.ts`). */
+export interface LedgerFilter {
+  limit: number;
+  cursor?: string | null;
+  kind?: LedgerKind;
+  /** UTC day, YYYY-MM-DD. */
+  day?: string;
+  /** The per-call charges and refunds of this product. */
+  product_id?: string;
+}
+
+/** The per-call charges of one product on one UTC day, within one page of `listDailyHistory`. */
+export interface ChargesGroup {
+  type: 'charges';
+  day: string;
+  product_id: string;
+  calls: number;
+  /** Signed (negative): the sum of the calls' debits. */
+  amount_micros: number;
+  first_at: string;
+  last_at: string;
+  /** The ledger cursor that starts at the group's newest call (for `filterLedger`). */
+  calls_cursor: string;
+}
+
+export type DailyHistoryItem = ChargesGroup | { type: 'entry'; entry: LedgerEntry };
+
 export interface RateLimitRule {
   /** A name unique within the account, e.g. `key:<keyId>` or `account`. */
   bucket: string;
@@ -437,6 +464,10 @@ export interface Store {
   applyLedger(change: LedgerChange, now: string): Promise<LedgerResult>;
   /** Newest first. The cursor is opaque. */
   listLedger(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<LedgerEntry>>;
+  /** Newest first: per-call charges grouped by UTC day and product, every other entry alone; reads at most 2,000 entries (`history.ts`). */
+  listDailyHistory(accountId: string, options: { limit: number; cursor?: string | null }): Promise<Page<DailyHistoryItem>>;
+  /** Newest first, the entries matching the filter; reads at most 2,000 entries, so a page may be short with a next cursor. */
+  filterLedger(accountId: string, filter: LedgerFilter): Promise<Page<LedgerEntry>>;
   /** Test and audit helper: the sum of every entry of the account. */
   sumLedger(accountId: string): Promise<number>;
   /** The entry written under this external reference, if any (payments: what a charge credited, before refunding it). */
@@ -568,6 +599,8 @@ const OPERATIONS: Record<StoreOperation, true> = {
   limitAccount: true,
   applyLedger: true,
   listLedger: true,
+  listDailyHistory: true,
+  filterLedger: true,
   sumLedger: true,
   findLedgerEntry: true,
   reserve: true,

@@ -37,6 +37,7 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
   getBalance: () => ({}),
   getUsage: () => ({}),
   listHistory: () => ({}),
+  listDailyHistory: () => ({}),
   getTopupOptions: () => ({}),
   createTopup: () => ({ body: { method: 'stars', amount_micros: 1_000_000 } }),
   getTopup: () => ({}),

@@ -16,7 +16,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTopupId } from '../../src/store/ids.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import type { NewKey, RateLimitRule, ReserveRequest, Store, Topup, UsageEvent } from '../../src/store/types.js';
+import type {
+  ChargesGroup,
+  DailyHistoryItem,
+  LedgerEntry,
+  NewKey,
+  Page,
+  RateLimitRule,
+  ReserveRequest,
+  Store,
+  Topup,
+  UsageEvent,
+} from '../../src/store/types.js';
+import { HISTORY_DAYS, historyTotals, writeMixedLedger } from '../support/history.js';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 import { newKey, reserveRequest, sha256, usageEvent } from '../support/store.js';
 import { REDIS_URL, redisIsReachable, skipRedis } from '@kikuai/testkit/stores';
@@ -539,6 +551,92 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     expect(pages[0]![0]!.id).toMatch(/^led_[0-9A-Z]{26}$/);
     expect(await store.sumLedger(accountId)).toBe(7260);
     await expect(store.listLedger(accountId, { limit: 50, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
+  });
+
+  /**
+   * The history tests' calls stay open (never settled), and the open-call tests count every
+   * open call of their store: the history tests get a store of their own, removed after.
+   */
+  const ownBackends: Backend[] = [];
+  afterAll(async () => {
+    for (const own of ownBackends) await own.cleanup();
+  });
+  async function ownStore(balance = 0) {
+    const own = make();
+    ownBackends.push(own);
+    const history = own.open();
+    const key = newKey();
+    const { account } = await history.register({ id: randomInt(1, 2 ** 47) }, key, iso(T0));
+    if (balance > 0)
+      await history.applyLedger({ account_id: account.id, kind: 'credit', amount_micros: balance, reason: 'seed', external_ref: 'seed' }, iso(T0));
+    return { history, accountId: account.id, key };
+  }
+
+  it.skipIf(skip)(
+    'daily history: 1,000 calls over 3 days and 2 products group by day and product, sum to the ledger, page without loss or repeat',
+    async () => {
+      const { history, accountId } = await ownStore();
+      const written = await writeMixedLedger(history, accountId);
+      const items: DailyHistoryItem[] = [];
+      const pageSizes: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<DailyHistoryItem> = await history.listDailyHistory(accountId, { limit: 4, cursor });
+        pageSizes.push(page.items.length);
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(Math.max(...pageSizes)).toBeLessThanOrEqual(4);
+
+      const totals = historyTotals(items);
+      expect(totals.sum).toBe(await history.sumLedger(accountId));
+      expect(totals.groups).toEqual(written.chargesByGroup);
+      expect(new Set(totals.entryIds).size).toBe(totals.entryIds.length);
+      expect(totals.entryIds).toHaveLength(written.standalone);
+      const kinds = items.flatMap((item) => (item.type === 'entry' ? [item.entry.kind] : []));
+      expect(new Set(kinds)).toEqual(new Set(['credit', 'refund', 'adjustment']));
+      // Newest first: the adjustment of the last evening, then the last day's groups.
+      expect(items[0]).toMatchObject({ type: 'entry', entry: { kind: 'adjustment', amount_micros: -500 } });
+      expect(items[1]).toMatchObject({ type: 'charges', day: HISTORY_DAYS[2] });
+
+      // The single calls of a group, one filter away, from the group's own cursor.
+      const group = items.find((item): item is ChargesGroup => item.type === 'charges' && item.day === HISTORY_DAYS[1] && item.product_id === 'routellm')!;
+      const calls: LedgerEntry[] = [];
+      cursor = group.calls_cursor;
+      do {
+        const page: Page<LedgerEntry> = await history.filterLedger(accountId, {
+          limit: 100,
+          cursor,
+          kind: 'debit',
+          day: group.day,
+          product_id: group.product_id,
+        });
+        calls.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(calls.length).toBe(written.chargesByGroup.get(`${HISTORY_DAYS[1]}|routellm`)!.calls);
+      expect(calls.every((entry) => entry.kind === 'debit' && entry.reason === 'routellm/llm' && entry.created_at.startsWith(HISTORY_DAYS[1]!))).toBe(true);
+      expect(calls[0]!.created_at).toBe(group.last_at);
+      // A day's calls that span page breaks show as several groups; the filter lists them all.
+      const firstOfDay = items
+        .flatMap((item) => (item.type === 'charges' && item.day === group.day && item.product_id === group.product_id ? [item.first_at] : []))
+        .sort()[0];
+      expect(calls.at(-1)!.created_at).toBe(firstOfDay);
+      const refunds = await history.filterLedger(accountId, { limit: 100, kind: 'refund', product_id: 'reliapi' });
+      expect(refunds.items.length).toBeGreaterThan(0);
+      expect(refunds.items.every((entry) => entry.kind === 'refund' && entry.reason.startsWith('reliapi/'))).toBe(true);
+      await expect(history.listDailyHistory(accountId, { limit: 5, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
+    },
+  );
+
+  it.skipIf(skip)('daily history reads at most 2,000 entries a page: a longer run of one group continues on the next page', async () => {
+    const { history, accountId, key } = await ownStore(10_000_000);
+    for (let i = 0; i < 2100; i++) await history.reserve(reserveRequest(accountId, key, { reason: 'reliapi/llm', now_ms: T0 + i }), iso(T0 + i));
+    const first = await history.listDailyHistory(accountId, { limit: 20 });
+    expect(first.items).toEqual([expect.objectContaining({ type: 'charges', calls: 2000, amount_micros: -2_000_000 })]);
+    const second = await history.listDailyHistory(accountId, { limit: 20, cursor: first.next_cursor });
+    expect(second.items).toEqual([expect.objectContaining({ type: 'charges', calls: 100 }), expect.objectContaining({ type: 'entry' })]);
+    expect(second.next_cursor).toBeNull();
   });
 
   it.skipIf(skip)('aggregates usage per day, product and key; keeps the last 1,000 raw events', async () => {

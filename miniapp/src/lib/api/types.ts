@@ -7,6 +7,8 @@ export type {
   ApiKeyList,
   ApiKeyWithSecret,
   Balance,
+  ChargesGroup,
+  DailyHistoryItem,
   LedgerEntry,
   LedgerPage,
   Permission,
