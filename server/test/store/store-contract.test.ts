@@ -32,7 +32,7 @@ import { HISTORY_DAYS, historyTotals, writeMixedLedger } from '../support/histor
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 import { newKey, reserveRequest, sha256, usageEvent } from '../support/store.js';
 import { REDIS_URL, redisIsReachable, skipRedis } from '@kikuai/testkit/stores';
-import { startOwnRedisCluster, withOwnRedisCluster } from '@kikuai/testkit/redis-cluster';
+import { startOwnRedisCluster, withOwnRedisCluster, type OwnRedisCluster } from '@kikuai/testkit/redis-cluster';
 
 interface Backend {
   /** A new store instance (a new connection) on the same data. */
@@ -73,20 +73,27 @@ function redisBackend(): Backend {
   };
 }
 
-/** A cluster of the suite's own: its data goes with it, so cleanup is stopping it. */
+/** One cluster of the file's own, started on first use; its data goes with it when it stops. */
+let ownCluster: Promise<OwnRedisCluster> | null = null;
+afterAll(async () => {
+  await (await ownCluster)?.stop();
+});
+
+/** A backend on that cluster, under a key prefix of its own. */
 async function redisClusterBackend(): Promise<Backend> {
-  const cluster = await startOwnRedisCluster();
+  ownCluster ??= startOwnRedisCluster();
+  const cluster = await ownCluster;
+  const keyPrefix = uniqueRedisPrefix();
   const stores: Store[] = [];
   return {
     open() {
       // The store's own fail-fast connection, as `REDIS_CLUSTER=true` makes it.
-      const store = new RedisStore(cluster.urls[0]!, { cluster: true, keyPrefix: 'kikuai-test:' });
+      const store = new RedisStore(cluster.urls[0]!, { cluster: true, keyPrefix });
       stores.push(store);
       return store;
     },
     async cleanup() {
       for (const store of stores) await store.close();
-      await cluster.stop();
     },
   };
 }
@@ -562,7 +569,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     for (const own of ownBackends) await own.cleanup();
   });
   async function ownStore(balance = 0) {
-    const own = make();
+    const own = await make();
     ownBackends.push(own);
     const history = own.open();
     const key = newKey();
@@ -624,7 +631,7 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
       expect(calls.at(-1)!.created_at).toBe(firstOfDay);
       const refunds = await history.filterLedger(accountId, { limit: 100, kind: 'refund', product_id: 'reliapi' });
       expect(refunds.items.length).toBeGreaterThan(0);
-      expect(refunds.items.every((entry) => entry.kind === 'refund' && entry.reason.startsWith('reliapi/'))).toBe(true);
+      expect(refunds.items.every((entry: LedgerEntry) => entry.kind === 'refund' && entry.reason.startsWith('reliapi/'))).toBe(true);
       await expect(history.listDailyHistory(accountId, { limit: 5, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor/);
     },
   );
