@@ -75,7 +75,9 @@ export async function serve(options: ServeOptions = {}): Promise<KikuaiApp> {
     if (error instanceof ConfigError) await store.close().catch(() => undefined);
     exitOnConfigError(error);
   }
-  const where = config.redisUrl ? `Redis${config.redisCluster ? ' Cluster' : ''} at ${new URL(config.redisUrl).host}` : `embedded SQLite at ${config.dataDir}/kikuai.db`;
+  const where = config.redisUrl
+    ? `Redis${config.redisCluster ? ' Cluster' : ''} at ${new URL(config.redisUrl).host}`
+    : `embedded SQLite at ${config.dataDir}/kikuai.db`;
   app.log.info({ store: store.kind }, `store: ${where}`);
 
   await app.listen({ port: config.port, host: config.host });
