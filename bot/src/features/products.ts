@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
 import { MENU, backToMenuKeyboard } from '../keyboards/main-menu.js';
-import { escapeHtml, formatMoney } from '../services/format.js';
+import { escapeHtml, formatMoney, replyLanguage } from '../services/format.js';
 import { KikuaiError, type Product } from '@kikuai/sdk';
 
 const PRODUCT_PREFIX = 'prod:';
@@ -10,7 +10,7 @@ const PRODUCT_PREFIX = 'prod:';
 export const productsFeature = new Composer<BotContext>();
 
 async function listProducts(ctx: BotContext): Promise<Product[]> {
-  return (await ctx.kikuai.products.list()).data;
+  return (await ctx.kikuai.products.list({ headers: { 'accept-language': replyLanguage(ctx) } })).data;
 }
 
 async function showProducts(ctx: BotContext): Promise<void> {
@@ -84,7 +84,7 @@ function productPage(ctx: BotContext, product: Product, withSdk: boolean): strin
 async function showProduct(ctx: BotContext, productId: string): Promise<void> {
   let product: Product;
   try {
-    product = await ctx.kikuai.products.get(productId);
+    product = await ctx.kikuai.products.get(productId, { headers: { 'accept-language': replyLanguage(ctx) } });
   } catch (error) {
     if (error instanceof KikuaiError && error.status === 404)
       return void (await ctx.reply(ctx.t('product-not-found', { name: escapeHtml(productId) }), { parse_mode: 'HTML' }));

@@ -16,6 +16,11 @@ export function formatMoney(ctx: Pick<BotContext, 't'>, micros: number, options:
   return formatUsdIn(micros, { ...options, locale: localeOf(ctx.t('money-locale')) });
 }
 
+/** The language the reply is written in, for the API's `Accept-Language` (product descriptions). */
+export function replyLanguage(ctx: Pick<BotContext, 't'>): string {
+  return localeOf(ctx.t('money-locale'));
+}
+
 /** Micro-USD in English (`$5.00`). Kept for callers without a context; replies use {@link formatMoney}. */
 export function formatMicros(micros: number): string {
   return formatUsdIn(micros);

@@ -433,7 +433,8 @@ export interface paths {
          * List products
          * @description The products sold through kikuai, with their endpoints, prices, limits and a
          *     working example of each endpoint on this server's public base URL, and the
-         *     quickstart: the first call every face shows beside a new key.
+         *     quickstart: the first call every face shows beside a new key. Descriptions follow
+         *     `Accept-Language` (Russian or English).
          */
         get: operations["listProducts"];
         put?: never;
@@ -1940,6 +1941,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The reader's language. When `ru` comes first, descriptions are in Russian where the catalog has them (`Content-Language` says which); anything else gets English. */
+        AcceptLanguage: string;
         /** @description Makes a retry of this request safe; see Idempotency above. */
         IdempotencyKey: string;
         /** @description The key's id (`key_…`); it never changes, also across rotations. */
@@ -2729,7 +2732,10 @@ export interface operations {
     listProducts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The reader's language. When `ru` comes first, descriptions are in Russian where the catalog has them (`Content-Language` says which); anything else gets English. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2753,7 +2759,10 @@ export interface operations {
     getProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The reader's language. When `ru` comes first, descriptions are in Russian where the catalog has them (`Content-Language` says which); anything else gets English. */
+                "Accept-Language"?: components["parameters"]["AcceptLanguage"];
+            };
             path: {
                 /** @description The product's id. */
                 product_id: components["schemas"]["ProductId"];

@@ -18,6 +18,18 @@ const formatMoney = (language: Language, micros: number) => formatUsdIn(micros, 
 const keyLabel = (key: ApiKeyRecord) => `"${key.name}" (${key.prefix}…${key.last_four})`;
 
 export const messages = {
+  /** What Telegram's Stars invoice shows the payer (title, description, the price line). */
+  starsInvoice(language: Language, amountMicros: number, stars: number): { title: string; description: string; label: string } {
+    const amount = formatMoney(language, amountMicros);
+    return language === 'ru'
+      ? { title: 'Баланс kikuai', description: `Пополнение баланса kikuai на ${amount} (${stars} Stars).`, label: `${amount} на баланс` }
+      : { title: 'kikuai balance', description: `Top up your kikuai balance by ${amount} (${stars} Stars).`, label: `${amount} balance` };
+  },
+  /** The item Paddle's checkout shows the payer. */
+  cardTopupDescription(language: Language, amountMicros: number): string {
+    const amount = formatMoney(language, amountMicros);
+    return language === 'ru' ? `Пополнение баланса kikuai на ${amount}` : `kikuai balance top-up ${amount}`;
+  },
   paymentCredited(language: Language, amountMicros: number, balanceMicros: number, method: 'paddle' | 'stars' | 'admin'): string {
     const via = { paddle: { en: 'card', ru: 'картой' }, stars: { en: 'Telegram Stars', ru: 'Telegram Stars' }, admin: { en: 'operator', ru: 'оператор' } }[
       method

@@ -16,6 +16,7 @@ import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
 import { newTopupId } from '../store/ids.js';
 import type { Account, Topup, TopupMethod } from '../store/types.js';
 import { formatUsd } from '@kikuai/sdk';
+import { languageOf, messages } from '../notifications/messages.js';
 import type { PaddleApi } from './paddle-api.js';
 import { PaddleCallError } from './paddle-api.js';
 import { BotApiError, type BotApi } from '../telegram/bot-api.js';
@@ -127,6 +128,8 @@ export class TopupService {
     // The user's amount is what gets credited; only the Star count rounds (up, so a Stars top-up is never sold short).
     const stars = method === 'stars' ? this.starsFor(requestedMicros) : null;
     const amountMicros = requestedMicros;
+    // What the payer reads at the provider is in their Telegram language.
+    const language = languageOf(account.language_code);
     // Not paid at all rather than paid and refused: the store refuses the credit again if the balance grew meanwhile.
     if (account.balance_micros + amountMicros > config.maxBalanceMicros) {
       throw balanceLimitProblem('This top-up', { balance_micros: account.balance_micros, limit_micros: config.maxBalanceMicros });
@@ -138,7 +141,7 @@ export class TopupService {
       if (method === 'paddle') {
         const transaction = await this.paddle.createTopupTransaction({
           amountCents: amountMicros / MICROS_PER_CENT,
-          description: `kikuai balance top-up ${formatUsd(amountMicros)}`,
+          description: messages.cardTopupDescription(language, amountMicros),
           customData: { account_id: account.id, topup_id: topup.id },
           checkoutUrl: config.publicUrl ? `${config.publicUrl.replace(/\/+$/, '')}/pay` : null,
         });
@@ -150,13 +153,14 @@ export class TopupService {
           );
         return (await store.updateTopup(topup.id, { checkout_url: transaction.checkoutUrl, provider_ref: transaction.id }))!;
       }
+      const invoice = messages.starsInvoice(language, amountMicros, stars!);
       const link = await this.botApi.call<string>('createInvoiceLink', {
-        title: 'kikuai balance',
-        description: `Top up your kikuai balance by ${formatUsd(amountMicros)} (${stars} Stars).`,
+        title: invoice.title,
+        description: invoice.description,
         payload: topup.id,
         provider_token: '',
         currency: 'XTR',
-        prices: [{ label: `${formatUsd(amountMicros)} balance`, amount: stars }],
+        prices: [{ label: invoice.label, amount: stars }],
       });
       return (await store.updateTopup(topup.id, { invoice_link: link }))!;
     } catch (error) {

@@ -42,6 +42,8 @@ const endpointSchema = z
       .max(1_000_000_000, 'must be at most 1,000,000,000 (1,000 USD)'),
     streaming: z.boolean().default(false),
     description: z.string().default(''),
+    /** The description for Russian readers (`Accept-Language: ru`); English when unset. */
+    description_ru: z.string().optional(),
     /** The request body of the example every face shows for this endpoint. */
     example: z.record(z.string(), z.unknown()).default({}),
   })
@@ -52,6 +54,8 @@ const productSchema = z
     id: z.string().regex(ID, 'must be lowercase letters, digits or -, starting with a letter (at most 32)'),
     name: z.string().min(1),
     description: z.string().default(''),
+    /** The description for Russian readers (`Accept-Language: ru`); English when unset. */
+    description_ru: z.string().optional(),
     status: z.enum(['live', 'soon']),
     upstream_url_env: z.string().regex(ENV_NAME, 'must be an environment variable name like RELIAPI_URL').optional(),
     upstream_url_default: z.string().optional(),
@@ -99,6 +103,8 @@ export interface ProductEndpoint {
   priceMicros: number;
   streaming: boolean;
   description: string;
+  /** In Russian, or null: the English one is shown. */
+  descriptionRu: string | null;
   /** The body of the endpoint's example call (`products.yaml` `example`; `{}` when unset). */
   exampleBody: Record<string, unknown>;
   /** The upstream path to request: the base URL's path + the endpoint's path. Fixed at load. */
@@ -109,6 +115,8 @@ export interface Product {
   id: string;
   name: string;
   description: string;
+  /** In Russian, or null: the English one is shown. */
+  descriptionRu: string | null;
   status: 'live' | 'soon';
   /** The upstream's origin (scheme, host, port): the only place this product's calls go. */
   upstreamOrigin: string;
@@ -210,6 +218,7 @@ export function parseProductCatalog(text: string, fileLabel: string, environment
       id: entry.id,
       name: entry.name,
       description: entry.description,
+      descriptionRu: entry.description_ru ?? null,
       status: entry.status,
       upstreamOrigin: base.origin,
       credentialHeader,
@@ -228,6 +237,7 @@ export function parseProductCatalog(text: string, fileLabel: string, environment
             priceMicros: endpoint.price_micros,
             streaming: endpoint.streaming,
             description: endpoint.description,
+            descriptionRu: endpoint.description_ru ?? null,
             exampleBody: endpoint.example,
             upstreamPath: basePath + endpoint.path,
           },
@@ -275,11 +285,12 @@ export function loadProductCatalog(file: string, environment: Environment): Prod
  * The API's view of a product (openapi.yaml `Product`), its URLs and examples on `baseUrl`
  * (the server's public address): never the upstream or its credential.
  */
-export function presentProduct(product: Product, baseUrl: string): components['schemas']['Product'] {
+export function presentProduct(product: Product, baseUrl: string, language: 'en' | 'ru' = 'en'): components['schemas']['Product'] {
+  const inLanguage = (item: { description: string; descriptionRu: string | null }) => (language === 'ru' && item.descriptionRu) || item.description;
   return {
     id: product.id,
     name: product.name,
-    description: product.description,
+    description: inLanguage(product),
     status: product.status,
     endpoints: [...product.endpoints.values()].map((endpoint) => ({
       id: endpoint.id,
@@ -289,7 +300,7 @@ export function presentProduct(product: Product, baseUrl: string): components['s
       price_micros: endpoint.priceMicros,
       price_usd: microsToUsd(endpoint.priceMicros),
       streaming: endpoint.streaming,
-      description: endpoint.description,
+      description: inLanguage(endpoint),
       example: callExample(baseUrl, endpoint),
     })),
     rate_limit: { requests: product.rateLimit.requests, window_seconds: product.rateLimit.windowSeconds },

@@ -16,6 +16,7 @@ export function demoProduct(): Product {
     id: DEMO_PRODUCT_ID,
     name: 'Demo echo',
     description: 'Offline demo built into this server (KIKUAI_DEMO_PRODUCT): answers with the JSON body it was sent. Metered like any product.',
+    descriptionRu: 'Офлайн-демо, встроенное в этот сервер (KIKUAI_DEMO_PRODUCT): отвечает тем JSON, что ему прислали. Списывается как любой продукт.',
     status: 'live',
     // Never dialled: the echo upstream's pool connects to the server's own echo listener.
     upstreamOrigin: 'http://demo.invalid',
@@ -36,6 +37,7 @@ export function demoProduct(): Product {
           priceMicros: DEMO_PRICE_MICROS,
           streaming: false,
           description: 'Answers {"echo": <the body you sent>}.',
+          descriptionRu: 'Отвечает {"echo": <присланное тело>}.',
           exampleBody: { hello: 'kikuai' },
           upstreamPath: '/echo',
         },

@@ -94,6 +94,22 @@ describe.each(STORE_KINDS)('the demo product (%s)', (store) => {
     expect(call.status).toBe(404);
   });
 
+  it('describes itself in Russian to a reader whose first language is Russian, in English to anyone else', async () => {
+    const server = await start(store, { KIKUAI_DEMO_PRODUCT: '1' });
+    const read = async (language?: string) => {
+      const response = await fetch(`${server.url}/api/v1/products/demo`, { headers: language ? { 'accept-language': language } : {} });
+      const product = (await response.json()) as { description: string; endpoints: Array<{ description: string }> };
+      return { language: response.headers.get('content-language'), description: product.description, endpoint: product.endpoints[0]!.description };
+    };
+    expect(await read('ru-RU,ru;q=0.9,en;q=0.8')).toMatchObject({
+      language: 'ru',
+      description: expect.stringContaining('Офлайн-демо'),
+      endpoint: expect.stringContaining('Отвечает'),
+    });
+    expect(await read('en-US,ru;q=0.5')).toMatchObject({ language: 'en', description: expect.stringContaining('Offline demo') });
+    expect(await read()).toMatchObject({ language: 'en', endpoint: expect.stringContaining('Answers') });
+  });
+
   it('echoes the body and charges its price through the metered proxy', async () => {
     const server = await start(store, { KIKUAI_DEMO_PRODUCT: '1' });
     const product = (await (await fetch(`${server.url}/api/v1/products/demo`)).json()) as { endpoints: Array<{ id: string; price_micros: number }> };

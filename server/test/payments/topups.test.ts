@@ -71,6 +71,18 @@ describe('top-ups', () => {
     expect(call.token).toBe(world.server.botToken);
     expect(call.params).toMatchObject({ payload: response.body.id, provider_token: '', currency: 'XTR', prices: [{ amount: stars }] });
     expect(call.params.prices).toHaveLength(1);
+    expect(call.params).toMatchObject({ title: 'kikuai balance', description: 'Top up your kikuai balance by $5.00 (385 Stars).' });
+  });
+
+  it("writes the invoice and the card checkout item in the payer's Telegram language", async () => {
+    const user = await world.register({ language_code: 'ru' });
+    const stars = await world.call('POST', '/api/v1/payment/topup', { auth: user.bot, body: { method: 'stars', amount_micros: 12_500_000 } });
+    expect(stars.status).toBe(201);
+    expect(world.telegram.callsOf('createInvoiceLink').at(-1)!.params).toMatchObject({
+      title: 'Баланс kikuai',
+      description: `Пополнение баланса kikuai на 12,50\u00a0$ (${stars.body.stars} Stars).`,
+      prices: [{ label: '12,50\u00a0$ на баланс', amount: stars.body.stars }],
+    });
   });
 
   it('refuses amounts outside the configured range, fractions of a cent for cards, and unknown methods with 400 problem+json', async () => {
