@@ -204,7 +204,7 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
     expect(human.code, human.stderr).toBe(0);
     const lines = human.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^WHEN\s+WHAT\s+AMOUNT\s+BALANCE\s+DETAIL$/);
-    expect(lines[1]).toMatch(new RegExp(`^${today} \\d\\d:\\d\\d–\\d\\d:\\d\\d\\s+reliapi · 2 calls\\s+-\\$0\\.002\\s+--day ${today} --product reliapi$`));
+    expect(lines[1]).toMatch(new RegExp(`^${today} \\d\\d:\\d\\d–\\d\\d:\\d\\d\\s+reliapi · 2 calls\\s+\u2212\\$0\\.002\\s+--day ${today} --product reliapi$`));
     expect(lines[2]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d\s+top-up\s+\+\$5\.00\s+\$5\.00\s+/);
     expect(lines).toHaveLength(3);
 
@@ -217,7 +217,7 @@ describe('kikuai: first session', { timeout: 120_000 }, () => {
     const calls = await kikuai(['history', '--day', today, '--product', 'reliapi']);
     expect(calls.code, calls.stderr).toBe(0);
     expect(calls.stdout.split('\n')[0]).toMatch(/^WHEN\s+KIND\s+AMOUNT\s+BALANCE\s+REASON\s+REFERENCE$/);
-    expect(calls.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringContaining('-$0.001'), expect.stringContaining('-$0.001')]);
+    expect(calls.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringContaining('\u2212$0.001'), expect.stringContaining('\u2212$0.001')]);
     const callsPage = parseAs('LedgerPage', (await kikuai(['history', '--day', today, '--product', 'reliapi', '--json'])).stdout);
     expect(callsPage.data.map((entry: { kind: string; reason: string }) => entry.kind)).toEqual(['debit', 'debit']);
   });
