@@ -56,6 +56,7 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
   adminSuspendAccount: () => ({ body: { reason: 'intruder' } }),
   adminRestoreAccount: () => ({}),
   adminListPaymentIncidents: () => ({}),
+  adminGetStats: () => ({}),
   adminRefundTopup: () => ({ body: { reason: 'intruder' } }),
 };
 
