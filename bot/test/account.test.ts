@@ -187,10 +187,10 @@ describe('/history', () => {
     const { user, day } = await userWithCalls('en', { reliapi: 12, routellm: 3 });
     const first = await harness.replyTo(command(user, '/history'), { chatId: user.id });
     const text = textOf(first);
-    expect(text).toContain(`${day} · <b>reliapi</b>: 12 calls <b>-$0.012</b>\n09:00–09:11 UTC`);
-    expect(text).toContain(`${day} · <b>routellm</b>: 3 calls <b>-$0.003</b>\n09:12–09:14 UTC`);
-    expect(text).toContain('refund <b>$0.001</b>');
-    expect(text).toContain('credit <b>$1.00</b>');
+    expect(text).toContain(`${day} · <b>reliapi</b>: 12 calls <b>−$0.012</b>\n09:00–09:11 UTC`);
+    expect(text).toContain(`${day} · <b>routellm</b>: 3 calls <b>−$0.003</b>\n09:12–09:14 UTC`);
+    expect(text).toContain('refund <b>+$0.001</b>');
+    expect(text).toContain('credit <b>+$1.00</b>');
     expect(text.match(/reliapi\/llm/g)).toHaveLength(1); // only the refund's reason: no line per call
     const button = buttonsOf(first).find((candidate) => candidate.text === `🔎 reliapi · ${day.slice(5)}`)!;
 
@@ -202,7 +202,7 @@ describe('/history', () => {
     const lines = String(calls.params.text).split('\n');
     expect(lines[0]).toBe(`<b>reliapi</b>, ${day}: single calls, page 1`);
     expect(lines.slice(1)).toHaveLength(10);
-    expect(lines[1]).toBe(`${day} 09:11 UTC · <b>-$0.001</b> · reliapi/llm`);
+    expect(lines[1]).toBe(`${day} 09:11 UTC · <b>−$0.001</b> · reliapi/llm`);
     const older = buttonsOf(calls).find((candidate) => candidate.text === 'Older ›')!;
     const rest = await harness.callAfter(
       callbackQuery(user, older.callback_data!, { message_id: 77 }),
@@ -210,8 +210,8 @@ describe('/history', () => {
       (call) => Number(call.params.chat_id) === user.id && call !== calls,
     );
     expect(String(rest.params.text).split('\n').slice(1)).toEqual([
-      `${day} 09:01 UTC · <b>-$0.001</b> · reliapi/llm`,
-      `${day} 09:00 UTC · <b>-$0.001</b> · reliapi/llm`,
+      `${day} 09:01 UTC · <b>−$0.001</b> · reliapi/llm`,
+      `${day} 09:00 UTC · <b>−$0.001</b> · reliapi/llm`,
     ]);
     const back = buttonsOf(rest).find((candidate) => candidate.text === '‹ History')!;
     const again = await harness.callAfter(
@@ -225,8 +225,8 @@ describe('/history', () => {
   it('counts the calls in Russian', async () => {
     const { user, day } = await userWithCalls('ru', { reliapi: 21, routellm: 3 });
     const first = await harness.replyTo(command(user, '/history'), { chatId: user.id });
-    expect(textOf(first)).toContain(`${day} · <b>reliapi</b>: 21 вызов <b>-$0.021</b>`);
-    expect(textOf(first)).toContain(`${day} · <b>routellm</b>: 3 вызова <b>-$0.003</b>`);
+    expect(textOf(first)).toContain(`${day} · <b>reliapi</b>: 21 вызов <b>−0,021\u00a0$</b>`);
+    expect(textOf(first)).toContain(`${day} · <b>routellm</b>: 3 вызова <b>−0,003\u00a0$</b>`);
     expect(buttonsOf(first).map((button) => button.text)).toContain('🔎 routellm · ' + day.slice(5));
   });
 });
