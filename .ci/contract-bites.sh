@@ -72,8 +72,16 @@ fi
 echo "contract-bites: ok, the type-check fails where the server answers $schema:"
 grep -E "error TS|'$field'|\\b$field\\b" "$scratch/errors.txt" | head -n 20 | cut -c1-300 | sed 's/^/  /'
 
-# The contract is types only: the server's built code never loads the SDK.
-if [ -d server/dist ] && grep -rl --include='*.js' '@kikuai/sdk' server/dist; then
-  echo "contract-bites: FAILED: server/dist loads @kikuai/sdk at run time (import type only)"
-  exit 1
+# The contract is types only. At run time the server loads one thing of the SDK: its money
+# format (`formatUsd`, a pure function), so that the server's messages write amounts as
+# every face does (issue 17). Never its client, its errors or anything else.
+if [ -d server/dist ]; then
+  # Statements at the start of a line (the product examples quote an SDK import in a string).
+  runtime=$(grep -rhE --include='*.js' "^(import|export) [^;]* from '@kikuai/sdk[^']*'|require\('@kikuai/sdk[^']*'\)" server/dist | sed -E 's/;[[:space:]]*$//' || true)
+  other=$(printf '%s\n' "$runtime" | grep -vE "^import \{ formatUsd( as [A-Za-z]+)? \} from '@kikuai/sdk'$" | grep -v '^$' || true)
+  if [ -n "$other" ]; then
+    printf '%s\n' "$other"
+    echo "contract-bites: FAILED: server/dist loads more of @kikuai/sdk than its money format at run time (import type only)"
+    exit 1
+  fi
 fi
