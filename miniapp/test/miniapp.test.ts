@@ -143,14 +143,16 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
 
   it('shows skeletons of what loads, never a spinner', async () => {
     const { page } = await openAsNewUser({ creditMicros: 1_000_000 });
+    await page.getByTestId('balance').waitFor();
+    // Usage held from here on, and the app opened again: its first usage load is the one held
+    // (deterministic, whatever the machine's speed; a refresh keeps the old chart instead).
     let releaseUsage: () => void = () => {};
     const usageHeld = new Promise<void>((resolve) => (releaseUsage = resolve));
     await page.route('**/api/v1/usage?**', async (route) => {
       await usageHeld;
       await route.continue();
     });
-    await page.getByTestId('balance').waitFor();
-    await page.getByRole('button', { name: '30 days' }).click();
+    await page.reload();
 
     const skeleton = page.getByRole('status').filter({ hasText: 'Loading usage…' });
     await skeleton.waitFor();
