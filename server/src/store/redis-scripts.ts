@@ -182,15 +182,6 @@ local function append_entry(account_key, ledger_key, refs_key, id, kind, amount,
   return entry
 end
 
--- Appends an entry the caller encoded (JSON up to the balance after, which only the script knows).
-local function append_encoded(account_key, ledger_key, refs_key, encoded_head, balance_after, ref, outbox, product)
-  local seq = redis.call('HINCRBY', account_key, 'ledger_seq', 1)
-  local entry = encoded_head .. fmt(balance_after) .. '"}'
-  redis.call('ZADD', ledger_key, seq, entry)
-  if ref ~= '' then redis.call('HSET', refs_key, ref, seq) end
-  push_ledger_event(outbox, seq, entry, product)
-  return entry
-end
 
 -- A reference maps to its entry's sequence number, or (TRIM_LEDGER archived the entry) to the
 -- entry itself, kept so that the reference still answers as applied.
@@ -327,10 +318,12 @@ export const RESERVE =
 local now_ms = int_in(ARGV[2], 0, MAX_TIME_MS)
 local price = int_in(ARGV[4], 0, MAX_CHANGE)
 if now_ms == nil or price == nil then error('invalid argument: now_ms or price') end
-local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified', 'low_balance_threshold_micros')
+local head = redis.call('HMGET', KEYS[1], 'rev', 'balance_micros', 'low_balance_notified', 'low_balance_threshold_micros', 'ledger_seq')
 local rev = head[1] or '0'
--- A repeated reference takes the whole path, which answers it with the first entry.
-local current = ARGV[15] ~= '' and ARGV[15] == rev and not redis.call('HGET', KEYS[4], ARGV[5])
+-- The entry's sequence number: the account's ledger_seq is advanced in the same HSET as the
+-- balance (one command fewer than an HINCRBY on the hot path).
+local seq = (tonumber(head[5]) or 0) + 1
+local current = ARGV[15] ~= '' and ARGV[15] == rev
 local account, account_flat, key, key_flat
 if current then
   local k = redis.call('HMGET', KEYS[2], 'spend_limit_micros', 'spend_limit_period', 'spent_micros', 'spend_period_start_ms', 'spend_period_start', 'last_used_at')
@@ -343,11 +336,28 @@ else
   if refusal then return { 'refused', refusal } end
 end
 local states, limited = rate_check(5, 19, tonumber(ARGV[18]), now_ms)
+-- The reference is claimed for this entry in the same command that checks it was new (HSETNX,
+-- one command where HGET then HSET were two). The first write: everything that can raise an
+-- error (the arguments, the rate rules) is checked above, and a refusal below removes the
+-- claim again before the script ends. A repeated reference takes the whole path, which
+-- answers it with the first entry.
+local claimed = false
+if current and ARGV[5] ~= '' then claimed = redis.call('HSETNX', KEYS[4], ARGV[5], fmt(seq)) == 1 end
+if current and ARGV[5] ~= '' and not claimed then
+  current = false
+  account, account_flat = hgetall(KEYS[1])
+  key, key_flat = hgetall(KEYS[2])
+  local refusal = key_refusal(key, account, ARGV[1], now_ms)
+  if refusal then return { 'refused', refusal } end
+end
 if not current then
   local previous = entry_by_ref(KEYS[3], KEYS[4], ARGV[5])
   if previous then return { 'ok', previous, account_flat, key_flat, '', rate_reply(states), rev } end
 end
-if limited then return { 'rate_limited', limited, rate_reply(states) } end
+if limited then
+  if claimed then redis.call('HDEL', KEYS[4], ARGV[5]) end
+  return { 'rate_limited', limited, rate_reply(states) }
+end
 
 local refused = nil
 if current then
@@ -373,11 +383,19 @@ if refused == nil and old < price then refused = { 'insufficient', account.balan
 
 -- Decided: from here on only writes. Refused requests still count against the rate limits.
 rate_commit(5, states)
-if refused then return refused end
+if refused then
+  if claimed then redis.call('HDEL', KEYS[4], ARGV[5]) end
+  return refused
+end
 local new = old - price
 local crossed, notified = crossing(account, old, new)
-redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified)
-local entry = append_encoded(KEYS[1], KEYS[3], KEYS[4], ARGV[17], new, ARGV[5], outbox_of(KEYS[7]), ARGV[3])
+redis.call('HSET', KEYS[1], 'balance_micros', fmt(new), 'low_balance_notified', notified, 'ledger_seq', fmt(seq))
+-- The ledger entry (append_entry's steps, with the sequence number and reference above; the
+-- caller encoded the entry up to the balance after, which only the script knows).
+local entry = ARGV[17] .. fmt(new) .. '"}'
+redis.call('ZADD', KEYS[3], seq, entry)
+if not claimed and ARGV[5] ~= '' then redis.call('HSET', KEYS[4], ARGV[5], fmt(seq)) end
+push_ledger_event(outbox_of(KEYS[7]), seq, entry, ARGV[3])
 -- The reservation, open until settled or refunded (SETTLE_CALLS, REFUND_CALL).
 redis.call('HSET', KEYS[6], ARGV[5], ARGV[#ARGV])
 if period_start_ms ~= nil then

@@ -775,6 +775,20 @@ describe.each(adapters)('store contract: $name', ({ make, skip }) => {
     ]);
   });
 
+  it.skipIf(skip)('a refused reserve leaves its reference unused: the same call goes through once the balance allows', async () => {
+    const { accountId, key } = await account(1500);
+    // The first call warms the store's snapshot of the key, so the next ones take the per-call path.
+    expect((await store.reserve(reserveRequest(accountId, key, { external_ref: 'call:warm' }), iso(T0))).ok).toBe(true);
+    const request = reserveRequest(accountId, key, { external_ref: 'call:retry' });
+    expect(await store.reserve(request, iso(T0))).toMatchObject({ ok: false, reason: 'insufficient_funds', balance_micros: 500 });
+    await store.applyLedger({ account_id: accountId, kind: 'credit', amount_micros: 1000, reason: 'top-up', external_ref: 'topup:retry' }, iso(T0));
+    const charged = await store.reserve(request, iso(T0));
+    expect(charged).toMatchObject({ ok: true, balance_micros: 500 });
+    expect(await store.reserve(request, iso(T0))).toMatchObject({ ok: true, balance_micros: 500 });
+    const debits = (await store.listLedger(accountId, { limit: 10 })).items.filter((e) => e.external_ref === 'call:retry');
+    expect(debits.map((e) => [e.kind, e.amount_micros, e.balance_after_micros])).toEqual([['debit', -1000, 500]]);
+  });
+
   it.skipIf(skip)('a refund with key_id gives the spend back to the key within its period', async () => {
     const { accountId, key } = await account(10_000, { spend_limit_micros: 2000, spend_limit_period: 'daily' });
     const reserve = (ref: string, now_ms = T0) => store.reserve(reserveRequest(accountId, key, { external_ref: `call:${ref}`, now_ms }), iso(now_ms));
