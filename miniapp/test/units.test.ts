@@ -215,6 +215,13 @@ describe('message catalogs', () => {
     ]);
   });
 
+  it('writes counts as each language writes numbers, in the plural form the number needs', () => {
+    expect(translate(en, 'en', 'history.calls', { count: 1234 })).toBe('1,234 calls');
+    expect(translate(ru, 'ru', 'history.calls', { count: 1234 })).toBe('1\u00a0234 вызова');
+    expect(translate(ru, 'ru', 'product.rate-limit', { count: 1, seconds: 60 })).toBe('До 1 запроса за 60 с на аккаунт');
+    expect(translate(ru, 'ru', 'product.rate-limit', { count: 600, seconds: 60 })).toBe('До 600 запросов за 60 с на аккаунт');
+  });
+
   it('chooses Russian for a Telegram user whose language_code is Russian, English for everyone else', () => {
     const initData = (user: Record<string, unknown>) => new URLSearchParams({ user: JSON.stringify(user), auth_date: '1', hash: 'ab' }).toString();
     expect(localeFor(languageFromInitData(initData({ id: 1, language_code: 'ru' })))).toBe('ru');
