@@ -1,5 +1,5 @@
-import { KikuaiError } from '@kikuai/sdk';
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../src/lib/api/client.js';
 import { describeFailure, type Failure } from '../src/lib/api/errors.js';
 import { en } from '../src/lib/i18n/en.js';
 import { ru } from '../src/lib/i18n/ru.js';
@@ -134,7 +134,7 @@ describe('usage chart', () => {
 });
 
 describe('failures', () => {
-  const problem = (status: number, code: string, detail: string) => new KikuaiError({ status, body: { code, title: code, detail, request_id: 'req_1' } });
+  const problem = (status: number, code: string, detail: string) => new ApiError(status, { code, title: code, detail, request_id: 'req_1' });
   const read = (failure: Failure, locale: Locale) => ({
     kind: failure.kind,
     title: typeof failure.title === 'string' ? translate(catalogs[locale], locale, failure.title) : failure.title.text,

@@ -1,18 +1,44 @@
-import { createRetryingFetch, KikuaiError, KikuaiTimeoutError } from '@kikuai/sdk';
-import type { AuthResource, BalanceResource, HistoryResource, KeysResource, ProductsResource, TopupsResource, UsageReport, UsageResource } from '@kikuai/sdk';
+import { createRetryingFetch, KikuaiTimeoutError } from '@kikuai/sdk';
+import type { AuthResource, BalanceResource, ErrorCode, HistoryResource, KeysResource, ProductsResource, TopupsResource, UsageReport, UsageResource } from '@kikuai/sdk';
 import type { paths } from '@kikuai/sdk/contract';
 
 /*
  * The Mini App's API client: the operations it uses, typed by the contract (`paths` from
  * `@kikuai/sdk/contract`: a path that is not in openapi.yaml, a wrong body or query, or a
  * response read as the wrong type does not compile), sent through the SDK's own retrying
- * fetch and failing with the SDK's own errors.
+ * fetch (its KikuaiNetworkError and KikuaiTimeoutError when there is no answer).
  *
  * Why not `createKikuaiClient()`: it builds every resource (admin, proxy, streaming, Stars…)
  * on openapi-fetch, 9 kB gzip of which the app used a fifth, in a bundle held under 45 kB
  * (README, "Size"). The methods below have the SDK's names and signatures (checked by
  * `satisfies` against its resource types), so the screens read as SDK code.
  */
+
+/**
+ * The API answered with an error: the problem's code, the server's `detail` and the request
+ * id, which is all the Mini App reads (`errors.ts` words it for the user). The SDK's
+ * KikuaiError also carries a developer's hint for every code of the spec, 1.6 kB gzip the
+ * app would ship and never show.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  /** The problem's code, or `http_<status>` when the body is not a problem (a proxy's error page). */
+  readonly code: ErrorCode | (string & {});
+  readonly detail: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(status: number, body: unknown, headers?: Headers) {
+    const problem = typeof body === 'object' && body !== null ? (body as { code?: unknown; title?: unknown; detail?: unknown; request_id?: unknown }) : {};
+    const code = typeof problem.code === 'string' ? problem.code : `http_${status}`;
+    const detail = typeof problem.detail === 'string' ? problem.detail : typeof body === 'string' && body ? body.slice(0, 500) : undefined;
+    super(`${typeof problem.title === 'string' ? problem.title : `HTTP ${status}`}${detail ? `: ${detail}` : ''} (${code})`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.requestId = (typeof problem.request_id === 'string' ? problem.request_id : undefined) ?? headers?.get('X-Request-Id') ?? undefined;
+  }
+}
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 /** The contract's paths that take `method`. */
@@ -65,9 +91,9 @@ export function createApi(initData: string, baseUrl: string = window.location.or
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
-      // Not JSON (a proxy's error page): KikuaiError keeps the text as the detail.
+      // Not JSON (a proxy's error page): ApiError keeps the text as the detail.
     }
-    if (!response.ok) throw KikuaiError.fromResponse(response, body);
+    if (!response.ok) throw new ApiError(response.status, body, response.headers);
     return body as Success<Operation<P, M>>;
   }
 
