@@ -492,6 +492,8 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
     const apiWords = [
       ...products.data.flatMap((product) => [product.name, product.description, ...product.endpoints.flatMap((endpoint) => [endpoint.description, ...Object.values(endpoint.example)])]),
       ...Object.values(products.quickstart ?? {}),
+      // The key screen shows each permission's name as the API spells it, beside its words.
+      ...['products:call', 'billing:read', 'billing:write', 'keys:manage'],
     ].sort((a, b) => b.length - a.length);
     for (const language of ['en', 'ru'] as const) {
       for (const [themeName, theme] of [
