@@ -97,7 +97,9 @@ describe('the Mini App API client', () => {
   });
 
   it('polls a top-up until it is no longer pending', async () => {
-    server = await startRecordingServer((_request, response, attempt) => sendJson(response, 200, { id: 'top_1', status: attempt < 3 ? 'pending' : 'completed' }));
+    server = await startRecordingServer((_request, response, attempt) =>
+      sendJson(response, 200, { id: 'top_1', status: attempt < 3 ? 'pending' : 'completed' }),
+    );
     const api = createApi(initData, server.url);
 
     const topup = await api.topups.waitForCompletion('top_1', { intervalMs: 1, timeoutMs: 10_000 });

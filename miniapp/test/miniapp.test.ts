@@ -36,7 +36,10 @@ async function englishOn(page: Page, apiWords: string[]): Promise<string[]> {
   let shown = await page.evaluate(() =>
     [
       document.body.innerText,
-      ...Array.from(document.querySelectorAll('[aria-label], [placeholder]'), (element) => `${element.getAttribute('aria-label') ?? ''} ${element.getAttribute('placeholder') ?? ''}`),
+      ...Array.from(
+        document.querySelectorAll('[aria-label], [placeholder]'),
+        (element) => `${element.getAttribute('aria-label') ?? ''} ${element.getAttribute('placeholder') ?? ''}`,
+      ),
     ].join('\n'),
   );
   // What the API writes (product names and descriptions, commands) is English today: not the app's words.
@@ -490,7 +493,11 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
       quickstart?: Record<string, string>;
     };
     const apiWords = [
-      ...products.data.flatMap((product) => [product.name, product.description, ...product.endpoints.flatMap((endpoint) => [endpoint.description, ...Object.values(endpoint.example)])]),
+      ...products.data.flatMap((product) => [
+        product.name,
+        product.description,
+        ...product.endpoints.flatMap((endpoint) => [endpoint.description, ...Object.values(endpoint.example)]),
+      ]),
       ...Object.values(products.quickstart ?? {}),
       // The key screen shows each permission's name as the API spells it, beside its words.
       ...['products:call', 'billing:read', 'billing:write', 'keys:manage'],

@@ -1,5 +1,5 @@
 import { createRetryingFetch, KikuaiTimeoutError } from '@kikuai/sdk';
-import type { AuthResource, BalanceResource, ErrorCode, HistoryResource, KeysResource, ProductsResource, TopupsResource, UsageReport, UsageResource } from '@kikuai/sdk';
+import type { AuthResource, BalanceResource, ErrorCode, HistoryResource, KeysResource, ProductsResource, TopupsResource, UsageResource } from '@kikuai/sdk';
 import type { paths } from '@kikuai/sdk/contract';
 
 /*
@@ -78,8 +78,11 @@ export function createApi(initData: string, baseUrl: string = window.location.or
   const send = createRetryingFetch({ timeoutMs: 15_000, maxRetries: 1 });
 
   async function call<M extends Method, P extends PathWith<M>>(method: M, path: P, call: Call<Operation<P, M>> = {}): Promise<Success<Operation<P, M>>> {
-    const url = new URL(path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.path?.[name] ?? '')), baseUrl);
-    for (const [name, value] of Object.entries((call.query ?? {}) as Record<string, unknown>)) {
+    const url = new URL(
+      path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(call.path?.[name] ?? '')),
+      baseUrl,
+    );
+    for (const [name, value] of Object.entries<string | number | boolean | undefined>(call.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
     const headers: Record<string, string> = { Authorization: `tma ${initData}`, ...call.headers };
@@ -108,7 +111,7 @@ export function createApi(initData: string, baseUrl: string = window.location.or
       get: () => call('get', '/api/v1/balance'),
     },
     usage: {
-      get: async (query = {}) => (await call('get', '/api/v1/usage', { query: { ...query, format: 'json' } })) as UsageReport,
+      get: (query = {}) => call('get', '/api/v1/usage', { query: { ...query, format: 'json' } }),
     },
     history: {
       list: (query = {}) => call('get', '/api/v1/history', { query }),
@@ -118,13 +121,15 @@ export function createApi(initData: string, baseUrl: string = window.location.or
       list: () => call('get', '/api/v1/api_keys'),
       create: (body = {}) => call('post', '/api/v1/api_keys', { body, idempotent: true }),
       get: (keyId: string) => call('get', '/api/v1/api_keys/{key_id}', keyPath(keyId)),
-      update: (keyId: string, body: Body<Operation<'/api/v1/api_keys/{key_id}', 'patch'>>) => call('patch', '/api/v1/api_keys/{key_id}', { ...keyPath(keyId), body }),
+      update: (keyId: string, body: Body<Operation<'/api/v1/api_keys/{key_id}', 'patch'>>) =>
+        call('patch', '/api/v1/api_keys/{key_id}', { ...keyPath(keyId), body }),
       revoke: (keyId: string) => call('delete', '/api/v1/api_keys/{key_id}', keyPath(keyId)),
       rotate: (keyId: string, body = {}) => call('post', '/api/v1/api_keys/{key_id}/rotate', { ...keyPath(keyId), body, idempotent: true }),
     },
     products: {
       list: (options?: ApiRequestOptions) => call('get', '/api/v1/products', { headers: options?.headers }),
-      get: (productId: string, options?: ApiRequestOptions) => call('get', '/api/v1/products/{product_id}', { path: { product_id: productId }, headers: options?.headers }),
+      get: (productId: string, options?: ApiRequestOptions) =>
+        call('get', '/api/v1/products/{product_id}', { path: { product_id: productId }, headers: options?.headers }),
     },
     topups: {
       options: () => call('get', '/api/v1/payment/options'),
