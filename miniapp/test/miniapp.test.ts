@@ -8,9 +8,44 @@ import { browserUnavailable, launchChromium, openTelegramPage, sendTelegramEvent
 import { launchHash, signInitData } from './support/init-data.js';
 import { distDir, ensureBuilt, staticWebapp, webappOrigin } from './support/webapp.js';
 import { darkTheme, lightTheme } from '../src/lib/telegram/themes.js';
+import { en, type MessageKey } from '../src/lib/i18n/en.js';
+import { ru } from '../src/lib/i18n/ru.js';
 
 const screenshotDir = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 const unavailable = browserUnavailable();
+
+/**
+ * The English catalog's words that Russian writes otherwise: the pieces of each message around
+ * its placeholders, at least one word of four letters (shorter pieces such as "from" or "s per"
+ * are also English product text). None may show on a screen in Russian.
+ */
+const englishOnly = [
+  ...new Set(
+    (Object.keys(en) as MessageKey[]).flatMap((key) =>
+      en[key]
+        .split('|')
+        .flatMap((form) => form.split(/\{\w+\}/))
+        .map((piece) => piece.replace(/^[\s·:.,]+|[\s·:.,…]+$/g, ''))
+        .filter((piece) => /\p{L}{4}/u.test(piece) && !ru[key].includes(piece)),
+    ),
+  ),
+];
+
+/** English catalog words on the page: its text and what it tells a screen reader (aria-label, placeholder). */
+async function englishOn(page: Page, apiWords: string[]): Promise<string[]> {
+  let shown = await page.evaluate(() =>
+    [
+      document.body.innerText,
+      ...Array.from(
+        document.querySelectorAll('[aria-label], [placeholder]'),
+        (element) => `${element.getAttribute('aria-label') ?? ''} ${element.getAttribute('placeholder') ?? ''}`,
+      ),
+    ].join('\n'),
+  );
+  // What the API writes (product names and descriptions, commands) is English today: not the app's words.
+  for (const words of apiWords) shown = shown.replaceAll(words, '');
+  return englishOnly.filter((words) => new RegExp(`(^|[^\\p{L}])${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}])`, 'u').test(shown));
+}
 
 describe.skipIf(unavailable)('the Mini App in Chromium against the real server', () => {
   let telegram: FakeTelegram;
@@ -451,15 +486,35 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
   it('saves a screenshot of every screen at 390×844 in English and Russian, light and dark', async () => {
     const words = {
       en: { keys: 'Keys', topup: 'Top up', history: 'History', products: 'Products', settings: 'Settings', prices: 'Prices' },
-      ru: { keys: 'Ключи', topup: 'Пополнить', history: 'История', products: 'Продукты', settings: 'Настройки', prices: 'Prices' },
+      ru: { keys: 'Ключи', topup: 'Пополнить', history: 'История', products: 'Продукты', settings: 'Настройки', prices: 'Цены' },
     } as const;
+    const products = (await (await fetch(`${server.url}/api/v1/products`)).json()) as {
+      data: { name: string; description: string; endpoints: { description: string; example: Record<string, string> }[] }[];
+      quickstart?: Record<string, string>;
+    };
+    const apiWords = [
+      ...products.data.flatMap((product) => [
+        product.name,
+        product.description,
+        ...product.endpoints.flatMap((endpoint) => [endpoint.description, ...Object.values(endpoint.example)]),
+      ]),
+      ...Object.values(products.quickstart ?? {}),
+      // The key screen shows each permission's name as the API spells it, beside its words.
+      ...['products:call', 'billing:read', 'billing:write', 'keys:manage'],
+    ].sort((a, b) => b.length - a.length);
     for (const language of ['en', 'ru'] as const) {
       for (const [themeName, theme] of [
         ['light', lightTheme],
         ['dark', darkTheme],
       ] as const) {
         const { page, account } = await openAsNewUser({ theme, creditMicros: 7_500_000, language, demoCalls: 4 });
-        const shoot = (screen: string) => page.screenshot({ path: path.join(screenshotDir, `${screen}-${language}-${themeName}.png`) });
+        // Each screen in Russian shows no English word of the catalogs (the strings test reads the sources).
+        const shoot = async (screen: string) => {
+          await page.screenshot({ path: path.join(screenshotDir, `${screen}-${language}-${themeName}.png`) });
+          // In English the same check finds the screen's words: it reads what it should.
+          if (language === 'ru') expect(await englishOn(page, apiWords), screen).toEqual([]);
+          else expect(await englishOn(page, apiWords), screen).not.toEqual([]);
+        };
         await page.getByTestId('balance').waitFor();
         await page.getByTestId('usage-chart').getByRole('button').last().click();
         await shoot('dashboard');
@@ -478,12 +533,15 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
         await openTab(page, words[language].history);
         await page.getByTestId('history-list').waitFor();
         await shoot('history');
+        await page.getByTestId('charges-group').first().getByRole('button').first().click();
+        await page.getByTestId('group-calls').locator('li').first().waitFor();
+        await shoot('history-calls');
 
         await openTab(page, words[language].products);
         await page.getByTestId('product-list').waitFor();
         await shoot('products');
         await page.getByTestId('product-list').getByRole('button').first().click();
-        await page.getByRole('heading', { level: 2 }).first().waitFor();
+        await page.getByRole('heading', { level: 2, name: words[language].prices }).waitFor();
         await shoot('product-detail');
 
         const expired = signInitData(server.botToken, { id: account.telegram_id, language_code: language }, { authDate: 1_000_000_000 });
@@ -505,6 +563,7 @@ describe.skipIf(unavailable)('the Mini App in Chromium against the real server',
         openContexts.push(outside.context);
         await outside.page.getByTestId('outside-telegram').waitFor();
         await outside.page.screenshot({ path: path.join(screenshotDir, `outside-telegram-${language}-${themeName}.png`) });
+        if (language === 'ru') expect(await englishOn(outside.page, apiWords), 'outside-telegram').toEqual([]);
       }
     }
   }, 180_000);

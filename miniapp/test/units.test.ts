@@ -1,5 +1,5 @@
-import { KikuaiError } from '@kikuai/sdk';
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../src/lib/api/client.js';
 import { describeFailure, type Failure } from '../src/lib/api/errors.js';
 import { en } from '../src/lib/i18n/en.js';
 import { ru } from '../src/lib/i18n/ru.js';
@@ -134,7 +134,7 @@ describe('usage chart', () => {
 });
 
 describe('failures', () => {
-  const problem = (status: number, code: string, detail: string) => new KikuaiError({ status, body: { code, title: code, detail, request_id: 'req_1' } });
+  const problem = (status: number, code: string, detail: string) => new ApiError(status, { code, title: code, detail, request_id: 'req_1' });
   const read = (failure: Failure, locale: Locale) => ({
     kind: failure.kind,
     title: typeof failure.title === 'string' ? translate(catalogs[locale], locale, failure.title) : failure.title.text,
@@ -213,6 +213,13 @@ describe('message catalogs', () => {
       '22 запроса',
       '11 запросов',
     ]);
+  });
+
+  it('writes counts as each language writes numbers, in the plural form the number needs', () => {
+    expect(translate(en, 'en', 'history.calls', { count: 1234 })).toBe('1,234 calls');
+    expect(translate(ru, 'ru', 'history.calls', { count: 1234 })).toBe('1\u00a0234 вызова');
+    expect(translate(ru, 'ru', 'product.rate-limit', { count: 1, seconds: 60 })).toBe('До 1 запроса за 60 с на аккаунт');
+    expect(translate(ru, 'ru', 'product.rate-limit', { count: 600, seconds: 60 })).toBe('До 600 запросов за 60 с на аккаунт');
   });
 
   it('chooses Russian for a Telegram user whose language_code is Russian, English for everyone else', () => {

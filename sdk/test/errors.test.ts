@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'tsup';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKikuaiClient, KikuaiError, KikuaiNetworkError, KikuaiTimeoutError } from '../src/index.js';
 import { sendJson, sendProblem, startTestServer, type TestServer } from './support/test-server.js';
@@ -100,6 +104,32 @@ describe('error mapping', () => {
       const { hint } = new KikuaiError({ status: 418, body: { code } });
       expect(hint, code).not.toBe(unknownStatusHint);
       expect(hint, code).not.toMatch(/kikuai [a-z]|\s--[a-z]|(^|\s)\/[a-z_]+/);
+    }
+  });
+
+  it('costs a bundle nothing when it is not used: an app that imports only formatUsd ships no error class or hint', async () => {
+    // The built file, as a bundler sees it: one module, so only statements without side effects can be dropped.
+    const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    expect(existsSync(built), 'run npm run build -w @kikuai/sdk first').toBe(true);
+    const directory = mkdtempSync(path.join(tmpdir(), 'kikuai-sdk-shake-'));
+    try {
+      writeFileSync(path.join(directory, 'app.js'), `export { formatUsd } from ${JSON.stringify(built)};\n`);
+      await build({
+        config: false,
+        entry: { app: path.join(directory, 'app.js') },
+        format: ['esm'],
+        platform: 'browser',
+        treeshake: true,
+        external: ['openapi-fetch'],
+        outDir: path.join(directory, 'out'),
+        dts: false,
+        silent: true,
+      });
+      const bundle = readFileSync(path.join(directory, 'out', 'app.js'), 'utf8');
+      expect(bundle).toContain('formatUsd');
+      expect(bundle).not.toMatch(/KikuaiError|validation_failed/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

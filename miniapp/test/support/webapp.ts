@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,10 +17,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the production bundle when it is missing or older than the sources (CI builds it before testing). */
+/** Builds the production bundle when it is missing or older than the sources or the built SDK it bundles (CI builds it before testing). */
 export function ensureBuilt(): void {
   const index = path.join(distDir, 'index.html');
-  const sources = Math.max(newestMtime(path.join(packageDir, 'src')), statSync(path.join(packageDir, 'index.html')).mtimeMs);
+  const sdk = createRequire(import.meta.url).resolve('@kikuai/sdk');
+  const sources = Math.max(newestMtime(path.join(packageDir, 'src')), statSync(path.join(packageDir, 'index.html')).mtimeMs, statSync(sdk).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   // vitest sets NODE_ENV=test, which would make Vite build a development bundle.
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {

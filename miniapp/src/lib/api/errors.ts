@@ -1,4 +1,5 @@
-import { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode } from '@kikuai/sdk';
+import { KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode } from '@kikuai/sdk';
+import { ApiError } from './client.js';
 import type { Text } from '../i18n/translate.js';
 
 export type FailureKind = 'auth' | 'unreachable' | 'suspended' | 'rejected';
@@ -24,7 +25,7 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof KikuaiNetworkError || error instanceof KikuaiTimeoutError) {
     return { kind: 'unreachable', title: 'failure.unreachable.title', message: 'failure.unreachable.message' };
   }
-  if (error instanceof KikuaiError) {
+  if (error instanceof ApiError) {
     const code = error.code ?? '';
     const requestId = error.requestId;
     if (error.status === 401 || authCodes.has(code)) {

@@ -13,7 +13,8 @@ export type Text = MessageKey | { text: string };
 
 /**
  * `translate(en, 'en', 'dashboard.greeting', { name: 'Ada' })` → `Hi, Ada`. A message with `|` lists
- * its plural forms (en: one|other; ru: one|few|many), chosen by `count` with Intl.PluralRules.
+ * its plural forms (en: one|other; ru: one|few|many), chosen by `count` with Intl.PluralRules; numbers are
+ * written in the language's own way.
  */
 export function translate(catalog: Catalog, locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
   let message = catalog[key];
@@ -23,7 +24,11 @@ export function translate(catalog: Catalog, locale: Locale, key: MessageKey, par
     const index = category === 'one' ? 0 : category === 'few' ? 1 : forms.length - 1;
     message = forms[Math.min(index, forms.length - 1)] ?? message;
   }
-  return message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  // Numbers are written as the language writes them (`1,234` / `1 234`).
+  return message.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined ? whole : typeof value === 'number' ? value.toLocaleString(locale) : value;
+  });
 }
 
 /**
