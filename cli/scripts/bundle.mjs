@@ -46,6 +46,9 @@ const result = await build({
   // what only one command loads, on demand, and that reads files next to itself (`open`
   // runs its own xdg-open); and the TypeScript loaders oclif looks for in development only.
   external: ['@kikuai/sdk', 'open', '@inquirer/password', 'chrono-node', 'typescript', 'ts-node', 'tsx'],
+  // @oclif/core checks Node against its own `engines` at load, with semver (47 modules to
+  // run, for nothing: npm checks ours, and bundled it cannot find its package.json).
+  define: { 'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"' },
   // oclif and its dependencies are CommonJS: their require() of Node's modules needs one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
