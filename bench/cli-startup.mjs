@@ -11,7 +11,7 @@
 // the CLI's, not a server's), or to a real server with --base-url and KIKUAI_API_KEY.
 //
 //   npm run build -w @kikuai/sdk && npm run build -w kikuai
-//   node bench/cli-startup.mjs [--runs 20] [--warmup 3] [--base-url URL] [--json]
+//   node bench/cli-startup.mjs [--runs 20] [--warmup 3] [--base-url URL] [--json] [--breakdown] [--baseline CHECKOUT]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -30,6 +30,8 @@ const { values: options } = parseArgs({
     json: { type: 'boolean', default: false },
     // Another checkout whose CLI is built: its commands run interleaved with these (bench/README.md).
     baseline: { type: 'string' },
+    // Rows that split a whole command: oclif and the help without the SDK, and Node's fetch of the same answer alone.
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const runs = Number(options.runs);
@@ -104,6 +106,11 @@ const commands = [
   { name: 'kikuai --version', args: [bin, '--version'] },
   { name: 'kikuai balance --json', args: [bin, 'balance', '--json'] },
 ];
+if (options.breakdown) {
+  // fetch on V8's baseline compiler, as bin/run.js runs it (cli/README.md, "Start-up time").
+  const fetchOnly = `fetch(process.env.KIKUAI_BASE_URL + '/api/v1/balance', { headers: { authorization: 'Bearer ' + process.env.KIKUAI_API_KEY } }).then((r) => r.json())`;
+  commands.push({ name: 'kikuai --help', args: [bin, '--help'] }, { name: 'node: fetch alone', args: ['--liftoff-only', '-e', fetchOnly] });
+}
 if (options.baseline) {
   const baselineBin = path.join(path.resolve(options.baseline), 'cli', 'bin', 'run.js');
   commands.push(

@@ -10,7 +10,7 @@
 //
 //   node scripts/bundle.mjs     (part of `npm run build`)
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +24,8 @@ function sources(folder) {
   });
 }
 
+// Chunk names carry a hash of their content: clear out the last build's.
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: [...sources('src/commands'), 'src/help.ts', 'src/hooks/command-not-found.ts', 'src/oclif.ts'],
