@@ -40,10 +40,3 @@ export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
-
-/** `$5.00` in whole dollars → micros, or null when it is not an amount (`/topup 12.5`). */
-export function parseUsdToMicros(text: string): number | null {
-  const match = /^\$?(\d{1,9})(?:[.,](\d{1,6}))?$/.exec(text.trim());
-  if (!match) return null;
-  return Number(match[1]) * 1_000_000 + Number((match[2] ?? '').padEnd(6, '0'));
-}
