@@ -75,7 +75,7 @@ describe('parseUsd', () => {
     ['   ', 'empty'],
     ['-1', 'negative'],
     ['\u2212$5.00', 'negative'],
-    ['$-5', 'negative'],
+    ['$-5', 'not_a_number'],
     ['1.0000001', 'too_many_decimals'],
     ['9007199254.740992', 'too_large'],
     ['99999999999999999999', 'too_large'],

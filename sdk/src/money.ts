@@ -160,17 +160,18 @@ const RUSSIAN_AMOUNT = /^(\d{1,3}(?:\s\d{3})+|\d+)(?:[,.](\d+))?$/;
  * ```
  */
 export function parseUsd(text: string, options: { locale?: MoneyLocale } = {}): ParseUsdResult {
-  const failure = (reason: ParseUsdFailure): ParseUsdResult => ({ ok: false, reason });
-  // A minus (hyphen or U+2212) before or after the `$`; the `$` before or after the number.
-  const parts = /^([-\u2212]?)\s*(\$?)\s*([-\u2212]?)\s*(.*?)\s*(\$?)$/.exec(text.trim());
-  if (!parts) return failure('not_a_number');
-  const [, minusBefore, dollarBefore, minusAfter, amount = '', dollarAfter] = parts;
-  if (text.trim() === '') return failure('empty');
-  const digits = (options.locale === 'ru' ? RUSSIAN_AMOUNT : ENGLISH_AMOUNT).exec(amount);
-  if (!digits || (dollarBefore && dollarAfter)) return failure('not_a_number');
-  if (minusBefore || minusAfter) return failure('negative');
-  const [, whole = '', fraction = ''] = digits;
-  if (fraction.length > 6) return failure('too_many_decimals');
-  const micros = BigInt(whole.replace(/\D/g, '')) * MICROS + BigInt(fraction.padEnd(6, '0'));
-  return micros > BigInt(Number.MAX_SAFE_INTEGER) ? failure('too_large') : { ok: true, micros: Number(micros) };
+  const trimmed = text.trim();
+  // A minus (hyphen or U+2212) first, then a `$` before or after the number: `-5`, `−$5.00`, `5,00 $`.
+  const [, minus, dollarBefore, amount = '', dollarAfter] = /^([-\u2212]?)\s*(\$?)\s*(.*?)\s*(\$?)$/.exec(trimmed) ?? [];
+  const [, whole = '', fraction = ''] = (!(dollarBefore && dollarAfter) && (options.locale === 'ru' ? RUSSIAN_AMOUNT : ENGLISH_AMOUNT).exec(amount)) || [];
+  let reason: ParseUsdFailure | undefined;
+  if (!trimmed) reason = 'empty';
+  else if (!whole) reason = 'not_a_number';
+  else if (minus) reason = 'negative';
+  else if (fraction.length > 6) reason = 'too_many_decimals';
+  // Whole numbers only: each product and sum is exact up to 2^53, and anything past it
+  // rounds to at least 2^53, so the safe-integer check catches every amount too large.
+  const micros = Number(whole.replace(/\D/g, '')) * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
+  if (!reason && !Number.isSafeInteger(micros)) reason = 'too_large';
+  return reason ? { ok: false, reason } : { ok: true, micros };
 }
