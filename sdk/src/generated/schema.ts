@@ -1545,6 +1545,30 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * @description A chat request for RouteLLM (`callProduct` with `routellm` and `route`): the
+         *     OpenAI-compatible chat of `LlmChatRequest` without `target`, since RouteLLM picks the
+         *     provider itself and falls back to another when one fails. It answers as ReliAPI's LLM
+         *     proxy does (`LlmChatSuccess`): a `LlmChatCompletion`, or with `stream: true` server-sent
+         *     events of `LlmChatCompletionChunk` ending with `[DONE]`. Fields beyond these pass through.
+         */
+        RouteLlmRequest: {
+            /** @description `auto` lets RouteLLM choose the model too; or a model by name, e.g. `gpt-4o-mini`. */
+            model: string;
+            /** @description The conversation so far, oldest first. */
+            messages: components["schemas"]["LlmChatMessage"][];
+            /** @description Answer with server-sent events of `LlmChatCompletionChunk` (see `LlmChatSuccess`). */
+            stream?: boolean;
+            temperature?: number;
+            top_p?: number;
+            max_tokens?: number;
+            n?: number;
+            stop?: string | string[];
+            tools?: components["schemas"]["LlmTool"][];
+            user?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * @description A request for ReliAPI's HTTP proxy (`proxyHttp`): which configured target to call,
          *     and how. Forwarded as it is; further fields (the target's own options) pass through.
          */
@@ -2862,7 +2886,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProxyRequestBody"];
+                "application/json": components["schemas"]["LlmChatRequest"] | components["schemas"]["HttpProxyRequest"] | components["schemas"]["RouteLlmRequest"] | components["schemas"]["ProxyRequestBody"];
             };
         };
         responses: {
