@@ -1,7 +1,7 @@
 /** Display helpers. Money is shown by the SDK's one format, from the API's `*_micros` fields. */
 import { formatUsd as formatUsdIn, type FormatUsdOptions } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
-import { localeOf } from '../i18n.js';
+import { localeOf, type Locale } from '../i18n.js';
 
 export function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -16,8 +16,8 @@ export function formatMoney(ctx: Pick<BotContext, 't'>, micros: number, options:
   return formatUsdIn(micros, { ...options, locale: localeOf(ctx.t('money-locale')) });
 }
 
-/** The language the reply is written in, for the API's `Accept-Language` (product descriptions). */
-export function replyLanguage(ctx: Pick<BotContext, 't'>): string {
+/** The language the reply is written in: for the API's `Accept-Language` (product descriptions), amounts and sizes. */
+export function replyLanguage(ctx: Pick<BotContext, 't'>): Locale {
   return localeOf(ctx.t('money-locale'));
 }
 
