@@ -1413,14 +1413,11 @@ export interface components {
         /** @description The product's own response body, passed through as it is. */
         ProxyResponseBody: Record<string, never> | unknown[] | string | number | boolean | null;
         /**
-         * @description An OpenAI-compatible chat completion request for ReliAPI's LLM proxy (`proxyLlm`).
-         *     kikuai forwards it as it is: fields beyond these (the target's own options) pass
-         *     through.
+         * @description An OpenAI-compatible chat completion request: the model, the conversation and the
+         *     sampling options. Fields beyond these (a provider's own options) pass through.
          */
-        LlmChatRequest: {
-            /** @description The ReliAPI target the call goes to, e.g. `openai`. */
-            target: string;
-            /** @description The model, as the target names it, e.g. `gpt-4o-mini`. */
+        LlmChatBody: {
+            /** @description The model by name, e.g. `gpt-4o-mini`. */
             model: string;
             /** @description The conversation so far, oldest first. */
             messages: components["schemas"]["LlmChatMessage"][];
@@ -1436,6 +1433,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description An OpenAI-compatible chat completion request for ReliAPI's LLM proxy (`proxyLlm`):
+         *     the chat (`LlmChatBody`, its `model` as the target names it) and the ReliAPI `target`.
+         *     kikuai forwards it as it is: fields beyond these (the target's own options) pass
+         *     through.
+         */
+        LlmChatRequest: components["schemas"]["LlmChatBody"] & ({
+            /** @description The ReliAPI target the call goes to, e.g. `openai`. */
+            target: string;
+        } & {
+            [key: string]: unknown;
+        });
         /** @description One message of a chat. */
         LlmChatMessage: {
             /** @enum {string} */
@@ -1546,28 +1555,13 @@ export interface components {
         };
         /**
          * @description A chat request for RouteLLM (`callProduct` with `routellm` and `route`): the
-         *     OpenAI-compatible chat of `LlmChatRequest` without `target`, since RouteLLM picks the
-         *     provider itself and falls back to another when one fails. It answers as ReliAPI's LLM
-         *     proxy does (`LlmChatSuccess`): a `LlmChatCompletion`, or with `stream: true` server-sent
-         *     events of `LlmChatCompletionChunk` ending with `[DONE]`. Fields beyond these pass through.
+         *     OpenAI-compatible chat (`LlmChatBody`) without a `target`, since RouteLLM picks the
+         *     provider itself and falls back to another when one fails; `model: auto` lets it pick
+         *     the model too. It answers as ReliAPI's LLM proxy does (`LlmChatSuccess`): a
+         *     `LlmChatCompletion`, or with `stream: true` server-sent events of
+         *     `LlmChatCompletionChunk` ending with `[DONE]`. Fields beyond these pass through.
          */
-        RouteLlmRequest: {
-            /** @description `auto` lets RouteLLM choose the model too; or a model by name, e.g. `gpt-4o-mini`. */
-            model: string;
-            /** @description The conversation so far, oldest first. */
-            messages: components["schemas"]["LlmChatMessage"][];
-            /** @description Answer with server-sent events of `LlmChatCompletionChunk` (see `LlmChatSuccess`). */
-            stream?: boolean;
-            temperature?: number;
-            top_p?: number;
-            max_tokens?: number;
-            n?: number;
-            stop?: string | string[];
-            tools?: components["schemas"]["LlmTool"][];
-            user?: string;
-        } & {
-            [key: string]: unknown;
-        };
+        RouteLlmRequest: components["schemas"]["LlmChatBody"];
         /**
          * @description A request for ReliAPI's HTTP proxy (`proxyHttp`): which configured target to call,
          *     and how. Forwarded as it is; further fields (the target's own options) pass through.
