@@ -22,8 +22,10 @@ describe('formatBytes', () => {
     expect(formatBytes(bytes, { locale: 'ru' })).toBe(russian);
   });
 
-  it('stops at the largest unit it knows', () => {
-    expect(formatBytes(1024 ** 5)).toBe('1,024 TiB');
+  it('goes up to PiB, as far as safe integers reach', () => {
+    expect(formatBytes(1024 ** 5)).toBe('1 PiB');
+    expect(formatBytes(7 * 1024 ** 5, { locale: 'ru' })).toBe('7\u00a0ПиБ');
+    expect(formatBytes(Number.MAX_SAFE_INTEGER)).toBe('9,007,199,254,740,991 B');
   });
 
   it('refuses what is not a whole, non-negative number of bytes', () => {

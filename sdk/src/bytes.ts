@@ -17,10 +17,10 @@ export interface FormatBytesOptions {
 /**
  * Writes a number of bytes (a body limit, a file size) for people, exactly: a limit that
  * reads bigger or smaller than it is misleads, so nothing is rounded. The size is written
- * in the largest binary unit that divides it (KiB, MiB, GiB, TiB: powers of 1024, as the
+ * in the largest binary unit that divides it (KiB, MiB, GiB, TiB, PiB: powers of 1024, as the
  * limits are configured; their IEC symbols, so that `MiB` is never mistaken for a million
  * bytes), else in bytes, thousands grouped as {@link formatUsd} groups them. Russian
- * writes `Б`, `КиБ`, `МиБ`, `ГиБ`, `ТиБ`, with a no-break space before the unit. Throws
+ * writes `Б`, `КиБ`, `МиБ`, `ГиБ`, `ТиБ`, `ПиБ`, with a no-break space before the unit. Throws
  * `RangeError` for anything but a whole, non-negative number of bytes.
  *
  * @example
@@ -32,15 +32,16 @@ export interface FormatBytesOptions {
  * formatBytes(1_000_000);                       // '1,000,000 B' (exact, not '1 MB')
  * ```
  */
-export function formatBytes(bytes: number, options: FormatBytesOptions = {}): string {
+export function formatBytes(bytes: number, options?: FormatBytesOptions): string {
   if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`not a whole number of bytes: ${bytes}`);
-  const russian = options.locale === 'ru';
+  const russian = options?.locale === 'ru';
   let exponent = 0;
-  while (bytes >= 1024 && bytes % 1024 === 0 && exponent < 4) {
+  // Up to PiB at most: a safe integer is below 8 PiB.
+  while (bytes && bytes % 1024 === 0) {
     bytes /= 1024;
-    exponent += 1;
+    exponent++;
   }
-  // B, then KiB, MiB, GiB, TiB: a prefix, `i` for binary, the byte (Б, КиБ, МиБ… in Russian).
-  const unit = exponent ? (russian ? 'КМГТ' : 'KMGT')[exponent - 1] + (russian ? 'иБ' : 'iB') : russian ? 'Б' : 'B';
-  return russian ? `${groupThousands(String(bytes), '\u00a0')}\u00a0${unit}` : `${groupThousands(String(bytes), ',')} ${unit}`;
+  // B, then KiB, MiB, GiB, TiB, PiB: a prefix, `i` for binary, the byte (Б, КиБ, МиБ… in Russian).
+  const [prefixes, binary, byte, group, space] = russian ? ['КМГТП', 'и', 'Б', '\u00a0', '\u00a0'] : ['KMGTP', 'i', 'B', ',', ' '];
+  return `${groupThousands(String(bytes), group)}${space}${exponent ? prefixes[exponent - 1]! + binary : ''}${byte}`;
 }

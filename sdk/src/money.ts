@@ -159,11 +159,11 @@ const RUSSIAN_AMOUNT = /^(\d{1,3}(?:\s\d{3})+|\d+)(?:[,.](\d+))?$/;
  * parseUsd('0.0000001');               // { ok: false, reason: 'too_many_decimals' }
  * ```
  */
-export function parseUsd(text: string, options: { locale?: MoneyLocale } = {}): ParseUsdResult {
+export function parseUsd(text: string, options?: { locale?: MoneyLocale }): ParseUsdResult {
   const trimmed = text.trim();
   // A minus (hyphen or U+2212) first, then a `$` before or after the number: `-5`, `−$5.00`, `5,00 $`.
   const [, minus, dollarBefore, amount = '', dollarAfter] = /^([-\u2212]?)\s*(\$?)\s*(.*?)\s*(\$?)$/.exec(trimmed) ?? [];
-  const [, whole = '', fraction = ''] = (!(dollarBefore && dollarAfter) && (options.locale === 'ru' ? RUSSIAN_AMOUNT : ENGLISH_AMOUNT).exec(amount)) || [];
+  const [, whole = '', fraction = ''] = (!(dollarBefore && dollarAfter) && (options?.locale === 'ru' ? RUSSIAN_AMOUNT : ENGLISH_AMOUNT).exec(amount)) || [];
   let reason: ParseUsdFailure | undefined;
   if (!trimmed) reason = 'empty';
   else if (!whole) reason = 'not_a_number';

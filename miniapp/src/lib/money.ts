@@ -1,7 +1,7 @@
 /** Money is integer micro-USD everywhere; these helpers only format and parse it for people. */
 import { formatUsd as formatUsdIn, parseUsd as parseUsdIn, type FormatUsdOptions, type MoneyLocale } from '@kikuai/sdk';
 
-export const microsPerUsd = 1_000_000;
+export { MICROS_PER_USD as microsPerUsd } from '@kikuai/sdk';
 
 let currentLocale: () => MoneyLocale = () => 'en';
 

@@ -228,15 +228,19 @@ async function* singleEvent(body: ReadableStream<Uint8Array> | null): AsyncGener
   yield { event: 'message', data: text, id: '' };
 }
 
-/** `chat`: an endpoint whose body and answer are OpenAI-compatible chat (its stream is parsed into chunks). */
-type Target = { kind: 'llm' } | { kind: 'http' } | { kind: 'call'; productId: string; endpointId: string; chat?: boolean };
+type Target = { kind: 'llm' } | { kind: 'http' } | { kind: 'call'; productId: string; endpointId: string };
 
 export function createProxyResource(context: ResourceContext): ProxyResource {
   const { raw } = context;
 
-  async function send(target: Target, body: ProxyRequestBody, options: ProxyCallOptions | undefined): Promise<ProxyResult | ProxyStream | LlmChatStream> {
+  /** `chat`: the endpoint's body and answer are OpenAI-compatible chat, so its stream is parsed into chunks. */
+  async function send(
+    target: Target,
+    body: ProxyRequestBody,
+    options: ProxyCallOptions | undefined,
+    chat = target.kind === 'llm',
+  ): Promise<ProxyResult | ProxyStream | LlmChatStream> {
     const streaming = options?.stream === true;
-    const chat = target.kind === 'llm' || (target.kind === 'call' && target.chat === true);
     // A chat asked to stream tells the upstream too, unless the body says otherwise.
     const sent = chat && streaming && body.stream === undefined ? { ...body, stream: true } : body;
     const init = context.init(options);
@@ -274,7 +278,7 @@ export function createProxyResource(context: ResourceContext): ProxyResource {
   return {
     llm: ((body: LlmChatRequest, options?: ProxyCallOptions) => send({ kind: 'llm' }, body, options)) as ProxyResource['llm'],
     routellm: ((body: RouteLlmRequest, options?: ProxyCallOptions) =>
-      send({ kind: 'call', productId: 'routellm', endpointId: 'route', chat: true }, body, options)) as ProxyResource['routellm'],
+      send({ kind: 'call', productId: 'routellm', endpointId: 'route' }, body, options, true)) as ProxyResource['routellm'],
     http: ((body: HttpProxyRequest, options?: ProxyCallOptions) => send({ kind: 'http' }, body, options)) as ProxyResource['http'],
     call: ((productId: string, endpointId: string, body: ProxyRequestBody, options?: ProxyCallOptions) =>
       send({ kind: 'call', productId, endpointId }, body, options)) as ProxyResource['call'],
