@@ -2,7 +2,8 @@
  * One money format across the faces (issue 17, item 1): the same balances and ledger rows
  * read the same in the bot (the real bot, its replies recorded at the fake Bot API), the
  * built `kikuai` binary, the built Mini App in Chromium, and the server's notification
- * texts — all against one real server. Needs `npm run build` (the CLI's dist, the Mini
+ * texts — all against one real server. Amounts typed back as a face wrote them (the CLI's
+ * `admin credit`, the bot's `/topup`) are read as the same amount. Needs `npm run build` (the CLI's dist, the Mini
  * App's bundle); without Chromium the Mini App is left out (under CI that fails instead).
  */
 import { createKikuaiClient, formatUsd } from '@kikuai/sdk';
@@ -90,7 +91,12 @@ describe('one money format in every face', { timeout: 180_000 }, () => {
   it('writes zero, sub-cent, cents and thousands the same way in the bot, the CLI, the Mini App and the server', async () => {
     let current = 0;
     for (const [micros, written] of BALANCES) {
-      if (micros > current) await harness.server.credit(accountId, micros - current, 'money format check');
+      // Each credit is typed into the CLI as formatUsd writes it ($0.001, $12.339, $1,222.16):
+      // what a face shows, typed back, is the same amount (the SDK's parseUsd).
+      if (micros > current) {
+        const credited = await cli(['admin', 'credit', accountId, formatUsd(micros - current), '--admin-token', harness.server.adminToken]);
+        expect(credited.code, credited.stderr).toBe(0);
+      }
       current = micros;
       expect(formatUsd(micros)).toBe(written);
       expect(await balanceInEveryFace()).toEqual({ bot: written, cli: written, miniApp: page ? written : undefined, server: written });
@@ -129,5 +135,9 @@ describe('one money format in every face', { timeout: 180_000 }, () => {
     expect(expected).toBe('1\u00a0234,50\u00a0$');
     expect(textOf(reply)).toContain(`<b>${expected}</b>`);
     expect(messages.lowBalance('ru', 1_234_500_000, 1_000)).toContain(`осталось ${expected} (порог 0,001\u00a0$)`);
+
+    // Typed back as the bot wrote it, a Russian amount buys exactly that amount.
+    const invoice = await harness.replyTo(command(russian, `/topup ${formatUsd(12_340_000, { locale: 'ru' })}`), { chatId: russian.id, method: 'sendInvoice' });
+    expect(String(invoice.params.title)).toContain(formatUsd(12_340_000, { locale: 'ru' }));
   });
 });

@@ -104,4 +104,18 @@ describe('the Stars top-up', () => {
     // 770 Stars (rounded up) for exactly the $10.00 typed.
     expect(String(invoice.params.title)).toBe('kikuai balance: $10.00');
   });
+
+  it('reads the typed amount as the reply is written: a decimal comma in Russian, not in English', async () => {
+    const russian = newUser({ language_code: 'ru' });
+    await harness.replyTo(command(russian, '/start'), { chatId: russian.id, text: /kik_/ });
+    const invoice = await harness.replyTo(command(russian, '/topup 5,50'), { chatId: russian.id, method: 'sendInvoice' });
+    expect(String(invoice.params.title)).toBe('Баланс kikuai: 5,50\u00a0$');
+
+    const english = newUser();
+    await signUp(harness, english);
+    const refused = await harness.replyTo(command(english, '/topup 5,50'), { chatId: english.id, text: /did not understand/ });
+    expect(textOf(refused)).toBe('I did not understand that amount. Try /topup 10 or /topup 12.50.');
+    const negative = await harness.replyTo(command(english, '/topup -5'), { chatId: english.id, text: /did not understand/ });
+    expect(textOf(negative)).toContain('/topup 12.50');
+  });
 });

@@ -56,6 +56,13 @@ describe("a product's page in the bot", () => {
     expect(balance.balance_micros).toBe(SIGNUP_CREDIT - DEMO_PRICE);
   });
 
+  it("writes the body limit in the reader's language", async () => {
+    const user = newUser({ language_code: 'ru' });
+    await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /kik_/ });
+    const page = textOf(await harness.replyTo(command(user, '/product demo'), { chatId: user.id, text: /Лимиты/ }));
+    expect(rendered(page)).toContain('тело запроса до 64\u00a0КиБ');
+  });
+
   it('puts the demo in the quickstart when the demo product is on', async () => {
     const user = newUser();
     const welcome = textOf(await harness.replyTo(command(user, '/start'), { chatId: user.id, text: /kik_/ }));

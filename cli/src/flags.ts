@@ -1,15 +1,15 @@
 import type { RequestOptions } from '@kikuai/sdk';
 import { Args, Flags } from '@oclif/core';
-import { parseUsdToMicros } from './services/money.js';
+import { parseUsd } from './services/money.js';
 import { parseWhen, toTimestamp } from './services/when.js';
 
 /** A USD amount such as `10` or `12.50`, parsed to integer micro-USD (no floats). */
 export const usdFlag = Flags.custom<number>({
   helpValue: '<usd>',
   async parse(input) {
-    const micros = parseUsdToMicros(input);
-    if (micros === undefined) throw new Error(`Expected a USD amount such as 10 or 12.50 (at most six decimals), got "${input}".`);
-    return micros;
+    const amount = parseUsd(input);
+    if (!amount.ok) throw new Error(`Expected a USD amount such as 10 or 12.50 (at most six decimals), got "${input}".`);
+    return amount.micros;
   },
 });
 

@@ -8,7 +8,7 @@ import { readLaunchParams } from '../src/lib/telegram/launch-params.js';
 import { invoiceSlug } from '../src/lib/telegram/bridge.js';
 import { colorSchemeOf } from '../src/lib/telegram/theme.js';
 import { darkTheme, lightTheme } from '../src/lib/telegram/themes.js';
-import { formatUsd, parseUsd, starsFor } from '../src/lib/money.js';
+import { formatUsd, parseUsd, starsFor, useMoneyLocale } from '../src/lib/money.js';
 import { usageSeries } from '../src/lib/usage-chart.js';
 
 const catalogs: Record<Locale, Catalog> = { en, ru };
@@ -92,12 +92,22 @@ describe('money', () => {
     expect(formatUsd(250_000, { sign: 'always' })).toBe('+$0.25');
   });
 
-  it('parses typed amounts without floating point', () => {
+  it("parses typed amounts without floating point, in the app's language", () => {
     expect(parseUsd('5')).toBe(5_000_000);
     expect(parseUsd('$12.34')).toBe(12_340_000);
-    expect(parseUsd('0,1')).toBe(100_000);
+    expect(parseUsd('1,000')).toBe(1_000_000_000);
+    expect(parseUsd('0,1')).toBeNull();
     expect(parseUsd('1.0000001')).toBeNull();
+    expect(parseUsd('-5')).toBeNull();
     expect(parseUsd('five')).toBeNull();
+    useMoneyLocale(() => 'ru');
+    try {
+      expect(parseUsd('0,1')).toBe(100_000);
+      expect(parseUsd('2.5')).toBe(2_500_000);
+      expect(parseUsd('1 000,50')).toBe(1_000_500_000);
+    } finally {
+      useMoneyLocale(() => 'en');
+    }
   });
 
   it('rounds Stars up', () => {

@@ -2,7 +2,17 @@ export { createKikuaiClient, type KikuaiAuth, type KikuaiClient, type KikuaiClie
 export { KikuaiError, KikuaiNetworkError, KikuaiTimeoutError, type ErrorCode, type KikuaiErrorInit, type Problem } from './errors.js';
 export type { RequestOptions } from './request-options.js';
 export { createRetryingFetch, isRetryableRequest, parseRetryAfter, type RetryBackoff, type RetryingFetchOptions } from './retrying-fetch.js';
-export { formatUsd, MICROS_PER_USD, MINUS_SIGN, type FormatUsdOptions, type MoneyLocale } from './money.js';
+export {
+  formatUsd,
+  MICROS_PER_USD,
+  MINUS_SIGN,
+  parseUsd,
+  type FormatUsdOptions,
+  type MoneyLocale,
+  type ParseUsdFailure,
+  type ParseUsdResult,
+} from './money.js';
+export { formatBytes, type FormatBytesOptions } from './bytes.js';
 export { parseServerSentEvents, type ServerSentEvent } from './server-sent-events.js';
 export { appendDailyHistory } from './daily-history.js';
 export { SDK_VERSION } from './version.js';

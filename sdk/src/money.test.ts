@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUsd } from './money.js';
+import { formatUsd, parseUsd } from './money.js';
 
 describe('formatUsd', () => {
   it.each([
@@ -38,5 +38,77 @@ describe('formatUsd', () => {
     expect(() => formatUsd(0.5)).toThrow(RangeError);
     expect(() => formatUsd(Number.NaN)).toThrow(RangeError);
     expect(() => formatUsd(2 ** 60)).toThrow(RangeError);
+  });
+});
+
+describe('parseUsd', () => {
+  it.each([
+    ['5', 5_000_000],
+    ['5.5', 5_500_000],
+    ['$5.50', 5_500_000],
+    [' $ 12.34 ', 12_340_000],
+    ['0.29', 290_000],
+    ['0.000001', 1],
+    ['1,000.00', 1_000_000_000],
+    ['1,234,567.891', 1_234_567_891_000],
+    ['0', 0],
+    ['9007199254.740991', Number.MAX_SAFE_INTEGER],
+  ])('reads %j in English as %i micro-USD', (text, micros) => {
+    expect(parseUsd(text)).toEqual({ ok: true, micros });
+    expect(parseUsd(text, { locale: 'en' })).toEqual({ ok: true, micros });
+  });
+
+  it.each([
+    ['5,50', 5_500_000],
+    ['5.50', 5_500_000],
+    ['0,07', 70_000],
+    ['1,000', 1_000_000],
+    ['1 000,50', 1_000_500_000],
+    ['1\u00a0234,50\u00a0$', 1_234_500_000],
+    ['$5', 5_000_000],
+  ])('reads %j in Russian as %i micro-USD', (text, micros) => {
+    expect(parseUsd(text, { locale: 'ru' })).toEqual({ ok: true, micros });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['-1', 'negative'],
+    ['\u2212$5.00', 'negative'],
+    ['$-5', 'not_a_number'],
+    ['1.0000001', 'too_many_decimals'],
+    ['9007199254.740992', 'too_large'],
+    ['99999999999999999999', 'too_large'],
+    ['NaN', 'not_a_number'],
+    ['Infinity', 'not_a_number'],
+    ['ten', 'not_a_number'],
+    ['1e3', 'not_a_number'],
+    ['.5', 'not_a_number'],
+    ['5.', 'not_a_number'],
+    ['$', 'not_a_number'],
+    ['$5$', 'not_a_number'],
+    ['0x10', 'not_a_number'],
+    ['5,50', 'not_a_number'],
+    ['1,00,000', 'not_a_number'],
+    ['1 000', 'not_a_number'],
+    ['1.2.3', 'not_a_number'],
+  ])('refuses %j in English: %s', (text, reason) => {
+    expect(parseUsd(text)).toEqual({ ok: false, reason });
+  });
+
+  it('refuses in Russian what is not written as Russian writes amounts', () => {
+    expect(parseUsd('1,000.00', { locale: 'ru' })).toEqual({ ok: false, reason: 'not_a_number' });
+    expect(parseUsd('12 34', { locale: 'ru' })).toEqual({ ok: false, reason: 'not_a_number' });
+    expect(parseUsd('\u22125,00\u00a0$', { locale: 'ru' })).toEqual({ ok: false, reason: 'negative' });
+  });
+
+  it('reads back every non-negative amount formatUsd writes, in both languages', () => {
+    const amounts = [0, 1, 1_000, 10_000, 4_991_000, 12_500_000, 1_000_000_000, 1_234_567_891_000, Number.MAX_SAFE_INTEGER];
+    for (const micros of amounts) {
+      for (const locale of ['en', 'ru'] as const) {
+        expect(parseUsd(formatUsd(micros, { locale }), { locale }), `${micros} ${locale}`).toEqual({ ok: true, micros });
+        expect(parseUsd(formatUsd(-micros || -1, { locale }), { locale })).toEqual({ ok: false, reason: 'negative' });
+      }
+    }
   });
 });

@@ -64,7 +64,8 @@ const NO_BREAK_SPACE = '\u00a0';
 
 const MICROS = BigInt(MICROS_PER_USD);
 
-function groupThousands(digits: string, separator: string): string {
+/** `1234567` → `1,234,567` (or with a no-break space in Russian). Shared with `formatBytes`. */
+export function groupThousands(digits: string, separator: string): string {
   let grouped = '';
   for (let end = digits.length; end > 0; end -= 3) {
     const start = Math.max(0, end - 3);
@@ -99,4 +100,78 @@ export function formatUsd(micros: number | bigint, options: FormatUsdOptions = {
   const whole = groupThousands((absolute / MICROS).toString(), russian ? NO_BREAK_SPACE : ',');
   const sign = negative ? MINUS_SIGN : options.sign === 'always' && value > 0n ? '+' : '';
   return russian ? `${sign}${whole},${fraction}${NO_BREAK_SPACE}$` : `${sign}$${whole}.${fraction}`;
+}
+
+/**
+ * Why {@link parseUsd} refused a text: `empty`; `not_a_number` (letters, exponents, a
+ * separator out of place, `1,000` grouping in Russian or `5,50` in English); `negative`;
+ * `too_many_decimals` (past the micro-dollar); `too_large` (more micros than
+ * `Number.MAX_SAFE_INTEGER`). Each face words its own message from it.
+ *
+ * @example
+ * ```ts
+ * import type { ParseUsdFailure } from '@kikuai/sdk';
+ * const messages: Record<ParseUsdFailure, string> = { empty: 'Type an amount', not_a_number: 'Type an amount such as 12.50', negative: 'No negative amounts', too_many_decimals: 'At most six decimals', too_large: 'That is too much' };
+ * ```
+ */
+export type ParseUsdFailure = 'empty' | 'not_a_number' | 'negative' | 'too_many_decimals' | 'too_large';
+
+/**
+ * What {@link parseUsd} read: integer micro-USD, or why not.
+ *
+ * @example
+ * ```ts
+ * import { parseUsd, type ParseUsdResult } from '@kikuai/sdk';
+ * const result: ParseUsdResult = parseUsd('12.50');
+ * if (result.ok) console.log(result.micros); // 12500000
+ * else console.log(result.reason);
+ * ```
+ */
+export type ParseUsdResult = { ok: true; micros: number } | { ok: false; reason: ParseUsdFailure };
+
+// The digits of an amount per language, after the sign and the `$` are taken off: whole
+// dollars, plain or grouped by thousands exactly as formatUsd writes them, then the decimals.
+// English groups with `,` and marks decimals with `.`; Russian groups with spaces (a no-break
+// space, as formatUsd writes, or a plain one) and marks decimals with `,` or `.` (phone keypads
+// offer either).
+const ENGLISH_AMOUNT = /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
+const RUSSIAN_AMOUNT = /^(\d{1,3}(?:\s\d{3})+|\d+)(?:[,.](\d+))?$/;
+
+/**
+ * Reads an amount of US dollars a person typed into integer micro-USD, without floating
+ * point, in the language the face is written in (default English); the inverse of
+ * {@link formatUsd}. A `$` before or after the number and spaces around it are allowed.
+ *
+ * - English: `5`, `5.5`, `$5.50`, `1,000.00` (a `,` only groups thousands: `5,50` is refused).
+ * - Russian: `5,50`, `5.50`, `1 000,50 $` (a `,` or `.` marks decimals: `1,000` is $1).
+ * - Refused, with the reason: nothing, a negative amount, more than six decimals, more micros
+ *   than `Number.MAX_SAFE_INTEGER`, and anything else (`ten`, `1e3`, `.5`, `5.`, `NaN`).
+ *   Zero is an amount: whether it is allowed is the caller's rule.
+ *
+ * @example
+ * ```ts
+ * import { parseUsd } from '@kikuai/sdk';
+ * parseUsd('$12.50');                  // { ok: true, micros: 12_500_000 }
+ * parseUsd('1,000.00');                // { ok: true, micros: 1_000_000_000 }
+ * parseUsd('5,50', { locale: 'ru' });  // { ok: true, micros: 5_500_000 }
+ * parseUsd('5,50');                    // { ok: false, reason: 'not_a_number' }
+ * parseUsd('-5');                      // { ok: false, reason: 'negative' }
+ * parseUsd('0.0000001');               // { ok: false, reason: 'too_many_decimals' }
+ * ```
+ */
+export function parseUsd(text: string, options?: { locale?: MoneyLocale }): ParseUsdResult {
+  const trimmed = text.trim();
+  // A minus (hyphen or U+2212) first, then a `$` before or after the number: `-5`, `−$5.00`, `5,00 $`.
+  const [, minus, dollarBefore, amount = '', dollarAfter] = /^([-\u2212]?)\s*(\$?)\s*(.*?)\s*(\$?)$/.exec(trimmed) ?? [];
+  const [, whole = '', fraction = ''] = (!(dollarBefore && dollarAfter) && (options?.locale === 'ru' ? RUSSIAN_AMOUNT : ENGLISH_AMOUNT).exec(amount)) || [];
+  let reason: ParseUsdFailure | undefined;
+  if (!trimmed) reason = 'empty';
+  else if (!whole) reason = 'not_a_number';
+  else if (minus) reason = 'negative';
+  else if (fraction.length > 6) reason = 'too_many_decimals';
+  // Whole numbers only: each product and sum is exact up to 2^53, and anything past it
+  // rounds to at least 2^53, so the safe-integer check catches every amount too large.
+  const micros = Number(whole.replace(/\D/g, '')) * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
+  if (!reason && !Number.isSafeInteger(micros)) reason = 'too_large';
+  return reason ? { ok: false, reason } : { ok: true, micros };
 }

@@ -445,6 +445,18 @@ export type LlmUsage = components['schemas']['LlmUsage'];
 export type HttpProxyRequest = components['schemas']['HttpProxyRequest'];
 
 /**
+ * A chat request for RouteLLM (`kikuai.proxy.routellm`): the chat of {@link LlmChatRequest}
+ * without `target` (RouteLLM picks the provider); `model: 'auto'` lets it pick the model too.
+ *
+ * @example
+ * ```ts
+ * import type { RouteLlmRequest } from '@kikuai/sdk';
+ * const body: RouteLlmRequest = { model: 'auto', messages: [{ role: 'user', content: 'Hello' }] };
+ * ```
+ */
+export type RouteLlmRequest = components['schemas']['RouteLlmRequest'];
+
+/**
  * An account as operators see it, with its keys.
  *
  * @example

@@ -12,6 +12,7 @@ import {
   type LlmChatStream,
   type ProxyResult,
   type ProxyStream,
+  type RouteLlmRequest,
   type ServerSentEvent,
 } from '../src/index.js';
 
@@ -35,6 +36,31 @@ describe('proxy types', () => {
       void kikuai.proxy.llm({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'Hi' }] });
       // @ts-expect-error the HTTP proxy needs a method and a path
       void kikuai.proxy.http({ target: 'example' });
+    };
+    expectTypeOf(refused).toBeFunction();
+  });
+
+  it("types RouteLLM's route: a chat body without target, answered by a chat completion", () => {
+    expectTypeOf<{ model: 'auto'; messages: typeof messages }>().toExtend<RouteLlmRequest>();
+    expectTypeOf<{ model: 'auto' }>().not.toExtend<RouteLlmRequest>();
+    expectTypeOf<{ messages: typeof messages }>().not.toExtend<RouteLlmRequest>();
+
+    const call = () => kikuai.proxy.routellm({ model: 'auto', messages });
+    expectTypeOf(call).returns.resolves.toEqualTypeOf<ProxyResult<LlmChatCompletion>>();
+    const stream = () => kikuai.proxy.routellm({ model: 'auto', messages }, { stream: true });
+    expectTypeOf(stream).returns.resolves.toEqualTypeOf<LlmChatStream>();
+
+    const refused = () => {
+      // @ts-expect-error messages are required
+      void kikuai.proxy.routellm({ model: 'auto' });
+      // @ts-expect-error the model is required
+      void kikuai.proxy.routellm({ messages });
+      // @ts-expect-error messages are chat messages, not strings
+      void kikuai.proxy.routellm({ model: 'auto', messages: ['Hello'] });
+      // @ts-expect-error a role the chat does not know
+      void kikuai.proxy.routellm({ model: 'auto', messages: [{ role: 'robot', content: 'Hi' }] });
+      // @ts-expect-error the model is a string
+      void kikuai.proxy.routellm({ model: 4, messages });
     };
     expectTypeOf(refused).toBeFunction();
   });

@@ -89,6 +89,41 @@ describe('streamed proxy calls', () => {
     expect(chunks).toEqual([{ ...completion, choices: [{ index: 0, delta: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }] }]);
   });
 
+  it("streams RouteLLM's chat as parsed chunks from routellm/route, asking the upstream to stream", async () => {
+    server = await startTestServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'X-Kikuai-Cost-Micros': '2000' });
+      response.end(`data: ${chunk('Hi')}\n\ndata: [DONE]\n\n`);
+    });
+    const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
+
+    const stream = await kikuai.proxy.routellm({ model: 'auto', messages: [{ role: 'user', content: 'Hello' }] }, { stream: true });
+    const texts: (string | null | undefined)[] = [];
+    for await (const received of stream) texts.push(received.choices[0]?.delta.content);
+
+    expect(texts).toEqual(['Hi']);
+    expect(stream.costMicros).toBe(2000);
+    expect(server.requests[0]!.url.pathname).toBe('/api/v1/proxy/routellm/route');
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ model: 'auto', messages: [{ role: 'user', content: 'Hello' }], stream: true });
+  });
+
+  it("answers RouteLLM's whole completion as typed data when not streaming", async () => {
+    const completion = {
+      id: 'chatcmpl-3',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o-mini',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'routed' }, finish_reason: 'stop' }],
+    };
+    server = await startTestServer((_request, response) => sendJson(response, 200, completion));
+    const kikuai = createKikuaiClient({ baseUrl: server.url, auth: { apiKey: 'kik_x' } });
+
+    const { data } = await kikuai.proxy.routellm({ model: 'auto', messages: [] });
+
+    expect(data.model).toBe('gpt-4o-mini');
+    expect(data.choices[0]?.message.content).toBe('routed');
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ model: 'auto', messages: [] });
+  });
+
   it('streams any product endpoint, and leaves the body as given', async () => {
     server = await startTestServer((_request, response) => {
       response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });

@@ -109,7 +109,9 @@ describe('proxy calls through the real server', () => {
     const kikuai = await fundedClient(10_000);
     const callsBefore = upstream.requests.length;
 
-    const error = (await kikuai.proxy.call('routellm', 'route', {}).catch((caught: unknown) => caught)) as KikuaiError;
+    const error = (await kikuai.proxy
+      .routellm({ model: 'auto', messages: [{ role: 'user', content: 'Hello' }] })
+      .catch((caught: unknown) => caught)) as KikuaiError;
 
     expect(error.status).toBe(503);
     expect(error.code).toBe('product_unavailable');

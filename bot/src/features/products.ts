@@ -2,7 +2,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { BotContext } from '../context.js';
 import { MENU, backToMenuKeyboard } from '../keyboards/main-menu.js';
 import { escapeHtml, formatMoney, replyLanguage } from '../services/format.js';
-import { KikuaiError, type Product } from '@kikuai/sdk';
+import { formatBytes, KikuaiError, type Product } from '@kikuai/sdk';
 
 const PRODUCT_PREFIX = 'prod:';
 
@@ -35,18 +35,6 @@ async function showProducts(ctx: BotContext): Promise<void> {
 /** Telegram refuses a message longer than this. */
 const MESSAGE_LIMIT = 4096;
 
-/** `104857600` → `100 MiB`, `65536` → `64 KiB`. */
-function byteSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1024 && unit < units.length - 1 && size % 1024 === 0) {
-    size /= 1024;
-    unit += 1;
-  }
-  return `${size} ${units[unit]}`;
-}
-
 /** The product's page: each endpoint's method, URL and price, the limits, and a working example of each. */
 function productPage(ctx: BotContext, product: Product, withSdk: boolean): string {
   const pre = (text: string) => `<pre>${escapeHtml(text)}</pre>`;
@@ -73,7 +61,7 @@ function productPage(ctx: BotContext, product: Product, withSdk: boolean): strin
     ctx.t('product-limits', {
       requests: product.rate_limit.requests,
       seconds: product.rate_limit.window_seconds,
-      bodySize: byteSize(product.max_body_bytes),
+      bodySize: formatBytes(product.max_body_bytes, { locale: replyLanguage(ctx) }),
       timeoutSeconds: Math.ceil(product.timeout_ms / 1000),
     }),
     ...endpoints,

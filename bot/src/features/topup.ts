@@ -3,7 +3,8 @@ import type { BotContext } from '../context.js';
 import { MENU } from '../keyboards/main-menu.js';
 import { TOPUP_PREFIX, topupAmountsKeyboard } from '../keyboards/topup-amounts.js';
 import { privateOnly } from '../middlewares/private-only.js';
-import { formatMoney, parseUsdToMicros } from '../services/format.js';
+import { parseUsd } from '@kikuai/sdk';
+import { formatMoney, replyLanguage } from '../services/format.js';
 
 /**
  * /topup: the amounts come from the API; the chosen one becomes a pending top-up, and
@@ -46,9 +47,10 @@ async function sendInvoice(ctx: BotContext, amountMicros: number, idempotencyKey
 topupFeature.command('topup', privateOnly, async (ctx) => {
   const argument = ctx.match.trim();
   if (!argument) return showAmounts(ctx);
-  const micros = parseUsdToMicros(argument);
-  if (micros === null) return void (await ctx.reply(ctx.t('topup-bad-amount')));
-  await sendInvoice(ctx, micros, `bot-topup-${ctx.update.update_id}-${ctx.from!.id}`);
+  // Read in the reply's language: `5,50` is $5.50 to a Russian reader, and not an amount in English.
+  const amount = parseUsd(argument, { locale: replyLanguage(ctx) });
+  if (!amount.ok) return void (await ctx.reply(ctx.t('topup-bad-amount')));
+  await sendInvoice(ctx, amount.micros, `bot-topup-${ctx.update.update_id}-${ctx.from!.id}`);
 });
 
 topupFeature.callbackQuery(MENU.topup, privateOnly, async (ctx) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, formatMicros, formatMoney, formatTime, formatUsd, parseUsdToMicros } from './format.js';
+import { escapeHtml, formatMicros, formatMoney, formatTime, formatUsd } from './format.js';
 
 describe('money display', () => {
   const english = { t: () => 'en' };
@@ -18,14 +18,6 @@ describe('money display', () => {
     expect(formatUsd('-5.000000')).toBe('\u2212$5.00');
     expect(formatMicros(0)).toBe('$0.00');
     expect(() => formatUsd('12,5')).toThrow(RangeError);
-  });
-
-  it('reads a typed amount without floating point', () => {
-    expect(parseUsdToMicros('10')).toBe(10_000_000);
-    expect(parseUsdToMicros('$12.5')).toBe(12_500_000);
-    expect(parseUsdToMicros('0,07')).toBe(70_000);
-    expect(parseUsdToMicros('ten')).toBeNull();
-    expect(parseUsdToMicros('1.1234567')).toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 /** Display helpers. Money is shown by the SDK's one format, from the API's `*_micros` fields. */
 import { formatUsd as formatUsdIn, type FormatUsdOptions } from '@kikuai/sdk';
 import type { BotContext } from '../context.js';
-import { localeOf } from '../i18n.js';
+import { localeOf, type Locale } from '../i18n.js';
 
 export function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -16,8 +16,8 @@ export function formatMoney(ctx: Pick<BotContext, 't'>, micros: number, options:
   return formatUsdIn(micros, { ...options, locale: localeOf(ctx.t('money-locale')) });
 }
 
-/** The language the reply is written in, for the API's `Accept-Language` (product descriptions). */
-export function replyLanguage(ctx: Pick<BotContext, 't'>): string {
+/** The language the reply is written in: for the API's `Accept-Language` (product descriptions), amounts and sizes. */
+export function replyLanguage(ctx: Pick<BotContext, 't'>): Locale {
   return localeOf(ctx.t('money-locale'));
 }
 
@@ -39,11 +39,4 @@ export function formatUsd(usd: string): string {
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
-/** `$5.00` in whole dollars → micros, or null when it is not an amount (`/topup 12.5`). */
-export function parseUsdToMicros(text: string): number | null {
-  const match = /^\$?(\d{1,9})(?:[.,](\d{1,6}))?$/.exec(text.trim());
-  if (!match) return null;
-  return Number(match[1]) * 1_000_000 + Number((match[2] ?? '').padEnd(6, '0'));
 }

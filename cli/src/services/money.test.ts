@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { formatUsd, parseUsdToMicros } from './money.js';
+import { formatUsd, parseUsd } from './money.js';
 
-describe('parseUsdToMicros', () => {
+describe('parseUsd, as the CLI reads --amount (English)', () => {
   it('converts decimal dollars to exact micros', () => {
-    expect(parseUsdToMicros('10')).toBe(10_000_000);
-    expect(parseUsdToMicros('12.50')).toBe(12_500_000);
-    expect(parseUsdToMicros('0.29')).toBe(290_000);
-    expect(parseUsdToMicros('1.005')).toBe(1_005_000);
-    expect(parseUsdToMicros('0.000001')).toBe(1);
-    expect(parseUsdToMicros('$5')).toBe(5_000_000);
+    expect(parseUsd('10')).toEqual({ ok: true, micros: 10_000_000 });
+    expect(parseUsd('12.50')).toEqual({ ok: true, micros: 12_500_000 });
+    expect(parseUsd('0.29')).toEqual({ ok: true, micros: 290_000 });
+    expect(parseUsd('1.005')).toEqual({ ok: true, micros: 1_005_000 });
+    expect(parseUsd('0.000001')).toEqual({ ok: true, micros: 1 });
+    expect(parseUsd('$5')).toEqual({ ok: true, micros: 5_000_000 });
+    expect(parseUsd('1,000')).toEqual({ ok: true, micros: 1_000_000_000 });
   });
 
   it('refuses what is not a plain non-negative amount with at most six decimals', () => {
-    for (const text of ['', '-1', '1.0000001', '1e3', '12,50', 'ten', '.5', '5.', 'NaN']) {
-      expect(parseUsdToMicros(text), text).toBeUndefined();
+    for (const text of ['', '-1', '1.0000001', '1e3', '12,50', 'ten', '.5', '5.', 'NaN', '99999999999']) {
+      expect(parseUsd(text).ok, text).toBe(false);
     }
   });
 });

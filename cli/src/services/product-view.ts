@@ -1,4 +1,4 @@
-import type { Product } from '@kikuai/sdk';
+import { formatBytes, type Product } from '@kikuai/sdk';
 import { formatUsd } from './money.js';
 import { renderTable } from './table.js';
 import type { Paint } from './terminal.js';
@@ -18,25 +18,13 @@ export function renderProductTable(products: readonly Product[], paint: Paint): 
   );
 }
 
-/** `104857600` → `100 MiB`, `65536` → `64 KiB`. */
-function byteSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1024 && unit < units.length - 1 && size % 1024 === 0) {
-    size /= 1024;
-    unit += 1;
-  }
-  return `${size} ${units[unit]}`;
-}
-
 /** A product's page: status, limits, the price table, then each endpoint's method, URL and ready-to-run lines. */
 export function renderProductDetails(product: Product, paint: Paint): string {
   const head = [
     `${paint.bold(product.name)} (${product.id}) ${product.status === 'live' ? paint.green('live') : paint.yellow(product.status)}`,
     product.description,
     `Limits: ${product.rate_limit.requests} requests per ${product.rate_limit.window_seconds} s per account · ` +
-      `request body up to ${byteSize(product.max_body_bytes)} · the answer must begin within ${Math.ceil(product.timeout_ms / 1000)} s (else refunded)`,
+      `request body up to ${formatBytes(product.max_body_bytes)} · the answer must begin within ${Math.ceil(product.timeout_ms / 1000)} s (else refunded)`,
     `Docs: ${product.docs_url}`,
     '',
   ];

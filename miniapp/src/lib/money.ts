@@ -1,7 +1,7 @@
 /** Money is integer micro-USD everywhere; these helpers only format and parse it for people. */
-import { formatUsd as formatUsdIn, type FormatUsdOptions, type MoneyLocale } from '@kikuai/sdk';
+import { formatUsd as formatUsdIn, parseUsd as parseUsdIn, type FormatUsdOptions, type MoneyLocale } from '@kikuai/sdk';
 
-export const microsPerUsd = 1_000_000;
+export { MICROS_PER_USD as microsPerUsd } from '@kikuai/sdk';
 
 let currentLocale: () => MoneyLocale = () => 'en';
 
@@ -21,13 +21,13 @@ export function formatUsd(micros: number, options: FormatUsdOptions = {}): strin
   return formatUsdIn(micros, { locale: currentLocale(), ...options });
 }
 
-/** `"5"`, `"5.5"`, `"$5.25"` → micros, without floating point; null when it is not an amount. */
+/**
+ * A typed amount (`5`, `5.5`, `$5.25`; `5,50` in Russian) → micros by the SDK's one rule, in the
+ * app's language; null when it is not an amount (the screens show their own hint).
+ */
 export function parseUsd(text: string): number | null {
-  const match = /^\s*\$?\s*(\d{1,9})(?:[.,](\d{0,6}))?\s*$/.exec(text);
-  if (!match) return null;
-  const whole = Number(match[1]);
-  const fraction = Number((match[2] ?? '').padEnd(6, '0'));
-  return whole * microsPerUsd + fraction;
+  const amount = parseUsdIn(text, { locale: currentLocale() });
+  return amount.ok ? amount.micros : null;
 }
 
 export function starsFor(micros: number, microsPerStar: number): number {

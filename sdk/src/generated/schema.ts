@@ -1413,14 +1413,11 @@ export interface components {
         /** @description The product's own response body, passed through as it is. */
         ProxyResponseBody: Record<string, never> | unknown[] | string | number | boolean | null;
         /**
-         * @description An OpenAI-compatible chat completion request for ReliAPI's LLM proxy (`proxyLlm`).
-         *     kikuai forwards it as it is: fields beyond these (the target's own options) pass
-         *     through.
+         * @description An OpenAI-compatible chat completion request: the model, the conversation and the
+         *     sampling options. Fields beyond these (a provider's own options) pass through.
          */
-        LlmChatRequest: {
-            /** @description The ReliAPI target the call goes to, e.g. `openai`. */
-            target: string;
-            /** @description The model, as the target names it, e.g. `gpt-4o-mini`. */
+        LlmChatBody: {
+            /** @description The model by name, e.g. `gpt-4o-mini`. */
             model: string;
             /** @description The conversation so far, oldest first. */
             messages: components["schemas"]["LlmChatMessage"][];
@@ -1436,6 +1433,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description An OpenAI-compatible chat completion request for ReliAPI's LLM proxy (`proxyLlm`):
+         *     the chat (`LlmChatBody`, its `model` as the target names it) and the ReliAPI `target`.
+         *     kikuai forwards it as it is: fields beyond these (the target's own options) pass
+         *     through.
+         */
+        LlmChatRequest: components["schemas"]["LlmChatBody"] & ({
+            /** @description The ReliAPI target the call goes to, e.g. `openai`. */
+            target: string;
+        } & {
+            [key: string]: unknown;
+        });
         /** @description One message of a chat. */
         LlmChatMessage: {
             /** @enum {string} */
@@ -1544,6 +1553,15 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description A chat request for RouteLLM (`callProduct` with `routellm` and `route`): the
+         *     OpenAI-compatible chat (`LlmChatBody`) without a `target`, since RouteLLM picks the
+         *     provider itself and falls back to another when one fails; `model: auto` lets it pick
+         *     the model too. It answers as ReliAPI's LLM proxy does (`LlmChatSuccess`): a
+         *     `LlmChatCompletion`, or with `stream: true` server-sent events of
+         *     `LlmChatCompletionChunk` ending with `[DONE]`. Fields beyond these pass through.
+         */
+        RouteLlmRequest: components["schemas"]["LlmChatBody"];
         /**
          * @description A request for ReliAPI's HTTP proxy (`proxyHttp`): which configured target to call,
          *     and how. Forwarded as it is; further fields (the target's own options) pass through.
@@ -2862,7 +2880,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProxyRequestBody"];
+                "application/json": components["schemas"]["LlmChatRequest"] | components["schemas"]["HttpProxyRequest"] | components["schemas"]["RouteLlmRequest"] | components["schemas"]["ProxyRequestBody"];
             };
         };
         responses: {

@@ -1,7 +1,7 @@
 import { KikuaiError } from '../errors.js';
 import type { RequestOptions } from '../request-options.js';
 import { parseServerSentEvents, type ServerSentEvent } from '../server-sent-events.js';
-import type { HttpProxyRequest, LlmChatCompletion, LlmChatCompletionChunk, LlmChatRequest, ProxyRequestBody } from '../types.js';
+import type { HttpProxyRequest, LlmChatCompletion, LlmChatCompletionChunk, LlmChatRequest, ProxyRequestBody, RouteLlmRequest } from '../types.js';
 import type { ResourceContext } from './context.js';
 
 /**
@@ -129,6 +129,23 @@ export interface ProxyResource {
   llm(body: LlmChatRequest, options: ProxyCallOptions & { stream: true }): Promise<LlmChatStream>;
   llm<T = LlmChatCompletion>(body: LlmChatRequest, options?: ProxyCallOptions & { stream?: false }): Promise<ProxyResult<T>>;
   /**
+   * RouteLLM (`routellm`/`route`): an OpenAI-compatible chat that RouteLLM sends to the best
+   * provider, falling back when one fails; `data` is a {@link LlmChatCompletion}, its `model`
+   * the one that answered. With `{ stream: true }` the body gets `stream: true` too (unless it
+   * sets `stream` itself) and a {@link LlmChatStream} of parsed chunks is returned, as for `llm`.
+   *
+   * @example
+   * ```ts
+   * const { data } = await kikuai.proxy.routellm({ model: 'auto', messages: [{ role: 'user', content: 'Hello' }] });
+   * console.log(data.model, data.choices[0]?.message.content);
+   * for await (const chunk of await kikuai.proxy.routellm({ model: 'auto', messages }, { stream: true })) {
+   *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
+   * }
+   * ```
+   */
+  routellm(body: RouteLlmRequest, options: ProxyCallOptions & { stream: true }): Promise<LlmChatStream>;
+  routellm<T = LlmChatCompletion>(body: RouteLlmRequest, options?: ProxyCallOptions & { stream?: false }): Promise<ProxyResult<T>>;
+  /**
    * ReliAPI's HTTP proxy (`reliapi`/`http`).
    *
    * @example
@@ -216,28 +233,33 @@ type Target = { kind: 'llm' } | { kind: 'http' } | { kind: 'call'; productId: st
 export function createProxyResource(context: ResourceContext): ProxyResource {
   const { raw } = context;
 
-  async function send(target: Target, body: ProxyRequestBody, options: ProxyCallOptions | undefined): Promise<ProxyResult | ProxyStream | LlmChatStream> {
+  /** `chat`: the endpoint's body and answer are OpenAI-compatible chat, so its stream is parsed into chunks. */
+  async function send(
+    target: Target,
+    body: ProxyRequestBody,
+    options: ProxyCallOptions | undefined,
+    chat = target.kind === 'llm',
+  ): Promise<ProxyResult | ProxyStream | LlmChatStream> {
     const streaming = options?.stream === true;
+    // A chat asked to stream tells the upstream too, unless the body says otherwise.
+    const sent = chat && streaming && body.stream === undefined ? { ...body, stream: true } : body;
     const init = context.init(options);
     const headers = { Accept: streaming ? 'text/event-stream, application/json' : 'application/json', ...init.headers };
     const request = { ...init, headers, parseAs: 'stream' as const };
     const result =
       target.kind === 'llm'
-        ? await raw.POST('/api/v1/proxy/llm', {
-            ...request,
-            body: (streaming && body.stream === undefined ? { ...body, stream: true } : body) as LlmChatRequest,
-          })
+        ? await raw.POST('/api/v1/proxy/llm', { ...request, body: sent as LlmChatRequest })
         : target.kind === 'http'
-          ? await raw.POST('/api/v1/proxy/http', { ...request, body: body as HttpProxyRequest })
+          ? await raw.POST('/api/v1/proxy/http', { ...request, body: sent as HttpProxyRequest })
           : await raw.POST('/api/v1/proxy/{product_id}/{endpoint_id}', {
               ...request,
               params: { path: { product_id: target.productId, endpoint_id: target.endpointId } },
-              body,
+              body: sent,
             });
     const { response } = result;
     if (result.error !== undefined || !response.ok) throw KikuaiError.fromResponse(response, result.error);
     const stream = (result.data ?? null) as ReadableStream<Uint8Array> | null;
-    if (streaming && target.kind === 'llm') {
+    if (streaming && chat) {
       return { ...metering(response), response, [Symbol.asyncIterator]: () => chatChunks(response, stream) };
     }
     if (streaming) {
@@ -255,6 +277,8 @@ export function createProxyResource(context: ResourceContext): ProxyResource {
 
   return {
     llm: ((body: LlmChatRequest, options?: ProxyCallOptions) => send({ kind: 'llm' }, body, options)) as ProxyResource['llm'],
+    routellm: ((body: RouteLlmRequest, options?: ProxyCallOptions) =>
+      send({ kind: 'call', productId: 'routellm', endpointId: 'route' }, body, options, true)) as ProxyResource['routellm'],
     http: ((body: HttpProxyRequest, options?: ProxyCallOptions) => send({ kind: 'http' }, body, options)) as ProxyResource['http'],
     call: ((productId: string, endpointId: string, body: ProxyRequestBody, options?: ProxyCallOptions) =>
       send({ kind: 'call', productId, endpointId }, body, options)) as ProxyResource['call'],

@@ -2,7 +2,7 @@ import type { LedgerChangeResult } from '@kikuai/sdk';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { adminTokenFlag, idempotencyKeyFlag, idempotencyOptions } from '../../flags.js';
-import { formatUsd, parseUsdToMicros } from '../../services/money.js';
+import { formatUsd, parseUsd } from '../../services/money.js';
 import { UsageError } from '../../services/exit-codes.js';
 
 export default class AdminCredit extends BaseCommand<typeof AdminCredit> {
@@ -33,10 +33,11 @@ export default class AdminCredit extends BaseCommand<typeof AdminCredit> {
   };
 
   async run(): Promise<LedgerChangeResult> {
-    const amount = parseUsdToMicros(this.args.amount);
-    if (amount === undefined || amount <= 0) {
+    const parsed = parseUsd(this.args.amount);
+    if (!parsed.ok || parsed.micros === 0) {
       throw new UsageError(`Expected a positive USD amount such as 5 or 12.50 (at most six decimals), got "${this.args.amount}".`);
     }
+    const amount = parsed.micros;
     const operator = await this.adminClient(this.flags['admin-token']);
     const result = await operator.admin.adjustCredit(
       this.args.account,
