@@ -105,6 +105,16 @@ describe('the Stars top-up', () => {
     expect(String(invoice.params.title)).toBe('kikuai balance: $10.00');
   });
 
+  it('refuses, in words, more than one Stars invoice can carry', async () => {
+    const user = newUser();
+    await signUp(harness, user);
+    // The API allows $500 a top-up, Telegram 10,000 Stars an invoice: $130.00 at this rate.
+    const refused = await harness.replyTo(command(user, '/topup 500'), { chatId: user.id, text: /between/ });
+    expect(textOf(refused)).toBe('A top-up must be between $1.00 and $130.00.');
+    const invoice = await harness.replyTo(command(user, '/topup 130'), { chatId: user.id, method: 'sendInvoice' });
+    expect(invoice.params).toMatchObject({ currency: 'XTR', prices: [{ amount: 10_000 }] });
+  });
+
   it('reads the typed amount as the reply is written: a decimal comma in Russian, not in English', async () => {
     const russian = newUser({ language_code: 'ru' });
     await harness.replyTo(command(russian, '/start'), { chatId: russian.id, text: /kik_/ });

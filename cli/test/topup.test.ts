@@ -73,6 +73,21 @@ describe('kikuai topup', { timeout: 120_000 }, () => {
     expect(world.paddle.requestsTo('POST', '/transactions').length).toBe(transactions);
   });
 
+  it('--method stars above one invoice of 10,000 Stars is refused before any invoice is made, saying what to do (exit 2)', async () => {
+    const { apiKey } = await world.account(0);
+    const invoices = world.telegram.callsOf('createInvoiceLink').length;
+    const options = (await (await fetch(`${world.server.url}/api/v1/payment/options`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as {
+      stars_max_micros: number;
+    };
+    const over = (options.stars_max_micros + 1_000_000) / 1_000_000;
+    const result = await kikuai(apiKey, ['topup', '--amount', String(over), '--method', 'stars', '--no-open', '--no-wait']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^Error: One Telegram Stars top-up is at most \$\S+ \(10,000 Stars\); got \$\S+\. Pay more by card \(--method paddle\) or in several top-ups\.\n$/,
+    );
+    expect(world.telegram.callsOf('createInvoiceLink').length).toBe(invoices);
+  });
+
   it('checks the amount before the payment method', async () => {
     const { apiKey } = await world.account(0);
     const result = await kikuai(apiKey, ['topup', '--amount', 'ten', '--method', 'bitcoin']);

@@ -20,15 +20,16 @@ async function showAmounts(ctx: BotContext): Promise<void> {
     await ctx.reply(ctx.t('topup-unavailable'));
     return;
   }
-  await ctx.reply(ctx.t('topup-choose', { min: formatMoney(ctx, options.min_micros), max: formatMoney(ctx, options.max_micros) }), {
+  // The bot sells Stars only: its maximum is one Stars invoice's.
+  await ctx.reply(ctx.t('topup-choose', { min: formatMoney(ctx, options.min_micros), max: formatMoney(ctx, options.stars_max_micros) }), {
     reply_markup: topupAmountsKeyboard(ctx, options.presets_micros, options.micros_per_star),
   });
 }
 
 async function sendInvoice(ctx: BotContext, amountMicros: number, idempotencyKey: string): Promise<void> {
   const options = await ctx.kikuai.topups.options();
-  if (amountMicros < options.min_micros || amountMicros > options.max_micros) {
-    await ctx.reply(ctx.t('topup-out-of-range', { min: formatMoney(ctx, options.min_micros), max: formatMoney(ctx, options.max_micros) }));
+  if (amountMicros < options.min_micros || amountMicros > options.stars_max_micros) {
+    await ctx.reply(ctx.t('topup-out-of-range', { min: formatMoney(ctx, options.min_micros), max: formatMoney(ctx, options.stars_max_micros) }));
     return;
   }
   const topup = await ctx.kikuai.topups.create({ method: 'stars', amount_micros: amountMicros }, { idempotencyKey });

@@ -12,6 +12,11 @@ export function checkTopupRequest(offered: TopupOptions, method: Topup['method']
   if (amountMicros < offered.min_micros || amountMicros > offered.max_micros) {
     throw new UsageError(`A top-up is between ${formatUsd(offered.min_micros)} and ${formatUsd(offered.max_micros)}; got ${formatUsd(amountMicros)}.`);
   }
+  if (method === 'stars' && amountMicros > offered.stars_max_micros) {
+    throw new UsageError(
+      `One Telegram Stars top-up is at most ${formatUsd(offered.stars_max_micros)} (10,000 Stars); got ${formatUsd(amountMicros)}. Pay more by card (--method paddle) or in several top-ups.`,
+    );
+  }
   if (method === 'paddle' && amountMicros % MICROS_PER_CENT !== 0) {
     throw new UsageError(`Card top-ups are whole cents; got ${formatUsd(amountMicros)}.`);
   }

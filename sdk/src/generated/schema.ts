@@ -1209,6 +1209,8 @@ export interface components {
             currency: "USD";
             min_micros: components["schemas"]["Micros"];
             max_micros: components["schemas"]["Micros"];
+            /** @description The most one Telegram Stars top-up can be: `max_micros`, or less where Telegram's 10,000 Stars for one invoice (at `micros_per_star`) is less. A larger Stars top-up is refused with 400 `invalid_amount`. */
+            stars_max_micros: components["schemas"]["Micros"];
             presets_micros: components["schemas"]["Micros"][];
             /** @description The methods offered to this caller, preferred first. */
             methods: ("paddle" | "stars")[];

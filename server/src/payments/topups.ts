@@ -69,6 +69,7 @@ export class TopupService {
       currency: 'USD' as const,
       min_micros: topups.minMicros,
       max_micros: topups.maxMicros,
+      stars_max_micros: Math.min(topups.maxMicros, MAX_STARS_PER_INVOICE * topups.microsPerStar),
       presets_micros: topups.presetsMicros,
       methods: this.methodsFor(caller),
       micros_per_star: topups.microsPerStar,

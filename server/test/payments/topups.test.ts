@@ -129,10 +129,16 @@ describe('top-ups', () => {
       currency: 'USD',
       min_micros: 1_000_000,
       max_micros: 500_000_000,
+      // 10,000 Stars, the most Telegram takes for one invoice, at $0.013 a Star.
+      stars_max_micros: 130_000_000,
       presets_micros: [5_000_000, 10_000_000, 25_000_000, 50_000_000],
       methods: ['paddle', 'stars'],
       micros_per_star: MICROS_PER_STAR,
     });
+    const starsAt = (amount_micros: number) =>
+      world.call('POST', '/api/v1/payment/topup', { auth: { apiKey: user.apiKey }, body: { method: 'stars', amount_micros } });
+    expect((await starsAt(web.body.stars_max_micros)).body).toMatchObject({ stars: 10_000, amount_micros: 130_000_000 });
+    expect((await starsAt(web.body.stars_max_micros + 1)).body).toMatchObject({ status: 400, code: 'invalid_amount' });
     const bot = await world.call('GET', '/api/v1/payment/options', { auth: user.bot });
     expect(bot.body.methods).toEqual(['stars']);
     const miniApp = await world.call('GET', '/api/v1/payment/options', { auth: { initData: initDataFor(user.telegramId) } });
