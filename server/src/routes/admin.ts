@@ -8,7 +8,7 @@ import { formatUsd } from '@kikuai/sdk';
 import { microsToUsd } from '../services/money.js';
 import { presentAccount, presentKey, presentKeyWithSecret, presentLedgerEntry } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
-import type { Account } from '../store/types.js';
+import type { Account, ChangeAudit } from '../store/types.js';
 import type { Handlers, Schema } from './types.js';
 
 /** Largest local id drawn: 2^48 - 1, so collisions stay negligible and the id stays an exact JavaScript number. */
@@ -22,6 +22,11 @@ const LOCAL_ID_ATTEMPTS = 5;
  */
 function newLocalTelegramId(): number {
   return -randomInt(1, LOCAL_ID_RANGE);
+}
+
+/** Who the record of an operator's change names: the admin token's holder, and the request (its id is in the logs too). */
+function operatorAudit(request: FastifyRequest): ChangeAudit {
+  return { actor: 'operator', request_id: request.id };
 }
 
 export function adminRoutes(context: ServerContext): Handlers {
@@ -125,14 +130,14 @@ export function adminRoutes(context: ServerContext): Handlers {
     async adminSuspendAccount(request) {
       const account = await accountOf(request);
       const reason = request.body.reason;
-      const updated = await store.setAccountStatus(account.id, 'suspended', reason);
+      const updated = await store.setAccountStatus(account.id, 'suspended', reason, operatorAudit(request));
       request.log.info({ account_id: account.id }, 'account suspended by operator');
       return present(updated ?? account);
     },
 
     async adminRestoreAccount(request) {
       const account = await accountOf(request);
-      const updated = await store.setAccountStatus(account.id, 'active', null);
+      const updated = await store.setAccountStatus(account.id, 'active', null, operatorAudit(request));
       request.log.info({ account_id: account.id }, 'account restored by operator');
       return present(updated ?? account);
     },

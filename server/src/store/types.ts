@@ -439,7 +439,8 @@ export interface Store {
   register(user: TelegramUser, firstKey: NewKey, now: string, options?: RegisterOptions): Promise<RegisterResult>;
   getAccount(accountId: string): Promise<Account | null>;
   getAccountByTelegramId(telegramId: number): Promise<Account | null>;
-  setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null>;
+  /** `audit`: who did it (the operator's routes say so); the change's outbox event records it. */
+  setAccountStatus(accountId: string, status: AccountStatus, reason: string | null, audit?: ChangeAudit): Promise<Account | null>;
   setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null>;
   /** The language of the account's notifications. */
   setLanguage(accountId: string, languageCode: string | null): Promise<Account | null>;
@@ -542,7 +543,9 @@ export interface Store {
 /**
  * What the outbox carries to PostgreSQL (`server/src/outbox/`), written in the same atomic
  * change as the thing it records, and only by a store opened with `outbox: true`.
- * `ledger`: every ledger entry; `account_created`: a registration.
+ * `ledger`: every ledger entry; `account_created`: a registration; `activity`: the rest
+ * (keys, payments, operator actions: `ActivityEvent`). The metered call's reserve and
+ * settlement write nothing here but their ledger entries.
  */
 export type OutboxEvent =
   | {
@@ -557,7 +560,55 @@ export type OutboxEvent =
       /** The product of a metered call's debit (`reserve`); null for every other entry. */
       product_id: string | null;
     }
-  | { type: 'account_created'; event_id: string; account_id: string; at: string; telegram_id: number };
+  | { type: 'account_created'; event_id: string; account_id: string; at: string; telegram_id: number }
+  | ActivityEvent;
+
+/** Who made a change, for the record PostgreSQL keeps of it (never a credential). */
+export interface ChangeAudit {
+  /** e.g. `operator` (the admin token); absent: the account's own caller, or kikuai itself. */
+  actor?: string;
+  /** The request that made the change (the logs carry the same id). */
+  request_id?: string;
+}
+
+/**
+ * What happened to keys, payments and accounts besides money (`events` in PostgreSQL; the
+ * ledger has its own table). Never a secret or a key hash: a key is named by its id and the
+ * last four characters of its secret (`KeySnapshot`).
+ * - `key`: created, updated (`data.changed` names the fields), revoked, rotated;
+ * - `payment`: topup_created, topup_updated (`data.changed`), topup_completed, stars_charge_claimed, incident_recorded;
+ * - `account`: suspended / restored by kikuai or a caller that did not say who it is;
+ * - `operator`: account_suspended, account_restored — changes the operator's routes made.
+ */
+export interface ActivityEvent {
+  type: 'activity';
+  /** Unique and written with the event: PostgreSQL keeps each event once however often it is drained. */
+  event_id: string;
+  /** null: an event of no account (a payment incident that names none). */
+  account_id: string | null;
+  at: string;
+  category: ActivityCategory;
+  action: string;
+  /** The key, top-up, Stars charge or incident the event is about; null: the account itself. */
+  subject_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export type ActivityCategory = 'key' | 'payment' | 'account' | 'operator';
+
+/** A key as an event shows it (records.ts KEY_EVENT_FIELDS). */
+export interface KeySnapshot {
+  id: string;
+  name: string;
+  last_four: string;
+  enabled: boolean;
+  revoked_at: string | null;
+  expires_at: string | null;
+  allowed_products: string[] | null;
+  permissions: Permission[];
+  spend_limit_micros: number | null;
+  spend_limit_period: SpendLimitPeriod | null;
+}
 
 /** Events read from the outbox, oldest first per account; `receipt` acknowledges exactly these. */
 export interface OutboxBatch {
