@@ -3,7 +3,7 @@
  * through the real drain, on both stores: each arrives once however often it is written
  * (a batch written twice, as after a crash between PostgreSQL's commit and the store's
  * acknowledgement), none is lost while PostgreSQL does not answer, and no row of any table
- * holds a secret or a key hash.
+ * holds a secret or a key hash. Then the operator's read of them over HTTP.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ import type { Store } from '../../src/store/types.js';
 import { createTestDatabase, PostgresProxy, skipPostgres, type TestDatabase } from '@kikuai/testkit/postgres';
 import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 import { REDIS_URL, skipRedis } from '@kikuai/testkit/stores';
+import { startTestServer, type TestServer } from '@kikuai/testkit';
+import { caller } from '../support/http.js';
 import { keyPaymentAndOperatorChanges } from '../support/outbox.js';
 
 interface OpenedStore {
@@ -148,5 +150,68 @@ describe.each([
       expect(text).not.toContain(key.hash);
       expect(text).not.toContain(key.secret.slice(4, -4));
     }
+  });
+});
+
+/** Polls `condition` (an error counts as not yet: the drain may not have made its tables). */
+async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.skipIf(skipPostgres)("the operator reads an account's record from PostgreSQL (adminListAccountEvents)", () => {
+  let database: TestDatabase;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await startTestServer({ env: { DATABASE_URL: database.url, KIKUAI_OUTBOX_IDLE_MS: '50' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('lists key changes and operator actions newest first, page by page, with the request that made each action', async () => {
+    const call = caller(server);
+    const admin = { admin: server.adminToken };
+    const { account, apiKey, keyId } = await server.register();
+    const created = await call('POST', '/api/v1/api_keys', { auth: { apiKey }, body: { name: 'ci' } });
+    expect(created.status, created.text).toBe(201);
+    const suspended = await call('POST', `/api/v1/admin/accounts/${account.id}/suspend`, { auth: admin, body: { reason: 'chargeback' } });
+    expect(suspended.status, suspended.text).toBe(200);
+    const restored = await call('POST', `/api/v1/admin/accounts/${account.id}/restore`, { auth: admin });
+    expect(restored.status, restored.text).toBe(200);
+
+    const events = `/api/v1/admin/accounts/${account.id}/events`;
+    await waitFor('four events in PostgreSQL', async () => (await call('GET', events, { auth: admin })).body.data.length === 4);
+
+    // Two pages of two, newest first.
+    const first = await call('GET', `${events}?limit=2`, { auth: admin });
+    expect(first.status, first.text).toBe(200);
+    const second = await call('GET', `${events}?limit=2&cursor=${first.body.next_cursor}`, { auth: admin });
+    expect(second.body.next_cursor).toBeNull();
+    const all = [...first.body.data, ...second.body.data];
+    expect(all.map((event: { category: string; action: string; subject_id: string | null }) => [event.category, event.action, event.subject_id])).toEqual([
+      ['operator', 'account_restored', null],
+      ['operator', 'account_suspended', null],
+      ['key', 'created', created.body.id],
+      ['key', 'created', keyId],
+    ]);
+    expect(all[1].data).toEqual({ status: 'suspended', reason: 'chargeback', actor: 'operator', request_id: suspended.headers.get('x-request-id') });
+    expect(all[0].data.request_id).toBe(restored.headers.get('x-request-id'));
+    expect(all[2].data.key).toMatchObject({ id: created.body.id, name: 'ci', last_four: created.body.secret.slice(-4) });
+    expect(JSON.stringify(all)).not.toContain('kik_');
+
+    // One category; then what is not there.
+    const operator = await call('GET', `${events}?category=operator`, { auth: admin });
+    expect(operator.body.data.map((event: { action: string }) => event.action)).toEqual(['account_restored', 'account_suspended']);
+    expect((await call('GET', '/api/v1/admin/accounts/acc_0000000000NOTTHERE/events', { auth: admin })).status).toBe(404);
+    const badCursor = await call('GET', `${events}?cursor=bm9wZQ`, { auth: admin });
+    expect([badCursor.status, badCursor.body.code]).toEqual([400, 'validation_failed']);
+    expect((await call('GET', events, { auth: { apiKey } })).status).toBe(401);
   });
 });
