@@ -8,7 +8,8 @@ import { formatUsd } from '@kikuai/sdk';
 import { microsToUsd } from '../services/money.js';
 import { presentAccount, presentKey, presentKeyWithSecret, presentLedgerEntry } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
-import type { Account, ChangeAudit } from '../store/types.js';
+import type { Account } from '../store/types.js';
+import { operatorAudit } from '../http/operator-audit.js';
 import type { Handlers, Schema } from './types.js';
 
 /** Largest local id drawn: 2^48 - 1, so collisions stay negligible and the id stays an exact JavaScript number. */
@@ -22,11 +23,6 @@ const LOCAL_ID_ATTEMPTS = 5;
  */
 function newLocalTelegramId(): number {
   return -randomInt(1, LOCAL_ID_RANGE);
-}
-
-/** Who the record of an operator's change names: the admin token's holder, and the request (its id is in the logs too). */
-function operatorAudit(request: FastifyRequest): ChangeAudit {
-  return { actor: 'operator', request_id: request.id };
 }
 
 export function adminRoutes(context: ServerContext): Handlers {
@@ -68,6 +64,7 @@ export function adminRoutes(context: ServerContext): Handlers {
             first_key_shown_in: null,
             signup_credit_micros: 0,
             low_balance_threshold_micros: context.config.defaultLowBalanceMicros,
+            audit: operatorAudit(request),
           });
           // Not created: that random id was taken already (about one in 2^48 per account); draw another.
           if (!result.created || !result.first_key) continue;

@@ -10,8 +10,8 @@
  * each event once however often the drain delivers it.
  */
 import { newEventId } from './ids.js';
-import { activityEventHead, encodeActivityEvent, keyEventFields } from './records.js';
-import type { AccountStatus, ChangeAudit, PaymentIncident, StarsCharge, Topup } from './types.js';
+import { activityEventHead, encodeAccountCreatedEvent, encodeActivityEvent, keyEventFields } from './records.js';
+import type { AccountStatus, ChangeAudit, PaymentIncident, RegisterOptions, StarsCharge, TelegramUser, Topup } from './types.js';
 
 type Row = Record<string, string | number | null | undefined>;
 
@@ -77,16 +77,34 @@ export function topupCreatedEvent(topup: Topup): string {
 /** Fields of a top-up patch an event names but does not copy (links to a checkout, not money or state). */
 const NAMED_ONLY = new Set(['checkout_url', 'invoice_link']);
 
-export function topupUpdatedEvent(accountId: string, topupId: string, patch: Partial<Topup>, at: string): string {
+/** A change of a top-up; `operator` when the caller names itself (the operator's refund), with its reason. */
+export function topupUpdatedEvent(accountId: string, topupId: string, patch: Partial<Topup>, at: string, audit: ChangeAudit = {}): string {
   const set = Object.entries(patch).filter(([, value]) => value !== undefined);
   return encodeActivityEvent({
     event_id: newEventId(),
     account_id: accountId,
     at,
-    category: 'payment',
+    category: audit.actor ? 'operator' : 'payment',
     action: 'topup_updated',
     subject_id: topupId,
-    data: { changed: set.map(([name]) => name), ...Object.fromEntries(set.filter(([name]) => !NAMED_ONLY.has(name))) },
+    data: {
+      changed: set.map(([name]) => name),
+      ...Object.fromEntries(set.filter(([name]) => !NAMED_ONLY.has(name))),
+      ...(audit.actor ? { actor: audit.actor, request_id: audit.request_id ?? null, reason: audit.reason ?? null } : {}),
+    },
+  });
+}
+
+/** An account the operator made (`adminCreateAccount`), beside its `account_created` registration. */
+export function operatorCreatedAccountEvent(accountId: string, at: string, audit: ChangeAudit): string {
+  return encodeActivityEvent({
+    event_id: `operator_created:${accountId}`,
+    account_id: accountId,
+    at,
+    category: 'operator',
+    action: 'account_created',
+    subject_id: null,
+    data: { actor: audit.actor ?? null, request_id: audit.request_id ?? null },
   });
 }
 
@@ -128,4 +146,11 @@ export function incidentRecordedEvent(incident: PaymentIncident): string {
     subject_id: incident.id,
     data: { kind: incident.kind, topup_id: incident.topup_id, detail: incident.detail },
   });
+}
+
+/** A registration's events: the account, its first key, and who made it when the operator did. */
+export function registrationEvents(accountId: string, user: TelegramUser, storedKey: Row, at: string, options: RegisterOptions): string[] {
+  const events = [encodeAccountCreatedEvent(accountId, user.id, at), keyCreatedEvent(accountId, storedKey, at)];
+  if (options.audit?.actor) events.push(operatorCreatedAccountEvent(accountId, at, options.audit));
+  return events;
 }

@@ -35,7 +35,6 @@ import {
   refundedUsage,
 } from './logic.js';
 import {
-  encodeAccountCreatedEvent,
   isoToMs,
   newAccountFields,
   newKeyFields,
@@ -52,6 +51,7 @@ import {
   incidentRecordedEvent,
   keyChangeHead,
   keyCreatedEvent,
+  registrationEvents,
   starsChargeClaimedEvent,
   topupCompletedHead,
   topupCreatedEvent,
@@ -328,7 +328,7 @@ export class RedisStore implements Store {
     const storedKey = newKeyFields(accountId, firstKey, now);
     const keyFields = toPairs(this.keyFieldsWithInstants(storedKey));
     const written = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)];
-    const events = this.outboxIndexWrites ? [encodeAccountCreatedEvent(accountId, user.id, now), keyCreatedEvent(accountId, storedKey, now)] : [];
+    const events = this.outboxIndexWrites ? registrationEvents(accountId, user, storedKey, now, options) : [];
     await this.indexOutbox(accountId);
     await this.run('kikuaiCreateAccount', [...written, this.outboxKey(accountId)], [events.length, ...events, accountFields.length, ...accountFields, ...keyFields]);
     // A claimer that lost its claim deletes the events of the account it wrote too.
@@ -1056,7 +1056,7 @@ export class RedisStore implements Store {
     return hash.id ? toTopup(hash) : null;
   }
 
-  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>, audit?: ChangeAudit): Promise<Topup | null> {
     checkedTopupAmounts(patch);
     const accountId = await this.client.get(this.global(`topup:${topupId}`));
     if (accountId === null) return null;
@@ -1064,7 +1064,7 @@ export class RedisStore implements Store {
     await this.indexOutbox(accountId);
     const flat = await this.patch(this.accountKey(accountId, `topup:${topupId}`), '', fields, undefined, {
       outbox: this.outboxKey(accountId),
-      event: Object.keys(fields).length > 0 ? this.event(() => topupUpdatedEvent(accountId, topupId, patch, new Date().toISOString())) : '',
+      event: Object.keys(fields).length > 0 ? this.event(() => topupUpdatedEvent(accountId, topupId, patch, new Date().toISOString(), audit)) : '',
     });
     return flat ? toTopup(flat) : null;
   }

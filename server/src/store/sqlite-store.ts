@@ -34,7 +34,6 @@ import {
   MICROS_LIMIT,
 } from './logic.js';
 import {
-  encodeAccountCreatedEvent,
   encodeLedgerEvent,
   newAccountFields,
   newKeyFields,
@@ -53,6 +52,7 @@ import {
   incidentRecordedEvent,
   keyChangeHead,
   keyCreatedEvent,
+  registrationEvents,
   starsChargeClaimedEvent,
   topupCompletedHead,
   topupCreatedEvent,
@@ -200,9 +200,10 @@ export class SqliteStore implements Store {
     const existing = s.accountByTelegramId.get(user.id) as Row | undefined;
     if (existing) return { account: toAccount(existing), created: false, first_key: null };
     s.insertAccount.run(newAccountFields(accountId, user, now, options));
-    if (this.outbox) s.insertOutbox.run(accountId, now, encodeAccountCreatedEvent(accountId, user.id, now));
     this.insertKey(accountId, firstKey, now);
-    this.recordKeyCreated(accountId, firstKey.id, now);
+    if (this.outbox) {
+      for (const event of registrationEvents(accountId, user, s.key.get(firstKey.id) as Row, now, options)) s.insertOutbox.run(accountId, now, event);
+    }
     const credit = signupCreditChange(accountId, user.id, options);
     if (credit) {
       const result = this.applyTransaction(credit, now);
@@ -865,14 +866,14 @@ export class SqliteStore implements Store {
     return row ? toTopup(row) : null;
   }
 
-  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>, audit?: ChangeAudit): Promise<Topup | null> {
     checkedTopupAmounts(patch);
     const columns = TOPUP_PATCH_COLUMNS.filter((column) => patch[column] !== undefined);
-    if (columns.length > 0) this.immediate(this.updateTopupTransaction, topupId, patch, columns);
+    if (columns.length > 0) this.immediate(this.updateTopupTransaction, topupId, patch, columns, audit);
     return this.getTopup(topupId);
   }
 
-  private readonly updateTopupTransaction = (topupId: string, patch: Partial<Topup>, columns: string[]): void => {
+  private readonly updateTopupTransaction = (topupId: string, patch: Partial<Topup>, columns: string[], audit: ChangeAudit | undefined): void => {
     const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
     const updated = this.cached(`UPDATE topups SET ${assignments} WHERE id = @id RETURNING account_id`).get({
       ...Object.fromEntries(columns.map((column) => [column, patch[column as keyof Topup]])),
@@ -880,7 +881,7 @@ export class SqliteStore implements Store {
     }) as { account_id: string } | undefined;
     if (!updated) return;
     const at = new Date().toISOString();
-    this.record(updated.account_id, at, () => topupUpdatedEvent(updated.account_id, topupId, patch, at));
+    this.record(updated.account_id, at, () => topupUpdatedEvent(updated.account_id, topupId, patch, at, audit));
   };
 
   private readonly completeTopupTransaction = (request: CompleteTopupRequest, now: string): CompleteTopupResult => {

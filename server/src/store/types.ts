@@ -319,6 +319,8 @@ export interface RegisterOptions {
   signup_credit_micros: number;
   /** The new account's low-balance threshold (null: no warning). */
   low_balance_threshold_micros: number | null;
+  /** Who registers it when not its own user (the operator's route): recorded with it as an `operator` event. */
+  audit?: ChangeAudit;
 }
 
 /** No credit, no threshold, the secret shown by nobody. */
@@ -493,7 +495,8 @@ export interface Store {
   // Top-ups --------------------------------------------------------------------------
   createTopup(topup: Topup): Promise<Topup>;
   getTopup(topupId: string): Promise<Topup | null>;
-  updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null>;
+  /** `audit`: who did it (the operator's refund says so); the change's outbox event records it. */
+  updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>, audit?: ChangeAudit): Promise<Topup | null>;
   /** pending / failed / expired → completed and the credit, atomically; a completed or refunded top-up credits nothing. */
   completeTopup(request: CompleteTopupRequest, now: string): Promise<CompleteTopupResult>;
 
@@ -569,6 +572,8 @@ export interface ChangeAudit {
   actor?: string;
   /** The request that made the change (the logs carry the same id). */
   request_id?: string;
+  /** Why, in the actor's words, where the change itself keeps no reason. */
+  reason?: string;
 }
 
 /**
@@ -578,7 +583,8 @@ export interface ChangeAudit {
  * - `key`: created, updated (`data.changed` names the fields), revoked, rotated;
  * - `payment`: topup_created, topup_updated (`data.changed`), topup_completed, stars_charge_claimed, incident_recorded;
  * - `account`: suspended / restored by kikuai or a caller that did not say who it is;
- * - `operator`: account_suspended, account_restored — changes the operator's routes made.
+ * - `operator`: account_created, account_suspended, account_restored, topup_updated — changes
+ *   the operator's routes made (`ChangeAudit`), with the request's id.
  */
 export interface ActivityEvent {
   type: 'activity';

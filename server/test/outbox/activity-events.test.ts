@@ -206,6 +206,14 @@ describe.skipIf(skipPostgres)("the operator reads an account's record from Postg
     expect(all[2].data.key).toMatchObject({ id: created.body.id, name: 'ci', last_four: created.body.secret.slice(-4) });
     expect(JSON.stringify(all)).not.toContain('kik_');
 
+    // An account the operator made says so, with the request.
+    const made = await call('POST', '/api/v1/admin/accounts', { auth: admin, body: { name: 'dev' }, headers: { 'idempotency-key': 'events-test-1' } });
+    expect(made.status, made.text).toBe(201);
+    const madeEvents = `/api/v1/admin/accounts/${made.body.account.id}/events?category=operator`;
+    await waitFor("the operator's account in PostgreSQL", async () => (await call('GET', madeEvents, { auth: admin })).body.data.length === 1);
+    const [creation] = (await call('GET', madeEvents, { auth: admin })).body.data;
+    expect([creation.action, creation.data]).toEqual(['account_created', { actor: 'operator', request_id: made.headers.get('x-request-id') }]);
+
     // One category; then what is not there.
     const operator = await call('GET', `${events}?category=operator`, { auth: admin });
     expect(operator.body.data.map((event: { action: string }) => event.action)).toEqual(['account_restored', 'account_suspended']);

@@ -308,6 +308,29 @@ describe.each(adapters)('outbox contract: $name', ({ make, skip }) => {
     }
   });
 
+  it.skipIf(skip)("the operator's registration and top-up change are operator events with its request", async () => {
+    const store = backend.open(true);
+    await drainAll(store);
+    const key = newKey();
+    const { account } = await store.register({ id: -randomInt(1, 2 ** 47), first_name: 'dev' }, key, iso(T0), {
+      first_key_shown_in: null,
+      signup_credit_micros: 0,
+      low_balance_threshold_micros: null,
+      audit: { actor: 'operator', request_id: 'req-7' },
+    });
+    const topup = await store.createTopup(pendingPaddleTopup(account.id, 1_000_000, iso(T0)));
+    await store.updateTopup(topup.id, { status: 'refunded' }, { actor: 'operator', request_id: 'req-8', reason: 'asked by the user' });
+    const events = (await drainAll(store)).filter((event) => event.type !== 'ledger');
+    expect(events.map((event) => (event.type === 'activity' ? [event.category, event.action, event.data] : [event.type]))).toEqual([
+      ['account_created'],
+      ['key', 'created', expect.anything()],
+      ['operator', 'account_created', { actor: 'operator', request_id: 'req-7' }],
+      ['payment', 'topup_created', expect.anything()],
+      ['operator', 'topup_updated', { changed: ['status'], status: 'refunded', actor: 'operator', request_id: 'req-8', reason: 'asked by the user' }],
+    ]);
+    expect(events[2]!.event_id).toBe(`operator_created:${account.id}`);
+  });
+
   it.skipIf(skip)('two readers acknowledging the same events lose none written in between', async () => {
     const store = backend.open(true);
     const other = backend.open(true);
