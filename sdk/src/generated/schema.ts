@@ -635,8 +635,9 @@ export interface paths {
          * @description What happened to the account besides its ledger, newest first, read from PostgreSQL
          *     (`DATABASE_URL`), which the outbox fills: its keys created, updated (`data.changed`
          *     names the fields), rotated and revoked; its top-ups created, updated and completed,
-         *     its Stars charges and payment incidents; its suspension and restoration, by the operator (`category`
-         *     `operator`, with the request's id) or by kikuai (`account`). A key is shown by its id
+         *     its Stars charges and payment incidents; its suspension and restoration, by the operator
+         *     (`category` `operator`, with the request's id) or by kikuai (`account`); the operator's
+         *     creation of it and refunds of its top-ups (`operator`). A key is shown by its id
          *     and the last four characters of its secret, never more of it. Events still waiting
          *     in the outbox are not listed yet (`kikuai_outbox_lag_seconds`). Without
          *     `DATABASE_URL`, or while PostgreSQL does not answer: 503 `service_unavailable`.
@@ -1636,7 +1637,8 @@ export interface components {
              * @description key: `created`, `updated`, `rotated`, `revoked`; payment: `topup_created`,
              *     `topup_updated`, `topup_completed`, `stars_charge_claimed`, `incident_recorded` (a
              *     payment incident naming the account: `adminListPaymentIncidents`); account and operator:
-             *     `account_suspended`, `account_restored`.
+             *     `account_suspended`, `account_restored`; operator also `account_created`
+             *     (`adminCreateAccount`) and `topup_updated` (`adminRefundTopup`).
              */
             action: string;
             account_id: string;

@@ -33,7 +33,13 @@ export function keyCreatedEvent(accountId: string, stored: Row, at: string): str
  * A change of a live key: `updated` (`changed`: the fields the patch set), `revoked`,
  * `rotated`. A head, completed with the key's stored fields after the change.
  */
-export function keyChangeHead(accountId: string, keyId: string, action: 'updated' | 'revoked' | 'rotated', at: string, data: Record<string, unknown> = {}): string {
+export function keyChangeHead(
+  accountId: string,
+  keyId: string,
+  action: 'updated' | 'revoked' | 'rotated',
+  at: string,
+  data: Record<string, unknown> = {},
+): string {
   return activityEventHead(
     {
       // A key is revoked once; it can be updated and rotated many times.

@@ -34,17 +34,7 @@ import {
   isErrorStatus,
   refundedUsage,
 } from './logic.js';
-import {
-  isoToMs,
-  newAccountFields,
-  newKeyFields,
-  parseOutboxEvent,
-  storedPermissions,
-  toAccount,
-  toEntry,
-  toKey,
-  toTopup,
-} from './records.js';
+import { isoToMs, newAccountFields, newKeyFields, parseOutboxEvent, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
 import {
   accountStatusEvent,
@@ -330,7 +320,11 @@ export class RedisStore implements Store {
     const written = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)];
     const events = this.outboxIndexWrites ? registrationEvents(accountId, user, storedKey, now, options) : [];
     await this.indexOutbox(accountId);
-    await this.run('kikuaiCreateAccount', [...written, this.outboxKey(accountId)], [events.length, ...events, accountFields.length, ...accountFields, ...keyFields]);
+    await this.run(
+      'kikuaiCreateAccount',
+      [...written, this.outboxKey(accountId)],
+      [events.length, ...events, accountFields.length, ...accountFields, ...keyFields],
+    );
     // A claimer that lost its claim deletes the events of the account it wrote too.
     if (this.outboxIndexWrites) written.push(this.outboxKey(accountId));
     const credit = signupCreditChange(accountId, user.id, options);

@@ -235,7 +235,9 @@ export class SqliteStore implements Store {
 
   /** A key change's event: the head completed with the key's row after the change (the twin of the scripts' `push_event_with`). */
   private recordKeyChange(accountId: string, keyId: string, action: 'updated' | 'revoked' | 'rotated', at: string, data?: Record<string, unknown>): void {
-    this.record(accountId, at, () => completeActivityEvent(keyChangeHead(accountId, keyId, action, at, data), keyEventFields(this.statements.key.get(keyId) as Row)));
+    this.record(accountId, at, () =>
+      completeActivityEvent(keyChangeHead(accountId, keyId, action, at, data), keyEventFields(this.statements.key.get(keyId) as Row)),
+    );
   }
 
   private requireAccount(accountId: string): Account {

@@ -278,7 +278,8 @@ describe.each(adapters)('outbox contract: $name', ({ make, skip }) => {
     ]);
 
     // Ids: fixed for what happens once, fresh for what may happen again; the instants of the changes that name one.
-    const [created, createdSecond, updated, rotation, revocation, suspension, restoration, topupCreated, topupFailed, topupCompleted, claimed, claimedAgain] = ofAccount;
+    const [created, createdSecond, updated, rotation, revocation, suspension, restoration, topupCreated, topupFailed, topupCompleted, claimed, claimedAgain] =
+      ofAccount;
     expect([created, createdSecond, revocation, topupCreated, claimed].map((event) => event!.event_id)).toEqual([
       `key_created:${first.id}`,
       `key_created:${second.id}`,
