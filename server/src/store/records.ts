@@ -197,20 +197,10 @@ export const KEY_EVENT_FIELDS = [
   'spend_limit_period',
 ] as const;
 
+/** An event's key fields read as a key is (`toKey`), keeping only KEY_EVENT_FIELDS. */
 function toKeySnapshot(row: Row): KeySnapshot {
-  const allowed = text(row.allowed_products);
-  return {
-    id: String(row.id),
-    name: String(row.name ?? ''),
-    last_four: String(row.last_four),
-    enabled: String(row.enabled) === '1',
-    revoked_at: text(row.revoked_at),
-    expires_at: text(row.expires_at),
-    allowed_products: allowed === null ? null : (JSON.parse(allowed) as string[]),
-    permissions: readPermissions(text(row.permissions)),
-    spend_limit_micros: integer(row.spend_limit_micros),
-    spend_limit_period: text(row.spend_limit_period) as SpendLimitPeriod | null,
-  };
+  const key = toKey(row);
+  return Object.fromEntries(KEY_EVENT_FIELDS.map((field) => [field, key[field]])) as KeySnapshot;
 }
 
 /** An activity event as the outbox stores it (`data` last, so that a script can complete it: `activityEventHead`). */

@@ -602,19 +602,11 @@ export interface ActivityEvent {
 
 export type ActivityCategory = 'key' | 'payment' | 'account' | 'operator';
 
-/** A key as an event shows it (records.ts KEY_EVENT_FIELDS). */
-export interface KeySnapshot {
-  id: string;
-  name: string;
-  last_four: string;
-  enabled: boolean;
-  revoked_at: string | null;
-  expires_at: string | null;
-  allowed_products: string[] | null;
-  permissions: Permission[];
-  spend_limit_micros: number | null;
-  spend_limit_period: SpendLimitPeriod | null;
-}
+/** A key as an event shows it (records.ts KEY_EVENT_FIELDS): no hash, no prefix. */
+export type KeySnapshot = Pick<
+  ApiKeyRecord,
+  'id' | 'name' | 'last_four' | 'enabled' | 'revoked_at' | 'expires_at' | 'allowed_products' | 'permissions' | 'spend_limit_micros' | 'spend_limit_period'
+>;
 
 /** Events read from the outbox, oldest first per account; `receipt` acknowledges exactly these. */
 export interface OutboxBatch {

@@ -22,7 +22,7 @@ import { deleteRedisPrefix, uniqueRedisPrefix } from '@kikuai/testkit/redis';
 import { REDIS_URL, skipRedis } from '@kikuai/testkit/stores';
 import { startTestServer, type TestServer } from '@kikuai/testkit';
 import { caller } from '../support/http.js';
-import { keyPaymentAndOperatorChanges } from '../support/outbox.js';
+import { keyPaymentAndOperatorChanges, waitFor } from '../support/outbox.js';
 
 interface OpenedStore {
   store: Store;
@@ -152,15 +152,6 @@ describe.each([
     }
   });
 });
-
-/** Polls `condition` (an error counts as not yet: the drain may not have made its tables). */
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.skipIf(skipPostgres)("the operator reads an account's record from PostgreSQL (adminListAccountEvents)", () => {
   let database: TestDatabase;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '@kikuai/testkit/stores';
 import type { LedgerEntry, Store } from '../../src/store/types.js';
 import { Archive } from '../../src/outbox/archive.js';
+import { waitFor } from '../support/outbox.js';
 import { startPaymentsWorld, type PaymentsWorld } from '../payments/support.js';
 import { createTestDatabase, PostgresProxy, skipPostgres, type TestDatabase } from '@kikuai/testkit/postgres';
 
@@ -23,15 +24,6 @@ async function allEntries(store: Store, accountId: string): Promise<LedgerEntry[
     cursor = page.next_cursor;
   } while (cursor);
   return entries;
-}
-
-/** Polls `condition` (an error counts as not yet: the drain may not have made its tables). */
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function metric(world: PaymentsWorld, name: string): Promise<number> {

@@ -1,10 +1,19 @@
-/** What the outbox suites (store contract, PostgreSQL) make the store record. */
+/** What the outbox suites (store contract, PostgreSQL) make the store record, and how they wait for the drain. */
 import { randomInt } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Store } from '../../src/store/types.js';
 import { T0, newKey, pendingPaddleTopup } from './store.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Polls `condition` (an error counts as not yet: the drain may not have made its tables). */
+export async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 /**
  * Every kind of key change, payment change and operator action, and the same changes
