@@ -787,10 +787,17 @@ afterAll(() => {
 });
 
 describe.each(SHARES)('fuzzing from the spec ($store, rate limits $limits)', ({ store, runs: RUNS, seed: shareSeed, env, limits }) => {
+  // The plans are drawn before the world starts: drawing 10,000 takes tens of seconds of
+  // synchronous work on a busy machine, and the server shares this event loop, so drawn
+  // after it, the first request went out on a connection left idle all that time and was
+  // reset now and then (ECONNRESET on request #0): a fault of the harness, not of the API.
+  let plans: RequestPlan[] = [];
+  beforeAll(() => {
+    plans = fc.sample(planArbitrary(), { seed: shareSeed, numRuns: RUNS });
+  }, 600_000);
   useWorld(store, env);
   it(`answers ${RUNS} generated requests inside the contract, and a rejected request changes nothing`, async () => {
     const STORE = store;
-    const plans = fc.sample(planArbitrary(), { seed: shareSeed, numRuns: RUNS });
     const histogram = new Map<string, Map<number, number>>();
     const violations = new Map<string, { count: number; sample: string; detail: string }>();
     const statusCounts = new Map<number, number>();
