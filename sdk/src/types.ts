@@ -681,3 +681,38 @@ export type AdminStats = components['schemas']['AdminStats'];
  * ```
  */
 export type AdminStatsQuery = NonNullable<operations['adminGetStats']['parameters']['query']>;
+
+/**
+ * One event of an account's record (`admin.listAccountEvents()`): a key, payment or operator
+ * event, read from PostgreSQL. No secret, no key hash.
+ *
+ * @example
+ * ```ts
+ * import type { AccountEvent } from '@kikuai/sdk';
+ * const { data }: { data: AccountEvent[] } = await operator.admin.listAccountEvents('acc_01J…');
+ * for (const event of data) console.log(event.at, event.category, event.action, event.subject_id);
+ * ```
+ */
+export type AccountEvent = components['schemas']['AccountEvent'];
+
+/**
+ * A page of `admin.listAccountEvents()`, newest first; `next_cursor` reads on.
+ *
+ * @example
+ * ```ts
+ * import type { AccountEventPage } from '@kikuai/sdk';
+ * const page: AccountEventPage = await operator.admin.listAccountEvents('acc_01J…', { category: 'operator' });
+ * ```
+ */
+export type AccountEventPage = components['schemas']['AccountEventPage'];
+
+/**
+ * The query of `admin.listAccountEvents()`: page size, cursor, one category.
+ *
+ * @example
+ * ```ts
+ * import type { AccountEventsQuery } from '@kikuai/sdk';
+ * const query: AccountEventsQuery = { limit: 50, category: 'key' };
+ * ```
+ */
+export type AccountEventsQuery = NonNullable<operations['adminListAccountEvents']['parameters']['query']>;

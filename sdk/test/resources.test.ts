@@ -50,6 +50,7 @@ const calls: Call[] = [
   ['adminRefundTopup', 'POST', '/api/v1/admin/topups/top_1/refund', (k) => k.admin.refundTopup('top_1')],
   ['adminListPaymentIncidents', 'GET', '/api/v1/admin/payment-incidents', (k) => k.admin.listPaymentIncidents()],
   ['adminGetStats', 'GET', '/api/v1/admin/stats', (k) => k.admin.getStats({ from: '2026-11-01', to: '2026-11-30' })],
+  ['adminListAccountEvents', 'GET', '/api/v1/admin/accounts/acc_1/events', (k) => k.admin.listAccountEvents('acc_1', { category: 'operator' })],
   ['getHealth', 'GET', '/healthz', (k) => k.operations.health()],
   ['getReadiness', 'GET', '/readyz', (k) => k.operations.readiness()],
   ['getMetrics', 'GET', '/metrics', (k) => k.operations.metrics()],

@@ -620,6 +620,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/accounts/{account_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`). */
+                account_id: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An account's record
+         * @description What happened to the account besides its ledger, newest first, read from PostgreSQL
+         *     (`DATABASE_URL`), which the outbox fills: its keys created, updated (`data.changed`
+         *     names the fields), rotated and revoked; its top-ups created, updated and completed,
+         *     its Stars charges and payment incidents; its suspension and restoration, by the operator
+         *     (`category` `operator`, with the request's id) or by kikuai (`account`); the operator's
+         *     creation of it and refunds of its top-ups (`operator`). A key is shown by its id
+         *     and the last four characters of its secret, never more of it. Events still waiting
+         *     in the outbox are not listed yet (`kikuai_outbox_lag_seconds`). Without
+         *     `DATABASE_URL`, or while PostgreSQL does not answer: 503 `service_unavailable`.
+         */
+        get: operations["adminListAccountEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/accounts/{account_id}/credit": {
         parameters: {
             query?: never;
@@ -1610,6 +1641,44 @@ export interface components {
             detail: string;
             /** Format: date-time */
             created_at: string;
+        };
+        /**
+         * @description `key`: a key created, updated, rotated or revoked; `payment`: a top-up or a Stars
+         *     charge; `account`: a suspension or restoration by kikuai; `operator`: one by the operator.
+         * @enum {string}
+         */
+        AccountEventCategory: "key" | "payment" | "account" | "operator";
+        /** @description One event of an account's record (`adminListAccountEvents`); no secret, no key hash. */
+        AccountEvent: {
+            /** @description Unique; the outbox delivers each event at least once and it is kept once. */
+            event_id: string;
+            category: components["schemas"]["AccountEventCategory"];
+            /**
+             * @description key: `created`, `updated`, `rotated`, `revoked`; payment: `topup_created`,
+             *     `topup_updated`, `topup_completed`, `stars_charge_claimed`, `incident_recorded` (a
+             *     payment incident naming the account: `adminListPaymentIncidents`); account and operator:
+             *     `account_suspended`, `account_restored`; operator also `account_created`
+             *     (`adminCreateAccount`) and `topup_updated` (`adminRefundTopup`).
+             */
+            action: string;
+            account_id: string;
+            /** @description The key, top-up, Stars charge or incident the event is about; null: the account. */
+            subject_id: string | null;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description What the event says: a key event's `key` (id, name, last_four, enabled,
+             *     revoked_at, expires_at, allowed_products, permissions, spend limit) and, for an
+             *     update, `changed`; a top-up's status and amounts; an operator action's `reason`,
+             *     `actor` and `request_id`.
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        AccountEventPage: {
+            data: components["schemas"]["AccountEvent"][];
+            next_cursor: string | null;
         };
         PaymentIncidentList: {
             data: components["schemas"]["PaymentIncident"][];
@@ -2990,6 +3059,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminAccount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListAccountEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description Only events of this category.
+                 * @example operator
+                 */
+                category?: components["schemas"]["AccountEventCategory"];
+            };
+            header?: never;
+            path: {
+                /** @description The account's id (`acc_…`). */
+                account_id: components["parameters"]["AccountIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the account's events. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountEventPage"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -8,6 +8,8 @@ import type {
   AdminFindAccountsQuery,
   AdminStats,
   AdminStatsQuery,
+  AccountEventPage,
+  AccountEventsQuery,
   LedgerChangeResult,
   PaymentIncidentList,
   RefundRequest,
@@ -115,6 +117,18 @@ export interface AdminResource {
    * ```
    */
   getStats(query?: AdminStatsQuery, options?: RequestOptions): Promise<AdminStats>;
+  /**
+   * An account's record from PostgreSQL (the server needs `DATABASE_URL`, else 503
+   * `service_unavailable`), newest first: its keys' changes, its payments, the operator's
+   * actions on it.
+   *
+   * @example
+   * ```ts
+   * const page = await operator.admin.listAccountEvents('acc_01J…', { category: 'operator' });
+   * for (const event of page.data) console.log(event.at, event.action, event.data.reason);
+   * ```
+   */
+  listAccountEvents(accountId: string, query?: AccountEventsQuery, options?: RequestOptions): Promise<AccountEventPage>;
 }
 
 export function createAdminResource(context: ResourceContext): AdminResource {
@@ -131,6 +145,10 @@ export function createAdminResource(context: ResourceContext): AdminResource {
     restore: (accountId, options) => unwrap(raw.POST('/api/v1/admin/accounts/{account_id}/restore', { ...account(accountId), ...context.init(options) })),
     listPaymentIncidents: (query, options) => unwrap(raw.GET('/api/v1/admin/payment-incidents', { params: { query: query ?? {} }, ...context.init(options) })),
     getStats: (query, options) => unwrap(raw.GET('/api/v1/admin/stats', { params: { query: query ?? {} }, ...context.init(options) })),
+    listAccountEvents: (accountId, query, options) =>
+      unwrap(
+        raw.GET('/api/v1/admin/accounts/{account_id}/events', { params: { path: { account_id: accountId }, query: query ?? {} }, ...context.init(options) }),
+      ),
     refundTopup: (topupId, body, options) =>
       unwrap(raw.POST('/api/v1/admin/topups/{topup_id}/refund', { params: { path: { topup_id: topupId } }, body: body ?? {}, ...context.init(options) })),
   };

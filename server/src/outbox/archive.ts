@@ -3,7 +3,7 @@
  * ledger past what the primary store keeps. Days are UTC; amounts integer micro-USD.
  */
 import type pg from 'pg';
-import type { LedgerEntry, LedgerKind } from '../store/types.js';
+import type { ActivityCategory, LedgerEntry, LedgerKind } from '../store/types.js';
 
 export interface DayCount {
   day: string;
@@ -30,6 +30,23 @@ const CALLS = `
       AND r.external_ref = 'refund:' || CASE WHEN c.external_ref LIKE 'call:%' THEN substr(c.external_ref, 6) ELSE c.external_ref END
     WHERE c.product_id IS NOT NULL AND c.kind = 'debit' AND ${IN_RANGE.replaceAll('created_at', 'c.created_at')}
   )`;
+
+/** An account's event as `events` keeps it (`ActivityEvent` without its outbox type). */
+export interface AccountEventRow {
+  event_id: string;
+  category: ActivityCategory;
+  action: string;
+  account_id: string;
+  subject_id: string | null;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** Where a page of events stops: the last event returned (events are ordered by time, then id). */
+export interface EventPosition {
+  at: string;
+  event_id: string;
+}
 
 export class Archive {
   constructor(private readonly pool: pg.Pool) {}
@@ -75,6 +92,21 @@ export class Archive {
       })),
       top_accounts: accounts.rows.map((row) => ({ account_id: row.account_id, calls: Number(row.calls), spend_micros: Number(row.spend) })),
     };
+  }
+
+  /** An account's events before `before` (none: from the newest), newest first; `category`: only those. */
+  async accountEvents(
+    accountId: string,
+    options: { limit: number; before: EventPosition | null; category: ActivityCategory | null },
+  ): Promise<AccountEventRow[]> {
+    const { rows } = await this.pool.query<Omit<AccountEventRow, 'at'> & { at: Date }>(
+      `SELECT event_id, category, action, account_id, subject_id, at, data FROM events
+       WHERE account_id = $1 AND ($2::text IS NULL OR category = $2)
+         AND ($3::timestamptz IS NULL OR (at, event_id) < ($3::timestamptz, $4::text))
+       ORDER BY at DESC, event_id DESC LIMIT $5`,
+      [accountId, options.category, options.before?.at ?? null, options.before?.event_id ?? null, options.limit],
+    );
+    return rows.map((row) => ({ ...row, at: row.at.toISOString() }));
   }
 
   /**

@@ -140,6 +140,7 @@ export class OutboxDrain {
 export async function writeEvents(pool: pg.Pool, events: OutboxEvent[]): Promise<void> {
   const ledger = events.filter((event): event is Extract<OutboxEvent, { type: 'ledger' }> => event.type === 'ledger');
   const accounts = events.filter((event): event is Extract<OutboxEvent, { type: 'account_created' }> => event.type === 'account_created');
+  const activity = events.filter((event): event is Extract<OutboxEvent, { type: 'activity' }> => event.type === 'activity');
   await withClient(pool, async (client) => {
     try {
       await client.query('BEGIN');
@@ -166,6 +167,22 @@ export async function writeEvents(pool: pg.Pool, events: OutboxEvent[]): Promise
             ledger.map((event) => event.entry.external_ref),
             ledger.map((event) => event.product_id),
             ledger.map((event) => event.entry.created_at),
+          ],
+        );
+      }
+      if (activity.length > 0) {
+        await client.query(
+          `INSERT INTO events (event_id, category, action, account_id, subject_id, at, data)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+         ON CONFLICT DO NOTHING`,
+          [
+            activity.map((event) => event.event_id),
+            activity.map((event) => event.category),
+            activity.map((event) => event.action),
+            activity.map((event) => event.account_id),
+            activity.map((event) => event.subject_id),
+            activity.map((event) => event.at),
+            activity.map((event) => JSON.stringify(event.data)),
           ],
         );
       }

@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import type { components } from '@kikuai/sdk/contract';
 import type { ServerContext } from '../context.js';
 import { ApiProblem, balanceLimitProblem } from '../http/problem.js';
-import type { Account, LedgerEntry, Topup } from '../store/types.js';
+import type { Account, ChangeAudit, LedgerEntry, Topup } from '../store/types.js';
 import { formatUsd } from '@kikuai/sdk';
 import { announceCredit, applyPaymentChange, ledgerRefs, reportBalanceLimit } from './ledger.js';
 import { reportIncident } from './incidents.js';
@@ -205,6 +205,7 @@ export class StarsPayments {
     account: Account,
     refund: { telegram_payment_charge_id: string; invoice_payload?: string; total_amount?: number },
     reason?: string,
+    audit?: ChangeAudit,
   ): Promise<StarsOutcome> {
     const chargeId = refund.telegram_payment_charge_id;
     const credit = await this.context.store.findLedgerEntry(account.id, ledgerRefs.starsCharge(chargeId));
@@ -241,13 +242,14 @@ export class StarsPayments {
     if (result.applied && topup.status !== 'refunded') {
       // Every charge of the top-up refunded: the top-up is refunded.
       const refunds = await Promise.all(chargesOf(topup).map((charge) => this.context.store.findLedgerEntry(account.id, ledgerRefs.starsRefund(charge))));
-      if (refunds.every(Boolean)) updated = (await this.context.store.updateTopup(topup.id, { status: 'refunded' }))!;
+      if (refunds.every(Boolean)) updated = (await this.context.store.updateTopup(topup.id, { status: 'refunded' }, audit))!;
     }
     return { applied: result.applied, topup: updated, entry: result.entry, balance_micros: result.balance_micros };
   }
 
   /** The operator refunds every charge of a completed Stars top-up through Telegram, then debits once per charge. */
-  async adminRefund(topupId: string, reason: string | undefined): Promise<StarsOutcome> {
+  /** `audit`: the operator's request, recorded with the top-up's change to `refunded`. */
+  async adminRefund(topupId: string, reason: string | undefined, audit?: ChangeAudit): Promise<StarsOutcome> {
     const { store, logger } = this.context;
     const topup = await store.getTopup(topupId);
     if (!topup) throw new ApiProblem(404, 'not_found', 'This top-up was not found.');
@@ -279,7 +281,7 @@ export class StarsPayments {
           }
         }
       }
-      last = await this.recordRefund(account, { telegram_payment_charge_id: chargeId, invoice_payload: topup.id }, reason);
+      last = await this.recordRefund(account, { telegram_payment_charge_id: chargeId, invoice_payload: topup.id }, reason, audit);
     }
     logger.info({ topup_id: topup.id, charges: charges.length, amount: formatUsd(topup.amount_micros) }, 'stars top-up refunded by the operator');
     return last!;

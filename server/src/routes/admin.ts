@@ -9,6 +9,7 @@ import { microsToUsd } from '../services/money.js';
 import { presentAccount, presentKey, presentKeyWithSecret, presentLedgerEntry } from '../services/presenters.js';
 import { newKeyId } from '../store/ids.js';
 import type { Account } from '../store/types.js';
+import { operatorAudit } from '../http/operator-audit.js';
 import type { Handlers, Schema } from './types.js';
 
 /** Largest local id drawn: 2^48 - 1, so collisions stay negligible and the id stays an exact JavaScript number. */
@@ -63,6 +64,7 @@ export function adminRoutes(context: ServerContext): Handlers {
             first_key_shown_in: null,
             signup_credit_micros: 0,
             low_balance_threshold_micros: context.config.defaultLowBalanceMicros,
+            audit: operatorAudit(request),
           });
           // Not created: that random id was taken already (about one in 2^48 per account); draw another.
           if (!result.created || !result.first_key) continue;
@@ -125,14 +127,14 @@ export function adminRoutes(context: ServerContext): Handlers {
     async adminSuspendAccount(request) {
       const account = await accountOf(request);
       const reason = request.body.reason;
-      const updated = await store.setAccountStatus(account.id, 'suspended', reason);
+      const updated = await store.setAccountStatus(account.id, 'suspended', reason, operatorAudit(request));
       request.log.info({ account_id: account.id }, 'account suspended by operator');
       return present(updated ?? account);
     },
 
     async adminRestoreAccount(request) {
       const account = await accountOf(request);
-      const updated = await store.setAccountStatus(account.id, 'active', null);
+      const updated = await store.setAccountStatus(account.id, 'active', null, operatorAudit(request));
       request.log.info({ account_id: account.id }, 'account restored by operator');
       return present(updated ?? account);
     },

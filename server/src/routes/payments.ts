@@ -9,6 +9,7 @@ import type { StarsOutcome } from '../payments/stars.js';
 import { microsToUsd } from '../services/money.js';
 import { presentLedgerEntry, presentTopup } from '../services/presenters.js';
 import type { Handlers, Schema } from './types.js';
+import { operatorAudit } from '../http/operator-audit.js';
 
 const topupIdOf = (request: FastifyRequest<{ Params: { topup_id: string } }>) => request.params.topup_id;
 
@@ -78,7 +79,7 @@ export function paymentRoutes(context: ServerContext & Pick<Services, 'payments'
       const body = request.body ?? {};
       const topupId = topupIdOf(request);
       if (!topupId) throw new ApiProblem(400, 'validation_failed', 'A top-up id is required.');
-      return presentStarsOutcome(await payments.stars.adminRefund(topupId, body.reason));
+      return presentStarsOutcome(await payments.stars.adminRefund(topupId, body.reason, operatorAudit(request, body.reason)));
     },
   };
 }

@@ -48,3 +48,4 @@ export const newAccountId = (): string => `acc_${ulid()}`;
 export const newKeyId = (): string => `key_${ulid()}`;
 export const newLedgerId = (): string => `led_${ulid()}`;
 export const newTopupId = (): string => `top_${ulid()}`;
+export const newEventId = (): string => `evt_${ulid()}`;

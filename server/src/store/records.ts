@@ -6,6 +6,8 @@ import {
   PERMISSIONS,
   type Account,
   type AccountStatus,
+  type ActivityEvent,
+  type KeySnapshot,
   type FirstKeyShownIn,
   type ApiKeyRecord,
   type LedgerEntry,
@@ -177,8 +179,80 @@ export function encodeAccountCreatedEvent(accountId: string, telegramId: number,
   return JSON.stringify({ type: 'account_created', event_id: `account_created:${accountId}`, at, telegram_id: telegramId });
 }
 
+/**
+ * The key fields a key event carries: no hash, no prefix (it is the secret's first
+ * characters), only the last four. The Lua twin (`push_event_with` in redis-scripts.ts, fed
+ * this list) reads the same fields from the key's hash.
+ */
+export const KEY_EVENT_FIELDS = [
+  'id',
+  'name',
+  'last_four',
+  'enabled',
+  'revoked_at',
+  'expires_at',
+  'allowed_products',
+  'permissions',
+  'spend_limit_micros',
+  'spend_limit_period',
+] as const;
+
+/** An event's key fields read as a key is (`toKey`), keeping only KEY_EVENT_FIELDS. */
+function toKeySnapshot(row: Row): KeySnapshot {
+  const key = toKey(row);
+  return Object.fromEntries(KEY_EVENT_FIELDS.map((field) => [field, key[field]])) as KeySnapshot;
+}
+
+/** An activity event as the outbox stores it (`data` last, so that a script can complete it: `activityEventHead`). */
+export type ActivityRecord = Omit<ActivityEvent, 'type'>;
+
+export function encodeActivityEvent(event: ActivityRecord): string {
+  const { data, ...head } = event;
+  return JSON.stringify({ type: 'activity', ...head, data });
+}
+
+/**
+ * An activity event whose last data field (`field`) only the script that writes it knows
+ * (a key's stored fields after the change, a ledger entry's id): the JSON up to that
+ * field's value. The script appends the value's JSON and `}}` (`push_event_with`).
+ */
+export function activityEventHead(event: ActivityRecord, field: string): string {
+  const encoded = encodeActivityEvent({ ...event, data: { ...event.data, [field]: null } });
+  return encoded.slice(0, -'null}}'.length);
+}
+
+/** The SQLite twin of `push_event_with`: the head completed with `value`. */
+export function completeActivityEvent(head: string, value: unknown): string {
+  return `${head}${JSON.stringify(value)}}}`;
+}
+
+/** A stored key's row (either adapter's) reduced to KEY_EVENT_FIELDS, as the Lua twin reduces its hash. */
+export function keyEventFields(row: Row): Record<string, string | number> {
+  const fields: Record<string, string | number> = {};
+  for (const name of KEY_EVENT_FIELDS) {
+    const value = row[name];
+    if (value !== null && value !== undefined) fields[name] = value;
+  }
+  return fields;
+}
+
 export function parseOutboxEvent(accountId: string, raw: string): OutboxEvent {
   const event = JSON.parse(raw) as Row & { entry?: Row };
+  if (event.type === 'activity') {
+    const activity = event as unknown as ActivityEvent;
+    const data = { ...activity.data };
+    if (activity.category === 'key' && data.key) data.key = toKeySnapshot(data.key as Row);
+    return {
+      type: 'activity',
+      event_id: activity.event_id,
+      account_id: activity.account_id === undefined ? accountId : activity.account_id,
+      at: activity.at,
+      category: activity.category,
+      action: activity.action,
+      subject_id: activity.subject_id ?? null,
+      data,
+    };
+  }
   if (event.type === 'ledger') {
     const entry = toEntry(accountId, event.entry!);
     return {

@@ -20,6 +20,27 @@
  */
 
 import { MAX_CHANGE_MICROS, MAX_TIME_MS, MICROS_LIMIT } from './logic.js';
+import { KEY_EVENT_FIELDS } from './records.js';
+
+/**
+ * Activity events (records.ts encodeActivityEvent), pushed to the outbox in KEYS by the
+ * change they record. An empty event means the store keeps no outbox: nothing is pushed.
+ */
+const EVENTS_LIB = String.raw`
+local function push_event(outbox, event) if event ~= '' then redis.call('RPUSH', outbox, event) end end
+-- records.ts activityEventHead / completeActivityEvent: the head completed with a value only the script knows.
+local function push_event_with(outbox, head, value)
+  if head ~= '' then redis.call('RPUSH', outbox, head .. cjson.encode(value) .. '}}') end
+end
+-- records.ts keyEventFields (KEY_EVENT_FIELDS): what a key event shows of a key; never its hashes.
+local KEY_EVENT_FIELDS = { ${KEY_EVENT_FIELDS.map((field) => `'${field}'`).join(', ')} }
+local function key_event_fields(key)
+  local values = redis.call('HMGET', key, unpack(KEY_EVENT_FIELDS))
+  local fields = {}
+  for i, name in ipairs(KEY_EVENT_FIELDS) do if values[i] then fields[name] = values[i] end end
+  return fields
+end
+`;
 
 const LIB =
   String.raw`
@@ -413,25 +434,33 @@ return { 'ok', entry, account_after, key_after, crossed, rate_reply(states), rev
 
 /**
  * KEYS: account, key list, first key, the outbox (the account again: none).
- * ARGV: the outbox event, account field/value pairs count, pairs..., key pairs...
+ * ARGV: the number of outbox events (0: none), the events..., account field/value pairs
+ * count, pairs..., key pairs...
  * Reply: 1 created, 0 the account exists.
  */
 export const CREATE_ACCOUNT = String.raw`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local n = tonumber(ARGV[2])
-redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + n))
-redis.call('HSET', KEYS[3], unpack(ARGV, 3 + n, #ARGV))
-if KEYS[4] ~= KEYS[1] then redis.call('RPUSH', KEYS[4], ARGV[1]) end
+local events = tonumber(ARGV[1])
+local n = tonumber(ARGV[2 + events])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3 + events, 2 + events + n))
+redis.call('HSET', KEYS[3], unpack(ARGV, 3 + events + n, #ARGV))
+if events > 0 and KEYS[4] ~= KEYS[1] then redis.call('RPUSH', KEYS[4], unpack(ARGV, 2, 1 + events)) end
 local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
 redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
 return 1
 `;
 
-/** KEYS: account, key list, new key. ARGV: max keys, new revision, key field/value pairs. Reply: 'ok' | 'account_not_found' | 'too_many_keys'. */
-export const CREATE_KEY = String.raw`
+/**
+ * KEYS: account, key list, new key, the outbox. ARGV: max keys, new revision, the outbox
+ * event ('' none), key field/value pairs. Reply: 'ok' | 'account_not_found' | 'too_many_keys'.
+ */
+export const CREATE_KEY =
+  EVENTS_LIB +
+  String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'account_not_found' end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[1]) then return 'too_many_keys' end
-redis.call('HSET', KEYS[3], unpack(ARGV, 3, #ARGV))
+redis.call('HSET', KEYS[3], unpack(ARGV, 4, #ARGV))
+push_event(KEYS[4], ARGV[3])
 redis.call('HSET', KEYS[1], 'rev', ARGV[2])
 local seq = redis.call('HINCRBY', KEYS[1], 'key_seq', 1)
 redis.call('ZADD', KEYS[2], seq, redis.call('HGET', KEYS[3], 'id'))
@@ -440,35 +469,75 @@ return 'ok'
 
 /**
  * Updates a hash that exists and (when ARGV[2] is not '') lacks the field ARGV[2] (e.g. a
- * key that is not revoked). KEYS: the hash, then optionally the account whose revision
- * the change replaces (a change to an account or one of its keys).
- * ARGV: the new revision ('' without KEYS[2]), guard field, number of field/value pairs
- * to set, pairs..., fields to delete...
+ * key that is not revoked), and records the change in the outbox.
+ * KEYS: the hash, the account whose revision the change replaces (a change to an account or
+ * one of its keys; the hash again: none), the outbox (the hash again: none).
+ * ARGV: the new revision ('' replaces none), guard field, the outbox event ('' none),
+ * 'key' when the event is a head to complete with the key's fields after the change (else
+ * ''), number of field/value pairs to set, pairs..., fields to delete...
  * Reply: the hash after the change, or false.
  */
-export const PATCH_HASH = String.raw`
+export const PATCH_HASH =
+  EVENTS_LIB +
+  String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then return false end
-if KEYS[2] then redis.call('HSET', KEYS[2], 'rev', ARGV[1]) end
-local pairs_count = tonumber(ARGV[3])
-if pairs_count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + pairs_count * 2)) end
-if #ARGV > 3 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 4 + pairs_count * 2, #ARGV)) end
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], 'rev', ARGV[1]) end
+local pairs_count = tonumber(ARGV[5])
+if pairs_count > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 6, 5 + pairs_count * 2)) end
+if #ARGV > 5 + pairs_count * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 6 + pairs_count * 2, #ARGV)) end
+if ARGV[4] == 'key' then push_event_with(KEYS[3], ARGV[3], key_event_fields(KEYS[1])) else push_event(KEYS[3], ARGV[3]) end
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key, key list, account, the account's rate windows. ARGV: revoked_at, the key's rate-limit bucket, new revision. Reply: the key after revocation, or false. */
-export const REVOKE_KEY = String.raw`
+/** createTopup: KEYS: the top-up, the outbox. ARGV: the outbox event ('' none), field/value pairs. */
+export const CREATE_TOPUP =
+  EVENTS_LIB +
+  String.raw`
+redis.call('HSET', KEYS[1], unpack(ARGV, 2, #ARGV))
+push_event(KEYS[2], ARGV[1])
+return 1
+`;
+
+/**
+ * recordPaymentIncident: KEYS: the incidents hash, the outbox of events of no account (in
+ * the hash's slot). ARGV: the incident's id, its stored JSON, the outbox event ('' none).
+ * Reply: 1 recorded, 0 recorded before (nothing written).
+ */
+export const RECORD_INCIDENT =
+  EVENTS_LIB +
+  String.raw`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+push_event(KEYS[2], ARGV[3])
+return 1
+`;
+
+/**
+ * KEYS: key, key list, account, the account's rate windows, the outbox. ARGV: revoked_at,
+ * the key's rate-limit bucket, new revision, the outbox event's head ('' none), completed
+ * with the key's fields. Reply: the key after revocation, or false.
+ */
+export const REVOKE_KEY =
+  EVENTS_LIB +
+  String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
 redis.call('HSET', KEYS[3], 'rev', ARGV[3])
 redis.call('HSET', KEYS[1], 'revoked_at', ARGV[1])
 redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
 -- A revoked key's rate windows go too (the account's hash would otherwise keep them).
 redis.call('HDEL', KEYS[4], ARGV[2] .. ':s', ARGV[2] .. ':c')
+push_event_with(KEYS[5], ARGV[4], key_event_fields(KEYS[1]))
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: key, account. ARGV: new hash, prefix, last four, previous expiry ISO ('' none), its ms, new revision. */
-export const ROTATE_KEY = String.raw`
+/**
+ * KEYS: key, account, the outbox. ARGV: new hash, prefix, last four, previous expiry ISO
+ * ('' none), its ms, new revision, the outbox event's head ('' none), completed with the
+ * key's fields.
+ */
+export const ROTATE_KEY =
+  EVENTS_LIB +
+  String.raw`
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return false end
 redis.call('HSET', KEYS[2], 'rev', ARGV[6])
 local old_hash = redis.call('HGET', KEYS[1], 'hash')
@@ -478,6 +547,7 @@ if ARGV[4] == '' then
 else
   redis.call('HSET', KEYS[1], 'previous_hash', old_hash, 'previous_hash_expires_at', ARGV[4], 'previous_hash_expires_ms', ARGV[5])
 end
+push_event_with(KEYS[3], ARGV[7], key_event_fields(KEYS[1]))
 return redis.call('HGETALL', KEYS[1])
 `;
 
@@ -684,7 +754,8 @@ return 1
  * completeTopup: a top-up's status and its credit in one step (logic.ts
  * COMPLETABLE_TOPUP_STATUSES; sqlite-store.ts completeTopupTransaction is its twin).
  * KEYS: account, ledger, ledger refs, the top-up, the outbox (the account again: none).
- * ARGV: amount, reason, external_ref, entry id, created_at, provider_ref ('' keeps it), the balance ceiling.
+ * ARGV: amount, reason, external_ref, entry id, created_at, provider_ref ('' keeps it), the balance ceiling,
+ *       the outbox event's head ('' none), completed with the id of the entry that paid the top-up.
  * Reply: {'topup_not_found'} | {'account_not_found'}
  *      | {'already_completed', entry or '', balance, topup} (nothing written)
  *      | {'repaired', entry, balance, topup} (the reference was in the ledger: completed, no credit)
@@ -693,6 +764,7 @@ return 1
  */
 export const COMPLETE_TOPUP =
   LIB +
+  EVENTS_LIB +
   String.raw`
 local topup = hgetall(KEYS[4])
 if topup.id == nil then return { 'topup_not_found' } end
@@ -710,6 +782,7 @@ if ceiling == nil then return redis.error_reply('completeTopup: invalid balance 
 local function complete(entry_id, completed_at)
   redis.call('HSET', KEYS[4], 'status', 'completed', 'ledger_entry_id', entry_id, 'completed_at', completed_at)
   if ARGV[6] ~= '' then redis.call('HSET', KEYS[4], 'provider_ref', ARGV[6]) end
+  push_event_with(KEYS[5], ARGV[8], entry_id)
 end
 if previous then
   local decoded = cjson.decode(previous)

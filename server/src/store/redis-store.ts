@@ -34,19 +34,19 @@ import {
   isErrorStatus,
   refundedUsage,
 } from './logic.js';
-import {
-  encodeAccountCreatedEvent,
-  isoToMs,
-  newAccountFields,
-  newKeyFields,
-  parseOutboxEvent,
-  storedPermissions,
-  toAccount,
-  toEntry,
-  toKey,
-  toTopup,
-} from './records.js';
+import { isoToMs, newAccountFields, newKeyFields, parseOutboxEvent, storedPermissions, toAccount, toEntry, toKey, toTopup } from './records.js';
 import * as scripts from './redis-scripts.js';
+import {
+  accountStatusEvent,
+  incidentRecordedEvent,
+  keyChangeHead,
+  keyCreatedEvent,
+  registrationEvents,
+  starsChargeClaimedEvent,
+  topupCompletedHead,
+  topupCreatedEvent,
+  topupUpdatedEvent,
+} from './activity-events.js';
 import { dailyHistoryPage, filteredLedgerPage, type LedgerWindowReader, type SequencedEntry } from './history.js';
 import { AuthSnapshots, revisionTokens, withPerCallFields, type PerCallFields } from './auth-snapshots.js';
 import type {
@@ -56,6 +56,7 @@ import type {
   Account,
   AccountStatus,
   ApiKeyRecord,
+  ChangeAudit,
   AuthorizeRequest,
   AuthorizeResult,
   BalanceCrossing,
@@ -132,6 +133,8 @@ const COMMANDS = {
   kikuaiCompareAndSet: scripts.COMPARE_AND_SET,
   kikuaiCompleteTopup: scripts.COMPLETE_TOPUP,
   kikuaiAckOutbox: scripts.ACK_OUTBOX,
+  kikuaiCreateTopup: scripts.CREATE_TOPUP,
+  kikuaiRecordIncident: scripts.RECORD_INCIDENT,
   kikuaiTrimLedger: scripts.TRIM_LEDGER,
 } as const;
 type CommandName = keyof typeof COMMANDS;
@@ -264,6 +267,18 @@ export class RedisStore implements Store {
   private outboxKey(accountId: string): string {
     return this.accountKey(accountId, this.outboxIndexWrites ? 'outbox' : 'account');
   }
+  /** An activity event for the outbox, or '' (the scripts push nothing) when the store keeps none. */
+  private event(encode: () => string): string {
+    return this.outboxIndexWrites ? encode() : '';
+  }
+  /**
+   * Events of no account (payment incidents that name none) are kept in the outbox of a
+   * pseudo-account named after the incidents hash: its list's hash tag is that hash's name,
+   * so on Redis Cluster both share one slot and one script writes both.
+   */
+  private get incidentsOutboxAccount(): string {
+    return this.global('payment_incidents');
+  }
 
   // Accounts -------------------------------------------------------------------------
   async register(user: TelegramUser, firstKey: NewKey, now: string, options: RegisterOptions = PLAIN_REGISTRATION): Promise<RegisterResult> {
@@ -300,13 +315,15 @@ export class RedisStore implements Store {
     if ((await this.client.set(indexKey, claim, 'PX', REGISTER_CLAIM_MS, 'NX')) !== 'OK') return null;
     await this.client.set(this.global(`keyhash:${firstKey.hash}`), `${accountId}|${firstKey.id}`);
     const accountFields = toPairs({ ...newAccountFields(accountId, user, now, options), rev: this.newRevision() });
-    const keyFields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, firstKey, now)));
+    const storedKey = newKeyFields(accountId, firstKey, now);
+    const keyFields = toPairs(this.keyFieldsWithInstants(storedKey));
     const written = [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${firstKey.id}`)];
+    const events = this.outboxIndexWrites ? registrationEvents(accountId, user, storedKey, now, options) : [];
     await this.indexOutbox(accountId);
     await this.run(
       'kikuaiCreateAccount',
       [...written, this.outboxKey(accountId)],
-      [encodeAccountCreatedEvent(accountId, user.id, now), accountFields.length, ...accountFields, ...keyFields],
+      [events.length, ...events, accountFields.length, ...accountFields, ...keyFields],
     );
     // A claimer that lost its claim deletes the events of the account it wrote too.
     if (this.outboxIndexWrites) written.push(this.outboxKey(accountId));
@@ -342,9 +359,13 @@ export class RedisStore implements Store {
     return this.getAccount(indexed);
   }
 
-  async setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null> {
+  async setAccountStatus(accountId: string, status: AccountStatus, reason: string | null, audit?: ChangeAudit): Promise<Account | null> {
     const set: Record<string, string | null> = { status, suspended_reason: reason };
-    return this.patchAccount(accountId, set);
+    await this.indexOutbox(accountId);
+    return this.patchAccount(accountId, set, {
+      outbox: this.outboxKey(accountId),
+      event: this.event(() => accountStatusEvent(accountId, status, reason, new Date().toISOString(), audit)),
+    });
   }
 
   async setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null> {
@@ -357,30 +378,33 @@ export class RedisStore implements Store {
     return this.patchAccount(accountId, { language_code: languageCode });
   }
 
-  private async patchAccount(accountId: string, fields: Record<string, string | number | null>): Promise<Account | null> {
+  private async patchAccount(accountId: string, fields: Record<string, string | number | null>, recorded?: PatchEvent): Promise<Account | null> {
     const accountKey = this.accountKey(accountId, 'account');
-    const flat = await this.patch(accountKey, '', fields, accountKey);
+    const flat = await this.patch(accountKey, '', fields, accountKey, recorded);
     return flat ? toAccount(flat) : null;
   }
 
-  /** `revisedAccount`: the account hash whose revision the change bumps (account and key fields). */
+  /**
+   * `revisedAccount`: the account hash whose revision the change bumps (account and key fields).
+   * `recorded`: the outbox event the change writes (the caller indexed the outbox first).
+   */
   private async patch(
     key: string,
     guardField: string,
     fields: Record<string, string | number | null>,
     revisedAccount?: string,
+    recorded?: PatchEvent,
   ): Promise<Record<string, string> | null> {
     const set = toPairs(fields);
     const unset = Object.entries(fields)
       .filter(([, value]) => value === null)
       .map(([name]) => name);
-    const reply = await this.run('kikuaiPatchHash', revisedAccount ? [key, revisedAccount] : [key], [
-      revisedAccount ? this.newRevision() : '',
-      guardField,
-      set.length / 2,
-      ...set,
-      ...unset,
-    ]);
+    const event = recorded?.event ?? '';
+    const reply = await this.run(
+      'kikuaiPatchHash',
+      [key, revisedAccount ?? key, event ? recorded!.outbox : key],
+      [revisedAccount ? this.newRevision() : '', guardField, event, recorded?.completeWithKey ? 'key' : '', set.length / 2, ...set, ...unset],
+    );
     return reply ? flatToObject(reply) : null;
   }
 
@@ -398,11 +422,13 @@ export class RedisStore implements Store {
     // never written is harmless (authorize finds no key), while the reverse would not be.
     const indexKey = this.global(`keyhash:${key.hash}`);
     await this.client.set(indexKey, `${accountId}|${key.id}`);
-    const fields = toPairs(this.keyFieldsWithInstants(newKeyFields(accountId, key, now)));
+    const stored = newKeyFields(accountId, key, now);
+    const fields = toPairs(this.keyFieldsWithInstants(stored));
+    await this.indexOutbox(accountId);
     const result = (await this.run(
       'kikuaiCreateKey',
-      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${key.id}`)],
-      [maxKeys, this.newRevision(), ...fields],
+      [this.accountKey(accountId, 'account'), this.accountKey(accountId, 'keys'), this.accountKey(accountId, `key:${key.id}`), this.outboxKey(accountId)],
+      [maxKeys, this.newRevision(), this.event(() => keyCreatedEvent(accountId, stored, now)), ...fields],
     )) as string;
     if (result !== 'ok') {
       await this.client.del(indexKey);
@@ -448,20 +474,34 @@ export class RedisStore implements Store {
     if (patch.permissions !== undefined) fields.permissions = storedPermissions(patch.permissions);
     if (patch.spend_limit_micros !== undefined) fields.spend_limit_micros = patch.spend_limit_micros;
     if (patch.spend_limit_period !== undefined) fields.spend_limit_period = patch.spend_limit_period;
+    const changed = Object.keys(fields);
+    await this.indexOutbox(accountId);
     const flat = await this.patch(
       this.accountKey(accountId, `key:${keyId}`),
       'revoked_at',
       this.keyFieldsWithInstants(fields),
       this.accountKey(accountId, 'account'),
+      {
+        outbox: this.outboxKey(accountId),
+        event: changed.length > 0 ? this.event(() => keyChangeHead(accountId, keyId, 'updated', new Date().toISOString(), { changed })) : '',
+        completeWithKey: true,
+      },
     );
     return flat ? toKey(flat) : null;
   }
 
   async revokeKey(accountId: string, keyId: string, now: string): Promise<ApiKeyRecord | null> {
+    await this.indexOutbox(accountId);
     const reply = await this.run(
       'kikuaiRevokeKey',
-      [this.accountKey(accountId, `key:${keyId}`), this.accountKey(accountId, 'keys'), this.accountKey(accountId, 'account'), this.accountKey(accountId, 'rl')],
-      [now, keyBucket(keyId), this.newRevision()],
+      [
+        this.accountKey(accountId, `key:${keyId}`),
+        this.accountKey(accountId, 'keys'),
+        this.accountKey(accountId, 'account'),
+        this.accountKey(accountId, 'rl'),
+        this.outboxKey(accountId),
+      ],
+      [now, keyBucket(keyId), this.newRevision(), this.event(() => keyChangeHead(accountId, keyId, 'revoked', now))],
     );
     return reply ? toKey(flatToObject(reply)) : null;
   }
@@ -470,9 +510,10 @@ export class RedisStore implements Store {
     const keyName = this.accountKey(accountId, `key:${keyId}`);
     if (!(await this.getKey(accountId, keyId))) return null;
     await this.client.set(this.global(`keyhash:${newKey.hash}`), `${accountId}|${keyId}`);
+    await this.indexOutbox(accountId);
     const reply = await this.run(
       'kikuaiRotateKey',
-      [keyName, this.accountKey(accountId, 'account')],
+      [keyName, this.accountKey(accountId, 'account'), this.outboxKey(accountId)],
       [
         newKey.hash,
         newKey.prefix,
@@ -480,6 +521,7 @@ export class RedisStore implements Store {
         previousExpiresAt ?? '',
         previousExpiresAt === null ? '' : String(isoToMs(previousExpiresAt)),
         this.newRevision(),
+        this.event(() => keyChangeHead(accountId, keyId, 'rotated', new Date().toISOString(), { previous_secret_valid_until: previousExpiresAt })),
       ],
     );
     return reply ? toKey(flatToObject(reply)) : null;
@@ -992,7 +1034,12 @@ export class RedisStore implements Store {
     checkedTopupAmounts(topup);
     const indexKey = this.global(`topup:${topup.id}`);
     if ((await this.client.set(indexKey, topup.account_id, 'NX')) !== 'OK') throw new Error(`Top-up ${topup.id} exists`);
-    await this.client.hset(this.accountKey(topup.account_id, `topup:${topup.id}`), Object.fromEntries(chunk(toPairs(topupFields(topup)))));
+    await this.indexOutbox(topup.account_id);
+    await this.run(
+      'kikuaiCreateTopup',
+      [this.accountKey(topup.account_id, `topup:${topup.id}`), this.outboxKey(topup.account_id)],
+      [this.event(() => topupCreatedEvent(topup)), ...toPairs(topupFields(topup))],
+    );
     return toTopup(topupFields(topup));
   }
 
@@ -1003,12 +1050,16 @@ export class RedisStore implements Store {
     return hash.id ? toTopup(hash) : null;
   }
 
-  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>, audit?: ChangeAudit): Promise<Topup | null> {
     checkedTopupAmounts(patch);
     const accountId = await this.client.get(this.global(`topup:${topupId}`));
     if (accountId === null) return null;
     const fields = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Record<string, string | number | null>;
-    const flat = await this.patch(this.accountKey(accountId, `topup:${topupId}`), '', fields);
+    await this.indexOutbox(accountId);
+    const flat = await this.patch(this.accountKey(accountId, `topup:${topupId}`), '', fields, undefined, {
+      outbox: this.outboxKey(accountId),
+      event: Object.keys(fields).length > 0 ? this.event(() => topupUpdatedEvent(accountId, topupId, patch, new Date().toISOString(), audit)) : '',
+    });
     return flat ? toTopup(flat) : null;
   }
 
@@ -1027,7 +1078,16 @@ export class RedisStore implements Store {
         this.accountKey(accountId, `topup:${request.topup_id}`),
         this.outboxKey(accountId),
       ],
-      [credit.amount_micros, credit.reason, credit.external_ref, newLedgerId(), now, request.provider_ref ?? '', this.maxBalanceMicros],
+      [
+        credit.amount_micros,
+        credit.reason,
+        credit.external_ref,
+        newLedgerId(),
+        now,
+        request.provider_ref ?? '',
+        this.maxBalanceMicros,
+        this.event(() => topupCompletedHead(accountId, request.topup_id, request.provider_ref ?? null, now)),
+      ],
     )) as Reply[];
     switch (reply[0]) {
       case 'topup_not_found':
@@ -1061,8 +1121,16 @@ export class RedisStore implements Store {
   /** One global key per charge id (`stars_charge:<id>`, SET NX): no cross-slot script needed. */
   async claimStarsCharge(charge: StarsCharge): Promise<{ claimed: boolean; charge: StarsCharge }> {
     const key = this.global(`stars_charge:${charge.charge_id}`);
-    if ((await this.client.set(key, JSON.stringify(charge), 'NX')) === 'OK') return { claimed: true, charge: { ...charge } };
-    return { claimed: false, charge: (await this.getStarsCharge(charge.charge_id))! };
+    const claimed = (await this.client.set(key, JSON.stringify(charge), 'NX')) === 'OK';
+    const standing = claimed ? { ...charge } : (await this.getStarsCharge(charge.charge_id))!;
+    // The claim's event goes to the account's outbox after the claim (another slot on Redis
+    // Cluster, so not in one script): a report of the same charge again pushes it again, and
+    // its fixed id keeps it once in PostgreSQL.
+    if (this.outboxIndexWrites && standing.account_id === charge.account_id && standing.topup_id === charge.topup_id) {
+      await this.indexOutbox(standing.account_id);
+      await this.client.rpush(this.outboxKey(standing.account_id), starsChargeClaimedEvent(standing));
+    }
+    return { claimed, charge: standing };
   }
 
   async getStarsCharge(chargeId: string): Promise<StarsCharge | null> {
@@ -1073,13 +1141,14 @@ export class RedisStore implements Store {
   }
 
   async recordPaymentIncident(incident: PaymentIncident): Promise<boolean> {
-    return (
-      (await this.client.hsetnx(
-        this.global('payment_incidents'),
-        incident.id,
-        JSON.stringify({ ...incident, seq: await this.client.incr(this.global('payment_incidents_seq')) }),
-      )) === 1
+    const seq = await this.client.incr(this.global('payment_incidents_seq'));
+    await this.indexOutbox(this.incidentsOutboxAccount);
+    const recorded = await this.run(
+      'kikuaiRecordIncident',
+      [this.global('payment_incidents'), this.outboxKey(this.incidentsOutboxAccount)],
+      [incident.id, JSON.stringify({ ...incident, seq }), this.event(() => incidentRecordedEvent(incident))],
     );
+    return recorded === 1;
   }
 
   async listPaymentIncidents(limit: number): Promise<PaymentIncident[]> {
@@ -1228,8 +1297,9 @@ function topupFields(topup: Topup): Record<string, string | number | null> {
   return { ...topup };
 }
 
-function chunk(pairs: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < pairs.length; i += 2) out.push([pairs[i]!, pairs[i + 1]!]);
-  return out;
+/** The outbox event a patch writes: `event` ('' none) goes to `outbox`; `completeWithKey`: it is a head completed with the key's fields. */
+interface PatchEvent {
+  outbox: string;
+  event: string;
+  completeWithKey?: boolean;
 }

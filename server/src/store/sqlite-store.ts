@@ -34,18 +34,30 @@ import {
   MICROS_LIMIT,
 } from './logic.js';
 import {
-  encodeAccountCreatedEvent,
   encodeLedgerEvent,
   newAccountFields,
   newKeyFields,
   parseOutboxEvent,
+  completeActivityEvent,
   storedPermissions,
   toAccount,
   toEntry,
   toKey,
   toTopup,
+  keyEventFields,
 } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import {
+  accountStatusEvent,
+  incidentRecordedEvent,
+  keyChangeHead,
+  keyCreatedEvent,
+  registrationEvents,
+  starsChargeClaimedEvent,
+  topupCompletedHead,
+  topupCreatedEvent,
+  topupUpdatedEvent,
+} from './activity-events.js';
 import { dailyHistoryPage, filteredLedgerPage, type LedgerWindowReader } from './history.js';
 import { AuthSnapshots, withPerCallFields, type AuthSnapshot, type PerCallFields } from './auth-snapshots.js';
 import { rateWindowsFor, type RateWindows } from './rate-windows.js';
@@ -56,6 +68,7 @@ import type {
   OutboxBatch,
   Account,
   AccountStatus,
+  ChangeAudit,
   ApiKeyRecord,
   AuthorizeRequest,
   AuthorizeResult,
@@ -187,8 +200,10 @@ export class SqliteStore implements Store {
     const existing = s.accountByTelegramId.get(user.id) as Row | undefined;
     if (existing) return { account: toAccount(existing), created: false, first_key: null };
     s.insertAccount.run(newAccountFields(accountId, user, now, options));
-    if (this.outbox) s.insertOutbox.run(accountId, now, encodeAccountCreatedEvent(accountId, user.id, now));
     this.insertKey(accountId, firstKey, now);
+    if (this.outbox) {
+      for (const event of registrationEvents(accountId, user, s.key.get(firstKey.id) as Row, now, options)) s.insertOutbox.run(accountId, now, event);
+    }
     const credit = signupCreditChange(accountId, user.id, options);
     if (credit) {
       const result = this.applyTransaction(credit, now);
@@ -209,6 +224,22 @@ export class SqliteStore implements Store {
     this.statements.insertKeyHash.run(key.hash, accountId, key.id);
   }
 
+  /** Writes an activity event into the outbox (inside the caller's transaction); nothing without the outbox. `event` is only built with it. */
+  private record(accountId: string | null, at: string, event: () => string): void {
+    if (this.outbox) this.statements.insertOutbox.run(accountId ?? '', at, event());
+  }
+
+  private recordKeyCreated(accountId: string, keyId: string, at: string): void {
+    this.record(accountId, at, () => keyCreatedEvent(accountId, this.statements.key.get(keyId) as Row, at));
+  }
+
+  /** A key change's event: the head completed with the key's row after the change (the twin of the scripts' `push_event_with`). */
+  private recordKeyChange(accountId: string, keyId: string, action: 'updated' | 'revoked' | 'rotated', at: string, data?: Record<string, unknown>): void {
+    this.record(accountId, at, () =>
+      completeActivityEvent(keyChangeHead(accountId, keyId, action, at, data), keyEventFields(this.statements.key.get(keyId) as Row)),
+    );
+  }
+
   private requireAccount(accountId: string): Account {
     return toAccount(this.statements.account.get(accountId) as Row);
   }
@@ -223,8 +254,14 @@ export class SqliteStore implements Store {
     return row ? toAccount(row) : null;
   }
 
-  async setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null> {
-    this.statements.setStatus.run(status, reason, accountId);
+  private readonly setStatusTransaction = (accountId: string, status: AccountStatus, reason: string | null, audit: ChangeAudit | undefined): void => {
+    if (this.statements.setStatus.run(status, reason, accountId).changes === 0) return;
+    const at = new Date().toISOString();
+    this.record(accountId, at, () => accountStatusEvent(accountId, status, reason, at, audit));
+  };
+
+  async setAccountStatus(accountId: string, status: AccountStatus, reason: string | null, audit?: ChangeAudit): Promise<Account | null> {
+    this.immediate(this.setStatusTransaction, accountId, status, reason, audit);
     return this.getAccount(accountId);
   }
 
@@ -251,6 +288,7 @@ export class SqliteStore implements Store {
     const { count } = this.statements.countKeys.get(accountId) as { count: number };
     if (count >= maxKeys) return { ok: false, reason: 'too_many_keys' };
     this.insertKey(accountId, key, now);
+    this.recordKeyCreated(accountId, key.id, now);
     return { ok: true, key: toKey(this.statements.key.get(key.id) as Row) };
   };
 
@@ -284,16 +322,19 @@ export class SqliteStore implements Store {
     if (patch.spend_limit_micros !== undefined) values.spend_limit_micros = patch.spend_limit_micros;
     if (patch.spend_limit_period !== undefined) values.spend_limit_period = patch.spend_limit_period;
     const columns = KEY_PATCH_COLUMNS.filter((column) => column in values);
-    if (columns.length > 0) {
-      const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
-      this.cached(`UPDATE api_keys SET ${assignments} WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL`).run({
-        ...values,
-        id: keyId,
-        account_id: accountId,
-      });
-    }
+    if (columns.length > 0) this.immediate(this.updateKeyTransaction, accountId, keyId, values, columns);
     return this.getKey(accountId, keyId);
   }
+
+  private readonly updateKeyTransaction = (accountId: string, keyId: string, values: Record<string, string | number | null>, columns: string[]): void => {
+    const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
+    const { changes } = this.cached(`UPDATE api_keys SET ${assignments} WHERE id = @id AND account_id = @account_id AND revoked_at IS NULL`).run({
+      ...values,
+      id: keyId,
+      account_id: accountId,
+    });
+    if (changes > 0) this.recordKeyChange(accountId, keyId, 'updated', new Date().toISOString(), { changed: columns });
+  };
 
   private readonly dynamicStatements = new Map<string, Database.Statement>();
   private cached(sql: string): Database.Statement {
@@ -308,6 +349,7 @@ export class SqliteStore implements Store {
   private readonly revokeTransaction = (accountId: string, keyId: string, now: string): ApiKeyRecord | null => {
     if (!this.liveKey(accountId, keyId)) return null;
     this.statements.revokeKey.run(now, keyId);
+    this.recordKeyChange(accountId, keyId, 'revoked', now);
     return toKey(this.statements.key.get(keyId) as Row);
   };
 
@@ -327,6 +369,7 @@ export class SqliteStore implements Store {
       previous_hash: previousExpiresAt === null ? null : row.hash,
       previous_hash_expires_at: previousExpiresAt,
     });
+    this.recordKeyChange(accountId, keyId, 'rotated', new Date().toISOString(), { previous_secret_valid_until: previousExpiresAt });
     return toKey(this.statements.key.get(keyId) as Row);
   };
 
@@ -811,27 +854,37 @@ export class SqliteStore implements Store {
   // Top-ups --------------------------------------------------------------------------
   async createTopup(topup: Topup): Promise<Topup> {
     checkedTopupAmounts(topup);
-    this.statements.insertTopup.run(topup);
+    this.immediate(this.createTopupTransaction, topup);
     return (await this.getTopup(topup.id))!;
   }
+
+  private readonly createTopupTransaction = (topup: Topup): void => {
+    this.statements.insertTopup.run(topup);
+    this.record(topup.account_id, topup.created_at, () => topupCreatedEvent(topup));
+  };
 
   async getTopup(topupId: string): Promise<Topup | null> {
     const row = this.statements.topup.get(topupId) as Row | undefined;
     return row ? toTopup(row) : null;
   }
 
-  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null> {
+  async updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>, audit?: ChangeAudit): Promise<Topup | null> {
     checkedTopupAmounts(patch);
     const columns = TOPUP_PATCH_COLUMNS.filter((column) => patch[column] !== undefined);
-    if (columns.length > 0) {
-      const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
-      this.cached(`UPDATE topups SET ${assignments} WHERE id = @id`).run({
-        ...Object.fromEntries(columns.map((column) => [column, patch[column]])),
-        id: topupId,
-      });
-    }
+    if (columns.length > 0) this.immediate(this.updateTopupTransaction, topupId, patch, columns, audit);
     return this.getTopup(topupId);
   }
+
+  private readonly updateTopupTransaction = (topupId: string, patch: Partial<Topup>, columns: string[], audit: ChangeAudit | undefined): void => {
+    const assignments = columns.map((column) => `${column} = @${column}`).join(', ');
+    const updated = this.cached(`UPDATE topups SET ${assignments} WHERE id = @id RETURNING account_id`).get({
+      ...Object.fromEntries(columns.map((column) => [column, patch[column as keyof Topup]])),
+      id: topupId,
+    }) as { account_id: string } | undefined;
+    if (!updated) return;
+    const at = new Date().toISOString();
+    this.record(updated.account_id, at, () => topupUpdatedEvent(updated.account_id, topupId, patch, at, audit));
+  };
 
   private readonly completeTopupTransaction = (request: CompleteTopupRequest, now: string): CompleteTopupResult => {
     const s = this.statements;
@@ -845,8 +898,10 @@ export class SqliteStore implements Store {
     if (!COMPLETABLE_TOPUP_STATUSES.has(topup.status)) {
       return { ok: true, applied: false, reason: 'already_completed', topup, entry: previous, balance_micros: account.balance_micros };
     }
-    const complete = (entry: LedgerEntry) =>
+    const complete = (entry: LedgerEntry) => {
       s.completeTopup.run({ id: topup.id, ledger_entry_id: entry.id, completed_at: entry.created_at, provider_ref: request.provider_ref ?? null });
+      this.record(account.id, now, () => completeActivityEvent(topupCompletedHead(account.id, topup.id, request.provider_ref ?? null, now), entry.id));
+    };
     if (previous) {
       complete(previous);
       return {
@@ -873,18 +928,37 @@ export class SqliteStore implements Store {
   }
 
   // Payments ---------------------------------------------------------------------------
-  async claimStarsCharge(charge: StarsCharge): Promise<{ claimed: boolean; charge: StarsCharge }> {
+  private readonly claimStarsTransaction = (charge: StarsCharge): { claimed: boolean; charge: StarsCharge } => {
     const claimed = this.statements.insertStarsCharge.run(charge).changes > 0;
-    return { claimed, charge: claimed ? { ...charge } : (await this.getStarsCharge(charge.charge_id))! };
+    const standing = claimed ? { ...charge } : this.starsChargeRow(charge.charge_id)!;
+    // As the Redis adapter does: a report of the same charge by its owner writes the event again (PostgreSQL keeps it once).
+    if (standing.account_id === charge.account_id && standing.topup_id === charge.topup_id) {
+      this.record(standing.account_id, standing.created_at, () => starsChargeClaimedEvent(standing));
+    }
+    return { claimed, charge: standing };
+  };
+
+  async claimStarsCharge(charge: StarsCharge): Promise<{ claimed: boolean; charge: StarsCharge }> {
+    return this.immediate(this.claimStarsTransaction, charge);
   }
 
-  async getStarsCharge(chargeId: string): Promise<StarsCharge | null> {
+  private starsChargeRow(chargeId: string): StarsCharge | null {
     const row = this.statements.starsCharge.get(chargeId) as StarsCharge | undefined;
     return row ? { charge_id: row.charge_id, account_id: row.account_id, topup_id: row.topup_id, created_at: row.created_at } : null;
   }
 
+  async getStarsCharge(chargeId: string): Promise<StarsCharge | null> {
+    return this.starsChargeRow(chargeId);
+  }
+
+  private readonly incidentTransaction = (incident: PaymentIncident): boolean => {
+    if (this.statements.insertIncident.run(incident).changes === 0) return false;
+    this.record(incident.account_id, incident.created_at, () => incidentRecordedEvent(incident));
+    return true;
+  };
+
   async recordPaymentIncident(incident: PaymentIncident): Promise<boolean> {
-    return this.statements.insertIncident.run(incident).changes > 0;
+    return this.immediate(this.incidentTransaction, incident);
   }
 
   async listPaymentIncidents(limit: number): Promise<PaymentIncident[]> {

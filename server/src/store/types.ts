@@ -319,6 +319,8 @@ export interface RegisterOptions {
   signup_credit_micros: number;
   /** The new account's low-balance threshold (null: no warning). */
   low_balance_threshold_micros: number | null;
+  /** Who registers it when not its own user (the operator's route): recorded with it as an `operator` event. */
+  audit?: ChangeAudit;
 }
 
 /** No credit, no threshold, the secret shown by nobody. */
@@ -439,7 +441,8 @@ export interface Store {
   register(user: TelegramUser, firstKey: NewKey, now: string, options?: RegisterOptions): Promise<RegisterResult>;
   getAccount(accountId: string): Promise<Account | null>;
   getAccountByTelegramId(telegramId: number): Promise<Account | null>;
-  setAccountStatus(accountId: string, status: AccountStatus, reason: string | null): Promise<Account | null>;
+  /** `audit`: who did it (the operator's routes say so); the change's outbox event records it. */
+  setAccountStatus(accountId: string, status: AccountStatus, reason: string | null, audit?: ChangeAudit): Promise<Account | null>;
   setLowBalanceThreshold(accountId: string, thresholdMicros: number | null): Promise<Account | null>;
   /** The language of the account's notifications. */
   setLanguage(accountId: string, languageCode: string | null): Promise<Account | null>;
@@ -492,7 +495,8 @@ export interface Store {
   // Top-ups --------------------------------------------------------------------------
   createTopup(topup: Topup): Promise<Topup>;
   getTopup(topupId: string): Promise<Topup | null>;
-  updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>): Promise<Topup | null>;
+  /** `audit`: who did it (the operator's refund says so); the change's outbox event records it. */
+  updateTopup(topupId: string, patch: Partial<Omit<Topup, 'id' | 'account_id'>>, audit?: ChangeAudit): Promise<Topup | null>;
   /** pending / failed / expired → completed and the credit, atomically; a completed or refunded top-up credits nothing. */
   completeTopup(request: CompleteTopupRequest, now: string): Promise<CompleteTopupResult>;
 
@@ -542,7 +546,9 @@ export interface Store {
 /**
  * What the outbox carries to PostgreSQL (`server/src/outbox/`), written in the same atomic
  * change as the thing it records, and only by a store opened with `outbox: true`.
- * `ledger`: every ledger entry; `account_created`: a registration.
+ * `ledger`: every ledger entry; `account_created`: a registration; `activity`: the rest
+ * (keys, payments, operator actions: `ActivityEvent`). The metered call's reserve and
+ * settlement write nothing here but their ledger entries.
  */
 export type OutboxEvent =
   | {
@@ -557,7 +563,50 @@ export type OutboxEvent =
       /** The product of a metered call's debit (`reserve`); null for every other entry. */
       product_id: string | null;
     }
-  | { type: 'account_created'; event_id: string; account_id: string; at: string; telegram_id: number };
+  | { type: 'account_created'; event_id: string; account_id: string; at: string; telegram_id: number }
+  | ActivityEvent;
+
+/** Who made a change, for the record PostgreSQL keeps of it (never a credential). */
+export interface ChangeAudit {
+  /** e.g. `operator` (the admin token); absent: the account's own caller, or kikuai itself. */
+  actor?: string;
+  /** The request that made the change (the logs carry the same id). */
+  request_id?: string;
+  /** Why, in the actor's words, where the change itself keeps no reason. */
+  reason?: string;
+}
+
+/**
+ * What happened to keys, payments and accounts besides money (`events` in PostgreSQL; the
+ * ledger has its own table). Never a secret or a key hash: a key is named by its id and the
+ * last four characters of its secret (`KeySnapshot`).
+ * - `key`: created, updated (`data.changed` names the fields), revoked, rotated;
+ * - `payment`: topup_created, topup_updated (`data.changed`), topup_completed, stars_charge_claimed, incident_recorded;
+ * - `account`: suspended / restored by kikuai or a caller that did not say who it is;
+ * - `operator`: account_created, account_suspended, account_restored, topup_updated — changes
+ *   the operator's routes made (`ChangeAudit`), with the request's id.
+ */
+export interface ActivityEvent {
+  type: 'activity';
+  /** Unique and written with the event: PostgreSQL keeps each event once however often it is drained. */
+  event_id: string;
+  /** null: an event of no account (a payment incident that names none). */
+  account_id: string | null;
+  at: string;
+  category: ActivityCategory;
+  action: string;
+  /** The key, top-up, Stars charge or incident the event is about; null: the account itself. */
+  subject_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export type ActivityCategory = 'key' | 'payment' | 'account' | 'operator';
+
+/** A key as an event shows it (records.ts KEY_EVENT_FIELDS): no hash, no prefix. */
+export type KeySnapshot = Pick<
+  ApiKeyRecord,
+  'id' | 'name' | 'last_four' | 'enabled' | 'revoked_at' | 'expires_at' | 'allowed_products' | 'permissions' | 'spend_limit_micros' | 'spend_limit_period'
+>;
 
 /** Events read from the outbox, oldest first per account; `receipt` acknowledges exactly these. */
 export interface OutboxBatch {

@@ -57,6 +57,7 @@ const REQUESTS: Record<string, (fixture: Fixture) => { query?: string; body?: un
   adminRestoreAccount: () => ({}),
   adminListPaymentIncidents: () => ({}),
   adminGetStats: () => ({}),
+  adminListAccountEvents: () => ({}),
   adminRefundTopup: () => ({ body: { reason: 'intruder' } }),
 };
 

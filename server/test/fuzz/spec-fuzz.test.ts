@@ -625,8 +625,12 @@ function violationOf(operation: Operation, outcome: Outcome): string | null {
   // By design and documented: a product announced as `soon` (routellm in the test
   // products) answers 503 product_unavailable and charges nothing. Any other 5xx fails.
   const comingSoon = outcome.status === 503 && operation.id === 'callProduct' && outcome.text.includes('"code":"product_unavailable"');
-  // Likewise documented: analytics answer 503 service_unavailable on a server without PostgreSQL (these runs have none).
-  const noAnalytics = outcome.status === 503 && operation.id === 'adminGetStats' && outcome.text.includes('"code":"service_unavailable"');
+  // Likewise documented: the reads of PostgreSQL (analytics, an account's events) answer 503
+  // service_unavailable on a server without it (these runs have none).
+  const noAnalytics =
+    outcome.status === 503 &&
+    (operation.id === 'adminGetStats' || operation.id === 'adminListAccountEvents') &&
+    outcome.text.includes('"code":"service_unavailable"');
   if (outcome.status >= 500 && !comingSoon && !noAnalytics) return `a ${outcome.status}`;
   const documented =
     operation.responses.get(String(outcome.status)) ?? operation.responses.get(`${String(outcome.status)[0]}XX`) ?? operation.responses.get('default');
@@ -783,10 +787,17 @@ afterAll(() => {
 });
 
 describe.each(SHARES)('fuzzing from the spec ($store, rate limits $limits)', ({ store, runs: RUNS, seed: shareSeed, env, limits }) => {
+  // The plans are drawn before the world starts: drawing 10,000 takes tens of seconds of
+  // synchronous work on a busy machine, and the server shares this event loop, so drawn
+  // after it, the first request went out on a connection left idle all that time and was
+  // reset now and then (ECONNRESET on request #0): a fault of the harness, not of the API.
+  let plans: RequestPlan[] = [];
+  beforeAll(() => {
+    plans = fc.sample(planArbitrary(), { seed: shareSeed, numRuns: RUNS });
+  }, 600_000);
   useWorld(store, env);
   it(`answers ${RUNS} generated requests inside the contract, and a rejected request changes nothing`, async () => {
     const STORE = store;
-    const plans = fc.sample(planArbitrary(), { seed: shareSeed, numRuns: RUNS });
     const histogram = new Map<string, Map<number, number>>();
     const violations = new Map<string, { count: number; sample: string; detail: string }>();
     const statusCounts = new Map<number, number>();

@@ -3,14 +3,15 @@
  * DATABASE_URL pointing at a TCP proxy in front of the machine's PostgreSQL. The proxy is
  * down when the server starts and goes down again in the middle of the load of metered
  * calls and Paddle payments; the API answers throughout, and once PostgreSQL is back every
- * ledger entry arrives there exactly once. History and analytics are then read from it, and
- * the analytics are checked against the store's own ledger.
+ * ledger entry, key event and payment event arrives there exactly once. History and analytics
+ * are then read from it, and the analytics are checked against the store's own ledger.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS } from '@kikuai/testkit/stores';
 import type { LedgerEntry, Store } from '../../src/store/types.js';
 import { Archive } from '../../src/outbox/archive.js';
+import { waitFor } from '../support/outbox.js';
 import { startPaymentsWorld, type PaymentsWorld } from '../payments/support.js';
 import { createTestDatabase, PostgresProxy, skipPostgres, type TestDatabase } from '@kikuai/testkit/postgres';
 
@@ -23,15 +24,6 @@ async function allEntries(store: Store, accountId: string): Promise<LedgerEntry[
     cursor = page.next_cursor;
   } while (cursor);
   return entries;
-}
-
-/** Polls `condition` (an error counts as not yet: the drain may not have made its tables). */
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function metric(world: PaymentsWorld, name: string): Promise<number> {
@@ -146,6 +138,24 @@ describe.each(STORE_KINDS)('PostgreSQL through the outbox (%s store)', (storeKin
       );
       expect(payments).toHaveLength(9);
       expect(calls).toHaveLength(3 * 5 * (1 + 2 + 3));
+
+      // The key and payment events of the same load, once each: per user its first key, and
+      // per top-up its creation, its checkout (provider reference) and one completion
+      // however often the webhook came; none of the metered calls wrote one.
+      const events = await direct.query<{ account_id: string; kind: string; n: number }>(
+        "SELECT account_id, category || '.' || action AS kind, count(*)::int AS n FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+      );
+      expect(events.rows).toEqual(
+        users
+          .map((user) => user.accountId)
+          .sort()
+          .flatMap((accountId) => [
+            { account_id: accountId, kind: 'key.created', n: 1 },
+            { account_id: accountId, kind: 'payment.topup_completed', n: 3 },
+            { account_id: accountId, kind: 'payment.topup_created', n: 3 },
+            { account_id: accountId, kind: 'payment.topup_updated', n: 3 },
+          ]),
+      );
       await world.expectLedgersBalanced();
     },
     90_000,
