@@ -40,6 +40,7 @@ export function startChild(script, role, args = {}, env = {}) {
     profileStart: () => request('profile-start', 'profiling'),
     cpu: async () => (await request('cpu', 'cpu')).cpu,
     profileStop: async () => (await request('profile-stop', 'profile')).profile,
+    reserveLoop: async (calls) => (await request(`reserve-loop:${calls}`, 'reserved')).reserved,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', (code) => {
@@ -134,6 +135,21 @@ async function redisCpu() {
   return { cpuMicros: (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6, scriptCalls, scriptMicros };
 }
 
+/**
+ * RESERVE on its own: the kikuai Redis server's store reserves `calls` metered calls of
+ * its bench key (32 in flight, the rate rules of a call, nothing else running), and the
+ * scripts' time per call is read from `INFO commandstats` around it. Under the HTTP load
+ * Redis shares the two vCPUs with the servers and the load generator, and commandstats
+ * counts the time it is descheduled mid-script as the script's; here it has a core.
+ */
+export async function reserveAlone(child, calls = 20_000) {
+  await child.reserveLoop(2_000); // warm-up
+  const before = await redisCpu();
+  const reserved = await child.reserveLoop(calls);
+  const after = await redisCpu();
+  return { calls: reserved, scriptMicros: (after.scriptMicros - before.scriptMicros) / (after.scriptCalls - before.scriptCalls) };
+}
+
 export async function closeRedisCpu() {
   await redisClient?.quit();
   redisClient = null;
@@ -145,31 +161,57 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** 7 rounds × 25 sequential requests per target, interleaved by round; the median of round medians. */
+/** The value below which `share` of the values lie (nearest rank). */
+const percentile = (values, share) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)];
+};
+
+/**
+ * Sequential requests on one keep-alive connection per target, interleaved by round (7
+ * rounds of 25 by default). Per target: `median`, the median of the round medians of the
+ * whole request (answer read to its end); `p99` over every sample; `firstByte`, the same
+ * median for the time until the first byte of the body arrived (what a client of a stream
+ * waits for).
+ */
 export async function sequentialLatency(targets, { rounds = 7, perRound = 25 } = {}) {
   const { Pool } = await import('undici');
   const pools = new Map(targets.map((target) => [target.name, new Pool(new URL(target.url).origin, { connections: 1, pipelining: 1 })]));
-  const roundMedians = new Map(targets.map((target) => [target.name, []]));
+  const figures = new Map(targets.map((target) => [target.name, { roundMedians: [], firstByteMedians: [], samples: [] }]));
   const once = async (target) => {
     const url = new URL(target.url);
     const started = process.hrtime.bigint();
     const response = await pools
       .get(target.name)
       .request({ method: target.method, path: url.pathname + url.search, headers: target.headers, body: target.body });
-    await response.body.dump();
+    let firstByte = null;
+    for await (const _chunk of response.body) firstByte ??= process.hrtime.bigint();
+    const ended = process.hrtime.bigint();
     if (response.statusCode >= 400) throw new Error(`${target.name}: HTTP ${response.statusCode}`);
-    return Number(process.hrtime.bigint() - started) / 1e6;
+    return { total: Number(ended - started) / 1e6, firstByte: Number((firstByte ?? ended) - started) / 1e6 };
   };
   for (const target of targets) for (let i = 0; i < 20; i++) await once(target); // warm-up
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
+      const own = figures.get(target.name);
       const samples = [];
       for (let i = 0; i < perRound; i++) samples.push(await once(target));
-      roundMedians.get(target.name).push(median(samples));
+      own.roundMedians.push(median(samples.map((sample) => sample.total)));
+      own.firstByteMedians.push(median(samples.map((sample) => sample.firstByte)));
+      own.samples.push(...samples.map((sample) => sample.total));
     }
   }
   await Promise.all([...pools.values()].map((pool) => pool.close()));
-  return new Map([...roundMedians].map(([name, medians]) => [name, median(medians)]));
+  return new Map(
+    [...figures].map(([name, own]) => [
+      name,
+      {
+        median: median(own.roundMedians),
+        p99: percentile(own.samples, 0.99),
+        firstByte: median(own.firstByteMedians),
+      },
+    ]),
+  );
 }
 
 export async function countRoundTrips(child, target, calls = 200) {

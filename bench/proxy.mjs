@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deleteRedisPrefix, REDIS_URL } from '@kikuai/testkit/redis';
 import {
   closeRedisCpu,
+  reserveAlone,
   BENCH_OPTIONS,
   baselineFirst,
   baselineRatio,
@@ -50,6 +51,13 @@ const UPSTREAM_BODY = JSON.stringify({
 });
 export const REQUEST_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
 
+// The streamed call (`/proxy/llm`, a streaming endpoint): the upstream's events, and the
+// time to its first byte through each target.
+const STREAM_PATH = '/proxy/llm';
+const STREAM_EVENTS = ['data: {"choices":[{"delta":{"content":"Hel"}}]}\n\n', 'data: {"choices":[{"delta":{"content":"lo!"}}]}\n\ndata: [DONE]\n\n'];
+const STREAM_REST_AFTER_MS = 2;
+const STREAM_BODY = JSON.stringify({ target: 'openai', model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Hello' }] });
+
 // ---------------------------------------------------------------------------------
 // Child roles: each serves one thing and reports its URL over IPC.
 // ---------------------------------------------------------------------------------
@@ -63,6 +71,14 @@ export async function serveUpstream() {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
+      if (request.url === STREAM_PATH) {
+        // A streamed answer as an LLM gives it: server-sent events, the first at once, the
+        // rest a moment later (what a client waits for first is the first event).
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(STREAM_EVENTS[0]);
+        setTimeout(() => response.end(STREAM_EVENTS[1]), STREAM_REST_AFTER_MS);
+        return;
+      }
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(UPSTREAM_BODY) });
       response.end(UPSTREAM_BODY);
     });
@@ -133,6 +149,18 @@ async function serveBareProxy(upstreamUrl, store) {
     });
     const answer = Buffer.from(await upstream.body.arrayBuffer());
     return reply.code(upstream.statusCode).header('content-type', upstream.headers['content-type']).send(answer);
+  });
+  // A streamed call: the answer is passed on as it arrives, as kikuai passes on events.
+  app.post(STREAM_PATH, async (request, reply) => {
+    const body = await readWhole(request.raw);
+    if (read) await read();
+    const upstream = await pool.request({
+      method: 'POST',
+      path: STREAM_PATH,
+      headers: { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
+      body,
+    });
+    return reply.code(upstream.statusCode).header('content-type', upstream.headers['content-type']).send(upstream.body);
   });
   return { url: await app.listen({ port: 0, host: '127.0.0.1' }), cleanup };
 }
@@ -275,7 +303,35 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { url, apiKey: key.secret, accountId: account.id, counters, reset, cleanup };
+  // RESERVE alone (lib.mjs reserveAlone): the store's reserve of this key's calls, as the
+  // metered call makes it (key, account and product rate rules), 32 in flight.
+  const { keyBucket, productBucket } = await import(pathToFileURL(path.join(dist, 'store/logic.js')).href);
+  let loops = 0;
+  const reserveLoop = async (calls) => {
+    const keyId = (await raw.listKeys(account.id))[0].id;
+    const window_ms = 1000;
+    const rules = [
+      { bucket: keyBucket(keyId), limit: 1_000_000, window_ms },
+      { bucket: 'account', limit: 1_000_000, window_ms },
+      { bucket: productBucket('reliapi'), limit: 1_000_000, window_ms },
+    ];
+    const loop = ++loops;
+    let next = 0;
+    const worker = async () => {
+      while (next < calls) {
+        const call = next++;
+        const now = new Date();
+        const result = await raw.reserve(
+          { account_id: account.id, key_id: keyId, hash: key.hash, now_ms: now.getTime(), rate_limits: rules, product_id: 'reliapi', price_micros: 1, external_ref: `call:bench-${loop}-${call}`, reason: 'reliapi/http call', endpoint: 'http' },
+          now.toISOString(),
+        );
+        if (!result.ok) throw new Error(`reserve refused: ${JSON.stringify(result)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    return calls;
+  };
+  return { url, apiKey: key.secret, accountId: account.id, counters, reset, cleanup, reserveLoop };
 }
 
 /** Runs in a child: serve, then answer the parent's counter requests. */
@@ -298,6 +354,8 @@ async function childMain(role, args) {
     } else if (message === 'counters') {
       // Let the batched writers (usage each second, key last-used each 5 s) flush first.
       process.send({ counters: served.counters ?? null });
+    } else if (typeof message === 'string' && message.startsWith('reserve-loop:')) {
+      process.send({ reserved: await served.reserveLoop(Number(message.slice('reserve-loop:'.length))) });
     } else if (message === 'cpu') {
       process.send({ cpu: process.cpuUsage() });
     } else if (message === 'profile-start' || message === 'profile-stop') {
@@ -363,13 +421,29 @@ async function main() {
   console.error(`Load: ${rounds} rounds of ${duration} s at concurrency ${connections} per target, interleaved (after a 2 s warm-up each)…`);
   const load = await measureInterleaved(targets, { duration, connections, rounds });
   console.error('Sequential latency: 7 rounds × 25 requests…');
-  const latency = await sequentialLatency(targets);
+  const latency = await sequentialLatency(targets, { perRound: 50 });
+  console.error('Streams, time to first byte: 7 rounds × 25 requests…');
+  const streamTargets = targets.map((target) => ({
+    ...target,
+    url: target.url.replace(/\/proxy\/http$/, STREAM_PATH),
+    body: STREAM_BODY,
+  }));
+  const streams = await sequentialLatency(streamTargets);
+  const reserves = new Map();
+  for (const target of targets.filter((target) => target.child && target.name.includes('redis'))) {
+    console.error(`RESERVE alone (${target.name}): 20,000 calls of the store, 32 in flight…`);
+    reserves.set(target.name, await reserveAlone(target.child));
+  }
   const roundTrips = new Map();
   for (const target of targets.filter((target) => target.child)) roundTrips.set(target.name, await countRoundTrips(target.child, target));
 
   const bareRps = load.get('bare proxy').rps;
   const bareCpu = load.get('bare proxy').cpuMicros;
-  const direct = latency.get('direct');
+  const direct = latency.get('direct').median;
+  const directStream = streams.get('direct').firstByte;
+  const bareAdded = latency.get('bare proxy').median - direct;
+  const bareP99 = latency.get('bare proxy').p99;
+  const bareStreamAdded = streams.get('bare proxy').firstByte - directStream;
   const rows = targets.map((target) => {
     const figures = load.get(target.name);
     const trips = roundTrips.get(target.name);
@@ -385,15 +459,21 @@ async function main() {
       redis_cpu_us_per_request: figures.redisMicros,
       redis_script_us_per_call: figures.scriptMicros,
       cpu_vs_bare: target.name === 'direct' ? null : bareCpu / figures.cpuMicros,
-      seq_median_ms: latency.get(target.name),
-      added_ms: target.name === 'direct' ? null : latency.get(target.name) - direct,
+      seq_median_ms: latency.get(target.name).median,
+      added_ms: target.name === 'direct' ? null : latency.get(target.name).median - direct,
+      added_vs_bare: target.name === 'direct' ? null : (latency.get(target.name).median - direct) / bareAdded,
+      seq_p99_ms: latency.get(target.name).p99,
+      p99_vs_bare: latency.get(target.name).p99 / bareP99,
+      stream_first_byte_ms: streams.get(target.name).firstByte,
+      stream_added_ms: target.name === 'direct' ? null : streams.get(target.name).firstByte - directStream,
+      stream_added_vs_bare: target.name === 'direct' ? null : (streams.get(target.name).firstByte - directStream) / bareStreamAdded,
       store_round_trips_per_call: trips ? trips.storeCallsPerCall : null,
       store_calls_per_call: trips?.byMethod ?? null,
       with_batches_per_call: trips?.withBatchesPerCall ?? null,
     };
   });
 
-  if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows }, null, 2));
+  if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows, reserve_alone: Object.fromEntries(reserves) }, null, 2));
   else {
     console.log(
       `\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`,
@@ -407,6 +487,23 @@ async function main() {
         `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.redis_cpu_us_per_request, 0)} | ${fmt(row.redis_script_us_per_call, 0)} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
       );
     }
+    console.log(
+      `\nOne request at a time (one keep-alive connection; ${7 * 50} calls, and ${7 * 25} streamed calls, per target; "× bare" is the ratio to the bare proxy's same figure):\n`,
+    );
+    console.log(
+      '| target | median ms | added over direct ms | added × bare | p99 ms | p99 × bare | stream: first byte ms | first byte added over direct ms | first byte added × bare |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const times = (value) => (value === null ? '—' : `${fmt(value, 1)}×`);
+    for (const row of rows) {
+      console.log(
+        `| ${row.target} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${times(row.added_vs_bare)} | ${fmt(row.seq_p99_ms, 3)} | ${times(row.p99_vs_bare)} | ${fmt(row.stream_first_byte_ms, 3)} | ${row.stream_added_ms === null ? '—' : fmt(row.stream_added_ms, 3)} | ${times(row.stream_added_vs_bare)} |`,
+      );
+    }
+    for (const [name, reserve] of reserves)
+      console.log(
+        `\n${name}: RESERVE alone, ${reserve.calls} calls of the store with 32 in flight and no HTTP load: ${fmt(reserve.scriptMicros, 1)} µs of Redis time per script call (INFO commandstats)`,
+      );
     for (const row of rows.filter((row) => row.store_calls_per_call))
       console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
     printBaselineComparison(rows, values.baseline);
