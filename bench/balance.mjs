@@ -93,6 +93,10 @@ async function main() {
     }
     for (const row of rows.filter((row) => row.store_calls_per_request))
       console.log(`\n${row.target}: store calls per request ${JSON.stringify(row.store_calls_per_request)}`);
+    for (const row of rows.filter((row) => row.target.startsWith('kikuai ') && !row.target.endsWith('@baseline')))
+      console.log(
+        `\nIssue 15's target for ${row.target}: ${(row.vs_floor * 100).toFixed(0)} % of its floor's throughput (target ≥ 80 %): ${row.vs_floor >= 0.8 ? 'met' : 'not met'}`,
+      );
     printBaselineComparison(rows, values.baseline);
   }
   await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));

@@ -2,10 +2,11 @@
 // child process, started from the bench's own script), the interleaved load and its figures,
 // the --baseline comparison.
 import { fork } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REDIS_URL, redisAnswers } from '@kikuai/testkit/redis';
+import { layerTable } from './profile-layers.mjs';
 
 let children = 0;
 
@@ -73,9 +74,12 @@ export async function loadTest(target, { duration, connections, warmup = 2 }) {
  */
 export async function measureInterleaved(targets, { duration, connections, rounds }) {
   for (const target of targets) await loadTest(target, { duration: 2, connections, warmup: 0 });
-  // BENCH_PROFILE=1: a CPU profile of each kikuai server over its measured runs only.
-  const profiled = process.env.BENCH_PROFILE ? targets.filter((target) => target.child) : [];
-  for (const target of profiled) await target.child.profileStart();
+  // BENCH_PROFILE=1: a CPU profile of each kikuai server over its measured runs only;
+  // BENCH_PROFILE=all: of every server (the floors too), for a layer-by-layer comparison.
+  const profiled = !process.env.BENCH_PROFILE
+    ? []
+    : targets.filter((target) => (process.env.BENCH_PROFILE === 'all' ? target.server?.profileStart : target.child));
+  for (const target of profiled) await target.server.profileStart();
   const runs = new Map(targets.map((target) => [target.name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
@@ -97,7 +101,17 @@ export async function measureInterleaved(targets, { duration, connections, round
       runs.get(target.name).push(figures);
     }
   }
-  for (const target of profiled) console.error(`CPU profile of ${target.name}: ${await target.child.profileStop()}`);
+  if (profiled.length > 0) {
+    const columns = [];
+    for (const target of profiled) {
+      const file = await target.server.profileStop();
+      console.error(`CPU profile of ${target.name}: ${file}`);
+      const requests = runs.get(target.name).reduce((sum, run) => sum + run.requests, 0);
+      columns.push({ name: target.name, profile: JSON.parse(readFileSync(file, 'utf8')), requests });
+    }
+    // Self time by layer, per request served while profiled (bench/profile-layers.mjs).
+    console.error(`\nWhere each server's CPU went (self time per request, by layer; the profile's share in brackets):\n\n${layerTable(columns)}\n`);
+  }
   return new Map(
     [...runs].map(([name, list]) => [
       name,

@@ -384,6 +384,25 @@ async function childMain(role, args) {
   process.send({ url: served.url, apiKey: served.apiKey, accountId: served.accountId, pid: process.pid });
 }
 
+/** Issue 15's targets for the metered call, each against its figure in this run (the kikuai rows only). */
+function printTargets(rows, reserves) {
+  const lines = [];
+  const check = (what, value, shown, goal, met) => lines.push(`- ${what}: ${shown(value)} (target ${goal}): ${met(value) ? 'met' : 'not met'}`);
+  const times = (value) => `${value.toFixed(2)}×`;
+  const percent = (value) => `${(value * 100).toFixed(0)} %`;
+  for (const row of rows.filter((row) => row.target.startsWith('kikuai ') && !row.target.endsWith('@baseline'))) {
+    const onRedis = row.target.includes('redis');
+    const seqGoal = onRedis ? 2 : 1.6;
+    check(`${row.target}, sequential added median × the bare proxy's`, row.added_vs_bare, times, `≤ ${seqGoal}×`, (v) => v <= seqGoal);
+    check(`${row.target}, sequential p99 × the bare proxy's`, row.p99_vs_bare, times, '≤ 2×', (v) => v <= 2);
+    check(`${row.target}, throughput at 32 connections vs its floor`, row.vs_floor, percent, '≥ 70 %', (v) => v >= 0.7);
+    check(`${row.target}, stream's first byte, added × the bare proxy's`, row.stream_added_vs_bare, times, '≤ 1.6×', (v) => v <= 1.6);
+    const reserve = reserves.get(row.target);
+    if (reserve) check(`${row.target}, Redis time per RESERVE (alone)`, reserve.scriptMicros, (v) => `${v.toFixed(1)} µs`, '≤ 30 µs', (v) => v <= 30);
+  }
+  if (lines.length > 0) console.log(`\nIssue 15's targets for the metered call, in this run:\n${lines.join('\n')}`);
+}
+
 const fmt = (value, digits = 2) => (value === undefined || value === null ? '—' : Number(value).toFixed(digits));
 
 async function main() {
@@ -506,6 +525,7 @@ async function main() {
       );
     for (const row of rows.filter((row) => row.store_calls_per_call))
       console.log(`\n${row.target}: store calls per proxied call ${JSON.stringify(row.store_calls_per_call)}`);
+    printTargets(rows, reserves);
     printBaselineComparison(rows, values.baseline);
   }
 
