@@ -95,6 +95,7 @@ export async function serveUpstream() {
  */
 async function storeRead(kind) {
   if (!kind) return { read: null, cleanup: async () => {} };
+  if (kind.endsWith('-write')) return storeCharge(kind);
   if (kind === 'redis') {
     const { Redis } = await import('ioredis');
     const client = new Redis(REDIS_URL, { enableAutoPipelining: true });
@@ -125,7 +126,88 @@ async function storeRead(kind) {
   };
 }
 
-/** The bare proxy; with `store`, it first makes one store read (a floor row). */
+/**
+ * The write floors (`<store>-write`): instead of a read, the charge itself as the money
+ * issues require it before a call is forwarded, and nothing else: the call's reference
+ * claimed once, the balance and the ledger sequence moved, the ledger entry appended, the
+ * open reservation recorded. No key check, rate limits, spend limit, settlement or usage.
+ * Redis: one script (EVALSHA through ioredis with auto-pipelining). SQLite: the calls of
+ * one event-loop turn in one transaction (WAL, synchronous NORMAL), as kikuai commits.
+ * The issue's floors are reads; these say what the write that every call must make costs.
+ */
+const CHARGE_SCRIPT = `
+if redis.call('HSETNX', KEYS[3], ARGV[1], '1') == 0 then return -1 end
+local head = redis.call('HMGET', KEYS[1], 'balance_micros', 'ledger_seq')
+local seq = (tonumber(head[2]) or 0) + 1
+local new = tonumber(head[1]) - tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'balance_micros', string.format('%d', new), 'ledger_seq', string.format('%d', seq))
+redis.call('ZADD', KEYS[2], seq, ARGV[3] .. string.format('%d', new) .. '"}')
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
+return new`;
+
+async function storeCharge(kind) {
+  let calls = 0;
+  const entryHead = (ref) =>
+    `${JSON.stringify({ id: `led_${process.pid}_${calls}`, kind: 'debit', amount_micros: '-1', reason: 'reliapi/http call', external_ref: ref, created_at: new Date().toISOString() }).slice(0, -1)},"balance_after_micros":"`;
+  const reservation = () => JSON.stringify({ state: 'reserved', reserved_ms: Date.now(), price_micros: 1, key_id: 'key_floor', product_id: 'reliapi', endpoint: 'http' });
+  if (kind === 'redis-write') {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(REDIS_URL, { enableAutoPipelining: true });
+    client.defineCommand('charge', { numberOfKeys: 4, lua: CHARGE_SCRIPT });
+    const tag = `kikuai-bench:${process.pid}:{floor}`;
+    const keys = [`${tag}:account`, `${tag}:ledger`, `${tag}:ledger_refs`, `${tag}:calls`];
+    await client.hset(keys[0], 'balance_micros', '1000000000000', 'ledger_seq', '0');
+    return {
+      read: () => {
+        const ref = `call:${++calls}`;
+        return client.charge(...keys, ref, 1, entryHead(ref), reservation());
+      },
+      cleanup: async () => {
+        await client.del(...keys);
+        client.disconnect();
+      },
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-bench-floor-'));
+  const db = new Database(path.join(dir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`CREATE TABLE accounts (id TEXT PRIMARY KEY, balance_micros INTEGER NOT NULL, ledger_seq INTEGER NOT NULL);
+    CREATE TABLE ledger (account_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, external_ref TEXT UNIQUE, PRIMARY KEY (account_id, seq));
+    CREATE TABLE reserved_calls (ref TEXT PRIMARY KEY, account_id TEXT NOT NULL, record TEXT NOT NULL);`);
+  db.prepare('INSERT INTO accounts VALUES (?, ?, 0)').run('acc_floor', 1_000_000_000_000);
+  const advance = db.prepare('UPDATE accounts SET balance_micros = balance_micros - ?, ledger_seq = ledger_seq + 1 WHERE id = ? RETURNING balance_micros, ledger_seq');
+  const append = db.prepare('INSERT INTO ledger VALUES (?, ?, ?, ?)');
+  const reserve = db.prepare('INSERT INTO reserved_calls VALUES (?, ?, ?)');
+  const chargeAll = db.transaction((refs) =>
+    refs.map((ref) => {
+      const { balance_micros: balance, ledger_seq: seq } = advance.get(1, 'acc_floor');
+      append.run('acc_floor', seq, `${entryHead(ref)}${balance}"}`, ref);
+      reserve.run(ref, 'acc_floor', reservation());
+      return balance;
+    }),
+  );
+  let waiting = [];
+  const flush = () => {
+    const batch = waiting;
+    waiting = [];
+    const balances = chargeAll(batch.map(({ ref }) => ref));
+    batch.forEach(({ resolve }, index) => resolve(balances[index]));
+  };
+  return {
+    read: () =>
+      new Promise((resolve) => {
+        if (waiting.push({ ref: `call:${++calls}`, resolve }) === 1) setImmediate(flush);
+      }),
+    cleanup: async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bare proxy; with `store`, it first makes one store read (a floor row), or with `<store>-write` the charge. */
 async function serveBareProxy(upstreamUrl, store) {
   const { default: Fastify } = await import(pathToFileURL(path.join(here, '../node_modules/fastify/fastify.js')).href);
   const { Pool } = await import('undici');
@@ -416,6 +498,9 @@ async function main() {
   const bare = await startChild(script, 'bare-proxy', { upstream: upstream.url });
   const servers = await startStoreServers(script, values, { floorRole: 'bare-proxy', floorArgs: { upstream: upstream.url }, upstream });
   const { stores, floors, kikuai, baselines } = servers;
+  // The write floors (storeCharge): the charge a call must make, in place of the read.
+  const chargeFloors = [];
+  for (const store of stores) chargeFloors.push(await startChild(script, 'bare-proxy', { upstream: upstream.url, store: `${store}-write` }));
 
   const json = { 'content-type': 'application/json' };
   let targets = [
@@ -429,11 +514,19 @@ async function main() {
       headers: json,
       body: REQUEST_BODY,
     })),
+    ...chargeFloors.map((child, index) => ({
+      name: `bare proxy + ${stores[index]} charge`,
+      server: child,
+      url: `${child.url}/proxy/http`,
+      method: 'POST',
+      headers: json,
+      body: REQUEST_BODY,
+    })),
     ...kikuaiTargets(
       servers,
       (store) => `bare proxy + ${store} read`,
       (child) => ({ url: `${child.url}/api/v1/proxy/http`, method: 'POST', headers: { ...json, authorization: `Bearer ${child.apiKey}` }, body: REQUEST_BODY }),
-    ),
+    ).map((target) => ({ ...target, chargeFloor: `bare proxy + ${target.name.split(' ')[1]} charge` })),
   ];
 
   if (values['baseline-first']) targets = baselineFirst(targets);
@@ -473,6 +566,7 @@ async function main() {
       p99_ms: figures.p99,
       vs_bare: target.name === 'direct' ? null : figures.rps / bareRps,
       vs_floor: target.floor ? figures.rps / load.get(target.floor).rps : null,
+      vs_charge_floor: target.chargeFloor ? figures.rps / load.get(target.chargeFloor).rps : null,
       vs_baseline: baselineRatio(load, target),
       server_cpu_us_per_request: figures.cpuMicros,
       redis_cpu_us_per_request: figures.redisMicros,
@@ -498,12 +592,12 @@ async function main() {
       `\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`,
     );
     console.log(
-      "| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | server CPU µs / req | bare's CPU / this | Redis CPU µs / req | Redis script µs / call | seq. median ms | added over direct ms | store round trips / call |",
+      "| target | req/s | p50 ms | p99 ms | vs bare proxy | vs bare proxy + same store read | vs bare proxy + same store's charge | server CPU µs / req | bare's CPU / this | Redis CPU µs / req | Redis script µs / call | seq. median ms | added over direct ms | store round trips / call |",
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       console.log(
-        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.redis_cpu_us_per_request, 0)} | ${fmt(row.redis_script_us_per_call, 0)} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
+        `| ${row.target} | ${row.rps} | ${row.p50_ms} | ${row.p99_ms} | ${row.vs_bare === null ? '—' : `${fmt(row.vs_bare * 100, 0)} %`} | ${row.vs_floor === null ? '—' : `${fmt(row.vs_floor * 100, 0)} %`} | ${row.vs_charge_floor === null ? '—' : `${fmt(row.vs_charge_floor * 100, 0)} %`} | ${fmt(row.server_cpu_us_per_request, 0)} | ${row.cpu_vs_bare === null ? '—' : `${fmt(row.cpu_vs_bare * 100, 0)} %`} | ${fmt(row.redis_cpu_us_per_request, 0)} | ${fmt(row.redis_script_us_per_call, 0)} | ${fmt(row.seq_median_ms, 3)} | ${row.added_ms === null ? '—' : fmt(row.added_ms, 3)} | ${row.store_round_trips_per_call === null ? '—' : `${fmt(row.store_round_trips_per_call)} (${fmt(row.with_batches_per_call, 3)} with batched usage)`} |`,
       );
     }
     console.log(
@@ -529,7 +623,7 @@ async function main() {
     printBaselineComparison(rows, values.baseline);
   }
 
-  await Promise.all([upstream, bare, ...floors, ...kikuai, ...baselines].map((child) => child.stop()));
+  await Promise.all([upstream, bare, ...floors, ...chargeFloors, ...kikuai, ...baselines].map((child) => child.stop()));
   await closeRedisCpu();
 }
 
