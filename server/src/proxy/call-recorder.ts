@@ -1,6 +1,6 @@
 /**
  * What happens to a reserved call after the reserve, written to the store in batches off
- * the request path (about once a second, and on shutdown): its state changes (forwarded,
+ * the request path (every 100 ms or 64 calls, and on shutdown): its state changes (forwarded,
  * answered) while it is in flight, and its settlement — the charge kept, its usage written
  * and its reservation closed in one atomic change (`store.settleCalls`). A refund does not
  * wait for a batch: it is its own atomic change (`store.refundCall`), as before.
@@ -12,8 +12,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CallSettlement, CallTransition, Store, UsageEvent } from '../store/types.js';
 
-const FLUSH_INTERVAL_MS = 1_000;
-const FLUSH_AT = 500;
+// Small batches, often: a batch is one synchronous piece of work for the event loop (on
+// SQLite a transaction, on Redis a script and its reply), and a batch of 500 held every
+// request behind it for 6–13 ms, once a second, which is what an open-loop load's p99 saw.
+// At 64 a batch takes about a millisecond, and it costs a store round trip per 64 calls.
+const FLUSH_INTERVAL_MS = 100;
+const FLUSH_AT = 64;
+/** The most settlements one batch takes, however many waited (a slow store lets them pile up). */
+const MAX_BATCH = 128;
 const MAX_PENDING = 50_000;
 
 interface InFlight {
@@ -79,12 +85,13 @@ export class CallRecorder {
       written.push([call, call.state]);
     }
     if (transitions.length === 0 && this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.pending.splice(0, MAX_BATCH);
+    let stored = false;
     this.flushing = this.store
       .settleCalls(transitions, batch)
       .then(() => {
         for (const [call, state] of written) call.written = state;
+        stored = true;
       })
       .catch((error: unknown) => {
         // Kept for the next flush. Past the bound, settlements are dropped here but not lost:
@@ -97,10 +104,18 @@ export class CallRecorder {
         this.flushing = null;
       });
     await this.flushing;
+    // What piled up past one batch goes in the next, right away (not when the store failed:
+    // the timer retries then).
+    if (stored && this.pending.length >= FLUSH_AT) await this.flush();
   }
 
+  /** Stops the timer and writes everything pending, batch by batch, while the store takes them. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    let before: number;
+    do {
+      before = this.pending.length;
+      await this.flush();
+    } while (this.pending.length > 0 && this.pending.length < before);
   }
 }
