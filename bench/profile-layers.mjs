@@ -37,7 +37,11 @@ export function layerOf({ url, functionName }) {
     if (dependency === 'ioredis' || dependency === 'redis-parser' || dependency === 'denque' || dependency === 'cluster-key-slot') return 'ioredis';
     if (dependency === 'better-sqlite3') return 'SQLite (better-sqlite3 statements)';
     if (/pino|sonic-boom|redact|fast-redact|quick-format|atomic-sleep|on-exit-leak-free|thread-stream/.test(dependency)) return 'logging (pino)';
-    if (/fastify|find-my-way|avvio|light-my-request|fast-json-stringify|ajv|secure-json-parse|toad-cache|fast-querystring|rfdc|process-warning|abstract-logging/.test(dependency))
+    if (
+      /fastify|find-my-way|avvio|light-my-request|fast-json-stringify|ajv|secure-json-parse|toad-cache|fast-querystring|rfdc|process-warning|abstract-logging/.test(
+        dependency,
+      )
+    )
       return 'Fastify (routing, hooks, reply, validation)';
     return `other dependencies (${dependency})`;
   }

@@ -149,7 +149,8 @@ async function storeCharge(kind) {
   let calls = 0;
   const entryHead = (ref) =>
     `${JSON.stringify({ id: `led_${process.pid}_${calls}`, kind: 'debit', amount_micros: '-1', reason: 'reliapi/http call', external_ref: ref, created_at: new Date().toISOString() }).slice(0, -1)},"balance_after_micros":"`;
-  const reservation = () => JSON.stringify({ state: 'reserved', reserved_ms: Date.now(), price_micros: 1, key_id: 'key_floor', product_id: 'reliapi', endpoint: 'http' });
+  const reservation = () =>
+    JSON.stringify({ state: 'reserved', reserved_ms: Date.now(), price_micros: 1, key_id: 'key_floor', product_id: 'reliapi', endpoint: 'http' });
   if (kind === 'redis-write') {
     const { Redis } = await import('ioredis');
     const client = new Redis(REDIS_URL, { enableAutoPipelining: true });
@@ -177,7 +178,9 @@ async function storeCharge(kind) {
     CREATE TABLE ledger (account_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, external_ref TEXT UNIQUE, PRIMARY KEY (account_id, seq));
     CREATE TABLE reserved_calls (ref TEXT PRIMARY KEY, account_id TEXT NOT NULL, record TEXT NOT NULL);`);
   db.prepare('INSERT INTO accounts VALUES (?, ?, 0)').run('acc_floor', 1_000_000_000_000);
-  const advance = db.prepare('UPDATE accounts SET balance_micros = balance_micros - ?, ledger_seq = ledger_seq + 1 WHERE id = ? RETURNING balance_micros, ledger_seq');
+  const advance = db.prepare(
+    'UPDATE accounts SET balance_micros = balance_micros - ?, ledger_seq = ledger_seq + 1 WHERE id = ? RETURNING balance_micros, ledger_seq',
+  );
   const append = db.prepare('INSERT INTO ledger VALUES (?, ?, ?, ?)');
   const reserve = db.prepare('INSERT INTO reserved_calls VALUES (?, ?, ?)');
   const chargeAll = db.transaction((refs) =>
@@ -404,7 +407,18 @@ export async function serveKikuai(storeKind, upstreamUrl, dist = defaultDist) {
         const call = next++;
         const now = new Date();
         const result = await raw.reserve(
-          { account_id: account.id, key_id: keyId, hash: key.hash, now_ms: now.getTime(), rate_limits: rules, product_id: 'reliapi', price_micros: 1, external_ref: `call:bench-${loop}-${call}`, reason: 'reliapi/http call', endpoint: 'http' },
+          {
+            account_id: account.id,
+            key_id: keyId,
+            hash: key.hash,
+            now_ms: now.getTime(),
+            rate_limits: rules,
+            product_id: 'reliapi',
+            price_micros: 1,
+            external_ref: `call:bench-${loop}-${call}`,
+            reason: 'reliapi/http call',
+            endpoint: 'http',
+          },
           now.toISOString(),
         );
         if (!result.ok) throw new Error(`reserve refused: ${JSON.stringify(result)}`);
@@ -480,7 +494,14 @@ function printTargets(rows, reserves) {
     check(`${row.target}, throughput at 32 connections vs its floor`, row.vs_floor, percent, '≥ 70 %', (v) => v >= 0.7);
     check(`${row.target}, stream's first byte, added × the bare proxy's`, row.stream_added_vs_bare, times, '≤ 1.6×', (v) => v <= 1.6);
     const reserve = reserves.get(row.target);
-    if (reserve) check(`${row.target}, Redis time per RESERVE (alone)`, reserve.scriptMicros, (v) => `${v.toFixed(1)} µs`, '≤ 30 µs', (v) => v <= 30);
+    if (reserve)
+      check(
+        `${row.target}, Redis time per RESERVE (alone)`,
+        reserve.scriptMicros,
+        (v) => `${v.toFixed(1)} µs`,
+        '≤ 30 µs',
+        (v) => v <= 30,
+      );
   }
   if (lines.length > 0) console.log(`\nIssue 15's targets for the metered call, in this run:\n${lines.join('\n')}`);
 }
@@ -586,7 +607,8 @@ async function main() {
     };
   });
 
-  if (values.json) console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows, reserve_alone: Object.fromEntries(reserves) }, null, 2));
+  if (values.json)
+    console.log(JSON.stringify({ duration, rounds, connections, node: process.version, rows, reserve_alone: Object.fromEntries(reserves) }, null, 2));
   else {
     console.log(
       `\nkikuai proxy benchmark — node ${process.version}, medians of ${rounds} interleaved rounds of ${duration} s at concurrency ${connections}, loopback\n`,
