@@ -87,6 +87,21 @@ export async function serveUpstream() {
   return { url: await listen(server) };
 }
 
+/** A throwaway SQLite file in WAL mode (synchronous NORMAL, as kikuai's), with `schema` applied. */
+async function floorDatabase(schema) {
+  const { default: Database } = await import('better-sqlite3');
+  const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-bench-floor-'));
+  const db = new Database(path.join(dir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(schema);
+  const cleanup = async () => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { db, cleanup };
+}
+
 /**
  * The floor rows' store read: one round trip of the store's own client, reading two
  * fields of one record (Redis: HMGET through ioredis with auto-pipelining, as kikuai's
@@ -94,7 +109,7 @@ export async function serveUpstream() {
  * the least any authenticated request can cost, since each must ask the store once.
  */
 async function storeRead(kind) {
-  if (!kind) return { read: null, cleanup: async () => {} };
+  if (!kind) return { storeCall: null, cleanup: async () => {} };
   if (kind.endsWith('-write')) return storeCharge(kind);
   if (kind === 'redis') {
     const { Redis } = await import('ioredis');
@@ -102,28 +117,17 @@ async function storeRead(kind) {
     const key = `kikuai-bench:${process.pid}:{floor}:account`;
     await client.hset(key, 'rev', '1', 'balance_micros', '1000000000000');
     return {
-      read: () => client.hmget(key, 'rev', 'balance_micros'),
+      storeCall: () => client.hmget(key, 'rev', 'balance_micros'),
       cleanup: async () => {
         await client.del(key);
         client.disconnect();
       },
     };
   }
-  const { default: Database } = await import('better-sqlite3');
-  const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-bench-floor-'));
-  const db = new Database(path.join(dir, 'floor.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE accounts (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, balance_micros INTEGER NOT NULL)');
+  const { db, cleanup } = await floorDatabase('CREATE TABLE accounts (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, balance_micros INTEGER NOT NULL)');
   db.prepare('INSERT INTO accounts VALUES (?, ?, ?)').run('acc_floor', 1, 1_000_000_000_000);
   const statement = db.prepare('SELECT rev, balance_micros FROM accounts WHERE id = ?');
-  return {
-    read: async () => statement.get('acc_floor'),
-    cleanup: async () => {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { storeCall: async () => statement.get('acc_floor'), cleanup };
 }
 
 /**
@@ -159,7 +163,7 @@ async function storeCharge(kind) {
     const keys = [`${tag}:account`, `${tag}:ledger`, `${tag}:ledger_refs`, `${tag}:calls`];
     await client.hset(keys[0], 'balance_micros', '1000000000000', 'ledger_seq', '0');
     return {
-      read: () => {
+      storeCall: () => {
         const ref = `call:${++calls}`;
         return client.charge(...keys, ref, 1, entryHead(ref), reservation());
       },
@@ -169,12 +173,7 @@ async function storeCharge(kind) {
       },
     };
   }
-  const { default: Database } = await import('better-sqlite3');
-  const dir = mkdtempSync(path.join(tmpdir(), 'kikuai-bench-floor-'));
-  const db = new Database(path.join(dir, 'floor.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(`CREATE TABLE accounts (id TEXT PRIMARY KEY, balance_micros INTEGER NOT NULL, ledger_seq INTEGER NOT NULL);
+  const { db, cleanup } = await floorDatabase(`CREATE TABLE accounts (id TEXT PRIMARY KEY, balance_micros INTEGER NOT NULL, ledger_seq INTEGER NOT NULL);
     CREATE TABLE ledger (account_id TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, external_ref TEXT UNIQUE, PRIMARY KEY (account_id, seq));
     CREATE TABLE reserved_calls (ref TEXT PRIMARY KEY, account_id TEXT NOT NULL, record TEXT NOT NULL);`);
   db.prepare('INSERT INTO accounts VALUES (?, ?, 0)').run('acc_floor', 1_000_000_000_000);
@@ -199,14 +198,11 @@ async function storeCharge(kind) {
     batch.forEach(({ resolve }, index) => resolve(balances[index]));
   };
   return {
-    read: () =>
+    storeCall: () =>
       new Promise((resolve) => {
         if (waiting.push({ ref: `call:${++calls}`, resolve }) === 1) setImmediate(flush);
       }),
-    cleanup: async () => {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    cleanup,
   };
 }
 
@@ -218,33 +214,30 @@ async function serveBareProxy(upstreamUrl, store) {
   const app = Fastify({ logger: false });
   // Like kikuai's proxy routes: the body is not parsed by Fastify.
   app.addContentTypeParser('application/json', (_request, _payload, done) => done(null));
-  const { read, cleanup } = await storeRead(store);
-  app.post('/proxy/http', async (request, reply) => {
-    // Forwarded as kikuai forwards a small call: the body read whole and sent upstream with
-    // the headers in one write, the answer read whole and sent in one write. (Streaming the
-    // body made this baseline swing between ~70 and ~140 µs of CPU per call from run to
-    // run, depending on whether the body had arrived when the upstream request started.)
+  const { storeCall, cleanup } = await storeRead(store);
+  // Forwarded as kikuai forwards a call: the body read whole and sent upstream with the
+  // headers in one write. (Streaming the body made this baseline swing between ~70 and
+  // ~140 µs of CPU per call from run to run, depending on whether the body had arrived
+  // when the upstream request started.)
+  const forward = async (request, upstreamPath) => {
     const body = await readWhole(request.raw);
-    if (read) await read();
-    const upstream = await pool.request({
+    if (storeCall) await storeCall();
+    return pool.request({
       method: 'POST',
-      path: '/proxy/http',
+      path: upstreamPath,
       headers: { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
       body,
     });
+  };
+  // A small answer is read whole and sent in one write.
+  app.post('/proxy/http', async (request, reply) => {
+    const upstream = await forward(request, '/proxy/http');
     const answer = Buffer.from(await upstream.body.arrayBuffer());
     return reply.code(upstream.statusCode).header('content-type', upstream.headers['content-type']).send(answer);
   });
-  // A streamed call: the answer is passed on as it arrives, as kikuai passes on events.
+  // A streamed answer is passed on as it arrives, as kikuai passes on events.
   app.post(STREAM_PATH, async (request, reply) => {
-    const body = await readWhole(request.raw);
-    if (read) await read();
-    const upstream = await pool.request({
-      method: 'POST',
-      path: STREAM_PATH,
-      headers: { 'content-type': request.headers['content-type'], 'content-length': request.headers['content-length'] },
-      body,
-    });
+    const upstream = await forward(request, STREAM_PATH);
     return reply.code(upstream.statusCode).header('content-type', upstream.headers['content-type']).send(upstream.body);
   });
   return { url: await app.listen({ port: 0, host: '127.0.0.1' }), cleanup };

@@ -43,8 +43,8 @@ export function bufferedStdout(): BufferedDestination {
 
 /** Fastify's request lines, as one line per request when its response is done. */
 export class OneLinePerRequest extends LogController {
-  /** Per app logger: a child of it without redaction, made once (a child with `redact` compiles it). */
-  private readonly unredacted = new WeakMap<object, FastifyRequest['log']>();
+  /** The app logger's child without redaction, made once (a child with `redact` compiles it): one controller serves one app, whose routes log at the app's level. */
+  private unredacted: FastifyRequest['log'] | null = null;
 
   override incomingRequest(): void {}
 
@@ -53,12 +53,7 @@ export class OneLinePerRequest extends LogController {
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
       return;
     }
-    const appLog = request.server.log;
-    let log = this.unredacted.get(appLog);
-    if (!log) {
-      log = appLog.child({}, { redact: [] });
-      this.unredacted.set(appLog, log);
-    }
-    log.info({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    this.unredacted ??= request.server.log.child({}, { redact: [] });
+    this.unredacted.info({ reqId: request.id, req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
